@@ -1,0 +1,22 @@
+# One image for every crier process; compose.yaml picks the process with `command`.
+# Build stage: compilers and -dev packages stay here.
+FROM debian:12-slim AS build
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends build-essential cmake pkg-config \
+       libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libjansson-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DCRIER_BUILD_TESTS=OFF \
+    && cmake --build /build --parallel
+
+# Runtime stage: only the shared libraries the binaries link, and an unprivileged user.
+FROM debian:12-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libzmq5 libczmq4 libmsgpackc2 libcurl4 \
+       libjansson4 \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --no-create-home crier
+COPY --from=build /build/bin/ /usr/local/bin/
+USER crier
+CMD ["crier", "--help"]

@@ -1,0 +1,225 @@
+/*  cmd_send.c - crier send: build a notification from the command line, check it with the same
+    codec crier-ingest uses, and push it. */
+#include "commands.h"
+
+#include "crier/config.h"
+#include "crier/endpoints.h"
+#include "crier/id.h"
+#include "crier/notification.h"
+#include "crier/socket.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *s_usage =
+    "Usage: crier send --to GROUP [--to GROUP ...] [options] [BODY]\n"
+    "\n"
+    "Pushes one notification to crier-ingest. BODY is the plain text; it is read from standard\n"
+    "input when BODY is '-', or absent without --html. Prints the notification id.\n"
+    "\n"
+    "Options:\n"
+    "  -t, --to GROUP        a group from the mapping, e.g. '#admins' (1 to 16 of them)\n"
+    "  -s, --subject TEXT    a subject line\n"
+    "      --html HTML       an HTML version of the message\n"
+    "  -p, --priority P      low, normal (default), high or urgent\n"
+    "      --id ID           your idempotency key (default: a new UUIDv7)\n"
+    "  -e, --endpoint URL    crier-ingest endpoint (default: $CRIER_ENDPOINT or\n"
+    "                        " CRIER_DEFAULT_CLIENT_ENDPOINT ")\n"
+    "      --timeout T       how long to try to reach crier-ingest, e.g. 500ms, 5s (default 5s)\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Exit status: 0 sent, 1 crier-ingest could not be reached, 2 bad arguments or input.\n";
+
+typedef struct {
+    crier_notification_t *notification;
+    char *endpoint;
+    uint64_t timeout_ms;
+    size_t max_bytes;
+    const char *body_argument;
+} send_options_t;
+
+static int s_fail_usage (const char *problem, const char *detail)
+{
+    fprintf (stderr, "crier send: %s%s%s\nTry 'crier send --help'.\n", problem, detail ? ": " : "",
+             detail ? detail : "");
+    return CRIER_EXIT_USAGE;
+}
+
+//  Reads all of standard input, up to max_bytes. Caller frees; NULL with a message on failure.
+static char *s_read_stdin (size_t max_bytes)
+{
+    char *text = malloc (max_bytes + 1);
+    size_t length = text ? fread (text, 1, max_bytes + 1, stdin) : 0;
+    if (!text || ferror (stdin) || length > max_bytes) {
+        fprintf (stderr, "crier send: %s\n",
+                 !text            ? "out of memory"
+                 : ferror (stdin) ? "could not read the body from standard input"
+                                  : "the body on standard input is over CRIER_MAX_MESSAGE_BYTES");
+        free (text);
+        return NULL;
+    }
+    text[length] = '\0';
+    return text;
+}
+
+//  Parses the command line into options. Returns -1 to go on, else an exit status.
+static int s_parse (int argc, char *argv[], send_options_t *options)
+{
+    static const struct option long_options[] = {{"to", required_argument, NULL, 't'},
+                                                 {"subject", required_argument, NULL, 's'},
+                                                 {"html", required_argument, NULL, 'H'},
+                                                 {"priority", required_argument, NULL, 'p'},
+                                                 {"id", required_argument, NULL, 'i'},
+                                                 {"endpoint", required_argument, NULL, 'e'},
+                                                 {"timeout", required_argument, NULL, 'T'},
+                                                 {"help", no_argument, NULL, 'h'},
+                                                 {NULL, 0, NULL, 0}};
+    crier_notification_t *notification = options->notification;
+    int option;
+    opterr = 0;
+    optind = 1;
+    while ((option = getopt_long (argc, argv, "+t:s:p:e:h", long_options, NULL)) != -1) {
+        int failed = 0;
+        switch (option) {
+            case 't':
+                if (crier_notification_add_group (notification, optarg) != 0)
+                    return s_fail_usage ("too many --to", "at most 16 groups");
+                break;
+            case 's':
+                failed = crier_notification_set (&notification->subject, optarg);
+                break;
+            case 'H':
+                failed = crier_notification_set (&notification->html, optarg);
+                break;
+            case 'i':
+                failed = crier_notification_set (&notification->id, optarg);
+                break;
+            case 'e':
+                failed = crier_notification_set (&options->endpoint, optarg);
+                break;
+            case 'p':
+                if (crier_priority_parse (optarg, &notification->priority) != 0)
+                    return s_fail_usage ("--priority must be low, normal, high or urgent", optarg);
+                break;
+            case 'T':
+                if (setenv ("CRIER_SEND_TIMEOUT", optarg, 1) != 0 ||
+                    crier_config_duration_ms ("CRIER_SEND_TIMEOUT", 5000, 1, 3600000,
+                                              &options->timeout_ms) != 0)
+                    return s_fail_usage ("--timeout needs a duration such as 500ms or 5s", optarg);
+                break;
+            case 'h':
+                fputs (s_usage, stdout);
+                return CRIER_EXIT_OK;
+            default:
+                return s_fail_usage ("unknown or incomplete option",
+                                     argv[optind - 1 < argc ? optind - 1 : argc - 1]);
+        }
+        if (failed)
+            return s_fail_usage ("out of memory", NULL);
+    }
+    if (optind < argc - 1)
+        return s_fail_usage ("more than one BODY; quote the message", argv[optind + 1]);
+    options->body_argument = optind < argc ? argv[optind] : NULL;
+    return -1;
+}
+
+//  Pushes the encoded frame. Returns an exit status.
+static int s_push (const send_options_t *options, const char *frame, size_t size)
+{
+    zsock_t *push = zsock_new (ZMQ_PUSH);
+    if (!push) {
+        fprintf (stderr, "crier send: could not create a ZeroMQ socket: %s\n",
+                 zmq_strerror (zmq_errno ()));
+        return CRIER_EXIT_UNAVAILABLE;
+    }
+    //  Only queue once connected, so that an absent crier-ingest is an error, not a silent drop.
+    zsock_set_immediate (push, 1);
+    zsock_set_sndtimeo (push, (int)options->timeout_ms);
+    zsock_set_linger (push, (int)options->timeout_ms);
+    int status = CRIER_EXIT_OK;
+    if (zsock_connect (push, "%s", options->endpoint) != 0) {
+        fprintf (stderr, "crier send: bad endpoint '%s': %s\n", options->endpoint,
+                 zmq_strerror (zmq_errno ()));
+        status = CRIER_EXIT_USAGE;
+    } else if (crier_socket_send (push, frame, size, 0) != 0) {
+        fprintf (stderr,
+                 "crier send: could not reach crier-ingest at %s within %llums (%s); is it "
+                 "running? Set --endpoint or CRIER_ENDPOINT if it listens elsewhere.\n",
+                 options->endpoint, (unsigned long long)options->timeout_ms,
+                 errno == EAGAIN ? "no connection" : zmq_strerror (errno));
+        status = CRIER_EXIT_UNAVAILABLE;
+    }
+    //  Closing with linger set lets the frame leave before the process exits.
+    zsock_destroy (&push);
+    return status;
+}
+
+static int s_build_and_send (send_options_t *options)
+{
+    crier_notification_t *notification = options->notification;
+    const char *body = options->body_argument;
+    if ((body && strcmp (body, "-") == 0) || (!body && !notification->html)) {
+        char *text = s_read_stdin (options->max_bytes);
+        if (!text)
+            return CRIER_EXIT_USAGE;
+        free (notification->body);
+        notification->body = text;
+    } else if (body && crier_notification_set (&notification->body, body) != 0)
+        return s_fail_usage ("out of memory", NULL);
+    if (!notification->id) {
+        char id[CRIER_ID_BYTES];
+        crier_id_generate (id);
+        if (crier_notification_set (&notification->id, id) != 0)
+            return s_fail_usage ("out of memory", NULL);
+    }
+    crier_error_t error = {0};
+    if (crier_notification_validate (notification, &error) != 0) {
+        fprintf (stderr, "crier send: invalid notification: %s: %s\n", error.field, error.message);
+        return CRIER_EXIT_USAGE;
+    }
+    char *frame;
+    size_t size;
+    if (crier_notification_encode (notification, &frame, &size) != 0)
+        return s_fail_usage ("out of memory", NULL);
+    int status;
+    if (size > options->max_bytes) {
+        fprintf (stderr,
+                 "crier send: the notification is %zu bytes, over the limit of %zu "
+                 "(CRIER_MAX_MESSAGE_BYTES)\n",
+                 size, options->max_bytes);
+        status = CRIER_EXIT_USAGE;
+    } else {
+        status = s_push (options, frame, size);
+        if (status == CRIER_EXIT_OK)
+            printf ("%s\n", notification->id);
+    }
+    free (frame);
+    return status;
+}
+
+int crier_cmd_send (int argc, char *argv[])
+{
+    send_options_t options = {.notification = crier_notification_new (), .timeout_ms = 5000};
+    uint64_t max_bytes = CRIER_DEFAULT_MAX_MESSAGE;
+    int status;
+    if (!options.notification)
+        status = s_fail_usage ("out of memory", NULL);
+    else if (crier_config_endpoint ("CRIER_ENDPOINT", CRIER_DEFAULT_CLIENT_ENDPOINT,
+                                    &options.endpoint) != 0 ||
+             crier_config_bytes ("CRIER_MAX_MESSAGE_BYTES", CRIER_DEFAULT_MAX_MESSAGE, 1024,
+                                 64 * 1024 * 1024, &max_bytes) != 0)
+        status = CRIER_EXIT_USAGE;
+    else {
+        options.max_bytes = (size_t)max_bytes;
+        status = s_parse (argc, argv, &options);
+        if (status < 0)
+            status = s_build_and_send (&options);
+    }
+    crier_notification_destroy (&options.notification);
+    free (options.endpoint);
+    return status;
+}

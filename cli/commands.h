@@ -1,0 +1,13 @@
+/*  commands.h - the crier subcommands. Each takes the arguments after its own name (argv[0] is
+    the subcommand) and returns the process exit status. */
+#ifndef CRIER_CLI_COMMANDS_H_INCLUDED
+#define CRIER_CLI_COMMANDS_H_INCLUDED
+
+//  Exit statuses shared by all subcommands.
+#define CRIER_EXIT_OK          0
+#define CRIER_EXIT_UNAVAILABLE 1 //  crier could not be reached or did not take it
+#define CRIER_EXIT_USAGE       2 //  bad arguments or bad input
+
+int crier_cmd_send (int argc, char *argv[]);
+
+#endif

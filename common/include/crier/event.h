@@ -1,0 +1,32 @@
+/*  event.h - what happened, published on the event bus (docs/protocol.md, "Events").
+
+    An event is two ZeroMQ frames: its type ("notification.accepted", "delivery.failed", ...) so
+    that subscribers can filter by prefix, then a msgpack map with v, type, time (Unix ms),
+    source (the process name), instance (host:pid) and the event's own fields.
+*/
+#ifndef CRIER_EVENT_H_INCLUDED
+#define CRIER_EVENT_H_INCLUDED
+
+#include <czmq.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct crier_event_t crier_event_t;
+
+//  Starts an event of the given type. Returns NULL when out of memory.
+crier_event_t *crier_event_new (const char *type);
+
+//  NULL-safe; sets *self_p to NULL.
+void crier_event_destroy (crier_event_t **self_p);
+
+//  Adds a field; a NULL value adds nothing.
+void crier_event_add_text (crier_event_t *self, const char *key, const char *value);
+void crier_event_add_int (crier_event_t *self, const char *key, int64_t value);
+void crier_event_add_texts (crier_event_t *self, const char *key, char *const *values,
+                            size_t count);
+
+//  Publishes the event without blocking (a PUB socket drops rather than waits when a subscriber
+//  is slow) and destroys it. Returns 0, or -1 when it could not be queued.
+int crier_event_send (crier_event_t **self_p, zsock_t *publisher);
+
+#endif

@@ -1,0 +1,55 @@
+/*  frames.h - the internal frames between crier processes (docs/protocol.md, "Internal frames").
+
+    Each is one ZeroMQ frame holding one msgpack map with "v" (the frame version, 1) and "type".
+    A process that receives a version it does not speak logs it and drops the frame; versions only
+    change when a field changes meaning, and unknown keys are ignored, so adding fields is safe.
+*/
+#ifndef CRIER_FRAMES_H_INCLUDED
+#define CRIER_FRAMES_H_INCLUDED
+
+#include "crier/id.h"
+#include "crier/notification.h"
+
+#include <stdint.h>
+
+#define CRIER_FRAME_VERSION 1
+
+//  One notification to one target of one channel: what a sender works on.
+typedef struct {
+    char
+        delivery_id[CRIER_DIGEST_BYTES]; //  crier_delivery_id of (notification id, channel, target)
+    char *channel;                       //  "matrix", "email"
+    char *target;                        //  room id or alias, email address
+    uint32_t attempt;                    //  1 for the first try; redeliveries count up
+    crier_notification_t *notification;  //  content; to[] holds the groups that led here
+} crier_delivery_t;
+
+//  Encodes a notification that ingest accepted (id and received_at_ms set) for the resolver.
+//  Returns 0 with a malloc'ed buffer in *data_p, or -1 when id is missing or memory ran out.
+int crier_frame_encode_notification (const crier_notification_t *notification, char **data_p,
+                                     size_t *size_p);
+
+//  Decodes a notification frame. Returns a new notification, or NULL with *error set.
+crier_notification_t *crier_frame_decode_notification (const void *data, size_t size,
+                                                       crier_error_t *error);
+
+//  The stable id of a delivery: the same notification, channel and target always give the same
+//  40 hex characters, whichever process computes it.
+void crier_delivery_id (char id[CRIER_DIGEST_BYTES], const char *notification_id,
+                        const char *channel, const char *target);
+
+//  Creates a delivery that takes ownership of *notification_p (set to NULL) and copies channel
+//  and target. Returns NULL when out of memory (the notification is then destroyed).
+crier_delivery_t *crier_delivery_new (crier_notification_t **notification_p, const char *channel,
+                                      const char *target);
+
+//  NULL-safe; sets *self_p to NULL.
+void crier_delivery_destroy (crier_delivery_t **self_p);
+
+int crier_frame_encode_delivery (const crier_delivery_t *delivery, char **data_p, size_t *size_p);
+
+//  Decodes a delivery frame, checking that its delivery_id matches its contents. Returns a new
+//  delivery, or NULL with *error set.
+crier_delivery_t *crier_frame_decode_delivery (const void *data, size_t size, crier_error_t *error);
+
+#endif

@@ -1,0 +1,16 @@
+/*  process.h - what every crier process does around its actor: --help and --version, waiting
+    for SIGINT or SIGTERM. */
+#ifndef CRIER_PROCESS_H_INCLUDED
+#define CRIER_PROCESS_H_INCLUDED
+
+#include <czmq.h>
+
+//  Handles the command line of a daemon, which takes no arguments besides --help and --version
+//  (settings come from CRIER_* variables). usage is printed under the name for --help. Returns
+//  -1 when the process should go on, else the exit status to return from main.
+int crier_process_options (int argc, char *argv[], const char *name, const char *usage);
+
+//  Blocks until SIGINT or SIGTERM arrives, or the actor ends on its own (then logs it).
+void crier_process_wait_for_stop (zactor_t *actor);
+
+#endif

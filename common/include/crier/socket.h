@@ -1,0 +1,29 @@
+/*  socket.h - opening the ZeroMQ sockets of a pipeline link, with the settings every crier
+    socket shares and one clear log line when it fails. */
+#ifndef CRIER_SOCKET_H_INCLUDED
+#define CRIER_SOCKET_H_INCLUDED
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+//  Default high-water mark: how many messages a socket queues per peer before it pushes back.
+#define CRIER_DEFAULT_HWM 10000
+
+typedef enum { CRIER_BIND, CRIER_CONNECT } crier_socket_mode_t;
+
+//  Creates a socket of type, with send and receive high-water marks of hwm, and binds or
+//  connects it to endpoint. purpose names the link in the error line ("notifications to the
+//  resolver"). Returns NULL after logging why.
+zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endpoint, int hwm,
+                            const char *purpose);
+
+//  The endpoint a socket last bound, as it really listens (the port filled in when it was '*').
+//  Caller frees.
+char *crier_socket_endpoint (zsock_t *socket);
+
+//  Sends one frame of size bytes. Returns 0, or -1 with errno from ZeroMQ (EAGAIN when the
+//  high-water mark or ZMQ_SNDTIMEO stopped it).
+int crier_socket_send (zsock_t *socket, const void *data, size_t size, int flags);
+
+#endif

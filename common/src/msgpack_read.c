@@ -1,0 +1,171 @@
+/*  msgpack_read.c - see msgpack_read.h. */
+#include "msgpack_read.h"
+#include "msgpack_guard.h"
+#include "crier/utf8.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int crier_error_set (crier_error_t *error, const char *field, const char *format, ...)
+{
+    //  cppcheck takes the output buffer for a read of the caller's uninitialised struct.
+    // cppcheck-suppress ctuuninitvar
+    snprintf (error->field, sizeof error->field, "%s", field);
+    va_list args;
+    va_start (args, format);
+    vsnprintf (error->message, sizeof error->message, format, args);
+    va_end (args);
+    return -1;
+}
+
+const char *crier_msgpack_type_name (const msgpack_object *object)
+{
+    switch (object->type) {
+        case MSGPACK_OBJECT_NIL:
+            return "nil";
+        case MSGPACK_OBJECT_BOOLEAN:
+            return "boolean";
+        case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+            return "integer";
+        case MSGPACK_OBJECT_FLOAT32:
+        case MSGPACK_OBJECT_FLOAT64:
+            return "float";
+        case MSGPACK_OBJECT_STR:
+            return "string";
+        case MSGPACK_OBJECT_ARRAY:
+            return "array";
+        case MSGPACK_OBJECT_MAP:
+            return "map";
+        case MSGPACK_OBJECT_BIN:
+            return "binary";
+        case MSGPACK_OBJECT_EXT:
+            return "extension";
+    }
+    return "unknown";
+}
+
+int crier_msgpack_unpack_map (const void *data, size_t size, msgpack_unpacked *unpacked,
+                              crier_error_t *error)
+{
+    msgpack_unpacked_init (unpacked);
+    if (size == 0)
+        return crier_error_set (error, "(frame)", "empty frame: expected one msgpack map");
+    if (crier_msgpack_guard (data, size) != 0)
+        return crier_error_set (error, "(frame)",
+                                "truncated msgpack: its arrays and maps declare more elements "
+                                "than the %zu-byte frame holds",
+                                size);
+    size_t offset = 0;
+    msgpack_unpack_return result = msgpack_unpack_next (unpacked, data, size, &offset);
+    if (result == MSGPACK_UNPACK_CONTINUE)
+        return crier_error_set (error, "(frame)",
+                                "truncated msgpack: the frame ends inside a value");
+    if (result != MSGPACK_UNPACK_SUCCESS)
+        return crier_error_set (error, "(frame)", "not valid msgpack (error %d at byte %zu)",
+                                (int)result, offset);
+    if (offset != size)
+        return crier_error_set (error, "(frame)",
+                                "%zu bytes of trailing data after the msgpack map: send one map "
+                                "per frame",
+                                size - offset);
+    if (unpacked->data.type != MSGPACK_OBJECT_MAP)
+        return crier_error_set (error, "(frame)", "expected a msgpack map at the top level, got %s",
+                                crier_msgpack_type_name (&unpacked->data));
+    return 0;
+}
+
+const msgpack_object *crier_msgpack_map_get (const msgpack_object *map, const char *key,
+                                             bool *duplicate_p)
+{
+    size_t key_length = strlen (key);
+    const msgpack_object *found = NULL;
+    for (uint32_t index = 0; index < map->via.map.size; index++) {
+        const msgpack_object *candidate = &map->via.map.ptr[index].key;
+        if (candidate->type == MSGPACK_OBJECT_STR && candidate->via.str.size == key_length &&
+            memcmp (candidate->via.str.ptr, key, key_length) == 0) {
+            if (found)
+                *duplicate_p = true;
+            found = &map->via.map.ptr[index].val;
+        }
+    }
+    return found;
+}
+
+int crier_msgpack_copy_text (const msgpack_object *object, const char *field, char **text_p,
+                             crier_error_t *error)
+{
+    if (object->type != MSGPACK_OBJECT_STR)
+        return crier_error_set (error, field, "must be a string, got %s",
+                                crier_msgpack_type_name (object));
+    const char *data = object->via.str.ptr;
+    size_t size = object->via.str.size;
+    size_t bad_offset;
+    if (!crier_utf8_valid (data, size, &bad_offset))
+        return crier_error_set (error, field, "not valid UTF-8 (at byte %zu)", bad_offset);
+    if (memchr (data, '\0', size))
+        return crier_error_set (error, field, "contains a NUL character");
+    char *text = malloc (size + 1);
+    if (!text)
+        return crier_error_set (error, field, "out of memory");
+    memcpy (text, data, size);
+    text[size] = '\0';
+    *text_p = text;
+    return 0;
+}
+
+static const msgpack_object *s_get_unique (const msgpack_object *map, const char *key,
+                                           crier_error_t *error, int *failed_p)
+{
+    bool duplicate = false;
+    const msgpack_object *value = crier_msgpack_map_get (map, key, &duplicate);
+    *failed_p = duplicate ? crier_error_set (error, key, "given more than once") : 0;
+    return value;
+}
+
+int crier_msgpack_read_optional_text (const msgpack_object *map, const char *key, char **text_p,
+                                      crier_error_t *error)
+{
+    int failed;
+    const msgpack_object *value = s_get_unique (map, key, error, &failed);
+    if (failed)
+        return -1;
+    if (!value || value->type == MSGPACK_OBJECT_NIL)
+        return 0;
+    return crier_msgpack_copy_text (value, key, text_p, error);
+}
+
+int crier_msgpack_read_text (const msgpack_object *map, const char *key, char **text_p,
+                             crier_error_t *error)
+{
+    if (crier_msgpack_read_optional_text (map, key, text_p, error) != 0)
+        return -1;
+    if (!*text_p)
+        return crier_error_set (error, key, "required");
+    return 0;
+}
+
+int crier_msgpack_read_uint (const msgpack_object *map, const char *key, uint64_t *value_p,
+                             crier_error_t *error)
+{
+    int failed;
+    const msgpack_object *value = s_get_unique (map, key, error, &failed);
+    if (failed)
+        return -1;
+    if (!value)
+        return crier_error_set (error, key, "required");
+    if (value->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return crier_error_set (error, key, "must be a non-negative integer, got %s",
+                                crier_msgpack_type_name (value));
+    *value_p = value->via.u64;
+    return 0;
+}
+
+void crier_msgpack_pack_text (msgpack_packer *packer, const char *text)
+{
+    size_t length = strlen (text);
+    msgpack_pack_str (packer, length);
+    msgpack_pack_str_body (packer, text, length);
+}

@@ -1,0 +1,44 @@
+/*  process.c - see process.h. */
+#include "crier/process.h"
+#include "crier/log.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+int crier_process_options (int argc, char *argv[], const char *name, const char *usage)
+{
+    //  A peer that hangs up must never kill a process through SIGPIPE.
+    signal (SIGPIPE, SIG_IGN);
+    if (argc == 1)
+        return -1;
+    if (argc == 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)) {
+        printf ("Usage: %s [--help | --version]\n\n%s\n\nSettings come from CRIER_* environment "
+                "variables; the README's configuration table lists them.\n",
+                name, usage);
+        return 0;
+    }
+    if (argc == 2 && strcmp (argv[1], "--version") == 0) {
+        printf ("%s %s\n", name, CRIER_VERSION);
+        return 0;
+    }
+    fprintf (stderr, "%s: unexpected argument '%s'; try %s --help\n", name, argv[1], name);
+    return 2;
+}
+
+void crier_process_wait_for_stop (zactor_t *actor)
+{
+    zpoller_t *poller = zpoller_new (actor, NULL);
+    //  czmq's own handler turns SIGINT and SIGTERM into zsys_interrupted and ends the wait.
+    while (!zsys_interrupted) {
+        void *which = zpoller_wait (poller, 1000);
+        if (which == actor) {
+            crier_log (CRIER_LOG_ERROR, "process.actor_ended", "hint",
+                       "the server stopped on its own; see the lines above");
+            break;
+        }
+        if (zpoller_terminated (poller))
+            break;
+    }
+    zpoller_destroy (&poller);
+}

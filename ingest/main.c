@@ -1,0 +1,39 @@
+/*  crier-ingest: the front door. Services push notifications here; see ingest_server.h. */
+#include "ingest_config.h"
+#include "ingest_server.h"
+
+#include "crier/config.h"
+#include "crier/log.h"
+#include "crier/process.h"
+
+int main (int argc, char *argv[])
+{
+    crier_log_init ("crier-ingest");
+    int rc = crier_process_options (argc, argv, "crier-ingest",
+                                    "Receives notifications from services on a ZeroMQ PULL "
+                                    "socket, validates them\nand passes them to crier-resolver.");
+    if (rc >= 0)
+        return rc;
+
+    crier_ingest_config_t config = {0};
+    if (crier_ingest_config_load (&config) != 0) {
+        crier_ingest_config_free (&config);
+        return CRIER_EXIT_CONFIG;
+    }
+    zactor_t *server = zactor_new (crier_ingest_server, &config);
+    char *endpoint = server ? crier_ingest_server_start (server) : NULL;
+    if (endpoint) {
+        crier_log (CRIER_LOG_INFO, "ingest.ready", "endpoint", endpoint, "resolver",
+                   config.notifications_endpoint, "max_message_bytes",
+                   CRIER_LOG_INT (config.max_message_bytes));
+        crier_process_wait_for_stop (server);
+        crier_log (CRIER_LOG_INFO, "ingest.stopping");
+    }
+    zactor_destroy (&server);
+    if (endpoint)
+        crier_log (CRIER_LOG_INFO, "ingest.stopped");
+    rc = endpoint ? 0 : 1;
+    zstr_free (&endpoint);
+    crier_ingest_config_free (&config);
+    return rc;
+}

@@ -1,0 +1,322 @@
+/*  test_support.c - see test_support.h. */
+#include "test_support.h"
+
+#include <errno.h>
+#include <zmq.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+void test_frame_init (test_frame_t *frame)
+{
+    msgpack_sbuffer_init (&frame->buffer);
+    msgpack_packer_init (&frame->packer, &frame->buffer, msgpack_sbuffer_write);
+}
+
+void test_frame_free (test_frame_t *frame)
+{
+    msgpack_sbuffer_destroy (&frame->buffer);
+}
+
+void test_frame_str (test_frame_t *frame, const char *text)
+{
+    msgpack_pack_str (&frame->packer, strlen (text));
+    msgpack_pack_str_body (&frame->packer, text, strlen (text));
+}
+
+void test_frame_pair (test_frame_t *frame, const char *key, const char *value)
+{
+    test_frame_str (frame, key);
+    test_frame_str (frame, value);
+}
+
+static long long s_now_ms (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+//  environ plus the extra entries; the strings are shared, the array is new.
+static char **s_environment (const char *const *extra)
+{
+    size_t count = 0, extra_count = 0;
+    while (environ[count])
+        count++;
+    while (extra && extra[extra_count])
+        extra_count++;
+    char **env = calloc (count + extra_count + 1, sizeof *env);
+    size_t used = 0;
+    for (size_t index = 0; index < extra_count; index++)
+        env[used++] = (char *)extra[index];
+    for (size_t index = 0; index < count; index++) {
+        //  An extra entry overrides an inherited one of the same name.
+        const char *equals = strchr (environ[index], '=');
+        size_t name_length = equals ? (size_t)(equals - environ[index]) : strlen (environ[index]);
+        bool overridden = false;
+        for (size_t other = 0; other < extra_count; other++)
+            overridden |= strncmp (extra[other], environ[index], name_length + 1) == 0;
+        if (!overridden)
+            env[used++] = environ[index];
+    }
+    return env;
+}
+
+static char **s_argv (const char *path, const char *const *args)
+{
+    size_t count = 0;
+    while (args && args[count])
+        count++;
+    char **argv = calloc (count + 2, sizeof *argv);
+    argv[0] = (char *)path;
+    for (size_t index = 0; index < count; index++)
+        argv[index + 1] = (char *)args[index];
+    return argv;
+}
+
+//  Spawns path with stdin, stdout and stderr wired to the given descriptors (-1: /dev/null).
+static pid_t s_spawn (const char *name, const char *const *args, const char *const *env,
+                      int stdin_fd, int stdout_fd, int stderr_fd)
+{
+    char path[1024];
+    snprintf (path, sizeof path, "%s/%s", CRIER_BIN_DIR, name);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init (&actions);
+    int fds[3] = {stdin_fd, stdout_fd, stderr_fd};
+    for (int target = 0; target < 3; target++) {
+        if (fds[target] >= 0)
+            posix_spawn_file_actions_adddup2 (&actions, fds[target], target);
+        else
+            posix_spawn_file_actions_addopen (&actions, target, "/dev/null",
+                                              target ? O_WRONLY : O_RDONLY, 0);
+    }
+    char **argv = s_argv (path, args);
+    char **envp = s_environment (env);
+    pid_t pid;
+    int rc = posix_spawn (&pid, path, &actions, NULL, argv, envp);
+    posix_spawn_file_actions_destroy (&actions);
+    free (argv);
+    free (envp);
+    return rc == 0 ? pid : -1;
+}
+
+test_process_t *test_process_start (const char *name, const char *const *args,
+                                    const char *const *env)
+{
+    int pipe_fds[2];
+    if (pipe (pipe_fds) != 0)
+        return NULL;
+    fcntl (pipe_fds[0], F_SETFD, FD_CLOEXEC);
+    pid_t pid = s_spawn (name, args, env, -1, -1, pipe_fds[1]);
+    close (pipe_fds[1]);
+    if (pid < 0) {
+        close (pipe_fds[0]);
+        return NULL;
+    }
+    test_process_t *process = calloc (1, sizeof *process);
+    process->pid = pid;
+    process->stderr_fd = pipe_fds[0];
+    process->log_capacity = 4096;
+    process->log = calloc (1, process->log_capacity);
+    return process;
+}
+
+//  Reads what is available within timeout_ms. Returns false at end of file.
+static bool s_read_some (test_process_t *process, int timeout_ms)
+{
+    struct pollfd item = {.fd = process->stderr_fd, .events = POLLIN};
+    if (poll (&item, 1, timeout_ms) <= 0)
+        return true;
+    if (process->log_capacity - process->log_length < 4097) {
+        process->log_capacity *= 2;
+        process->log = realloc (process->log, process->log_capacity);
+    }
+    ssize_t got = read (process->stderr_fd, process->log + process->log_length, 4096);
+    if (got <= 0)
+        return false;
+    //  Echo to our own stderr so that ctest --output-on-failure shows what the process said.
+    ssize_t echoed = write (STDERR_FILENO, process->log + process->log_length, (size_t)got);
+    (void)echoed;
+    process->log_length += (size_t)got;
+    process->log[process->log_length] = '\0';
+    return true;
+}
+
+bool test_process_wait_log (test_process_t *process, const char *needle, int timeout_ms,
+                            size_t *from_p, char *line, size_t line_size)
+{
+    long long deadline = s_now_ms () + timeout_ms;
+    size_t from = from_p ? *from_p : 0;
+    bool open = true;
+    while (true) {
+        char *found = strstr (process->log + from, needle);
+        char *end = found ? strchr (found, '\n') : NULL;
+        if (found && end) {
+            char *start = found;
+            while (start > process->log && start[-1] != '\n')
+                start--;
+            if (line)
+                snprintf (line, line_size, "%.*s", (int)(end - start), start);
+            if (from_p)
+                *from_p = (size_t)(end + 1 - process->log);
+            return true;
+        }
+        long long left = deadline - s_now_ms ();
+        if (left <= 0 || !open)
+            return false;
+        open = s_read_some (process, (int)(left < 100 ? left : 100));
+    }
+}
+
+int test_process_count_log (test_process_t *process, const char *needle)
+{
+    int count = 0;
+    for (const char *at = strstr (process->log, needle); at; at = strstr (at + 1, needle))
+        count++;
+    return count;
+}
+
+static int s_wait_exit (pid_t pid, int timeout_ms)
+{
+    long long deadline = s_now_ms () + timeout_ms;
+    while (true) {
+        int status;
+        pid_t done = waitpid (pid, &status, WNOHANG);
+        if (done == pid)
+            return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+        if (done < 0 || s_now_ms () >= deadline)
+            return -1;
+        poll (NULL, 0, 10); //  polling a child's exit: there is no descriptor to wait on
+    }
+}
+
+int test_process_stop (test_process_t *process, int signal, int timeout_ms)
+{
+    kill (process->pid, signal);
+    int status = s_wait_exit (process->pid, timeout_ms);
+    if (status == -1) {
+        kill (process->pid, SIGKILL);
+        waitpid (process->pid, NULL, 0);
+    }
+    //  Collect the last lines it wrote: the pipe ends once the process has gone.
+    for (int round = 0; round < 500 && s_read_some (process, 10); round++)
+        ;
+    return status;
+}
+
+void test_process_destroy (test_process_t **process_p)
+{
+    if (!process_p || !*process_p)
+        return;
+    close ((*process_p)->stderr_fd);
+    free ((*process_p)->log);
+    free (*process_p);
+    *process_p = NULL;
+}
+
+//  Drains fd into a growing buffer until end of file or the deadline.
+typedef struct {
+    int fd;
+    char *text;
+    size_t length;
+    size_t capacity;
+    bool open;
+} capture_t;
+
+static void s_capture_read (capture_t *capture)
+{
+    if (capture->capacity - capture->length < 4097) {
+        capture->capacity = capture->capacity ? capture->capacity * 2 : 8192;
+        capture->text = realloc (capture->text, capture->capacity);
+    }
+    ssize_t got = read (capture->fd, capture->text + capture->length, 4096);
+    if (got <= 0)
+        capture->open = false;
+    else
+        capture->length += (size_t)got;
+    capture->text[capture->length] = '\0';
+}
+
+int test_run (const char *name, const char *const *args, const char *const *env,
+              const char *stdin_text, int timeout_ms, char **out_p, char **err_p)
+{
+    int in_fds[2], out_fds[2], err_fds[2];
+    if (pipe (in_fds) || pipe (out_fds) || pipe (err_fds))
+        return -1;
+    for (int index = 0; index < 2; index++) {
+        fcntl (in_fds[index], F_SETFD, FD_CLOEXEC);
+        fcntl (out_fds[index], F_SETFD, FD_CLOEXEC);
+        fcntl (err_fds[index], F_SETFD, FD_CLOEXEC);
+    }
+    pid_t pid = s_spawn (name, args, env, in_fds[0], out_fds[1], err_fds[1]);
+    close (in_fds[0]);
+    close (out_fds[1]);
+    close (err_fds[1]);
+    if (stdin_text) {
+        //  Small inputs fit in the pipe buffer; tests keep them small.
+        ssize_t written = write (in_fds[1], stdin_text, strlen (stdin_text));
+        (void)written;
+    }
+    close (in_fds[1]);
+    capture_t captures[2] = {{.fd = out_fds[0], .open = true}, {.fd = err_fds[0], .open = true}};
+    s_capture_read (&captures[0]);
+    s_capture_read (&captures[1]);
+    long long deadline = s_now_ms () + timeout_ms;
+    while ((captures[0].open || captures[1].open) && s_now_ms () < deadline) {
+        struct pollfd items[2] = {{.fd = captures[0].open ? out_fds[0] : -1, .events = POLLIN},
+                                  {.fd = captures[1].open ? err_fds[0] : -1, .events = POLLIN}};
+        if (poll (items, 2, 100) <= 0)
+            continue;
+        for (int index = 0; index < 2; index++) {
+            if (items[index].revents)
+                s_capture_read (&captures[index]);
+        }
+    }
+    close (out_fds[0]);
+    close (err_fds[0]);
+    int status = pid > 0 ? s_wait_exit (pid, (int)(deadline - s_now_ms () + 1000)) : -1;
+    if (status == -1 && pid > 0) {
+        kill (pid, SIGKILL);
+        waitpid (pid, NULL, 0);
+    }
+    if (captures[1].length) {
+        ssize_t echoed = write (STDERR_FILENO, captures[1].text, captures[1].length);
+        (void)echoed;
+    }
+    *out_p = captures[0].text;
+    *err_p = captures[1].text;
+    return status;
+}
+
+bool test_log_value (const char *line, const char *key, char *value, size_t value_size)
+{
+    char pattern[64];
+    snprintf (pattern, sizeof pattern, " %s=", key);
+    const char *at = strstr (line, pattern);
+    if (!at)
+        return false;
+    at += strlen (pattern);
+    size_t length = strcspn (at, " ");
+    snprintf (value, value_size, "%.*s", (int)length, at);
+    return true;
+}
+
+void test_unused_endpoint (char *endpoint, size_t size)
+{
+    void *context = zmq_ctx_new ();
+    void *probe = zmq_socket (context, ZMQ_PULL);
+    endpoint[0] = '\0';
+    if (zmq_bind (probe, "tcp://127.0.0.1:*") == 0)
+        zmq_getsockopt (probe, ZMQ_LAST_ENDPOINT, endpoint, &size);
+    zmq_close (probe);
+    zmq_ctx_term (context);
+}

@@ -1,0 +1,66 @@
+/*  test_support.h - helpers shared by crier's tests: building msgpack frames, starting the real
+    crier binaries and waiting (with deadlines, never fixed sleeps) for what they log. */
+#ifndef CRIER_TEST_SUPPORT_H_INCLUDED
+#define CRIER_TEST_SUPPORT_H_INCLUDED
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+//  A msgpack frame under construction.
+typedef struct {
+    msgpack_sbuffer buffer;
+    msgpack_packer packer;
+} test_frame_t;
+
+void test_frame_init (test_frame_t *frame);
+void test_frame_free (test_frame_t *frame);
+void test_frame_str (test_frame_t *frame, const char *text);
+//  Packs key then value as strings.
+void test_frame_pair (test_frame_t *frame, const char *key, const char *value);
+
+//  A running crier process whose standard error the test reads.
+typedef struct {
+    pid_t pid;
+    int stderr_fd;
+    char *log; //  everything it logged so far, NUL-terminated
+    size_t log_length;
+    size_t log_capacity;
+} test_process_t;
+
+//  Starts CRIER_BIN_DIR/name with extra "NAME=value" environment entries (NULL-ended) added to
+//  this process's environment. Returns NULL on failure.
+test_process_t *test_process_start (const char *name, const char *const *args,
+                                    const char *const *env);
+
+//  Reads the process's log until a line contains needle, or timeout_ms passes. On success copies
+//  that line (without newline) into line (if not NULL) and returns true. Searches from offset
+//  *from_p and moves it past the match, so repeated calls find successive lines.
+bool test_process_wait_log (test_process_t *process, const char *needle, int timeout_ms,
+                            size_t *from_p, char *line, size_t line_size);
+
+//  Counts lines containing needle in what was read so far.
+int test_process_count_log (test_process_t *process, const char *needle);
+
+//  Sends signal and waits up to timeout_ms for exit; returns the exit status, 128+signal when
+//  killed by a signal, or -1 when it did not end (it is then killed).
+int test_process_stop (test_process_t *process, int signal, int timeout_ms);
+
+//  Frees a stopped process's record.
+void test_process_destroy (test_process_t **process_p);
+
+//  Runs CRIER_BIN_DIR/name to completion with args and env, feeding stdin_text (may be NULL).
+//  Captures standard output and error (each NUL-terminated, caller frees). Returns the exit
+//  status, or -1 when it did not finish within timeout_ms.
+int test_run (const char *name, const char *const *args, const char *const *env,
+              const char *stdin_text, int timeout_ms, char **out_p, char **err_p);
+
+//  Writes a loopback TCP endpoint that nothing listens on: a port the kernel picked (at random,
+//  unlike czmq's '*', which counts up from 49152 and so hands the same port out again).
+void test_unused_endpoint (char *endpoint, size_t size);
+
+//  Extracts the value of key=... from a log line into value. Returns true when found.
+bool test_log_value (const char *line, const char *key, char *value, size_t value_size);
+
+#endif

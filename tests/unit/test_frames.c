@@ -1,0 +1,227 @@
+/*  test_frames.c - the internal frames (notification, delivery) and events. */
+#include "crier/event.h"
+#include "crier/frames.h"
+#include "crier/log.h"
+#include "test_support.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+static crier_notification_t *s_sample (void)
+{
+    crier_notification_t *notification = crier_notification_new ();
+    crier_notification_add_group (notification, "#admins");
+    crier_notification_set (&notification->id, "n-1");
+    crier_notification_set (&notification->subject, "Übermäßig");
+    crier_notification_set (&notification->html, "<p>hi</p>");
+    notification->priority = CRIER_PRIORITY_HIGH;
+    notification->received_at_ms = 1764000000123;
+    return notification;
+}
+
+static void test_notification_frame_round_trip (void **state)
+{
+    crier_notification_t *original = s_sample ();
+    char *data;
+    size_t size;
+    assert_int_equal (crier_frame_encode_notification (original, &data, &size), 0);
+    crier_error_t error;
+    crier_notification_t *decoded = crier_frame_decode_notification (data, size, &error);
+    assert_non_null (decoded);
+    assert_string_equal (decoded->id, "n-1");
+    assert_string_equal (decoded->subject, "Übermäßig");
+    assert_string_equal (decoded->html, "<p>hi</p>");
+    assert_null (decoded->body);
+    assert_int_equal (decoded->priority, CRIER_PRIORITY_HIGH);
+    assert_int_equal (decoded->received_at_ms, 1764000000123);
+    free (data);
+    crier_notification_destroy (&decoded);
+
+    //  An internal frame always carries an id; encoding refuses one without.
+    crier_notification_set (&original->id, NULL);
+    assert_int_equal (crier_frame_encode_notification (original, &data, &size), -1);
+    crier_notification_destroy (&original);
+}
+
+static void test_public_frame_is_not_an_internal_one (void **state)
+{
+    crier_notification_t *notification = s_sample ();
+    char *data;
+    size_t size;
+    assert_int_equal (crier_notification_encode (notification, &data, &size), 0);
+    crier_error_t error;
+    assert_null (crier_frame_decode_notification (data, size, &error));
+    assert_string_equal (error.field, "v");
+    assert_string_equal (error.message, "required");
+    free (data);
+    crier_notification_destroy (&notification);
+}
+
+static void test_other_version_is_refused (void **state)
+{
+    test_frame_t frame;
+    test_frame_init (&frame);
+    msgpack_pack_map (&frame.packer, 6);
+    test_frame_str (&frame, "v");
+    msgpack_pack_uint32 (&frame.packer, 2);
+    test_frame_pair (&frame, "type", "notification");
+    test_frame_pair (&frame, "id", "n-2");
+    test_frame_pair (&frame, "to", "#admins");
+    test_frame_pair (&frame, "body", "x");
+    test_frame_str (&frame, "received_at");
+    msgpack_pack_uint64 (&frame.packer, 1);
+    crier_error_t error;
+    assert_null (crier_frame_decode_notification (frame.buffer.data, frame.buffer.size, &error));
+    assert_string_equal (error.field, "v");
+    assert_non_null (strstr (error.message, "frame version 2 is not spoken here"));
+    test_frame_free (&frame);
+}
+
+static void test_delivery_id_is_stable_and_distinct (void **state)
+{
+    char first[CRIER_DIGEST_BYTES], again[CRIER_DIGEST_BYTES], other[CRIER_DIGEST_BYTES];
+    crier_delivery_id (first, "n-1", "matrix", "!room:example.org");
+    crier_delivery_id (again, "n-1", "matrix", "!room:example.org");
+    assert_string_equal (first, again);
+    assert_int_equal (strlen (first), 40);
+    assert_int_equal (strspn (first, "0123456789abcdef"), 40);
+    crier_delivery_id (other, "n-1", "email", "!room:example.org");
+    assert_string_not_equal (first, other);
+    crier_delivery_id (other, "n-1", "matrix", "!other:example.org");
+    assert_string_not_equal (first, other);
+    //  Known value: SHA-1 of "n-1\nmatrix\n!room:example.org\n", so every language agrees.
+    assert_string_equal (first, "7ea8b1093c082079c41a3933b1329e092531bf60");
+}
+
+static void test_delivery_frame_round_trip (void **state)
+{
+    crier_notification_t *notification = s_sample ();
+    crier_delivery_t *delivery = crier_delivery_new (&notification, "email", "ops@example.org");
+    assert_null (notification);
+    assert_non_null (delivery);
+    delivery->attempt = 3;
+    char *data;
+    size_t size;
+    assert_int_equal (crier_frame_encode_delivery (delivery, &data, &size), 0);
+    crier_error_t error;
+    crier_delivery_t *decoded = crier_frame_decode_delivery (data, size, &error);
+    assert_non_null (decoded);
+    assert_string_equal (decoded->delivery_id, delivery->delivery_id);
+    assert_string_equal (decoded->channel, "email");
+    assert_string_equal (decoded->target, "ops@example.org");
+    assert_int_equal (decoded->attempt, 3);
+    assert_string_equal (decoded->notification->id, "n-1");
+    assert_string_equal (decoded->notification->subject, "Übermäßig");
+    assert_int_equal (decoded->notification->received_at_ms, 1764000000123);
+    free (data);
+    crier_delivery_destroy (&decoded);
+    crier_delivery_destroy (&delivery);
+    crier_delivery_destroy (&delivery);
+    assert_null (delivery);
+}
+
+static void test_delivery_with_forged_id_is_refused (void **state)
+{
+    test_frame_t frame;
+    test_frame_init (&frame);
+    msgpack_pack_map (&frame.packer, 10);
+    test_frame_str (&frame, "v");
+    msgpack_pack_uint32 (&frame.packer, 1);
+    test_frame_pair (&frame, "type", "delivery");
+    test_frame_pair (&frame, "delivery_id", "0000000000000000000000000000000000000000");
+    test_frame_pair (&frame, "channel", "matrix");
+    test_frame_pair (&frame, "target", "!room:example.org");
+    test_frame_str (&frame, "attempt");
+    msgpack_pack_uint32 (&frame.packer, 1);
+    test_frame_str (&frame, "received_at");
+    msgpack_pack_uint64 (&frame.packer, 5);
+    test_frame_pair (&frame, "id", "n-1");
+    test_frame_pair (&frame, "to", "#admins");
+    test_frame_pair (&frame, "body", "x");
+    crier_error_t error;
+    assert_null (crier_frame_decode_delivery (frame.buffer.data, frame.buffer.size, &error));
+    assert_string_equal (error.field, "delivery_id");
+
+    //  The same frame typed as a notification is refused by the delivery decoder.
+    test_frame_free (&frame);
+    crier_notification_t *notification = s_sample ();
+    char *data;
+    size_t size;
+    crier_frame_encode_notification (notification, &data, &size);
+    assert_null (crier_frame_decode_delivery (data, size, &error));
+    assert_string_equal (error.field, "type");
+    assert_non_null (strstr (error.message, "expected a delivery frame, got \"notification\""));
+    free (data);
+    crier_notification_destroy (&notification);
+}
+
+static void test_event_frames (void **state)
+{
+    zsock_t *subscriber = zsock_new_sub ("@inproc://test-events", "");
+    zsock_t *publisher = zsock_new_pub (">inproc://test-events");
+    assert_non_null (subscriber);
+    assert_non_null (publisher);
+    crier_log_init ("crier-test");
+    //  A PUB socket drops what it sends before the subscription arrives, so repeat until one
+    //  comes through (bounded).
+    zmsg_t *message = NULL;
+    for (int attempt = 0; attempt < 100 && !message; attempt++) {
+        crier_event_t *event = crier_event_new ("frame.rejected");
+        crier_event_add_text (event, "field", "to");
+        crier_event_add_text (event, "skipped", NULL);
+        crier_event_add_int (event, "bytes", 42);
+        char *groups[] = {"#a", "#b"};
+        crier_event_add_texts (event, "to", groups, 2);
+        assert_int_equal (crier_event_send (&event, publisher), 0);
+        assert_null (event);
+        zsock_set_rcvtimeo (subscriber, 20);
+        message = zmsg_recv (subscriber);
+    }
+    assert_non_null (message);
+    assert_int_equal (zmsg_size (message), 2);
+    char *topic = zmsg_popstr (message);
+    assert_string_equal (topic, "frame.rejected");
+    zframe_t *body = zmsg_pop (message);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    assert_int_equal (
+        msgpack_unpack_next (&unpacked, (char *)zframe_data (body), zframe_size (body), NULL),
+        MSGPACK_UNPACK_SUCCESS);
+    msgpack_object map = unpacked.data;
+    assert_int_equal (map.type, MSGPACK_OBJECT_MAP);
+    assert_int_equal (map.via.map.size, 8); //  v type time source instance field bytes to
+    char dump[512];
+    msgpack_object_print_buffer (dump, sizeof dump, map);
+    assert_non_null (strstr (dump, "\"v\"=>1"));
+    assert_non_null (strstr (dump, "\"type\"=>\"frame.rejected\""));
+    assert_non_null (strstr (dump, "\"source\"=>\"crier-test\""));
+    assert_non_null (strstr (dump, "\"field\"=>\"to\""));
+    assert_non_null (strstr (dump, "\"bytes\"=>42"));
+    assert_non_null (strstr (dump, "\"to\"=>[\"#a\", \"#b\"]"));
+    assert_null (strstr (dump, "skipped"));
+    msgpack_unpacked_destroy (&unpacked);
+    zframe_destroy (&body);
+    zstr_free (&topic);
+    zmsg_destroy (&message);
+    zsock_destroy (&publisher);
+    zsock_destroy (&subscriber);
+}
+
+int main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_notification_frame_round_trip),
+        cmocka_unit_test (test_public_frame_is_not_an_internal_one),
+        cmocka_unit_test (test_other_version_is_refused),
+        cmocka_unit_test (test_delivery_id_is_stable_and_distinct),
+        cmocka_unit_test (test_delivery_frame_round_trip),
+        cmocka_unit_test (test_delivery_with_forged_id_is_refused),
+        cmocka_unit_test (test_event_frames),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,65 @@
+/*  test_id.c - generated ids (UUIDv7) and the msgpack allocation guard. */
+#include "crier/id.h"
+#include "msgpack_guard.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+static void test_uuid_v7_shape_order_and_uniqueness (void **state)
+{
+    char previous[CRIER_ID_BYTES] = "";
+    for (int round = 0; round < 1000; round++) {
+        char id[CRIER_ID_BYTES];
+        crier_id_generate (id);
+        assert_int_equal (strlen (id), 36);
+        assert_int_equal (id[8], '-');
+        assert_int_equal (id[14], '7');                //  version
+        assert_true (strchr ("89ab", id[19]) != NULL); //  variant
+        assert_string_not_equal (id, previous);
+        //  The first 48 bits are milliseconds: later ids never sort before earlier ones.
+        assert_true (strncmp (previous, id, 13) <= 0);
+        memcpy (previous, id, sizeof id);
+    }
+}
+
+static void test_digest_known_value (void **state)
+{
+    char digest[CRIER_DIGEST_BYTES];
+    const char *parts[] = {"abc"};
+    crier_id_digest (digest, parts, 1);
+    //  sha1("abc\n")
+    assert_string_equal (digest, "03cfd743661f07975fa2f1220c5194cbaff48451");
+}
+
+static void test_guard (void **state)
+{
+    //  Plausible frames pass, whatever their nesting.
+    assert_int_equal (crier_msgpack_guard ("\x82\xa1"
+                                           "a\x01\xa1"
+                                           "b\x92\xc0\xc3",
+                                           9),
+                      0);
+    assert_int_equal (crier_msgpack_guard ("\x80", 1), 0);
+    //  Headers that declare more elements than bytes remain are refused.
+    assert_int_equal (crier_msgpack_guard ("\xdd\xff\xff\xff\xff", 5), -1);
+    assert_int_equal (crier_msgpack_guard ("\xdc\x00\x10\x01\x02", 5), -1);
+    //  Nested arrays that each look fine alone but add up to more than the frame.
+    assert_int_equal (crier_msgpack_guard ("\x93\x93\x93\x01\x02\x03\x04", 7), -1);
+    //  Truncated strings are left for msgpack-c to report.
+    assert_int_equal (crier_msgpack_guard ("\xdb\xff\xff\xff\xff", 5), 0);
+    assert_int_equal (crier_msgpack_guard ("\xc1", 1), 0);
+}
+
+int main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_uuid_v7_shape_order_and_uniqueness),
+        cmocka_unit_test (test_digest_known_value),
+        cmocka_unit_test (test_guard),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
