@@ -16,6 +16,36 @@
 
 extern char **environ;
 
+//  Processes started and not yet reaped. A failing cmocka assertion jumps out of the test, past
+//  its clean-up; killing the leftovers at exit keeps them from outliving the test program.
+#define MAX_CHILDREN 64
+static pid_t s_children[MAX_CHILDREN];
+
+static void s_kill_children (void)
+{
+    for (int index = 0; index < MAX_CHILDREN; index++) {
+        if (s_children[index] > 0) {
+            kill (s_children[index], SIGKILL);
+            waitpid (s_children[index], NULL, 0);
+        }
+    }
+}
+
+static void s_track (pid_t pid, pid_t replace)
+{
+    static bool registered = false;
+    if (!registered) {
+        atexit (s_kill_children);
+        registered = true;
+    }
+    for (int index = 0; index < MAX_CHILDREN; index++) {
+        if (s_children[index] == replace) {
+            s_children[index] = pid;
+            return;
+        }
+    }
+}
+
 void test_frame_init (test_frame_t *frame)
 {
     msgpack_sbuffer_init (&frame->buffer);
@@ -106,7 +136,10 @@ static pid_t s_spawn (const char *name, const char *const *args, const char *con
     posix_spawn_file_actions_destroy (&actions);
     free (argv);
     free (envp);
-    return rc == 0 ? pid : -1;
+    if (rc != 0)
+        return -1;
+    s_track (pid, 0);
+    return pid;
 }
 
 test_process_t *test_process_start (const char *name, const char *const *args,
@@ -191,8 +224,10 @@ static int s_wait_exit (pid_t pid, int timeout_ms)
     while (true) {
         int status;
         pid_t done = waitpid (pid, &status, WNOHANG);
-        if (done == pid)
+        if (done == pid) {
+            s_track (0, pid);
             return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+        }
         if (done < 0 || s_now_ms () >= deadline)
             return -1;
         poll (NULL, 0, 10); //  polling a child's exit: there is no descriptor to wait on
@@ -206,6 +241,7 @@ int test_process_stop (test_process_t *process, int signal, int timeout_ms)
     if (status == -1) {
         kill (process->pid, SIGKILL);
         waitpid (process->pid, NULL, 0);
+        s_track (0, process->pid);
     }
     //  Collect the last lines it wrote: the pipe ends once the process has gone.
     for (int round = 0; round < 500 && s_read_some (process, 10); round++)
@@ -287,6 +323,7 @@ int test_run (const char *name, const char *const *args, const char *const *env,
     if (status == -1 && pid > 0) {
         kill (pid, SIGKILL);
         waitpid (pid, NULL, 0);
+        s_track (0, pid);
     }
     if (captures[1].length) {
         ssize_t echoed = write (STDERR_FILENO, captures[1].text, captures[1].length);
