@@ -1,17 +1,48 @@
-/*  crier-resolver: not built yet. This placeholder keeps the pipeline's shape and says so. */
+/*  crier-resolver: routes notifications by groups from the live mapping document in CouchDB.
+    See resolver_server.h. */
+#include "resolver_config.h"
+#include "resolver_server.h"
+
+#include "crier/config.h"
 #include "crier/log.h"
 #include "crier/process.h"
+
+#include <curl/curl.h>
 
 int main (int argc, char *argv[])
 {
     crier_log_init ("crier-resolver");
-    int rc = crier_process_options (
-        argc, argv, "crier-resolver",
-        "Routes notifications to deliveries using the mapping document in CouchDB.\n"
-        "NOT IMPLEMENTED YET: this build only has a placeholder that exits.");
+    int rc = crier_process_options (argc, argv, "crier-resolver",
+                                    "Follows the mapping document in CouchDB and turns each "
+                                    "notification from crier-ingest\ninto deliveries for the "
+                                    "channel senders. Hosts the event bus.");
     if (rc >= 0)
         return rc;
-    crier_log (CRIER_LOG_ERROR, "process.not_implemented", "hint",
-               "this version of crier does not have crier-resolver yet");
-    return 1;
+    if (curl_global_init (CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        crier_log (CRIER_LOG_ERROR, "process.failed", "error", "libcurl did not initialise");
+        return 1;
+    }
+    crier_resolver_config_t config = {0};
+    if (crier_resolver_config_load (&config) != 0) {
+        crier_resolver_config_free (&config);
+        curl_global_cleanup ();
+        return CRIER_EXIT_CONFIG;
+    }
+    zactor_t *server = zactor_new (crier_resolver_server, &config);
+    char *endpoint = server ? crier_resolver_server_start (server) : NULL;
+    if (endpoint) {
+        crier_log (CRIER_LOG_INFO, "resolver.ready", "endpoint", endpoint, "matrix",
+                   config.deliveries_endpoint[0], "email", config.deliveries_endpoint[1], "events",
+                   config.events_endpoint);
+        crier_process_wait_for_stop (server);
+        crier_log (CRIER_LOG_INFO, "resolver.stopping");
+    }
+    zactor_destroy (&server);
+    if (endpoint)
+        crier_log (CRIER_LOG_INFO, "resolver.stopped");
+    rc = endpoint ? 0 : 1;
+    zstr_free (&endpoint);
+    crier_resolver_config_free (&config);
+    curl_global_cleanup ();
+    return rc;
 }

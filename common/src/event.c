@@ -5,6 +5,7 @@
 #include "crier/log.h"
 #include "msgpack_read.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -68,6 +69,21 @@ void crier_event_add_texts (crier_event_t *self, const char *key, char *const *v
     self->count++;
 }
 
+void crier_event_add_table (crier_event_t *self, const char *key, const char *const *fields,
+                            size_t field_count, const char *const *values, size_t row_count)
+{
+    crier_msgpack_pack_text (&self->packer, key);
+    msgpack_pack_array (&self->packer, row_count);
+    for (size_t row = 0; row < row_count; row++) {
+        msgpack_pack_map (&self->packer, field_count);
+        for (size_t field = 0; field < field_count; field++) {
+            crier_msgpack_pack_text (&self->packer, fields[field]);
+            crier_msgpack_pack_text (&self->packer, values[row * field_count + field]);
+        }
+    }
+    self->count++;
+}
+
 //  "host:pid", computed once: it does not change while the process runs.
 static const char *s_instance (void)
 {
@@ -110,4 +126,62 @@ int crier_event_send (crier_event_t **self_p, zsock_t *publisher)
     msgpack_sbuffer_destroy (&frame);
     crier_event_destroy (self_p);
     return rc;
+}
+
+//  Converts a msgpack value to JSON; strings that are not UTF-8 and binary values become null.
+static json_t *s_to_json (const msgpack_object *object, int depth)
+{
+    if (depth > 32)
+        return json_null ();
+    switch (object->type) {
+        case MSGPACK_OBJECT_BOOLEAN:
+            return json_boolean (object->via.boolean);
+        case MSGPACK_OBJECT_POSITIVE_INTEGER:
+            return json_integer ((json_int_t)object->via.u64);
+        case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+            return json_integer ((json_int_t)object->via.i64);
+        case MSGPACK_OBJECT_FLOAT32:
+        case MSGPACK_OBJECT_FLOAT64:
+            return json_real (object->via.f64);
+        case MSGPACK_OBJECT_STR: {
+            json_t *text = json_stringn (object->via.str.ptr, object->via.str.size);
+            return text ? text : json_null ();
+        }
+        case MSGPACK_OBJECT_ARRAY: {
+            json_t *array = json_array ();
+            for (uint32_t index = 0; index < object->via.array.size; index++)
+                json_array_append_new (array, s_to_json (&object->via.array.ptr[index], depth + 1));
+            return array;
+        }
+        case MSGPACK_OBJECT_MAP: {
+            json_t *map = json_object ();
+            for (uint32_t index = 0; index < object->via.map.size; index++) {
+                const msgpack_object *key = &object->via.map.ptr[index].key;
+                if (key->type != MSGPACK_OBJECT_STR)
+                    continue;
+                char *name = strndup (key->via.str.ptr, key->via.str.size);
+                if (name)
+                    json_object_set_new (map, name,
+                                         s_to_json (&object->via.map.ptr[index].val, depth + 1));
+                free (name);
+            }
+            return map;
+        }
+        default:
+            return json_null ();
+    }
+}
+
+char *crier_event_to_json (const void *data, size_t size)
+{
+    msgpack_unpacked unpacked;
+    crier_error_t error;
+    char *text = NULL;
+    if (crier_msgpack_unpack_map (data, size, &unpacked, &error) == 0) {
+        json_t *json = s_to_json (&unpacked.data, 0);
+        text = json_dumps (json, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref (json);
+    }
+    msgpack_unpacked_destroy (&unpacked);
+    return text;
 }

@@ -134,25 +134,46 @@ void crier_delivery_destroy (crier_delivery_t **self_p)
     *self_p = NULL;
 }
 
-int crier_frame_encode_delivery (const crier_delivery_t *delivery, char **data_p, size_t *size_p)
+int crier_frame_encode_delivery_of (const crier_notification_t *notification, const char *channel,
+                                    const char *target, const char *const *groups,
+                                    size_t group_count, uint32_t attempt,
+                                    char delivery_id[CRIER_DIGEST_BYTES], char **data_p,
+                                    size_t *size_p)
 {
+    if (!notification->id)
+        return -1;
+    crier_delivery_id (delivery_id, notification->id, channel, target);
+    //  The fields are the notification's, with to[] replaced by the groups that led here.
+    crier_notification_t view = *notification;
+    view.to_count = group_count < CRIER_MAX_GROUPS ? group_count : CRIER_MAX_GROUPS;
+    for (size_t index = 0; index < view.to_count; index++)
+        view.to[index] = (char *)groups[index];
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     msgpack_packer packer;
     msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
-    s_begin (&packer, "delivery", 5 + crier_notification_field_count (delivery->notification));
+    s_begin (&packer, "delivery", 5 + crier_notification_field_count (&view));
     crier_msgpack_pack_text (&packer, "delivery_id");
-    crier_msgpack_pack_text (&packer, delivery->delivery_id);
+    crier_msgpack_pack_text (&packer, delivery_id);
     crier_msgpack_pack_text (&packer, "channel");
-    crier_msgpack_pack_text (&packer, delivery->channel);
+    crier_msgpack_pack_text (&packer, channel);
     crier_msgpack_pack_text (&packer, "target");
-    crier_msgpack_pack_text (&packer, delivery->target);
+    crier_msgpack_pack_text (&packer, target);
     crier_msgpack_pack_text (&packer, "attempt");
-    msgpack_pack_uint32 (&packer, delivery->attempt);
+    msgpack_pack_uint32 (&packer, attempt);
     crier_msgpack_pack_text (&packer, "received_at");
-    msgpack_pack_uint64 (&packer, (uint64_t)delivery->notification->received_at_ms);
-    crier_notification_pack_fields (&packer, delivery->notification);
+    msgpack_pack_uint64 (&packer, (uint64_t)view.received_at_ms);
+    crier_notification_pack_fields (&packer, &view);
     return s_finish (&buffer, data_p, size_p);
+}
+
+int crier_frame_encode_delivery (const crier_delivery_t *delivery, char **data_p, size_t *size_p)
+{
+    char delivery_id[CRIER_DIGEST_BYTES];
+    const crier_notification_t *notification = delivery->notification;
+    return crier_frame_encode_delivery_of (
+        notification, delivery->channel, delivery->target, (const char *const *)notification->to,
+        notification->to_count, delivery->attempt, delivery_id, data_p, size_p);
 }
 
 crier_delivery_t *crier_frame_decode_delivery (const void *data, size_t size, crier_error_t *error)

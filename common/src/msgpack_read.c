@@ -10,8 +10,6 @@
 
 int crier_error_set (crier_error_t *error, const char *field, const char *format, ...)
 {
-    //  cppcheck takes the output buffer for a read of the caller's uninitialised struct.
-    // cppcheck-suppress ctuuninitvar
     snprintf (error->field, sizeof error->field, "%s", field);
     va_list args;
     va_start (args, format);

@@ -25,8 +25,17 @@ void crier_event_add_int (crier_event_t *self, const char *key, int64_t value);
 void crier_event_add_texts (crier_event_t *self, const char *key, char *const *values,
                             size_t count);
 
+//  Adds key: an array of row_count maps, each with the same field_count string fields; the
+//  value of field f in row r is values[r * field_count + f].
+void crier_event_add_table (crier_event_t *self, const char *key, const char *const *fields,
+                            size_t field_count, const char *const *values, size_t row_count);
+
 //  Publishes the event without blocking (a PUB socket drops rather than waits when a subscriber
 //  is slow) and destroys it. Returns 0, or -1 when it could not be queued.
 int crier_event_send (crier_event_t **self_p, zsock_t *publisher);
+
+//  Renders an event's msgpack frame as one line of JSON (for crier tail). Caller frees; NULL when
+//  the frame is not a msgpack map.
+char *crier_event_to_json (const void *data, size_t size);
 
 #endif

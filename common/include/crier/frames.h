@@ -48,6 +48,15 @@ void crier_delivery_destroy (crier_delivery_t **self_p);
 
 int crier_frame_encode_delivery (const crier_delivery_t *delivery, char **data_p, size_t *size_p);
 
+//  Encodes a delivery straight from a notification without building a crier_delivery_t (the
+//  resolver's fan-out): groups replace the notification's to[] in the frame, and the delivery id
+//  is written to delivery_id. Returns 0 with a malloc'ed buffer, or -1 when out of memory.
+int crier_frame_encode_delivery_of (const crier_notification_t *notification, const char *channel,
+                                    const char *target, const char *const *groups,
+                                    size_t group_count, uint32_t attempt,
+                                    char delivery_id[CRIER_DIGEST_BYTES], char **data_p,
+                                    size_t *size_p);
+
 //  Decodes a delivery frame, checking that its delivery_id matches its contents. Returns a new
 //  delivery, or NULL with *error set.
 crier_delivery_t *crier_frame_decode_delivery (const void *data, size_t size, crier_error_t *error);

@@ -1,0 +1,28 @@
+/*  http.h - libcurl transfers driven by a czmq zloop, so that a process serves its ZeroMQ
+    sockets and its HTTP transfers from one thread without ever blocking (curl's multi-event
+    pattern: curl says which sockets and timeouts it needs, the zloop watches them). */
+#ifndef CRIER_HTTP_H_INCLUDED
+#define CRIER_HTTP_H_INCLUDED
+
+#include <curl/curl.h>
+#include <czmq.h>
+
+typedef struct crier_http_t crier_http_t;
+
+//  Called once when a transfer ends, with libcurl's result. The easy handle is no longer part of
+//  the loop and belongs to the caller again.
+typedef void (crier_http_done_fn) (CURL *easy, CURLcode result, void *arg);
+
+//  Creates the driver on a zloop. Returns NULL when out of memory.
+crier_http_t *crier_http_new (zloop_t *loop);
+
+//  Ends every transfer still running (without calling done) and frees the driver.
+void crier_http_destroy (crier_http_t **self_p);
+
+//  Starts a configured easy handle. Returns 0, or -1 when libcurl refused it.
+int crier_http_start (crier_http_t *self, CURL *easy, crier_http_done_fn *done, void *arg);
+
+//  Stops a running transfer without calling done. Does nothing when it is not running.
+void crier_http_cancel (crier_http_t *self, CURL *easy);
+
+#endif

@@ -1,0 +1,181 @@
+/*  http.c - see http.h. */
+#include "crier/http.h"
+
+#include <stdlib.h>
+
+//  What a running transfer remembers, found through CURLOPT_PRIVATE.
+typedef struct transfer_t {
+    CURL *easy;
+    crier_http_done_fn *done;
+    void *arg;
+    struct transfer_t *next; //  running transfers, so that destroy can end them
+    struct transfer_t *previous;
+} transfer_t;
+
+struct crier_http_t {
+    zloop_t *loop;
+    CURLM *multi;
+    int timer_id; //  -1 when no curl timeout is pending
+    transfer_t *running;
+};
+
+//  Takes a transfer off the multi handle and the running list, and frees it.
+static void s_forget (crier_http_t *self, transfer_t *transfer)
+{
+    curl_multi_remove_handle (self->multi, transfer->easy);
+    curl_easy_setopt (transfer->easy, CURLOPT_PRIVATE, NULL);
+    if (transfer->previous)
+        transfer->previous->next = transfer->next;
+    else
+        self->running = transfer->next;
+    if (transfer->next)
+        transfer->next->previous = transfer->previous;
+    free (transfer);
+}
+
+static void s_finish_done_transfers (crier_http_t *self)
+{
+    int queued;
+    CURLMsg *message;
+    while ((message = curl_multi_info_read (self->multi, &queued))) {
+        if (message->msg != CURLMSG_DONE)
+            continue;
+        CURL *easy = message->easy_handle;
+        CURLcode result = message->data.result;
+        transfer_t *transfer = NULL;
+        curl_easy_getinfo (easy, CURLINFO_PRIVATE, (char **)&transfer);
+        if (transfer) {
+            crier_http_done_fn *done = transfer->done;
+            void *done_arg = transfer->arg;
+            s_forget (self, transfer);
+            done (easy, result, done_arg);
+        }
+    }
+}
+
+static int s_on_socket_ready (zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+    crier_http_t *self = arg;
+    int flags = 0;
+    if (item->revents & ZMQ_POLLIN)
+        flags |= CURL_CSELECT_IN;
+    if (item->revents & ZMQ_POLLOUT)
+        flags |= CURL_CSELECT_OUT;
+    if (item->revents & ZMQ_POLLERR)
+        flags |= CURL_CSELECT_ERR;
+    int running;
+    curl_multi_socket_action (self->multi, item->fd, flags, &running);
+    s_finish_done_transfers (self);
+    return 0;
+}
+
+static int s_on_timeout (zloop_t *loop, int timer_id, void *arg)
+{
+    crier_http_t *self = arg;
+    self->timer_id = -1;
+    int running;
+    curl_multi_socket_action (self->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    s_finish_done_transfers (self);
+    return 0;
+}
+
+//  CURLMOPT_SOCKETFUNCTION: watch, re-watch or forget one of curl's sockets.
+static int s_socket_callback (CURL *easy, curl_socket_t socket, int what, void *user,
+                              void *socket_data)
+{
+    crier_http_t *self = user;
+    zmq_pollitem_t item = {.socket = NULL, .fd = socket};
+    zloop_poller_end (self->loop, &item);
+    if (what == CURL_POLL_REMOVE)
+        return 0;
+    short events = 0;
+    if (what & CURL_POLL_IN)
+        events |= ZMQ_POLLIN;
+    if (what & CURL_POLL_OUT)
+        events |= ZMQ_POLLOUT;
+    item.events = events;
+    if (zloop_poller (self->loop, &item, s_on_socket_ready, self) != 0)
+        return -1;
+    //  A socket curl is closing may report an error; that is curl's to handle, not a reason for
+    //  the loop to drop it.
+    zloop_poller_set_tolerant (self->loop, &item);
+    return 0;
+}
+
+//  CURLMOPT_TIMERFUNCTION: curl wants to be called back after timeout_ms (-1: never).
+static int s_timer_callback (CURLM *multi, long timeout_ms, void *user)
+{
+    crier_http_t *self = user;
+    if (self->timer_id != -1) {
+        zloop_timer_end (self->loop, self->timer_id);
+        self->timer_id = -1;
+    }
+    if (timeout_ms >= 0) {
+        self->timer_id = zloop_timer (self->loop, (size_t)timeout_ms, 1, s_on_timeout, self);
+        if (self->timer_id == -1)
+            return -1;
+    }
+    return 0;
+}
+
+crier_http_t *crier_http_new (zloop_t *loop)
+{
+    crier_http_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->loop = loop;
+    self->timer_id = -1;
+    self->multi = curl_multi_init ();
+    if (!self->multi) {
+        free (self);
+        return NULL;
+    }
+    curl_multi_setopt (self->multi, CURLMOPT_SOCKETFUNCTION, s_socket_callback);
+    curl_multi_setopt (self->multi, CURLMOPT_SOCKETDATA, self);
+    curl_multi_setopt (self->multi, CURLMOPT_TIMERFUNCTION, s_timer_callback);
+    curl_multi_setopt (self->multi, CURLMOPT_TIMERDATA, self);
+    return self;
+}
+
+void crier_http_cancel (crier_http_t *self, CURL *easy)
+{
+    transfer_t *transfer = NULL;
+    curl_easy_getinfo (easy, CURLINFO_PRIVATE, (char **)&transfer);
+    if (transfer)
+        s_forget (self, transfer);
+}
+
+void crier_http_destroy (crier_http_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    crier_http_t *self = *self_p;
+    while (self->running)
+        s_forget (self, self->running);
+    if (self->timer_id != -1)
+        zloop_timer_end (self->loop, self->timer_id);
+    curl_multi_cleanup (self->multi);
+    free (self);
+    *self_p = NULL;
+}
+
+int crier_http_start (crier_http_t *self, CURL *easy, crier_http_done_fn *done, void *arg)
+{
+    transfer_t *transfer = calloc (1, sizeof *transfer);
+    if (!transfer)
+        return -1;
+    transfer->easy = easy;
+    transfer->done = done;
+    transfer->arg = arg;
+    if (curl_easy_setopt (easy, CURLOPT_PRIVATE, transfer) != CURLE_OK ||
+        curl_multi_add_handle (self->multi, easy) != CURLM_OK) {
+        curl_easy_setopt (easy, CURLOPT_PRIVATE, NULL);
+        free (transfer);
+        return -1;
+    }
+    transfer->next = self->running;
+    if (self->running)
+        self->running->previous = transfer;
+    self->running = transfer;
+    return 0;
+}

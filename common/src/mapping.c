@@ -1,0 +1,285 @@
+/*  mapping.c - see mapping.h. The validated document is kept as jansson values: its objects are
+    hash tables already, so lookups need no structure of our own. */
+#include "crier/mapping.h"
+#include "crier/notification.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TARGET_MAX_BYTES 255
+
+struct crier_mapping_t {
+    json_t *document;
+    json_t *groups; //  the "mapping" object inside document
+};
+
+static const char *s_channel_names[CRIER_CHANNEL_COUNT] = {"matrix", "email"};
+
+const char *crier_channel_name (crier_channel_t channel)
+{
+    return s_channel_names[channel];
+}
+
+static const char *s_json_type (const json_t *value)
+{
+    switch (json_typeof (value)) {
+        case JSON_OBJECT:
+            return "object";
+        case JSON_ARRAY:
+            return "array";
+        case JSON_STRING:
+            return "string";
+        case JSON_INTEGER:
+        case JSON_REAL:
+            return "number";
+        case JSON_TRUE:
+        case JSON_FALSE:
+            return "boolean";
+        case JSON_NULL:
+            return "null";
+    }
+    return "unknown";
+}
+
+static int s_fail (crier_mapping_error_t *error, const char *path, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static int s_fail (crier_mapping_error_t *error, const char *path, const char *format, ...)
+{
+    snprintf (error->path, sizeof error->path, "%s", path);
+    va_list args;
+    va_start (args, format);
+    vsnprintf (error->message, sizeof error->message, format, args);
+    va_end (args);
+    return -1;
+}
+
+//  Writes mapping["<group>"] with the group name JSON-escaped, so the path shows it exactly.
+static void s_group_path (char *path, size_t size, const char *group)
+{
+    json_t *name = json_string (group);
+    char *quoted = name ? json_dumps (name, JSON_ENCODE_ANY) : NULL;
+    snprintf (path, size, "mapping[%s]", quoted ? quoted : "?");
+    free (quoted);
+    json_decref (name);
+}
+
+static bool s_has_space_or_control (const char *text)
+{
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        if (*c <= ' ' || *c == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+int crier_matrix_target_check (const char *target, char *message, size_t size)
+{
+    const char *problem = NULL;
+    const char *colon = strchr (target, ':');
+    if (target[0] != '!' && target[0] != '#')
+        problem = "not a Matrix room id (!room:server) or alias (#alias:server)";
+    else if (!colon || colon == target + 1 || colon[1] == '\0')
+        problem = "a Matrix room id or alias needs a name and a server: !room:server, "
+                  "#alias:server";
+    else if (strlen (target) > TARGET_MAX_BYTES)
+        problem = "longer than 255 bytes";
+    else if (s_has_space_or_control (target))
+        problem = "contains white space or a control character";
+    if (problem) {
+        snprintf (message, size, "%s", problem);
+        return -1;
+    }
+    return 0;
+}
+
+//  Characters RFC 5322 allows unquoted in a local part ("atext"), plus UTF-8 (RFC 6531).
+static bool s_atext (unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           strchr ("!#$%&'*+-/=?^_`{|}~", c) != NULL || c >= 0x80;
+}
+
+int crier_email_address_check (const char *address, char *message, size_t size)
+{
+    const char *at = strrchr (address, '@');
+    const char *problem = NULL;
+    if (!at || at == address || at[1] == '\0')
+        problem = "not an email address (expected local@domain)";
+    else if (at - address > 64)
+        problem = "the part before '@' is longer than 64 bytes";
+    else if (strlen (at + 1) > 253)
+        problem = "the domain is longer than 253 bytes";
+    else {
+        //  Local part: dot-separated runs of atext. Domain: dot-separated labels of letters,
+        //  digits, hyphens (or UTF-8), not starting or ending with a hyphen.
+        char previous = '.';
+        for (const char *c = address; c < at && !problem; previous = *c++) {
+            if (*c == '.' ? previous == '.' : !s_atext ((unsigned char)*c))
+                problem = "not an email address: unexpected character or dot before '@'";
+        }
+        if (!problem && previous == '.')
+            problem = "not an email address: the part before '@' ends with a dot";
+        previous = '.';
+        for (const char *c = at + 1; *c && !problem; previous = *c++) {
+            unsigned char byte = (unsigned char)*c;
+            bool label = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
+                         (byte >= '0' && byte <= '9') || byte >= 0x80;
+            if (*c == '.' ? previous == '.' || previous == '-'
+                          : !(label || (*c == '-' && previous != '.')))
+                problem = "not an email address: the domain may only hold letters, digits, "
+                          "hyphens and dots";
+        }
+        if (!problem && (previous == '.' || previous == '-'))
+            problem = "not an email address: the domain ends with a dot or hyphen";
+    }
+    if (problem) {
+        snprintf (message, size, "%s", problem);
+        return -1;
+    }
+    return 0;
+}
+
+static int s_check_targets (const char *group_path, crier_channel_t channel, const json_t *targets,
+                            crier_mapping_error_t *error)
+{
+    char path[280];
+    snprintf (path, sizeof path, "%.256s.%s", group_path, s_channel_names[channel]);
+    if (!json_is_array (targets))
+        return s_fail (error, path, "must be an array of %s, got %s",
+                       channel == CRIER_CHANNEL_MATRIX ? "room ids or aliases" : "addresses",
+                       s_json_type (targets));
+    size_t index;
+    const json_t *target;
+    json_array_foreach (targets, index, target)
+    {
+        char element_path[sizeof error->path];
+        snprintf (element_path, sizeof element_path, "%.280s[%zu]", path, index);
+        if (!json_is_string (target))
+            return s_fail (error, element_path, "must be a string, got %s", s_json_type (target));
+        const char *text = json_string_value (target);
+        if (strlen (text) != json_string_length (target))
+            return s_fail (error, element_path, "contains a NUL character");
+        char message[sizeof error->message];
+        int rc = channel == CRIER_CHANNEL_MATRIX
+                     ? crier_matrix_target_check (text, message, sizeof message)
+                     : crier_email_address_check (text, message, sizeof message);
+        if (rc != 0)
+            return s_fail (error, element_path, "%s", message);
+    }
+    return 0;
+}
+
+static int s_check_group (const char *group, const json_t *channels, crier_mapping_error_t *error)
+{
+    char path[256];
+    s_group_path (path, sizeof path, group);
+    char message[sizeof error->message];
+    if (crier_group_name_check (group, strlen (group), message, sizeof message) != 0)
+        return s_fail (error, path, "%s", message);
+    if (!json_is_object (channels))
+        return s_fail (error, path,
+                       "must be an object of channels, e.g. {\"matrix\": [...], \"email\": [...]}, "
+                       "got %s",
+                       s_json_type (channels));
+    const char *channel_name;
+    const json_t *targets;
+    json_object_foreach ((json_t *)channels, channel_name, targets)
+    {
+        int channel = -1;
+        for (int known = 0; known < CRIER_CHANNEL_COUNT; known++) {
+            if (strcmp (channel_name, s_channel_names[known]) == 0)
+                channel = known;
+        }
+        if (channel < 0) {
+            char channel_path[sizeof error->path];
+            snprintf (channel_path, sizeof channel_path, "%.256s.%.48s", path, channel_name);
+            return s_fail (error, channel_path, "unknown channel: crier knows matrix and email");
+        }
+        if (s_check_targets (path, (crier_channel_t)channel, targets, error) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+crier_mapping_t *crier_mapping_new (json_t *document, crier_mapping_error_t *error)
+{
+    if (!json_is_object (document)) {
+        s_fail (error, "(document)", "must be a JSON object, got %s", s_json_type (document));
+        return NULL;
+    }
+    json_t *groups = json_object_get (document, "mapping");
+    if (!groups) {
+        s_fail (error, "mapping", "missing: the document needs a \"mapping\" object of groups");
+        return NULL;
+    }
+    if (!json_is_object (groups)) {
+        s_fail (error, "mapping", "must be an object of groups, got %s", s_json_type (groups));
+        return NULL;
+    }
+    const char *group;
+    const json_t *channels;
+    json_object_foreach (groups, group, channels)
+    {
+        if (s_check_group (group, channels, error) != 0)
+            return NULL;
+    }
+    crier_mapping_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        s_fail (error, "(document)", "out of memory");
+        return NULL;
+    }
+    self->document = json_incref (document);
+    self->groups = groups;
+    return self;
+}
+
+crier_mapping_t *crier_mapping_parse (const char *text, size_t length, crier_mapping_error_t *error)
+{
+    json_error_t json_error;
+    json_t *document = json_loadb (text, length, JSON_REJECT_DUPLICATES, &json_error);
+    if (!document) {
+        char where[64];
+        snprintf (where, sizeof where, "(line %d, column %d)", json_error.line, json_error.column);
+        s_fail (error, where, "not valid JSON: %s", json_error.text);
+        return NULL;
+    }
+    crier_mapping_t *self = crier_mapping_new (document, error);
+    json_decref (document);
+    return self;
+}
+
+void crier_mapping_destroy (crier_mapping_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    json_decref ((*self_p)->document);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+const char *crier_mapping_revision (const crier_mapping_t *self)
+{
+    return json_string_value (json_object_get (self->document, "_rev"));
+}
+
+size_t crier_mapping_group_count (const crier_mapping_t *self)
+{
+    return json_object_size (self->groups);
+}
+
+const json_t *crier_mapping_targets (const crier_mapping_t *self, const char *group,
+                                     crier_channel_t channel, int *group_known_p)
+{
+    const json_t *channels = json_object_get (self->groups, group);
+    if (group_known_p)
+        *group_known_p = channels != NULL;
+    return channels ? json_object_get (channels, s_channel_names[channel]) : NULL;
+}
+
+const json_t *crier_mapping_document (const crier_mapping_t *self)
+{
+    return self->document;
+}

@@ -1,0 +1,50 @@
+/*  changes_parser.h - splits CouchDB's continuous _changes feed into lines and reads each.
+
+    The feed is one JSON object per line; a bare newline is a heartbeat; the server may end it
+    with {"last_seq": ...}. Bytes arrive in arbitrary pieces, so a line may be split across
+    reads. seq values are opaque (CouchDB 3 sends strings, pouchdb-server integers) and are kept
+    exactly as received.
+*/
+#ifndef CRIER_CHANGES_PARSER_H_INCLUDED
+#define CRIER_CHANGES_PARSER_H_INCLUDED
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum {
+    CRIER_CHANGE_DOCUMENT, //  a revision of a document (doc is included)
+    CRIER_CHANGE_LAST_SEQ, //  the server ended the feed
+} crier_change_kind_t;
+
+typedef struct {
+    crier_change_kind_t kind;
+    const json_t *seq; //  as received: a string, a number or (CouchDB 1.x) an array
+    const char *id;    //  the document id (CRIER_CHANGE_DOCUMENT)
+    bool deleted;      //  the document was deleted
+    json_t *doc;       //  the included document, or NULL; borrowed for the callback
+} crier_change_t;
+
+typedef void (crier_change_fn) (const crier_change_t *change, void *arg);
+
+typedef struct crier_changes_parser_t crier_changes_parser_t;
+
+//  Creates a parser refusing lines over max_line bytes. Returns NULL when out of memory.
+crier_changes_parser_t *crier_changes_parser_new (size_t max_line);
+
+void crier_changes_parser_destroy (crier_changes_parser_t **self_p);
+
+//  Forgets a partial line (after a reconnection).
+void crier_changes_parser_reset (crier_changes_parser_t *self);
+
+//  Takes the next bytes of the feed and calls fn for each complete change line. Returns 0, or -1
+//  with a reason in problem when a line is too long, not JSON, or an error object such as
+//  {"error": "unauthorized", "reason": ...}; the caller then reconnects.
+int crier_changes_parser_feed (crier_changes_parser_t *self, const char *data, size_t size,
+                               crier_change_fn *fn, void *arg, char *problem, size_t problem_size);
+
+//  A seq as it goes back into since=: a string's own text, anything else as compact JSON.
+//  Caller frees; NULL when out of memory.
+char *crier_change_seq_text (const json_t *seq);
+
+#endif

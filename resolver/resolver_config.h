@@ -1,0 +1,26 @@
+/*  resolver_config.h - crier-resolver's settings, from the environment. */
+#ifndef CRIER_RESOLVER_CONFIG_H_INCLUDED
+#define CRIER_RESOLVER_CONFIG_H_INCLUDED
+
+#include "crier/couchdb.h"
+#include "crier/mapping.h"
+
+#include <stdint.h>
+
+typedef struct {
+    char *notifications_endpoint;                   //  PULL, bound: from ingest
+    char *deliveries_endpoint[CRIER_CHANNEL_COUNT]; //  PUSH, bound: to each channel's senders
+    char *events_publish_endpoint;                  //  the bus's XSUB side, bound
+    char *events_endpoint;                          //  the bus's XPUB side, bound
+    int hwm;
+    crier_couchdb_t couchdb;
+    uint64_t heartbeat_ms; //  CRIER_COUCHDB_HEARTBEAT
+    uint64_t retry_max_ms; //  CRIER_COUCHDB_RETRY_MAX
+} crier_resolver_config_t;
+
+//  Reads every setting, logging each bad one. Returns 0, or -1 when any was invalid.
+int crier_resolver_config_load (crier_resolver_config_t *config);
+
+void crier_resolver_config_free (crier_resolver_config_t *config);
+
+#endif

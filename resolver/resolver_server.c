@@ -1,0 +1,390 @@
+/*  resolver_server.c - see resolver_server.h. Everything runs on one zloop: the pipe, the
+    notifications socket, the event bus, the CouchDB feed (through crier_http) and the wait for
+    a blocked delivery socket, so nothing here ever blocks. */
+#include "resolver_server.h"
+#include "event_bus.h"
+#include "mapping_follower.h"
+#include "router.h"
+
+#include "crier/event.h"
+#include "crier/frames.h"
+#include "crier/log.h"
+#include "crier/socket.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+
+//  Notifications handled per wake-up before the loop looks at its other sockets.
+#define BATCH 256
+
+//  A delivery frame that its channel's socket could not take yet.
+typedef struct {
+    crier_channel_t channel;
+    char *frame;
+    size_t size;
+} pending_t;
+
+typedef struct {
+    const crier_resolver_config_t *config;
+    zloop_t *loop;
+    zsock_t *notifications;                   //  from ingest
+    zsock_t *deliveries[CRIER_CHANNEL_COUNT]; //  to the senders
+    zsock_t *events;                          //  our own events, into the bus
+    crier_event_bus_t *bus;
+    crier_http_t *http;
+    crier_follower_t *follower;
+    crier_mapping_t *mapping; //  the last good mapping, or NULL
+    crier_routing_t routing;  //  reused for every notification
+    bool reading;             //  notifications reader active
+    pending_t *pending;       //  waiting deliveries, in order
+    size_t pending_count;
+    size_t pending_capacity;
+    size_t pending_next; //  first not yet sent
+    int blocked_channel; //  -1, or the channel being waited on
+    uint64_t routed;
+    uint64_t unroutable;
+} server_t;
+
+static int s_on_notifications (zloop_t *loop, zsock_t *socket, void *arg);
+
+static void s_set_reading (server_t *self, bool reading)
+{
+    if (reading == self->reading)
+        return;
+    if (reading)
+        zloop_reader (self->loop, self->notifications, s_on_notifications, self);
+    else
+        zloop_reader_end (self->loop, self->notifications);
+    self->reading = reading;
+}
+
+static void s_publish_unroutable (server_t *self, const crier_notification_t *notification,
+                                  const char *const *groups, size_t count, const char *reason)
+{
+    crier_event_t *event = crier_event_new ("notification.unroutable");
+    if (event) {
+        crier_event_add_text (event, "notification_id", notification->id);
+        crier_event_add_texts (event, "groups", (char *const *)groups, count);
+        crier_event_add_text (event, "reason", reason);
+        crier_event_send (&event, self->events);
+    }
+}
+
+//  "#a,#b" for a log line.
+static void s_join (char *text, size_t size, const char *const *items, size_t count)
+{
+    text[0] = '\0';
+    for (size_t index = 0; index < count; index++) {
+        size_t used = strlen (text);
+        snprintf (text + used, size - used, "%s%s", index ? "," : "", items[index]);
+    }
+}
+
+static int s_on_writable (zloop_t *loop, zmq_pollitem_t *item, void *arg);
+
+//  Sends waiting deliveries in order until one would block. Returns true when all went.
+static bool s_flush (server_t *self)
+{
+    while (self->pending_next < self->pending_count) {
+        pending_t *pending = &self->pending[self->pending_next];
+        if (crier_socket_send (self->deliveries[pending->channel], pending->frame, pending->size,
+                               ZMQ_DONTWAIT) != 0) {
+            if (self->blocked_channel != (int)pending->channel) {
+                if (self->blocked_channel == -1)
+                    crier_log (CRIER_LOG_WARN, "deliveries.backpressure", "channel",
+                               crier_channel_name (pending->channel), "endpoint",
+                               self->config->deliveries_endpoint[pending->channel], "hint",
+                               "no crier-sender for this channel is connected, or they are not "
+                               "keeping up; notifications wait meanwhile");
+                else {
+                    zmq_pollitem_t old = {zsock_resolve (self->deliveries[self->blocked_channel]),
+                                          0, ZMQ_POLLOUT, 0};
+                    zloop_poller_end (self->loop, &old);
+                }
+                zmq_pollitem_t wait = {zsock_resolve (self->deliveries[pending->channel]), 0,
+                                       ZMQ_POLLOUT, 0};
+                zloop_poller (self->loop, &wait, s_on_writable, self);
+                self->blocked_channel = (int)pending->channel;
+            }
+            return false;
+        }
+        free (pending->frame);
+        self->pending_next++;
+    }
+    self->pending_count = self->pending_next = 0;
+    if (self->blocked_channel != -1) {
+        zmq_pollitem_t old = {zsock_resolve (self->deliveries[self->blocked_channel]), 0,
+                              ZMQ_POLLOUT, 0};
+        zloop_poller_end (self->loop, &old);
+        crier_log (CRIER_LOG_INFO, "deliveries.flowing", "channel",
+                   crier_channel_name ((crier_channel_t)self->blocked_channel));
+        self->blocked_channel = -1;
+    }
+    return true;
+}
+
+static int s_on_writable (zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+    server_t *self = arg;
+    if (s_flush (self) && self->mapping)
+        s_set_reading (self, true);
+    return 0;
+}
+
+static int s_queue (server_t *self, crier_channel_t channel, char *frame, size_t size)
+{
+    if (self->pending_count == self->pending_capacity) {
+        size_t capacity = self->pending_capacity ? self->pending_capacity * 2 : 64;
+        pending_t *pending = realloc (self->pending, capacity * sizeof *pending);
+        if (!pending)
+            return -1;
+        self->pending = pending;
+        self->pending_capacity = capacity;
+    }
+    self->pending[self->pending_count++] = (pending_t){channel, frame, size};
+    return 0;
+}
+
+static void s_route (server_t *self, const crier_notification_t *notification)
+{
+    crier_routing_t *routing = &self->routing;
+    if (crier_router_route (self->mapping, notification, routing) != 0) {
+        crier_log (CRIER_LOG_ERROR, "notification.dropped", "id", notification->id, "reason",
+                   "out of memory while routing");
+        return;
+    }
+    if (routing->unknown_count > 0) {
+        char groups[CRIER_MAX_GROUPS * (CRIER_MAX_GROUP_BYTES + 1) + 1];
+        s_join (groups, sizeof groups, routing->unknown, routing->unknown_count);
+        crier_log (CRIER_LOG_WARN, "notification.unroutable", "id", notification->id, "groups",
+                   groups, "reason", "not in the mapping document", "hint",
+                   "add the groups to the mapping (crier mapping get/put) or fix the sender");
+        s_publish_unroutable (self, notification, routing->unknown, routing->unknown_count,
+                              "not in the mapping document");
+    }
+    if (routing->count == 0) {
+        self->unroutable++;
+        if (routing->unknown_count < notification->to_count) {
+            char groups[CRIER_MAX_GROUPS * (CRIER_MAX_GROUP_BYTES + 1) + 1];
+            s_join (groups, sizeof groups, (const char *const *)notification->to,
+                    notification->to_count);
+            crier_log (CRIER_LOG_WARN, "notification.unroutable", "id", notification->id, "groups",
+                       groups, "reason", "the groups map to no targets", "hint",
+                       "give the groups matrix rooms or email addresses in the mapping");
+            s_publish_unroutable (self, notification, (const char *const *)notification->to,
+                                  notification->to_count, "the groups map to no targets");
+        }
+        return;
+    }
+    const char **values = calloc (routing->count * 3, sizeof *values);
+    char (*ids)[CRIER_DIGEST_BYTES] = calloc (routing->count, sizeof *ids);
+    for (size_t index = 0; values && ids && index < routing->count; index++) {
+        const crier_route_t *route = &routing->routes[index];
+        const char *channel = crier_channel_name (route->channel);
+        char *frame;
+        size_t size;
+        if (crier_frame_encode_delivery_of (notification, channel, route->target, route->groups,
+                                            route->group_count, 1, ids[index], &frame,
+                                            &size) != 0 ||
+            s_queue (self, route->channel, frame, size) != 0) {
+            crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", notification->id, "channel",
+                       channel, "target", route->target, "reason", "out of memory");
+            continue;
+        }
+        values[index * 3] = ids[index];
+        values[index * 3 + 1] = channel;
+        values[index * 3 + 2] = route->target;
+        crier_log (CRIER_LOG_DEBUG, "delivery.routed", "id", notification->id, "delivery_id",
+                   ids[index], "channel", channel, "target", route->target);
+    }
+    self->routed++;
+    crier_event_t *event = crier_event_new ("notification.routed");
+    if (event && values && ids) {
+        static const char *const fields[] = {"delivery_id", "channel", "target"};
+        crier_event_add_text (event, "notification_id", notification->id);
+        crier_event_add_table (event, "deliveries", fields, 3, values, routing->count);
+        crier_event_send (&event, self->events);
+    }
+    crier_event_destroy (&event);
+    free (values);
+    free (ids);
+    s_flush (self);
+}
+
+static int s_on_notifications (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    server_t *self = arg;
+    for (int count = 0; count < BATCH && self->pending_count == 0; count++) {
+        zmq_msg_t message;
+        zmq_msg_init (&message);
+        if (zmq_msg_recv (&message, zsock_resolve (socket), ZMQ_DONTWAIT) == -1) {
+            zmq_msg_close (&message);
+            break;
+        }
+        crier_error_t error;
+        crier_notification_t *notification = crier_frame_decode_notification (
+            zmq_msg_data (&message), zmq_msg_size (&message), &error);
+        if (notification)
+            s_route (self, notification);
+        else
+            crier_log (CRIER_LOG_ERROR, "frame.invalid", "from", "crier-ingest", "field",
+                       error.field, "error", error.message, "hint",
+                       "run the same crier version in every process");
+        crier_notification_destroy (&notification);
+        zmq_msg_close (&message);
+    }
+    //  Deliveries left waiting: stop taking notifications until their channel drains, so that
+    //  back-pressure reaches ingest instead of memory growing here.
+    if (self->pending_count > 0)
+        s_set_reading (self, false);
+    return 0;
+}
+
+static void s_publish_mapping (server_t *self, const char *type, const char *revision,
+                               const crier_mapping_error_t *error)
+{
+    crier_event_t *event = crier_event_new (type);
+    if (!event)
+        return;
+    crier_event_add_text (event, "revision", revision);
+    if (error) {
+        crier_event_add_text (event, "path", error->path);
+        crier_event_add_text (event, "error", error->message);
+    }
+    if (self->mapping)
+        crier_event_add_int (event, "groups", (int64_t)crier_mapping_group_count (self->mapping));
+    crier_event_send (&event, self->events);
+}
+
+static void s_on_document (json_t *document, bool deleted, void *arg)
+{
+    server_t *self = arg;
+    const char *revision = json_string_value (json_object_get (document, "_rev"));
+    const char *kept = self->mapping ? crier_mapping_revision (self->mapping) : NULL;
+    if (deleted) {
+        crier_log (CRIER_LOG_ERROR, "mapping.deleted", "revision", revision, "kept", kept, "hint",
+                   "the mapping document was deleted; routing goes on with the last mapping "
+                   "until it is created again (crier mapping put FILE)");
+        s_publish_mapping (self, "mapping.deleted", revision, NULL);
+        return;
+    }
+    crier_mapping_error_t error;
+    crier_mapping_t *mapping = crier_mapping_new (document, &error);
+    if (!mapping) {
+        crier_log (CRIER_LOG_ERROR, "mapping.rejected", "revision", revision, "path", error.path,
+                   "error", error.message, "kept", kept, "hint",
+                   kept ? "fix the document; routing goes on with the last good mapping"
+                        : "fix the document; notifications wait until a valid one loads");
+        s_publish_mapping (self, "mapping.rejected", revision, &error);
+        return;
+    }
+    crier_mapping_destroy (&self->mapping);
+    self->mapping = mapping;
+    crier_log (CRIER_LOG_INFO, "mapping.loaded", "revision", revision, "groups",
+               CRIER_LOG_INT (crier_mapping_group_count (mapping)));
+    s_publish_mapping (self, "mapping.loaded", revision, NULL);
+    if (self->pending_count == 0)
+        s_set_reading (self, true);
+}
+
+static int s_start (server_t *self)
+{
+    const crier_resolver_config_t *config = self->config;
+    self->notifications = crier_socket_open (ZMQ_PULL, CRIER_BIND, config->notifications_endpoint,
+                                             config->hwm, "notifications from crier-ingest");
+    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++) {
+        char purpose[64];
+        snprintf (purpose, sizeof purpose, "deliveries to crier-sender-%s",
+                  crier_channel_name ((crier_channel_t)channel));
+        self->deliveries[channel] = crier_socket_open (
+            ZMQ_PUSH, CRIER_BIND, config->deliveries_endpoint[channel], config->hwm, purpose);
+        if (!self->deliveries[channel])
+            return -1;
+    }
+    if (!self->notifications)
+        return -1;
+    self->bus = crier_event_bus_new (self->loop, config->events_publish_endpoint,
+                                     config->events_endpoint, config->hwm);
+    if (!self->bus)
+        return -1;
+    self->events = crier_socket_open (ZMQ_PUB, CRIER_CONNECT, config->events_publish_endpoint,
+                                      config->hwm, "event bus");
+    self->http = crier_http_new (self->loop);
+    crier_follower_options_t options = {config->heartbeat_ms, config->retry_max_ms};
+    self->follower = self->http ? crier_follower_new (self->loop, self->http, &config->couchdb,
+                                                      &options, s_on_document, self, self->events)
+                                : NULL;
+    if (!self->events || !self->follower || crier_follower_start (self->follower) != 0)
+        return -1;
+    crier_log (CRIER_LOG_INFO, "mapping.waiting", "url", config->couchdb.display_url, "database",
+               config->couchdb.database, "document", config->couchdb.document, "hint",
+               "notifications wait in the queue until the mapping document loads");
+    return 0;
+}
+
+static int s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    server_t *self = arg;
+    char *command = zstr_recv (pipe);
+    if (!command)
+        return -1;
+    int rc = 0;
+    if (streq (command, "$TERM"))
+        rc = -1;
+    else if (streq (command, "START")) {
+        if (!self->notifications && s_start (self) == 0) {
+            char *endpoint = crier_socket_endpoint (self->notifications);
+            zstr_sendx (pipe, "OK", endpoint ? endpoint : "", NULL);
+            free (endpoint);
+        } else
+            zstr_send (pipe, "ERROR");
+    } else if (streq (command, "STATS")) {
+        char routed[24], unroutable[24];
+        snprintf (routed, sizeof routed, "%" PRIu64, self->routed);
+        snprintf (unroutable, sizeof unroutable, "%" PRIu64, self->unroutable);
+        const char *revision = self->mapping ? crier_mapping_revision (self->mapping) : NULL;
+        zstr_sendx (pipe, routed, unroutable, revision ? revision : "", NULL);
+    } else
+        crier_log (CRIER_LOG_ERROR, "resolver.bad_command", "command", command);
+    zstr_free (&command);
+    return rc;
+}
+
+void crier_resolver_server (zsock_t *pipe, void *args)
+{
+    server_t self = {.config = args, .blocked_channel = -1};
+    self.loop = zloop_new ();
+    //  Only the owner stops the actor, with $TERM.
+    zloop_set_nonstop (self.loop, true);
+    zloop_reader (self.loop, pipe, s_on_pipe, &self);
+    zsock_signal (pipe, 0);
+    zloop_start (self.loop);
+
+    crier_log (CRIER_LOG_INFO, "resolver.stats", "routed_total", CRIER_LOG_INT (self.routed),
+               "unroutable_total", CRIER_LOG_INT (self.unroutable), "waiting",
+               CRIER_LOG_INT (self.pending_count - self.pending_next));
+    for (size_t index = self.pending_next; index < self.pending_count; index++)
+        free (self.pending[index].frame);
+    free (self.pending);
+    crier_follower_destroy (&self.follower);
+    crier_http_destroy (&self.http);
+    crier_event_bus_destroy (&self.bus);
+    crier_mapping_destroy (&self.mapping);
+    crier_routing_free (&self.routing);
+    zloop_destroy (&self.loop);
+    zsock_destroy (&self.notifications);
+    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
+        zsock_destroy (&self.deliveries[channel]);
+    zsock_destroy (&self.events);
+}
+
+char *crier_resolver_server_start (zactor_t *server)
+{
+    zstr_send (server, "START");
+    char *status = NULL, *endpoint = NULL;
+    if (zstr_recvx (server, &status, &endpoint, NULL) < 1 || !streq (status, "OK"))
+        zstr_free (&endpoint);
+    zstr_free (&status);
+    return endpoint;
+}

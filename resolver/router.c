@@ -1,0 +1,78 @@
+/*  router.c - see router.h. A notification reaches at most a few dozen targets, so duplicates
+    are found by a linear scan, which beats hashing at that size. */
+#include "router.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static crier_route_t *s_find (crier_routing_t *routing, crier_channel_t channel, const char *target)
+{
+    for (size_t index = 0; index < routing->count; index++) {
+        crier_route_t *route = &routing->routes[index];
+        if (route->channel == channel && strcmp (route->target, target) == 0)
+            return route;
+    }
+    return NULL;
+}
+
+static int s_add (crier_routing_t *routing, crier_channel_t channel, const char *target,
+                  const char *group)
+{
+    crier_route_t *route = s_find (routing, channel, target);
+    if (!route) {
+        if (routing->count == routing->capacity) {
+            size_t capacity = routing->capacity ? routing->capacity * 2 : 16;
+            crier_route_t *routes = realloc (routing->routes, capacity * sizeof *routes);
+            if (!routes)
+                return -1;
+            routing->routes = routes;
+            routing->capacity = capacity;
+        }
+        route = &routing->routes[routing->count++];
+        route->channel = channel;
+        route->target = target;
+        route->group_count = 0;
+    }
+    //  A group listed twice in to[] still counts once.
+    for (size_t index = 0; index < route->group_count; index++) {
+        if (strcmp (route->groups[index], group) == 0)
+            return 0;
+    }
+    if (route->group_count < CRIER_MAX_GROUPS)
+        route->groups[route->group_count++] = group;
+    return 0;
+}
+
+int crier_router_route (const crier_mapping_t *mapping, const crier_notification_t *notification,
+                        crier_routing_t *routing)
+{
+    routing->count = 0;
+    routing->unknown_count = 0;
+    for (size_t group_index = 0; group_index < notification->to_count; group_index++) {
+        const char *group = notification->to[group_index];
+        for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++) {
+            int known = 0;
+            const json_t *targets =
+                crier_mapping_targets (mapping, group, (crier_channel_t)channel, &known);
+            if (!known) {
+                routing->unknown[routing->unknown_count++] = group;
+                break;
+            }
+            size_t index;
+            const json_t *target;
+            json_array_foreach (targets, index, target)
+            {
+                if (s_add (routing, (crier_channel_t)channel, json_string_value (target), group) !=
+                    0)
+                    return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+void crier_routing_free (crier_routing_t *routing)
+{
+    free (routing->routes);
+    memset (routing, 0, sizeof *routing);
+}
