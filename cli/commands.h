@@ -9,5 +9,7 @@
 #define CRIER_EXIT_USAGE       2 //  bad arguments or bad input
 
 int crier_cmd_send (int argc, char *argv[]);
+int crier_cmd_mapping (int argc, char *argv[]);
+int crier_cmd_tail (int argc, char *argv[]);
 
 #endif

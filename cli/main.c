@@ -6,21 +6,27 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *s_usage = "Usage: crier <command> [options]\n"
-                             "\n"
-                             "Commands:\n"
-                             "  send     push a notification to crier-ingest (crier send --help)\n"
-                             "\n"
-                             "Options:\n"
-                             "  -h, --help     show this help\n"
-                             "  --version      show the version\n";
+static const char *s_usage =
+    "Usage: crier <command> [options]\n"
+    "\n"
+    "Commands:\n"
+    "  send     push a notification to crier-ingest (crier send --help)\n"
+    "  mapping  read, check and store the mapping document in CouchDB (crier mapping --help)\n"
+    "  tail     print the events of every crier process as they happen (crier tail --help)\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help     show this help\n"
+    "  --version      show the version\n";
 
 typedef struct {
     const char *name;
     int (*run) (int argc, char *argv[]);
 } command_t;
 
-static const command_t s_commands[] = {{"send", crier_cmd_send}, {NULL, NULL}};
+static const command_t s_commands[] = {{"send", crier_cmd_send},
+                                       {"mapping", crier_cmd_mapping},
+                                       {"tail", crier_cmd_tail},
+                                       {NULL, NULL}};
 
 int main (int argc, char *argv[])
 {

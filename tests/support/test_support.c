@@ -117,8 +117,12 @@ static char **s_argv (const char *path, const char *const *args)
 static pid_t s_spawn (const char *name, const char *const *args, const char *const *env,
                       int stdin_fd, int stdout_fd, int stderr_fd)
 {
+    //  A bare name is one of crier's binaries; a path is taken as it is.
     char path[1024];
-    snprintf (path, sizeof path, "%s/%s", CRIER_BIN_DIR, name);
+    if (strchr (name, '/'))
+        snprintf (path, sizeof path, "%s", name);
+    else
+        snprintf (path, sizeof path, "%s/%s", CRIER_BIN_DIR, name);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init (&actions);
     int fds[3] = {stdin_fd, stdout_fd, stderr_fd};
@@ -149,7 +153,8 @@ test_process_t *test_process_start (const char *name, const char *const *args,
     if (pipe (pipe_fds) != 0)
         return NULL;
     fcntl (pipe_fds[0], F_SETFD, FD_CLOEXEC);
-    pid_t pid = s_spawn (name, args, env, -1, -1, pipe_fds[1]);
+    //  Standard output goes to the same pipe: servers such as pouchdb-server log there.
+    pid_t pid = s_spawn (name, args, env, -1, pipe_fds[1], pipe_fds[1]);
     close (pipe_fds[1]);
     if (pid < 0) {
         close (pipe_fds[0]);

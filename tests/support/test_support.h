@@ -29,8 +29,9 @@ typedef struct {
     size_t log_capacity;
 } test_process_t;
 
-//  Starts CRIER_BIN_DIR/name with extra "NAME=value" environment entries (NULL-ended) added to
-//  this process's environment. Returns NULL on failure.
+//  Starts CRIER_BIN_DIR/name (or name itself when it holds a '/') with extra "NAME=value"
+//  environment entries (NULL-ended) put before this process's environment; the log captures its
+//  standard output and error. Returns NULL on failure.
 test_process_t *test_process_start (const char *name, const char *const *args,
                                     const char *const *env);
 

@@ -1,0 +1,111 @@
+/*  cmd_tail.c - crier tail: print every event on the bus, one JSON object per line. */
+#include "commands.h"
+
+#include "crier/config.h"
+#include "crier/endpoints.h"
+#include "crier/event.h"
+
+#include <czmq.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *s_usage =
+    "Usage: crier tail [--filter PREFIX ...] [--count N] [--timeout T] [--endpoint URL]\n"
+    "\n"
+    "Prints the events of every crier process as they happen, one JSON object per line, until\n"
+    "Ctrl-C. Events are listed in docs/protocol.md.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --filter PREFIX   only events whose type starts with PREFIX, e.g. delivery. or\n"
+    "                        mapping. (repeatable; default: all)\n"
+    "  -n, --count N         stop after N events\n"
+    "      --timeout T       stop after T (e.g. 30s); exit status 1 if no event came\n"
+    "  -e, --endpoint URL    the event bus (default: $CRIER_EVENTS_ENDPOINT or\n"
+    "                        " CRIER_DEFAULT_EVENTS_ENDPOINT ")\n";
+
+int crier_cmd_tail (int argc, char *argv[])
+{
+    static const struct option long_options[] = {
+        {"filter", required_argument, NULL, 'f'},  {"count", required_argument, NULL, 'n'},
+        {"timeout", required_argument, NULL, 'T'}, {"endpoint", required_argument, NULL, 'e'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    char *endpoint = NULL;
+    if (crier_config_endpoint ("CRIER_EVENTS_ENDPOINT", CRIER_DEFAULT_EVENTS_ENDPOINT, &endpoint) !=
+        0)
+        return CRIER_EXIT_USAGE;
+    zlist_t *filters = zlist_new ();
+    long count = -1;
+    uint64_t timeout_ms = 0;
+    int option, status = -1;
+    opterr = 0;
+    optind = 1;
+    while (status < 0 &&
+           (option = getopt_long (argc, argv, "+f:n:e:h", long_options, NULL)) != -1) {
+        switch (option) {
+            case 'f':
+                zlist_append (filters, optarg);
+                break;
+            case 'n':
+                count = strtol (optarg, NULL, 10);
+                break;
+            case 'e':
+                free (endpoint);
+                endpoint = strdup (optarg);
+                break;
+            case 'T':
+                if (setenv ("CRIER_TAIL_TIMEOUT", optarg, 1) != 0 ||
+                    crier_config_duration_ms ("CRIER_TAIL_TIMEOUT", 0, 1, UINT64_MAX,
+                                              &timeout_ms) != 0)
+                    status = CRIER_EXIT_USAGE;
+                break;
+            case 'h':
+                fputs (s_usage, stdout);
+                status = CRIER_EXIT_OK;
+                break;
+            default:
+                fprintf (stderr, "crier tail: unknown or incomplete option\n\n%s", s_usage);
+                status = CRIER_EXIT_USAGE;
+        }
+    }
+    if (status < 0 && count == 0)
+        status = CRIER_EXIT_OK;
+    zsock_t *subscriber = status < 0 ? zsock_new (ZMQ_SUB) : NULL;
+    if (subscriber) {
+        if (zlist_size (filters) == 0)
+            zsock_set_subscribe (subscriber, "");
+        for (char *filter = zlist_first (filters); filter; filter = zlist_next (filters))
+            zsock_set_subscribe (subscriber, filter);
+        if (zsock_connect (subscriber, "%s", endpoint) != 0) {
+            fprintf (stderr, "crier tail: bad endpoint '%s'\n", endpoint);
+            status = CRIER_EXIT_USAGE;
+        }
+    }
+    long seen = 0;
+    int64_t deadline = timeout_ms ? zclock_mono () + (int64_t)timeout_ms : 0;
+    while (status < 0 && !zsys_interrupted) {
+        int64_t wait = deadline ? deadline - zclock_mono () : 1000;
+        if (deadline && wait <= 0)
+            break;
+        zsock_set_rcvtimeo (subscriber, (int)(wait < 1000 ? wait : 1000));
+        char *type = NULL;
+        zframe_t *body = NULL;
+        if (zsock_recv (subscriber, "sf", &type, &body) != 0)
+            continue;
+        char *json = body ? crier_event_to_json (zframe_data (body), zframe_size (body)) : NULL;
+        printf ("%s\n", json ? json : "{\"error\": \"an event that is not a msgpack map\"}");
+        fflush (stdout);
+        free (json);
+        zstr_free (&type);
+        zframe_destroy (&body);
+        if (++seen == count)
+            status = CRIER_EXIT_OK;
+    }
+    if (status < 0)
+        status = seen > 0 || !deadline ? CRIER_EXIT_OK : CRIER_EXIT_UNAVAILABLE;
+    zsock_destroy (&subscriber);
+    zlist_destroy (&filters);
+    free (endpoint);
+    return status;
+}

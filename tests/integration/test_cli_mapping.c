@@ -1,0 +1,171 @@
+/*  test_cli_mapping.c - crier mapping get|put|check against a real CouchDB-API server. */
+#include "test_couch.h"
+
+#include <curl/curl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static test_couch_t *s_couch;
+static char s_file[64];
+
+static int s_setup (void **state)
+{
+    curl_global_init (CURL_GLOBAL_DEFAULT);
+    s_couch = test_couch_start ();
+    snprintf (s_file, sizeof s_file, "/tmp/crier-test-mapping-%d.json", (int)getpid ());
+    return 0;
+}
+
+static int s_teardown (void **state)
+{
+    unlink (s_file);
+    test_couch_destroy (&s_couch);
+    curl_global_cleanup ();
+    return 0;
+}
+
+static void s_write (const char *text)
+{
+    FILE *file = fopen (s_file, "w");
+    assert_non_null (file);
+    fputs (text, file);
+    fclose (file);
+}
+
+//  Runs crier mapping with args against database db. Returns the exit status.
+static int s_mapping (const char *db, const char *password, const char *const *args,
+                      const char *stdin_text, char **out_p, char **err_p)
+{
+    char url[96], user[64], secret[96], database[64];
+    snprintf (url, sizeof url, "CRIER_COUCHDB_URL=%s", s_couch->url);
+    snprintf (user, sizeof user, "CRIER_COUCHDB_USER=%s", TEST_COUCH_USER);
+    snprintf (secret, sizeof secret, "CRIER_COUCHDB_PASSWORD=%s", password);
+    snprintf (database, sizeof database, "CRIER_COUCHDB_DB=%s", db);
+    const char *env[] = {url, user, secret, database, NULL};
+    const char *argv[8] = {"mapping"};
+    for (int index = 0; index < 6 && args[index]; index++)
+        argv[index + 1] = args[index];
+    return test_run ("crier", argv, env, stdin_text, 30000, out_p, err_p);
+}
+
+static void test_put_creates_database_and_get_returns_it (void **state)
+{
+    s_write ("{\"mapping\": {\"#admins\": {\"email\": [\"a@example.org\"]}}}");
+    char *out, *err;
+    assert_int_equal (s_mapping ("fresh", TEST_COUCH_PASSWORD,
+                                 (const char *[]){"put", s_file, NULL}, NULL, &out, &err),
+                      0);
+    assert_non_null (strstr (err, "created database 'fresh'"));
+    assert_non_null (strstr (out, "stored revision 1-"));
+    assert_non_null (strstr (out, "(1 groups)"));
+    free (out);
+    free (err);
+
+    assert_int_equal (
+        s_mapping ("fresh", TEST_COUCH_PASSWORD, (const char *[]){"get", NULL}, NULL, &out, &err),
+        0);
+    assert_non_null (strstr (out, "\"a@example.org\""));
+    assert_non_null (strstr (out, "\"_rev\": \"1-"));
+    free (out);
+    free (err);
+}
+
+static void test_rev_is_handled (void **state)
+{
+    char *out, *err;
+    //  Without _rev, put replaces whatever is current.
+    s_write ("{\"mapping\": {\"#ops\": {\"email\": [\"one@example.org\"]}}}");
+    assert_int_equal (s_mapping ("revs", TEST_COUCH_PASSWORD, (const char *[]){"put", s_file, NULL},
+                                 NULL, &out, &err),
+                      0);
+    free (out);
+    free (err);
+    s_write ("{\"mapping\": {\"#ops\": {\"email\": [\"two@example.org\"]}}}");
+    assert_int_equal (s_mapping ("revs", TEST_COUCH_PASSWORD, (const char *[]){"put", s_file, NULL},
+                                 NULL, &out, &err),
+                      0);
+    assert_non_null (strstr (out, "stored revision 2-"));
+    free (out);
+    free (err);
+
+    //  get writes a file with _rev; editing and putting it works once...
+    assert_int_equal (s_mapping ("revs", TEST_COUCH_PASSWORD, (const char *[]){"get", s_file, NULL},
+                                 NULL, &out, &err),
+                      0);
+    free (out);
+    free (err);
+    assert_int_equal (s_mapping ("revs", TEST_COUCH_PASSWORD, (const char *[]){"put", s_file, NULL},
+                                 NULL, &out, &err),
+                      0);
+    assert_non_null (strstr (out, "stored revision 3-"));
+    free (out);
+    free (err);
+    //  ...and a second time it is stale: refused, nothing overwritten.
+    assert_int_equal (s_mapping ("revs", TEST_COUCH_PASSWORD, (const char *[]){"put", s_file, NULL},
+                                 NULL, &out, &err),
+                      1);
+    assert_non_null (strstr (err, "the document changed since revision 2-"));
+    free (out);
+    free (err);
+}
+
+static void test_invalid_documents_are_refused_with_their_path (void **state)
+{
+    char *out, *err;
+    assert_int_equal (s_mapping ("invalid", TEST_COUCH_PASSWORD, (const char *[]){"put", "-", NULL},
+                                 "{\"mapping\": {\"#admins\": {\"sms\": [\"+123\"]}}}", &out, &err),
+                      2);
+    assert_non_null (strstr (err, "mapping[\"#admins\"].sms: unknown channel"));
+    free (out);
+    free (err);
+    //  Nothing was stored, not even the database.
+    assert_int_equal (test_couch_request (s_couch, "GET", "/invalid", NULL, NULL), 404);
+
+    s_write ("{\"mapping\": {\"#admins\": {\"email\": [\"a@example.org\"]}}, }");
+    assert_int_equal (s_mapping ("invalid", TEST_COUCH_PASSWORD,
+                                 (const char *[]){"check", s_file, NULL}, NULL, &out, &err),
+                      2);
+    assert_non_null (strstr (err, "not valid JSON"));
+    free (out);
+    free (err);
+}
+
+static void test_errors_say_what_to_do (void **state)
+{
+    char *out, *err;
+    assert_int_equal (
+        s_mapping ("nothing", TEST_COUCH_PASSWORD, (const char *[]){"get", NULL}, NULL, &out, &err),
+        1);
+    assert_non_null (strstr (err, "store one with 'crier mapping put FILE'"));
+    free (out);
+    free (err);
+    assert_int_equal (s_mapping ("fresh", "wrong", (const char *[]){"get", NULL}, NULL, &out, &err),
+                      1);
+    assert_non_null (strstr (err, "HTTP 401"));
+    assert_non_null (strstr (err, "check CRIER_COUCHDB_USER and CRIER_COUCHDB_PASSWORD"));
+    free (out);
+    free (err);
+    assert_int_equal (
+        s_mapping ("fresh", TEST_COUCH_PASSWORD, (const char *[]){"frob", NULL}, NULL, &out, &err),
+        2);
+    free (out);
+    free (err);
+}
+
+int main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_put_creates_database_and_get_returns_it),
+        cmocka_unit_test (test_rev_is_handled),
+        cmocka_unit_test (test_invalid_documents_are_refused_with_their_path),
+        cmocka_unit_test (test_errors_say_what_to_do),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}

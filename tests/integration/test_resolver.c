@@ -1,0 +1,411 @@
+/*  test_resolver.c - the real crier-resolver against a real CouchDB-API server (pouchdb-server):
+    initial load, live edits, bad edits, a document created late, messages that wait for the
+    first mapping, CouchDB stopped, frozen and restarted underneath, fan-out, unroutable groups. */
+#include "crier/event.h"
+#include "crier/frames.h"
+#include "test_couch.h"
+
+#include <curl/curl.h>
+#include <czmq.h>
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static test_couch_t *s_couch;
+
+typedef struct {
+    test_process_t *resolver;
+    char database[32];
+    char endpoints[5][96]; //  notifications, matrix, email, events in, events out
+    zsock_t *push;
+    zsock_t *matrix;
+    zsock_t *email;
+    zsock_t *events;
+    size_t cursor; //  how far the log has been read
+} fixture_t;
+
+static int s_group_setup (void **state)
+{
+    curl_global_init (CURL_GLOBAL_DEFAULT);
+    s_couch = test_couch_start ();
+    return 0;
+}
+
+static int s_group_teardown (void **state)
+{
+    test_couch_destroy (&s_couch);
+    curl_global_cleanup ();
+    return 0;
+}
+
+static void s_create_database (const char *database)
+{
+    char path[64];
+    snprintf (path, sizeof path, "/%s", database);
+    assert_int_equal (test_couch_request (s_couch, "PUT", path, NULL, NULL), 201);
+}
+
+//  Starts crier-resolver on database (which the test prepared) and waits until it is ready.
+static fixture_t *s_start (const char *database, const char *password)
+{
+    static int counter = 0;
+    fixture_t *fixture = calloc (1, sizeof *fixture);
+    snprintf (fixture->database, sizeof fixture->database, "%s", database);
+    const char *names[] = {"notifications", "matrix", "email", "events-in", "events-out"};
+    for (int index = 0; index < 5; index++)
+        snprintf (fixture->endpoints[index], sizeof fixture->endpoints[index],
+                  "ipc:///tmp/crier-test-%d-%d-%s", (int)getpid (), counter, names[index]);
+    counter++;
+    char env[10][200];
+    snprintf (env[0], 200, "CRIER_COUCHDB_URL=%s", s_couch->url);
+    snprintf (env[1], 200, "CRIER_COUCHDB_USER=%s", TEST_COUCH_USER);
+    snprintf (env[2], 200, "CRIER_COUCHDB_PASSWORD=%s", password);
+    snprintf (env[3], 200, "CRIER_COUCHDB_DB=%s", database);
+    snprintf (env[4], 200, "CRIER_NOTIFICATIONS_ENDPOINT=%s", fixture->endpoints[0]);
+    snprintf (env[5], 200, "CRIER_MATRIX_DELIVERIES_ENDPOINT=%s", fixture->endpoints[1]);
+    snprintf (env[6], 200, "CRIER_EMAIL_DELIVERIES_ENDPOINT=%s", fixture->endpoints[2]);
+    snprintf (env[7], 200, "CRIER_EVENTS_PUBLISH_ENDPOINT=%s", fixture->endpoints[3]);
+    snprintf (env[8], 200, "CRIER_EVENTS_ENDPOINT=%s", fixture->endpoints[4]);
+    const char *envp[] = {env[0],
+                          env[1],
+                          env[2],
+                          env[3],
+                          env[4],
+                          env[5],
+                          env[6],
+                          env[7],
+                          env[8],
+                          "CRIER_COUCHDB_HEARTBEAT=300ms",
+                          "CRIER_COUCHDB_RETRY_MAX=1s",
+                          "CRIER_LOG_LEVEL=debug",
+                          NULL};
+    fixture->resolver = test_process_start ("crier-resolver", NULL, envp);
+    assert_non_null (fixture->resolver);
+    assert_true (test_process_wait_log (fixture->resolver, "resolver.ready", 10000,
+                                        &fixture->cursor, NULL, 0));
+    char endpoint[128];
+    snprintf (endpoint, sizeof endpoint, ">%s", fixture->endpoints[0]);
+    fixture->push = zsock_new_push (endpoint);
+    snprintf (endpoint, sizeof endpoint, ">%s", fixture->endpoints[1]);
+    fixture->matrix = zsock_new_pull (endpoint);
+    snprintf (endpoint, sizeof endpoint, ">%s", fixture->endpoints[2]);
+    fixture->email = zsock_new_pull (endpoint);
+    snprintf (endpoint, sizeof endpoint, ">%s", fixture->endpoints[4]);
+    fixture->events = zsock_new_sub (endpoint, "");
+    return fixture;
+}
+
+static void s_stop (fixture_t **fixture_p)
+{
+    fixture_t *fixture = *fixture_p;
+    assert_int_equal (test_process_stop (fixture->resolver, SIGTERM, 10000), 0);
+    assert_true (
+        test_process_wait_log (fixture->resolver, "resolver.stopped", 1000, NULL, NULL, 0));
+    test_process_destroy (&fixture->resolver);
+    zsock_destroy (&fixture->push);
+    zsock_destroy (&fixture->matrix);
+    zsock_destroy (&fixture->email);
+    zsock_destroy (&fixture->events);
+    for (int index = 0; index < 5; index++)
+        unlink (fixture->endpoints[index] + strlen ("ipc://"));
+    free (fixture);
+    *fixture_p = NULL;
+}
+
+//  Waits for a log line containing both fragments (the second may be NULL), after the cursor.
+static void s_expect_log (fixture_t *fixture, const char *first, const char *second, char *line,
+                          size_t line_size)
+{
+    char found[2048];
+    while (test_process_wait_log (fixture->resolver, first, 15000, &fixture->cursor, found,
+                                  sizeof found)) {
+        if (!second || strstr (found, second)) {
+            if (line)
+                snprintf (line, line_size, "%s", found);
+            return;
+        }
+    }
+    fail_msg ("crier-resolver never logged \"%s\" with \"%s\"", first, second ? second : "");
+}
+
+static void s_put_mapping_and_wait (fixture_t *fixture, const char *mapping_json)
+{
+    char *revision = test_couch_put_mapping (s_couch, fixture->database, mapping_json);
+    s_expect_log (fixture, "mapping.loaded", revision, NULL, 0);
+    free (revision);
+}
+
+static void s_send (fixture_t *fixture, const char *id, const char *const *groups)
+{
+    crier_notification_t *notification = crier_notification_new ();
+    crier_notification_set (&notification->id, id);
+    crier_notification_set (&notification->body, "something happened");
+    for (size_t index = 0; groups[index]; index++)
+        crier_notification_add_group (notification, groups[index]);
+    notification->received_at_ms = zclock_time ();
+    char *frame;
+    size_t size;
+    assert_int_equal (crier_frame_encode_notification (notification, &frame, &size), 0);
+    zframe_t *message = zframe_new (frame, size);
+    assert_int_equal (zframe_send (&message, fixture->push, 0), 0);
+    free (frame);
+    crier_notification_destroy (&notification);
+}
+
+//  Receives the next delivery on a channel's socket, or NULL after timeout_ms.
+static crier_delivery_t *s_receive (zsock_t *socket, int timeout_ms)
+{
+    zsock_set_rcvtimeo (socket, timeout_ms);
+    zframe_t *frame = zframe_recv (socket);
+    if (!frame)
+        return NULL;
+    crier_error_t error;
+    crier_delivery_t *delivery =
+        crier_frame_decode_delivery (zframe_data (frame), zframe_size (frame), &error);
+    if (!delivery)
+        fail_msg ("bad delivery frame: %s: %s", error.field, error.message);
+    zframe_destroy (&frame);
+    return delivery;
+}
+
+//  Expects the next delivery on socket to be notification id to target.
+static void s_expect_delivery (zsock_t *socket, const char *id, const char *target)
+{
+    crier_delivery_t *delivery = s_receive (socket, 10000);
+    if (!delivery)
+        fail_msg ("no delivery of %s to %s", id, target);
+    assert_string_equal (delivery->notification->id, id);
+    assert_string_equal (delivery->target, target);
+    char expected_id[CRIER_DIGEST_BYTES];
+    crier_delivery_id (expected_id, id, delivery->channel, target);
+    assert_string_equal (delivery->delivery_id, expected_id);
+    crier_delivery_destroy (&delivery);
+}
+
+static void s_expect_nothing (zsock_t *socket)
+{
+    crier_delivery_t *delivery = s_receive (socket, 300);
+    if (delivery)
+        fail_msg ("unexpected delivery of %s to %s", delivery->notification->id, delivery->target);
+}
+
+static const char *s_mapping_a =
+    "{\"#admins\": {\"matrix\": [\"!ops:example.org\"], \"email\": [\"a@example.org\"]},"
+    " \"#users\": {\"matrix\": [\"!ops:example.org\", \"!users:example.org\"],"
+    "              \"email\": [\"a@example.org\", \"u@example.org\"]}}";
+
+static void test_initial_load_fan_out_and_unroutable (void **state)
+{
+    s_create_database ("initial");
+    char *revision = test_couch_put_mapping (s_couch, "initial", s_mapping_a);
+    fixture_t *fixture = s_start ("initial", TEST_COUCH_PASSWORD);
+    s_expect_log (fixture, "mapping.loaded", revision, NULL, 0);
+    free (revision);
+
+    //  The event path through the bus: retry until the subscription is in place.
+    zsock_set_rcvtimeo (fixture->events, 100);
+    bool routed_event = false;
+    for (int attempt = 0; attempt < 100 && !routed_event; attempt++) {
+        s_send (fixture, "probe", (const char *[]){"#admins", NULL});
+        s_expect_delivery (fixture->matrix, "probe", "!ops:example.org");
+        s_expect_delivery (fixture->email, "probe", "a@example.org");
+        char *topic = NULL;
+        zframe_t *body = NULL;
+        while (!routed_event && zsock_recv (fixture->events, "sf", &topic, &body) == 0) {
+            routed_event = streq (topic, "notification.routed");
+            zstr_free (&topic);
+            zframe_destroy (&body);
+        }
+    }
+    assert_true (routed_event);
+
+    //  #admins and #users share !ops and a@: one delivery each; #ghosts is unroutable.
+    s_send (fixture, "n1", (const char *[]){"#admins", "#users", "#ghosts", NULL});
+    s_expect_delivery (fixture->matrix, "n1", "!ops:example.org");
+    s_expect_delivery (fixture->matrix, "n1", "!users:example.org");
+    s_expect_delivery (fixture->email, "n1", "a@example.org");
+    s_expect_delivery (fixture->email, "n1", "u@example.org");
+    s_expect_nothing (fixture->matrix);
+    s_expect_nothing (fixture->email);
+    s_expect_log (fixture, "notification.unroutable id=n1 groups=#ghosts", NULL, NULL, 0);
+
+    //  The events say the same, in order: unroutable part, then the deliveries.
+    zsock_set_rcvtimeo (fixture->events, 5000);
+    char *topic = NULL;
+    zframe_t *body = NULL;
+    do {
+        zstr_free (&topic);
+        zframe_destroy (&body);
+        assert_int_equal (zsock_recv (fixture->events, "sf", &topic, &body), 0);
+    } while (!streq (topic, "notification.unroutable"));
+    char *json = crier_event_to_json (zframe_data (body), zframe_size (body));
+    assert_non_null (strstr (json, "\"notification_id\":\"n1\",\"groups\":[\"#ghosts\"]"));
+    free (json);
+    zstr_free (&topic);
+    zframe_destroy (&body);
+    assert_int_equal (zsock_recv (fixture->events, "sf", &topic, &body), 0);
+    assert_string_equal (topic, "notification.routed");
+    json = crier_event_to_json (zframe_data (body), zframe_size (body));
+    assert_non_null (strstr (json, "\"channel\":\"email\",\"target\":\"u@example.org\""));
+    free (json);
+    zstr_free (&topic);
+    zframe_destroy (&body);
+
+    //  Only unknown groups: nothing is sent, and it is said.
+    s_send (fixture, "n2", (const char *[]){"#nobody", NULL});
+    s_expect_log (fixture, "notification.unroutable id=n2 groups=#nobody", NULL, NULL, 0);
+    s_expect_nothing (fixture->email);
+    s_stop (&fixture);
+}
+
+static void test_edits_apply_to_the_next_message_and_bad_edits_are_rejected (void **state)
+{
+    s_create_database ("edits");
+    fixture_t *fixture = s_start ("edits", TEST_COUCH_PASSWORD);
+    s_put_mapping_and_wait (fixture, "{\"#admins\": {\"email\": [\"a@example.org\"]}}");
+    s_send (fixture, "before", (const char *[]){"#admins", NULL});
+    s_expect_delivery (fixture->email, "before", "a@example.org");
+
+    s_put_mapping_and_wait (fixture, "{\"#admins\": {\"email\": [\"b@example.org\"]}}");
+    s_send (fixture, "after", (const char *[]){"#admins", NULL});
+    s_expect_delivery (fixture->email, "after", "b@example.org");
+
+    //  A bad edit: reported with its JSON path, and the last good mapping goes on routing.
+    char *bad = test_couch_put_mapping (
+        s_couch, "edits", "{\"#admins\": {\"email\": [\"c@example.org\", \"nobody\"]}}");
+    char line[2048];
+    s_expect_log (fixture, "mapping.rejected", bad, line, sizeof line);
+    assert_non_null (strstr (line, "path=\"mapping[\\\"#admins\\\"].email[1]\""));
+    assert_non_null (strstr (line, "error=\"not an email address"));
+    free (bad);
+    s_send (fixture, "still", (const char *[]){"#admins", NULL});
+    s_expect_delivery (fixture->email, "still", "b@example.org");
+
+    //  A deleted document: said loudly, and routing goes on with the last mapping.
+    char *document = NULL;
+    assert_int_equal (test_couch_request (s_couch, "GET", "/edits/mapping", NULL, &document), 200);
+    json_t *parsed = json_loads (document, 0, NULL);
+    char path[128];
+    snprintf (path, sizeof path, "/edits/mapping?rev=%s",
+              json_string_value (json_object_get (parsed, "_rev")));
+    json_decref (parsed);
+    free (document);
+    assert_int_equal (test_couch_request (s_couch, "DELETE", path, NULL, NULL), 200);
+    s_expect_log (fixture, "mapping.deleted", NULL, NULL, 0);
+    s_send (fixture, "orphan", (const char *[]){"#admins", NULL});
+    s_expect_delivery (fixture->email, "orphan", "b@example.org");
+    s_stop (&fixture);
+}
+
+static void test_messages_wait_for_a_document_created_late (void **state)
+{
+    s_create_database ("late");
+    fixture_t *fixture = s_start ("late", TEST_COUCH_PASSWORD);
+    s_expect_log (fixture, "mapping_feed.connected", NULL, NULL, 0);
+    for (int index = 0; index < 3; index++) {
+        char id[16];
+        snprintf (id, sizeof id, "early-%d", index);
+        s_send (fixture, id, (const char *[]){"#admins", NULL});
+    }
+    s_expect_nothing (fixture->email); //  no mapping yet: they wait, none is lost
+    s_put_mapping_and_wait (fixture, "{\"#admins\": {\"email\": [\"a@example.org\"]}}");
+    for (int index = 0; index < 3; index++) {
+        char id[16];
+        snprintf (id, sizeof id, "early-%d", index);
+        s_expect_delivery (fixture->email, id, "a@example.org");
+    }
+    s_stop (&fixture);
+}
+
+static void test_missing_database_and_bad_credentials_are_explained (void **state)
+{
+    fixture_t *fixture = s_start ("absent", TEST_COUCH_PASSWORD);
+    char line[2048];
+    s_expect_log (fixture, "mapping_feed.down", "HTTP 404", line, sizeof line);
+    assert_non_null (strstr (line, "crier mapping put FILE"));
+    //  Once the database and document exist, the retries find them.
+    s_create_database ("absent");
+    s_put_mapping_and_wait (fixture, "{\"#admins\": {\"email\": [\"a@example.org\"]}}");
+    //  One line per state, not one per retry.
+    assert_int_equal (test_process_count_log (fixture->resolver, "mapping_feed.down"), 1);
+    s_stop (&fixture);
+
+    fixture = s_start ("absent", "wrong-password");
+    s_expect_log (fixture, "mapping_feed.down", "HTTP 401", line, sizeof line);
+    assert_non_null (strstr (line, "check CRIER_COUCHDB_USER and CRIER_COUCHDB_PASSWORD"));
+    assert_null (strstr (fixture->resolver->log, "wrong-password")); //  never logged
+    s_stop (&fixture);
+}
+
+static void test_couchdb_frozen_stopped_and_restarted_underneath (void **state)
+{
+    s_create_database ("restart");
+    fixture_t *fixture = s_start ("restart", TEST_COUCH_PASSWORD);
+    s_put_mapping_and_wait (fixture, "{\"#admins\": {\"email\": [\"a@example.org\"]}}");
+
+    //  Frozen: the connection stays open but nothing comes, not even heartbeats.
+    kill (s_couch->server->pid, SIGSTOP);
+    s_expect_log (fixture, "mapping_feed.down", "not even a heartbeat", NULL, 0);
+    kill (s_couch->server->pid, SIGCONT);
+    s_expect_log (fixture, "mapping_feed.connected", NULL, NULL, 0);
+
+    //  Stopped: routing goes on with the mapping in memory.
+    test_couch_stop (s_couch);
+    s_expect_log (fixture, "mapping_feed.down", NULL, NULL, 0);
+    s_send (fixture, "during", (const char *[]){"#admins", NULL});
+    s_expect_delivery (fixture->email, "during", "a@example.org");
+
+    //  Restarted: the feed resumes, and a new edit applies.
+    test_couch_restart (s_couch);
+    s_expect_log (fixture, "mapping_feed.connected", NULL, NULL, 0);
+    s_put_mapping_and_wait (fixture, "{\"#admins\": {\"email\": [\"z@example.org\"]}}");
+    s_send (fixture, "after", (const char *[]){"#admins", NULL});
+    s_expect_delivery (fixture->email, "after", "z@example.org");
+    s_stop (&fixture);
+}
+
+static void test_crier_tail_prints_events (void **state)
+{
+    s_create_database ("tail");
+    fixture_t *fixture = s_start ("tail", TEST_COUCH_PASSWORD);
+    const char *args[] = {"tail", "--filter",   "mapping.loaded",      "--count", "1", "--timeout",
+                          "60s",  "--endpoint", fixture->endpoints[4], NULL};
+    test_process_t *tail = test_process_start ("crier", args, NULL);
+    assert_non_null (tail);
+    //  A subscriber misses what is published before its subscription arrives: edit until one
+    //  edit's event reaches it.
+    bool printed = false;
+    for (int attempt = 0; attempt < 50 && !printed; attempt++) {
+        char mapping[128];
+        snprintf (mapping, sizeof mapping, "{\"#admins\": {\"email\": [\"a%d@example.org\"]}}",
+                  attempt);
+        s_put_mapping_and_wait (fixture, mapping);
+        printed = test_process_wait_log (tail, "\"type\":\"mapping.loaded\"", 300, NULL, NULL, 0);
+    }
+    assert_true (printed);
+    assert_non_null (strstr (tail->log, "\"source\":\"crier-resolver\""));
+    assert_non_null (strstr (tail->log, "\"groups\":1"));
+    assert_int_equal (test_process_stop (tail, 0, 10000), 0); //  --count 1: it exits by itself
+    test_process_destroy (&tail);
+    s_stop (&fixture);
+}
+
+int main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_initial_load_fan_out_and_unroutable),
+        cmocka_unit_test (test_edits_apply_to_the_next_message_and_bad_edits_are_rejected),
+        cmocka_unit_test (test_messages_wait_for_a_document_created_late),
+        cmocka_unit_test (test_missing_database_and_bad_credentials_are_explained),
+        cmocka_unit_test (test_crier_tail_prints_events),
+        cmocka_unit_test (test_couchdb_frozen_stopped_and_restarted_underneath),
+    };
+    return cmocka_run_group_tests (tests, s_group_setup, s_group_teardown);
+}

@@ -1,0 +1,151 @@
+/*  test_changes_parser.c - lines of CouchDB's continuous _changes feed, however they arrive. */
+#include "changes_parser.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int documents;
+    int last_seqs;
+    char seq[128];
+    char id[64];
+    bool deleted;
+    char body[256];
+} seen_t;
+
+static void s_collect (const crier_change_t *change, void *arg)
+{
+    seen_t *seen = arg;
+    char *seq = crier_change_seq_text (change->seq);
+    snprintf (seen->seq, sizeof seen->seq, "%s", seq);
+    free (seq);
+    if (change->kind == CRIER_CHANGE_LAST_SEQ) {
+        seen->last_seqs++;
+        return;
+    }
+    seen->documents++;
+    snprintf (seen->id, sizeof seen->id, "%s", change->id);
+    seen->deleted = change->deleted;
+    char *body = change->doc ? json_dumps (change->doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    snprintf (seen->body, sizeof seen->body, "%s", body ? body : "");
+    free (body);
+}
+
+static const char *s_line =
+    "{\"seq\":\"12-g1AAAABteJzLYWBgYMpgTmHgz8tPSTV0MDQy0TM0NLIAAIqAB9k\",\"id\":\"mapping\","
+    "\"changes\":[{\"rev\":\"2-x\"}],\"doc\":{\"_id\":\"mapping\",\"_rev\":\"2-x\","
+    "\"mapping\":{}}}\n";
+
+static void test_whole_line_with_string_seq (void **state)
+{
+    crier_changes_parser_t *parser = crier_changes_parser_new (65536);
+    seen_t seen = {0};
+    char problem[256];
+    assert_int_equal (crier_changes_parser_feed (parser, s_line, strlen (s_line), s_collect, &seen,
+                                                 problem, sizeof problem),
+                      0);
+    assert_int_equal (seen.documents, 1);
+    assert_string_equal (seen.seq, "12-g1AAAABteJzLYWBgYMpgTmHgz8tPSTV0MDQy0TM0NLIAAIqAB9k");
+    assert_string_equal (seen.id, "mapping");
+    assert_false (seen.deleted);
+    assert_string_equal (seen.body, "{\"_id\":\"mapping\",\"_rev\":\"2-x\",\"mapping\":{}}");
+    crier_changes_parser_destroy (&parser);
+}
+
+static void test_line_split_across_reads_byte_by_byte (void **state)
+{
+    crier_changes_parser_t *parser = crier_changes_parser_new (65536);
+    seen_t seen = {0};
+    char problem[256];
+    size_t length = strlen (s_line);
+    for (size_t index = 0; index < length; index++) {
+        assert_int_equal (crier_changes_parser_feed (parser, s_line + index, 1, s_collect, &seen,
+                                                     problem, sizeof problem),
+                          0);
+        assert_int_equal (seen.documents, index + 1 == length ? 1 : 0);
+    }
+    crier_changes_parser_destroy (&parser);
+}
+
+static void test_heartbeats_and_several_lines_in_one_read (void **state)
+{
+    const char *feed = "\n\n{\"seq\":1,\"id\":\"mapping\",\"changes\":[],\"doc\":{\"a\":1}}\r\n"
+                       "\n{\"seq\":2,\"id\":\"mapping\",\"deleted\":true,\"changes\":[],"
+                       "\"doc\":{\"_deleted\":true}}\n\n{\"last_seq\":2}\n";
+    crier_changes_parser_t *parser = crier_changes_parser_new (65536);
+    seen_t seen = {0};
+    char problem[256];
+    assert_int_equal (crier_changes_parser_feed (parser, feed, strlen (feed), s_collect, &seen,
+                                                 problem, sizeof problem),
+                      0);
+    assert_int_equal (seen.documents, 2);
+    assert_true (seen.deleted);
+    assert_int_equal (seen.last_seqs, 1);
+    assert_string_equal (seen.seq, "2"); //  integers (pouchdb-server) echo as their digits
+    crier_changes_parser_destroy (&parser);
+}
+
+static void test_reset_forgets_a_partial_line (void **state)
+{
+    crier_changes_parser_t *parser = crier_changes_parser_new (65536);
+    seen_t seen = {0};
+    char problem[256];
+    assert_int_equal (crier_changes_parser_feed (parser, "{\"seq\":1,\"id\":\"map", 18, s_collect,
+                                                 &seen, problem, sizeof problem),
+                      0);
+    crier_changes_parser_reset (parser);
+    const char *fresh = "{\"seq\":[3,\"x\"],\"id\":\"mapping\",\"changes\":[]}\n";
+    assert_int_equal (crier_changes_parser_feed (parser, fresh, strlen (fresh), s_collect, &seen,
+                                                 problem, sizeof problem),
+                      0);
+    assert_int_equal (seen.documents, 1);
+    assert_string_equal (seen.seq, "[3,\"x\"]"); //  CouchDB 1.x array seqs echo as JSON
+    assert_string_equal (seen.body, "");         //  no doc included
+    crier_changes_parser_destroy (&parser);
+}
+
+static void test_bad_lines (void **state)
+{
+    crier_changes_parser_t *parser = crier_changes_parser_new (64);
+    seen_t seen = {0};
+    char problem[256];
+    assert_int_equal (crier_changes_parser_feed (parser, "not json\n", 9, s_collect, &seen, problem,
+                                                 sizeof problem),
+                      -1);
+    assert_non_null (strstr (problem, "not a JSON object"));
+    const char *error =
+        "{\"error\":\"unauthorized\",\"reason\":\"Name or password is incorrect.\"}\n";
+    crier_changes_parser_reset (parser);
+    crier_changes_parser_t *roomy = crier_changes_parser_new (65536);
+    assert_int_equal (crier_changes_parser_feed (roomy, error, strlen (error), s_collect, &seen,
+                                                 problem, sizeof problem),
+                      -1);
+    assert_string_equal (problem,
+                         "the server reported unauthorized: Name or password is incorrect.");
+    char long_line[100];
+    memset (long_line, 'x', sizeof long_line);
+    assert_int_equal (crier_changes_parser_feed (parser, long_line, sizeof long_line, s_collect,
+                                                 &seen, problem, sizeof problem),
+                      -1);
+    assert_non_null (strstr (problem, "longer than the limit"));
+    assert_int_equal (seen.documents, 0);
+    crier_changes_parser_destroy (&parser);
+    crier_changes_parser_destroy (&roomy);
+}
+
+int main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_whole_line_with_string_seq),
+        cmocka_unit_test (test_line_split_across_reads_byte_by_byte),
+        cmocka_unit_test (test_heartbeats_and_several_lines_in_one_read),
+        cmocka_unit_test (test_reset_forgets_a_partial_line),
+        cmocka_unit_test (test_bad_lines),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,138 @@
+/*  test_mapping.c - the mapping document's rules, each with the JSON path it reports. */
+#include "crier/mapping.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+static void s_expect_error (const char *json, const char *path, const char *fragment)
+{
+    crier_mapping_error_t error;
+    crier_mapping_t *mapping = crier_mapping_parse (json, strlen (json), &error);
+    if (mapping)
+        fail_msg ("accepted: %s", json);
+    if (strcmp (error.path, path) != 0)
+        fail_msg ("path \"%s\", expected \"%s\" (%s)", error.path, path, error.message);
+    if (!strstr (error.message, fragment))
+        fail_msg ("message \"%s\" lacks \"%s\"", error.message, fragment);
+}
+
+static void test_valid_document (void **state)
+{
+    const char *json = "{\"_id\": \"mapping\", \"_rev\": \"3-abc\", \"note\": \"ignored\","
+                       " \"mapping\": {"
+                       "  \"#admins\": {\"matrix\": [\"!PxMWbvomtRqGOTsaDK:half-shot.uk\"],"
+                       "               \"email\": [\"will@half-shot.uk\"]},"
+                       "  \"#users\": {\"matrix\": [\"#staff:example.org\"], \"email\": []},"
+                       "  \"#équipe\": {\"email\": [\"nuit+alertes@exemple.fr\"]},"
+                       "  \"#placeholder\": {}}}";
+    crier_mapping_error_t error;
+    crier_mapping_t *mapping = crier_mapping_parse (json, strlen (json), &error);
+    if (!mapping)
+        fail_msg ("%s: %s", error.path, error.message);
+    assert_string_equal (crier_mapping_revision (mapping), "3-abc");
+    assert_int_equal (crier_mapping_group_count (mapping), 4);
+    int known = 0;
+    const json_t *targets = crier_mapping_targets (mapping, "#admins", CRIER_CHANNEL_EMAIL, &known);
+    assert_true (known);
+    assert_int_equal (json_array_size (targets), 1);
+    assert_string_equal (json_string_value (json_array_get (targets, 0)), "will@half-shot.uk");
+    assert_null (crier_mapping_targets (mapping, "#équipe", CRIER_CHANNEL_MATRIX, &known));
+    assert_true (known);
+    assert_null (crier_mapping_targets (mapping, "#nobody", CRIER_CHANNEL_EMAIL, &known));
+    assert_false (known);
+    crier_mapping_destroy (&mapping);
+    crier_mapping_destroy (&mapping);
+}
+
+static void test_document_shape (void **state)
+{
+    s_expect_error ("[1, 2]", "(document)", "must be a JSON object, got array");
+    s_expect_error ("{\"_id\": \"mapping\"}", "mapping", "missing");
+    s_expect_error ("{\"mapping\": [\"#admins\"]}", "mapping", "must be an object of groups");
+    s_expect_error ("{\"mapping\": {}, ", "(line 1, column 16)", "not valid JSON");
+    s_expect_error ("{\"mapping\": {}, \"mapping\": {}}", "(line 1, column 25)",
+                    "duplicate object key");
+}
+
+static void test_group_names (void **state)
+{
+    s_expect_error ("{\"mapping\": {\"admins\": {}}}", "mapping[\"admins\"]",
+                    "must start with '#'");
+    s_expect_error ("{\"mapping\": {\"#\": {}}}", "mapping[\"#\"]", "needs a name after '#'");
+    s_expect_error ("{\"mapping\": {\"#my admins\": {}}}", "mapping[\"#my admins\"]",
+                    "white space");
+    s_expect_error ("{\"mapping\": {\"#admins\": [\"!r:s\"]}}", "mapping[\"#admins\"]",
+                    "must be an object of channels");
+}
+
+static void test_channels (void **state)
+{
+    s_expect_error ("{\"mapping\": {\"#admins\": {\"slack\": [\"#ops\"]}}}",
+                    "mapping[\"#admins\"].slack", "unknown channel: crier knows matrix and email");
+    s_expect_error ("{\"mapping\": {\"#admins\": {\"emial\": []}}}", "mapping[\"#admins\"].emial",
+                    "unknown channel");
+    s_expect_error ("{\"mapping\": {\"#admins\": {\"email\": \"a@b.org\"}}}",
+                    "mapping[\"#admins\"].email", "must be an array of addresses, got string");
+    s_expect_error ("{\"mapping\": {\"#admins\": {\"matrix\": {}}}}", "mapping[\"#admins\"].matrix",
+                    "must be an array of room ids or aliases, got object");
+}
+
+static void test_targets (void **state)
+{
+    s_expect_error ("{\"mapping\": {\"#admins\": {\"email\": [\"a@b.org\", 42]}}}",
+                    "mapping[\"#admins\"].email[1]", "must be a string, got number");
+    s_expect_error ("{\"mapping\": {\"#admins\": {\"email\": [\"a@b.org\", \"nobody\"]}}}",
+                    "mapping[\"#admins\"].email[1]", "not an email address");
+    s_expect_error ("{\"mapping\": {\"#admins\": {\"matrix\": [\"room:server\"]}}}",
+                    "mapping[\"#admins\"].matrix[0]", "not a Matrix room id");
+    s_expect_error ("{\"mapping\": {\"#admins\": {\"matrix\": [\"!room\"]}}}",
+                    "mapping[\"#admins\"].matrix[0]", "needs a name and a server");
+    s_expect_error ("{\"mapping\": {\"#admins\": {\"matrix\": [\"!ro om:server\"]}}}",
+                    "mapping[\"#admins\"].matrix[0]", "white space");
+}
+
+static void test_email_syntax (void **state)
+{
+    char message[256];
+    const char *good[] = {"a@b.org", "first.last+tag@sub.example.co.uk", "admin@localhost",
+                          "ünïcode@exämple.de", "o'brien@example.ie"};
+    for (size_t index = 0; index < sizeof good / sizeof *good; index++) {
+        if (crier_email_address_check (good[index], message, sizeof message) != 0)
+            fail_msg ("%s refused: %s", good[index], message);
+    }
+    const char *bad[] = {"plain",
+                         "@b.org",
+                         "a@",
+                         "a@@b.org",
+                         "a b@c.org",
+                         "a@b .org",
+                         "a\r\nBcc: x@y.org@c.org",
+                         "a@b.org\r\n",
+                         ".a@b.org",
+                         "a.@b.org",
+                         "a..b@c.org",
+                         "a@b..org",
+                         "a@-b.org",
+                         "a@b-.org",
+                         "a@b.org.",
+                         "<a@b.org>",
+                         "a@[127.0.0.1]"};
+    for (size_t index = 0; index < sizeof bad / sizeof *bad; index++) {
+        if (crier_email_address_check (bad[index], message, sizeof message) == 0)
+            fail_msg ("%s accepted", bad[index]);
+    }
+}
+
+int main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_valid_document), cmocka_unit_test (test_document_shape),
+        cmocka_unit_test (test_group_names),    cmocka_unit_test (test_channels),
+        cmocka_unit_test (test_targets),        cmocka_unit_test (test_email_syntax),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
