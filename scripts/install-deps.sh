@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages crier needs to build and test, if any is missing.
+# Installs what crier needs to build, test and run locally on Debian 12, if anything is missing:
+# Debian packages (as root, or through sudo) and the npm packages of package.json into this
+# repository's node_modules (pouchdb-server, a CouchDB-compatible server for tests and
+# scripts/run.sh). Never installs anything globally with npm.
 # Usage: scripts/install-deps.sh [--lint]   (--lint adds the checkers CI uses)
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
     build-essential cmake pkg-config
@@ -11,6 +15,10 @@ packages=(
 if [[ "${1:-}" == "--lint" ]]; then
     packages+=(clang-format cppcheck docker-compose)
 fi
+# Node.js runs pouchdb-server; any recent one will do, so keep one that is already there.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    packages+=(nodejs npm python3)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -18,17 +26,26 @@ for package in "${packages[@]}"; do
         missing+=("$package")
     fi
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
-
-echo "crier: installing ${missing[*]}" >&2
-as_root=()
-if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || {
-        echo "crier: run as root, or install sudo, to install: ${missing[*]}" >&2
-        exit 1
-    }
-    as_root=(sudo)
+if [[ ${#missing[@]} -gt 0 ]]; then
+    echo "crier: installing ${missing[*]}" >&2
+    as_root=()
+    if [[ $(id -u) -ne 0 ]]; then
+        command -v sudo >/dev/null || {
+            echo "crier: run as root, or install sudo, to install: ${missing[*]}" >&2
+            exit 1
+        }
+        as_root=(sudo)
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${as_root[@]}" apt-get update -qq
+    "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-export DEBIAN_FRONTEND=noninteractive
-"${as_root[@]}" apt-get update -qq
-"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# pouchdb-server compiles a native module on install (about two minutes): once per checkout,
+# again only when package-lock.json changes.
+stamp=node_modules/.crier-installed
+if [[ ! -x node_modules/.bin/pouchdb-server || package-lock.json -nt "$stamp" ]]; then
+    echo "crier: installing npm packages into node_modules (pouchdb-server)" >&2
+    npm ci --no-audit --no-fund --loglevel=error >&2
+    touch "$stamp"
+fi

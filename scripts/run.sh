@@ -1,35 +1,73 @@
 #!/usr/bin/env bash
-# Runs crier on this machine with local defaults; Ctrl-C stops everything it started.
+# Runs crier on this machine with local defaults: a local CouchDB-compatible server
+# (pouchdb-server, data in .local/couchdb) seeded with examples/mapping.json, crier-resolver and
+# crier-ingest. Ctrl-C stops everything it started.
 # Usage: scripts/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 
 scripts/install-deps.sh
 dir=$(scripts/build.sh --release)
-bin="$PWD/$dir/bin"
+bin="$root/$dir/bin"
+
+# Local CouchDB with an admin account (pouchdb-server crashes on some anonymous writes).
+state="$root/.local"
+mkdir -p "$state/couchdb"
+if [[ ! -s "$state/couchdb-password" ]]; then
+    head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$state/couchdb-password"
+    chmod 600 "$state/couchdb-password"
+fi
+if [[ ! -s "$state/couchdb/config.json" ]]; then
+    printf '{"admins": {"crier": "%s"}, "log": {"file": "%s/couchdb/log.txt"}}\n' \
+        "$(cat "$state/couchdb-password")" "$state" > "$state/couchdb/config.json"
+fi
+export CRIER_COUCHDB_URL=http://127.0.0.1:5984
+export CRIER_COUCHDB_USER=crier
+export CRIER_COUCHDB_PASSWORD_FILE="$state/couchdb-password"
 
 pids=()
 stop() {
     trap - INT TERM
     echo "crier: stopping" >&2
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait
+    for (( index=${#pids[@]}-1; index>=0; index-- )); do
+        kill -TERM "${pids[index]}" 2>/dev/null || true
+        wait "${pids[index]}" 2>/dev/null || true
+    done
     exit 0
 }
 trap stop INT TERM
 
+node_modules/.bin/pouchdb-server --host 127.0.0.1 --port 5984 --dir "$state/couchdb/data" \
+    --config "$state/couchdb/config.json" --no-stdout-logs > "$state/couchdb/stdout.txt" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/5984) 2>/dev/null && break
+    sleep 0.2
+done
+if ! "$bin/crier" mapping get >/dev/null 2>&1; then
+    "$bin/crier" mapping put examples/mapping.json
+fi
+
+"$bin/crier-resolver" &
+pids+=($!)
 "$bin/crier-ingest" &
 pids+=($!)
 
 cat >&2 <<MSG
 
-crier is running: crier-ingest listens on tcp://*:7400 (CRIER_INGEST_ENDPOINT).
-Send a first notification from another terminal:
+crier is running:
+  crier-ingest     tcp://*:7400 (CRIER_INGEST_ENDPOINT): services push notifications here
+  crier-resolver   routes with the mapping in CouchDB at http://127.0.0.1:5984, database crier
+  events           tcp://127.0.0.1:7402: watch them with  $bin/crier tail
 
-    $bin/crier send --to '#admins' 'hello'
+In another terminal:
+  export CRIER_COUCHDB_USER=crier CRIER_COUCHDB_PASSWORD_FILE=$state/couchdb-password
+  $bin/crier send --to '#admins' 'hello'
+  $bin/crier mapping get              # the mapping; edit it and: crier mapping put FILE
 
-This version has ingest only: crier-resolver and the senders are not built yet, so accepted
-notifications wait in ingest's queue (up to CRIER_SOCKET_HWM) and are not delivered.
-Press Ctrl-C to stop.
+This version has no senders yet (crier-sender-matrix and crier-sender-email are placeholders):
+notifications are accepted and routed, then wait for a sender (see the resolver's
+deliveries.backpressure line). Press Ctrl-C to stop.
 MSG
 wait
