@@ -193,6 +193,9 @@ static void s_handle_command (server_t *self)
     else if (streq (command, "START")) {
         if (!self->pull && s_open_sockets (self) == 0) {
             char *endpoint = crier_socket_endpoint (self->pull);
+            crier_log (CRIER_LOG_INFO, "ingest.ready", "endpoint", endpoint, "resolver",
+                       self->config->notifications_endpoint, "max_message_bytes",
+                       CRIER_LOG_INT (self->config->max_message_bytes));
             zstr_sendx (self->pipe, "OK", endpoint ? endpoint : "", NULL);
             free (endpoint);
         } else
@@ -244,14 +247,4 @@ void crier_ingest_server (zsock_t *pipe, void *args)
     zsock_destroy (&self.pull);
     zsock_destroy (&self.push);
     zsock_destroy (&self.events);
-}
-
-char *crier_ingest_server_start (zactor_t *server)
-{
-    zstr_send (server, "START");
-    char *status = NULL, *endpoint = NULL;
-    if (zstr_recvx (server, &status, &endpoint, NULL) < 1 || !streq (status, "OK"))
-        zstr_free (&endpoint);
-    zstr_free (&status);
-    return endpoint;
 }

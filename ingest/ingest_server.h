@@ -2,7 +2,8 @@
     the accepted ones and passes them to the resolver.
 
     Commands on the actor's pipe:
-      START  -> "OK", endpoint   the ingest endpoint as bound (port filled in), or "ERROR"
+      START  -> "OK", endpoint   opens the sockets and logs ingest.ready; the endpoint as
+                                 bound (port filled in), or "ERROR" after logging why
       STATS  -> accepted, rejected   counts as decimal strings
       $TERM                      stops the actor
 */
@@ -15,9 +16,5 @@
 
 //  zactor function; args is a crier_ingest_config_t that must outlive the actor.
 void crier_ingest_server (zsock_t *pipe, void *args);
-
-//  Opens the sockets. Returns the bound ingest endpoint (caller frees), or NULL after the actor
-//  logged why it could not start.
-char *crier_ingest_server_start (zactor_t *server);
 
 #endif

@@ -21,19 +21,7 @@ int main (int argc, char *argv[])
         return CRIER_EXIT_CONFIG;
     }
     zactor_t *server = zactor_new (crier_ingest_server, &config);
-    char *endpoint = server ? crier_ingest_server_start (server) : NULL;
-    if (endpoint) {
-        crier_log (CRIER_LOG_INFO, "ingest.ready", "endpoint", endpoint, "resolver",
-                   config.notifications_endpoint, "max_message_bytes",
-                   CRIER_LOG_INT (config.max_message_bytes));
-        crier_process_wait_for_stop (server);
-        crier_log (CRIER_LOG_INFO, "ingest.stopping");
-    }
-    zactor_destroy (&server);
-    if (endpoint)
-        crier_log (CRIER_LOG_INFO, "ingest.stopped");
-    rc = endpoint ? 0 : 1;
-    zstr_free (&endpoint);
+    rc = crier_process_serve (&server, "ingest");
     crier_ingest_config_free (&config);
     return rc;
 }

@@ -29,19 +29,7 @@ int main (int argc, char *argv[])
         return CRIER_EXIT_CONFIG;
     }
     zactor_t *server = zactor_new (crier_resolver_server, &config);
-    char *endpoint = server ? crier_resolver_server_start (server) : NULL;
-    if (endpoint) {
-        crier_log (CRIER_LOG_INFO, "resolver.ready", "endpoint", endpoint, "matrix",
-                   config.deliveries_endpoint[0], "email", config.deliveries_endpoint[1], "events",
-                   config.events_endpoint);
-        crier_process_wait_for_stop (server);
-        crier_log (CRIER_LOG_INFO, "resolver.stopping");
-    }
-    zactor_destroy (&server);
-    if (endpoint)
-        crier_log (CRIER_LOG_INFO, "resolver.stopped");
-    rc = endpoint ? 0 : 1;
-    zstr_free (&endpoint);
+    rc = crier_process_serve (&server, "resolver");
     crier_resolver_config_free (&config);
     curl_global_cleanup ();
     return rc;

@@ -6,6 +6,7 @@
 #include "mapping_follower.h"
 #include "router.h"
 
+#include "crier/array.h"
 #include "crier/event.h"
 #include "crier/frames.h"
 #include "crier/log.h"
@@ -134,14 +135,9 @@ static int s_on_writable (zloop_t *loop, zmq_pollitem_t *item, void *arg)
 
 static int s_queue (server_t *self, crier_channel_t channel, char *frame, size_t size)
 {
-    if (self->pending_count == self->pending_capacity) {
-        size_t capacity = self->pending_capacity ? self->pending_capacity * 2 : 64;
-        pending_t *pending = realloc (self->pending, capacity * sizeof *pending);
-        if (!pending)
-            return -1;
-        self->pending = pending;
-        self->pending_capacity = capacity;
-    }
+    if (crier_array_reserve (&self->pending, &self->pending_capacity, self->pending_count,
+                             sizeof *self->pending, 64) != 0)
+        return -1;
     self->pending[self->pending_count++] = (pending_t){channel, frame, size};
     return 0;
 }
@@ -335,6 +331,11 @@ static int s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
     else if (streq (command, "START")) {
         if (!self->notifications && s_start (self) == 0) {
             char *endpoint = crier_socket_endpoint (self->notifications);
+            const crier_resolver_config_t *config = self->config;
+            crier_log (CRIER_LOG_INFO, "resolver.ready", "endpoint", endpoint, "matrix",
+                       config->deliveries_endpoint[CRIER_CHANNEL_MATRIX], "email",
+                       config->deliveries_endpoint[CRIER_CHANNEL_EMAIL], "events",
+                       config->events_endpoint);
             zstr_sendx (pipe, "OK", endpoint ? endpoint : "", NULL);
             free (endpoint);
         } else
@@ -377,14 +378,4 @@ void crier_resolver_server (zsock_t *pipe, void *args)
     for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
         zsock_destroy (&self.deliveries[channel]);
     zsock_destroy (&self.events);
-}
-
-char *crier_resolver_server_start (zactor_t *server)
-{
-    zstr_send (server, "START");
-    char *status = NULL, *endpoint = NULL;
-    if (zstr_recvx (server, &status, &endpoint, NULL) < 1 || !streq (status, "OK"))
-        zstr_free (&endpoint);
-    zstr_free (&status);
-    return endpoint;
 }

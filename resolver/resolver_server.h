@@ -2,7 +2,8 @@
     notification from ingest to deliveries on its channels' sockets, and hosts the event bus.
 
     Commands on the actor's pipe:
-      START  -> "OK", notifications endpoint as bound, or "ERROR"
+      START  -> "OK", notifications endpoint as bound (after logging resolver.ready), or
+                "ERROR" after logging why
       STATS  -> routed, unroutable, mapping revision ("" before any)
       $TERM                     stops the actor
 */
@@ -15,9 +16,5 @@
 
 //  zactor function; args is a crier_resolver_config_t that must outlive the actor.
 void crier_resolver_server (zsock_t *pipe, void *args);
-
-//  Binds and connects. Returns the bound notifications endpoint (caller frees), or NULL after
-//  the actor logged why it could not start.
-char *crier_resolver_server_start (zactor_t *server);
 
 #endif

@@ -2,6 +2,8 @@
     are found by a linear scan, which beats hashing at that size. */
 #include "router.h"
 
+#include "crier/array.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,14 +22,9 @@ static int s_add (crier_routing_t *routing, crier_channel_t channel, const char 
 {
     crier_route_t *route = s_find (routing, channel, target);
     if (!route) {
-        if (routing->count == routing->capacity) {
-            size_t capacity = routing->capacity ? routing->capacity * 2 : 16;
-            crier_route_t *routes = realloc (routing->routes, capacity * sizeof *routes);
-            if (!routes)
-                return -1;
-            routing->routes = routes;
-            routing->capacity = capacity;
-        }
+        if (crier_array_reserve (&routing->routes, &routing->capacity, routing->count,
+                                 sizeof *routing->routes, 16) != 0)
+            return -1;
         route = &routing->routes[routing->count++];
         route->channel = channel;
         route->target = target;

@@ -42,3 +42,31 @@ void crier_process_wait_for_stop (zactor_t *actor)
     }
     zpoller_destroy (&poller);
 }
+
+char *crier_process_start_server (zactor_t *server)
+{
+    zstr_send (server, "START");
+    char *status = NULL, *endpoint = NULL;
+    if (zstr_recvx (server, &status, &endpoint, NULL) < 1 || !streq (status, "OK"))
+        zstr_free (&endpoint);
+    zstr_free (&status);
+    return endpoint;
+}
+
+int crier_process_serve (zactor_t **server_p, const char *name)
+{
+    char *endpoint = *server_p ? crier_process_start_server (*server_p) : NULL;
+    char stopping[64], stopped[64];
+    snprintf (stopping, sizeof stopping, "%s.stopping", name);
+    snprintf (stopped, sizeof stopped, "%s.stopped", name);
+    if (endpoint) {
+        crier_process_wait_for_stop (*server_p);
+        crier_log (CRIER_LOG_INFO, stopping);
+    }
+    zactor_destroy (server_p);
+    if (endpoint)
+        crier_log (CRIER_LOG_INFO, stopped);
+    int status = endpoint ? 0 : 1;
+    zstr_free (&endpoint);
+    return status;
+}

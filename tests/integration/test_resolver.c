@@ -371,6 +371,102 @@ static void test_couchdb_frozen_stopped_and_restarted_underneath (void **state)
     s_stop (&fixture);
 }
 
+static void test_senders_of_a_channel_share_deliveries_exactly_once (void **state)
+{
+    s_create_database ("share");
+    char *revision = test_couch_put_mapping (s_couch, "share",
+                                             "{\"#admins\": {\"email\": [\"a@example.org\"]}}");
+    fixture_t *fixture = s_start ("share", TEST_COUCH_PASSWORD);
+    s_expect_log (fixture, "mapping.loaded", revision, NULL, 0);
+    free (revision);
+    //  A second sender connects to the same channel.
+    char endpoint[128];
+    snprintf (endpoint, sizeof endpoint, ">%s", fixture->endpoints[2]);
+    zsock_t *second = zsock_new_pull (endpoint);
+    zsock_t *senders[2] = {fixture->email, second};
+    int received[2] = {0, 0};
+    bool seen[200] = {false};
+    int sent = 0;
+    //  Send until both have had a share (the second one's connection is asynchronous).
+    while (sent < 200 && (received[0] < 5 || received[1] < 5)) {
+        char id[16];
+        snprintf (id, sizeof id, "s-%d", sent++);
+        s_send (fixture, id, (const char *[]){"#admins", NULL});
+        zpoller_t *poller = zpoller_new (senders[0], senders[1], NULL);
+        void *which = zpoller_wait (poller, 5000);
+        zpoller_destroy (&poller);
+        assert_non_null (which);
+        int index = which == senders[0] ? 0 : 1;
+        crier_delivery_t *delivery = s_receive (senders[index], 1000);
+        assert_non_null (delivery);
+        int number = atoi (delivery->notification->id + 2);
+        assert_false (seen[number]); //  never twice
+        seen[number] = true;
+        received[index]++;
+        crier_delivery_destroy (&delivery);
+    }
+    assert_true (received[0] >= 5 && received[1] >= 5);
+    assert_int_equal (received[0] + received[1], sent); //  none lost
+    s_expect_nothing (senders[0]);
+    s_expect_nothing (senders[1]);
+    zsock_destroy (&second);
+    s_stop (&fixture);
+}
+
+static void test_no_sender_holds_deliveries_until_one_connects (void **state)
+{
+    s_create_database ("held");
+    char *revision =
+        test_couch_put_mapping (s_couch, "held", "{\"#admins\": {\"email\": [\"a@example.org\"]}}");
+    fixture_t *fixture = s_start ("held", TEST_COUCH_PASSWORD);
+    s_expect_log (fixture, "mapping.loaded", revision, NULL, 0);
+    free (revision);
+    zsock_destroy (&fixture->email); //  no email sender at all
+    for (int index = 0; index < 5; index++) {
+        char id[16];
+        snprintf (id, sizeof id, "held-%d", index);
+        s_send (fixture, id, (const char *[]){"#admins", NULL});
+    }
+    s_expect_log (fixture, "deliveries.backpressure", "channel=email", NULL, 0);
+    char endpoint[128];
+    snprintf (endpoint, sizeof endpoint, ">%s", fixture->endpoints[2]);
+    fixture->email = zsock_new_pull (endpoint);
+    for (int index = 0; index < 5; index++) {
+        char id[16];
+        snprintf (id, sizeof id, "held-%d", index);
+        s_expect_delivery (fixture->email, id, "a@example.org");
+    }
+    s_expect_log (fixture, "deliveries.flowing", "channel=email", NULL, 0);
+    s_stop (&fixture);
+}
+
+static void test_couchdb_down_at_start (void **state)
+{
+    //  Point a resolver at a port nothing listens on: it says so once, stays up, keeps trying.
+    char unused[128];
+    test_unused_endpoint (unused, sizeof unused);
+    char url[160];
+    snprintf (url, sizeof url, "CRIER_COUCHDB_URL=http://127.0.0.1:%s", strrchr (unused, ':') + 1);
+    const char *env[] = {url,
+                         "CRIER_COUCHDB_RETRY_MAX=500ms",
+                         "CRIER_NOTIFICATIONS_ENDPOINT=ipc:///tmp/crier-test-down-n",
+                         "CRIER_MATRIX_DELIVERIES_ENDPOINT=ipc:///tmp/crier-test-down-m",
+                         "CRIER_EMAIL_DELIVERIES_ENDPOINT=ipc:///tmp/crier-test-down-e",
+                         "CRIER_EVENTS_PUBLISH_ENDPOINT=ipc:///tmp/crier-test-down-p",
+                         "CRIER_EVENTS_ENDPOINT=ipc:///tmp/crier-test-down-s",
+                         NULL};
+    test_process_t *resolver = test_process_start ("crier-resolver", NULL, env);
+    size_t cursor = 0;
+    char line[1024];
+    assert_true (
+        test_process_wait_log (resolver, "mapping_feed.down", 10000, &cursor, line, sizeof line));
+    assert_non_null (strstr (line, "Couldn't connect to server"));
+    //  Several retries later (backoff capped at 500 ms), still one line.
+    assert_false (test_process_wait_log (resolver, "mapping_feed.down", 2000, &cursor, NULL, 0));
+    assert_int_equal (test_process_stop (resolver, SIGTERM, 10000), 0);
+    test_process_destroy (&resolver);
+}
+
 static void test_crier_tail_prints_events (void **state)
 {
     s_create_database ("tail");
@@ -404,6 +500,9 @@ int main (void)
         cmocka_unit_test (test_edits_apply_to_the_next_message_and_bad_edits_are_rejected),
         cmocka_unit_test (test_messages_wait_for_a_document_created_late),
         cmocka_unit_test (test_missing_database_and_bad_credentials_are_explained),
+        cmocka_unit_test (test_senders_of_a_channel_share_deliveries_exactly_once),
+        cmocka_unit_test (test_no_sender_holds_deliveries_until_one_connects),
+        cmocka_unit_test (test_couchdb_down_at_start),
         cmocka_unit_test (test_crier_tail_prints_events),
         cmocka_unit_test (test_couchdb_frozen_stopped_and_restarted_underneath),
     };

@@ -13,4 +13,13 @@ int crier_process_options (int argc, char *argv[], const char *name, const char 
 //  Blocks until SIGINT or SIGTERM arrives, or the actor ends on its own (then logs it).
 void crier_process_wait_for_stop (zactor_t *actor);
 
+//  Sends START to a server actor, which opens its sockets, logs its ready line and answers "OK"
+//  and its main endpoint, or "ERROR". Returns that endpoint (caller frees), or NULL.
+char *crier_process_start_server (zactor_t *server);
+
+//  The life of a daemon around its server actor: START, wait for SIGINT or SIGTERM, log
+//  "<name>.stopping", destroy the actor (which finishes what it holds), log "<name>.stopped".
+//  Takes ownership of *server_p. Returns the exit status: 0, or 1 when it could not start.
+int crier_process_serve (zactor_t **server_p, const char *name);
+
 #endif
