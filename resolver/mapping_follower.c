@@ -73,9 +73,12 @@ static void s_report_up (crier_follower_t *self)
     self->reported_down = NULL;
 }
 
-static void s_report_down (crier_follower_t *self, const char *reason, const char *hint)
+//  kind names the failure without its details ("curl 7", "http 404"), since libcurl's messages
+//  vary from one attempt to the next ("after 0 ms", "after 1 ms").
+static void s_report_down (crier_follower_t *self, const char *kind, const char *reason,
+                           const char *hint)
 {
-    if (!self->reported_up && self->reported_down && strcmp (self->reported_down, reason) == 0)
+    if (!self->reported_up && self->reported_down && strcmp (self->reported_down, kind) == 0)
         return; //  the same failure again: already said
     crier_log (CRIER_LOG_WARN, "mapping_feed.down", "url", self->couchdb->display_url, "database",
                self->couchdb->database, "reason", reason, "hint", hint, "meanwhile",
@@ -83,7 +86,7 @@ static void s_report_down (crier_follower_t *self, const char *reason, const cha
     s_publish (self, "mapping_feed.down", reason);
     self->reported_up = false;
     free (self->reported_down);
-    self->reported_down = strdup (reason);
+    self->reported_down = strdup (kind);
 }
 
 static int s_on_retry (zloop_t *loop, int timer_id, void *arg)
@@ -174,17 +177,20 @@ static void s_on_done (CURL *easy, CURLcode result, void *arg)
     crier_follower_t *self = arg;
     long status = 0;
     curl_easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &status);
-    char reason[512];
+    char reason[512], kind[32];
     const char *hint = "check that CouchDB runs and that CRIER_COUCHDB_URL reaches it";
     if (self->problem[0]) {
         snprintf (reason, sizeof reason, "%s", self->problem);
+        snprintf (kind, sizeof kind, "feed");
         hint = "check the CouchDB server; crier reconnects and resumes from the last seq";
-    } else if (result != CURLE_OK)
+    } else if (result != CURLE_OK) {
         snprintf (reason, sizeof reason, "%s%s%s", curl_easy_strerror (result),
                   self->error_text[0] ? ": " : "", self->error_text);
-    else if (status != 200)
+        snprintf (kind, sizeof kind, "curl %d", (int)result);
+    } else if (status != 200) {
         s_describe_status (self, status, reason, sizeof reason, &hint);
-    else if (zclock_mono () - self->connected_ms >= (int64_t)self->options.heartbeat_ms) {
+        snprintf (kind, sizeof kind, "http %ld", status);
+    } else if (zclock_mono () - self->connected_ms >= (int64_t)self->options.heartbeat_ms) {
         //  The server ended a healthy feed (CouchDB may, on its own timeout): just go on.
         self->state = STATE_IDLE;
         s_connect (self);
@@ -192,9 +198,10 @@ static void s_on_done (CURL *easy, CURLcode result, void *arg)
     } else {
         //  Ending at once, again and again, would make a busy loop: treat it as a failure.
         snprintf (reason, sizeof reason, "the server ended the changes feed at once");
+        snprintf (kind, sizeof kind, "ended");
         hint = "check that CRIER_COUCHDB_URL points at CouchDB (continuous _changes feeds)";
     }
-    s_report_down (self, reason, hint);
+    s_report_down (self, kind, reason, hint);
     s_schedule_retry (self);
 }
 
@@ -262,7 +269,8 @@ static int s_connect (crier_follower_t *self)
         self->state = STATE_CONNECTING;
         self->last_byte_ms = self->connected_ms = zclock_mono ();
     } else {
-        s_report_down (self, "could not start the HTTP request", "this is a bug or out of memory");
+        s_report_down (self, "request", "could not start the HTTP request",
+                       "this is a bug or out of memory");
         s_schedule_retry (self);
     }
     return rc;

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
     build-essential cmake pkg-config
-    libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libjansson-dev
+    libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libjansson-dev libgumbo-dev
     libcmocka-dev
 )
 if [[ "${1:-}" == "--lint" ]]; then

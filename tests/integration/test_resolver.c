@@ -53,7 +53,9 @@ static void s_create_database (const char *database)
 }
 
 //  Starts crier-resolver on database (which the test prepared) and waits until it is ready.
-static fixture_t *s_start (const char *database, const char *password)
+//  Unless without_email_sender, the test connects as a sender of both channels at once.
+static fixture_t *s_start_with (const char *database, const char *password,
+                                bool without_email_sender)
 {
     static int counter = 0;
     fixture_t *fixture = calloc (1, sizeof *fixture);
@@ -96,10 +98,15 @@ static fixture_t *s_start (const char *database, const char *password)
     snprintf (endpoint, sizeof endpoint, ">%s", fixture->endpoints[1]);
     fixture->matrix = zsock_new_pull (endpoint);
     snprintf (endpoint, sizeof endpoint, ">%s", fixture->endpoints[2]);
-    fixture->email = zsock_new_pull (endpoint);
+    fixture->email = without_email_sender ? NULL : zsock_new_pull (endpoint);
     snprintf (endpoint, sizeof endpoint, ">%s", fixture->endpoints[4]);
     fixture->events = zsock_new_sub (endpoint, "");
     return fixture;
+}
+
+static fixture_t *s_start (const char *database, const char *password)
+{
+    return s_start_with (database, password, false);
 }
 
 static void s_stop (fixture_t **fixture_p)
@@ -418,10 +425,11 @@ static void test_no_sender_holds_deliveries_until_one_connects (void **state)
     s_create_database ("held");
     char *revision =
         test_couch_put_mapping (s_couch, "held", "{\"#admins\": {\"email\": [\"a@example.org\"]}}");
-    fixture_t *fixture = s_start ("held", TEST_COUCH_PASSWORD);
+    //  No email sender at all. (One that connects and goes away would take with it what was
+    //  already in its pipe: ZeroMQ's PUSH/PULL promises no more, which the journal will fix.)
+    fixture_t *fixture = s_start_with ("held", TEST_COUCH_PASSWORD, true);
     s_expect_log (fixture, "mapping.loaded", revision, NULL, 0);
     free (revision);
-    zsock_destroy (&fixture->email); //  no email sender at all
     for (int index = 0; index < 5; index++) {
         char id[16];
         snprintf (id, sizeof id, "held-%d", index);

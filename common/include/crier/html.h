@@ -1,0 +1,23 @@
+/*  html.h - reading a notification's HTML with an HTML5-conformant parser (gumbo) and writing
+    it back out: as the subset of HTML that Matrix clients are told to allow, and as plain text
+    for channels and clients that show no HTML.
+*/
+#ifndef CRIER_HTML_H_INCLUDED
+#define CRIER_HTML_H_INCLUDED
+
+#include <stddef.h>
+
+//  Keeps only the tags and attributes the Matrix client-server specification recommends
+//  clients allow (m.room.message, format org.matrix.custom.html): other elements are dropped
+//  but their text is kept, except script, style and the like, whose content goes too. Links keep
+//  only http, https, ftp, mailto and magnet URLs; images only mxc:// sources. Nesting deeper than
+//  100 elements keeps its text only. Returns a new string (caller frees), NULL when out of memory.
+char *crier_html_sanitize (const char *html, size_t length);
+
+//  Renders HTML as plain text: tags removed, entities decoded, white space collapsed as a browser
+//  would, <br> and block elements (p, div, headings, list items, table rows...) as line breaks,
+//  list items as "- ", a link as "text (url)" when the URL is not its text, an image as its alt
+//  text. Returns a new string (caller frees), NULL when out of memory.
+char *crier_html_to_text (const char *html, size_t length);
+
+#endif
