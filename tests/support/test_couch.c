@@ -1,7 +1,6 @@
 /*  test_couch.c - see test_couch.h. */
 #include "test_couch.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,52 +83,12 @@ void test_couch_destroy (test_couch_t **couch_p)
     *couch_p = NULL;
 }
 
-typedef struct {
-    char *text;
-    size_t length;
-} buffer_t;
-
-static size_t s_collect (char *data, size_t size, size_t count, void *arg)
-{
-    buffer_t *buffer = arg;
-    char *grown = realloc (buffer->text, buffer->length + size * count + 1);
-    if (!grown)
-        return 0;
-    buffer->text = grown;
-    memcpy (buffer->text + buffer->length, data, size * count);
-    buffer->length += size * count;
-    buffer->text[buffer->length] = '\0';
-    return size * count;
-}
-
 long test_couch_request (test_couch_t *couch, const char *method, const char *path,
                          const char *body, char **response_p)
 {
-    CURL *easy = curl_easy_init ();
     char url[512];
     snprintf (url, sizeof url, "%s%s", couch->url, path);
-    buffer_t response = {calloc (1, 1), 0};
-    struct curl_slist *headers = curl_slist_append (NULL, "Content-Type: application/json");
-    curl_easy_setopt (easy, CURLOPT_URL, url);
-    curl_easy_setopt (easy, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt (easy, CURLOPT_USERNAME, TEST_COUCH_USER);
-    curl_easy_setopt (easy, CURLOPT_PASSWORD, TEST_COUCH_PASSWORD);
-    curl_easy_setopt (easy, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, s_collect);
-    curl_easy_setopt (easy, CURLOPT_WRITEDATA, &response);
-    curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, 10000L);
-    if (body)
-        curl_easy_setopt (easy, CURLOPT_POSTFIELDS, body);
-    long status = 0;
-    if (curl_easy_perform (easy) == CURLE_OK)
-        curl_easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all (headers);
-    curl_easy_cleanup (easy);
-    if (response_p)
-        *response_p = response.text;
-    else
-        free (response.text);
-    return status;
+    return test_http (method, url, body, TEST_COUCH_USER ":" TEST_COUCH_PASSWORD, response_p);
 }
 
 char *test_couch_put_mapping (test_couch_t *couch, const char *database, const char *mapping_json)

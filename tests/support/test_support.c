@@ -1,6 +1,7 @@
 /*  test_support.c - see test_support.h. */
 #include "test_support.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <zmq.h>
 #include <fcntl.h>
@@ -361,4 +362,50 @@ void test_unused_endpoint (char *endpoint, size_t size)
         zmq_getsockopt (probe, ZMQ_LAST_ENDPOINT, endpoint, &size);
     zmq_close (probe);
     zmq_ctx_term (context);
+}
+
+typedef struct {
+    char *text;
+    size_t length;
+} http_body_t;
+
+static size_t s_http_collect (char *data, size_t size, size_t count, void *arg)
+{
+    http_body_t *body = arg;
+    char *grown = realloc (body->text, body->length + size * count + 1);
+    if (!grown)
+        return 0;
+    body->text = grown;
+    memcpy (body->text + body->length, data, size * count);
+    body->length += size * count;
+    body->text[body->length] = '\0';
+    return size * count;
+}
+
+long test_http (const char *method, const char *url, const char *body, const char *userpwd,
+                char **response_p)
+{
+    CURL *easy = curl_easy_init ();
+    http_body_t response = {calloc (1, 1), 0};
+    struct curl_slist *headers = curl_slist_append (NULL, "Content-Type: application/json");
+    curl_easy_setopt (easy, CURLOPT_URL, url);
+    curl_easy_setopt (easy, CURLOPT_CUSTOMREQUEST, method);
+    if (userpwd)
+        curl_easy_setopt (easy, CURLOPT_USERPWD, userpwd);
+    curl_easy_setopt (easy, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, s_http_collect);
+    curl_easy_setopt (easy, CURLOPT_WRITEDATA, &response);
+    curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, 10000L);
+    if (body)
+        curl_easy_setopt (easy, CURLOPT_POSTFIELDS, body);
+    long status = 0;
+    if (curl_easy_perform (easy) == CURLE_OK)
+        curl_easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all (headers);
+    curl_easy_cleanup (easy);
+    if (response_p)
+        *response_p = response.text;
+    else
+        free (response.text);
+    return status;
 }

@@ -61,6 +61,11 @@ int test_run (const char *name, const char *const *args, const char *const *env,
 //  unlike czmq's '*', which counts up from 49152 and so hands the same port out again).
 void test_unused_endpoint (char *endpoint, size_t size);
 
+//  One blocking HTTP request with an optional JSON body and "user:password". Returns the status
+//  (0 when there was no answer); *response_p (if not NULL) gets the body, which the caller frees.
+long test_http (const char *method, const char *url, const char *body, const char *userpwd,
+                char **response_p);
+
 //  Extracts the value of key=... from a log line into value. Returns true when found.
 bool test_log_value (const char *line, const char *key, char *value, size_t value_size);
 

@@ -1,0 +1,86 @@
+/*  matrix_config.c - see matrix_config.h. */
+#include "matrix_config.h"
+
+#include "crier/config.h"
+#include "crier/endpoints.h"
+#include "crier/log.h"
+#include "crier/socket.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int s_check_homeserver (char *url)
+{
+    if (!url) {
+        crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_MATRIX_HOMESERVER",
+                   "expected", "the homeserver's base URL, e.g. https://matrix.example.org");
+        return -1;
+    }
+    CURLU *handle = curl_url ();
+    char *scheme = NULL;
+    bool valid = handle && curl_url_set (handle, CURLUPART_URL, url, 0) == CURLUE_OK &&
+                 curl_url_get (handle, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+                 (strcmp (scheme, "https") == 0 || strcmp (scheme, "http") == 0);
+    curl_free (scheme);
+    curl_url_cleanup (handle);
+    if (!valid) {
+        crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_MATRIX_HOMESERVER",
+                   "value", url, "expected", "an https:// (or http://) URL");
+        return -1;
+    }
+    size_t length = strlen (url);
+    while (length > 0 && url[length - 1] == '/')
+        url[--length] = '\0';
+    return 0;
+}
+
+int crier_matrix_config_load (crier_matrix_config_t *config)
+{
+    static const char *const booleans[] = {"false", "true", "no", "yes", "0",
+                                           "1",     "off",  "on", NULL};
+    uint64_t concurrency = 0, hwm = 0;
+    int autojoin = 0;
+    int rc = 0;
+    rc |= crier_config_log_level ();
+    rc |= crier_config_string ("CRIER_MATRIX_HOMESERVER", NULL, &config->homeserver);
+    rc |= s_check_homeserver (config->homeserver);
+    rc |= crier_config_secret ("CRIER_MATRIX_ACCESS_TOKEN", &config->access_token);
+    if (!config->access_token) {
+        crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_MATRIX_ACCESS_TOKEN",
+                   "expected",
+                   "the bot account's access token (or CRIER_MATRIX_ACCESS_TOKEN_FILE); "
+                   "docs/deploy.md says how to get one");
+        rc = -1;
+    }
+    rc |= crier_config_string ("CRIER_MATRIX_USER_ID", NULL, &config->user_id);
+    rc |= crier_config_choice ("CRIER_MATRIX_AUTOJOIN", "false", booleans, &autojoin);
+    rc |= crier_config_uint ("CRIER_MATRIX_CONCURRENCY", 8, 1, 256, &concurrency);
+    rc |= crier_config_duration_ms ("CRIER_MATRIX_RETRY_DEADLINE", 3600000, 1000, 7 * 86400000ULL,
+                                    &config->retry_deadline_ms);
+    rc |= crier_config_duration_ms ("CRIER_MATRIX_TIMEOUT", 30000, 100, 600000,
+                                    &config->request_timeout_ms);
+    rc |= crier_config_endpoint ("CRIER_MATRIX_DELIVERIES_ENDPOINT",
+                                 CRIER_DEFAULT_MATRIX_DELIVERIES_ENDPOINT,
+                                 &config->deliveries_endpoint);
+    rc |= crier_config_endpoint ("CRIER_EVENTS_PUBLISH_ENDPOINT",
+                                 CRIER_DEFAULT_EVENTS_PUBLISH_ENDPOINT,
+                                 &config->events_publish_endpoint);
+    rc |= crier_config_uint ("CRIER_SOCKET_HWM", CRIER_DEFAULT_HWM, 1, 1000000, &hwm);
+    config->autojoin = autojoin % 2 == 1; //  the true-ish words sit at odd positions
+    config->concurrency = (unsigned)concurrency;
+    config->hwm = (int)hwm;
+    return rc ? -1 : 0;
+}
+
+void crier_matrix_config_free (crier_matrix_config_t *config)
+{
+    free (config->homeserver);
+    if (config->access_token)
+        memset (config->access_token, 0, strlen (config->access_token));
+    free (config->access_token);
+    free (config->user_id);
+    free (config->deliveries_endpoint);
+    free (config->events_publish_endpoint);
+    memset (config, 0, sizeof *config);
+}

@@ -1,0 +1,233 @@
+#!/usr/bin/python3
+"""A Matrix homeserver double for crier's tests.
+
+It follows the parts of the Client-Server API that crier-sender-matrix uses, closely enough to
+catch mistakes: bearer-token auth (401 M_UNKNOWN_TOKEN / M_MISSING_TOKEN), percent-decoding of
+path segments, room membership (403 M_FORBIDDEN when not joined), joins, the room directory,
+and transaction-id idempotency (the same access token, room and txnId give back the same event
+and store nothing new). Faults are injected through /_test/ endpoints: 429 M_LIMIT_EXCEEDED
+with retry_after_ms and Retry-After, 5xx, slow answers and reset connections. Everything it
+received is recorded and can be read back as JSON.
+
+Usage: homeserver_double.py --token TOKEN --user @bot:example.org
+       [--joined !room:example.org ...] [--joinable !room:example.org ...]
+       [--alias '#alias:example.org=!room:example.org' ...]
+It listens on a free loopback port and prints "listening on PORT" once ready.
+"""
+
+import argparse
+import json
+import socket
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PREFIX = "/_matrix/client/v3/"
+
+
+class State:
+    def __init__(self, options):
+        self.lock = threading.Lock()
+        self.token = options.token
+        self.user = options.user
+        self.joined = set(options.joined)
+        self.joinable = set(options.joinable)
+        self.aliases = dict(pair.split("=", 1) for pair in options.alias)
+        self.transactions = {}  # (token, room, txn) -> event id
+        self.events = []  # what was stored, in order
+        self.requests = []  # every Matrix request: kind, path, room, time
+        self.faults = []  # pending injected faults
+        self.delay_ms = 0  # added to every answer
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real homeservers do
+
+    def log_message(self, format, *args):  # quiet: tests read /_test/requests instead
+        pass
+
+    @property
+    def state(self):
+        return self.server.state
+
+    def _reply(self, status, body, headers=None):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(self, status, errcode, error, extra=None, headers=None):
+        body = {"errcode": errcode, "error": error}
+        body.update(extra or {})
+        self._reply(status, body, headers)
+
+    def _body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    # --- the test's own endpoints ---------------------------------------------------------
+
+    def _control(self, method, path, body):
+        state = self.state
+        with state.lock:
+            if method == "GET" and path == "/_test/events":
+                return self._reply(200, state.events)
+            if method == "GET" and path == "/_test/requests":
+                return self._reply(200, state.requests)
+            if method == "POST" and path == "/_test/fault":
+                state.faults.append(json.loads(body))
+                return self._reply(200, {})
+            if method == "POST" and path == "/_test/token":
+                state.token = json.loads(body)["token"]
+                return self._reply(200, {})
+            if method == "POST" and path == "/_test/delay":
+                state.delay_ms = json.loads(body)["ms"]
+                return self._reply(200, {})
+        self._error(404, "M_UNRECOGNIZED", "unknown test endpoint")
+
+    # --- the Matrix API ---------------------------------------------------------------------
+
+    def _take_fault(self, kind, room):
+        """The first pending fault that applies to this request, consumed."""
+        for fault in self.state.faults:
+            if fault.get("kind", kind) == kind and fault.get("room", room) == room:
+                fault["count"] = fault.get("count", 1) - 1
+                if fault["count"] <= 0:
+                    self.state.faults.remove(fault)
+                return fault
+        return None
+
+    def _authorised(self):
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            self._error(401, "M_MISSING_TOKEN", "Missing access token")
+            return None
+        token = header[len("Bearer "):]
+        if token != self.state.token:
+            self._error(401, "M_UNKNOWN_TOKEN", "Unrecognised access token", {"soft_logout": False})
+            return None
+        return token
+
+    def _route(self, method, path):
+        """(kind, decoded path segments) for a Matrix request, or (None, None)."""
+        if not path.startswith(PREFIX):
+            return None, None
+        raw = path[len(PREFIX):].split("?", 1)[0].split("/")
+        segments = [urllib.parse.unquote(segment) for segment in raw]
+        if method == "GET" and segments == ["account", "whoami"]:
+            return "whoami", segments
+        if method == "PUT" and len(segments) == 5 and segments[0] == "rooms" and segments[2] == "send":
+            return "send", segments
+        if method == "POST" and len(segments) == 2 and segments[0] == "join":
+            return "join", segments
+        if method == "GET" and len(segments) == 3 and segments[:2] == ["directory", "room"]:
+            return "directory", segments
+        return None, None
+
+    def _matrix(self, method, path, body):
+        state = self.state
+        kind, segments = self._route(method, path)
+        if kind is None:
+            return self._error(404, "M_UNRECOGNIZED", "Unrecognized request")
+        room = segments[1] if kind in ("send", "join") else None
+        with state.lock:
+            state.requests.append({"kind": kind, "path": path, "room": room, "time": time.time(),
+                                   "txn_id": segments[4] if kind == "send" else None})
+            fault = self._take_fault(kind, room)
+            delay = state.delay_ms
+        if fault and fault.get("delay_ms"):
+            time.sleep(fault["delay_ms"] / 1000)
+        elif delay:
+            time.sleep(delay / 1000)
+        if fault and fault.get("reset"):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            self.connection.close()
+            self.close_connection = True
+            return
+        if fault and fault.get("status"):
+            status = fault["status"]
+            if status == 429:
+                wait = fault.get("retry_after_ms", 1000)
+                return self._error(429, "M_LIMIT_EXCEEDED", "Too many requests",
+                                   {"retry_after_ms": wait}, {"Retry-After": str(max(1, wait // 1000))})
+            return self._error(status, "M_UNKNOWN", "Injected failure")
+        token = self._authorised()
+        if token is None:
+            return
+        with state.lock:
+            if kind == "whoami":
+                return self._reply(200, {"user_id": state.user, "device_id": "CRIERTEST"})
+            if kind == "directory":
+                alias = segments[2]
+                if alias not in state.aliases:
+                    return self._error(404, "M_NOT_FOUND", "Room alias %s not found" % alias)
+                return self._reply(200, {"room_id": state.aliases[alias], "servers": ["example.org"]})
+            if kind == "join":
+                target = state.aliases.get(room, room)
+                if target not in state.joined and target not in state.joinable:
+                    return self._error(403, "M_FORBIDDEN", "You are not invited to this room.")
+                state.joined.add(target)
+                return self._reply(200, {"room_id": target})
+            # send
+            txn = segments[4]
+            if room not in state.joined:
+                return self._error(403, "M_FORBIDDEN",
+                                   "User %s not in room %s" % (state.user, room))
+            key = (token, room, txn)
+            if key not in state.transactions:
+                try:
+                    content = json.loads(body)
+                except ValueError:
+                    return self._error(400, "M_NOT_JSON", "Content not JSON.")
+                if not isinstance(content, dict):
+                    return self._error(400, "M_BAD_JSON", "Content must be a JSON object.")
+                event_id = "$event%d" % (len(state.events) + 1)
+                state.transactions[key] = event_id
+                state.events.append({"room_id": room, "txn_id": txn, "type": segments[3],
+                                     "content": content, "event_id": event_id})
+            return self._reply(200, {"event_id": state.transactions[key]})
+
+    def _handle(self, method):
+        body = self._body()
+        path = self.path
+        if path.startswith("/_test/"):
+            return self._control(method, path, body)
+        return self._matrix(method, path, body)
+
+    def do_GET(self):
+        self._handle("GET")
+
+    def do_PUT(self):
+        self._handle("PUT")
+
+    def do_POST(self):
+        self._handle("POST")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--user", required=True)
+    parser.add_argument("--joined", action="append", default=[])
+    parser.add_argument("--joinable", action="append", default=[])
+    parser.add_argument("--alias", action="append", default=[])
+    options = parser.parse_args()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.state = State(options)
+    print("listening on %d" % server.server_address[1], flush=True)
+    try:
+        server.serve_forever(poll_interval=0.1)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
