@@ -320,6 +320,8 @@ static int s_start_request (server_t *self, request_kind_t kind, room_t *room, c
         s_request_destroy (&request);
         return -1;
     }
+    crier_log (CRIER_LOG_DEBUG, "matrix.request", "method", method, "path", path, "in_flight",
+               CRIER_LOG_INT (self->in_flight + 1));
     request->handle = zlistx_add_end (self->requests, request);
     self->in_flight++;
     if (room)

@@ -435,8 +435,9 @@ char *crier_html_to_text (const char *html, size_t length)
             if (tag == GUMBO_TAG_A) {
                 const GumboAttribute *href =
                     gumbo_get_attribute (&node->v.element.attributes, "href");
-                if (href && href->value[0] && !s_link_shows_url (node, href->value) &&
-                    !s_has_control (href->value)) {
+                //  Only a URL the sanitizer would keep is worth showing.
+                if (href && s_attribute_allowed (GUMBO_TAG_A, "href", href->value) &&
+                    !s_link_shows_url (node, href->value)) {
                     s_text (&text, " (");
                     s_put (&text.out, href->value, strlen (href->value));
                     s_text (&text, ")");

@@ -44,6 +44,7 @@ class State:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real homeservers do
+    disable_nagle_algorithm = True  # else each keep-alive answer waits for a delayed ACK
 
     def log_message(self, format, *args):  # quiet: tests read /_test/requests instead
         pass

@@ -6,6 +6,7 @@
 #include <zmq.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -147,6 +148,52 @@ static pid_t s_spawn (const char *name, const char *const *args, const char *con
     return pid;
 }
 
+//  Drains a process's output into its log as it comes, so that a process writing a lot never
+//  blocks on a full pipe while the test is busy elsewhere.
+static void *s_drain (void *arg)
+{
+    test_process_t *process = arg;
+    char chunk[4096];
+    while (true) {
+        struct pollfd item = {.fd = process->stderr_fd, .events = POLLIN};
+        int ready = poll (&item, 1, 50);
+        pthread_mutex_lock (&process->lock);
+        bool stopping = process->stopping;
+        pthread_mutex_unlock (&process->lock);
+        if (ready <= 0) {
+            if (stopping)
+                break;
+            continue;
+        }
+        ssize_t got = read (process->stderr_fd, chunk, sizeof chunk);
+        pthread_mutex_lock (&process->lock);
+        if (got <= 0) {
+            process->closed = true;
+            pthread_cond_broadcast (&process->grown);
+            pthread_mutex_unlock (&process->lock);
+            break;
+        }
+        if (process->log_capacity - process->log_length < (size_t)got + 1) {
+            while (process->log_capacity - process->log_length < (size_t)got + 1)
+                process->log_capacity *= 2;
+            process->log = realloc (process->log, process->log_capacity);
+        }
+        memcpy (process->log + process->log_length, chunk, (size_t)got);
+        process->log_length += (size_t)got;
+        process->log[process->log_length] = '\0';
+        pthread_cond_broadcast (&process->grown);
+        pthread_mutex_unlock (&process->lock);
+        //  Echo, so that ctest --output-on-failure shows what the process said.
+        ssize_t echoed = write (STDERR_FILENO, chunk, (size_t)got);
+        (void)echoed;
+    }
+    pthread_mutex_lock (&process->lock);
+    process->closed = true;
+    pthread_cond_broadcast (&process->grown);
+    pthread_mutex_unlock (&process->lock);
+    return NULL;
+}
+
 test_process_t *test_process_start (const char *name, const char *const *args,
                                     const char *const *env)
 {
@@ -166,36 +213,26 @@ test_process_t *test_process_start (const char *name, const char *const *args,
     process->stderr_fd = pipe_fds[0];
     process->log_capacity = 4096;
     process->log = calloc (1, process->log_capacity);
+    pthread_mutex_init (&process->lock, NULL);
+    pthread_cond_init (&process->grown, NULL);
+    pthread_create (&process->drain, NULL, s_drain, process);
     return process;
-}
-
-//  Reads what is available within timeout_ms. Returns false at end of file.
-static bool s_read_some (test_process_t *process, int timeout_ms)
-{
-    struct pollfd item = {.fd = process->stderr_fd, .events = POLLIN};
-    if (poll (&item, 1, timeout_ms) <= 0)
-        return true;
-    if (process->log_capacity - process->log_length < 4097) {
-        process->log_capacity *= 2;
-        process->log = realloc (process->log, process->log_capacity);
-    }
-    ssize_t got = read (process->stderr_fd, process->log + process->log_length, 4096);
-    if (got <= 0)
-        return false;
-    //  Echo to our own stderr so that ctest --output-on-failure shows what the process said.
-    ssize_t echoed = write (STDERR_FILENO, process->log + process->log_length, (size_t)got);
-    (void)echoed;
-    process->log_length += (size_t)got;
-    process->log[process->log_length] = '\0';
-    return true;
 }
 
 bool test_process_wait_log (test_process_t *process, const char *needle, int timeout_ms,
                             size_t *from_p, char *line, size_t line_size)
 {
-    long long deadline = s_now_ms () + timeout_ms;
+    struct timespec deadline;
+    clock_gettime (CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+    if (deadline.tv_nsec >= 1000000000) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000;
+    }
     size_t from = from_p ? *from_p : 0;
-    bool open = true;
+    bool found_line = false;
+    pthread_mutex_lock (&process->lock);
     while (true) {
         char *found = strstr (process->log + from, needle);
         char *end = found ? strchr (found, '\n') : NULL;
@@ -207,20 +244,24 @@ bool test_process_wait_log (test_process_t *process, const char *needle, int tim
                 snprintf (line, line_size, "%.*s", (int)(end - start), start);
             if (from_p)
                 *from_p = (size_t)(end + 1 - process->log);
-            return true;
+            found_line = true;
+            break;
         }
-        long long left = deadline - s_now_ms ();
-        if (left <= 0 || !open)
-            return false;
-        open = s_read_some (process, (int)(left < 100 ? left : 100));
+        if (process->closed ||
+            pthread_cond_timedwait (&process->grown, &process->lock, &deadline) != 0)
+            break;
     }
+    pthread_mutex_unlock (&process->lock);
+    return found_line;
 }
 
 int test_process_count_log (test_process_t *process, const char *needle)
 {
     int count = 0;
+    pthread_mutex_lock (&process->lock);
     for (const char *at = strstr (process->log, needle); at; at = strstr (at + 1, needle))
         count++;
+    pthread_mutex_unlock (&process->lock);
     return count;
 }
 
@@ -249,19 +290,31 @@ int test_process_stop (test_process_t *process, int signal, int timeout_ms)
         waitpid (process->pid, NULL, 0);
         s_track (0, process->pid);
     }
-    //  Collect the last lines it wrote: the pipe ends once the process has gone.
-    for (int round = 0; round < 500 && s_read_some (process, 10); round++)
-        ;
+    //  The drain thread reads what is left, then ends.
+    pthread_mutex_lock (&process->lock);
+    process->stopping = true;
+    pthread_mutex_unlock (&process->lock);
+    pthread_join (process->drain, NULL);
+    process->joined = true;
     return status;
 }
 
 void test_process_destroy (test_process_t **process_p)
 {
-    if (!process_p || !*process_p)
+    test_process_t *process = *process_p;
+    if (!process)
         return;
-    close ((*process_p)->stderr_fd);
-    free ((*process_p)->log);
-    free (*process_p);
+    if (!process->joined) {
+        pthread_mutex_lock (&process->lock);
+        process->stopping = true;
+        pthread_mutex_unlock (&process->lock);
+        pthread_join (process->drain, NULL);
+    }
+    close (process->stderr_fd);
+    pthread_mutex_destroy (&process->lock);
+    pthread_cond_destroy (&process->grown);
+    free (process->log);
+    free (process);
     *process_p = NULL;
 }
 

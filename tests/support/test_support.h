@@ -6,6 +6,7 @@
 #include <msgpack.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <sys/types.h>
 
 //  A msgpack frame under construction.
@@ -20,13 +21,19 @@ void test_frame_str (test_frame_t *frame, const char *text);
 //  Packs key then value as strings.
 void test_frame_pair (test_frame_t *frame, const char *key, const char *value);
 
-//  A running crier process whose standard error the test reads.
+//  A running process whose output a thread collects as it comes.
 typedef struct {
     pid_t pid;
     int stderr_fd;
-    char *log; //  everything it logged so far, NUL-terminated
+    char *log; //  everything it wrote so far, NUL-terminated; read under lock
     size_t log_length;
     size_t log_capacity;
+    pthread_t drain;
+    pthread_mutex_t lock;
+    pthread_cond_t grown;
+    bool closed;   //  end of its output
+    bool stopping; //  asks the drain thread to finish
+    bool joined;
 } test_process_t;
 
 //  Starts CRIER_BIN_DIR/name (or name itself when it holds a '/') with extra "NAME=value"
@@ -41,7 +48,7 @@ test_process_t *test_process_start (const char *name, const char *const *args,
 bool test_process_wait_log (test_process_t *process, const char *needle, int timeout_ms,
                             size_t *from_p, char *line, size_t line_size);
 
-//  Counts lines containing needle in what was read so far.
+//  Counts occurrences of needle in what was read so far.
 int test_process_count_log (test_process_t *process, const char *needle);
 
 //  Sends signal and waits up to timeout_ms for exit; returns the exit status, 128+signal when

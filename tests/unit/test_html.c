@@ -105,6 +105,7 @@ static void test_plain_text_rendering (void **state)
     s_renders_to ("<a href=\"https://example.org/x\">the report</a>",
                   "the report (https://example.org/x)");
     s_renders_to ("<a href=\"https://example.org\">https://example.org</a>", "https://example.org");
+    s_renders_to ("<a href=\"javascript:evil()\">this</a>", "this");
     s_renders_to ("<pre>  keep\n    this</pre>", "  keep\n    this");
     s_renders_to ("<h1>Title</h1>text", "Title\n\ntext");
     s_renders_to ("<script>var x = 1;</script><style>p {}</style>shown", "shown");
