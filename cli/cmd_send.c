@@ -106,9 +106,8 @@ static int s_parse (int argc, char *argv[], send_options_t *options)
                     return s_fail_usage ("--priority must be low, normal, high or urgent", optarg);
                 break;
             case 'T':
-                if (setenv ("CRIER_SEND_TIMEOUT", optarg, 1) != 0 ||
-                    crier_config_duration_ms ("CRIER_SEND_TIMEOUT", 5000, 1, 3600000,
-                                              &options->timeout_ms) != 0)
+                if (crier_duration_parse (optarg, &options->timeout_ms) != 0 ||
+                    options->timeout_ms == 0 || options->timeout_ms > 3600000)
                     return s_fail_usage ("--timeout needs a duration such as 500ms or 5s", optarg);
                 break;
             case 'h':

@@ -55,10 +55,10 @@ int crier_cmd_tail (int argc, char *argv[])
                 endpoint = strdup (optarg);
                 break;
             case 'T':
-                if (setenv ("CRIER_TAIL_TIMEOUT", optarg, 1) != 0 ||
-                    crier_config_duration_ms ("CRIER_TAIL_TIMEOUT", 0, 1, UINT64_MAX,
-                                              &timeout_ms) != 0)
+                if (crier_duration_parse (optarg, &timeout_ms) != 0 || timeout_ms == 0) {
+                    fputs ("crier tail: --timeout needs a duration such as 30s\n", stderr);
                     status = CRIER_EXIT_USAGE;
+                }
                 break;
             case 'h':
                 fputs (s_usage, stdout);

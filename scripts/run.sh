@@ -53,6 +53,14 @@ fi
 pids+=($!)
 "$bin/crier-ingest" &
 pids+=($!)
+if [[ -n "${CRIER_MATRIX_HOMESERVER:-}" && ( -n "${CRIER_MATRIX_ACCESS_TOKEN:-}" ||
+      -n "${CRIER_MATRIX_ACCESS_TOKEN_FILE:-}" ) ]]; then
+    "$bin/crier-sender-matrix" &
+    pids+=($!)
+    matrix="crier-sender-matrix sends to $CRIER_MATRIX_HOMESERVER"
+else
+    matrix="Matrix is off: set CRIER_MATRIX_HOMESERVER and CRIER_MATRIX_ACCESS_TOKEN (docs/matrix.md) and run again"
+fi
 
 cat >&2 <<MSG
 
@@ -60,14 +68,15 @@ crier is running:
   crier-ingest     tcp://*:7400 (CRIER_INGEST_ENDPOINT): services push notifications here
   crier-resolver   routes with the mapping in CouchDB at http://127.0.0.1:5984, database crier
   events           tcp://127.0.0.1:7402: watch them with  $bin/crier tail
+  $matrix
 
 In another terminal:
   export CRIER_COUCHDB_USER=crier CRIER_COUCHDB_PASSWORD_FILE=$state/couchdb-password
   $bin/crier send --to '#admins' 'hello'
   $bin/crier mapping get              # the mapping; edit it and: crier mapping put FILE
 
-This version has no senders yet (crier-sender-matrix and crier-sender-email are placeholders):
-notifications are accepted and routed, then wait for a sender (see the resolver's
-deliveries.backpressure line). Press Ctrl-C to stop.
+crier-sender-email is not built yet: email deliveries wait for it (see the resolver's
+deliveries.backpressure line), and so, for now, does everything behind them.
+Press Ctrl-C to stop.
 MSG
 wait

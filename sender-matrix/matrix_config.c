@@ -50,7 +50,7 @@ int crier_matrix_config_load (crier_matrix_config_t *config)
         crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_MATRIX_ACCESS_TOKEN",
                    "expected",
                    "the bot account's access token (or CRIER_MATRIX_ACCESS_TOKEN_FILE); "
-                   "docs/deploy.md says how to get one");
+                   "docs/matrix.md says how to get one");
         rc = -1;
     }
     rc |= crier_config_string ("CRIER_MATRIX_USER_ID", NULL, &config->user_id);

@@ -445,7 +445,7 @@ static void s_on_whoami (server_t *self, request_t *request, CURLcode result, an
         s_whoami_problem (self, "matrix.unauthorized",
                           answer->errcode ? answer->errcode : "HTTP 401",
                           "the access token was refused: set a valid CRIER_MATRIX_ACCESS_TOKEN "
-                          "(docs/deploy.md); deliveries are held, not dropped, until it works");
+                          "(docs/matrix.md); deliveries are held, not dropped, until it works");
     else {
         char reason[CURL_ERROR_SIZE + 64];
         if (result != CURLE_OK)

@@ -181,16 +181,22 @@ int crier_config_bytes (const char *name, uint64_t fallback, uint64_t min, uint6
     return s_ranged (name, units, fallback, min, max, expected, value_p);
 }
 
+static const unit_t s_duration_units[] = {
+    {"ms", 1}, {"s", 1000}, {"m", 60 * 1000}, {"h", 3600 * 1000}, {NULL, 0}};
+
+int crier_duration_parse (const char *text, uint64_t *milliseconds_p)
+{
+    return s_parse_with_unit (text, s_duration_units, milliseconds_p);
+}
+
 int crier_config_duration_ms (const char *name, uint64_t fallback_ms, uint64_t min_ms,
                               uint64_t max_ms, uint64_t *value_p)
 {
-    static const unit_t units[] = {
-        {"ms", 1}, {"s", 1000}, {"m", 60 * 1000}, {"h", 3600 * 1000}, {NULL, 0}};
     char expected[128];
     snprintf (expected, sizeof expected,
               "a duration with a unit (ms, s, m, h) from %" PRIu64 "ms to %" PRIu64 "ms", min_ms,
               max_ms);
-    return s_ranged (name, units, fallback_ms, min_ms, max_ms, expected, value_p);
+    return s_ranged (name, s_duration_units, fallback_ms, min_ms, max_ms, expected, value_p);
 }
 
 int crier_config_choice (const char *name, const char *fallback, const char *const *choices,
