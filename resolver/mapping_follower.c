@@ -2,13 +2,13 @@
 #include "mapping_follower.h"
 #include "changes_parser.h"
 
+#include "crier/backoff.h"
 #include "crier/event.h"
 #include "crier/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #define BACKOFF_BASE_MS    250
 #define MAX_LINE_BYTES     (16 * 1024 * 1024)
@@ -97,19 +97,11 @@ static int s_on_retry (zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
-//  Waits before the next attempt: a random time up to min(cap, base * 2^attempts), at least
-//  half of it, so that many resolvers do not reconnect in step.
+//  Waits before the next attempt, with capped exponential backoff and jitter.
 static void s_schedule_retry (crier_follower_t *self)
 {
-    uint64_t delay = BACKOFF_BASE_MS;
-    for (unsigned index = 0; index < self->attempts && delay < self->options.retry_max_ms; index++)
-        delay *= 2;
-    if (delay > self->options.retry_max_ms)
-        delay = self->options.retry_max_ms;
-    uint32_t random = 0;
-    if (getrandom (&random, sizeof random, 0) != sizeof random)
-        random = (uint32_t)zclock_mono ();
-    delay = delay / 2 + random % (delay / 2 + 1);
+    uint64_t delay =
+        crier_backoff_ms (self->attempts + 1, BACKOFF_BASE_MS, self->options.retry_max_ms);
     self->attempts++;
     self->state = STATE_WAITING;
     self->retry_timer = zloop_timer (self->loop, (size_t)delay, 1, s_on_retry, self);

@@ -3,6 +3,7 @@
 #include "matrix_sender.h"
 #include "matrix_content.h"
 
+#include "crier/backoff.h"
 #include "crier/event.h"
 #include "crier/frames.h"
 #include "crier/http.h"
@@ -13,7 +14,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #define HELD_PER_SLOT         8 //  deliveries held per unit of concurrency
 #define BACKOFF_BASE_MS       500
@@ -88,15 +88,7 @@ static int64_t s_now (void)
 
 static uint64_t s_backoff (unsigned failures, uint64_t cap)
 {
-    uint64_t delay = BACKOFF_BASE_MS;
-    for (unsigned index = 1; index < failures && delay < cap; index++)
-        delay *= 2;
-    if (delay > cap)
-        delay = cap;
-    uint32_t random = 0;
-    if (getrandom (&random, sizeof random, 0) != sizeof random)
-        random = (uint32_t)s_now ();
-    return delay / 2 + random % (delay / 2 + 1);
+    return crier_backoff_ms (failures, BACKOFF_BASE_MS, cap);
 }
 
 static void s_set_reading (server_t *self, bool reading)
