@@ -179,3 +179,9 @@ int crier_http_start (crier_http_t *self, CURL *easy, crier_http_done_fn *done, 
     self->running = transfer;
     return 0;
 }
+
+void crier_http_limit_connections (crier_http_t *self, long per_host)
+{
+    curl_multi_setopt (self->multi, CURLMOPT_MAX_HOST_CONNECTIONS, per_host);
+    curl_multi_setopt (self->multi, CURLMOPT_MAXCONNECTS, per_host);
+}

@@ -16,6 +16,9 @@ typedef void (crier_http_done_fn) (CURL *easy, CURLcode result, void *arg);
 //  Creates the driver on a zloop. Returns NULL when out of memory.
 crier_http_t *crier_http_new (zloop_t *loop);
 
+//  Keeps at most per_host connections open to one host, reused from transfer to transfer.
+void crier_http_limit_connections (crier_http_t *self, long per_host);
+
 //  Ends every transfer still running (without calling done) and frees the driver.
 void crier_http_destroy (crier_http_t **self_p);
 

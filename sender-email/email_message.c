@@ -1,0 +1,253 @@
+/*  email_message.c - see email_message.h. */
+#include "email_message.h"
+
+#include "crier/html.h"
+#include "crier/mapping.h"
+
+#include <czmq.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SUBJECT_MAX_BYTES   300 //  keeps the encoded Subject line far below 998 bytes
+#define DEFAULT_SUBJECT_MAX 78
+#define WORD_INPUT_BYTES    45 //  45 bytes -> 60 base64 characters: encoded words under 75
+
+//  Length of the UTF-8 sequence starting with lead (1 for anything unexpected).
+static size_t s_utf8_length (unsigned char lead)
+{
+    return lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+}
+
+//  Cuts text to at most max bytes without splitting a character; returns the new length.
+static size_t s_cut (const char *text, size_t max)
+{
+    size_t at = 0;
+    while (text[at]) {
+        size_t next = s_utf8_length ((unsigned char)text[at]);
+        if (at + next > max)
+            break;
+        at += next;
+    }
+    return at;
+}
+
+static char *s_base64 (const void *data, size_t size)
+{
+    zarmour_t *armour = zarmour_new ();
+    zarmour_set_mode (armour, ZARMOUR_MODE_BASE64_STD);
+    zarmour_set_pad (armour, true);
+    zarmour_set_line_breaks (armour, false);
+    char *encoded = zarmour_encode (armour, (const byte *)data, size);
+    zarmour_destroy (&armour);
+    return encoded;
+}
+
+char *crier_email_header_text (const char *text)
+{
+    size_t length = s_cut (text, SUBJECT_MAX_BYTES);
+    char *clean = strndup (text, length);
+    if (!clean)
+        return NULL;
+    bool plain = strstr (clean, "=?") == NULL;
+    for (char *c = clean; *c; c++) {
+        unsigned char byte = (unsigned char)*c;
+        if (byte < ' ' || byte == 0x7f)
+            *c = ' '; //  CR and LF above all: no header can be smuggled in
+        if (byte >= 0x80)
+            plain = false;
+    }
+    if (plain)
+        return clean;
+    //  Encoded words of whole characters, separated by spaces (which decoders drop).
+    size_t capacity = length * 2 + 64, used = 0;
+    char *encoded = malloc (capacity);
+    for (size_t at = 0; encoded && at < length;) {
+        size_t take = s_cut (clean + at, WORD_INPUT_BYTES);
+        if (take == 0)
+            take = 1;
+        char *word = s_base64 (clean + at, take);
+        if (!word) {
+            free (encoded);
+            encoded = NULL;
+            break;
+        }
+        used += (size_t)snprintf (encoded + used, capacity - used,
+                                  "%s=?UTF-8?B?%s?=", at ? " " : "", word);
+        free (word);
+        at += take;
+    }
+    free (clean);
+    return encoded;
+}
+
+char *crier_email_subject (const crier_notification_t *notification)
+{
+    if (notification->subject)
+        return strdup (notification->subject);
+    char *rendered = notification->body
+                         ? NULL
+                         : crier_html_to_text (notification->html, strlen (notification->html));
+    const char *text = notification->body ? notification->body : rendered ? rendered : "";
+    while (*text == '\n' || *text == '\r' || *text == ' ')
+        text++;
+    size_t line = strcspn (text, "\r\n");
+    size_t cut = line > DEFAULT_SUBJECT_MAX ? s_cut (text, DEFAULT_SUBJECT_MAX - 3) : line;
+    char *subject = malloc (cut + 4);
+    if (subject)
+        snprintf (subject, cut + 4, "%.*s%s", (int)cut, text, cut < line ? "…" : "");
+    free (rendered);
+    return subject ? subject : NULL;
+}
+
+static struct curl_slist *s_header (struct curl_slist *list, bool *failed, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static struct curl_slist *s_header (struct curl_slist *list, bool *failed, const char *format, ...)
+{
+    char line[1024];
+    va_list args;
+    va_start (args, format);
+    int length = vsnprintf (line, sizeof line, format, args);
+    va_end (args);
+    if (length < 0 || (size_t)length >= sizeof line) {
+        *failed = true;
+        return list;
+    }
+    struct curl_slist *grown = curl_slist_append (list, line);
+    if (!grown)
+        *failed = true;
+    return grown ? grown : list;
+}
+
+static struct curl_slist *s_headers (const crier_email_config_t *config,
+                                     const crier_delivery_t *delivery, bool *failed)
+{
+    char date[64];
+    time_t now = time (NULL);
+    struct tm utc;
+    gmtime_r (&now, &utc);
+    strftime (date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &utc);
+    char *subject_text = crier_email_subject (delivery->notification);
+    char *subject = subject_text ? crier_email_header_text (subject_text) : NULL;
+    char *name = config->from_name ? crier_email_header_text (config->from_name) : NULL;
+    const char *domain = strrchr (config->from_address, '@') + 1;
+    struct curl_slist *list = NULL;
+    if (!subject || (config->from_name && !name))
+        *failed = true;
+    list = s_header (list, failed, "Date: %s", date);
+    //  An encoded name stands as it is; a plain one is quoted, so that its commas and dots
+    //  stay part of the name.
+    if (name && strstr (name, "=?"))
+        list = s_header (list, failed, "From: %s <%s>", name, config->from_address);
+    else if (name)
+        list = s_header (list, failed, "From: \"%s\" <%s>", name, config->from_address);
+    else
+        list = s_header (list, failed, "From: %s", config->from_address);
+    list = s_header (list, failed, "To: %s", delivery->target);
+    list = s_header (list, failed, "Subject: %s", subject ? subject : "");
+    list = s_header (list, failed, "Message-ID: <%s@%s>", delivery->delivery_id, domain);
+    list = s_header (list, failed, "Auto-Submitted: auto-generated");
+    list = s_header (list, failed, "X-Crier-Notification-Id: %s", delivery->notification->id);
+    free (subject_text);
+    free (subject);
+    free (name);
+    return list;
+}
+
+//  The plain form: the headers, then one base64 text/plain part, as one text to upload.
+static int s_build_plain (crier_email_t *email, const char *body)
+{
+    char *encoded = s_base64 (body, strlen (body));
+    if (!encoded)
+        return -1;
+    size_t encoded_length = strlen (encoded);
+    size_t size = 4096 + encoded_length + encoded_length / 76 * 2 + 4;
+    for (struct curl_slist *line = email->headers; line; line = line->next)
+        size += strlen (line->data) + 2;
+    char *text = malloc (size);
+    if (!text) {
+        free (encoded);
+        return -1;
+    }
+    size_t used = 0;
+    for (struct curl_slist *line = email->headers; line; line = line->next)
+        used += (size_t)snprintf (text + used, size - used, "%s\r\n", line->data);
+    used += (size_t)snprintf (text + used, size - used,
+                              "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                              "Content-Transfer-Encoding: base64\r\n\r\n");
+    for (size_t at = 0; at < encoded_length; at += 76)
+        used += (size_t)snprintf (text + used, size - used, "%.76s\r\n", encoded + at);
+    free (encoded);
+    email->text = text;
+    email->length = used;
+    return 0;
+}
+
+static CURLcode s_add_text_part (curl_mime *mime, const char *text, const char *type)
+{
+    curl_mimepart *part = curl_mime_addpart (mime);
+    if (!part)
+        return CURLE_OUT_OF_MEMORY;
+    CURLcode rc = curl_mime_data (part, text, CURL_ZERO_TERMINATED);
+    if (rc == CURLE_OK)
+        rc = curl_mime_type (part, type);
+    if (rc == CURLE_OK)
+        rc = curl_mime_encoder (part, "quoted-printable");
+    return rc;
+}
+
+int crier_email_build (crier_email_t *email, CURL *easy, const crier_email_config_t *config,
+                       const crier_delivery_t *delivery, char *message, size_t size)
+{
+    memset (email, 0, sizeof *email);
+    const crier_notification_t *notification = delivery->notification;
+    //  The mapping checked the address; a frame that did not come from it is checked here.
+    if (crier_email_address_check (delivery->target, message, size) != 0)
+        return -1;
+    bool failed = false;
+    email->headers = s_headers (config, delivery, &failed);
+    if (failed) {
+        snprintf (message, size, "could not build the headers (out of memory)");
+        return -1;
+    }
+    if (!notification->html) {
+        if (s_build_plain (email, notification->body) != 0) {
+            snprintf (message, size, "out of memory");
+            return -1;
+        }
+        return 0;
+    }
+    char *rendered = notification->body
+                         ? NULL
+                         : crier_html_to_text (notification->html, strlen (notification->html));
+    const char *plain = notification->body ? notification->body : rendered;
+    //  libcurl wraps a MIME structure in multipart/mixed unless told its type: the alternative
+    //  is posted itself, with its Content-Type given as a header.
+    email->mime = curl_mime_init (easy);
+    CURLcode rc = email->mime && plain ? CURLE_OK : CURLE_OUT_OF_MEMORY;
+    if (rc == CURLE_OK)
+        rc = s_add_text_part (email->mime, plain, "text/plain; charset=utf-8");
+    if (rc == CURLE_OK)
+        rc = s_add_text_part (email->mime, notification->html, "text/html; charset=utf-8");
+    free (rendered);
+    if (rc == CURLE_OK)
+        email->headers = s_header (email->headers, &failed, "Content-Type: multipart/alternative");
+    if (rc != CURLE_OK || failed) {
+        snprintf (message, size, "could not build the MIME parts: %s",
+                  rc != CURLE_OK ? curl_easy_strerror (rc) : "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+void crier_email_free (crier_email_t *email)
+{
+    curl_slist_free_all (email->headers);
+    curl_mime_free (email->mime);
+    free (email->text);
+    memset (email, 0, sizeof *email);
+}
