@@ -11,6 +11,9 @@ packages=(
     build-essential cmake pkg-config
     libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libjansson-dev libgumbo-dev
     libcmocka-dev
+    # The tests' stand-ins: the Matrix homeserver double and the SMTP server (aiosmtpd), and
+    # openssl for their TLS certificate.
+    python3 python3-aiosmtpd openssl
 )
 if [[ "${1:-}" == "--lint" ]]; then
     packages+=(clang-format cppcheck docker-compose)

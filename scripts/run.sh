@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs crier on this machine with local defaults: a local CouchDB-compatible server
-# (pouchdb-server, data in .local/couchdb) seeded with examples/mapping.json, crier-resolver and
-# crier-ingest. Ctrl-C stops everything it started.
+# (pouchdb-server, data in .local/couchdb) seeded with examples/mapping.json, a local mail
+# catcher (unless CRIER_SMTP_URL is set), crier-resolver, crier-ingest, crier-sender-email, and
+# crier-sender-matrix when CRIER_MATRIX_HOMESERVER and a token are set. Ctrl-C stops it all.
 # Usage: scripts/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +50,21 @@ if ! "$bin/crier" mapping get >/dev/null 2>&1; then
     "$bin/crier" mapping put examples/mapping.json
 fi
 
+# A local mail catcher: aiosmtpd prints every email it receives into .local/mail.log.
+if [[ -z "${CRIER_SMTP_URL:-}" ]]; then
+    /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:2525 -c aiosmtpd.handlers.Debugging stdout \
+        > "$state/mail.log" 2>&1 &
+    pids+=($!)
+    export CRIER_SMTP_URL=smtp://127.0.0.1:2525 CRIER_SMTP_TLS=none
+    mail="emails go to a local catcher: tail -f $state/mail.log"
+else
+    mail="emails go to $CRIER_SMTP_URL"
+fi
+export CRIER_EMAIL_FROM="${CRIER_EMAIL_FROM:-crier <crier@localhost>}"
+
 "$bin/crier-resolver" &
+pids+=($!)
+"$bin/crier-sender-email" &
 pids+=($!)
 "$bin/crier-ingest" &
 pids+=($!)
@@ -68,6 +83,7 @@ crier is running:
   crier-ingest     tcp://*:7400 (CRIER_INGEST_ENDPOINT): services push notifications here
   crier-resolver   routes with the mapping in CouchDB at http://127.0.0.1:5984, database crier
   events           tcp://127.0.0.1:7402: watch them with  $bin/crier tail
+  $mail
   $matrix
 
 In another terminal:
@@ -75,8 +91,6 @@ In another terminal:
   $bin/crier send --to '#admins' 'hello'
   $bin/crier mapping get              # the mapping; edit it and: crier mapping put FILE
 
-crier-sender-email is not built yet: email deliveries wait for it (see the resolver's
-deliveries.backpressure line), and so, for now, does everything behind them.
 Press Ctrl-C to stop.
 MSG
 wait

@@ -36,7 +36,8 @@ typedef struct {
     CURL *easy;
     crier_email_t email;
     struct curl_slist *recipients;
-    char reply[REPLY_BYTES]; //  the server's last reply line
+    char reply[REPLY_BYTES];       //  the last 250 reply: the queue id after DATA
+    char error_reply[REPLY_BYTES]; //  the first 4xx or 5xx reply
     char error[CURL_ERROR_SIZE];
     void *handle;
 } transfer_t;
@@ -173,7 +174,9 @@ static void s_retry_later (server_t *self, job_t *job, const char *reason)
 // ---------------------------------------------------------------------------------------------
 // SMTP transfers
 
-//  libcurl hands SMTP server replies to the header callback: keep the last line.
+//  libcurl hands SMTP server replies to the header callback. The first refusal says why a
+//  transfer failed (libcurl's QUIT and its "221 Bye" come after it); the last 250 is the
+//  server's word that it queued the message.
 static size_t s_on_reply (char *data, size_t size, size_t count, void *arg)
 {
     transfer_t *transfer = arg;
@@ -181,7 +184,9 @@ static size_t s_on_reply (char *data, size_t size, size_t count, void *arg)
     size_t length = bytes;
     while (length > 0 && (data[length - 1] == '\n' || data[length - 1] == '\r'))
         length--;
-    if (length > 0)
+    if (length >= 3 && (data[0] == '4' || data[0] == '5') && !transfer->error_reply[0])
+        snprintf (transfer->error_reply, sizeof transfer->error_reply, "%.*s", (int)length, data);
+    else if (length >= 3 && strncmp (data, "250", 3) == 0)
         snprintf (transfer->reply, sizeof transfer->reply, "%.*s", (int)length, data);
     return bytes;
 }
@@ -303,13 +308,13 @@ static void s_on_done (CURL *easy, CURLcode result, void *arg)
     job_t *job = transfer->job;
     long code = 0;
     curl_easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &code);
-    char reason[REPLY_BYTES + CURL_ERROR_SIZE + 64];
     if (result == CURLE_OK)
         s_delivered (self, job, transfer->reply);
     else {
+        char reason[REPLY_BYTES + CURL_ERROR_SIZE + 64];
         snprintf (reason, sizeof reason, "%s%s%s%s%s", curl_easy_strerror (result),
                   transfer->error[0] ? ": " : "", transfer->error,
-                  transfer->reply[0] ? "; server said: " : "", transfer->reply);
+                  transfer->error_reply[0] ? "; server said: " : "", transfer->error_reply);
         if (result == CURLE_LOGIN_DENIED) {
             //  A configuration problem: say so once, keep the delivery, try again later.
             if (!self->login_refused_logged)

@@ -147,7 +147,9 @@ def main():
         def authenticate(server, session, envelope, mechanism, data):
             ok = (isinstance(data, LoginPassword) and data.login.decode() == options.user
                   and data.password.decode() == options.password)
-            return AuthResult(success=ok)
+            # handled=False: aiosmtpd answers 535 itself (handled=True would leave the client
+            # waiting for a reply that never comes).
+            return AuthResult(success=ok, handled=False)
         kwargs.update(authenticator=authenticate, auth_require_tls=bool(options.tls_cert),
                       auth_required=True)
     smtp_port = free_port()
