@@ -9,15 +9,14 @@
 #include "crier/array.h"
 #include "crier/event.h"
 #include "crier/frames.h"
+#include "crier/intake.h"
 #include "crier/log.h"
+#include "crier/process.h"
 #include "crier/socket.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
-
-//  Notifications handled per wake-up before the loop looks at its other sockets.
-#define BATCH 256
 
 //  A delivery frame that its channel's socket could not take yet.
 typedef struct {
@@ -37,7 +36,7 @@ typedef struct {
     crier_follower_t *follower;
     crier_mapping_t *mapping; //  the last good mapping, or NULL
     crier_routing_t routing;  //  reused for every notification
-    bool reading;             //  notifications reader active
+    crier_intake_t *intake;   //  takes notifications while there is room
     pending_t *pending;       //  waiting deliveries, in order
     size_t pending_count;
     size_t pending_capacity;
@@ -47,17 +46,9 @@ typedef struct {
     uint64_t unroutable;
 } server_t;
 
-static int s_on_notifications (zloop_t *loop, zsock_t *socket, void *arg);
-
 static void s_set_reading (server_t *self, bool reading)
 {
-    if (reading == self->reading)
-        return;
-    if (reading)
-        zloop_reader (self->loop, self->notifications, s_on_notifications, self);
-    else
-        zloop_reader_end (self->loop, self->notifications);
-    self->reading = reading;
+    crier_intake_open (self->intake, reading);
 }
 
 static void s_publish_unroutable (server_t *self, const crier_notification_t *notification,
@@ -208,33 +199,22 @@ static void s_route (server_t *self, const crier_notification_t *notification)
     s_flush (self);
 }
 
-static int s_on_notifications (zloop_t *loop, zsock_t *socket, void *arg)
+//  A notification from ingest. Deliveries left waiting stop the intake until their channel
+//  drains, so that back-pressure reaches ingest instead of memory growing here.
+static bool s_on_notification (const void *data, size_t size, void *arg)
 {
     server_t *self = arg;
-    for (int count = 0; count < BATCH && self->pending_count == 0; count++) {
-        zmq_msg_t message;
-        zmq_msg_init (&message);
-        if (zmq_msg_recv (&message, zsock_resolve (socket), ZMQ_DONTWAIT) == -1) {
-            zmq_msg_close (&message);
-            break;
-        }
-        crier_error_t error;
-        crier_notification_t *notification = crier_frame_decode_notification (
-            zmq_msg_data (&message), zmq_msg_size (&message), &error);
-        if (notification)
-            s_route (self, notification);
-        else
-            crier_log (CRIER_LOG_ERROR, "frame.invalid", "from", "crier-ingest", "field",
-                       error.field, "error", error.message, "hint",
-                       "run the same crier version in every process");
-        crier_notification_destroy (&notification);
-        zmq_msg_close (&message);
-    }
-    //  Deliveries left waiting: stop taking notifications until their channel drains, so that
-    //  back-pressure reaches ingest instead of memory growing here.
+    crier_error_t error;
+    crier_notification_t *notification = crier_frame_decode_notification (data, size, &error);
+    if (notification)
+        s_route (self, notification);
+    else
+        crier_log (CRIER_LOG_ERROR, "frame.invalid", "from", "crier-ingest", "field", error.field,
+                   "error", error.message, "hint", "run the same crier version in every process");
+    crier_notification_destroy (&notification);
     if (self->pending_count > 0)
         s_set_reading (self, false);
-    return 0;
+    return self->pending_count == 0;
 }
 
 static void s_publish_mapping (server_t *self, const char *type, const char *revision,
@@ -298,7 +278,10 @@ static int s_start (server_t *self)
         if (!self->deliveries[channel])
             return -1;
     }
-    if (!self->notifications)
+    self->intake = self->notifications ? crier_intake_new (self->loop, self->notifications,
+                                                           s_on_notification, NULL, self)
+                                       : NULL;
+    if (!self->intake)
         return -1;
     self->bus = crier_event_bus_new (self->loop, config->events_publish_endpoint,
                                      config->events_endpoint, config->hwm);
@@ -319,48 +302,24 @@ static int s_start (server_t *self)
     return 0;
 }
 
-static int s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
+static char *s_on_start (void *arg)
 {
     server_t *self = arg;
-    char *command = zstr_recv (pipe);
-    if (!command)
-        return -1;
-    int rc = 0;
-    if (streq (command, "$TERM"))
-        rc = -1;
-    else if (streq (command, "START")) {
-        if (!self->notifications && s_start (self) == 0) {
-            char *endpoint = crier_socket_endpoint (self->notifications);
-            const crier_resolver_config_t *config = self->config;
-            crier_log (CRIER_LOG_INFO, "resolver.ready", "endpoint", endpoint, "matrix",
-                       config->deliveries_endpoint[CRIER_CHANNEL_MATRIX], "email",
-                       config->deliveries_endpoint[CRIER_CHANNEL_EMAIL], "events",
-                       config->events_endpoint);
-            zstr_sendx (pipe, "OK", endpoint ? endpoint : "", NULL);
-            free (endpoint);
-        } else
-            zstr_send (pipe, "ERROR");
-    } else if (streq (command, "STATS")) {
-        char routed[24], unroutable[24];
-        snprintf (routed, sizeof routed, "%" PRIu64, self->routed);
-        snprintf (unroutable, sizeof unroutable, "%" PRIu64, self->unroutable);
-        const char *revision = self->mapping ? crier_mapping_revision (self->mapping) : NULL;
-        zstr_sendx (pipe, routed, unroutable, revision ? revision : "", NULL);
-    } else
-        crier_log (CRIER_LOG_ERROR, "resolver.bad_command", "command", command);
-    zstr_free (&command);
-    return rc;
+    if (s_start (self) != 0)
+        return NULL;
+    char *endpoint = crier_socket_endpoint (self->notifications);
+    const crier_resolver_config_t *config = self->config;
+    crier_log (CRIER_LOG_INFO, "resolver.ready", "endpoint", endpoint, "matrix",
+               config->deliveries_endpoint[CRIER_CHANNEL_MATRIX], "email",
+               config->deliveries_endpoint[CRIER_CHANNEL_EMAIL], "events", config->events_endpoint);
+    return endpoint;
 }
 
 void crier_resolver_server (zsock_t *pipe, void *args)
 {
     server_t self = {.config = args, .blocked_channel = -1};
     self.loop = zloop_new ();
-    //  Only the owner stops the actor, with $TERM.
-    zloop_set_nonstop (self.loop, true);
-    zloop_reader (self.loop, pipe, s_on_pipe, &self);
-    zsock_signal (pipe, 0);
-    zloop_start (self.loop);
+    crier_actor_run (pipe, self.loop, s_on_start, &self);
 
     crier_log (CRIER_LOG_INFO, "resolver.stats", "routed_total", CRIER_LOG_INT (self.routed),
                "unroutable_total", CRIER_LOG_INT (self.unroutable), "waiting",
@@ -371,6 +330,7 @@ void crier_resolver_server (zsock_t *pipe, void *args)
     crier_follower_destroy (&self.follower);
     crier_http_destroy (&self.http);
     crier_event_bus_destroy (&self.bus);
+    crier_intake_destroy (&self.intake);
     crier_mapping_destroy (&self.mapping);
     crier_routing_free (&self.routing);
     zloop_destroy (&self.loop);

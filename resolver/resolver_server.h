@@ -4,7 +4,6 @@
     Commands on the actor's pipe:
       START  -> "OK", notifications endpoint as bound (after logging resolver.ready), or
                 "ERROR" after logging why
-      STATS  -> routed, unroutable, mapping revision ("" before any)
       $TERM                     stops the actor
 */
 #ifndef CRIER_RESOLVER_SERVER_H_INCLUDED

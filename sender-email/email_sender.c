@@ -7,7 +7,9 @@
 #include "crier/event.h"
 #include "crier/frames.h"
 #include "crier/http.h"
+#include "crier/intake.h"
 #include "crier/log.h"
+#include "crier/process.h"
 #include "crier/socket.h"
 
 #include <stdbool.h>
@@ -47,29 +49,26 @@ struct server_t {
     zloop_t *loop;
     crier_http_t *http;
     zsock_t *deliveries;
+    crier_intake_t *intake;
     zsock_t *events;
     job_t *head; //  ready to send, in arrival order
     job_t *tail;
     zlistx_t *waiting;   //  jobs waiting for a retry timer
     zlistx_t *transfers; //  running
     size_t held;
-    bool reading;
     bool login_refused_logged;
 };
 
 static void s_pump (server_t *self);
-static int s_on_deliveries (zloop_t *loop, zsock_t *socket, void *arg);
+
+static bool s_has_room (server_t *self)
+{
+    return self->held < (size_t)self->config->connections * HELD_PER_CONNECTION;
+}
 
 static void s_update_reading (server_t *self)
 {
-    bool reading = self->held < (size_t)self->config->connections * HELD_PER_CONNECTION;
-    if (reading == self->reading)
-        return;
-    if (reading)
-        zloop_reader (self->loop, self->deliveries, s_on_deliveries, self);
-    else
-        zloop_reader_end (self->loop, self->deliveries);
-    self->reading = reading;
+    crier_intake_open (self->intake, s_has_room (self));
 }
 
 static void s_enqueue (server_t *self, job_t *job)
@@ -95,15 +94,7 @@ static void s_job_destroy (job_t **job_p)
 
 static crier_event_t *s_outcome_event (const char *type, const job_t *job)
 {
-    crier_event_t *event = crier_event_new (type);
-    if (event) {
-        crier_event_add_text (event, "delivery_id", job->delivery->delivery_id);
-        crier_event_add_text (event, "notification_id", job->delivery->notification->id);
-        crier_event_add_text (event, "channel", "email");
-        crier_event_add_text (event, "target", job->delivery->target);
-        crier_event_add_int (event, "attempts", job->attempts);
-    }
-    return event;
+    return crier_event_new_outcome (type, job->delivery, job->attempts);
 }
 
 static void s_delivered (server_t *self, job_t *job, const char *reply)
@@ -352,48 +343,34 @@ static void s_pump (server_t *self)
 // ---------------------------------------------------------------------------------------------
 // Deliveries in
 
-static int s_on_deliveries (zloop_t *loop, zsock_t *socket, void *arg)
+//  A frame from the resolver: queued in arrival order.
+static bool s_on_delivery (const void *data, size_t size, void *arg)
 {
     server_t *self = arg;
-    size_t limit = (size_t)self->config->connections * HELD_PER_CONNECTION;
-    while (self->held < limit) {
-        zmq_msg_t message;
-        zmq_msg_init (&message);
-        if (zmq_msg_recv (&message, zsock_resolve (socket), ZMQ_DONTWAIT) == -1) {
-            zmq_msg_close (&message);
-            break;
-        }
-        crier_error_t error;
-        crier_delivery_t *delivery =
-            crier_frame_decode_delivery (zmq_msg_data (&message), zmq_msg_size (&message), &error);
-        zmq_msg_close (&message);
-        if (!delivery)
-            crier_log (CRIER_LOG_ERROR, "frame.invalid", "from", "crier-resolver", "field",
-                       error.field, "error", error.message, "hint",
-                       "run the same crier version in every process");
-        else if (strcmp (delivery->channel, "email") != 0) {
-            crier_log (CRIER_LOG_ERROR, "delivery.misrouted", "id", delivery->notification->id,
-                       "channel", delivery->channel, "hint",
-                       "CRIER_EMAIL_DELIVERIES_ENDPOINT points at another channel's socket");
-            crier_delivery_destroy (&delivery);
-        } else {
-            job_t *job = calloc (1, sizeof *job);
-            if (!job) {
-                crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", delivery->notification->id,
-                           "reason", "out of memory");
-                crier_delivery_destroy (&delivery);
-                continue;
-            }
-            job->server = self;
-            job->delivery = delivery;
-            job->timer = -1;
-            s_enqueue (self, job);
-            self->held++;
-        }
+    crier_delivery_t *delivery =
+        crier_intake_delivery (data, size, "email", "CRIER_EMAIL_DELIVERIES_ENDPOINT");
+    if (!delivery)
+        return true;
+    job_t *job = calloc (1, sizeof *job);
+    if (!job) {
+        crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", delivery->notification->id, "reason",
+                   "out of memory");
+        crier_delivery_destroy (&delivery);
+        return true;
     }
+    job->server = self;
+    job->delivery = delivery;
+    job->timer = -1;
+    s_enqueue (self, job);
+    self->held++;
+    return s_has_room (self);
+}
+
+static void s_after_deliveries (void *arg)
+{
+    server_t *self = arg;
     s_update_reading (self);
     s_pump (self);
-    return 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -407,33 +384,27 @@ static int s_open (server_t *self)
     self->events = crier_socket_open (ZMQ_PUB, CRIER_CONNECT, config->events_publish_endpoint,
                                       config->hwm, "event bus");
     self->http = crier_http_new (self->loop);
-    if (!self->deliveries || !self->events || !self->http)
+    self->intake = self->deliveries ? crier_intake_new (self->loop, self->deliveries, s_on_delivery,
+                                                        s_after_deliveries, self)
+                                    : NULL;
+    if (!self->intake || !self->events || !self->http)
         return -1;
     crier_http_limit_connections (self->http, (long)config->connections);
     s_update_reading (self);
     return 0;
 }
 
-static int s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
+static char *s_on_start (void *arg)
 {
     server_t *self = arg;
-    char *command = zstr_recv (pipe);
-    int rc = 0;
-    if (!command || streq (command, "$TERM"))
-        rc = -1;
-    else if (streq (command, "START")) {
-        if (!self->deliveries && s_open (self) == 0) {
-            static const char *const tls_names[] = {"none", "starttls", "try"};
-            crier_log (CRIER_LOG_INFO, "sender.ready", "channel", "email", "deliveries",
-                       self->config->deliveries_endpoint, "smtp", self->config->url, "tls",
-                       tls_names[self->config->tls], "from", self->config->from_address,
-                       "connections", CRIER_LOG_INT (self->config->connections));
-            zstr_sendx (pipe, "OK", self->config->deliveries_endpoint, NULL);
-        } else
-            zstr_send (pipe, "ERROR");
-    }
-    zstr_free (&command);
-    return rc;
+    if (s_open (self) != 0)
+        return NULL;
+    static const char *const tls_names[] = {"none", "starttls", "try"};
+    crier_log (CRIER_LOG_INFO, "sender.ready", "channel", "email", "deliveries",
+               self->config->deliveries_endpoint, "smtp", self->config->url, "tls",
+               tls_names[self->config->tls], "from", self->config->from_address, "connections",
+               CRIER_LOG_INT (self->config->connections));
+    return strdup (self->config->deliveries_endpoint);
 }
 
 void crier_email_sender (zsock_t *pipe, void *args)
@@ -442,10 +413,7 @@ void crier_email_sender (zsock_t *pipe, void *args)
     self.loop = zloop_new ();
     self.waiting = zlistx_new ();
     self.transfers = zlistx_new ();
-    zloop_set_nonstop (self.loop, true);
-    zloop_reader (self.loop, pipe, s_on_pipe, &self);
-    zsock_signal (pipe, 0);
-    zloop_start (self.loop);
+    crier_actor_run (pipe, self.loop, s_on_start, &self);
 
     if (self.held > 0)
         crier_log (CRIER_LOG_WARN, "sender.abandoned", "deliveries", CRIER_LOG_INT (self.held),
@@ -466,6 +434,7 @@ void crier_email_sender (zsock_t *pipe, void *args)
         s_job_destroy (&job);
     }
     crier_http_destroy (&self.http);
+    crier_intake_destroy (&self.intake);
     zlistx_destroy (&self.waiting);
     zlistx_destroy (&self.transfers);
     zloop_destroy (&self.loop);

@@ -7,7 +7,9 @@
 #include "crier/event.h"
 #include "crier/frames.h"
 #include "crier/http.h"
+#include "crier/intake.h"
 #include "crier/log.h"
+#include "crier/process.h"
 #include "crier/socket.h"
 
 #include <jansson.h>
@@ -65,21 +67,20 @@ struct server_t {
     zloop_t *loop;
     crier_http_t *http;
     zsock_t *deliveries;
+    crier_intake_t *intake;
     zsock_t *events;
     zhashx_t *rooms;    //  target -> room_t
     zlistx_t *requests; //  running requests, freed at the end if still running
     char *authorization;
     size_t held;      //  deliveries in memory, waiting or in flight
     size_t in_flight; //  HTTP requests running
-    bool reading;
-    bool authorised; //  the token works (whoami succeeded, no 401 since)
-    bool checking;   //  a whoami is in flight or scheduled
+    bool authorised;  //  the token works (whoami succeeded, no 401 since)
+    bool checking;    //  a whoami is in flight or scheduled
     unsigned whoami_failures;
     char *last_whoami_problem;
 };
 
 static void s_pump (server_t *self);
-static int s_on_deliveries (zloop_t *loop, zsock_t *socket, void *arg);
 
 static int64_t s_now (void)
 {
@@ -91,22 +92,12 @@ static uint64_t s_backoff (unsigned failures, uint64_t cap)
     return crier_backoff_ms (failures, BACKOFF_BASE_MS, cap);
 }
 
-static void s_set_reading (server_t *self, bool reading)
-{
-    if (reading == self->reading)
-        return;
-    if (reading)
-        zloop_reader (self->loop, self->deliveries, s_on_deliveries, self);
-    else
-        zloop_reader_end (self->loop, self->deliveries);
-    self->reading = reading;
-}
-
-//  Reads again once there is room, and the token works.
+//  Takes deliveries while there is room and the token works.
 static void s_update_reading (server_t *self)
 {
-    s_set_reading (self, self->authorised &&
-                             self->held < (size_t)self->config->concurrency * HELD_PER_SLOT);
+    crier_intake_open (self->intake,
+                       self->authorised &&
+                           self->held < (size_t)self->config->concurrency * HELD_PER_SLOT);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,15 +105,9 @@ static void s_update_reading (server_t *self)
 
 static crier_event_t *s_outcome_event (const char *type, const job_t *job, const room_t *room)
 {
-    crier_event_t *event = crier_event_new (type);
-    if (event) {
-        crier_event_add_text (event, "delivery_id", job->delivery->delivery_id);
-        crier_event_add_text (event, "notification_id", job->delivery->notification->id);
-        crier_event_add_text (event, "channel", "matrix");
-        crier_event_add_text (event, "target", job->delivery->target);
+    crier_event_t *event = crier_event_new_outcome (type, job->delivery, job->attempts);
+    if (event)
         crier_event_add_text (event, "room_id", room->room_id);
-        crier_event_add_int (event, "attempts", job->attempts);
-    }
     return event;
 }
 
@@ -612,15 +597,14 @@ static room_t *s_room (server_t *self, const char *target)
     return room;
 }
 
-static void s_take (server_t *self, crier_delivery_t *delivery)
+//  A frame from the resolver: queued behind the room's earlier deliveries.
+static bool s_on_delivery (const void *data, size_t size, void *arg)
 {
-    if (strcmp (delivery->channel, "matrix") != 0) {
-        crier_log (CRIER_LOG_ERROR, "delivery.misrouted", "id", delivery->notification->id,
-                   "channel", delivery->channel, "hint",
-                   "CRIER_MATRIX_DELIVERIES_ENDPOINT points at another channel's socket");
-        crier_delivery_destroy (&delivery);
-        return;
-    }
+    server_t *self = arg;
+    crier_delivery_t *delivery =
+        crier_intake_delivery (data, size, "matrix", "CRIER_MATRIX_DELIVERIES_ENDPOINT");
+    if (!delivery)
+        return true;
     job_t *job = calloc (1, sizeof *job);
     room_t *room = s_room (self, delivery->target);
     char *content = crier_matrix_content (delivery->notification);
@@ -630,7 +614,7 @@ static void s_take (server_t *self, crier_delivery_t *delivery)
         free (job);
         free (content);
         crier_delivery_destroy (&delivery);
-        return;
+        return true;
     }
     job->delivery = delivery;
     job->content = content;
@@ -640,33 +624,14 @@ static void s_take (server_t *self, crier_delivery_t *delivery)
         room->head = job;
     room->tail = job;
     self->held++;
+    return self->held < (size_t)self->config->concurrency * HELD_PER_SLOT;
 }
 
-static int s_on_deliveries (zloop_t *loop, zsock_t *socket, void *arg)
+static void s_after_deliveries (void *arg)
 {
     server_t *self = arg;
-    size_t limit = (size_t)self->config->concurrency * HELD_PER_SLOT;
-    while (self->held < limit) {
-        zmq_msg_t message;
-        zmq_msg_init (&message);
-        if (zmq_msg_recv (&message, zsock_resolve (socket), ZMQ_DONTWAIT) == -1) {
-            zmq_msg_close (&message);
-            break;
-        }
-        crier_error_t error;
-        crier_delivery_t *delivery =
-            crier_frame_decode_delivery (zmq_msg_data (&message), zmq_msg_size (&message), &error);
-        zmq_msg_close (&message);
-        if (delivery)
-            s_take (self, delivery);
-        else
-            crier_log (CRIER_LOG_ERROR, "frame.invalid", "from", "crier-resolver", "field",
-                       error.field, "error", error.message, "hint",
-                       "run the same crier version in every process");
-    }
     s_update_reading (self);
     s_pump (self);
-    return 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -698,32 +663,26 @@ static int s_start (server_t *self)
     self->events = crier_socket_open (ZMQ_PUB, CRIER_CONNECT, config->events_publish_endpoint,
                                       config->hwm, "event bus");
     self->http = crier_http_new (self->loop);
+    self->intake = self->deliveries ? crier_intake_new (self->loop, self->deliveries, s_on_delivery,
+                                                        s_after_deliveries, self)
+                                    : NULL;
     size_t size = strlen (config->access_token) + 32;
     self->authorization = malloc (size);
-    if (!self->deliveries || !self->events || !self->http || !self->authorization)
+    if (!self->intake || !self->events || !self->http || !self->authorization)
         return -1;
     snprintf (self->authorization, size, "Authorization: Bearer %s", config->access_token);
     s_whoami (self);
     return 0;
 }
 
-static int s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
+static char *s_on_start (void *arg)
 {
     server_t *self = arg;
-    char *command = zstr_recv (pipe);
-    int rc = 0;
-    if (!command || streq (command, "$TERM"))
-        rc = -1;
-    else if (streq (command, "START")) {
-        if (!self->deliveries && s_start (self) == 0) {
-            crier_log (CRIER_LOG_INFO, "sender.ready", "channel", "matrix", "deliveries",
-                       self->config->deliveries_endpoint, "homeserver", self->config->homeserver);
-            zstr_sendx (pipe, "OK", self->config->deliveries_endpoint, NULL);
-        } else
-            zstr_send (pipe, "ERROR");
-    }
-    zstr_free (&command);
-    return rc;
+    if (s_start (self) != 0)
+        return NULL;
+    crier_log (CRIER_LOG_INFO, "sender.ready", "channel", "matrix", "deliveries",
+               self->config->deliveries_endpoint, "homeserver", self->config->homeserver);
+    return strdup (self->config->deliveries_endpoint);
 }
 
 void crier_matrix_sender (zsock_t *pipe, void *args)
@@ -733,10 +692,7 @@ void crier_matrix_sender (zsock_t *pipe, void *args)
     self.rooms = zhashx_new ();
     self.requests = zlistx_new ();
     zhashx_set_destructor (self.rooms, s_room_destroy);
-    zloop_set_nonstop (self.loop, true);
-    zloop_reader (self.loop, pipe, s_on_pipe, &self);
-    zsock_signal (pipe, 0);
-    zloop_start (self.loop);
+    crier_actor_run (pipe, self.loop, s_on_start, &self);
 
     if (self.held > 0)
         crier_log (CRIER_LOG_WARN, "sender.abandoned", "deliveries", CRIER_LOG_INT (self.held),
@@ -749,6 +705,7 @@ void crier_matrix_sender (zsock_t *pipe, void *args)
         s_request_destroy (&request);
     }
     crier_http_destroy (&self.http);
+    crier_intake_destroy (&self.intake);
     zlistx_destroy (&self.requests);
     zhashx_destroy (&self.rooms);
     zloop_destroy (&self.loop);

@@ -84,6 +84,20 @@ void crier_event_add_table (crier_event_t *self, const char *key, const char *co
     self->count++;
 }
 
+crier_event_t *crier_event_new_outcome (const char *type, const crier_delivery_t *delivery,
+                                        unsigned attempts)
+{
+    crier_event_t *self = crier_event_new (type);
+    if (self) {
+        crier_event_add_text (self, "delivery_id", delivery->delivery_id);
+        crier_event_add_text (self, "notification_id", delivery->notification->id);
+        crier_event_add_text (self, "channel", delivery->channel);
+        crier_event_add_text (self, "target", delivery->target);
+        crier_event_add_int (self, "attempts", attempts);
+    }
+    return self;
+}
+
 //  "host:pid", computed once: it does not change while the process runs.
 static const char *s_instance (void)
 {

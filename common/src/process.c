@@ -4,6 +4,8 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 int crier_process_options (int argc, char *argv[], const char *name, const char *usage)
@@ -69,4 +71,42 @@ int crier_process_serve (zactor_t **server_p, const char *name)
     int status = endpoint ? 0 : 1;
     zstr_free (&endpoint);
     return status;
+}
+
+typedef struct {
+    crier_actor_start_fn *start;
+    void *arg;
+    bool started;
+} actor_t;
+
+static int s_on_command (zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    actor_t *actor = arg;
+    char *command = zstr_recv (pipe);
+    int rc = 0;
+    if (!command || streq (command, "$TERM"))
+        rc = -1;
+    else if (streq (command, "START")) {
+        char *endpoint = actor->started ? NULL : actor->start (actor->arg);
+        actor->started = true;
+        if (endpoint)
+            zstr_sendx (pipe, "OK", endpoint, NULL);
+        else
+            zstr_send (pipe, "ERROR");
+        free (endpoint);
+    } else
+        crier_log (CRIER_LOG_ERROR, "actor.bad_command", "command", command);
+    zstr_free (&command);
+    return rc;
+}
+
+void crier_actor_run (zsock_t *pipe, zloop_t *loop, crier_actor_start_fn *start, void *arg)
+{
+    actor_t actor = {start, arg, false};
+    //  Only the owner stops the actor, with $TERM, so that it can finish what it holds.
+    zloop_set_nonstop (loop, true);
+    zloop_reader (loop, pipe, s_on_command, &actor);
+    zsock_signal (pipe, 0);
+    zloop_start (loop);
+    zloop_reader_end (loop, pipe);
 }

@@ -7,6 +7,8 @@
 #ifndef CRIER_EVENT_H_INCLUDED
 #define CRIER_EVENT_H_INCLUDED
 
+#include "crier/frames.h"
+
 #include <czmq.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +31,11 @@ void crier_event_add_texts (crier_event_t *self, const char *key, char *const *v
 //  value of field f in row r is values[r * field_count + f].
 void crier_event_add_table (crier_event_t *self, const char *key, const char *const *fields,
                             size_t field_count, const char *const *values, size_t row_count);
+
+//  Starts an outcome event of a delivery (delivery.delivered, .failed, .retrying) with the fields
+//  every sender gives: delivery_id, notification_id, channel, target, attempts.
+crier_event_t *crier_event_new_outcome (const char *type, const crier_delivery_t *delivery,
+                                        unsigned attempts);
 
 //  Publishes the event without blocking (a PUB socket drops rather than waits when a subscriber
 //  is slow) and destroys it. Returns 0, or -1 when it could not be queued.

@@ -22,4 +22,14 @@ char *crier_process_start_server (zactor_t *server);
 //  Takes ownership of *server_p. Returns the exit status: 0, or 1 when it could not start.
 int crier_process_serve (zactor_t **server_p, const char *name);
 
+//  Opens what a server actor needs (sockets, timers on loop) and logs its ready line. Returns
+//  the endpoint to report (caller frees; may be a copy of a configured one), or NULL after
+//  logging why it could not start.
+typedef char *(crier_actor_start_fn)(void *arg);
+
+//  The body of an actor built on a zloop: answers START (calling start) and stops on $TERM,
+//  while loop serves everything else the actor registered. Returns when told to stop; the
+//  caller then frees what it holds.
+void crier_actor_run (zsock_t *pipe, zloop_t *loop, crier_actor_start_fn *start, void *arg);
+
 #endif
