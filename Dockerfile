@@ -18,5 +18,6 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home crier
 COPY --from=build /build/bin/ /usr/local/bin/
+COPY examples/mapping.json /usr/local/share/crier/mapping.json
 USER crier
 CMD ["crier", "--help"]
