@@ -13,6 +13,7 @@ static const char *s_usage =
     "  send     push a notification to crier-ingest (crier send --help)\n"
     "  mapping  read, check and store the mapping document in CouchDB (crier mapping --help)\n"
     "  tail     print the events of every crier process as they happen (crier tail --help)\n"
+    "  status   which crier processes are up and what they report (crier status --help)\n"
     "\n"
     "Options:\n"
     "  -h, --help     show this help\n"
@@ -26,6 +27,7 @@ typedef struct {
 static const command_t s_commands[] = {{"send", crier_cmd_send},
                                        {"mapping", crier_cmd_mapping},
                                        {"tail", crier_cmd_tail},
+                                       {"status", crier_cmd_status},
                                        {NULL, NULL}};
 
 int main (int argc, char *argv[])

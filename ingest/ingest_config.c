@@ -4,6 +4,7 @@
 #include "crier/config.h"
 #include "crier/endpoints.h"
 #include "crier/notification.h"
+#include "crier/process.h"
 #include "crier/socket.h"
 
 #include <stdlib.h>
@@ -26,6 +27,7 @@ int crier_ingest_config_load (crier_ingest_config_t *config)
                               64 * 1024 * 1024, &max_bytes);
     rc |= crier_config_uint ("CRIER_SOCKET_HWM", CRIER_DEFAULT_HWM, 1, 1000000, &hwm);
     config->max_message_bytes = (size_t)max_bytes;
+    rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
     config->hwm = (int)hwm;
     return rc ? -1 : 0;
 }

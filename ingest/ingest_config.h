@@ -3,13 +3,15 @@
 #define CRIER_INGEST_CONFIG_H_INCLUDED
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
-    char *ingest_endpoint;         //  CRIER_INGEST_ENDPOINT: PULL, bound
-    char *notifications_endpoint;  //  CRIER_NOTIFICATIONS_ENDPOINT: PUSH to the resolver
-    char *events_publish_endpoint; //  CRIER_EVENTS_PUBLISH_ENDPOINT: PUB to the event bus
-    size_t max_message_bytes;      //  CRIER_MAX_MESSAGE_BYTES
-    int hwm;                       //  CRIER_SOCKET_HWM
+    char *ingest_endpoint;          //  CRIER_INGEST_ENDPOINT: PULL, bound
+    char *notifications_endpoint;   //  CRIER_NOTIFICATIONS_ENDPOINT: PUSH to the resolver
+    char *events_publish_endpoint;  //  CRIER_EVENTS_PUBLISH_ENDPOINT: PUB to the event bus
+    size_t max_message_bytes;       //  CRIER_MAX_MESSAGE_BYTES
+    int hwm;                        //  CRIER_SOCKET_HWM
+    uint64_t heartbeat_interval_ms; //  CRIER_HEARTBEAT_INTERVAL
 } crier_ingest_config_t;
 
 //  Reads every setting, logging each bad one. Returns 0, or -1 when any was invalid.

@@ -33,6 +33,7 @@ typedef struct {
     uint64_t accepted_logged;
     uint64_t rejected_logged;
     int64_t stats_due;
+    int64_t heartbeat_due;
     bool resolver_blocked; //  logged once per change, not per retry
     bool terminated;
 } server_t;
@@ -221,6 +222,18 @@ static void s_log_stats (server_t *self)
     self->stats_due = zclock_mono () + STATS_INTERVAL_MS;
 }
 
+static void s_heartbeat (server_t *self)
+{
+    crier_event_t *event = self->events ? crier_event_new ("process.heartbeat") : NULL;
+    if (event) {
+        crier_event_add_int (event, "accepted", (int64_t)self->accepted);
+        crier_event_add_int (event, "rejected", (int64_t)self->rejected);
+        crier_event_add_text (event, "resolver", self->resolver_blocked ? "not taking" : "taking");
+        crier_event_send (&event, self->events);
+    }
+    self->heartbeat_due = zclock_mono () + (int64_t)self->config->heartbeat_interval_ms;
+}
+
 void crier_ingest_server (zsock_t *pipe, void *args)
 {
     server_t self = {.config = args, .pipe = pipe};
@@ -228,10 +241,14 @@ void crier_ingest_server (zsock_t *pipe, void *args)
     //  Only the owner stops the actor, with $TERM, so that it can finish what it holds.
     zpoller_set_nonstop (self.poller, true);
     self.stats_due = zclock_mono () + STATS_INTERVAL_MS;
+    self.heartbeat_due = zclock_mono (); //  the first one as soon as the sockets are open
     zsock_signal (pipe, 0);
 
     while (!self.terminated) {
-        int64_t wait = self.stats_due - zclock_mono ();
+        //  Wait until the next deadline: statistics, or a heartbeat once started.
+        int64_t due =
+            self.pull && self.heartbeat_due < self.stats_due ? self.heartbeat_due : self.stats_due;
+        int64_t wait = due - zclock_mono ();
         void *which = zpoller_wait (self.poller, (int)(wait > 0 ? wait : 0));
         if (which == pipe)
             s_handle_command (&self);
@@ -241,6 +258,8 @@ void crier_ingest_server (zsock_t *pipe, void *args)
         }
         if (zclock_mono () >= self.stats_due)
             s_log_stats (&self);
+        if (self.pull && zclock_mono () >= self.heartbeat_due)
+            s_heartbeat (&self);
     }
     s_log_stats (&self);
     zpoller_destroy (&self.poller);

@@ -322,3 +322,8 @@ const char *crier_follower_seq (const crier_follower_t *self)
 {
     return self->seq;
 }
+
+bool crier_follower_connected (const crier_follower_t *self)
+{
+    return self->state == STATE_UP;
+}

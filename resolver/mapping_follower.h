@@ -40,6 +40,9 @@ void crier_follower_destroy (crier_follower_t **self_p);
 //  Connects. Returns 0, or -1 when the request could not even be built.
 int crier_follower_start (crier_follower_t *self);
 
+//  Whether the feed is connected now.
+bool crier_follower_connected (const crier_follower_t *self);
+
 //  The last seq seen, as it would go into since= ("0" before any). Belongs to the follower.
 const char *crier_follower_seq (const crier_follower_t *self);
 

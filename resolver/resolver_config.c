@@ -3,6 +3,7 @@
 
 #include "crier/config.h"
 #include "crier/endpoints.h"
+#include "crier/process.h"
 #include "crier/socket.h"
 
 #include <stdlib.h>
@@ -32,6 +33,7 @@ int crier_resolver_config_load (crier_resolver_config_t *config)
                                     &config->heartbeat_ms);
     rc |= crier_config_duration_ms ("CRIER_COUCHDB_RETRY_MAX", 30000, 500, 3600000,
                                     &config->retry_max_ms);
+    rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
     config->hwm = (int)hwm;
     return rc ? -1 : 0;
 }

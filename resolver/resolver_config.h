@@ -14,8 +14,9 @@ typedef struct {
     char *events_endpoint;                          //  the bus's XPUB side, bound
     int hwm;
     crier_couchdb_t couchdb;
-    uint64_t heartbeat_ms; //  CRIER_COUCHDB_HEARTBEAT
-    uint64_t retry_max_ms; //  CRIER_COUCHDB_RETRY_MAX
+    uint64_t heartbeat_ms;          //  CRIER_COUCHDB_HEARTBEAT
+    uint64_t retry_max_ms;          //  CRIER_COUCHDB_RETRY_MAX
+    uint64_t heartbeat_interval_ms; //  CRIER_HEARTBEAT_INTERVAL
 } crier_resolver_config_t;
 
 //  Reads every setting, logging each bad one. Returns 0, or -1 when any was invalid.

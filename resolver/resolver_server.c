@@ -42,6 +42,7 @@ typedef struct {
     size_t pending_capacity;
     size_t pending_next; //  first not yet sent
     int blocked_channel; //  -1, or the channel being waited on
+    crier_heartbeat_t *heartbeat;
     uint64_t routed;
     uint64_t unroutable;
 } server_t;
@@ -264,6 +265,20 @@ static void s_on_document (json_t *document, bool deleted, void *arg)
         s_set_reading (self, true);
 }
 
+static void s_fill_heartbeat (crier_event_t *event, void *arg)
+{
+    server_t *self = arg;
+    crier_event_add_text (event, "feed",
+                          crier_follower_connected (self->follower) ? "connected" : "down");
+    crier_event_add_text (event, "mapping_revision",
+                          self->mapping ? crier_mapping_revision (self->mapping) : NULL);
+    crier_event_add_int (event, "mapping_groups",
+                         self->mapping ? (int64_t)crier_mapping_group_count (self->mapping) : 0);
+    crier_event_add_int (event, "routed", (int64_t)self->routed);
+    crier_event_add_int (event, "unroutable", (int64_t)self->unroutable);
+    crier_event_add_int (event, "waiting", (int64_t)(self->pending_count - self->pending_next));
+}
+
 static int s_start (server_t *self)
 {
     const crier_resolver_config_t *config = self->config;
@@ -296,6 +311,8 @@ static int s_start (server_t *self)
                                 : NULL;
     if (!self->events || !self->follower || crier_follower_start (self->follower) != 0)
         return -1;
+    self->heartbeat = crier_heartbeat_new (self->loop, self->events, config->heartbeat_interval_ms,
+                                           s_fill_heartbeat, self);
     crier_log (CRIER_LOG_INFO, "mapping.waiting", "url", config->couchdb.display_url, "database",
                config->couchdb.database, "document", config->couchdb.document, "hint",
                "notifications wait in the queue until the mapping document loads");
@@ -327,6 +344,7 @@ void crier_resolver_server (zsock_t *pipe, void *args)
     for (size_t index = self.pending_next; index < self.pending_count; index++)
         free (self.pending[index].frame);
     free (self.pending);
+    crier_heartbeat_destroy (&self.heartbeat);
     crier_follower_destroy (&self.follower);
     crier_http_destroy (&self.http);
     crier_event_bus_destroy (&self.bus);

@@ -5,6 +5,7 @@
 #include "crier/endpoints.h"
 #include "crier/log.h"
 #include "crier/mapping.h"
+#include "crier/process.h"
 #include "crier/socket.h"
 
 #include <curl/curl.h>
@@ -115,6 +116,7 @@ int crier_email_config_load (crier_email_config_t *config)
     }
     config->tls = (crier_smtp_tls_t)tls;
     config->connections = (unsigned)connections;
+    rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
     config->hwm = (int)hwm;
     return rc ? -1 : 0;
 }

@@ -55,6 +55,9 @@ struct server_t {
     job_t *tail;
     zlistx_t *waiting;   //  jobs waiting for a retry timer
     zlistx_t *transfers; //  running
+    crier_heartbeat_t *heartbeat;
+    uint64_t delivered;
+    uint64_t failed;
     size_t held;
     bool login_refused_logged;
 };
@@ -102,6 +105,7 @@ static void s_delivered (server_t *self, job_t *job, const char *reply)
     crier_log (CRIER_LOG_INFO, "delivery.delivered", "id", job->delivery->notification->id,
                "delivery_id", job->delivery->delivery_id, "to", job->delivery->target, "reply",
                reply, "attempts", CRIER_LOG_INT (job->attempts));
+    self->delivered++;
     crier_event_t *event = s_outcome_event ("delivery.delivered", job);
     if (event) {
         crier_event_add_text (event, "reply", reply);
@@ -116,6 +120,7 @@ static void s_failed (server_t *self, job_t *job, const char *reason, const char
     crier_log (CRIER_LOG_ERROR, "delivery.failed", "id", job->delivery->notification->id,
                "delivery_id", job->delivery->delivery_id, "to", job->delivery->target, "reason",
                reason, "attempts", CRIER_LOG_INT (job->attempts), "hint", hint);
+    self->failed++;
     crier_event_t *event = s_outcome_event ("delivery.failed", job);
     if (event) {
         crier_event_add_text (event, "reason", reason);
@@ -394,11 +399,22 @@ static int s_open (server_t *self)
     return 0;
 }
 
+static void s_fill_heartbeat (crier_event_t *event, void *arg)
+{
+    server_t *self = arg;
+    crier_event_add_int (event, "held", (int64_t)self->held);
+    crier_event_add_int (event, "in_flight", (int64_t)zlistx_size (self->transfers));
+    crier_event_add_int (event, "delivered", (int64_t)self->delivered);
+    crier_event_add_int (event, "failed", (int64_t)self->failed);
+}
+
 static char *s_on_start (void *arg)
 {
     server_t *self = arg;
     if (s_open (self) != 0)
         return NULL;
+    self->heartbeat = crier_heartbeat_new (
+        self->loop, self->events, self->config->heartbeat_interval_ms, s_fill_heartbeat, self);
     static const char *const tls_names[] = {"none", "starttls", "try"};
     crier_log (CRIER_LOG_INFO, "sender.ready", "channel", "email", "deliveries",
                self->config->deliveries_endpoint, "smtp", self->config->url, "tls",
@@ -433,6 +449,7 @@ void crier_email_sender (zsock_t *pipe, void *args)
         self.head = job->next;
         s_job_destroy (&job);
     }
+    crier_heartbeat_destroy (&self.heartbeat);
     crier_http_destroy (&self.http);
     crier_intake_destroy (&self.intake);
     zlistx_destroy (&self.waiting);

@@ -4,6 +4,7 @@
 #include "crier/config.h"
 #include "crier/endpoints.h"
 #include "crier/log.h"
+#include "crier/process.h"
 #include "crier/socket.h"
 
 #include <curl/curl.h>
@@ -69,6 +70,7 @@ int crier_matrix_config_load (crier_matrix_config_t *config)
     rc |= crier_config_uint ("CRIER_SOCKET_HWM", CRIER_DEFAULT_HWM, 1, 1000000, &hwm);
     config->autojoin = autojoin % 2 == 1; //  the true-ish words sit at odd positions
     config->concurrency = (unsigned)concurrency;
+    rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
     config->hwm = (int)hwm;
     return rc ? -1 : 0;
 }

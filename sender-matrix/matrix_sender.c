@@ -72,6 +72,9 @@ struct server_t {
     zhashx_t *rooms;    //  target -> room_t
     zlistx_t *requests; //  running requests, freed at the end if still running
     char *authorization;
+    crier_heartbeat_t *heartbeat;
+    uint64_t delivered;
+    uint64_t failed;
     size_t held;      //  deliveries in memory, waiting or in flight
     size_t in_flight; //  HTTP requests running
     bool authorised;  //  the token works (whoami succeeded, no 401 since)
@@ -138,6 +141,7 @@ static void s_delivered (server_t *self, room_t *room, const char *event_id)
     crier_log (CRIER_LOG_INFO, "delivery.delivered", "id", job->delivery->notification->id,
                "delivery_id", job->delivery->delivery_id, "room", room->room_id, "event_id",
                event_id, "attempts", CRIER_LOG_INT (job->attempts));
+    self->delivered++;
     crier_event_t *event = s_outcome_event ("delivery.delivered", job, room);
     if (event) {
         crier_event_add_text (event, "event_id", event_id);
@@ -152,6 +156,7 @@ static void s_failed (server_t *self, room_t *room, const char *reason, const ch
     crier_log (CRIER_LOG_ERROR, "delivery.failed", "id", job->delivery->notification->id,
                "delivery_id", job->delivery->delivery_id, "target", job->delivery->target, "reason",
                reason, "attempts", CRIER_LOG_INT (job->attempts), "hint", hint);
+    self->failed++;
     crier_event_t *event = s_outcome_event ("delivery.failed", job, room);
     if (event) {
         crier_event_add_text (event, "reason", reason);
@@ -675,11 +680,23 @@ static int s_start (server_t *self)
     return 0;
 }
 
+static void s_fill_heartbeat (crier_event_t *event, void *arg)
+{
+    server_t *self = arg;
+    crier_event_add_text (event, "token", self->authorised ? "accepted" : "not accepted (yet)");
+    crier_event_add_int (event, "held", (int64_t)self->held);
+    crier_event_add_int (event, "in_flight", (int64_t)self->in_flight);
+    crier_event_add_int (event, "delivered", (int64_t)self->delivered);
+    crier_event_add_int (event, "failed", (int64_t)self->failed);
+}
+
 static char *s_on_start (void *arg)
 {
     server_t *self = arg;
     if (s_start (self) != 0)
         return NULL;
+    self->heartbeat = crier_heartbeat_new (
+        self->loop, self->events, self->config->heartbeat_interval_ms, s_fill_heartbeat, self);
     crier_log (CRIER_LOG_INFO, "sender.ready", "channel", "matrix", "deliveries",
                self->config->deliveries_endpoint, "homeserver", self->config->homeserver);
     return strdup (self->config->deliveries_endpoint);
@@ -704,6 +721,7 @@ void crier_matrix_sender (zsock_t *pipe, void *args)
         crier_http_cancel (self.http, request->easy);
         s_request_destroy (&request);
     }
+    crier_heartbeat_destroy (&self.heartbeat);
     crier_http_destroy (&self.http);
     crier_intake_destroy (&self.intake);
     zlistx_destroy (&self.requests);

@@ -1,5 +1,6 @@
 /*  process.c - see process.h. */
 #include "crier/process.h"
+#include "crier/config.h"
 #include "crier/log.h"
 
 #include <signal.h>
@@ -109,4 +110,50 @@ void crier_actor_run (zsock_t *pipe, zloop_t *loop, crier_actor_start_fn *start,
     zsock_signal (pipe, 0);
     zloop_start (loop);
     zloop_reader_end (loop, pipe);
+}
+
+struct crier_heartbeat_t {
+    zloop_t *loop;
+    zsock_t *events;
+    crier_heartbeat_fn *fill;
+    void *arg;
+    int timer;
+};
+
+static int s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
+{
+    crier_heartbeat_t *self = arg;
+    crier_event_t *event = crier_event_new ("process.heartbeat");
+    if (event) {
+        self->fill (event, self->arg);
+        crier_event_send (&event, self->events);
+    }
+    return 0;
+}
+
+crier_heartbeat_t *crier_heartbeat_new (zloop_t *loop, zsock_t *events, uint64_t interval_ms,
+                                        crier_heartbeat_fn *fill, void *arg)
+{
+    crier_heartbeat_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    *self = (crier_heartbeat_t){loop, events, fill, arg, -1};
+    s_on_heartbeat (loop, 0, self); //  one at once, so that crier status need not wait
+    self->timer = zloop_timer (loop, (size_t)interval_ms, 0, s_on_heartbeat, self);
+    return self;
+}
+
+void crier_heartbeat_destroy (crier_heartbeat_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    if ((*self_p)->timer != -1)
+        zloop_timer_end ((*self_p)->loop, (*self_p)->timer);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+int crier_config_heartbeat (uint64_t *interval_ms_p)
+{
+    return crier_config_duration_ms ("CRIER_HEARTBEAT_INTERVAL", 5000, 100, 3600000, interval_ms_p);
 }

@@ -88,6 +88,7 @@ static int s_setup (void **state)
                             "CRIER_SMTP_TLS=none",
                             "CRIER_EMAIL_FROM=crier <crier@example.org>",
                             "CRIER_INGEST_ENDPOINT=tcp://127.0.0.1:*",
+                            "CRIER_HEARTBEAT_INTERVAL=300ms",
                             NULL};
     s.resolver = s_start ("crier-resolver", common, "resolver.ready");
     assert_true (
@@ -314,12 +315,32 @@ static void test_two_senders_of_each_channel_share_2000_deliveries_exactly_once 
     zsock_destroy (&push);
 }
 
+static void test_crier_status_lists_every_process (void **state)
+{
+    char *out, *err;
+    const char *args[] = {"status", "--wait", "1500ms", "--endpoint", s.endpoints[4], NULL};
+    assert_int_equal (test_run ("crier", args, NULL, NULL, 15000, &out, &err), 0);
+    //  A header and one line per process: ingest, resolver, two of each sender.
+    int lines = 0;
+    for (char *at = out; (at = strchr (at, '\n')); at++)
+        lines++;
+    if (lines != 1 + 6)
+        fail_msg ("crier status printed:\n%s", out);
+    assert_non_null (strstr (out, "crier-ingest"));
+    assert_non_null (strstr (out, "feed=connected mapping_revision="));
+    assert_non_null (strstr (out, "token=accepted"));
+    assert_non_null (strstr (out, "crier-sender-email"));
+    free (out);
+    free (err);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_crier_send_reaches_every_room_and_mailbox),
         cmocka_unit_test (test_raw_push_with_html),
         cmocka_unit_test (test_a_live_mapping_edit_reroutes_the_next_notification),
+        cmocka_unit_test (test_crier_status_lists_every_process),
         cmocka_unit_test (test_two_senders_of_each_channel_share_2000_deliveries_exactly_once),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);

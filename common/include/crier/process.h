@@ -3,7 +3,10 @@
 #ifndef CRIER_PROCESS_H_INCLUDED
 #define CRIER_PROCESS_H_INCLUDED
 
+#include "crier/event.h"
+
 #include <czmq.h>
+#include <stdint.h>
 
 //  Handles the command line of a daemon, which takes no arguments besides --help and --version
 //  (settings come from CRIER_* variables). usage is printed under the name for --help. Returns
@@ -31,5 +34,21 @@ typedef char *(crier_actor_start_fn)(void *arg);
 //  while loop serves everything else the actor registered. Returns when told to stop; the
 //  caller then frees what it holds.
 void crier_actor_run (zsock_t *pipe, zloop_t *loop, crier_actor_start_fn *start, void *arg);
+
+//  Adds a process's own fields to its heartbeat event.
+typedef void (crier_heartbeat_fn) (crier_event_t *event, void *arg);
+
+typedef struct crier_heartbeat_t crier_heartbeat_t;
+
+//  Publishes a "process.heartbeat" event now and every interval_ms on loop, with the fields
+//  fill adds: what crier status shows. Returns NULL when out of memory.
+crier_heartbeat_t *crier_heartbeat_new (zloop_t *loop, zsock_t *events, uint64_t interval_ms,
+                                        crier_heartbeat_fn *fill, void *arg);
+
+//  Stops the heartbeat. NULL-safe.
+void crier_heartbeat_destroy (crier_heartbeat_t **self_p);
+
+//  CRIER_HEARTBEAT_INTERVAL, for every process. Returns 0 or -1 (logged).
+int crier_config_heartbeat (uint64_t *interval_ms_p);
 
 #endif
