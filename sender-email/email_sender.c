@@ -8,6 +8,7 @@
 #include "crier/frames.h"
 #include "crier/http.h"
 #include "crier/intake.h"
+#include "crier/sender.h"
 #include "crier/log.h"
 #include "crier/process.h"
 #include "crier/socket.h"
@@ -47,15 +48,11 @@ typedef struct {
 struct server_t {
     const crier_email_config_t *config;
     zloop_t *loop;
-    crier_http_t *http;
-    zsock_t *deliveries;
-    crier_intake_t *intake;
-    zsock_t *events;
-    job_t *head; //  ready to send, in arrival order
+    crier_sender_t io; //  deliveries in, events out, HTTP/SMTP, heartbeat
+    job_t *head;       //  ready to send, in arrival order
     job_t *tail;
     zlistx_t *waiting;   //  jobs waiting for a retry timer
     zlistx_t *transfers; //  running
-    crier_heartbeat_t *heartbeat;
     uint64_t delivered;
     uint64_t failed;
     size_t held;
@@ -71,7 +68,7 @@ static bool s_has_room (server_t *self)
 
 static void s_update_reading (server_t *self)
 {
-    crier_intake_open (self->intake, s_has_room (self));
+    crier_intake_open (self->io.intake, s_has_room (self));
 }
 
 static void s_enqueue (server_t *self, job_t *job)
@@ -109,7 +106,7 @@ static void s_delivered (server_t *self, job_t *job, const char *reply)
     crier_event_t *event = s_outcome_event ("delivery.delivered", job);
     if (event) {
         crier_event_add_text (event, "reply", reply);
-        crier_event_send (&event, self->events);
+        crier_event_send (&event, self->io.events);
     }
     self->held--;
     s_job_destroy (&job);
@@ -124,7 +121,7 @@ static void s_failed (server_t *self, job_t *job, const char *reason, const char
     crier_event_t *event = s_outcome_event ("delivery.failed", job);
     if (event) {
         crier_event_add_text (event, "reason", reason);
-        crier_event_send (&event, self->events);
+        crier_event_send (&event, self->io.events);
     }
     self->held--;
     s_job_destroy (&job);
@@ -161,7 +158,7 @@ static void s_retry_later (server_t *self, job_t *job, const char *reason)
     if (event) {
         crier_event_add_text (event, "reason", reason);
         crier_event_add_int (event, "wait_ms", (int64_t)delay);
-        crier_event_send (&event, self->events);
+        crier_event_send (&event, self->io.events);
     }
     job->timer = zloop_timer (self->loop, (size_t)delay, 1, s_on_retry_timer, job);
     zlistx_add_end (self->waiting, job);
@@ -285,7 +282,8 @@ static void s_start (server_t *self, job_t *job)
         return;
     }
     CURLcode rc = s_configure (self, transfer);
-    if (rc != CURLE_OK || crier_http_start (self->http, transfer->easy, s_on_done, transfer) != 0) {
+    if (rc != CURLE_OK ||
+        crier_http_start (self->io.http, transfer->easy, s_on_done, transfer) != 0) {
         snprintf (problem, sizeof problem, "could not set up the SMTP transfer: %s",
                   curl_easy_strerror (rc));
         s_transfer_destroy (&transfer);
@@ -381,24 +379,6 @@ static void s_after_deliveries (void *arg)
 // ---------------------------------------------------------------------------------------------
 // Life cycle
 
-static int s_open (server_t *self)
-{
-    const crier_email_config_t *config = self->config;
-    self->deliveries = crier_socket_open (ZMQ_PULL, CRIER_CONNECT, config->deliveries_endpoint,
-                                          config->hwm, "deliveries from crier-resolver");
-    self->events = crier_socket_open (ZMQ_PUB, CRIER_CONNECT, config->events_publish_endpoint,
-                                      config->hwm, "event bus");
-    self->http = crier_http_new (self->loop);
-    self->intake = self->deliveries ? crier_intake_new (self->loop, self->deliveries, s_on_delivery,
-                                                        s_after_deliveries, self)
-                                    : NULL;
-    if (!self->intake || !self->events || !self->http)
-        return -1;
-    crier_http_limit_connections (self->http, (long)config->connections);
-    s_update_reading (self);
-    return 0;
-}
-
 static void s_fill_heartbeat (crier_event_t *event, void *arg)
 {
     server_t *self = arg;
@@ -408,13 +388,29 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
     crier_event_add_int (event, "failed", (int64_t)self->failed);
 }
 
+static int s_open (server_t *self)
+{
+    const crier_email_config_t *config = self->config;
+    crier_sender_options_t options = {config->deliveries_endpoint,
+                                      config->events_publish_endpoint,
+                                      config->hwm,
+                                      config->heartbeat_interval_ms,
+                                      s_on_delivery,
+                                      s_after_deliveries,
+                                      s_fill_heartbeat,
+                                      self};
+    if (crier_sender_open (&self->io, self->loop, &options) != 0)
+        return -1;
+    crier_http_limit_connections (self->io.http, (long)config->connections);
+    s_update_reading (self);
+    return 0;
+}
+
 static char *s_on_start (void *arg)
 {
     server_t *self = arg;
     if (s_open (self) != 0)
         return NULL;
-    self->heartbeat = crier_heartbeat_new (
-        self->loop, self->events, self->config->heartbeat_interval_ms, s_fill_heartbeat, self);
     static const char *const tls_names[] = {"none", "starttls", "try"};
     crier_log (CRIER_LOG_INFO, "sender.ready", "channel", "email", "deliveries",
                self->config->deliveries_endpoint, "smtp", self->config->url, "tls",
@@ -438,7 +434,7 @@ void crier_email_sender (zsock_t *pipe, void *args)
                    "(with the same Message-ID)");
     for (transfer_t *transfer = zlistx_first (self.transfers); transfer;
          transfer = zlistx_first (self.transfers)) {
-        crier_http_cancel (self.http, transfer->easy);
+        crier_http_cancel (self.io.http, transfer->easy);
         s_job_destroy (&transfer->job);
         s_transfer_destroy (&transfer);
     }
@@ -449,12 +445,8 @@ void crier_email_sender (zsock_t *pipe, void *args)
         self.head = job->next;
         s_job_destroy (&job);
     }
-    crier_heartbeat_destroy (&self.heartbeat);
-    crier_http_destroy (&self.http);
-    crier_intake_destroy (&self.intake);
+    crier_sender_close (&self.io);
     zlistx_destroy (&self.waiting);
     zlistx_destroy (&self.transfers);
     zloop_destroy (&self.loop);
-    zsock_destroy (&self.deliveries);
-    zsock_destroy (&self.events);
 }

@@ -8,6 +8,7 @@
 #include "crier/frames.h"
 #include "crier/http.h"
 #include "crier/intake.h"
+#include "crier/sender.h"
 #include "crier/log.h"
 #include "crier/process.h"
 #include "crier/socket.h"
@@ -65,14 +66,10 @@ typedef struct {
 struct server_t {
     const crier_matrix_config_t *config;
     zloop_t *loop;
-    crier_http_t *http;
-    zsock_t *deliveries;
-    crier_intake_t *intake;
-    zsock_t *events;
+    crier_sender_t io;  //  deliveries in, events out, HTTP/SMTP, heartbeat
     zhashx_t *rooms;    //  target -> room_t
     zlistx_t *requests; //  running requests, freed at the end if still running
     char *authorization;
-    crier_heartbeat_t *heartbeat;
     uint64_t delivered;
     uint64_t failed;
     size_t held;      //  deliveries in memory, waiting or in flight
@@ -98,7 +95,7 @@ static uint64_t s_backoff (unsigned failures, uint64_t cap)
 //  Takes deliveries while there is room and the token works.
 static void s_update_reading (server_t *self)
 {
-    crier_intake_open (self->intake,
+    crier_intake_open (self->io.intake,
                        self->authorised &&
                            self->held < (size_t)self->config->concurrency * HELD_PER_SLOT);
 }
@@ -145,7 +142,7 @@ static void s_delivered (server_t *self, room_t *room, const char *event_id)
     crier_event_t *event = s_outcome_event ("delivery.delivered", job, room);
     if (event) {
         crier_event_add_text (event, "event_id", event_id);
-        crier_event_send (&event, self->events);
+        crier_event_send (&event, self->io.events);
     }
     s_finish_job (self, room);
 }
@@ -160,7 +157,7 @@ static void s_failed (server_t *self, room_t *room, const char *reason, const ch
     crier_event_t *event = s_outcome_event ("delivery.failed", job, room);
     if (event) {
         crier_event_add_text (event, "reason", reason);
-        crier_event_send (&event, self->events);
+        crier_event_send (&event, self->io.events);
     }
     s_finish_job (self, room);
 }
@@ -200,7 +197,7 @@ static void s_retry_later (server_t *self, room_t *room, const char *reason)
     if (event) {
         crier_event_add_text (event, "reason", reason);
         crier_event_add_int (event, "wait_ms", (int64_t)delay);
-        crier_event_send (&event, self->events);
+        crier_event_send (&event, self->io.events);
     }
     s_pause (room, delay);
 }
@@ -296,7 +293,7 @@ static int s_start_request (server_t *self, request_kind_t kind, room_t *room, c
     if (rc == CURLE_OK)
         rc = curl_easy_setopt (easy, CURLOPT_USERAGENT, "crier/" CRIER_VERSION);
     free (url);
-    if (rc != CURLE_OK || crier_http_start (self->http, easy, s_on_response, request) != 0) {
+    if (rc != CURLE_OK || crier_http_start (self->io.http, easy, s_on_response, request) != 0) {
         crier_log (CRIER_LOG_ERROR, "matrix.request_failed", "error",
                    rc != CURLE_OK ? curl_easy_strerror (rc) : "could not start the transfer");
         s_request_destroy (&request);
@@ -660,26 +657,6 @@ static void s_room_destroy (void **item)
     *item = NULL;
 }
 
-static int s_start (server_t *self)
-{
-    const crier_matrix_config_t *config = self->config;
-    self->deliveries = crier_socket_open (ZMQ_PULL, CRIER_CONNECT, config->deliveries_endpoint,
-                                          config->hwm, "deliveries from crier-resolver");
-    self->events = crier_socket_open (ZMQ_PUB, CRIER_CONNECT, config->events_publish_endpoint,
-                                      config->hwm, "event bus");
-    self->http = crier_http_new (self->loop);
-    self->intake = self->deliveries ? crier_intake_new (self->loop, self->deliveries, s_on_delivery,
-                                                        s_after_deliveries, self)
-                                    : NULL;
-    size_t size = strlen (config->access_token) + 32;
-    self->authorization = malloc (size);
-    if (!self->intake || !self->events || !self->http || !self->authorization)
-        return -1;
-    snprintf (self->authorization, size, "Authorization: Bearer %s", config->access_token);
-    s_whoami (self);
-    return 0;
-}
-
 static void s_fill_heartbeat (crier_event_t *event, void *arg)
 {
     server_t *self = arg;
@@ -690,13 +667,31 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
     crier_event_add_int (event, "failed", (int64_t)self->failed);
 }
 
+static int s_start (server_t *self)
+{
+    const crier_matrix_config_t *config = self->config;
+    crier_sender_options_t options = {config->deliveries_endpoint,
+                                      config->events_publish_endpoint,
+                                      config->hwm,
+                                      config->heartbeat_interval_ms,
+                                      s_on_delivery,
+                                      s_after_deliveries,
+                                      s_fill_heartbeat,
+                                      self};
+    size_t size = strlen (config->access_token) + 32;
+    self->authorization = malloc (size);
+    if (crier_sender_open (&self->io, self->loop, &options) != 0 || !self->authorization)
+        return -1;
+    snprintf (self->authorization, size, "Authorization: Bearer %s", config->access_token);
+    s_whoami (self);
+    return 0;
+}
+
 static char *s_on_start (void *arg)
 {
     server_t *self = arg;
     if (s_start (self) != 0)
         return NULL;
-    self->heartbeat = crier_heartbeat_new (
-        self->loop, self->events, self->config->heartbeat_interval_ms, s_fill_heartbeat, self);
     crier_log (CRIER_LOG_INFO, "sender.ready", "channel", "matrix", "deliveries",
                self->config->deliveries_endpoint, "homeserver", self->config->homeserver);
     return strdup (self->config->deliveries_endpoint);
@@ -718,17 +713,13 @@ void crier_matrix_sender (zsock_t *pipe, void *args)
                    "(same transaction ids, so never twice)");
     for (request_t *request = zlistx_first (self.requests); request;
          request = zlistx_first (self.requests)) {
-        crier_http_cancel (self.http, request->easy);
+        crier_http_cancel (self.io.http, request->easy);
         s_request_destroy (&request);
     }
-    crier_heartbeat_destroy (&self.heartbeat);
-    crier_http_destroy (&self.http);
-    crier_intake_destroy (&self.intake);
+    crier_sender_close (&self.io);
     zlistx_destroy (&self.requests);
     zhashx_destroy (&self.rooms);
     zloop_destroy (&self.loop);
-    zsock_destroy (&self.deliveries);
-    zsock_destroy (&self.events);
     free (self.authorization);
     free (self.last_whoami_problem);
 }

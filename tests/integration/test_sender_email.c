@@ -93,24 +93,10 @@ static void s_stop (fixture_t **fixture_p)
     *fixture_p = NULL;
 }
 
-static void s_push (fixture_t *fixture, const char *id, const char *to, const char *subject,
+static void s_push (fixture_t *fixture, const char *id, const char *target, const char *subject,
                     const char *body, const char *html)
 {
-    crier_notification_t *notification = crier_notification_new ();
-    crier_notification_set (&notification->id, id);
-    crier_notification_add_group (notification, "#admins");
-    crier_notification_set (&notification->subject, subject);
-    crier_notification_set (&notification->body, body);
-    crier_notification_set (&notification->html, html);
-    notification->received_at_ms = zclock_time ();
-    crier_delivery_t *delivery = crier_delivery_new (&notification, "email", to);
-    char *frame;
-    size_t size;
-    assert_int_equal (crier_frame_encode_delivery (delivery, &frame, &size), 0);
-    zframe_t *message = zframe_new (frame, size);
-    assert_int_equal (zframe_send (&message, fixture->push, 0), 0);
-    free (frame);
-    crier_delivery_destroy (&delivery);
+    test_push_delivery (fixture->push, "email", id, target, subject, body, html);
 }
 
 static void s_expect_log (fixture_t *fixture, const char *needle, char *line, size_t size)

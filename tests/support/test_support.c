@@ -1,6 +1,8 @@
 /*  test_support.c - see test_support.h. */
 #include "test_support.h"
 
+#include "crier/frames.h"
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <zmq.h>
@@ -461,4 +463,25 @@ long test_http (const char *method, const char *url, const char *body, const cha
     else
         free (response.text);
     return status;
+}
+
+void test_push_delivery (zsock_t *push, const char *channel, const char *id, const char *target,
+                         const char *subject, const char *body, const char *html)
+{
+    crier_notification_t *notification = crier_notification_new ();
+    crier_notification_set (&notification->id, id);
+    crier_notification_add_group (notification, "#admins");
+    crier_notification_set (&notification->subject, subject);
+    crier_notification_set (&notification->body, body);
+    crier_notification_set (&notification->html, html);
+    notification->received_at_ms = zclock_time ();
+    crier_delivery_t *delivery = crier_delivery_new (&notification, channel, target);
+    char *frame = NULL;
+    size_t size = 0;
+    if (delivery && crier_frame_encode_delivery (delivery, &frame, &size) == 0) {
+        zframe_t *message = zframe_new (frame, size);
+        zframe_send (&message, push, 0);
+    }
+    free (frame);
+    crier_delivery_destroy (&delivery);
 }

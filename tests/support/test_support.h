@@ -3,6 +3,7 @@
 #ifndef CRIER_TEST_SUPPORT_H_INCLUDED
 #define CRIER_TEST_SUPPORT_H_INCLUDED
 
+#include <czmq.h>
 #include <msgpack.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,6 +68,11 @@ int test_run (const char *name, const char *const *args, const char *const *env,
 //  Writes a loopback TCP endpoint that nothing listens on: a port the kernel picked (at random,
 //  unlike czmq's '*', which counts up from 49152 and so hands the same port out again).
 void test_unused_endpoint (char *endpoint, size_t size);
+
+//  Sends a delivery frame for channel and target, as crier-resolver would: notification id,
+//  group #admins, and the given subject, body and html (each may be NULL).
+void test_push_delivery (zsock_t *push, const char *channel, const char *id, const char *target,
+                         const char *subject, const char *body, const char *html);
 
 //  One blocking HTTP request with an optional JSON body and "user:password". Returns the status
 //  (0 when there was no answer); *response_p (if not NULL) gets the body, which the caller frees.

@@ -1,0 +1,40 @@
+/*  sender.h - what every channel sender opens: the deliveries socket from the resolver (taken
+    through an intake, so that it pulls only while it has room), its PUB socket on the event bus,
+    a libcurl driver on its loop, and its heartbeat. */
+#ifndef CRIER_SENDER_H_INCLUDED
+#define CRIER_SENDER_H_INCLUDED
+
+#include "crier/http.h"
+#include "crier/intake.h"
+#include "crier/process.h"
+
+#include <czmq.h>
+#include <stdint.h>
+
+typedef struct {
+    zsock_t *deliveries; //  PULL, connected to the resolver
+    zsock_t *events;     //  PUB, connected to the event bus
+    crier_http_t *http;
+    crier_intake_t *intake;
+    crier_heartbeat_t *heartbeat;
+} crier_sender_t;
+
+typedef struct {
+    const char *deliveries_endpoint;
+    const char *events_publish_endpoint;
+    int hwm;
+    uint64_t heartbeat_interval_ms;
+    crier_intake_fn *on_delivery;     //  each delivery frame
+    crier_intake_after_fn *after;     //  after each batch
+    crier_heartbeat_fn *on_heartbeat; //  the sender's own heartbeat fields
+    void *arg;
+} crier_sender_options_t;
+
+//  Opens everything on loop (the intake closed). Returns 0, or -1 after logging why; close it
+//  in either case.
+int crier_sender_open (crier_sender_t *self, zloop_t *loop, const crier_sender_options_t *options);
+
+//  Closes what crier_sender_open opened. Cancel running transfers first.
+void crier_sender_close (crier_sender_t *self);
+
+#endif
