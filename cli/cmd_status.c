@@ -9,12 +9,14 @@
 #include <czmq.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *s_usage =
-    "Usage: crier status [--wait T] [--endpoint URL]\n"
+    "Usage: crier status [--wait T] [--only PROCESS] [--here] [--endpoint URL]\n"
     "\n"
     "Listens to the event bus for the heartbeats every crier process publishes (every\n"
     "CRIER_HEARTBEAT_INTERVAL, 5s by default) and prints one line per process: its name, its\n"
@@ -22,10 +24,13 @@ static const char *s_usage =
     "\n"
     "Options:\n"
     "      --wait T          how long to listen (default 6s)\n"
+    "      --only PROCESS    only that process, e.g. crier-resolver\n"
+    "      --here            only processes on this host (a container's healthcheck)\n"
     "  -e, --endpoint URL    the event bus (default: $CRIER_EVENTS_ENDPOINT or\n"
     "                        " CRIER_DEFAULT_EVENTS_ENDPOINT ")\n"
     "\n"
-    "Exit status: 0 when at least one process answered, 1 when none did, 2 bad arguments.\n";
+    "Exit status: 0 when at least one (matching) process answered, 1 when none did, 2 bad\n"
+    "arguments.\n";
 
 //  Prints one process: name, instance, then its own fields as key=value.
 static void s_print (const char *instance, json_t *heartbeat)
@@ -48,15 +53,17 @@ static void s_print (const char *instance, json_t *heartbeat)
 
 int crier_cmd_status (int argc, char *argv[])
 {
-    static const struct option long_options[] = {{"wait", required_argument, NULL, 'w'},
-                                                 {"endpoint", required_argument, NULL, 'e'},
-                                                 {"help", no_argument, NULL, 'h'},
-                                                 {NULL, 0, NULL, 0}};
+    static const struct option long_options[] = {
+        {"wait", required_argument, NULL, 'w'}, {"only", required_argument, NULL, 'o'},
+        {"here", no_argument, NULL, 'H'},       {"endpoint", required_argument, NULL, 'e'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
     char *endpoint = NULL;
     if (crier_config_endpoint ("CRIER_EVENTS_ENDPOINT", CRIER_DEFAULT_EVENTS_ENDPOINT, &endpoint) !=
         0)
         return CRIER_EXIT_USAGE;
     uint64_t wait_ms = 6000;
+    const char *only = NULL;
+    char here[256] = "";
     int option;
     opterr = 0;
     optind = 1;
@@ -66,7 +73,14 @@ int crier_cmd_status (int argc, char *argv[])
             endpoint = strdup (optarg);
         } else if (option == 'w' && crier_duration_parse (optarg, &wait_ms) == 0 && wait_ms > 0)
             continue;
-        else {
+        else if (option == 'o')
+            only = optarg;
+        else if (option == 'H') {
+            //  Instances are "host:pid": keep those of this host.
+            gethostname (here, sizeof here - 2);
+            here[sizeof here - 2] = '\0';
+            strcat (here, ":");
+        } else {
             fputs (option == 'h' ? s_usage : "crier status: bad option; see crier status --help\n",
                    option == 'h' ? stdout : stderr);
             free (endpoint);
@@ -96,7 +110,10 @@ int crier_cmd_status (int argc, char *argv[])
         char *text = body ? crier_event_to_json (zframe_data (body), zframe_size (body)) : NULL;
         json_t *heartbeat = text ? json_loads (text, 0, NULL) : NULL;
         const char *instance = json_string_value (json_object_get (heartbeat, "instance"));
-        if (instance)
+        const char *source = json_string_value (json_object_get (heartbeat, "source"));
+        bool wanted = instance && source && (!only || strcmp (source, only) == 0) &&
+                      (!here[0] || strncmp (instance, here, strlen (here)) == 0);
+        if (wanted)
             json_object_set (seen, instance, heartbeat);
         json_decref (heartbeat);
         free (text);
@@ -106,10 +123,11 @@ int crier_cmd_status (int argc, char *argv[])
     int status = CRIER_EXIT_OK;
     if (json_object_size (seen) == 0) {
         fprintf (stderr,
-                 "crier status: no crier process answered on %s within %llums; is crier-resolver "
+                 "crier status: no %s%s answered on %s within %llums; is crier-resolver "
                  "running (it hosts the event bus)? Set --endpoint or CRIER_EVENTS_ENDPOINT if it "
                  "listens elsewhere.\n",
-                 endpoint, (unsigned long long)wait_ms);
+                 only ? only : "crier process", here[0] ? " on this host" : "", endpoint,
+                 (unsigned long long)wait_ms);
         status = CRIER_EXIT_UNAVAILABLE;
     } else {
         printf ("%-22s %-28s %s\n", "PROCESS", "INSTANCE", "REPORTS");

@@ -332,6 +332,20 @@ static void test_crier_status_lists_every_process (void **state)
     assert_non_null (strstr (out, "crier-sender-email"));
     free (out);
     free (err);
+    //  As a container's healthcheck asks: is this process, on this host, alive?
+    const char *one[] = {"status",     "--here",       "--only", "crier-resolver", "--wait", "1s",
+                         "--endpoint", s.endpoints[4], NULL};
+    assert_int_equal (test_run ("crier", one, NULL, NULL, 15000, &out, &err), 0);
+    assert_non_null (strstr (out, "crier-resolver"));
+    assert_null (strstr (out, "crier-ingest"));
+    free (out);
+    free (err);
+    const char *none[] = {"status", "--only",     "crier-nothing", "--wait",
+                          "700ms",  "--endpoint", s.endpoints[4],  NULL};
+    assert_int_equal (test_run ("crier", none, NULL, NULL, 15000, &out, &err), 1);
+    assert_non_null (strstr (err, "no crier-nothing answered"));
+    free (out);
+    free (err);
 }
 
 int main (void)
