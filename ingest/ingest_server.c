@@ -107,8 +107,10 @@ static void s_accept (server_t *self, crier_notification_t *notification, size_t
     }
     if (s_send_to_resolver (self, frame, frame_size, notification->id) == 0) {
         self->accepted++;
-        crier_log (CRIER_LOG_DEBUG, "notification.accepted", "id", notification->id, "groups",
-                   CRIER_LOG_INT (notification->to_count), "bytes", CRIER_LOG_INT (bytes));
+        //  Per message: only format the numbers when the line is wanted.
+        if (crier_log_enabled (CRIER_LOG_DEBUG))
+            crier_log (CRIER_LOG_DEBUG, "notification.accepted", "id", notification->id, "groups",
+                       CRIER_LOG_INT (notification->to_count), "bytes", CRIER_LOG_INT (bytes));
         crier_event_t *event = crier_event_new ("notification.accepted");
         if (event) {
             crier_event_add_text (event, "notification_id", notification->id);

@@ -53,9 +53,6 @@ struct server_t {
     job_t *tail;
     zlistx_t *waiting;   //  jobs waiting for a retry timer
     zlistx_t *transfers; //  running
-    uint64_t delivered;
-    uint64_t failed;
-    size_t held;
     bool login_refused_logged;
 };
 
@@ -63,7 +60,7 @@ static void s_pump (server_t *self);
 
 static bool s_has_room (server_t *self)
 {
-    return self->held < (size_t)self->config->connections * HELD_PER_CONNECTION;
+    return self->io.held < (size_t)self->config->connections * HELD_PER_CONNECTION;
 }
 
 static void s_update_reading (server_t *self)
@@ -102,13 +99,13 @@ static void s_delivered (server_t *self, job_t *job, const char *reply)
     crier_log (CRIER_LOG_INFO, "delivery.delivered", "id", job->delivery->notification->id,
                "delivery_id", job->delivery->delivery_id, "to", job->delivery->target, "reply",
                reply, "attempts", CRIER_LOG_INT (job->attempts));
-    self->delivered++;
+    self->io.delivered++;
     crier_event_t *event = s_outcome_event ("delivery.delivered", job);
     if (event) {
         crier_event_add_text (event, "reply", reply);
         crier_event_send (&event, self->io.events);
     }
-    self->held--;
+    self->io.held--;
     s_job_destroy (&job);
 }
 
@@ -117,13 +114,13 @@ static void s_failed (server_t *self, job_t *job, const char *reason, const char
     crier_log (CRIER_LOG_ERROR, "delivery.failed", "id", job->delivery->notification->id,
                "delivery_id", job->delivery->delivery_id, "to", job->delivery->target, "reason",
                reason, "attempts", CRIER_LOG_INT (job->attempts), "hint", hint);
-    self->failed++;
+    self->io.failed++;
     crier_event_t *event = s_outcome_event ("delivery.failed", job);
     if (event) {
         crier_event_add_text (event, "reason", reason);
         crier_event_send (&event, self->io.events);
     }
-    self->held--;
+    self->io.held--;
     s_job_destroy (&job);
 }
 
@@ -365,7 +362,7 @@ static bool s_on_delivery (const void *data, size_t size, void *arg)
     job->delivery = delivery;
     job->timer = -1;
     s_enqueue (self, job);
-    self->held++;
+    self->io.held++;
     return s_has_room (self);
 }
 
@@ -382,10 +379,7 @@ static void s_after_deliveries (void *arg)
 static void s_fill_heartbeat (crier_event_t *event, void *arg)
 {
     server_t *self = arg;
-    crier_event_add_int (event, "held", (int64_t)self->held);
     crier_event_add_int (event, "in_flight", (int64_t)zlistx_size (self->transfers));
-    crier_event_add_int (event, "delivered", (int64_t)self->delivered);
-    crier_event_add_int (event, "failed", (int64_t)self->failed);
 }
 
 static int s_open (server_t *self)
@@ -427,8 +421,8 @@ void crier_email_sender (zsock_t *pipe, void *args)
     self.transfers = zlistx_new ();
     crier_actor_run (pipe, self.loop, s_on_start, &self);
 
-    if (self.held > 0)
-        crier_log (CRIER_LOG_WARN, "sender.abandoned", "deliveries", CRIER_LOG_INT (self.held),
+    if (self.io.held > 0)
+        crier_log (CRIER_LOG_WARN, "sender.abandoned", "deliveries", CRIER_LOG_INT (self.io.held),
                    "hint",
                    "stopped with deliveries not yet sent; they are sent again when redelivered "
                    "(with the same Message-ID)");

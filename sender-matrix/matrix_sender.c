@@ -70,9 +70,6 @@ struct server_t {
     zhashx_t *rooms;    //  target -> room_t
     zlistx_t *requests; //  running requests, freed at the end if still running
     char *authorization;
-    uint64_t delivered;
-    uint64_t failed;
-    size_t held;      //  deliveries in memory, waiting or in flight
     size_t in_flight; //  HTTP requests running
     bool authorised;  //  the token works (whoami succeeded, no 401 since)
     bool checking;    //  a whoami is in flight or scheduled
@@ -97,7 +94,7 @@ static void s_update_reading (server_t *self)
 {
     crier_intake_open (self->io.intake,
                        self->authorised &&
-                           self->held < (size_t)self->config->concurrency * HELD_PER_SLOT);
+                           self->io.held < (size_t)self->config->concurrency * HELD_PER_SLOT);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -129,7 +126,7 @@ static void s_finish_job (server_t *self, room_t *room)
     if (!room->head)
         room->tail = NULL;
     s_job_destroy (&job);
-    self->held--;
+    self->io.held--;
 }
 
 static void s_delivered (server_t *self, room_t *room, const char *event_id)
@@ -138,7 +135,7 @@ static void s_delivered (server_t *self, room_t *room, const char *event_id)
     crier_log (CRIER_LOG_INFO, "delivery.delivered", "id", job->delivery->notification->id,
                "delivery_id", job->delivery->delivery_id, "room", room->room_id, "event_id",
                event_id, "attempts", CRIER_LOG_INT (job->attempts));
-    self->delivered++;
+    self->io.delivered++;
     crier_event_t *event = s_outcome_event ("delivery.delivered", job, room);
     if (event) {
         crier_event_add_text (event, "event_id", event_id);
@@ -153,7 +150,7 @@ static void s_failed (server_t *self, room_t *room, const char *reason, const ch
     crier_log (CRIER_LOG_ERROR, "delivery.failed", "id", job->delivery->notification->id,
                "delivery_id", job->delivery->delivery_id, "target", job->delivery->target, "reason",
                reason, "attempts", CRIER_LOG_INT (job->attempts), "hint", hint);
-    self->failed++;
+    self->io.failed++;
     crier_event_t *event = s_outcome_event ("delivery.failed", job, room);
     if (event) {
         crier_event_add_text (event, "reason", reason);
@@ -299,8 +296,10 @@ static int s_start_request (server_t *self, request_kind_t kind, room_t *room, c
         s_request_destroy (&request);
         return -1;
     }
-    crier_log (CRIER_LOG_DEBUG, "matrix.request", "method", method, "path", path, "in_flight",
-               CRIER_LOG_INT (self->in_flight + 1));
+    //  Per request: only format the numbers when the line is wanted.
+    if (crier_log_enabled (CRIER_LOG_DEBUG))
+        crier_log (CRIER_LOG_DEBUG, "matrix.request", "method", method, "path", path, "in_flight",
+                   CRIER_LOG_INT (self->in_flight + 1));
     request->handle = zlistx_add_end (self->requests, request);
     self->in_flight++;
     if (room)
@@ -625,8 +624,8 @@ static bool s_on_delivery (const void *data, size_t size, void *arg)
     else
         room->head = job;
     room->tail = job;
-    self->held++;
-    return self->held < (size_t)self->config->concurrency * HELD_PER_SLOT;
+    self->io.held++;
+    return self->io.held < (size_t)self->config->concurrency * HELD_PER_SLOT;
 }
 
 static void s_after_deliveries (void *arg)
@@ -661,10 +660,7 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
 {
     server_t *self = arg;
     crier_event_add_text (event, "token", self->authorised ? "accepted" : "not accepted (yet)");
-    crier_event_add_int (event, "held", (int64_t)self->held);
     crier_event_add_int (event, "in_flight", (int64_t)self->in_flight);
-    crier_event_add_int (event, "delivered", (int64_t)self->delivered);
-    crier_event_add_int (event, "failed", (int64_t)self->failed);
 }
 
 static int s_start (server_t *self)
@@ -706,8 +702,8 @@ void crier_matrix_sender (zsock_t *pipe, void *args)
     zhashx_set_destructor (self.rooms, s_room_destroy);
     crier_actor_run (pipe, self.loop, s_on_start, &self);
 
-    if (self.held > 0)
-        crier_log (CRIER_LOG_WARN, "sender.abandoned", "deliveries", CRIER_LOG_INT (self.held),
+    if (self.io.held > 0)
+        crier_log (CRIER_LOG_WARN, "sender.abandoned", "deliveries", CRIER_LOG_INT (self.io.held),
                    "hint",
                    "stopped with deliveries not yet sent; they are sent again when redelivered "
                    "(same transaction ids, so never twice)");

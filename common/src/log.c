@@ -28,6 +28,11 @@ const char *crier_log_process (void)
     return s_process;
 }
 
+int crier_log_enabled (crier_log_level_t level)
+{
+    return level >= s_level;
+}
+
 int crier_log_set_level_name (const char *name)
 {
     for (int level = CRIER_LOG_DEBUG; level <= CRIER_LOG_ERROR; level++) {

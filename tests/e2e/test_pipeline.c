@@ -121,55 +121,62 @@ static int s_teardown (void **state)
     return 0;
 }
 
-//  Messages received for one address.
-static json_t *s_mail_to (const char *address, size_t count)
+static json_t *s_all_mail (void)
+{
+    return test_smtp_wait_messages (s.smtp, 0, 0);
+}
+
+static json_t *s_all_events (void)
+{
+    return test_homeserver_get (s.homeserver, "events");
+}
+
+static bool s_mail_is_to (const json_t *message, const char *address)
+{
+    const char *to = test_smtp_header (message, "To");
+    return to && strcmp (to, address) == 0;
+}
+
+static bool s_event_is_in (const json_t *event, const char *room)
+{
+    return strcmp (json_string_value (json_object_get (event, "room_id")), room) == 0;
+}
+
+//  Re-reads what a server recorded until at least count items match value, or the deadline.
+//  Returns the matching items (decref).
+static json_t *s_wait_for (json_t *(*fetch) (void), bool (*match) (const json_t *, const char *),
+                           const char *value, size_t count)
 {
     json_t *found = NULL;
     for (int attempt = 0; attempt < 300; attempt++) {
-        json_t *messages = test_smtp_wait_messages (s.smtp, 0, 0);
+        json_t *all = fetch ();
         json_decref (found);
         found = json_array ();
         size_t index;
-        json_t *message;
-        json_array_foreach (messages, index, message)
+        json_t *item;
+        json_array_foreach (all, index, item)
         {
-            const char *to = test_smtp_header (message, "To");
-            if (to && strcmp (to, address) == 0)
-                json_array_append (found, message);
+            if (match (item, value))
+                json_array_append (found, item);
         }
-        json_decref (messages);
+        json_decref (all);
         if (json_array_size (found) >= count)
             break;
-        poll (NULL, 0, 50); //  re-reading the servers' records until the deadline
+        poll (NULL, 0, 50);
     }
     if (json_array_size (found) < count)
-        fail_msg ("%zu messages for %s, expected %zu", json_array_size (found), address, count);
+        fail_msg ("%zu items for %s, expected %zu", json_array_size (found), value, count);
     return found;
 }
 
-//  Matrix events in one room.
+static json_t *s_mail_to (const char *address, size_t count)
+{
+    return s_wait_for (s_all_mail, s_mail_is_to, address, count);
+}
+
 static json_t *s_room_events (const char *room, size_t count)
 {
-    json_t *found = NULL;
-    for (int attempt = 0; attempt < 300; attempt++) {
-        json_t *events = test_homeserver_get (s.homeserver, "events");
-        json_decref (found);
-        found = json_array ();
-        size_t index;
-        json_t *event;
-        json_array_foreach (events, index, event)
-        {
-            if (strcmp (json_string_value (json_object_get (event, "room_id")), room) == 0)
-                json_array_append (found, event);
-        }
-        json_decref (events);
-        if (json_array_size (found) >= count)
-            break;
-        poll (NULL, 0, 50); //  re-reading the servers' records until the deadline
-    }
-    if (json_array_size (found) < count)
-        fail_msg ("%zu events in %s, expected %zu", json_array_size (found), room, count);
-    return found;
+    return s_wait_for (s_all_events, s_event_is_in, room, count);
 }
 
 static void test_crier_send_reaches_every_room_and_mailbox (void **state)

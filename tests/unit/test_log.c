@@ -72,6 +72,8 @@ static void test_long_values_are_cut (void **state)
 static void test_levels_filter (void **state)
 {
     assert_int_equal (crier_log_set_level_name ("error"), 0);
+    assert_false (crier_log_enabled (CRIER_LOG_WARN));
+    assert_true (crier_log_enabled (CRIER_LOG_ERROR));
     s_capture ();
     crier_log (CRIER_LOG_WARN, "quiet");
     char *line = s_captured ();

@@ -26,6 +26,9 @@ void crier_log_init (const char *process);
 //  The name given to crier_log_init.
 const char *crier_log_process (void);
 
+//  Whether a line of this level would be printed: lets a hot path skip building its fields.
+int crier_log_enabled (crier_log_level_t level);
+
 //  Sets the lowest level printed from its name (debug, info, warn, error). Returns 0, or -1 on an
 //  unknown name, leaving the level as it was.
 int crier_log_set_level_name (const char *name);

@@ -17,6 +17,11 @@ typedef struct {
     crier_http_t *http;
     crier_intake_t *intake;
     crier_heartbeat_t *heartbeat;
+    size_t held;        //  deliveries in memory, waiting or being sent: the sender keeps it
+    uint64_t delivered; //  outcomes so far: the sender counts them
+    uint64_t failed;
+    crier_heartbeat_fn *on_heartbeat; //  from the options
+    void *arg;
 } crier_sender_t;
 
 typedef struct {
@@ -26,7 +31,7 @@ typedef struct {
     uint64_t heartbeat_interval_ms;
     crier_intake_fn *on_delivery;     //  each delivery frame
     crier_intake_after_fn *after;     //  after each batch
-    crier_heartbeat_fn *on_heartbeat; //  the sender's own heartbeat fields
+    crier_heartbeat_fn *on_heartbeat; //  fields of its own after held, delivered, failed (or NULL)
     void *arg;
 } crier_sender_options_t;
 
