@@ -2,7 +2,8 @@
 # Installs what crier needs to build, test and run locally on Debian 12, if anything is missing:
 # Debian packages (as root, or through sudo) and the npm packages of package.json into this
 # repository's node_modules (pouchdb-server, a CouchDB-compatible server for tests and
-# scripts/run.sh). Never installs anything globally with npm.
+# scripts/run.sh; MailDev, run.sh's web mail inbox; dockerfile-utils for CI). Never installs
+# anything globally with npm.
 # Usage: scripts/install-deps.sh [--lint]   (--lint adds the checkers CI uses)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,7 +49,7 @@ fi
 # again only when package-lock.json changes.
 stamp=node_modules/.crier-installed
 if [[ ! -x node_modules/.bin/pouchdb-server || package-lock.json -nt "$stamp" ]]; then
-    echo "crier: installing npm packages into node_modules (pouchdb-server)" >&2
+    echo "crier: installing npm packages into node_modules (pouchdb-server, maildev)" >&2
     npm ci --no-audit --no-fund --loglevel=error >&2
     touch "$stamp"
 fi

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs crier on this machine with local defaults: a local CouchDB-compatible server
-# (pouchdb-server, data in .local/couchdb) seeded with examples/mapping.json, a local mail
-# catcher (unless CRIER_SMTP_URL is set), crier-resolver, crier-ingest, crier-sender-email, and
-# crier-sender-matrix when CRIER_MATRIX_HOMESERVER and a token are set. Ctrl-C stops it all.
+# (pouchdb-server, data in .local/couchdb) seeded with examples/mapping.json, a mail catcher
+# with a web inbox (MailDev, unless CRIER_SMTP_URL is set), crier-resolver, crier-ingest,
+# crier-sender-email, and crier-sender-matrix when CRIER_MATRIX_HOMESERVER and a token are set.
+# Ctrl-C stops it all.
 # Usage: scripts/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,8 @@ dir=$(scripts/build.sh --release)
 bin="$root/$dir/bin"
 
 # Local CouchDB with an admin account (pouchdb-server crashes on some anonymous writes).
-state="$root/.local"
+# CRIER_LOCAL_DIR moves the local state (databases, mail, passwords) elsewhere, e.g. for a test.
+state="${CRIER_LOCAL_DIR:-$root/.local}"
 mkdir -p "$state/couchdb"
 if [[ ! -s "$state/couchdb-password" ]]; then
     head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$state/couchdb-password"
@@ -29,34 +31,43 @@ export CRIER_COUCHDB_PASSWORD_FILE="$state/couchdb-password"
 
 pids=()
 stop() {
+    local status=${1:-0}
     trap - INT TERM
     echo "crier: stopping" >&2
     for (( index=${#pids[@]}-1; index>=0; index-- )); do
         kill -TERM "${pids[index]}" 2>/dev/null || true
         wait "${pids[index]}" 2>/dev/null || true
     done
-    exit 0
+    exit "$status"
 }
 trap stop INT TERM
+
+# Waits until something listens on a loopback port; stops everything if it never does.
+wait_for_port() {
+    for _ in $(seq 1 150); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.2
+    done
+    echo "crier: $2 did not start listening on port $1 within 30 s; its output is in $3" >&2
+    stop 1
+}
 
 node_modules/.bin/pouchdb-server --host 127.0.0.1 --port 5984 --dir "$state/couchdb/data" \
     --config "$state/couchdb/config.json" --no-stdout-logs > "$state/couchdb/stdout.txt" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/5984) 2>/dev/null && break
-    sleep 0.2
-done
+wait_for_port 5984 "pouchdb-server" "$state/couchdb/stdout.txt"
 if ! "$bin/crier" mapping get >/dev/null 2>&1; then
     "$bin/crier" mapping put examples/mapping.json
 fi
 
-# A local mail catcher: aiosmtpd prints every email it receives into .local/mail.log.
+# A local mail catcher with a web inbox: MailDev keeps what it receives in .local/mail.
 if [[ -z "${CRIER_SMTP_URL:-}" ]]; then
-    /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:2525 -c aiosmtpd.handlers.Debugging stdout \
-        > "$state/mail.log" 2>&1 &
+    node_modules/.bin/maildev --ip 127.0.0.1 --smtp 2525 --web-ip 127.0.0.1 --web 1080 \
+        --mail-directory "$state/mail" --silent > "$state/maildev.txt" 2>&1 &
     pids+=($!)
+    wait_for_port 2525 "MailDev" "$state/maildev.txt"
     export CRIER_SMTP_URL=smtp://127.0.0.1:2525 CRIER_SMTP_TLS=none
-    mail="emails go to a local catcher: tail -f $state/mail.log"
+    mail="emails go to MailDev: open http://127.0.0.1:1080 to read them"
 else
     mail="emails go to $CRIER_SMTP_URL"
 fi

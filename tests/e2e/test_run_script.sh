@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The README's first command, end to end: scripts/run.sh starts the whole local stack; a
+# notification sent with crier send shows up in MailDev's inbox; crier status lists the three
+# processes; SIGTERM (what Ctrl-C sends to the script in a terminal is SIGINT; both are trapped)
+# stops everything the script started and it exits 0.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+
+# run.sh uses the default ports; if something holds them (a developer's own run.sh), say so.
+for port in 1080 2525 5984 7400 7402 7403 7410 7411 7412; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "SKIPPED: port $port is in use (is scripts/run.sh running?); stop it and run again"
+        exit 77
+    fi
+done
+
+state=$(mktemp -d)
+export CRIER_LOCAL_DIR=$state
+unset CRIER_SMTP_URL CRIER_MATRIX_HOMESERVER CRIER_MATRIX_ACCESS_TOKEN CRIER_MATRIX_ACCESS_TOKEN_FILE
+"$root/scripts/run.sh" > "$state/run.out" 2>&1 &
+script=$!
+cleanup() {
+    kill -TERM "$script" 2>/dev/null || true
+    echo "--- scripts/run.sh output"
+    cat "$state/run.out"
+    rm -rf "$state"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAILED: $*"
+    exit 1
+}
+
+# until SECONDS COMMAND...: runs COMMAND every 0.2 s until it succeeds or SECONDS pass.
+until_ok() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        ((SECONDS < deadline)) || return 1
+        kill -0 "$script" 2>/dev/null || fail "scripts/run.sh exited early"
+        sleep 0.2
+    done
+}
+
+# The first run installs and builds (Release): allow for it.
+until_ok 900 grep -q "Press Ctrl-C to stop" "$state/run.out" || fail "no 'crier is running' banner"
+grep -q "open http://127.0.0.1:1080" "$state/run.out" || fail "the banner does not say where mail goes"
+grep -q "Matrix is off: set CRIER_MATRIX_HOMESERVER" "$state/run.out" ||
+    fail "the banner does not say how to turn Matrix on"
+bin="$root/build-release/bin"
+children=$(pgrep -P "$script" | tr '\n' ' ')
+[[ $(wc -w <<<"$children") -eq 5 ]] ||
+    fail "expected 5 children (pouchdb-server, MailDev, 3 crier processes), got: $children"
+
+subject="run-script test $$"
+"$bin/crier" send --to '#admins' --subject "$subject" 'hello from the run-script test' >/dev/null
+inbox_has_it() {
+    curl -sf http://127.0.0.1:1080/email | /usr/bin/python3 -c '
+import json, sys
+mails = [m for m in json.load(sys.stdin) if m["subject"] == sys.argv[1]]
+sys.exit(0 if len(mails) == 1 and mails[0]["to"][0]["address"] == "admin@localhost"
+         and mails[0]["text"].strip() == "hello from the run-script test" else 1)' "$subject"
+}
+until_ok 30 inbox_has_it || fail "the notification never reached MailDev's inbox"
+
+status=$("$bin/crier" status)
+for process in crier-ingest crier-resolver crier-sender-email; do
+    grep -q "^$process " <<<"$status" || fail "crier status does not list $process: $status"
+done
+
+kill -TERM "$script"
+rc=0
+wait "$script" || rc=$?
+[[ $rc -eq 0 ]] || fail "scripts/run.sh exited $rc after SIGTERM"
+for child in $children; do
+    kill -0 "$child" 2>/dev/null && fail "process $child is still running after the script stopped"
+done
+grep -q "crier-ingest ingest.stopped" "$state/run.out" || fail "crier-ingest did not stop cleanly"
+grep -q "crier-resolver resolver.stopped" "$state/run.out" || fail "crier-resolver did not stop cleanly"
+echo "OK: scripts/run.sh ran, delivered to MailDev and stopped everything it started"
