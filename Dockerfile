@@ -3,7 +3,7 @@
 FROM debian:12-slim AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential cmake pkg-config \
-       libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libjansson-dev libgumbo-dev \
+       libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libjansson-dev libgumbo-dev zlib1g-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -14,7 +14,7 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DCRIER_BUILD_TESTS=OFF \
 FROM debian:12-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libzmq5 libczmq4 libmsgpackc2 libcurl4 \
-       libjansson4 libgumbo1 ca-certificates \
+       libjansson4 libgumbo1 zlib1g ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home crier
 COPY --from=build /build/bin/ /usr/local/bin/

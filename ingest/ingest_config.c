@@ -16,6 +16,20 @@ int crier_ingest_config_load (crier_ingest_config_t *config)
     rc |= crier_config_log_level ();
     rc |= crier_config_endpoint ("CRIER_INGEST_ENDPOINT", CRIER_DEFAULT_INGEST_ENDPOINT,
                                  &config->ingest_endpoint);
+    rc |= crier_config_endpoint ("CRIER_INGEST_ACK_ENDPOINT", CRIER_DEFAULT_INGEST_ACK_ENDPOINT,
+                                 &config->ack_endpoint);
+    rc |= crier_config_endpoint ("CRIER_EVENTS_ENDPOINT", CRIER_DEFAULT_EVENTS_ENDPOINT,
+                                 &config->events_endpoint);
+    rc |= crier_config_string ("CRIER_DATA_DIR", "crier-data", &config->data_dir);
+    rc |= crier_config_duration_ms ("CRIER_REDELIVER_AFTER", 300000, 100, 7 * 86400000ull,
+                                    &config->redeliver_after_ms);
+    rc |= crier_config_uint ("CRIER_MAX_BACKLOG", 100000, 1, 100000000, &config->max_backlog);
+    rc |= crier_config_uint ("CRIER_MAX_IN_FLIGHT", 10000, 1, 10000000, &config->max_in_flight);
+    rc |= crier_config_duration_ms ("CRIER_DEDUP_WINDOW", 86400000, 0, 30 * 86400000ull,
+                                    &config->dedup_window_ms);
+    rc |= crier_config_uint ("CRIER_DEDUP_MAX", 100000, 0, 100000000, &config->dedup_max);
+    rc |= crier_config_bytes ("CRIER_JOURNAL_COMPACT_BYTES", 64 * 1024 * 1024, 4096,
+                              UINT64_C (1) << 40, &config->compact_bytes);
     rc |=
         crier_config_endpoint ("CRIER_NOTIFICATIONS_ENDPOINT", CRIER_DEFAULT_NOTIFICATIONS_ENDPOINT,
                                &config->notifications_endpoint);
@@ -35,6 +49,10 @@ int crier_ingest_config_load (crier_ingest_config_t *config)
 void crier_ingest_config_free (crier_ingest_config_t *config)
 {
     free (config->ingest_endpoint);
+    free (config->ack_endpoint);
+    free (config->events_endpoint);
+    free (config->data_dir);
+    config->ack_endpoint = config->events_endpoint = config->data_dir = NULL;
     free (config->notifications_endpoint);
     free (config->events_publish_endpoint);
     config->ingest_endpoint = config->notifications_endpoint = NULL;

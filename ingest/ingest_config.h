@@ -7,6 +7,15 @@
 
 typedef struct {
     char *ingest_endpoint;          //  CRIER_INGEST_ENDPOINT: PULL, bound
+    char *ack_endpoint;             //  CRIER_INGEST_ACK_ENDPOINT: ROUTER, bound
+    char *events_endpoint;          //  CRIER_EVENTS_ENDPOINT: SUB, the receipts
+    char *data_dir;                 //  CRIER_DATA_DIR: the journal
+    uint64_t redeliver_after_ms;    //  CRIER_REDELIVER_AFTER: the lease
+    uint64_t max_backlog;           //  CRIER_MAX_BACKLOG: accepted and not done, at most
+    uint64_t max_in_flight;         //  CRIER_MAX_IN_FLIGHT: sent to the resolver and not done
+    uint64_t dedup_window_ms;       //  CRIER_DEDUP_WINDOW
+    uint64_t dedup_max;             //  CRIER_DEDUP_MAX
+    uint64_t compact_bytes;         //  CRIER_JOURNAL_COMPACT_BYTES
     char *notifications_endpoint;   //  CRIER_NOTIFICATIONS_ENDPOINT: PUSH to the resolver
     char *events_publish_endpoint;  //  CRIER_EVENTS_PUBLISH_ENDPOINT: PUB to the event bus
     size_t max_message_bytes;       //  CRIER_MAX_MESSAGE_BYTES

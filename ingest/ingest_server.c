@@ -1,41 +1,59 @@
-/*  ingest_server.c - see ingest_server.h. */
+/*  ingest_server.c - see ingest_server.h. Everything runs on one zloop: the two ingest sockets,
+    the receipts from the event bus, the wait for the resolver to take more, and a tick that
+    syncs the journal, redelivers expired leases and compacts. */
 #include "ingest_server.h"
+#include "ledger.h"
 
 #include "crier/event.h"
 #include "crier/frames.h"
 #include "crier/id.h"
 #include "crier/log.h"
+#include "crier/process.h"
+#include "crier/receipt.h"
+#include "crier/reply.h"
 #include "crier/socket.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdbool.h>
 
 //  How often the counters are logged, when they changed.
 #define STATS_INTERVAL_MS 60000
-//  How long one blocked send to the resolver waits before checking for a stop command.
-#define SEND_WAIT_MS 250
-//  Frames handled per wake-up before looking at the pipe again.
+//  How often the journal is synced (for receipts; accepted notifications are synced before they
+//  are acknowledged), leases checked and the journal's size looked at.
+#define TICK_MS 100
+//  Frames handled per wake-up before looking at other sockets.
 #define BATCH 1024
 //  Frames up to this many times CRIER_MAX_MESSAGE_BYTES are read and rejected with a log line;
 //  ZeroMQ drops the connection of a peer sending anything larger, to bound memory.
 #define HARD_LIMIT_FACTOR 4
+//  The receipts socket queues this many events at most: a lost receipt costs a redelivery.
+#define RECEIPTS_HWM 200000
+
+typedef enum { VERDICT_ACCEPTED, VERDICT_DUPLICATE, VERDICT_REJECTED, VERDICT_FULL } verdict_t;
 
 typedef struct {
     const crier_ingest_config_t *config;
-    zsock_t *pipe;
-    zsock_t *pull;   //  services push here
-    zsock_t *push;   //  to the resolver
-    zsock_t *events; //  to the event bus
-    zpoller_t *poller;
+    zloop_t *loop;
+    zsock_t *pull;     //  services push here
+    zsock_t *router;   //  services that want an answer send here
+    zsock_t *push;     //  to the resolver
+    zsock_t *events;   //  to the event bus
+    zsock_t *receipts; //  from the event bus
+    crier_journal_t *journal;
+    crier_ledger_t *ledger;
+    zlistx_t *replies; //  zmsg_t: answers waiting for the journal sync
+    crier_heartbeat_t *heartbeat;
+    bool pull_reading;
+    bool router_reading;
+    bool waiting_for_resolver; //  a POLLOUT poller is set on push
+    bool backlog_full;         //  logged once per episode
+    uint64_t compact_at;       //  journal size that starts a compaction
     uint64_t accepted;
     uint64_t rejected;
+    uint64_t duplicates;
+    uint64_t redelivered;
     uint64_t accepted_logged;
     uint64_t rejected_logged;
-    int64_t stats_due;
-    int64_t heartbeat_due;
-    bool resolver_blocked; //  logged once per change, not per retry
-    bool terminated;
 } server_t;
 
 static void s_reject (server_t *self, size_t bytes, const crier_error_t *error)
@@ -53,78 +71,123 @@ static void s_reject (server_t *self, size_t bytes, const crier_error_t *error)
     }
 }
 
-static void s_handle_command (server_t *self);
-
-//  Sends a frame to the resolver, waiting while the resolver is slow or away. Returns 0, or -1
-//  when a stop command came first.
-static int s_send_to_resolver (server_t *self, const char *data, size_t size, const char *id)
+static void s_publish_accepted (server_t *self, const crier_notification_t *notification,
+                                size_t bytes)
 {
-    while (crier_socket_send (self->push, data, size, 0) != 0) {
-        if (errno != EAGAIN) {
-            crier_log (CRIER_LOG_ERROR, "resolver.send_failed", "id", id, "error",
-                       zmq_strerror (errno));
-            return -1;
-        }
-        if (!self->resolver_blocked) {
-            self->resolver_blocked = true;
-            crier_log (CRIER_LOG_WARN, "resolver.backpressure", "endpoint",
-                       self->config->notifications_endpoint, "hint",
-                       "crier-resolver is not running or not keeping up; ingest waits and stops "
-                       "reading new frames meanwhile");
-        }
-        if (zsock_events (self->pipe) & ZMQ_POLLIN) {
-            s_handle_command (self);
-            if (self->terminated) {
-                crier_log (CRIER_LOG_ERROR, "notification.dropped", "id", id, "reason",
-                           "stopped while crier-resolver was not taking notifications");
-                return -1;
-            }
-        }
+    //  Per message: only format the numbers when the line is wanted.
+    if (crier_log_enabled (CRIER_LOG_DEBUG))
+        crier_log (CRIER_LOG_DEBUG, "notification.accepted", "id", notification->id, "groups",
+                   CRIER_LOG_INT (notification->to_count), "bytes", CRIER_LOG_INT (bytes));
+    crier_event_t *event = crier_event_new ("notification.accepted");
+    if (event) {
+        crier_event_add_text (event, "notification_id", notification->id);
+        crier_event_add_texts (event, "to", notification->to, notification->to_count);
+        crier_event_add_text (event, "priority", crier_priority_name (notification->priority));
+        crier_event_add_int (event, "bytes", (int64_t)bytes);
+        crier_event_send (&event, self->events);
     }
-    if (self->resolver_blocked) {
-        self->resolver_blocked = false;
-        crier_log (CRIER_LOG_INFO, "resolver.flowing", "endpoint",
-                   self->config->notifications_endpoint);
-    }
-    return 0;
 }
 
-static void s_accept (server_t *self, crier_notification_t *notification, size_t bytes)
+//  Journals a notification and adds it to the ledger (the caller syncs the journal).
+static verdict_t s_record (server_t *self, crier_notification_t *notification, bool client_id,
+                           size_t bytes, crier_error_t *error)
 {
-    if (!notification->id) {
-        char id[CRIER_ID_BYTES];
-        crier_id_generate (id);
-        if (crier_notification_set (&notification->id, id) != 0)
-            return;
-    }
     notification->received_at_ms = zclock_time ();
     char *frame;
     size_t frame_size;
     if (crier_frame_encode_notification (notification, &frame, &frame_size) != 0) {
-        crier_log (CRIER_LOG_ERROR, "notification.dropped", "id", notification->id, "reason",
-                   "out of memory");
-        return;
+        crier_error_set (error, "(frame)", "out of memory");
+        return VERDICT_REJECTED;
     }
-    if (s_send_to_resolver (self, frame, frame_size, notification->id) == 0) {
-        self->accepted++;
-        //  Per message: only format the numbers when the line is wanted.
-        if (crier_log_enabled (CRIER_LOG_DEBUG))
-            crier_log (CRIER_LOG_DEBUG, "notification.accepted", "id", notification->id, "groups",
-                       CRIER_LOG_INT (notification->to_count), "bytes", CRIER_LOG_INT (bytes));
-        crier_event_t *event = crier_event_new ("notification.accepted");
-        if (event) {
-            crier_event_add_text (event, "notification_id", notification->id);
-            crier_event_add_texts (event, "to", notification->to, notification->to_count);
-            crier_event_add_text (event, "priority", crier_priority_name (notification->priority));
-            crier_event_add_int (event, "bytes", (int64_t)bytes);
-            crier_event_send (&event, self->events);
-        }
+    //  The record: one byte saying whether the id is the client's, then the frame.
+    char *record = malloc (frame_size + 1);
+    crier_journal_position_t position;
+    int rc = -1;
+    if (record) {
+        record[0] = client_id ? 1 : 0;
+        memcpy (record + 1, frame, frame_size);
+        rc = crier_journal_append (self->journal, CRIER_RECORD_NOTIFICATION, record, frame_size + 1,
+                                   &position);
     }
+    free (record);
     free (frame);
+    if (rc != 0 || crier_ledger_accept (self->ledger, notification->id, position, client_id,
+                                        notification->received_at_ms) != 0) {
+        crier_error_set (error, "(frame)", "out of memory");
+        return VERDICT_REJECTED;
+    }
+    self->accepted++;
+    s_publish_accepted (self, notification, bytes);
+    return VERDICT_ACCEPTED;
+}
+
+//  Decides on one frame from a service; id receives the notification id when there is one.
+static verdict_t s_take (server_t *self, const void *data, size_t size, char *id, size_t id_size,
+                         crier_error_t *error)
+{
+    crier_notification_t *notification =
+        crier_notification_decode (data, size, self->config->max_message_bytes, error);
+    if (!notification) {
+        s_reject (self, size, error);
+        return VERDICT_REJECTED;
+    }
+    verdict_t verdict;
+    bool client_id = notification->id != NULL;
+    if (client_id && crier_ledger_seen (self->ledger, notification->id, zclock_time ())) {
+        self->duplicates++;
+        crier_log (CRIER_LOG_INFO, "notification.duplicate", "id", notification->id, "hint",
+                   "this id was accepted before (CRIER_DEDUP_WINDOW); it is not sent again");
+        verdict = VERDICT_DUPLICATE;
+    } else if (crier_ledger_backlog (self->ledger) >= self->config->max_backlog)
+        verdict = VERDICT_FULL;
+    else {
+        if (!client_id) {
+            char fresh[CRIER_ID_BYTES];
+            crier_id_generate (fresh);
+            crier_notification_set (&notification->id, fresh);
+        }
+        verdict = notification->id ? s_record (self, notification, client_id, size, error)
+                                   : VERDICT_REJECTED;
+    }
+    if (notification->id)
+        snprintf (id, id_size, "%s", notification->id);
+    crier_notification_destroy (&notification);
+    return verdict;
+}
+
+static void s_set_reading (server_t *self);
+static void s_dispatch (server_t *self);
+
+//  Makes what was taken durable, then answers and passes it on.
+static void s_commit (server_t *self)
+{
+    bool synced = crier_journal_sync (self->journal) == 0;
+    for (zmsg_t *reply = zlistx_first (self->replies); reply;
+         reply = zlistx_first (self->replies)) {
+        zlistx_detach_cur (self->replies);
+        if (!synced) {
+            //  Replace the answer: nothing is promised that is not on disk.
+            zframe_t *last = zmsg_last (reply);
+            zmsg_remove (reply, last);
+            zframe_destroy (&last);
+            crier_reply_t failure = {.error =
+                                         "crier-ingest could not write its journal; try again"};
+            char *data;
+            size_t size;
+            if (crier_reply_encode (&failure, &data, &size) == 0) {
+                zmsg_addmem (reply, data, size);
+                free (data);
+            }
+        }
+        zmsg_send (&reply, self->router);
+        zmsg_destroy (&reply);
+    }
+    s_dispatch (self);
+    s_set_reading (self);
 }
 
 //  Takes one message from the PULL socket. Returns false when none was waiting.
-static bool s_take_frame (server_t *self)
+static bool s_take_pulled (server_t *self)
 {
     zmq_msg_t part;
     zmq_msg_init (&part);
@@ -133,6 +196,7 @@ static bool s_take_frame (server_t *self)
         return false;
     }
     size_t bytes = zmq_msg_size (&part);
+    crier_error_t error;
     if (zmq_msg_more (&part)) {
         size_t parts = 1;
         //  A multi-part message is one client mistake: read all of it, reject it once.
@@ -145,23 +209,361 @@ static bool s_take_frame (server_t *self)
             more = zmq_msg_more (&rest);
         }
         zmq_msg_close (&rest);
-        crier_error_t error;
         crier_error_set (&error, "(frame)",
                          "a multi-part message of %zu frames: send each notification as one frame",
                          parts);
         s_reject (self, bytes, &error);
     } else {
-        crier_error_t error;
-        crier_notification_t *notification = crier_notification_decode (
-            zmq_msg_data (&part), bytes, self->config->max_message_bytes, &error);
-        if (notification)
-            s_accept (self, notification, bytes);
-        else
-            s_reject (self, bytes, &error);
-        crier_notification_destroy (&notification);
+        char id[256];
+        s_take (self, zmq_msg_data (&part), bytes, id, sizeof id, &error);
     }
     zmq_msg_close (&part);
     return true;
+}
+
+static int s_on_pull (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    server_t *self = arg;
+    for (int count = 0; count < BATCH && s_take_pulled (self); count++)
+        if (crier_ledger_backlog (self->ledger) >= self->config->max_backlog)
+            break;
+    s_commit (self);
+    return 0;
+}
+
+//  Answers one request on the acknowledged endpoint: [envelope...][notification].
+static void s_take_request (server_t *self, zmsg_t *request)
+{
+    zframe_t *frame = zmsg_last (request);
+    if (!frame || zmsg_size (request) < 2) {
+        zmsg_destroy (&request);
+        return;
+    }
+    zmsg_remove (request, frame);
+    char id[256] = "";
+    crier_error_t error;
+    verdict_t verdict =
+        s_take (self, zframe_data (frame), zframe_size (frame), id, sizeof id, &error);
+    zframe_destroy (&frame);
+    char message[300];
+    crier_reply_t reply = {.ok = verdict == VERDICT_ACCEPTED || verdict == VERDICT_DUPLICATE,
+                           .duplicate = verdict == VERDICT_DUPLICATE,
+                           .id = id,
+                           .error = message};
+    if (verdict == VERDICT_REJECTED)
+        snprintf (message, sizeof message, "%s: %s", error.field, error.message);
+    else if (verdict == VERDICT_FULL)
+        snprintf (message, sizeof message,
+                  "backlog full: %zu notifications are waiting (CRIER_MAX_BACKLOG); try again "
+                  "later",
+                  crier_ledger_backlog (self->ledger));
+    char *data;
+    size_t size;
+    if (crier_reply_encode (&reply, &data, &size) != 0) {
+        zmsg_destroy (&request);
+        return;
+    }
+    zmsg_addmem (request, data, size);
+    free (data);
+    zlistx_add_end (self->replies, request);
+}
+
+static int s_on_router (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    server_t *self = arg;
+    for (int count = 0; count < BATCH && (zsock_events (self->router) & ZMQ_POLLIN); count++) {
+        zmsg_t *request = zmsg_recv (self->router);
+        if (!request)
+            break;
+        s_take_request (self, request);
+    }
+    s_commit (self);
+    return 0;
+}
+
+//  Services are read while the backlog has room; the acknowledged endpoint is always read (it
+//  answers "backlog full"), the PULL endpoint is not, so its senders wait.
+static void s_set_reading (server_t *self)
+{
+    bool room = crier_ledger_backlog (self->ledger) < self->config->max_backlog;
+    if (room != self->pull_reading) {
+        if (room)
+            zloop_reader (self->loop, self->pull, s_on_pull, self);
+        else
+            zloop_reader_end (self->loop, self->pull);
+        self->pull_reading = room;
+    }
+    if (!room && !self->backlog_full) {
+        crier_log (CRIER_LOG_WARN, "ingest.backlog_full", "backlog",
+                   CRIER_LOG_INT (crier_ledger_backlog (self->ledger)), "hint",
+                   "CRIER_MAX_BACKLOG notifications wait for senders; the PULL endpoint stops "
+                   "reading and the acknowledged one answers \"backlog full\" until they drain");
+        self->backlog_full = true;
+    } else if (room && self->backlog_full) {
+        crier_log (CRIER_LOG_INFO, "ingest.backlog_draining", "backlog",
+                   CRIER_LOG_INT (crier_ledger_backlog (self->ledger)));
+        self->backlog_full = false;
+    }
+}
+
+static int s_on_writable (zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+    s_dispatch (arg);
+    return 0;
+}
+
+//  The frame to send for a piece of work: the journaled frame itself the first time, otherwise
+//  rewritten with the attempt and what to send. Returns 0 with a malloc'ed buffer, or -1.
+static int s_work_frame (server_t *self, const crier_ledger_work_t *work, char **frame_p,
+                         size_t *size_p)
+{
+    char *record = malloc (work->position.size);
+    if (!record || work->position.size < 2 ||
+        crier_journal_read (self->journal, work->position, record) != 0) {
+        free (record);
+        return -1;
+    }
+    size_t size = work->position.size - 1;
+    if (work->redelivery.attempt == 1 && work->redelivery.only_count == 0 && !work->groups) {
+        memmove (record, record + 1, size);
+        *frame_p = record;
+        *size_p = size;
+        return 0;
+    }
+    crier_error_t error;
+    crier_notification_t *notification =
+        crier_frame_decode_notification (record + 1, size, NULL, &error);
+    free (record);
+    int rc = -1;
+    if (notification && work->groups) {
+        for (size_t index = 0; index < notification->to_count; index++)
+            free (notification->to[index]);
+        notification->to_count = 0;
+        for (size_t index = 0; index < work->group_count; index++)
+            crier_notification_add_group (notification, work->groups[index]);
+    }
+    if (notification)
+        rc = crier_frame_encode_redelivery (notification, &work->redelivery, frame_p, size_p);
+    crier_notification_destroy (&notification);
+    return rc;
+}
+
+//  Sends queued work to the resolver while the in-flight window and the resolver have room.
+static void s_dispatch (server_t *self)
+{
+    crier_ledger_work_t work;
+    bool blocked = false;
+    while (crier_ledger_in_flight (self->ledger) < self->config->max_in_flight &&
+           crier_ledger_next (self->ledger, &work)) {
+        char *frame;
+        size_t size;
+        if (s_work_frame (self, &work, &frame, &size) != 0) {
+            crier_log (CRIER_LOG_ERROR, "notification.unreadable", "id", work.id, "hint",
+                       "its journal record could not be read back; it is dropped (see the "
+                       "journal lines above)");
+            crier_ledger_forget (self->ledger, work.id);
+            continue;
+        }
+        int rc = crier_socket_send (self->push, frame, size, ZMQ_DONTWAIT);
+        free (frame);
+        if (rc != 0) {
+            blocked = true;
+            break;
+        }
+        crier_ledger_sent (self->ledger, zclock_time ());
+    }
+    if (blocked && !self->waiting_for_resolver) {
+        crier_log (CRIER_LOG_WARN, "resolver.backpressure", "endpoint",
+                   self->config->notifications_endpoint, "hint",
+                   "crier-resolver is not running or not keeping up; accepted notifications "
+                   "wait in the journal");
+        zmq_pollitem_t item = {zsock_resolve (self->push), 0, ZMQ_POLLOUT, 0};
+        zloop_poller (self->loop, &item, s_on_writable, self);
+        self->waiting_for_resolver = true;
+    } else if (!blocked && self->waiting_for_resolver) {
+        zmq_pollitem_t item = {zsock_resolve (self->push), 0, ZMQ_POLLOUT, 0};
+        zloop_poller_end (self->loop, &item);
+        self->waiting_for_resolver = false;
+        crier_log (CRIER_LOG_INFO, "resolver.flowing", "endpoint",
+                   self->config->notifications_endpoint);
+    }
+}
+
+//  Applies one receipt (from the bus, or replayed when journal is false).
+static void s_apply_receipt (server_t *self, const void *data, size_t size, bool journal)
+{
+    crier_receipt_t receipt;
+    crier_error_t error;
+    int rc = crier_receipt_decode (data, size, &receipt, &error);
+    if (rc < 0)
+        crier_log (CRIER_LOG_WARN, "receipt.invalid", "field", error.field, "error", error.message,
+                   "hint", "run the same crier version in every process");
+    if (rc <= 0)
+        return;
+    crier_ledger_change_t change = crier_ledger_apply (self->ledger, &receipt, zclock_time ());
+    if (journal && change >= CRIER_LEDGER_UPDATED)
+        crier_journal_append (self->journal, CRIER_RECORD_RECEIPT, data, size, NULL);
+    if (change == CRIER_LEDGER_FINISHED &&
+        crier_ledger_finish (self->ledger, receipt.notification_id) && journal)
+        crier_journal_append (self->journal, CRIER_RECORD_COMPLETE, receipt.notification_id,
+                              strlen (receipt.notification_id), NULL);
+    crier_receipt_free (&receipt);
+}
+
+static int s_on_receipts (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    server_t *self = arg;
+    void *handle = zsock_resolve (self->receipts);
+    for (int count = 0; count < BATCH; count++) {
+        zmq_msg_t type, body;
+        zmq_msg_init (&type);
+        zmq_msg_init (&body);
+        bool whole = zmq_msg_recv (&type, handle, ZMQ_DONTWAIT) != -1 && zmq_msg_more (&type) &&
+                     zmq_msg_recv (&body, handle, 0) != -1;
+        if (whole)
+            s_apply_receipt (self, zmq_msg_data (&body), zmq_msg_size (&body), true);
+        //  Anything else (an event of another shape) is drained and ignored.
+        while (zmq_msg_more (&body) && zmq_msg_recv (&body, handle, 0) != -1)
+            ;
+        bool got = zmq_msg_size (&type) > 0;
+        zmq_msg_close (&type);
+        zmq_msg_close (&body);
+        if (!got)
+            break;
+    }
+    s_dispatch (self);
+    s_set_reading (self);
+    return 0;
+}
+
+static int s_rewrite (crier_journal_t *journal, void *arg)
+{
+    server_t *self = arg;
+    return crier_ledger_write_live (self->ledger, journal, zclock_time ());
+}
+
+static void s_compact (server_t *self)
+{
+    uint64_t before = crier_journal_size (self->journal);
+    int rc = crier_journal_rewrite (self->journal, s_rewrite, self);
+    crier_ledger_rewritten (self->ledger, rc == 0);
+    uint64_t after = crier_journal_size (self->journal);
+    if (rc == 0)
+        crier_log (CRIER_LOG_INFO, "journal.compacted", "bytes_before", CRIER_LOG_INT (before),
+                   "bytes_after", CRIER_LOG_INT (after), "backlog",
+                   CRIER_LOG_INT (crier_ledger_backlog (self->ledger)), "dead_letters",
+                   CRIER_LOG_INT (crier_ledger_dead_count (self->ledger)));
+    //  Compact again when the journal has doubled, so that the work stays proportional.
+    self->compact_at =
+        after * 2 > self->config->compact_bytes ? after * 2 : self->config->compact_bytes;
+}
+
+static int s_on_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    server_t *self = arg;
+    size_t expired = crier_ledger_expire (self->ledger, zclock_time ());
+    if (expired > 0) {
+        self->redelivered += expired;
+        crier_log (CRIER_LOG_WARN, "notifications.redelivering", "count", CRIER_LOG_INT (expired),
+                   "hint",
+                   "no news of them within CRIER_REDELIVER_AFTER; their pending deliveries go "
+                   "again (same delivery ids)");
+    }
+    if (crier_journal_unsynced (self->journal) > 0)
+        crier_journal_sync (self->journal);
+    if (crier_journal_size (self->journal) >= self->compact_at)
+        s_compact (self);
+    s_dispatch (self);
+    s_set_reading (self);
+    return 0;
+}
+
+static int s_on_stats (zloop_t *loop, int timer_id, void *arg)
+{
+    server_t *self = arg;
+    if (self->accepted != self->accepted_logged || self->rejected != self->rejected_logged) {
+        crier_log (CRIER_LOG_INFO, "ingest.stats", "accepted_total", CRIER_LOG_INT (self->accepted),
+                   "rejected_total", CRIER_LOG_INT (self->rejected), "backlog",
+                   CRIER_LOG_INT (crier_ledger_backlog (self->ledger)));
+        self->accepted_logged = self->accepted;
+        self->rejected_logged = self->rejected;
+    }
+    return 0;
+}
+
+static void s_fill_heartbeat (crier_event_t *event, void *arg)
+{
+    server_t *self = arg;
+    crier_event_add_int (event, "accepted", (int64_t)self->accepted);
+    crier_event_add_int (event, "rejected", (int64_t)self->rejected);
+    crier_event_add_int (event, "duplicates", (int64_t)self->duplicates);
+    crier_event_add_int (event, "backlog", (int64_t)crier_ledger_backlog (self->ledger));
+    crier_event_add_int (event, "in_flight", (int64_t)crier_ledger_in_flight (self->ledger));
+    crier_event_add_int (event, "redelivered", (int64_t)self->redelivered);
+    crier_event_add_int (event, "dead_letters", (int64_t)crier_ledger_dead_count (self->ledger));
+    crier_event_add_text (event, "resolver", self->waiting_for_resolver ? "not taking" : "taking");
+}
+
+static void s_on_record (uint8_t type, const void *payload, size_t size,
+                         crier_journal_position_t position, void *arg)
+{
+    server_t *self = arg;
+    const char *bytes = payload;
+    if (type == CRIER_RECORD_NOTIFICATION && size > 1) {
+        crier_error_t error;
+        crier_notification_t *notification =
+            crier_frame_decode_notification (bytes + 1, size - 1, NULL, &error);
+        if (notification)
+            crier_ledger_accept (self->ledger, notification->id, position, bytes[0] == 1,
+                                 notification->received_at_ms);
+        else
+            crier_log (CRIER_LOG_ERROR, "journal.bad_record", "field", error.field, "error",
+                       error.message);
+        crier_notification_destroy (&notification);
+    } else if (type == CRIER_RECORD_RECEIPT)
+        s_apply_receipt (self, payload, size, false);
+    else if ((type == CRIER_RECORD_COMPLETE || type == CRIER_RECORD_RETRY) && size < 512) {
+        char id[512];
+        memcpy (id, payload, size);
+        id[size] = '\0';
+        if (type == CRIER_RECORD_COMPLETE)
+            crier_ledger_forget (self->ledger, id);
+        else {
+            size_t length = strlen (id);
+            const char *delivery = length + 1 < size ? id + length + 1 : NULL;
+            crier_ledger_retry (self->ledger, length ? id : NULL, delivery);
+        }
+    } else if (type == CRIER_RECORD_SEEN && size > 8 && size < 8 + 512) {
+        int64_t at = 0;
+        for (int index = 7; index >= 0; index--)
+            at = (int64_t)((uint64_t)at << 8 | (unsigned char)bytes[index]);
+        char id[512];
+        memcpy (id, bytes + 8, size - 8);
+        id[size - 8] = '\0';
+        crier_ledger_remember (self->ledger, id, at);
+    }
+}
+
+static int s_open_journal (server_t *self)
+{
+    crier_ledger_options_t options = {self->config->redeliver_after_ms,
+                                      self->config->dedup_window_ms,
+                                      (size_t)self->config->dedup_max};
+    self->ledger = crier_ledger_new (&options);
+    if (!self->ledger)
+        return -1;
+    crier_journal_report_t report;
+    self->journal = crier_journal_open (self->config->data_dir, s_on_record, self, &report);
+    if (!self->journal)
+        return -1;
+    uint64_t size = crier_journal_size (self->journal);
+    self->compact_at =
+        size * 2 > self->config->compact_bytes ? size * 2 : self->config->compact_bytes;
+    crier_log (CRIER_LOG_INFO, "journal.opened", "path", self->config->data_dir, "bytes",
+               CRIER_LOG_INT (size), "records", CRIER_LOG_INT (report.records), "backlog",
+               CRIER_LOG_INT (crier_ledger_backlog (self->ledger)), "dead_letters",
+               CRIER_LOG_INT (crier_ledger_dead_count (self->ledger)));
+    return 0;
 }
 
 static int s_open_sockets (server_t *self)
@@ -169,103 +571,70 @@ static int s_open_sockets (server_t *self)
     const crier_ingest_config_t *config = self->config;
     self->pull = crier_socket_open (ZMQ_PULL, CRIER_BIND, config->ingest_endpoint, config->hwm,
                                     "ingest endpoint for services");
+    self->router = crier_socket_open (ZMQ_ROUTER, CRIER_BIND, config->ack_endpoint, config->hwm,
+                                      "acknowledged ingest endpoint for services");
     self->push = crier_socket_open (ZMQ_PUSH, CRIER_CONNECT, config->notifications_endpoint,
                                     config->hwm, "notifications to crier-resolver");
     self->events = crier_socket_open (ZMQ_PUB, CRIER_CONNECT, config->events_publish_endpoint,
                                       config->hwm, "event bus");
-    if (!self->pull || !self->push || !self->events)
+    self->receipts = crier_socket_open (ZMQ_SUB, CRIER_CONNECT, config->events_endpoint,
+                                        RECEIPTS_HWM, "receipts from the event bus");
+    if (!self->pull || !self->router || !self->push || !self->events || !self->receipts)
         return -1;
+    for (size_t kind = 0; kind <= CRIER_RECEIPT_RELEASED; kind++)
+        zsock_set_subscribe (self->receipts, crier_receipt_type ((crier_receipt_kind_t)kind));
     int64_t hard_limit = (int64_t)config->max_message_bytes * HARD_LIMIT_FACTOR;
     zsock_set_maxmsgsize (self->pull, hard_limit > INT32_MAX ? -1 : (int)hard_limit);
-    zsock_set_sndtimeo (self->push, SEND_WAIT_MS);
-    //  Give queued notifications a moment to reach the resolver when ingest stops.
+    zsock_set_maxmsgsize (self->router, hard_limit > INT32_MAX ? -1 : (int)hard_limit);
+    //  Give notifications already handed to ZeroMQ a moment to reach the resolver when ingest
+    //  stops (what does not is sent again after a restart: it is in the journal).
     zsock_set_linger (self->push, 2000);
-    zpoller_add (self->poller, self->pull);
-    return 0;
+    zsock_set_linger (self->router, 1000);
+    zloop_reader (self->loop, self->router, s_on_router, self);
+    zloop_reader (self->loop, self->receipts, s_on_receipts, self);
+    zloop_timer (self->loop, TICK_MS, 0, s_on_tick, self);
+    zloop_timer (self->loop, STATS_INTERVAL_MS, 0, s_on_stats, self);
+    self->heartbeat = crier_heartbeat_new (self->loop, self->events, config->heartbeat_interval_ms,
+                                           s_fill_heartbeat, self);
+    s_set_reading (self);
+    s_dispatch (self);
+    return self->heartbeat ? 0 : -1;
 }
 
-static void s_handle_command (server_t *self)
+static char *s_on_start (void *arg)
 {
-    char *command = zstr_recv (self->pipe);
-    if (!command) {
-        self->terminated = true;
-        return;
-    }
-    if (streq (command, "$TERM"))
-        self->terminated = true;
-    else if (streq (command, "START")) {
-        if (!self->pull && s_open_sockets (self) == 0) {
-            char *endpoint = crier_socket_endpoint (self->pull);
-            crier_log (CRIER_LOG_INFO, "ingest.ready", "endpoint", endpoint, "resolver",
-                       self->config->notifications_endpoint, "max_message_bytes",
-                       CRIER_LOG_INT (self->config->max_message_bytes));
-            zstr_sendx (self->pipe, "OK", endpoint ? endpoint : "", NULL);
-            free (endpoint);
-        } else
-            zstr_send (self->pipe, "ERROR");
-    } else if (streq (command, "STATS")) {
-        char accepted[24], rejected[24];
-        snprintf (accepted, sizeof accepted, "%" PRIu64, self->accepted);
-        snprintf (rejected, sizeof rejected, "%" PRIu64, self->rejected);
-        zstr_sendx (self->pipe, accepted, rejected, NULL);
-    } else
-        crier_log (CRIER_LOG_ERROR, "ingest.bad_command", "command", command);
-    zstr_free (&command);
-}
-
-static void s_log_stats (server_t *self)
-{
-    if (self->accepted != self->accepted_logged || self->rejected != self->rejected_logged) {
-        crier_log (CRIER_LOG_INFO, "ingest.stats", "accepted_total", CRIER_LOG_INT (self->accepted),
-                   "rejected_total", CRIER_LOG_INT (self->rejected));
-        self->accepted_logged = self->accepted;
-        self->rejected_logged = self->rejected;
-    }
-    self->stats_due = zclock_mono () + STATS_INTERVAL_MS;
-}
-
-static void s_heartbeat (server_t *self)
-{
-    crier_event_t *event = self->events ? crier_event_new ("process.heartbeat") : NULL;
-    if (event) {
-        crier_event_add_int (event, "accepted", (int64_t)self->accepted);
-        crier_event_add_int (event, "rejected", (int64_t)self->rejected);
-        crier_event_add_text (event, "resolver", self->resolver_blocked ? "not taking" : "taking");
-        crier_event_send (&event, self->events);
-    }
-    self->heartbeat_due = zclock_mono () + (int64_t)self->config->heartbeat_interval_ms;
+    server_t *self = arg;
+    if (s_open_journal (self) != 0 || s_open_sockets (self) != 0)
+        return NULL;
+    char *endpoint = crier_socket_endpoint (self->pull);
+    char *ack_endpoint = crier_socket_endpoint (self->router);
+    crier_log (CRIER_LOG_INFO, "ingest.ready", "endpoint", endpoint, "ack_endpoint", ack_endpoint,
+               "resolver", self->config->notifications_endpoint, "data_dir", self->config->data_dir,
+               "max_message_bytes", CRIER_LOG_INT (self->config->max_message_bytes));
+    free (ack_endpoint);
+    return endpoint;
 }
 
 void crier_ingest_server (zsock_t *pipe, void *args)
 {
-    server_t self = {.config = args, .pipe = pipe};
-    self.poller = zpoller_new (pipe, NULL);
-    //  Only the owner stops the actor, with $TERM, so that it can finish what it holds.
-    zpoller_set_nonstop (self.poller, true);
-    self.stats_due = zclock_mono () + STATS_INTERVAL_MS;
-    self.heartbeat_due = zclock_mono (); //  the first one as soon as the sockets are open
-    zsock_signal (pipe, 0);
+    server_t self = {.config = args};
+    self.loop = zloop_new ();
+    self.replies = zlistx_new ();
+    crier_actor_run (pipe, self.loop, s_on_start, &self);
 
-    while (!self.terminated) {
-        //  Wait until the next deadline: statistics, or a heartbeat once started.
-        int64_t due =
-            self.pull && self.heartbeat_due < self.stats_due ? self.heartbeat_due : self.stats_due;
-        int64_t wait = due - zclock_mono ();
-        void *which = zpoller_wait (self.poller, (int)(wait > 0 ? wait : 0));
-        if (which == pipe)
-            s_handle_command (&self);
-        else if (which == self.pull) {
-            for (int count = 0; count < BATCH && !self.terminated && s_take_frame (&self);)
-                count++;
-        }
-        if (zclock_mono () >= self.stats_due)
-            s_log_stats (&self);
-        if (self.pull && zclock_mono () >= self.heartbeat_due)
-            s_heartbeat (&self);
+    //  Anything taken but not yet answered is answered now (it is synced first).
+    if (self.journal && self.heartbeat) {
+        s_commit (&self);
+        s_on_stats (self.loop, 0, &self);
     }
-    s_log_stats (&self);
-    zpoller_destroy (&self.poller);
+    crier_heartbeat_destroy (&self.heartbeat);
+    crier_journal_close (&self.journal);
+    crier_ledger_destroy (&self.ledger);
+    zlistx_destroy (&self.replies);
+    zloop_destroy (&self.loop);
     zsock_destroy (&self.pull);
+    zsock_destroy (&self.router);
     zsock_destroy (&self.push);
     zsock_destroy (&self.events);
+    zsock_destroy (&self.receipts);
 }

@@ -1,11 +1,12 @@
-/*  ingest_server.h - the crier-ingest actor: takes frames from services, validates them, stamps
-    the accepted ones and passes them to the resolver.
+/*  ingest_server.h - the crier-ingest actor: takes frames from services (PULL, and ROUTER for
+    those that want an answer), validates them, writes the accepted ones to its journal before
+    answering, passes them to the resolver, follows their receipts on the event bus and sends
+    again what has no news within its lease (docs/delivery.md).
 
     Commands on the actor's pipe:
-      START  -> "OK", endpoint   opens the sockets and logs ingest.ready; the endpoint as
-                                 bound (port filled in), or "ERROR" after logging why
-      STATS  -> accepted, rejected   counts as decimal strings
-      $TERM                      stops the actor
+      START  -> "OK", endpoint   replays the journal, opens the sockets and logs ingest.ready;
+                                 the PULL endpoint as bound (port filled in), or "ERROR"
+      $TERM                      stops the actor (after syncing the journal)
 */
 #ifndef CRIER_INGEST_SERVER_H_INCLUDED
 #define CRIER_INGEST_SERVER_H_INCLUDED

@@ -134,7 +134,51 @@ static int s_queue (server_t *self, crier_channel_t channel, char *frame, size_t
     return 0;
 }
 
-static void s_route (server_t *self, const crier_notification_t *notification)
+//  Queues one delivery frame and fills in its id. Returns 0, or -1 after logging.
+static int s_queue_delivery (server_t *self, const crier_notification_t *notification,
+                             crier_channel_t channel, const char *target, const char *const *groups,
+                             size_t group_count, uint32_t attempt,
+                             char delivery_id[CRIER_DIGEST_BYTES])
+{
+    const char *name = crier_channel_name (channel);
+    char *frame;
+    size_t size;
+    if (crier_frame_encode_delivery_of (notification, name, target, groups, group_count, attempt,
+                                        delivery_id, &frame, &size) != 0 ||
+        s_queue (self, channel, frame, size) != 0) {
+        crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", notification->id, "channel", name,
+                   "target", target, "reason", "out of memory");
+        return -1;
+    }
+    crier_log (CRIER_LOG_DEBUG, "delivery.routed", "id", notification->id, "delivery_id",
+               delivery_id, "channel", name, "target", target, "attempt", CRIER_LOG_INT (attempt));
+    return 0;
+}
+
+//  A redelivery of some deliveries only: no routing, the targets are given.
+static void s_send_again (server_t *self, const crier_notification_t *notification,
+                          const crier_frame_redelivery_t *redelivery)
+{
+    for (size_t index = 0; index < redelivery->only_count; index++) {
+        const crier_frame_target_t *only = &redelivery->only[index];
+        int channel = 0;
+        while (channel < CRIER_CHANNEL_COUNT &&
+               strcmp (crier_channel_name ((crier_channel_t)channel), only->channel) != 0)
+            channel++;
+        char delivery_id[CRIER_DIGEST_BYTES];
+        if (channel == CRIER_CHANNEL_COUNT)
+            crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", notification->id, "channel",
+                       only->channel, "reason", "no such channel in this crier-resolver", "hint",
+                       "run the same crier version in every process");
+        else
+            s_queue_delivery (self, notification, (crier_channel_t)channel, only->target,
+                              (const char *const *)notification->to, notification->to_count,
+                              redelivery->attempt, delivery_id);
+    }
+    s_flush (self);
+}
+
+static void s_route (server_t *self, const crier_notification_t *notification, uint32_t attempt)
 {
     crier_routing_t *routing = &self->routing;
     if (crier_router_route (self->mapping, notification, routing) != 0) {
@@ -163,35 +207,29 @@ static void s_route (server_t *self, const crier_notification_t *notification)
             s_publish_unroutable (self, notification, (const char *const *)notification->to,
                                   notification->to_count, "the groups map to no targets");
         }
-        return;
     }
-    const char **values = calloc (routing->count * 3, sizeof *values);
-    char (*ids)[CRIER_DIGEST_BYTES] = calloc (routing->count, sizeof *ids);
+    const char **values = calloc (routing->count * 3 + 1, sizeof *values);
+    char (*ids)[CRIER_DIGEST_BYTES] = calloc (routing->count + 1, sizeof *ids);
+    size_t rows = 0;
     for (size_t index = 0; values && ids && index < routing->count; index++) {
         const crier_route_t *route = &routing->routes[index];
-        const char *channel = crier_channel_name (route->channel);
-        char *frame;
-        size_t size;
-        if (crier_frame_encode_delivery_of (notification, channel, route->target, route->groups,
-                                            route->group_count, 1, ids[index], &frame,
-                                            &size) != 0 ||
-            s_queue (self, route->channel, frame, size) != 0) {
-            crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", notification->id, "channel",
-                       channel, "target", route->target, "reason", "out of memory");
+        if (s_queue_delivery (self, notification, route->channel, route->target, route->groups,
+                              route->group_count, attempt, ids[rows]) != 0)
             continue;
-        }
-        values[index * 3] = ids[index];
-        values[index * 3 + 1] = channel;
-        values[index * 3 + 2] = route->target;
-        crier_log (CRIER_LOG_DEBUG, "delivery.routed", "id", notification->id, "delivery_id",
-                   ids[index], "channel", channel, "target", route->target);
+        values[rows * 3] = ids[rows];
+        values[rows * 3 + 1] = crier_channel_name (route->channel);
+        values[rows * 3 + 2] = route->target;
+        rows++;
     }
-    self->routed++;
+    if (routing->count > 0)
+        self->routed++;
+    //  Always said, with no deliveries too: crier-ingest waits for it to know the notification
+    //  is routed (docs/delivery.md).
     crier_event_t *event = crier_event_new ("notification.routed");
     if (event && values && ids) {
         static const char *const fields[] = {"delivery_id", "channel", "target"};
         crier_event_add_text (event, "notification_id", notification->id);
-        crier_event_add_table (event, "deliveries", fields, 3, values, routing->count);
+        crier_event_add_table (event, "deliveries", fields, 3, values, rows);
         crier_event_send (&event, self->events);
     }
     crier_event_destroy (&event);
@@ -206,9 +244,15 @@ static bool s_on_notification (const void *data, size_t size, void *arg)
 {
     server_t *self = arg;
     crier_error_t error;
-    crier_notification_t *notification = crier_frame_decode_notification (data, size, &error);
+    crier_frame_redelivery_t redelivery;
+    crier_notification_t *notification =
+        crier_frame_decode_notification (data, size, &redelivery, &error);
+    if (notification && redelivery.only_count > 0)
+        s_send_again (self, notification, &redelivery);
+    else if (notification)
+        s_route (self, notification, redelivery.attempt);
     if (notification)
-        s_route (self, notification);
+        crier_frame_redelivery_free (&redelivery);
     else
         crier_log (CRIER_LOG_ERROR, "frame.invalid", "from", "crier-ingest", "field", error.field,
                    "error", error.message, "hint", "run the same crier version in every process");

@@ -117,6 +117,7 @@ int crier_email_config_load (crier_email_config_t *config)
     config->tls = (crier_smtp_tls_t)tls;
     config->connections = (unsigned)connections;
     rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
+    rc |= crier_config_stop_grace (&config->stop_grace_ms);
     config->hwm = (int)hwm;
     return rc ? -1 : 0;
 }

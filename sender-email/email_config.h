@@ -23,6 +23,7 @@ typedef struct {
     char *events_publish_endpoint;  //  CRIER_EVENTS_PUBLISH_ENDPOINT
     int hwm;                        //  CRIER_SOCKET_HWM
     uint64_t heartbeat_interval_ms; //  CRIER_HEARTBEAT_INTERVAL
+    uint64_t stop_grace_ms;         //  CRIER_STOP_GRACE
 } crier_email_config_t;
 
 //  Reads every setting, logging each bad or missing one. Returns 0 or -1.

@@ -105,7 +105,7 @@ static void s_delivered (server_t *self, job_t *job, const char *reply)
         crier_event_add_text (event, "reply", reply);
         crier_event_send (&event, self->io.events);
     }
-    self->io.held--;
+    crier_sender_let_go (&self->io, job->delivery);
     s_job_destroy (&job);
 }
 
@@ -120,7 +120,7 @@ static void s_failed (server_t *self, job_t *job, const char *reason, const char
         crier_event_add_text (event, "reason", reason);
         crier_event_send (&event, self->io.events);
     }
-    self->io.held--;
+    crier_sender_let_go (&self->io, job->delivery);
     s_job_destroy (&job);
 }
 
@@ -351,10 +351,15 @@ static bool s_on_delivery (const void *data, size_t size, void *arg)
         crier_intake_delivery (data, size, "email", "CRIER_EMAIL_DELIVERIES_ENDPOINT");
     if (!delivery)
         return true;
+    if (!crier_sender_hold (&self->io, delivery)) {
+        crier_delivery_destroy (&delivery);
+        return true;
+    }
     job_t *job = calloc (1, sizeof *job);
     if (!job) {
         crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", delivery->notification->id, "reason",
                    "out of memory");
+        crier_sender_let_go (&self->io, delivery);
         crier_delivery_destroy (&delivery);
         return true;
     }
@@ -362,7 +367,6 @@ static bool s_on_delivery (const void *data, size_t size, void *arg)
     job->delivery = delivery;
     job->timer = -1;
     s_enqueue (self, job);
-    self->io.held++;
     return s_has_room (self);
 }
 
@@ -400,6 +404,12 @@ static int s_open (server_t *self)
     return 0;
 }
 
+static bool s_finishing (void *arg, bool out_of_time)
+{
+    server_t *self = arg;
+    return crier_sender_finishing (&self->io, out_of_time);
+}
+
 static char *s_on_start (void *arg)
 {
     server_t *self = arg;
@@ -419,13 +429,9 @@ void crier_email_sender (zsock_t *pipe, void *args)
     self.loop = zloop_new ();
     self.waiting = zlistx_new ();
     self.transfers = zlistx_new ();
-    crier_actor_run (pipe, self.loop, s_on_start, &self);
+    crier_actor_run_finishing (pipe, self.loop, s_on_start, s_finishing, self.config->stop_grace_ms,
+                               &self);
 
-    if (self.io.held > 0)
-        crier_log (CRIER_LOG_WARN, "sender.abandoned", "deliveries", CRIER_LOG_INT (self.io.held),
-                   "hint",
-                   "stopped with deliveries not yet sent; they are sent again when redelivered "
-                   "(with the same Message-ID)");
     for (transfer_t *transfer = zlistx_first (self.transfers); transfer;
          transfer = zlistx_first (self.transfers)) {
         crier_http_cancel (self.io.http, transfer->easy);

@@ -71,6 +71,7 @@ int crier_matrix_config_load (crier_matrix_config_t *config)
     config->autojoin = autojoin % 2 == 1; //  the true-ish words sit at odd positions
     config->concurrency = (unsigned)concurrency;
     rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
+    rc |= crier_config_stop_grace (&config->stop_grace_ms);
     config->hwm = (int)hwm;
     return rc ? -1 : 0;
 }

@@ -125,8 +125,8 @@ static void s_finish_job (server_t *self, room_t *room)
     room->head = job->next;
     if (!room->head)
         room->tail = NULL;
+    crier_sender_let_go (&self->io, job->delivery);
     s_job_destroy (&job);
-    self->io.held--;
 }
 
 static void s_delivered (server_t *self, room_t *room, const char *event_id)
@@ -606,6 +606,10 @@ static bool s_on_delivery (const void *data, size_t size, void *arg)
         crier_intake_delivery (data, size, "matrix", "CRIER_MATRIX_DELIVERIES_ENDPOINT");
     if (!delivery)
         return true;
+    if (!crier_sender_hold (&self->io, delivery)) {
+        crier_delivery_destroy (&delivery);
+        return true;
+    }
     job_t *job = calloc (1, sizeof *job);
     room_t *room = s_room (self, delivery->target);
     char *content = crier_matrix_content (delivery->notification);
@@ -614,6 +618,7 @@ static bool s_on_delivery (const void *data, size_t size, void *arg)
                    "out of memory");
         free (job);
         free (content);
+        crier_sender_let_go (&self->io, delivery);
         crier_delivery_destroy (&delivery);
         return true;
     }
@@ -624,7 +629,6 @@ static bool s_on_delivery (const void *data, size_t size, void *arg)
     else
         room->head = job;
     room->tail = job;
-    self->io.held++;
     return self->io.held < (size_t)self->config->concurrency * HELD_PER_SLOT;
 }
 
@@ -683,6 +687,12 @@ static int s_start (server_t *self)
     return 0;
 }
 
+static bool s_finishing (void *arg, bool out_of_time)
+{
+    server_t *self = arg;
+    return crier_sender_finishing (&self->io, out_of_time);
+}
+
 static char *s_on_start (void *arg)
 {
     server_t *self = arg;
@@ -700,13 +710,9 @@ void crier_matrix_sender (zsock_t *pipe, void *args)
     self.rooms = zhashx_new ();
     self.requests = zlistx_new ();
     zhashx_set_destructor (self.rooms, s_room_destroy);
-    crier_actor_run (pipe, self.loop, s_on_start, &self);
+    crier_actor_run_finishing (pipe, self.loop, s_on_start, s_finishing, self.config->stop_grace_ms,
+                               &self);
 
-    if (self.io.held > 0)
-        crier_log (CRIER_LOG_WARN, "sender.abandoned", "deliveries", CRIER_LOG_INT (self.io.held),
-                   "hint",
-                   "stopped with deliveries not yet sent; they are sent again when redelivered "
-                   "(same transaction ids, so never twice)");
     for (request_t *request = zlistx_first (self.requests); request;
          request = zlistx_first (self.requests)) {
         crier_http_cancel (self.io.http, request->easy);

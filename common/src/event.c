@@ -110,9 +110,13 @@ static const char *s_instance (void)
     return instance;
 }
 
-int crier_event_send (crier_event_t **self_p, zsock_t *publisher)
+int crier_event_encode (const crier_event_t *self, int64_t time_ms, char **data_p, size_t *size_p)
 {
-    crier_event_t *self = *self_p;
+    if (time_ms <= 0) {
+        struct timeval now;
+        gettimeofday (&now, NULL);
+        time_ms = (int64_t)now.tv_sec * 1000 + now.tv_usec / 1000;
+    }
     msgpack_sbuffer frame;
     msgpack_sbuffer_init (&frame);
     msgpack_packer packer;
@@ -122,22 +126,32 @@ int crier_event_send (crier_event_t **self_p, zsock_t *publisher)
     msgpack_pack_uint32 (&packer, CRIER_FRAME_VERSION);
     crier_msgpack_pack_text (&packer, "type");
     crier_msgpack_pack_text (&packer, self->type);
-    struct timeval now;
-    gettimeofday (&now, NULL);
     crier_msgpack_pack_text (&packer, "time");
-    msgpack_pack_int64 (&packer, (int64_t)now.tv_sec * 1000 + now.tv_usec / 1000);
+    msgpack_pack_int64 (&packer, time_ms);
     crier_msgpack_pack_text (&packer, "source");
     crier_msgpack_pack_text (&packer, crier_log_process ());
     crier_msgpack_pack_text (&packer, "instance");
     crier_msgpack_pack_text (&packer, s_instance ());
     msgpack_sbuffer_write (&frame, self->fields.data, self->fields.size);
+    if (!frame.data)
+        return -1;
+    *size_p = frame.size;
+    *data_p = msgpack_sbuffer_release (&frame);
+    return 0;
+}
 
+int crier_event_send (crier_event_t **self_p, zsock_t *publisher)
+{
+    crier_event_t *self = *self_p;
+    char *data;
+    size_t size;
     void *handle = zsock_resolve (publisher);
     int rc = -1;
-    if (frame.data &&
-        zmq_send (handle, self->type, strlen (self->type), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
-        rc = zmq_send (handle, frame.data, frame.size, ZMQ_DONTWAIT) >= 0 ? 0 : -1;
-    msgpack_sbuffer_destroy (&frame);
+    if (crier_event_encode (self, 0, &data, &size) == 0) {
+        if (zmq_send (handle, self->type, strlen (self->type), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
+            rc = zmq_send (handle, data, size, ZMQ_DONTWAIT) >= 0 ? 0 : -1;
+        free (data);
+    }
     crier_event_destroy (self_p);
     return rc;
 }

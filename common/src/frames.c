@@ -67,6 +67,15 @@ static crier_notification_t *s_read_notification (const msgpack_object *map, cri
     return notification;
 }
 
+//  The fields of a notification frame up to the notification's own, with extra more to come.
+static void s_begin_notification (msgpack_packer *packer, const crier_notification_t *notification,
+                                  uint32_t extra)
+{
+    s_begin (packer, "notification", 1 + extra + crier_notification_field_count (notification));
+    crier_msgpack_pack_text (packer, "received_at");
+    msgpack_pack_uint64 (packer, (uint64_t)notification->received_at_ms);
+}
+
 int crier_frame_encode_notification (const crier_notification_t *notification, char **data_p,
                                      size_t *size_p)
 {
@@ -76,20 +85,98 @@ int crier_frame_encode_notification (const crier_notification_t *notification, c
     msgpack_sbuffer_init (&buffer);
     msgpack_packer packer;
     msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
-    s_begin (&packer, "notification", 1 + crier_notification_field_count (notification));
-    crier_msgpack_pack_text (&packer, "received_at");
-    msgpack_pack_uint64 (&packer, (uint64_t)notification->received_at_ms);
+    s_begin_notification (&packer, notification, 0);
     crier_notification_pack_fields (&packer, notification);
     return s_finish (&buffer, data_p, size_p);
 }
 
+int crier_frame_encode_redelivery (const crier_notification_t *notification,
+                                   const crier_frame_redelivery_t *redelivery, char **data_p,
+                                   size_t *size_p)
+{
+    if (!notification->id)
+        return -1;
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    s_begin_notification (&packer, notification, redelivery->only_count > 0 ? 2 : 1);
+    crier_msgpack_pack_text (&packer, "attempt");
+    msgpack_pack_uint32 (&packer, redelivery->attempt);
+    if (redelivery->only_count > 0) {
+        crier_msgpack_pack_text (&packer, "only");
+        msgpack_pack_array (&packer, redelivery->only_count);
+        for (size_t index = 0; index < redelivery->only_count; index++) {
+            msgpack_pack_map (&packer, 2);
+            crier_msgpack_pack_text (&packer, "channel");
+            crier_msgpack_pack_text (&packer, redelivery->only[index].channel);
+            crier_msgpack_pack_text (&packer, "target");
+            crier_msgpack_pack_text (&packer, redelivery->only[index].target);
+        }
+    }
+    crier_notification_pack_fields (&packer, notification);
+    return s_finish (&buffer, data_p, size_p);
+}
+
+void crier_frame_redelivery_free (crier_frame_redelivery_t *redelivery)
+{
+    if (!redelivery)
+        return;
+    for (size_t index = 0; index < redelivery->only_count; index++) {
+        free (redelivery->only[index].channel);
+        free (redelivery->only[index].target);
+    }
+    free (redelivery->only);
+    redelivery->only = NULL;
+    redelivery->only_count = 0;
+}
+
+//  Reads "attempt" and "only" of a notification frame. Returns 0, or -1 with *error set.
+static int s_read_redelivery (const msgpack_object *map, crier_frame_redelivery_t *redelivery,
+                              crier_error_t *error)
+{
+    *redelivery = (crier_frame_redelivery_t){1, NULL, 0};
+    bool duplicate = false;
+    uint64_t attempt = 1;
+    if (crier_msgpack_map_get (map, "attempt", &duplicate) &&
+        crier_msgpack_read_uint (map, "attempt", &attempt, error) != 0)
+        return -1;
+    if (attempt < 1 || attempt > UINT32_MAX)
+        return crier_error_set (error, "attempt", "must be 1 or more");
+    redelivery->attempt = (uint32_t)attempt;
+    const msgpack_object *only = crier_msgpack_map_get (map, "only", &duplicate);
+    if (!only)
+        return 0;
+    if (duplicate || only->type != MSGPACK_OBJECT_ARRAY || only->via.array.size == 0)
+        return crier_error_set (error, "only", "must be given once, as a non-empty array");
+    redelivery->only = calloc (only->via.array.size, sizeof *redelivery->only);
+    if (!redelivery->only)
+        return crier_error_set (error, "only", "out of memory");
+    for (uint32_t index = 0; index < only->via.array.size; index++) {
+        const msgpack_object *item = &only->via.array.ptr[index];
+        crier_frame_target_t *target = &redelivery->only[index];
+        redelivery->only_count++;
+        if (item->type != MSGPACK_OBJECT_MAP)
+            return crier_error_set (error, "only", "each must be a map {channel, target}");
+        if (crier_msgpack_read_text (item, "channel", &target->channel, error) != 0 ||
+            crier_msgpack_read_text (item, "target", &target->target, error) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 crier_notification_t *crier_frame_decode_notification (const void *data, size_t size,
+                                                       crier_frame_redelivery_t *redelivery,
                                                        crier_error_t *error)
 {
     msgpack_unpacked unpacked;
     crier_notification_t *notification = NULL;
     if (s_open (data, size, "notification", &unpacked, error) == 0)
         notification = s_read_notification (&unpacked.data, error);
+    if (notification && redelivery && s_read_redelivery (&unpacked.data, redelivery, error) != 0) {
+        crier_frame_redelivery_free (redelivery);
+        crier_notification_destroy (&notification);
+    }
     msgpack_unpacked_destroy (&unpacked);
     return notification;
 }

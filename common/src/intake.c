@@ -56,7 +56,7 @@ void crier_intake_destroy (crier_intake_t **self_p)
 
 void crier_intake_open (crier_intake_t *self, bool open)
 {
-    if (open == self->open)
+    if (!self || open == self->open)
         return;
     if (open)
         zloop_reader (self->loop, self->socket, s_on_readable, self);

@@ -76,18 +76,35 @@ int crier_process_serve (zactor_t **server_p, const char *name)
 
 typedef struct {
     crier_actor_start_fn *start;
+    crier_actor_finishing_fn *finishing;
+    uint64_t grace_ms;
     void *arg;
     bool started;
+    int64_t deadline; //  of the grace period, once stopping
 } actor_t;
+
+//  While stopping: ends the loop when the actor has finished its work or its time is up.
+static int s_on_finishing (zloop_t *loop, int timer_id, void *arg)
+{
+    actor_t *actor = arg;
+    return actor->finishing (actor->arg, zclock_mono () >= actor->deadline) ? 0 : -1;
+}
 
 static int s_on_command (zloop_t *loop, zsock_t *pipe, void *arg)
 {
     actor_t *actor = arg;
     char *command = zstr_recv (pipe);
     int rc = 0;
-    if (!command || streq (command, "$TERM"))
+    if (!command || streq (command, "$TERM")) {
         rc = -1;
-    else if (streq (command, "START")) {
+        //  Finish what is held first, for up to the grace period, if the actor wants to.
+        if (command && actor->started && actor->finishing && actor->finishing (actor->arg, false)) {
+            actor->deadline = zclock_mono () + (int64_t)actor->grace_ms;
+            zloop_reader_end (loop, pipe);
+            zloop_timer (loop, 50, 0, s_on_finishing, actor);
+            rc = 0;
+        }
+    } else if (streq (command, "START")) {
         char *endpoint = actor->started ? NULL : actor->start (actor->arg);
         actor->started = true;
         if (endpoint)
@@ -101,15 +118,21 @@ static int s_on_command (zloop_t *loop, zsock_t *pipe, void *arg)
     return rc;
 }
 
-void crier_actor_run (zsock_t *pipe, zloop_t *loop, crier_actor_start_fn *start, void *arg)
+void crier_actor_run_finishing (zsock_t *pipe, zloop_t *loop, crier_actor_start_fn *start,
+                                crier_actor_finishing_fn *finishing, uint64_t grace_ms, void *arg)
 {
-    actor_t actor = {start, arg, false};
+    actor_t actor = {start, finishing, grace_ms, arg, false, 0};
     //  Only the owner stops the actor, with $TERM, so that it can finish what it holds.
     zloop_set_nonstop (loop, true);
     zloop_reader (loop, pipe, s_on_command, &actor);
     zsock_signal (pipe, 0);
     zloop_start (loop);
     zloop_reader_end (loop, pipe);
+}
+
+void crier_actor_run (zsock_t *pipe, zloop_t *loop, crier_actor_start_fn *start, void *arg)
+{
+    crier_actor_run_finishing (pipe, loop, start, NULL, 0, arg);
 }
 
 struct crier_heartbeat_t {
@@ -156,4 +179,9 @@ void crier_heartbeat_destroy (crier_heartbeat_t **self_p)
 int crier_config_heartbeat (uint64_t *interval_ms_p)
 {
     return crier_config_duration_ms ("CRIER_HEARTBEAT_INTERVAL", 5000, 100, 3600000, interval_ms_p);
+}
+
+int crier_config_stop_grace (uint64_t *grace_ms_p)
+{
+    return crier_config_duration_ms ("CRIER_STOP_GRACE", 10000, 0, 3600000, grace_ms_p);
 }

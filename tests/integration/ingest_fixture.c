@@ -69,7 +69,7 @@ crier_notification_t *ingest_fixture_receive (ingest_fixture_t *fixture, int tim
         return NULL;
     crier_error_t error;
     crier_notification_t *notification =
-        crier_frame_decode_notification (zframe_data (frame), zframe_size (frame), &error);
+        crier_frame_decode_notification (zframe_data (frame), zframe_size (frame), NULL, &error);
     if (!notification)
         fail_msg ("the resolver side got a bad frame: %s: %s", error.field, error.message);
     zframe_destroy (&frame);

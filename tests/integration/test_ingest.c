@@ -51,7 +51,7 @@ static void s_wait_for_event_path (ingest_fixture_t *fixture, zsock_t *push)
     zsock_set_rcvtimeo (fixture->events, 50);
     bool seen = false;
     for (int attempt = 0; attempt < 200 && !seen; attempt++) {
-        s_send_valid (push, "prime", "priming the event bus");
+        s_send_valid (push, NULL, "priming the event bus");
         crier_notification_t *forwarded = ingest_fixture_receive (fixture, 5000);
         assert_non_null (forwarded);
         crier_notification_destroy (&forwarded);
@@ -215,8 +215,8 @@ static void test_backpressure_waits_instead_of_dropping (void **state)
         zframe_t *frame = zframe_recv (late);
         assert_non_null (frame);
         crier_error_t error;
-        crier_notification_t *forwarded =
-            crier_frame_decode_notification (zframe_data (frame), zframe_size (frame), &error);
+        crier_notification_t *forwarded = crier_frame_decode_notification (
+            zframe_data (frame), zframe_size (frame), NULL, &error);
         assert_non_null (forwarded);
         char id[16];
         snprintf (id, sizeof id, "held-%d", index);

@@ -81,16 +81,24 @@ static fixture_t *s_start (const char *const *smtp_args, const char *const *env)
     return fixture;
 }
 
-static void s_stop (fixture_t **fixture_p)
+//  Stops the sender; expected_log (or NULL) must be in its log by then.
+static void s_stop_expecting (fixture_t **fixture_p, const char *expected_log)
 {
     fixture_t *fixture = *fixture_p;
     assert_int_equal (test_process_stop (fixture->sender, SIGTERM, 10000), 0);
+    if (expected_log && !test_process_wait_log (fixture->sender, expected_log, 1000, NULL, NULL, 0))
+        fail_msg ("crier-sender-email never logged \"%s\"", expected_log);
     test_process_destroy (&fixture->sender);
     zsock_destroy (&fixture->push);
     unlink (fixture->endpoint + strlen ("ipc://"));
     test_smtp_destroy (&fixture->smtp);
     free (fixture);
     *fixture_p = NULL;
+}
+
+static void s_stop (fixture_t **fixture_p)
+{
+    s_stop_expecting (fixture_p, NULL);
 }
 
 static void s_push (fixture_t *fixture, const char *id, const char *target, const char *subject,
@@ -293,15 +301,20 @@ static void test_starttls_and_auth (void **state)
     json_decref (messages);
     s_stop (&fixture);
 
-    const char *wrong[] = {ca, "CRIER_SMTP_TLS=starttls", "CRIER_SMTP_USER=crier",
-                           "CRIER_SMTP_PASSWORD=wrong", NULL};
+    const char *wrong[] = {ca,
+                           "CRIER_SMTP_TLS=starttls",
+                           "CRIER_SMTP_USER=crier",
+                           "CRIER_SMTP_PASSWORD=wrong",
+                           "CRIER_STOP_GRACE=300ms",
+                           NULL};
     fixture = s_start (args, wrong);
     s_push (fixture, "refused", "ops@example.org", "x", "y", NULL);
     char line[1024];
     s_expect_log (fixture, "smtp.login_refused", line, sizeof line);
     assert_non_null (strstr (line, "check CRIER_SMTP_USER and CRIER_SMTP_PASSWORD"));
     assert_int_equal (test_process_count_log (fixture->sender, "wrong"), 0); //  never logged
-    s_stop (&fixture);
+    //  Stopped while holding it: after the grace period, it is handed back to be sent again.
+    s_stop_expecting (&fixture, "sender.released deliveries=1");
 }
 
 static void test_server_down_backs_off_and_fails_at_the_deadline (void **state)

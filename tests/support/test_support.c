@@ -118,6 +118,50 @@ static char **s_argv (const char *path, const char *const *args)
 }
 
 //  Spawns path with stdin, stdout and stderr wired to the given descriptors (-1: /dev/null).
+//  A folder of this test program's own, removed at exit: each process started gets a data
+//  directory in it unless the test names one.
+static char s_scratch[64];
+
+static void s_remove_scratch (void)
+{
+    char command[128];
+    snprintf (command, sizeof command, "rm -rf '%s'", s_scratch);
+    if (system (command) != 0)
+        fprintf (stderr, "could not remove %s\n", s_scratch);
+}
+
+//  env plus the defaults every crier process gets in a test: its own data directory and an
+//  acknowledged endpoint on a free port. Entries the test gives win (the first of a name does).
+static const char **s_with_defaults (const char *const *env, char *data_dir, size_t size)
+{
+    static unsigned counter;
+    if (!s_scratch[0]) {
+        snprintf (s_scratch, sizeof s_scratch, "/tmp/crier-test-XXXXXX");
+        if (!mkdtemp (s_scratch))
+            return NULL;
+        atexit (s_remove_scratch);
+    }
+    snprintf (data_dir, size, "CRIER_DATA_DIR=%s/data-%u", s_scratch, ++counter);
+    size_t count = 0;
+    while (env && env[count])
+        count++;
+    const char **all = calloc (count + 3, sizeof *all);
+    for (size_t index = 0; all && index < count; index++)
+        all[index] = env[index];
+    if (all) {
+        all[count] = data_dir;
+        all[count + 1] = "CRIER_INGEST_ACK_ENDPOINT=tcp://127.0.0.1:*";
+    }
+    return all;
+}
+
+const char *test_scratch_dir (void)
+{
+    char unused[256];
+    free (s_with_defaults (NULL, unused, sizeof unused));
+    return s_scratch;
+}
+
 static pid_t s_spawn (const char *name, const char *const *args, const char *const *env,
                       int stdin_fd, int stdout_fd, int stderr_fd)
 {
@@ -138,7 +182,10 @@ static pid_t s_spawn (const char *name, const char *const *args, const char *con
                                               target ? O_WRONLY : O_RDONLY, 0);
     }
     char **argv = s_argv (path, args);
-    char **envp = s_environment (env);
+    char data_dir[256];
+    const char **all_env = s_with_defaults (env, data_dir, sizeof data_dir);
+    char **envp = s_environment (all_env);
+    free (all_env);
     pid_t pid;
     int rc = posix_spawn (&pid, path, &actions, NULL, argv, envp);
     posix_spawn_file_actions_destroy (&actions);
@@ -197,14 +244,14 @@ static void *s_drain (void *arg)
 }
 
 test_process_t *test_process_start (const char *name, const char *const *args,
-                                    const char *const *env)
+                                    const char *const *given_env)
 {
     int pipe_fds[2];
     if (pipe (pipe_fds) != 0)
         return NULL;
     fcntl (pipe_fds[0], F_SETFD, FD_CLOEXEC);
     //  Standard output goes to the same pipe: servers such as pouchdb-server log there.
-    pid_t pid = s_spawn (name, args, env, -1, pipe_fds[1], pipe_fds[1]);
+    pid_t pid = s_spawn (name, args, given_env, -1, pipe_fds[1], pipe_fds[1]);
     close (pipe_fds[1]);
     if (pid < 0) {
         close (pipe_fds[0]);

@@ -39,9 +39,14 @@ typedef struct {
 
 //  Starts CRIER_BIN_DIR/name (or name itself when it holds a '/') with extra "NAME=value"
 //  environment entries (NULL-ended) put before this process's environment; the log captures its
-//  standard output and error. Returns NULL on failure.
+//  standard output and error. Unless env names them, CRIER_DATA_DIR is a new folder under
+//  test_scratch_dir () and CRIER_INGEST_ACK_ENDPOINT a free loopback port. Returns NULL on
+//  failure.
 test_process_t *test_process_start (const char *name, const char *const *args,
                                     const char *const *env);
+
+//  A folder of this test program's own, removed when it exits.
+const char *test_scratch_dir (void);
 
 //  Reads the process's log until a line contains needle, or timeout_ms passes. On success copies
 //  that line (without newline) into line (if not NULL) and returns true. Searches from offset

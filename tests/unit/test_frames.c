@@ -31,7 +31,7 @@ static void test_notification_frame_round_trip (void **state)
     size_t size;
     assert_int_equal (crier_frame_encode_notification (original, &data, &size), 0);
     crier_error_t error;
-    crier_notification_t *decoded = crier_frame_decode_notification (data, size, &error);
+    crier_notification_t *decoded = crier_frame_decode_notification (data, size, NULL, &error);
     assert_non_null (decoded);
     assert_string_equal (decoded->id, "n-1");
     assert_string_equal (decoded->subject, "Übermäßig");
@@ -55,7 +55,7 @@ static void test_public_frame_is_not_an_internal_one (void **state)
     size_t size;
     assert_int_equal (crier_notification_encode (notification, &data, &size), 0);
     crier_error_t error;
-    assert_null (crier_frame_decode_notification (data, size, &error));
+    assert_null (crier_frame_decode_notification (data, size, NULL, &error));
     assert_string_equal (error.field, "v");
     assert_string_equal (error.message, "required");
     free (data);
@@ -76,7 +76,8 @@ static void test_other_version_is_refused (void **state)
     test_frame_str (&frame, "received_at");
     msgpack_pack_uint64 (&frame.packer, 1);
     crier_error_t error;
-    assert_null (crier_frame_decode_notification (frame.buffer.data, frame.buffer.size, &error));
+    assert_null (
+        crier_frame_decode_notification (frame.buffer.data, frame.buffer.size, NULL, &error));
     assert_string_equal (error.field, "v");
     assert_non_null (strstr (error.message, "frame version 2 is not spoken here"));
     test_frame_free (&frame);

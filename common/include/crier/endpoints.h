@@ -11,6 +11,9 @@
 #define CRIER_DEFAULT_INGEST_ENDPOINT "tcp://*:7400"
 //  Where crier send and other clients connect by default.
 #define CRIER_DEFAULT_CLIENT_ENDPOINT "tcp://127.0.0.1:7400"
+//  Services that want an answer send here (ingest binds ROUTER; clients use REQ or DEALER).
+#define CRIER_DEFAULT_INGEST_ACK_ENDPOINT "tcp://*:7401"
+#define CRIER_DEFAULT_CLIENT_ACK_ENDPOINT "tcp://127.0.0.1:7401"
 //  The event bus: subscribers connect here (resolver binds XPUB).
 #define CRIER_DEFAULT_EVENTS_ENDPOINT "tcp://127.0.0.1:7402"
 //  The event bus: publishers connect here (resolver binds XSUB).

@@ -37,6 +37,10 @@ void crier_event_add_table (crier_event_t *self, const char *key, const char *co
 crier_event_t *crier_event_new_outcome (const char *type, const crier_delivery_t *delivery,
                                         unsigned attempts);
 
+//  Encodes the event's map (the second frame) with the given time (Unix ms; 0 for now). Returns 0
+//  with a malloc'ed buffer in *data_p, or -1 when out of memory.
+int crier_event_encode (const crier_event_t *self, int64_t time_ms, char **data_p, size_t *size_p);
+
 //  Publishes the event without blocking (a PUB socket drops rather than waits when a subscriber
 //  is slow) and destroys it. Returns 0, or -1 when it could not be queued.
 int crier_event_send (crier_event_t **self_p, zsock_t *publisher);

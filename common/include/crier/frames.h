@@ -29,9 +29,34 @@ typedef struct {
 int crier_frame_encode_notification (const crier_notification_t *notification, char **data_p,
                                      size_t *size_p);
 
-//  Decodes a notification frame. Returns a new notification, or NULL with *error set.
+//  One delivery named by its channel and target.
+typedef struct {
+    char *channel;
+    char *target;
+} crier_frame_target_t;
+
+//  What a notification frame says beyond the notification when crier-ingest sends it again.
+typedef struct {
+    uint32_t attempt;           //  1 for the first time, then 2, 3, ...
+    crier_frame_target_t *only; //  send only these deliveries (no routing); NULL: route it all
+    size_t only_count;
+} crier_frame_redelivery_t;
+
+//  Encodes a notification frame for a redelivery: "attempt" and, when only_count > 0, "only"
+//  (an array of maps {channel, target}). Returns 0 with a malloc'ed buffer, or -1.
+int crier_frame_encode_redelivery (const crier_notification_t *notification,
+                                   const crier_frame_redelivery_t *redelivery, char **data_p,
+                                   size_t *size_p);
+
+//  Decodes a notification frame. Returns a new notification, or NULL with *error set. When
+//  redelivery is not NULL it receives attempt (1 when absent) and only (free it with
+//  crier_frame_redelivery_free).
 crier_notification_t *crier_frame_decode_notification (const void *data, size_t size,
+                                                       crier_frame_redelivery_t *redelivery,
                                                        crier_error_t *error);
+
+//  Frees a decoded redelivery's targets. NULL-safe.
+void crier_frame_redelivery_free (crier_frame_redelivery_t *redelivery);
 
 //  The stable id of a delivery: the same notification, channel and target always give the same
 //  40 hex characters, whichever process computes it.

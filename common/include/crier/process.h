@@ -6,6 +6,7 @@
 #include "crier/event.h"
 
 #include <czmq.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 //  Handles the command line of a daemon, which takes no arguments besides --help and --version
@@ -35,6 +36,15 @@ typedef char *(crier_actor_start_fn)(void *arg);
 //  caller then frees what it holds.
 void crier_actor_run (zsock_t *pipe, zloop_t *loop, crier_actor_start_fn *start, void *arg);
 
+//  Called when a started actor is told to stop, then every 50 ms: returns true while it still
+//  has work to finish. out_of_time is true on the last call, when the grace period is over.
+typedef bool (crier_actor_finishing_fn) (void *arg, bool out_of_time);
+
+//  crier_actor_run for an actor that finishes its work before it stops: on $TERM the loop goes
+//  on while finishing says so, for up to grace_ms.
+void crier_actor_run_finishing (zsock_t *pipe, zloop_t *loop, crier_actor_start_fn *start,
+                                crier_actor_finishing_fn *finishing, uint64_t grace_ms, void *arg);
+
 //  Adds a process's own fields to its heartbeat event.
 typedef void (crier_heartbeat_fn) (crier_event_t *event, void *arg);
 
@@ -50,5 +60,9 @@ void crier_heartbeat_destroy (crier_heartbeat_t **self_p);
 
 //  CRIER_HEARTBEAT_INTERVAL, for every process. Returns 0 or -1 (logged).
 int crier_config_heartbeat (uint64_t *interval_ms_p);
+
+//  CRIER_STOP_GRACE, for the senders: how long a stopping process goes on with what it holds.
+//  Returns 0 or -1 (logged).
+int crier_config_stop_grace (uint64_t *grace_ms_p);
 
 #endif

@@ -17,7 +17,9 @@ typedef struct {
     crier_http_t *http;
     crier_intake_t *intake;
     crier_heartbeat_t *heartbeat;
-    size_t held;        //  deliveries in memory, waiting or being sent: the sender keeps it
+    size_t held;       //  deliveries in memory, waiting or being sent (crier_sender_hold)
+    zhashx_t *holding; //  delivery id -> what to say when releasing it
+    bool stopping;
     uint64_t delivered; //  outcomes so far: the sender counts them
     uint64_t failed;
     crier_heartbeat_fn *on_heartbeat; //  from the options
@@ -39,7 +41,21 @@ typedef struct {
 //  in either case.
 int crier_sender_open (crier_sender_t *self, zloop_t *loop, const crier_sender_options_t *options);
 
-//  Closes what crier_sender_open opened. Cancel running transfers first.
+//  Closes what crier_sender_open opened, after releasing what is still held (a
+//  "delivery.released" event each, so that crier-ingest sends them again at once). Cancel
+//  running transfers first.
 void crier_sender_close (crier_sender_t *self);
+
+//  Takes a delivery into the sender's keeping. Returns false when the same delivery is already
+//  held (a redelivery overtook it): drop the new copy.
+bool crier_sender_hold (crier_sender_t *self, const crier_delivery_t *delivery);
+
+//  The delivery has its outcome (or is dropped): forget it.
+void crier_sender_let_go (crier_sender_t *self, const crier_delivery_t *delivery);
+
+//  For crier_actor_run_finishing: on the first call stops taking deliveries (what ZeroMQ queued
+//  for this sender is sent again by crier-ingest after its lease); returns true while
+//  deliveries are held and time is left.
+bool crier_sender_finishing (crier_sender_t *self, bool out_of_time);
 
 #endif

@@ -1,0 +1,58 @@
+/*  receipt.h - the events crier-ingest follows to know what became of what it accepted
+    (docs/delivery.md): which deliveries a notification became, and the outcome of each.
+
+    A receipt is an event's msgpack map (event.h) read back. crier-ingest also keeps receipts in
+    its journal as they came, so the same decoder reads both.
+*/
+#ifndef CRIER_RECEIPT_H_INCLUDED
+#define CRIER_RECEIPT_H_INCLUDED
+
+#include "crier/id.h"
+#include "crier/notification.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    CRIER_RECEIPT_ROUTED,     //  notification.routed: deliveries (possibly none)
+    CRIER_RECEIPT_UNROUTABLE, //  notification.unroutable: groups, reason
+    CRIER_RECEIPT_DELIVERED,  //  delivery.delivered: delivery
+    CRIER_RECEIPT_FAILED,     //  delivery.failed: delivery, reason (permanent)
+    CRIER_RECEIPT_RETRYING,   //  delivery.retrying: delivery, reason (still being worked on)
+    CRIER_RECEIPT_RELEASED,   //  delivery.released: delivery, reason (a stopping sender let go)
+} crier_receipt_kind_t;
+
+typedef struct {
+    char delivery_id[CRIER_DIGEST_BYTES];
+    char *channel;
+    char *target;
+} crier_receipt_delivery_t;
+
+typedef struct {
+    crier_receipt_kind_t kind;
+    char *notification_id;
+    int64_t time_ms;
+    crier_receipt_delivery_t delivery;    //  delivery.* receipts
+    char *reason;                         //  failed, retrying, released, unroutable
+    crier_receipt_delivery_t *deliveries; //  notification.routed
+    size_t delivery_count;
+    char **groups; //  notification.unroutable
+    size_t group_count;
+} crier_receipt_t;
+
+//  Decodes an event's map. Returns 1 with *receipt filled (free it with crier_receipt_free), 0
+//  when the event is of another type (nothing to free), or -1 with *error set.
+int crier_receipt_decode (const void *data, size_t size, crier_receipt_t *receipt,
+                          crier_error_t *error);
+
+//  Frees what crier_receipt_decode allocated. NULL-safe.
+void crier_receipt_free (crier_receipt_t *receipt);
+
+//  The event type of a kind, e.g. "delivery.failed".
+const char *crier_receipt_type (crier_receipt_kind_t kind);
+
+//  Encodes a receipt as the map of its event (time and the fields above), as crier-ingest writes
+//  one again when it compacts its journal. Returns 0 with a malloc'ed buffer, or -1.
+int crier_receipt_encode (const crier_receipt_t *receipt, char **data_p, size_t *size_p);
+
+#endif

@@ -1,0 +1,366 @@
+/*  journal.c - see journal.h. */
+#include "journal.h"
+
+#include "crier/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static const uint8_t s_magic[4] = {'C', 'R', 'J', '1'};
+
+struct crier_journal_t {
+    char *directory;
+    char *path;       //  directory/journal
+    int fd;           //  the journal appends go to
+    int read_fd;      //  the journal reads come from (the old one during a rewrite)
+    uint64_t written; //  bytes in the file
+    uint64_t read_written;
+    unsigned char *buffer; //  appended, not yet written
+    size_t buffered;
+    size_t capacity;
+};
+
+static void s_put_u32 (unsigned char *at, uint32_t value)
+{
+    for (int index = 0; index < 4; index++)
+        at[index] = (unsigned char)(value >> (8 * index));
+}
+
+static uint32_t s_get_u32 (const unsigned char *at)
+{
+    return (uint32_t)at[0] | (uint32_t)at[1] << 8 | (uint32_t)at[2] << 16 | (uint32_t)at[3] << 24;
+}
+
+static uint32_t s_crc (uint8_t type, const unsigned char *payload, size_t size)
+{
+    uLong crc = crc32 (0L, &type, 1);
+    //  zlib takes lengths as uInt: feed large payloads in pieces.
+    while (size > 0) {
+        uInt piece = size > (1u << 30) ? 1u << 30 : (uInt)size;
+        crc = crc32 (crc, payload, piece);
+        payload += piece;
+        size -= piece;
+    }
+    return (uint32_t)crc;
+}
+
+static void s_log_io (const char *event, const char *path, const char *hint)
+{
+    crier_log (CRIER_LOG_ERROR, event, "path", path, "error", strerror (errno), "hint", hint);
+}
+
+//  Checks the record at data[0..available): returns its whole length, or 0 when it is not intact.
+static size_t s_check (const unsigned char *data, size_t available)
+{
+    if (available < CRIER_JOURNAL_HEADER_BYTES || memcmp (data, s_magic, 4) != 0)
+        return 0;
+    uint32_t size = s_get_u32 (data + 4);
+    if (size > CRIER_JOURNAL_MAX_RECORD || available - CRIER_JOURNAL_HEADER_BYTES < size)
+        return 0;
+    if (s_crc (data[12], data + CRIER_JOURNAL_HEADER_BYTES, size) != s_get_u32 (data + 8))
+        return 0;
+    return CRIER_JOURNAL_HEADER_BYTES + (size_t)size;
+}
+
+//  Reads the whole file into memory. Returns 0, or -1 after logging.
+static int s_slurp (crier_journal_t *self, unsigned char **data_p, size_t *size_p)
+{
+    struct stat info;
+    if (fstat (self->fd, &info) != 0) {
+        s_log_io ("journal.read_failed", self->path, "check the data directory");
+        return -1;
+    }
+    size_t size = (size_t)info.st_size;
+    unsigned char *data = malloc (size ? size : 1);
+    size_t done = 0;
+    while (data && done < size) {
+        ssize_t got = pread (self->fd, data + done, size - done, (off_t)done);
+        if (got <= 0) {
+            if (got < 0 && errno == EINTR)
+                continue;
+            s_log_io ("journal.read_failed", self->path, "check the data directory's disk");
+            free (data);
+            return -1;
+        }
+        done += (size_t)got;
+    }
+    if (!data) {
+        crier_log (CRIER_LOG_ERROR, "journal.read_failed", "path", self->path, "error",
+                   "out of memory", "bytes", CRIER_LOG_INT (size));
+        return -1;
+    }
+    *data_p = data;
+    *size_p = size;
+    return 0;
+}
+
+static int s_replay (crier_journal_t *self, crier_journal_replay_fn *fn, void *arg,
+                     crier_journal_report_t *report)
+{
+    unsigned char *data;
+    size_t size;
+    if (s_slurp (self, &data, &size) != 0)
+        return -1;
+    size_t at = 0;
+    while (at < size) {
+        size_t length = s_check (data + at, size - at);
+        if (length > 0) {
+            crier_journal_position_t position = {at + CRIER_JOURNAL_HEADER_BYTES,
+                                                 s_get_u32 (data + at + 4)};
+            fn (data[at + 12], data + position.offset, position.size, position, arg);
+            report->records++;
+            at += length;
+            continue;
+        }
+        //  Damaged: find the next intact record, if any.
+        size_t next = at + 1;
+        while (next < size && s_check (data + next, size - next) == 0)
+            next++;
+        if (next < size) {
+            crier_log (CRIER_LOG_ERROR, "journal.damaged_record", "path", self->path, "offset",
+                       CRIER_LOG_INT (at), "bytes", CRIER_LOG_INT (next - at), "hint",
+                       "skipped; what it held is lost (the disk may be failing)");
+            report->skipped_bytes += next - at;
+            at = next;
+            continue;
+        }
+        crier_log (CRIER_LOG_WARN, "journal.torn_tail", "path", self->path, "offset",
+                   CRIER_LOG_INT (at), "bytes", CRIER_LOG_INT (size - at), "hint",
+                   "the last write was cut short by a crash; it was never acknowledged, so it "
+                   "is dropped");
+        report->cut_bytes += size - at;
+        if (ftruncate (self->fd, (off_t)at) != 0) {
+            s_log_io ("journal.write_failed", self->path, "check the data directory");
+            free (data);
+            return -1;
+        }
+        size = at;
+    }
+    free (data);
+    self->written = self->read_written = size;
+    return 0;
+}
+
+static char *s_join (const char *directory, const char *name)
+{
+    size_t size = strlen (directory) + strlen (name) + 2;
+    char *path = malloc (size);
+    if (path)
+        snprintf (path, size, "%s/%s", directory, name);
+    return path;
+}
+
+//  Makes a rename or a new file in the directory durable.
+static int s_sync_directory (const char *directory)
+{
+    int fd = open (directory, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync (fd);
+    close (fd);
+    return rc;
+}
+
+crier_journal_t *crier_journal_open (const char *directory, crier_journal_replay_fn *fn, void *arg,
+                                     crier_journal_report_t *report)
+{
+    *report = (crier_journal_report_t){0};
+    if (mkdir (directory, 0700) != 0 && errno != EEXIST) {
+        s_log_io ("journal.open_failed", directory,
+                  "CRIER_DATA_DIR must be a directory crier-ingest can create and write");
+        return NULL;
+    }
+    crier_journal_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->fd = self->read_fd = -1;
+    self->directory = strdup (directory);
+    self->path = s_join (directory, "journal");
+    if (!self->directory || !self->path) {
+        crier_journal_close (&self);
+        return NULL;
+    }
+    self->fd = open (self->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (self->fd < 0) {
+        s_log_io ("journal.open_failed", self->path,
+                  "CRIER_DATA_DIR must be a directory crier-ingest can write");
+        crier_journal_close (&self);
+        return NULL;
+    }
+    self->read_fd = self->fd;
+    if (s_sync_directory (directory) != 0 || s_replay (self, fn, arg, report) != 0)
+        crier_journal_close (&self);
+    return self;
+}
+
+void crier_journal_close (crier_journal_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    crier_journal_t *self = *self_p;
+    if (self->fd >= 0) {
+        crier_journal_sync (self);
+        close (self->fd);
+    }
+    free (self->buffer);
+    free (self->directory);
+    free (self->path);
+    free (self);
+    *self_p = NULL;
+}
+
+int crier_journal_append (crier_journal_t *self, uint8_t type, const void *payload, size_t size,
+                          crier_journal_position_t *position_p)
+{
+    if (size > CRIER_JOURNAL_MAX_RECORD)
+        return -1;
+    size_t needed = self->buffered + CRIER_JOURNAL_HEADER_BYTES + size;
+    if (needed > self->capacity) {
+        size_t capacity = self->capacity ? self->capacity : 64 * 1024;
+        while (capacity < needed)
+            capacity *= 2;
+        unsigned char *buffer = realloc (self->buffer, capacity);
+        if (!buffer)
+            return -1;
+        self->buffer = buffer;
+        self->capacity = capacity;
+    }
+    unsigned char *at = self->buffer + self->buffered;
+    memcpy (at, s_magic, 4);
+    s_put_u32 (at + 4, (uint32_t)size);
+    s_put_u32 (at + 8, s_crc (type, payload, size));
+    at[12] = type;
+    if (size > 0)
+        memcpy (at + CRIER_JOURNAL_HEADER_BYTES, payload, size);
+    if (position_p)
+        *position_p = (crier_journal_position_t){
+            self->written + self->buffered + CRIER_JOURNAL_HEADER_BYTES, (uint32_t)size};
+    self->buffered = needed;
+    return 0;
+}
+
+//  Writes the buffer out (no sync). Returns 0, or -1 after logging.
+static int s_write (crier_journal_t *self)
+{
+    size_t done = 0;
+    while (done < self->buffered) {
+        ssize_t wrote = write (self->fd, self->buffer + done, self->buffered - done);
+        if (wrote < 0) {
+            if (errno == EINTR)
+                continue;
+            s_log_io ("journal.write_failed", self->path,
+                      "free space on the data directory's disk; crier-ingest stops accepting "
+                      "until it can write");
+            //  Whatever part went out is cut again, so the file stays whole records.
+            if (ftruncate (self->fd, (off_t)self->written) != 0)
+                s_log_io ("journal.write_failed", self->path, "check the data directory");
+            return -1;
+        }
+        done += (size_t)wrote;
+    }
+    self->written += self->buffered;
+    if (self->read_fd == self->fd)
+        self->read_written = self->written;
+    self->buffered = 0;
+    return 0;
+}
+
+int crier_journal_sync (crier_journal_t *self)
+{
+    if (self->buffered == 0)
+        return 0;
+    if (s_write (self) != 0)
+        return -1;
+    if (fdatasync (self->fd) != 0) {
+        s_log_io ("journal.sync_failed", self->path, "check the data directory's disk");
+        return -1;
+    }
+    return 0;
+}
+
+size_t crier_journal_unsynced (const crier_journal_t *self)
+{
+    return self->buffered;
+}
+
+uint64_t crier_journal_size (const crier_journal_t *self)
+{
+    return self->written + self->buffered;
+}
+
+int crier_journal_read (crier_journal_t *self, crier_journal_position_t position, void *buffer)
+{
+    unsigned char *into = buffer;
+    //  Still in the buffer (only when reading the file appends go to).
+    if (self->read_fd == self->fd && position.offset >= self->written) {
+        uint64_t from = position.offset - self->written;
+        if (from + position.size > self->buffered)
+            return -1;
+        memcpy (into, self->buffer + from, position.size);
+        return 0;
+    }
+    if (position.offset + position.size > self->read_written)
+        return -1;
+    size_t done = 0;
+    while (done < position.size) {
+        ssize_t got = pread (self->read_fd, into + done, position.size - done,
+                             (off_t)(position.offset + done));
+        if (got <= 0) {
+            if (got < 0 && errno == EINTR)
+                continue;
+            s_log_io ("journal.read_failed", self->path, "check the data directory's disk");
+            return -1;
+        }
+        done += (size_t)got;
+    }
+    return 0;
+}
+
+int crier_journal_rewrite (crier_journal_t *self, crier_journal_rewrite_fn *fn, void *arg)
+{
+    if (crier_journal_sync (self) != 0)
+        return -1;
+    char *path = s_join (self->directory, "journal.rewrite");
+    int fd = path ? open (path, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600) : -1;
+    if (fd < 0) {
+        s_log_io ("journal.rewrite_failed", path ? path : self->directory,
+                  "check the data directory; the journal keeps growing meanwhile");
+        free (path);
+        return -1;
+    }
+    //  Appends go to the new file; reads still come from the old one.
+    int old_fd = self->fd;
+    uint64_t old_written = self->written;
+    self->fd = fd;
+    self->written = 0;
+    int rc = fn (self, arg);
+    if (rc == 0)
+        rc = crier_journal_sync (self);
+    if (rc == 0 && rename (path, self->path) != 0) {
+        s_log_io ("journal.rewrite_failed", path, "check the data directory");
+        rc = -1;
+    }
+    //  The rename is done: a failed directory sync only leaves it less certain after a crash.
+    if (rc == 0 && s_sync_directory (self->directory) != 0)
+        s_log_io ("journal.sync_failed", self->directory, "check the data directory");
+    if (rc == 0) {
+        close (old_fd);
+        self->read_fd = self->fd;
+        self->read_written = self->written;
+    } else {
+        close (fd);
+        unlink (path);
+        self->fd = self->read_fd = old_fd;
+        self->written = self->read_written = old_written;
+        self->buffered = 0;
+    }
+    free (path);
+    return rc;
+}

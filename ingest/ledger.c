@@ -1,0 +1,607 @@
+/*  ledger.c - see ledger.h. */
+#include "ledger.h"
+
+#include "crier/array.h"
+
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { DELIVERY_PENDING, DELIVERY_DONE, DELIVERY_DEAD } delivery_state_t;
+
+typedef struct {
+    char delivery_id[CRIER_DIGEST_BYTES];
+    char *channel;
+    char *target;
+    delivery_state_t state;
+    char *reason; //  why it is dead
+    int64_t time_ms;
+} delivery_t;
+
+typedef enum { STAGE_QUEUED, STAGE_SENT, STAGE_IDLE } stage_t;
+
+typedef struct {
+    char *id;
+    crier_journal_position_t position;
+    crier_journal_position_t new_position; //  during a rewrite
+    uint32_t attempt;
+    stage_t stage;
+    bool routed; //  the resolver said which deliveries it became
+    delivery_t *deliveries;
+    size_t count;
+    size_t capacity;
+    char **groups; //  unroutable groups: a dead letter while unroutable_reason is set
+    size_t group_count;
+    char *unroutable_reason;
+    char *groups_text; //  groups joined, for listing
+    int64_t unroutable_time_ms;
+    bool groups_retry; //  route only these groups next time
+    int64_t deadline_ms;
+    void *handle; //  in the list of its stage
+} entry_t;
+
+//  An id remembered for the dedup window.
+typedef struct {
+    char *id;
+    int64_t at_ms;
+} seen_t;
+
+struct crier_ledger_t {
+    crier_ledger_options_t options;
+    zhashx_t *entries; //  id -> entry_t
+    zlistx_t *queued;  //  entry_t, oldest first
+    zlistx_t *sent;    //  entry_t, earliest deadline first
+    zlistx_t *idle;    //  entry_t holding dead letters, oldest first
+    zhashx_t *seen;    //  id -> seen_t
+    zlistx_t *seen_order;
+    crier_frame_target_t *only; //  the last work's targets (borrowed strings)
+    size_t only_capacity;
+};
+
+static void s_entry_destroy (void **item)
+{
+    entry_t *entry = *item;
+    if (!entry)
+        return;
+    for (size_t index = 0; index < entry->count; index++) {
+        free (entry->deliveries[index].channel);
+        free (entry->deliveries[index].target);
+        free (entry->deliveries[index].reason);
+    }
+    free (entry->deliveries);
+    for (size_t index = 0; index < entry->group_count; index++)
+        free (entry->groups[index]);
+    free (entry->groups);
+    free (entry->unroutable_reason);
+    free (entry->groups_text);
+    free (entry->id);
+    free (entry);
+    *item = NULL;
+}
+
+static void s_seen_destroy (void **item)
+{
+    seen_t *seen = *item;
+    if (seen) {
+        free (seen->id);
+        free (seen);
+    }
+    *item = NULL;
+}
+
+crier_ledger_t *crier_ledger_new (const crier_ledger_options_t *options)
+{
+    crier_ledger_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->options = *options;
+    self->entries = zhashx_new ();
+    self->queued = zlistx_new ();
+    self->sent = zlistx_new ();
+    self->idle = zlistx_new ();
+    self->seen = zhashx_new ();
+    self->seen_order = zlistx_new ();
+    if (!self->entries || !self->queued || !self->sent || !self->idle || !self->seen ||
+        !self->seen_order) {
+        crier_ledger_destroy (&self);
+        return NULL;
+    }
+    zhashx_set_destructor (self->entries, s_entry_destroy);
+    zlistx_set_destructor (self->seen_order, s_seen_destroy);
+    return self;
+}
+
+void crier_ledger_destroy (crier_ledger_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    crier_ledger_t *self = *self_p;
+    zlistx_destroy (&self->queued);
+    zlistx_destroy (&self->sent);
+    zlistx_destroy (&self->idle);
+    zhashx_destroy (&self->entries);
+    zhashx_destroy (&self->seen);
+    zlistx_destroy (&self->seen_order);
+    free (self->only);
+    free (self);
+    *self_p = NULL;
+}
+
+static zlistx_t *s_list_of (crier_ledger_t *self, stage_t stage)
+{
+    return stage == STAGE_QUEUED ? self->queued : stage == STAGE_SENT ? self->sent : self->idle;
+}
+
+//  Moves an entry to the tail of a stage's list.
+static void s_move (crier_ledger_t *self, entry_t *entry, stage_t stage)
+{
+    if (entry->handle)
+        zlistx_delete (s_list_of (self, entry->stage), entry->handle);
+    entry->stage = stage;
+    entry->handle = zlistx_add_end (s_list_of (self, stage), entry);
+}
+
+static void s_forget_old_ids (crier_ledger_t *self, int64_t now_ms)
+{
+    seen_t *seen = zlistx_first (self->seen_order);
+    while (seen && (now_ms - seen->at_ms > (int64_t)self->options.dedup_window_ms ||
+                    zlistx_size (self->seen_order) > self->options.dedup_max)) {
+        zhashx_delete (self->seen, seen->id);
+        zlistx_delete (self->seen_order, zlistx_cursor (self->seen_order));
+        seen = zlistx_first (self->seen_order);
+    }
+}
+
+bool crier_ledger_seen (crier_ledger_t *self, const char *id, int64_t now_ms)
+{
+    s_forget_old_ids (self, now_ms);
+    return zhashx_lookup (self->entries, id) || zhashx_lookup (self->seen, id);
+}
+
+void crier_ledger_remember (crier_ledger_t *self, const char *id, int64_t received_at_ms)
+{
+    if (zhashx_lookup (self->seen, id))
+        return;
+    seen_t *seen = calloc (1, sizeof *seen);
+    if (!seen || !(seen->id = strdup (id))) {
+        free (seen);
+        return;
+    }
+    seen->at_ms = received_at_ms;
+    zhashx_insert (self->seen, id, seen);
+    zlistx_add_end (self->seen_order, seen);
+    if (zlistx_size (self->seen_order) > self->options.dedup_max)
+        s_forget_old_ids (self, received_at_ms);
+}
+
+int crier_ledger_accept (crier_ledger_t *self, const char *id, crier_journal_position_t position,
+                         bool client_id, int64_t received_at_ms)
+{
+    if (zhashx_lookup (self->entries, id))
+        return 0; //  a replayed duplicate: the first one stands
+    entry_t *entry = calloc (1, sizeof *entry);
+    if (!entry || !(entry->id = strdup (id))) {
+        free (entry);
+        return -1;
+    }
+    entry->position = position;
+    entry->attempt = 1;
+    zhashx_insert (self->entries, id, entry);
+    s_move (self, entry, STAGE_QUEUED);
+    if (client_id)
+        crier_ledger_remember (self, id, received_at_ms);
+    return 0;
+}
+
+bool crier_ledger_next (crier_ledger_t *self, crier_ledger_work_t *work)
+{
+    entry_t *entry = zlistx_first (self->queued);
+    if (!entry)
+        return false;
+    *work = (crier_ledger_work_t){entry->id, entry->position, {entry->attempt, NULL, 0}, NULL, 0};
+    if (entry->groups_retry) {
+        work->groups = (const char *const *)entry->groups;
+        work->group_count = entry->group_count;
+    } else if (entry->routed) {
+        //  Only what is still pending goes again.
+        if (crier_array_reserve (&self->only, &self->only_capacity, 0, sizeof *self->only,
+                                 entry->count) != 0)
+            return false;
+        for (size_t index = 0; index < entry->count; index++) {
+            const delivery_t *delivery = &entry->deliveries[index];
+            if (delivery->state == DELIVERY_PENDING)
+                self->only[work->redelivery.only_count++] =
+                    (crier_frame_target_t){delivery->channel, delivery->target};
+        }
+        work->redelivery.only = self->only;
+    }
+    return true;
+}
+
+void crier_ledger_sent (crier_ledger_t *self, int64_t now_ms)
+{
+    entry_t *entry = zlistx_first (self->queued);
+    if (!entry)
+        return;
+    entry->deadline_ms = now_ms + (int64_t)self->options.lease_ms;
+    s_move (self, entry, STAGE_SENT);
+}
+
+static delivery_t *s_find (entry_t *entry, const char *delivery_id)
+{
+    for (size_t index = 0; index < entry->count; index++)
+        if (strcmp (entry->deliveries[index].delivery_id, delivery_id) == 0)
+            return &entry->deliveries[index];
+    return NULL;
+}
+
+static delivery_t *s_add (entry_t *entry, const crier_receipt_delivery_t *from)
+{
+    if (crier_array_reserve (&entry->deliveries, &entry->capacity, entry->count,
+                             sizeof *entry->deliveries, 4) != 0)
+        return NULL;
+    delivery_t *delivery = &entry->deliveries[entry->count];
+    *delivery = (delivery_t){.state = DELIVERY_PENDING};
+    memcpy (delivery->delivery_id, from->delivery_id, CRIER_DIGEST_BYTES);
+    delivery->channel = strdup (from->channel);
+    delivery->target = strdup (from->target);
+    if (!delivery->channel || !delivery->target) {
+        free (delivery->channel);
+        free (delivery->target);
+        return NULL;
+    }
+    entry->count++;
+    return delivery;
+}
+
+static size_t s_pending (const entry_t *entry)
+{
+    size_t pending = 0;
+    for (size_t index = 0; index < entry->count; index++)
+        pending += entry->deliveries[index].state == DELIVERY_PENDING;
+    return pending;
+}
+
+static bool s_has_dead (const entry_t *entry)
+{
+    if (entry->unroutable_reason)
+        return true;
+    for (size_t index = 0; index < entry->count; index++)
+        if (entry->deliveries[index].state == DELIVERY_DEAD)
+            return true;
+    return false;
+}
+
+static bool s_finished (const entry_t *entry)
+{
+    return entry->stage != STAGE_IDLE && entry->routed && s_pending (entry) == 0;
+}
+
+static crier_ledger_change_t s_apply_routed (entry_t *entry, const crier_receipt_t *receipt)
+{
+    bool changed = !entry->routed;
+    entry->routed = true;
+    entry->groups_retry = false;
+    for (size_t index = 0; index < receipt->delivery_count; index++)
+        if (!s_find (entry, receipt->deliveries[index].delivery_id)) {
+            s_add (entry, &receipt->deliveries[index]);
+            changed = true;
+        }
+    return changed ? CRIER_LEDGER_UPDATED : CRIER_LEDGER_IGNORED;
+}
+
+static crier_ledger_change_t s_apply_unroutable (entry_t *entry, const crier_receipt_t *receipt)
+{
+    if (entry->unroutable_reason)
+        return CRIER_LEDGER_IGNORED;
+    for (size_t index = 0; index < entry->group_count; index++)
+        free (entry->groups[index]);
+    free (entry->groups);
+    free (entry->groups_text);
+    entry->groups = calloc (receipt->group_count + 1, sizeof *entry->groups);
+    entry->group_count = 0;
+    size_t text_size = 1;
+    for (size_t index = 0; index < receipt->group_count; index++)
+        text_size += strlen (receipt->groups[index]) + 1;
+    entry->groups_text = calloc (1, text_size);
+    entry->unroutable_reason = strdup (receipt->reason ? receipt->reason : "unroutable");
+    for (size_t index = 0; entry->groups && entry->groups_text && index < receipt->group_count;
+         index++) {
+        entry->groups[entry->group_count++] = strdup (receipt->groups[index]);
+        if (index > 0)
+            strcat (entry->groups_text, ",");
+        strcat (entry->groups_text, receipt->groups[index]);
+    }
+    entry->unroutable_time_ms = receipt->time_ms;
+    return CRIER_LEDGER_UPDATED;
+}
+
+static crier_ledger_change_t s_apply_outcome (entry_t *entry, const crier_receipt_t *receipt)
+{
+    delivery_t *delivery = s_find (entry, receipt->delivery.delivery_id);
+    //  An outcome can overtake the routing receipt (they come from different processes).
+    if (!delivery)
+        delivery = s_add (entry, &receipt->delivery);
+    if (!delivery || delivery->state != DELIVERY_PENDING)
+        return CRIER_LEDGER_IGNORED;
+    if (receipt->kind == CRIER_RECEIPT_DELIVERED)
+        delivery->state = DELIVERY_DONE;
+    else {
+        delivery->state = DELIVERY_DEAD;
+        free (delivery->reason);
+        delivery->reason = strdup (receipt->reason ? receipt->reason : "failed");
+        delivery->time_ms = receipt->time_ms;
+    }
+    return CRIER_LEDGER_UPDATED;
+}
+
+crier_ledger_change_t crier_ledger_apply (crier_ledger_t *self, const crier_receipt_t *receipt,
+                                          int64_t now_ms)
+{
+    entry_t *entry = zhashx_lookup (self->entries, receipt->notification_id);
+    if (!entry)
+        return CRIER_LEDGER_IGNORED;
+    crier_ledger_change_t change = CRIER_LEDGER_IGNORED;
+    switch (receipt->kind) {
+        case CRIER_RECEIPT_ROUTED:
+            change = s_apply_routed (entry, receipt);
+            break;
+        case CRIER_RECEIPT_UNROUTABLE:
+            change = s_apply_unroutable (entry, receipt);
+            break;
+        case CRIER_RECEIPT_DELIVERED:
+        case CRIER_RECEIPT_FAILED:
+            change = s_apply_outcome (entry, receipt);
+            break;
+        case CRIER_RECEIPT_RETRYING:
+        case CRIER_RECEIPT_RELEASED:
+            if (entry->stage == STAGE_SENT) {
+                //  Retrying: still being worked on, so the lease starts again. Released: a
+                //  stopping sender let it go, so it is due now.
+                entry->deadline_ms = receipt->kind == CRIER_RECEIPT_RETRYING
+                                         ? now_ms + (int64_t)self->options.lease_ms
+                                         : now_ms;
+                if (receipt->kind == CRIER_RECEIPT_RETRYING)
+                    s_move (self, entry, STAGE_SENT);
+                else {
+                    zlistx_delete (self->sent, entry->handle);
+                    entry->handle = zlistx_add_start (self->sent, entry);
+                }
+                return CRIER_LEDGER_RENEWED;
+            }
+            return CRIER_LEDGER_IGNORED;
+    }
+    if (change == CRIER_LEDGER_UPDATED && s_finished (entry))
+        change = CRIER_LEDGER_FINISHED;
+    return change;
+}
+
+bool crier_ledger_finish (crier_ledger_t *self, const char *id)
+{
+    entry_t *entry = zhashx_lookup (self->entries, id);
+    if (!entry)
+        return false;
+    if (s_has_dead (entry)) {
+        if (entry->stage != STAGE_IDLE)
+            s_move (self, entry, STAGE_IDLE);
+        return false;
+    }
+    crier_ledger_forget (self, id);
+    return true;
+}
+
+void crier_ledger_forget (crier_ledger_t *self, const char *id)
+{
+    entry_t *entry = zhashx_lookup (self->entries, id);
+    if (!entry)
+        return;
+    zlistx_delete (s_list_of (self, entry->stage), entry->handle);
+    zhashx_delete (self->entries, id);
+}
+
+size_t crier_ledger_expire (crier_ledger_t *self, int64_t now_ms)
+{
+    size_t count = 0;
+    entry_t *entry = zlistx_first (self->sent);
+    while (entry && entry->deadline_ms <= now_ms) {
+        entry->attempt++;
+        s_move (self, entry, STAGE_QUEUED);
+        count++;
+        entry = zlistx_first (self->sent);
+    }
+    return count;
+}
+
+int64_t crier_ledger_next_expiry (crier_ledger_t *self, int64_t now_ms)
+{
+    entry_t *entry = zlistx_first (self->sent);
+    if (!entry)
+        return -1;
+    return entry->deadline_ms > now_ms ? entry->deadline_ms - now_ms : 0;
+}
+
+size_t crier_ledger_backlog (const crier_ledger_t *self)
+{
+    return zlistx_size (self->queued) + zlistx_size (self->sent);
+}
+
+size_t crier_ledger_in_flight (const crier_ledger_t *self)
+{
+    return zlistx_size (self->sent);
+}
+
+size_t crier_ledger_dead_count (const crier_ledger_t *self)
+{
+    return zlistx_size (self->idle);
+}
+
+static void s_list_dead (entry_t *entry, crier_dead_letter_fn *fn, void *arg)
+{
+    if (entry->unroutable_reason) {
+        crier_dead_letter_t letter = {entry->id,
+                                      NULL,
+                                      NULL,
+                                      entry->groups_text,
+                                      entry->unroutable_reason,
+                                      entry->unroutable_time_ms};
+        fn (&letter, arg);
+    }
+    for (size_t index = 0; index < entry->count; index++) {
+        const delivery_t *delivery = &entry->deliveries[index];
+        if (delivery->state == DELIVERY_DEAD) {
+            crier_dead_letter_t letter = {entry->id,         delivery->delivery_id,
+                                          delivery->channel, delivery->target,
+                                          delivery->reason,  delivery->time_ms};
+            fn (&letter, arg);
+        }
+    }
+}
+
+void crier_ledger_dead_letters (crier_ledger_t *self, crier_dead_letter_fn *fn, void *arg)
+{
+    //  Notifications still being worked on can hold dead letters too.
+    zlistx_t *lists[] = {self->idle, self->sent, self->queued};
+    for (size_t list = 0; list < 3; list++)
+        for (entry_t *entry = zlistx_first (lists[list]); entry; entry = zlistx_next (lists[list]))
+            s_list_dead (entry, fn, arg);
+}
+
+//  Retries an entry's dead letters (one, or all when delivery_id is NULL). Returns how many.
+static size_t s_retry_entry (crier_ledger_t *self, entry_t *entry, const char *delivery_id)
+{
+    size_t count = 0;
+    for (size_t index = 0; index < entry->count; index++) {
+        delivery_t *delivery = &entry->deliveries[index];
+        if (delivery->state == DELIVERY_DEAD &&
+            (!delivery_id || strcmp (delivery_id, delivery->delivery_id) == 0)) {
+            delivery->state = DELIVERY_PENDING;
+            free (delivery->reason);
+            delivery->reason = NULL;
+            count++;
+        }
+    }
+    if (entry->unroutable_reason && !delivery_id) {
+        free (entry->unroutable_reason);
+        entry->unroutable_reason = NULL;
+        entry->groups_retry = true;
+        entry->routed = false;
+        count++;
+    }
+    if (count > 0) {
+        entry->attempt++;
+        if (entry->stage != STAGE_QUEUED)
+            s_move (self, entry, STAGE_QUEUED);
+    }
+    return count;
+}
+
+size_t crier_ledger_retry (crier_ledger_t *self, const char *notification_id,
+                           const char *delivery_id)
+{
+    if (notification_id) {
+        entry_t *entry = zhashx_lookup (self->entries, notification_id);
+        return entry ? s_retry_entry (self, entry, delivery_id) : 0;
+    }
+    size_t count = 0;
+    zlistx_t *lists[] = {self->idle, self->sent};
+    for (size_t list = 0; list < 2; list++) {
+        //  Retrying moves entries to the queue: walk a copy of the list.
+        zlistx_t *copy = zlistx_dup (lists[list]);
+        for (entry_t *entry = zlistx_first (copy); entry; entry = zlistx_next (copy))
+            count += s_retry_entry (self, entry, delivery_id);
+        zlistx_destroy (&copy);
+    }
+    return count;
+}
+
+//  Appends a receipt record. Returns 0 or -1.
+static int s_write_receipt (crier_journal_t *journal, const crier_receipt_t *receipt)
+{
+    char *data;
+    size_t size;
+    if (crier_receipt_encode (receipt, &data, &size) != 0)
+        return -1;
+    int rc = crier_journal_append (journal, CRIER_RECORD_RECEIPT, data, size, NULL);
+    free (data);
+    return rc;
+}
+
+static int s_write_entry (crier_ledger_t *self, entry_t *entry, crier_journal_t *journal)
+{
+    char *payload = malloc (entry->position.size ? entry->position.size : 1);
+    int rc = payload ? crier_journal_read (journal, entry->position, payload) : -1;
+    if (rc == 0)
+        rc = crier_journal_append (journal, CRIER_RECORD_NOTIFICATION, payload,
+                                   entry->position.size, &entry->new_position);
+    free (payload);
+    crier_receipt_delivery_t *rows = calloc (entry->count + 1, sizeof *rows);
+    if (!rows)
+        return -1;
+    for (size_t index = 0; index < entry->count; index++) {
+        memcpy (rows[index].delivery_id, entry->deliveries[index].delivery_id, CRIER_DIGEST_BYTES);
+        rows[index].channel = entry->deliveries[index].channel;
+        rows[index].target = entry->deliveries[index].target;
+    }
+    if (rc == 0 && entry->routed) {
+        crier_receipt_t routed = {.kind = CRIER_RECEIPT_ROUTED,
+                                  .notification_id = entry->id,
+                                  .deliveries = rows,
+                                  .delivery_count = entry->count};
+        rc = s_write_receipt (journal, &routed);
+    }
+    if (rc == 0 && entry->unroutable_reason) {
+        crier_receipt_t unroutable = {.kind = CRIER_RECEIPT_UNROUTABLE,
+                                      .notification_id = entry->id,
+                                      .reason = entry->unroutable_reason,
+                                      .time_ms = entry->unroutable_time_ms,
+                                      .groups = entry->groups,
+                                      .group_count = entry->group_count};
+        rc = s_write_receipt (journal, &unroutable);
+    }
+    for (size_t index = 0; rc == 0 && index < entry->count; index++) {
+        const delivery_t *delivery = &entry->deliveries[index];
+        if (delivery->state == DELIVERY_PENDING)
+            continue;
+        crier_receipt_t outcome = {.kind = delivery->state == DELIVERY_DONE
+                                               ? CRIER_RECEIPT_DELIVERED
+                                               : CRIER_RECEIPT_FAILED,
+                                   .notification_id = entry->id,
+                                   .delivery = rows[index],
+                                   .reason = delivery->reason,
+                                   .time_ms = delivery->time_ms};
+        rc = s_write_receipt (journal, &outcome);
+    }
+    free (rows);
+    return rc;
+}
+
+int crier_ledger_write_live (crier_ledger_t *self, crier_journal_t *journal, int64_t now_ms)
+{
+    s_forget_old_ids (self, now_ms);
+    int rc = 0;
+    for (seen_t *seen = zlistx_first (self->seen_order); rc == 0 && seen;
+         seen = zlistx_next (self->seen_order)) {
+        size_t length = strlen (seen->id);
+        unsigned char record[8 + 256];
+        if (length > 256)
+            continue;
+        for (int index = 0; index < 8; index++)
+            record[index] = (unsigned char)((uint64_t)seen->at_ms >> (8 * index));
+        memcpy (record + 8, seen->id, length);
+        rc = crier_journal_append (journal, CRIER_RECORD_SEEN, record, 8 + length, NULL);
+    }
+    zlistx_t *lists[] = {self->idle, self->sent, self->queued};
+    for (size_t list = 0; list < 3; list++)
+        for (entry_t *entry = zlistx_first (lists[list]); rc == 0 && entry;
+             entry = zlistx_next (lists[list]))
+            rc = s_write_entry (self, entry, journal);
+    return rc;
+}
+
+void crier_ledger_rewritten (crier_ledger_t *self, bool succeeded)
+{
+    if (!succeeded)
+        return;
+    for (entry_t *entry = zhashx_first (self->entries); entry; entry = zhashx_next (self->entries))
+        entry->position = entry->new_position;
+}

@@ -1,0 +1,125 @@
+/*  ledger.h - what crier-ingest knows of every notification it accepted and has not finished:
+    where its journal record lies, whether it went to the resolver, which deliveries it became
+    and the outcome of each, its lease, and the dead letters (docs/delivery.md).
+
+    The ledger only keeps state; the ingest server feeds it receipts and journal positions and
+    does the I/O. Replaying the journal through the same calls rebuilds it after a restart.
+
+    A notification's life: queued (waiting to go to the resolver) -> sent (leased: a receipt must
+    come before CRIER_REDELIVER_AFTER) -> done when every delivery it became is delivered or
+    failed. When its lease runs out it is queued again with attempt + 1, to send only the
+    deliveries still pending. Failed deliveries and unroutable groups are dead letters: they stay
+    (with the notification's journal record) until retried.
+*/
+#ifndef CRIER_LEDGER_H_INCLUDED
+#define CRIER_LEDGER_H_INCLUDED
+
+#include "journal.h"
+
+#include "crier/frames.h"
+#include "crier/receipt.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct crier_ledger_t crier_ledger_t;
+
+typedef struct {
+    uint64_t lease_ms;        //  CRIER_REDELIVER_AFTER
+    uint64_t dedup_window_ms; //  CRIER_DEDUP_WINDOW
+    size_t dedup_max;         //  ids remembered at most (oldest forgotten first)
+} crier_ledger_options_t;
+
+//  What a receipt changed.
+typedef enum {
+    CRIER_LEDGER_IGNORED,  //  nothing (unknown notification, or already known): do not journal it
+    CRIER_LEDGER_RENEWED,  //  the lease was extended: nothing to journal
+    CRIER_LEDGER_UPDATED,  //  state changed: journal the receipt
+    CRIER_LEDGER_FINISHED, //  and the notification is done: journal it, then crier_ledger_finish
+} crier_ledger_change_t;
+
+//  The next piece of work for the resolver.
+typedef struct {
+    const char *id;
+    crier_journal_position_t position;   //  the notification's record
+    crier_frame_redelivery_t redelivery; //  attempt, and only (borrowed: valid until next call)
+    const char *const *groups;           //  route only these groups (a retried dead letter)
+    size_t group_count;
+} crier_ledger_work_t;
+
+//  A dead letter, as listed.
+typedef struct {
+    const char *notification_id;
+    const char *delivery_id; //  NULL for unroutable groups
+    const char *channel;     //  NULL for unroutable groups
+    const char *target;      //  the target, or the groups joined with ","
+    const char *reason;
+    int64_t time_ms;
+} crier_dead_letter_t;
+
+crier_ledger_t *crier_ledger_new (const crier_ledger_options_t *options);
+void crier_ledger_destroy (crier_ledger_t **self_p);
+
+//  Whether a client's id was accepted within the dedup window (or is still being worked on).
+bool crier_ledger_seen (crier_ledger_t *self, const char *id, int64_t now_ms);
+
+//  Records an accepted notification, queued for the resolver. client_id: the id came from the
+//  client (and is remembered for the dedup window). Returns 0, or -1 when out of memory.
+int crier_ledger_accept (crier_ledger_t *self, const char *id, crier_journal_position_t position,
+                         bool client_id, int64_t received_at_ms);
+
+//  Remembers an id for dedup only (a replayed "seen" record).
+void crier_ledger_remember (crier_ledger_t *self, const char *id, int64_t received_at_ms);
+
+//  The work at the head of the queue, or false when none is waiting.
+bool crier_ledger_next (crier_ledger_t *self, crier_ledger_work_t *work);
+
+//  The head of the queue went to the resolver: it is leased until now + lease.
+void crier_ledger_sent (crier_ledger_t *self, int64_t now_ms);
+
+//  Applies a receipt.
+crier_ledger_change_t crier_ledger_apply (crier_ledger_t *self, const crier_receipt_t *receipt,
+                                          int64_t now_ms);
+
+//  Forgets a finished notification (after its receipt was journaled), or keeps it as a holder of
+//  dead letters. Returns true when it is gone (journal a "complete" record).
+bool crier_ledger_finish (crier_ledger_t *self, const char *id);
+
+//  A "complete" record replayed: the notification is gone.
+void crier_ledger_forget (crier_ledger_t *self, const char *id);
+
+//  Queues again every sent notification whose lease ran out by now. Returns how many.
+size_t crier_ledger_expire (crier_ledger_t *self, int64_t now_ms);
+
+//  Milliseconds until the next lease runs out (-1: none is leased).
+int64_t crier_ledger_next_expiry (crier_ledger_t *self, int64_t now_ms);
+
+//  Notifications accepted and not done (queued or sent), and of those, sent.
+size_t crier_ledger_backlog (const crier_ledger_t *self);
+size_t crier_ledger_in_flight (const crier_ledger_t *self);
+size_t crier_ledger_dead_count (const crier_ledger_t *self);
+
+//  Calls fn with every dead letter, oldest notification first.
+typedef void (crier_dead_letter_fn) (const crier_dead_letter_t *letter, void *arg);
+void crier_ledger_dead_letters (crier_ledger_t *self, crier_dead_letter_fn *fn, void *arg);
+
+//  Puts dead letters back to be tried again: the one of delivery_id, every one of
+//  notification_id, or all when both are NULL. Returns how many.
+size_t crier_ledger_retry (crier_ledger_t *self, const char *notification_id,
+                           const char *delivery_id);
+
+//  Rewrites everything still needed into a journal being rewritten (crier_journal_rewrite's
+//  fn): each live notification's record and its receipts, and the remembered ids. Returns 0 or
+//  -1; call crier_ledger_rewritten with the result afterwards.
+int crier_ledger_write_live (crier_ledger_t *self, crier_journal_t *journal, int64_t now_ms);
+void crier_ledger_rewritten (crier_ledger_t *self, bool succeeded);
+
+//  Journal record types.
+#define CRIER_RECORD_NOTIFICATION 'N' //  an accepted notification frame
+#define CRIER_RECORD_RECEIPT      'E' //  a receipt (an event's map)
+#define CRIER_RECORD_COMPLETE     'C' //  a notification id: done, forget it
+#define CRIER_RECORD_SEEN         'I' //  8 bytes of time (ms, little-endian), then an id
+#define CRIER_RECORD_RETRY        'R' //  notification id, NUL, delivery id or "": retried
+
+#endif
