@@ -1,0 +1,262 @@
+/*  test_ledger.c - crier-ingest's ledger: a notification is done when every delivery it became
+    has its outcome; an expired lease sends again only what is pending; outcomes may overtake
+    the routing receipt; failures and unroutable groups become dead letters that can be
+    retried; client ids are remembered for the dedup window. */
+#include "ledger.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#define LEASE 1000
+
+static crier_ledger_t *s_ledger (void)
+{
+    crier_ledger_options_t options = {LEASE, 10000, 100};
+    crier_ledger_t *ledger = crier_ledger_new (&options);
+    assert_non_null (ledger);
+    return ledger;
+}
+
+static crier_journal_position_t s_position (uint64_t offset)
+{
+    return (crier_journal_position_t){offset, 10};
+}
+
+//  A receipt about one delivery of notification id; delivery ids are "a..a", "b..b", ...
+static crier_receipt_t s_outcome (crier_receipt_kind_t kind, char *id, char letter, char *target)
+{
+    crier_receipt_t receipt = {.kind = kind, .notification_id = id, .reason = "why"};
+    memset (receipt.delivery.delivery_id, letter, CRIER_DIGEST_BYTES - 1);
+    receipt.delivery.channel = "email";
+    receipt.delivery.target = target;
+    return receipt;
+}
+
+static crier_ledger_change_t s_routed (crier_ledger_t *ledger, char *id, int64_t now)
+{
+    crier_receipt_delivery_t rows[2] = {{.channel = "email", .target = "a@example.org"},
+                                        {.channel = "matrix", .target = "!room:example.org"}};
+    memset (rows[0].delivery_id, 'a', CRIER_DIGEST_BYTES - 1);
+    memset (rows[1].delivery_id, 'b', CRIER_DIGEST_BYTES - 1);
+    crier_receipt_t receipt = {.kind = CRIER_RECEIPT_ROUTED,
+                               .notification_id = id,
+                               .deliveries = rows,
+                               .delivery_count = 2};
+    return crier_ledger_apply (ledger, &receipt, now);
+}
+
+static void s_accept_and_send (crier_ledger_t *ledger, const char *id, int64_t now)
+{
+    assert_int_equal (crier_ledger_accept (ledger, id, s_position (now), false, now), 0);
+    crier_ledger_work_t work;
+    assert_true (crier_ledger_next (ledger, &work));
+    assert_string_equal (work.id, id);
+    crier_ledger_sent (ledger, now);
+}
+
+static void test_done_when_every_delivery_has_its_outcome (void **state)
+{
+    crier_ledger_t *ledger = s_ledger ();
+    assert_int_equal (crier_ledger_accept (ledger, "n1", s_position (13), false, 0), 0);
+    assert_int_equal (crier_ledger_backlog (ledger), 1);
+    crier_ledger_work_t work;
+    assert_true (crier_ledger_next (ledger, &work));
+    assert_int_equal (work.position.offset, 13);
+    assert_int_equal (work.redelivery.attempt, 1);
+    assert_int_equal (work.redelivery.only_count, 0);
+    assert_null (work.groups);
+    crier_ledger_sent (ledger, 0);
+    assert_false (crier_ledger_next (ledger, &work));
+    assert_int_equal (crier_ledger_in_flight (ledger), 1);
+
+    assert_int_equal (s_routed (ledger, "n1", 10), CRIER_LEDGER_UPDATED);
+    assert_int_equal (s_routed (ledger, "n1", 10), CRIER_LEDGER_IGNORED); //  said twice
+    crier_receipt_t first = s_outcome (CRIER_RECEIPT_DELIVERED, "n1", 'a', "a@example.org");
+    assert_int_equal (crier_ledger_apply (ledger, &first, 20), CRIER_LEDGER_UPDATED);
+    assert_int_equal (crier_ledger_apply (ledger, &first, 20), CRIER_LEDGER_IGNORED);
+    crier_receipt_t second = s_outcome (CRIER_RECEIPT_DELIVERED, "n1", 'b', "!room:example.org");
+    second.delivery.channel = "matrix";
+    assert_int_equal (crier_ledger_apply (ledger, &second, 30), CRIER_LEDGER_FINISHED);
+    assert_true (crier_ledger_finish (ledger, "n1"));
+    assert_int_equal (crier_ledger_backlog (ledger), 0);
+    assert_int_equal (crier_ledger_in_flight (ledger), 0);
+    assert_int_equal (crier_ledger_dead_count (ledger), 0);
+    //  Receipts about a forgotten notification change nothing.
+    assert_int_equal (crier_ledger_apply (ledger, &first, 40), CRIER_LEDGER_IGNORED);
+    crier_ledger_destroy (&ledger);
+}
+
+static void test_expired_lease_sends_only_what_is_pending (void **state)
+{
+    crier_ledger_t *ledger = s_ledger ();
+    s_accept_and_send (ledger, "n2", 0);
+    s_routed (ledger, "n2", 5);
+    crier_receipt_t done = s_outcome (CRIER_RECEIPT_DELIVERED, "n2", 'a', "a@example.org");
+    crier_ledger_apply (ledger, &done, 10);
+    assert_int_equal (crier_ledger_next_expiry (ledger, 10), LEASE - 10);
+    assert_int_equal (crier_ledger_expire (ledger, LEASE - 1), 0);
+    assert_int_equal (crier_ledger_expire (ledger, LEASE), 1);
+    crier_ledger_work_t work;
+    assert_true (crier_ledger_next (ledger, &work));
+    assert_int_equal (work.redelivery.attempt, 2);
+    assert_int_equal (work.redelivery.only_count, 1);
+    assert_string_equal (work.redelivery.only[0].channel, "matrix");
+    assert_string_equal (work.redelivery.only[0].target, "!room:example.org");
+    crier_ledger_sent (ledger, LEASE);
+    assert_int_equal (crier_ledger_next_expiry (ledger, LEASE), LEASE);
+    crier_ledger_destroy (&ledger);
+}
+
+static void test_never_routed_goes_again_whole (void **state)
+{
+    crier_ledger_t *ledger = s_ledger ();
+    s_accept_and_send (ledger, "n3", 0);
+    assert_int_equal (crier_ledger_expire (ledger, LEASE), 1);
+    crier_ledger_work_t work;
+    assert_true (crier_ledger_next (ledger, &work));
+    assert_int_equal (work.redelivery.attempt, 2);
+    assert_int_equal (work.redelivery.only_count, 0); //  the resolver routes it again
+    crier_ledger_destroy (&ledger);
+}
+
+static void test_retrying_renews_and_released_expires_now (void **state)
+{
+    crier_ledger_t *ledger = s_ledger ();
+    s_accept_and_send (ledger, "n4", 0);
+    s_routed (ledger, "n4", 0);
+    crier_receipt_t retrying = s_outcome (CRIER_RECEIPT_RETRYING, "n4", 'a', "a@example.org");
+    assert_int_equal (crier_ledger_apply (ledger, &retrying, 900), CRIER_LEDGER_RENEWED);
+    assert_int_equal (crier_ledger_expire (ledger, LEASE), 0);
+    assert_int_equal (crier_ledger_expire (ledger, 900 + LEASE), 1);
+    crier_ledger_sent (ledger, 2000);
+
+    crier_receipt_t released = s_outcome (CRIER_RECEIPT_RELEASED, "n4", 'b', "!room:example.org");
+    assert_int_equal (crier_ledger_apply (ledger, &released, 2100), CRIER_LEDGER_RENEWED);
+    assert_int_equal (crier_ledger_expire (ledger, 2100), 1);
+    crier_ledger_destroy (&ledger);
+}
+
+static void test_outcome_may_come_before_the_routing (void **state)
+{
+    crier_ledger_t *ledger = s_ledger ();
+    s_accept_and_send (ledger, "n5", 0);
+    crier_receipt_t early = s_outcome (CRIER_RECEIPT_DELIVERED, "n5", 'b', "!room:example.org");
+    early.delivery.channel = "matrix";
+    assert_int_equal (crier_ledger_apply (ledger, &early, 1), CRIER_LEDGER_UPDATED);
+    assert_int_equal (s_routed (ledger, "n5", 2), CRIER_LEDGER_UPDATED);
+    crier_receipt_t late = s_outcome (CRIER_RECEIPT_DELIVERED, "n5", 'a', "a@example.org");
+    assert_int_equal (crier_ledger_apply (ledger, &late, 3), CRIER_LEDGER_FINISHED);
+    crier_ledger_destroy (&ledger);
+}
+
+typedef struct {
+    int count;
+    char target[64];
+    char reason[64];
+    bool has_delivery_id;
+} listed_t;
+
+static void s_list (const crier_dead_letter_t *letter, void *arg)
+{
+    listed_t *listed = arg;
+    listed->count++;
+    snprintf (listed->target, sizeof listed->target, "%s", letter->target);
+    snprintf (listed->reason, sizeof listed->reason, "%s", letter->reason);
+    listed->has_delivery_id = letter->delivery_id != NULL;
+}
+
+static void test_failure_is_a_dead_letter_until_retried (void **state)
+{
+    crier_ledger_t *ledger = s_ledger ();
+    s_accept_and_send (ledger, "n6", 0);
+    s_routed (ledger, "n6", 0);
+    crier_receipt_t ok = s_outcome (CRIER_RECEIPT_DELIVERED, "n6", 'b', "!room:example.org");
+    crier_ledger_apply (ledger, &ok, 1);
+    crier_receipt_t failed = s_outcome (CRIER_RECEIPT_FAILED, "n6", 'a', "a@example.org");
+    failed.reason = "550 no such user";
+    assert_int_equal (crier_ledger_apply (ledger, &failed, 2), CRIER_LEDGER_FINISHED);
+    assert_false (crier_ledger_finish (ledger, "n6")); //  kept: it holds a dead letter
+    assert_int_equal (crier_ledger_backlog (ledger), 0);
+    assert_int_equal (crier_ledger_dead_count (ledger), 1);
+    listed_t listed = {0};
+    crier_ledger_dead_letters (ledger, s_list, &listed);
+    assert_int_equal (listed.count, 1);
+    assert_string_equal (listed.target, "a@example.org");
+    assert_string_equal (listed.reason, "550 no such user");
+    assert_true (listed.has_delivery_id);
+
+    assert_int_equal (crier_ledger_retry (ledger, NULL, NULL), 1);
+    assert_int_equal (crier_ledger_dead_count (ledger), 0);
+    crier_ledger_work_t work;
+    assert_true (crier_ledger_next (ledger, &work));
+    assert_int_equal (work.redelivery.attempt, 2);
+    assert_int_equal (work.redelivery.only_count, 1);
+    assert_string_equal (work.redelivery.only[0].target, "a@example.org");
+    crier_ledger_sent (ledger, 3);
+    crier_receipt_t now_ok = s_outcome (CRIER_RECEIPT_DELIVERED, "n6", 'a', "a@example.org");
+    assert_int_equal (crier_ledger_apply (ledger, &now_ok, 4), CRIER_LEDGER_FINISHED);
+    assert_true (crier_ledger_finish (ledger, "n6"));
+    crier_ledger_destroy (&ledger);
+}
+
+static void test_unroutable_groups_are_a_dead_letter (void **state)
+{
+    crier_ledger_t *ledger = s_ledger ();
+    s_accept_and_send (ledger, "n7", 0);
+    char *groups[] = {"#typo"};
+    crier_receipt_t unroutable = {.kind = CRIER_RECEIPT_UNROUTABLE,
+                                  .notification_id = "n7",
+                                  .reason = "not in the mapping document",
+                                  .groups = groups,
+                                  .group_count = 1};
+    assert_int_equal (crier_ledger_apply (ledger, &unroutable, 1), CRIER_LEDGER_UPDATED);
+    crier_receipt_t routed = {.kind = CRIER_RECEIPT_ROUTED, .notification_id = "n7"};
+    assert_int_equal (crier_ledger_apply (ledger, &routed, 2), CRIER_LEDGER_FINISHED);
+    assert_false (crier_ledger_finish (ledger, "n7"));
+    listed_t listed = {0};
+    crier_ledger_dead_letters (ledger, s_list, &listed);
+    assert_int_equal (listed.count, 1);
+    assert_string_equal (listed.target, "#typo");
+    assert_false (listed.has_delivery_id);
+    assert_int_equal (crier_ledger_retry (ledger, "n7", NULL), 1);
+    crier_ledger_work_t work;
+    assert_true (crier_ledger_next (ledger, &work));
+    assert_int_equal (work.group_count, 1);
+    assert_string_equal (work.groups[0], "#typo");
+    crier_ledger_destroy (&ledger);
+}
+
+static void test_client_ids_are_remembered_for_the_window (void **state)
+{
+    crier_ledger_t *ledger = s_ledger ();
+    assert_false (crier_ledger_seen (ledger, "mine", 0));
+    assert_int_equal (crier_ledger_accept (ledger, "mine", s_position (0), true, 0), 0);
+    assert_true (crier_ledger_seen (ledger, "mine", 1));
+    crier_ledger_sent (ledger, 0);
+    crier_receipt_t routed = {.kind = CRIER_RECEIPT_ROUTED, .notification_id = "mine"};
+    assert_int_equal (crier_ledger_apply (ledger, &routed, 2), CRIER_LEDGER_FINISHED);
+    assert_true (crier_ledger_finish (ledger, "mine"));
+    assert_true (crier_ledger_seen (ledger, "mine", 9999));   //  done, still remembered
+    assert_false (crier_ledger_seen (ledger, "mine", 10001)); //  the window is 10 s
+    crier_ledger_destroy (&ledger);
+}
+
+int main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_done_when_every_delivery_has_its_outcome),
+        cmocka_unit_test (test_expired_lease_sends_only_what_is_pending),
+        cmocka_unit_test (test_never_routed_goes_again_whole),
+        cmocka_unit_test (test_retrying_renews_and_released_expires_now),
+        cmocka_unit_test (test_outcome_may_come_before_the_routing),
+        cmocka_unit_test (test_failure_is_a_dead_letter_until_retried),
+        cmocka_unit_test (test_unroutable_groups_are_a_dead_letter),
+        cmocka_unit_test (test_client_ids_are_remembered_for_the_window),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
