@@ -16,7 +16,8 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libzmq5 libczmq4 libmsgpackc2 libcurl4 \
        libjansson4 libgumbo1 zlib1g ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --no-create-home crier
+    && useradd --system --uid 10001 --no-create-home crier \
+    && install -d -o crier -g crier -m 700 /var/lib/crier
 COPY --from=build /build/bin/ /usr/local/bin/
 COPY examples/mapping.json /usr/local/share/crier/mapping.json
 USER crier

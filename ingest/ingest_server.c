@@ -44,7 +44,6 @@ typedef struct {
     zlistx_t *replies; //  zmsg_t: answers waiting for the journal sync
     crier_heartbeat_t *heartbeat;
     bool pull_reading;
-    bool router_reading;
     bool waiting_for_resolver; //  a POLLOUT poller is set on push
     bool backlog_full;         //  logged once per episode
     uint64_t compact_at;       //  journal size that starts a compaction
@@ -101,7 +100,7 @@ static verdict_t s_record (server_t *self, crier_notification_t *notification, b
     }
     //  The record: one byte saying whether the id is the client's, then the frame.
     char *record = malloc (frame_size + 1);
-    crier_journal_position_t position;
+    crier_journal_position_t position = {0, 0};
     int rc = -1;
     if (record) {
         record[0] = client_id ? 1 : 0;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -195,6 +196,13 @@ crier_journal_t *crier_journal_open (const char *directory, crier_journal_replay
         return NULL;
     }
     self->read_fd = self->fd;
+    //  One journal, one writer: a second crier-ingest on the same directory would corrupt it.
+    if (flock (self->fd, LOCK_EX | LOCK_NB) != 0) {
+        s_log_io ("journal.in_use", self->path,
+                  "another crier-ingest uses this CRIER_DATA_DIR; give each its own");
+        crier_journal_close (&self);
+        return NULL;
+    }
     if (s_sync_directory (directory) != 0 || s_replay (self, fn, arg, report) != 0)
         crier_journal_close (&self);
     return self;
@@ -351,6 +359,9 @@ int crier_journal_rewrite (crier_journal_t *self, crier_journal_rewrite_fn *fn, 
     if (rc == 0 && s_sync_directory (self->directory) != 0)
         s_log_io ("journal.sync_failed", self->directory, "check the data directory");
     if (rc == 0) {
+        //  The lock moves to the new file before the old one (and its lock) goes.
+        if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+            s_log_io ("journal.lock_failed", self->path, "check the data directory");
         close (old_fd);
         self->read_fd = self->fd;
         self->read_written = self->written;

@@ -165,15 +165,16 @@ static void s_send_again (server_t *self, const crier_notification_t *notificati
         while (channel < CRIER_CHANNEL_COUNT &&
                strcmp (crier_channel_name ((crier_channel_t)channel), only->channel) != 0)
             channel++;
-        char delivery_id[CRIER_DIGEST_BYTES];
         if (channel == CRIER_CHANNEL_COUNT)
             crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", notification->id, "channel",
                        only->channel, "reason", "no such channel in this crier-resolver", "hint",
                        "run the same crier version in every process");
-        else
+        else {
+            char delivery_id[CRIER_DIGEST_BYTES];
             s_queue_delivery (self, notification, (crier_channel_t)channel, only->target,
                               (const char *const *)notification->to, notification->to_count,
                               redelivery->attempt, delivery_id);
+        }
     }
     s_flush (self);
 }

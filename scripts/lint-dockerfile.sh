@@ -44,7 +44,9 @@ needed=$(for binary in "$build"/bin/*; do objdump -p "$binary" | awk '/NEEDED/ {
 library_package() {
     local path
     path=$(ldconfig -p | awk -v lib="$1" '$1 == lib && !found {print $NF; found = 1}')
-    dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n 1 | cut -d: -f1
+    # dpkg knows a file by the path its package installed, /lib or /usr/lib (merged /usr).
+    real=$(readlink -f "$path")
+    { dpkg -S "$real" "${real/#\/usr\/lib\//\/lib\/}" 2>/dev/null || true; } | head -n 1 | cut -d: -f1
 }
 linked=$(for library in $needed; do library_package "$library"; done | grep -vx libc6 | sort -u)
 for package in $linked; do

@@ -77,7 +77,7 @@ export CRIER_EMAIL_FROM="${CRIER_EMAIL_FROM:-crier <crier@localhost>}"
 pids+=($!)
 "$bin/crier-sender-email" &
 pids+=($!)
-"$bin/crier-ingest" &
+CRIER_DATA_DIR="$state/ingest" "$bin/crier-ingest" &
 pids+=($!)
 if [[ -n "${CRIER_MATRIX_HOMESERVER:-}" && ( -n "${CRIER_MATRIX_ACCESS_TOKEN:-}" ||
       -n "${CRIER_MATRIX_ACCESS_TOKEN_FILE:-}" ) ]]; then
@@ -92,6 +92,8 @@ cat >&2 <<MSG
 
 crier is running:
   crier-ingest     tcp://*:7400 (CRIER_INGEST_ENDPOINT): services push notifications here
+                   tcp://*:7401 (CRIER_INGEST_ACK_ENDPOINT): or send and get an answer
+                   its journal: $state/ingest
   crier-resolver   routes with the mapping in CouchDB at http://127.0.0.1:5984, database crier
   events           tcp://127.0.0.1:7402: watch them with  $bin/crier tail
   $mail

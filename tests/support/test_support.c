@@ -146,7 +146,7 @@ static const char **s_with_defaults (const char *const *env, char *data_dir, siz
     while (env && env[count])
         count++;
     const char **all = calloc (count + 3, sizeof *all);
-    for (size_t index = 0; all && index < count; index++)
+    for (size_t index = 0; env && all && index < count; index++)
         all[index] = env[index];
     if (all) {
         all[count] = data_dir;

@@ -231,6 +231,19 @@ static void test_failed_rewrite_keeps_the_old_journal (void **state)
     crier_journal_close (&journal);
 }
 
+static void test_a_second_writer_is_refused (void **state)
+{
+    char directory[256];
+    s_directory (directory, sizeof directory);
+    replayed_t replayed;
+    crier_journal_report_t report;
+    crier_journal_t *journal = s_open (directory, &replayed, &report);
+    assert_null (crier_journal_open (directory, s_collect, &replayed, &report));
+    crier_journal_close (&journal);
+    journal = s_open (directory, &replayed, &report); //  free again once closed
+    crier_journal_close (&journal);
+}
+
 static void test_unwritable_directory_is_refused (void **state)
 {
     replayed_t replayed;
@@ -246,6 +259,7 @@ int main (void)
         cmocka_unit_test (test_damaged_record_is_skipped),
         cmocka_unit_test (test_rewrite_keeps_only_what_is_live),
         cmocka_unit_test (test_failed_rewrite_keeps_the_old_journal),
+        cmocka_unit_test (test_a_second_writer_is_refused),
         cmocka_unit_test (test_unwritable_directory_is_refused),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
