@@ -70,8 +70,9 @@ void test_process_destroy (test_process_t **process_p);
 int test_run (const char *name, const char *const *args, const char *const *env,
               const char *stdin_text, int timeout_ms, char **out_p, char **err_p);
 
-//  Writes a loopback TCP endpoint that nothing listens on: a port the kernel picked (at random,
-//  unlike czmq's '*', which counts up from 49152 and so hands the same port out again).
+//  Writes a loopback TCP endpoint that nothing listens on: a random free port below the ranges
+//  the kernel (32768 and up) and czmq's '*' (49152 and up) hand out, so that no other test
+//  process starts listening there meanwhile.
 void test_unused_endpoint (char *endpoint, size_t size);
 
 //  Sends a delivery frame for channel and target, as crier-resolver would: notification id,
