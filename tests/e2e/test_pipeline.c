@@ -210,23 +210,8 @@ static void test_raw_push_with_html (void **state)
     char endpoint[160];
     snprintf (endpoint, sizeof endpoint, ">%s", s.ingest_endpoint);
     zsock_t *push = zsock_new_push (endpoint);
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    msgpack_packer packer;
-    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&packer, 2);
-    msgpack_pack_str (&packer, 2);
-    msgpack_pack_str_body (&packer, "to", 2);
-    msgpack_pack_str (&packer, 6);
-    msgpack_pack_str_body (&packer, "#users", 6);
     const char *html = "<p>A customer left a <b>review</b></p>";
-    msgpack_pack_str (&packer, 4);
-    msgpack_pack_str_body (&packer, "html", 4);
-    msgpack_pack_str (&packer, strlen (html));
-    msgpack_pack_str_body (&packer, html, strlen (html));
-    zframe_t *frame = zframe_new (buffer.data, buffer.size);
-    assert_int_equal (zframe_send (&frame, push, 0), 0);
-    msgpack_sbuffer_destroy (&buffer);
+    assert_int_equal (test_send_notification (push, "#users", "html", html), 0);
     json_t *events = s_room_events (ROOM_USERS, 1);
     json_t *content = json_object_get (json_array_get (events, 0), "content");
     assert_string_equal (json_string_value (json_object_get (content, "formatted_body")), html);
@@ -276,22 +261,7 @@ static void test_two_senders_of_each_channel_share_2000_deliveries_exactly_once 
     for (int index = 0; index < 1000; index++) {
         char body[32];
         snprintf (body, sizeof body, "load %d", index);
-        msgpack_sbuffer buffer;
-        msgpack_sbuffer_init (&buffer);
-        msgpack_packer packer;
-        msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
-        msgpack_pack_map (&packer, 2);
-        msgpack_pack_str (&packer, 2);
-        msgpack_pack_str_body (&packer, "to", 2);
-        msgpack_pack_str (&packer, 5);
-        msgpack_pack_str_body (&packer, "#load", 5);
-        msgpack_pack_str (&packer, 4);
-        msgpack_pack_str_body (&packer, "body", 4);
-        msgpack_pack_str (&packer, strlen (body));
-        msgpack_pack_str_body (&packer, body, strlen (body));
-        zframe_t *frame = zframe_new (buffer.data, buffer.size);
-        assert_int_equal (zframe_send (&frame, push, 0), 0);
-        msgpack_sbuffer_destroy (&buffer);
+        assert_int_equal (test_send_notification (push, "#load", "body", body), 0);
     }
     json_t *events = s_room_events (ROOM_OPS, events_before + 1000);
     json_t *mail = s_mail_to ("load@example.org", 1000);

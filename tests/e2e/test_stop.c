@@ -122,22 +122,7 @@ static void s_send_acknowledged (zsock_t *request, int number)
 {
     char body[32];
     snprintf (body, sizeof body, "stop-test %d", number);
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    msgpack_packer packer;
-    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&packer, 2);
-    msgpack_pack_str (&packer, 2);
-    msgpack_pack_str_body (&packer, "to", 2);
-    msgpack_pack_str (&packer, 4);
-    msgpack_pack_str_body (&packer, "#all", 4);
-    msgpack_pack_str (&packer, 4);
-    msgpack_pack_str_body (&packer, "body", 4);
-    msgpack_pack_str (&packer, strlen (body));
-    msgpack_pack_str_body (&packer, body, strlen (body));
-    zframe_t *frame = zframe_new (buffer.data, buffer.size);
-    msgpack_sbuffer_destroy (&buffer);
-    assert_int_equal (zframe_send (&frame, request, 0), 0);
+    assert_int_equal (test_send_notification (request, "#all", "body", body), 0);
     zframe_t *answer = zframe_recv (request);
     assert_non_null (answer);
     crier_reply_t reply;

@@ -73,6 +73,18 @@ void test_frame_pair (test_frame_t *frame, const char *key, const char *value)
     test_frame_str (frame, value);
 }
 
+int test_send_notification (zsock_t *socket, const char *to, const char *key, const char *value)
+{
+    test_frame_t frame;
+    test_frame_init (&frame);
+    msgpack_pack_map (&frame.packer, 2);
+    test_frame_pair (&frame, "to", to);
+    test_frame_pair (&frame, key, value);
+    zframe_t *sent = zframe_new (frame.buffer.data, frame.buffer.size);
+    test_frame_free (&frame);
+    return zframe_send (&sent, socket, 0);
+}
+
 static long long s_now_ms (void)
 {
     struct timespec now;

@@ -22,6 +22,9 @@ void test_frame_str (test_frame_t *frame, const char *text);
 //  Packs key then value as strings.
 void test_frame_pair (test_frame_t *frame, const char *key, const char *value);
 
+//  Sends the notification {"to": to, key: value} as one frame. Returns 0, or -1.
+int test_send_notification (zsock_t *socket, const char *to, const char *key, const char *value);
+
 //  A running process whose output a thread collects as it comes.
 typedef struct {
     pid_t pid;
