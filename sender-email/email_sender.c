@@ -60,7 +60,7 @@ static void s_pump (server_t *self);
 
 static bool s_has_room (server_t *self)
 {
-    return self->io.held < (size_t)self->config->connections * HELD_PER_CONNECTION;
+    return crier_sender_held (&self->io) < (size_t)self->config->connections * HELD_PER_CONNECTION;
 }
 
 static void s_update_reading (server_t *self)
@@ -404,12 +404,6 @@ static int s_open (server_t *self)
     return 0;
 }
 
-static bool s_finishing (void *arg, bool out_of_time)
-{
-    server_t *self = arg;
-    return crier_sender_finishing (&self->io, out_of_time);
-}
-
 static char *s_on_start (void *arg)
 {
     server_t *self = arg;
@@ -429,8 +423,7 @@ void crier_email_sender (zsock_t *pipe, void *args)
     self.loop = zloop_new ();
     self.waiting = zlistx_new ();
     self.transfers = zlistx_new ();
-    crier_actor_run_finishing (pipe, self.loop, s_on_start, s_finishing, self.config->stop_grace_ms,
-                               &self);
+    crier_sender_run (&self.io, pipe, self.loop, s_on_start, &self, self.config->stop_grace_ms);
 
     for (transfer_t *transfer = zlistx_first (self.transfers); transfer;
          transfer = zlistx_first (self.transfers)) {

@@ -93,8 +93,8 @@ static uint64_t s_backoff (unsigned failures, uint64_t cap)
 static void s_update_reading (server_t *self)
 {
     crier_intake_open (self->io.intake,
-                       self->authorised &&
-                           self->io.held < (size_t)self->config->concurrency * HELD_PER_SLOT);
+                       self->authorised && crier_sender_held (&self->io) <
+                                               (size_t)self->config->concurrency * HELD_PER_SLOT);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -629,7 +629,7 @@ static bool s_on_delivery (const void *data, size_t size, void *arg)
     else
         room->head = job;
     room->tail = job;
-    return self->io.held < (size_t)self->config->concurrency * HELD_PER_SLOT;
+    return crier_sender_held (&self->io) < (size_t)self->config->concurrency * HELD_PER_SLOT;
 }
 
 static void s_after_deliveries (void *arg)
@@ -687,12 +687,6 @@ static int s_start (server_t *self)
     return 0;
 }
 
-static bool s_finishing (void *arg, bool out_of_time)
-{
-    server_t *self = arg;
-    return crier_sender_finishing (&self->io, out_of_time);
-}
-
 static char *s_on_start (void *arg)
 {
     server_t *self = arg;
@@ -710,8 +704,7 @@ void crier_matrix_sender (zsock_t *pipe, void *args)
     self.rooms = zhashx_new ();
     self.requests = zlistx_new ();
     zhashx_set_destructor (self.rooms, s_room_destroy);
-    crier_actor_run_finishing (pipe, self.loop, s_on_start, s_finishing, self.config->stop_grace_ms,
-                               &self);
+    crier_sender_run (&self.io, pipe, self.loop, s_on_start, &self, self.config->stop_grace_ms);
 
     for (request_t *request = zlistx_first (self.requests); request;
          request = zlistx_first (self.requests)) {

@@ -76,9 +76,10 @@ int crier_process_serve (zactor_t **server_p, const char *name)
 
 typedef struct {
     crier_actor_start_fn *start;
-    crier_actor_finishing_fn *finishing;
-    uint64_t grace_ms;
     void *arg;
+    crier_actor_finishing_fn *finishing;
+    void *finishing_arg;
+    uint64_t grace_ms;
     bool started;
     int64_t deadline; //  of the grace period, once stopping
 } actor_t;
@@ -87,7 +88,7 @@ typedef struct {
 static int s_on_finishing (zloop_t *loop, int timer_id, void *arg)
 {
     actor_t *actor = arg;
-    return actor->finishing (actor->arg, zclock_mono () >= actor->deadline) ? 0 : -1;
+    return actor->finishing (actor->finishing_arg, zclock_mono () >= actor->deadline) ? 0 : -1;
 }
 
 static int s_on_command (zloop_t *loop, zsock_t *pipe, void *arg)
@@ -98,7 +99,8 @@ static int s_on_command (zloop_t *loop, zsock_t *pipe, void *arg)
     if (!command || streq (command, "$TERM")) {
         rc = -1;
         //  Finish what is held first, for up to the grace period, if the actor wants to.
-        if (command && actor->started && actor->finishing && actor->finishing (actor->arg, false)) {
+        if (command && actor->started && actor->finishing &&
+            actor->finishing (actor->finishing_arg, false)) {
             actor->deadline = zclock_mono () + (int64_t)actor->grace_ms;
             zloop_reader_end (loop, pipe);
             zloop_timer (loop, 50, 0, s_on_finishing, actor);
@@ -119,9 +121,10 @@ static int s_on_command (zloop_t *loop, zsock_t *pipe, void *arg)
 }
 
 void crier_actor_run_finishing (zsock_t *pipe, zloop_t *loop, crier_actor_start_fn *start,
-                                crier_actor_finishing_fn *finishing, uint64_t grace_ms, void *arg)
+                                void *arg, crier_actor_finishing_fn *finishing, void *finishing_arg,
+                                uint64_t grace_ms)
 {
-    actor_t actor = {start, finishing, grace_ms, arg, false, 0};
+    actor_t actor = {start, arg, finishing, finishing_arg, grace_ms, false, 0};
     //  Only the owner stops the actor, with $TERM, so that it can finish what it holds.
     zloop_set_nonstop (loop, true);
     zloop_reader (loop, pipe, s_on_command, &actor);
@@ -132,7 +135,7 @@ void crier_actor_run_finishing (zsock_t *pipe, zloop_t *loop, crier_actor_start_
 
 void crier_actor_run (zsock_t *pipe, zloop_t *loop, crier_actor_start_fn *start, void *arg)
 {
-    crier_actor_run_finishing (pipe, loop, start, NULL, 0, arg);
+    crier_actor_run_finishing (pipe, loop, start, arg, NULL, NULL, 0);
 }
 
 struct crier_heartbeat_t {

@@ -4,33 +4,11 @@
 #include "crier/log.h"
 #include "crier/socket.h"
 
-#include <stdlib.h>
-#include <string.h>
-
-//  What a held delivery is, to say so when releasing it.
-typedef struct {
-    char *notification_id;
-    char *channel;
-    char *target;
-} held_t;
-
-static void s_held_destroy (void **item)
-{
-    held_t *held = *item;
-    if (held) {
-        free (held->notification_id);
-        free (held->channel);
-        free (held->target);
-        free (held);
-    }
-    *item = NULL;
-}
-
 //  Every sender's heartbeat: its counts, then what the sender adds.
 static void s_fill_heartbeat (crier_event_t *event, void *arg)
 {
     crier_sender_t *self = arg;
-    crier_event_add_int (event, "held", (int64_t)self->held);
+    crier_event_add_int (event, "held", (int64_t)crier_sender_held (self));
     crier_event_add_int (event, "delivered", (int64_t)self->delivered);
     crier_event_add_int (event, "failed", (int64_t)self->failed);
     if (self->on_heartbeat)
@@ -47,8 +25,6 @@ int crier_sender_open (crier_sender_t *self, zloop_t *loop, const crier_sender_o
     if (self->events)
         zsock_set_linger (self->events, 2000);
     self->holding = zhashx_new ();
-    if (self->holding)
-        zhashx_set_destructor (self->holding, s_held_destroy);
     self->http = crier_http_new (loop);
     if (self->deliveries)
         self->intake = crier_intake_new (loop, self->deliveries, options->on_delivery,
@@ -65,30 +41,22 @@ int crier_sender_open (crier_sender_t *self, zloop_t *loop, const crier_sender_o
 //  Says "delivery.released" for everything still held.
 static void s_release_all (crier_sender_t *self)
 {
-    size_t count = 0;
-    for (held_t *held = zhashx_first (self->holding); held && self->events;
-         held = zhashx_next (self->holding)) {
-        crier_event_t *event = crier_event_new ("delivery.released");
+    for (const crier_delivery_t *delivery = zhashx_first (self->holding); delivery;
+         delivery = zhashx_next (self->holding)) {
+        crier_event_t *event = crier_event_new_outcome ("delivery.released", delivery, 0);
         if (event) {
-            crier_event_add_text (event, "delivery_id", zhashx_cursor (self->holding));
-            crier_event_add_text (event, "notification_id", held->notification_id);
-            crier_event_add_text (event, "channel", held->channel);
-            crier_event_add_text (event, "target", held->target);
             crier_event_add_text (event, "reason", "the sender stopped before sending it");
             crier_event_send (&event, self->events);
         }
-        count++;
     }
-    if (count > 0)
-        crier_log (CRIER_LOG_WARN, "sender.released", "deliveries", CRIER_LOG_INT (count), "hint",
-                   "stopped before these were sent (CRIER_STOP_GRACE); crier-ingest sends them "
-                   "again, with the same delivery ids");
+    crier_log (CRIER_LOG_WARN, "sender.released", "deliveries",
+               CRIER_LOG_INT (crier_sender_held (self)), "hint",
+               "stopped before these were sent (CRIER_STOP_GRACE); crier-ingest sends them "
+               "again, with the same delivery ids");
 }
 
 void crier_sender_close (crier_sender_t *self)
 {
-    if (self->holding)
-        s_release_all (self);
     crier_heartbeat_destroy (&self->heartbeat);
     crier_http_destroy (&self->http);
     crier_intake_destroy (&self->intake);
@@ -104,33 +72,43 @@ bool crier_sender_hold (crier_sender_t *self, const crier_delivery_t *delivery)
                    "delivery_id", delivery->delivery_id);
         return false;
     }
-    held_t *held = calloc (1, sizeof *held);
-    if (held) {
-        held->notification_id = strdup (delivery->notification->id);
-        held->channel = strdup (delivery->channel);
-        held->target = strdup (delivery->target);
-        zhashx_insert (self->holding, delivery->delivery_id, held);
-    }
-    self->held++;
+    zhashx_insert (self->holding, delivery->delivery_id, (void *)delivery);
     return true;
 }
 
 void crier_sender_let_go (crier_sender_t *self, const crier_delivery_t *delivery)
 {
     zhashx_delete (self->holding, delivery->delivery_id);
-    self->held--;
 }
 
-bool crier_sender_finishing (crier_sender_t *self, bool out_of_time)
+size_t crier_sender_held (const crier_sender_t *self)
 {
+    return self->holding ? zhashx_size (self->holding) : 0;
+}
+
+static bool s_finishing (void *arg, bool out_of_time)
+{
+    crier_sender_t *self = arg;
     if (!self->stopping) {
         self->stopping = true;
         //  No more deliveries: the resolver gives what it would have sent here to the others.
         crier_intake_destroy (&self->intake);
         zsock_destroy (&self->deliveries);
-        if (self->held > 0)
-            crier_log (CRIER_LOG_INFO, "sender.finishing", "deliveries", CRIER_LOG_INT (self->held),
-                       "hint", "sending what it holds before stopping (CRIER_STOP_GRACE)");
+        if (crier_sender_held (self) > 0)
+            crier_log (CRIER_LOG_INFO, "sender.finishing", "deliveries",
+                       CRIER_LOG_INT (crier_sender_held (self)), "hint",
+                       "sending what it holds before stopping (CRIER_STOP_GRACE)");
     }
-    return self->held > 0 && !out_of_time;
+    if (crier_sender_held (self) == 0)
+        return false;
+    //  Released while the loop runs, so that what is held is still alive.
+    if (out_of_time)
+        s_release_all (self);
+    return !out_of_time;
+}
+
+void crier_sender_run (crier_sender_t *self, zsock_t *pipe, zloop_t *loop,
+                       crier_actor_start_fn *start, void *arg, uint64_t grace_ms)
+{
+    crier_actor_run_finishing (pipe, loop, start, arg, s_finishing, self, grace_ms);
 }

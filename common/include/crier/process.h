@@ -41,9 +41,10 @@ void crier_actor_run (zsock_t *pipe, zloop_t *loop, crier_actor_start_fn *start,
 typedef bool (crier_actor_finishing_fn) (void *arg, bool out_of_time);
 
 //  crier_actor_run for an actor that finishes its work before it stops: on $TERM the loop goes
-//  on while finishing says so, for up to grace_ms.
+//  on while finishing (called with finishing_arg) says so, for up to grace_ms.
 void crier_actor_run_finishing (zsock_t *pipe, zloop_t *loop, crier_actor_start_fn *start,
-                                crier_actor_finishing_fn *finishing, uint64_t grace_ms, void *arg);
+                                void *arg, crier_actor_finishing_fn *finishing, void *finishing_arg,
+                                uint64_t grace_ms);
 
 //  Adds a process's own fields to its heartbeat event.
 typedef void (crier_heartbeat_fn) (crier_event_t *event, void *arg);

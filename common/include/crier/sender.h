@@ -17,8 +17,7 @@ typedef struct {
     crier_http_t *http;
     crier_intake_t *intake;
     crier_heartbeat_t *heartbeat;
-    size_t held;       //  deliveries in memory, waiting or being sent (crier_sender_hold)
-    zhashx_t *holding; //  delivery id -> what to say when releasing it
+    zhashx_t *holding; //  delivery id -> the crier_delivery_t the sender keeps (borrowed)
     bool stopping;
     uint64_t delivered; //  outcomes so far: the sender counts them
     uint64_t failed;
@@ -41,21 +40,25 @@ typedef struct {
 //  in either case.
 int crier_sender_open (crier_sender_t *self, zloop_t *loop, const crier_sender_options_t *options);
 
-//  Closes what crier_sender_open opened, after releasing what is still held (a
-//  "delivery.released" event each, so that crier-ingest sends them again at once). Cancel
-//  running transfers first.
+//  Closes what crier_sender_open opened. Cancel running transfers first.
 void crier_sender_close (crier_sender_t *self);
 
-//  Takes a delivery into the sender's keeping. Returns false when the same delivery is already
-//  held (a redelivery overtook it): drop the new copy.
+//  The actor's body (crier_actor_run_finishing): on $TERM the sender stops taking deliveries
+//  (what ZeroMQ queued for it comes back from crier-ingest after the lease), goes on sending
+//  what it holds for up to grace_ms, then releases the rest: a "delivery.released" event each,
+//  so that crier-ingest sends them again at once.
+void crier_sender_run (crier_sender_t *self, zsock_t *pipe, zloop_t *loop,
+                       crier_actor_start_fn *start, void *arg, uint64_t grace_ms);
+
+//  Takes a delivery into the sender's keeping (it must stay alive until crier_sender_let_go).
+//  Returns false when the same delivery is already held (a redelivery overtook it): drop the
+//  new copy.
 bool crier_sender_hold (crier_sender_t *self, const crier_delivery_t *delivery);
 
 //  The delivery has its outcome (or is dropped): forget it.
 void crier_sender_let_go (crier_sender_t *self, const crier_delivery_t *delivery);
 
-//  For crier_actor_run_finishing: on the first call stops taking deliveries (what ZeroMQ queued
-//  for this sender is sent again by crier-ingest after its lease); returns true while
-//  deliveries are held and time is left.
-bool crier_sender_finishing (crier_sender_t *self, bool out_of_time);
+//  Deliveries in the sender's keeping, waiting or being sent.
+size_t crier_sender_held (const crier_sender_t *self);
 
 #endif
