@@ -67,27 +67,11 @@ static crier_notification_t *s_read_notification (const msgpack_object *map, cri
     return notification;
 }
 
-//  The fields of a notification frame up to the notification's own, with extra more to come.
-static void s_begin_notification (msgpack_packer *packer, const crier_notification_t *notification,
-                                  uint32_t extra)
-{
-    s_begin (packer, "notification", 1 + extra + crier_notification_field_count (notification));
-    crier_msgpack_pack_text (packer, "received_at");
-    msgpack_pack_uint64 (packer, (uint64_t)notification->received_at_ms);
-}
-
 int crier_frame_encode_notification (const crier_notification_t *notification, char **data_p,
                                      size_t *size_p)
 {
-    if (!notification->id)
-        return -1;
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    msgpack_packer packer;
-    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
-    s_begin_notification (&packer, notification, 0);
-    crier_notification_pack_fields (&packer, notification);
-    return s_finish (&buffer, data_p, size_p);
+    const crier_frame_redelivery_t first = {1, NULL, 0};
+    return crier_frame_encode_redelivery (notification, &first, data_p, size_p);
 }
 
 int crier_frame_encode_redelivery (const crier_notification_t *notification,
@@ -100,10 +84,18 @@ int crier_frame_encode_redelivery (const crier_notification_t *notification,
     msgpack_sbuffer_init (&buffer);
     msgpack_packer packer;
     msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
-    s_begin_notification (&packer, notification, redelivery->only_count > 0 ? 2 : 1);
-    crier_msgpack_pack_text (&packer, "attempt");
-    msgpack_pack_uint32 (&packer, redelivery->attempt);
-    if (redelivery->only_count > 0) {
+    //  "attempt" and "only" only when they say something: a first attempt is the plain frame.
+    bool again = redelivery->attempt != 1;
+    bool only = redelivery->only_count > 0;
+    s_begin (&packer, "notification",
+             1 + again + only + crier_notification_field_count (notification));
+    crier_msgpack_pack_text (&packer, "received_at");
+    msgpack_pack_uint64 (&packer, (uint64_t)notification->received_at_ms);
+    if (again) {
+        crier_msgpack_pack_text (&packer, "attempt");
+        msgpack_pack_uint32 (&packer, redelivery->attempt);
+    }
+    if (only) {
         crier_msgpack_pack_text (&packer, "only");
         msgpack_pack_array (&packer, redelivery->only_count);
         for (size_t index = 0; index < redelivery->only_count; index++) {

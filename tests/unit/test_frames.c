@@ -1,7 +1,10 @@
-/*  test_frames.c - the internal frames (notification, delivery) and events. */
+/*  test_frames.c - the internal frames (notification, redelivery, delivery), events, receipts
+    and the acknowledged endpoint's replies. */
 #include "crier/event.h"
 #include "crier/frames.h"
 #include "crier/log.h"
+#include "crier/receipt.h"
+#include "crier/reply.h"
 #include "test_support.h"
 
 #include <setjmp.h>
@@ -213,6 +216,151 @@ static void test_event_frames (void **state)
     zsock_destroy (&subscriber);
 }
 
+static void test_redelivery_frame_round_trip (void **state)
+{
+    crier_notification_t *original = s_sample ();
+    crier_frame_target_t only[] = {{"matrix", "!room:example.org"}, {"email", "a@example.org"}};
+    crier_frame_redelivery_t again = {3, only, 2};
+    char *data;
+    size_t size;
+    assert_int_equal (crier_frame_encode_redelivery (original, &again, &data, &size), 0);
+    crier_error_t error;
+    crier_frame_redelivery_t decoded;
+    crier_notification_t *notification =
+        crier_frame_decode_notification (data, size, &decoded, &error);
+    assert_non_null (notification);
+    assert_string_equal (notification->id, "n-1");
+    assert_int_equal (decoded.attempt, 3);
+    assert_int_equal (decoded.only_count, 2);
+    assert_string_equal (decoded.only[0].channel, "matrix");
+    assert_string_equal (decoded.only[0].target, "!room:example.org");
+    assert_string_equal (decoded.only[1].target, "a@example.org");
+    crier_frame_redelivery_free (&decoded);
+    crier_notification_destroy (&notification);
+    free (data);
+
+    //  A first attempt is the plain frame: attempt 1, nothing in only.
+    assert_int_equal (crier_frame_encode_notification (original, &data, &size), 0);
+    notification = crier_frame_decode_notification (data, size, &decoded, &error);
+    assert_non_null (notification);
+    assert_int_equal (decoded.attempt, 1);
+    assert_null (decoded.only);
+    crier_notification_destroy (&notification);
+    free (data);
+    crier_notification_destroy (&original);
+}
+
+static void test_bad_only_is_refused (void **state)
+{
+    test_frame_t frame;
+    test_frame_init (&frame);
+    msgpack_pack_map (&frame.packer, 7);
+    test_frame_str (&frame, "v");
+    msgpack_pack_uint32 (&frame.packer, 1);
+    test_frame_pair (&frame, "type", "notification");
+    test_frame_pair (&frame, "id", "n-1");
+    test_frame_str (&frame, "received_at");
+    msgpack_pack_uint64 (&frame.packer, 1);
+    test_frame_pair (&frame, "to", "#admins");
+    test_frame_pair (&frame, "body", "x");
+    test_frame_pair (&frame, "only", "everything");
+    crier_error_t error;
+    crier_frame_redelivery_t redelivery;
+    assert_null (crier_frame_decode_notification (frame.buffer.data, frame.buffer.size, &redelivery,
+                                                  &error));
+    assert_string_equal (error.field, "only");
+    test_frame_free (&frame);
+}
+
+static void test_receipt_round_trip (void **state)
+{
+    crier_receipt_delivery_t rows[1] = {{.channel = "email", .target = "a@example.org"}};
+    memset (rows[0].delivery_id, 'c', CRIER_DIGEST_BYTES - 1);
+    crier_receipt_t routed = {.kind = CRIER_RECEIPT_ROUTED,
+                              .notification_id = "n-1",
+                              .time_ms = 1764000000000,
+                              .deliveries = rows,
+                              .delivery_count = 1};
+    char *data;
+    size_t size;
+    assert_int_equal (crier_receipt_encode (&routed, &data, &size), 0);
+    crier_receipt_t decoded;
+    crier_error_t error;
+    assert_int_equal (crier_receipt_decode (data, size, &decoded, &error), 1);
+    assert_int_equal (decoded.kind, CRIER_RECEIPT_ROUTED);
+    assert_string_equal (decoded.notification_id, "n-1");
+    assert_int_equal (decoded.time_ms, 1764000000000);
+    assert_int_equal (decoded.delivery_count, 1);
+    assert_string_equal (decoded.deliveries[0].delivery_id, rows[0].delivery_id);
+    assert_string_equal (decoded.deliveries[0].target, "a@example.org");
+    crier_receipt_free (&decoded);
+    free (data);
+
+    crier_receipt_t failed = {.kind = CRIER_RECEIPT_FAILED,
+                              .notification_id = "n-1",
+                              .reason = "550 no such user",
+                              .delivery = rows[0]};
+    assert_int_equal (crier_receipt_encode (&failed, &data, &size), 0);
+    assert_int_equal (crier_receipt_decode (data, size, &decoded, &error), 1);
+    assert_int_equal (decoded.kind, CRIER_RECEIPT_FAILED);
+    assert_string_equal (decoded.reason, "550 no such user");
+    assert_string_equal (decoded.delivery.channel, "email");
+    crier_receipt_free (&decoded);
+    free (data);
+}
+
+static void test_other_events_are_not_receipts (void **state)
+{
+    crier_event_t *event = crier_event_new ("mapping.loaded");
+    crier_event_add_text (event, "revision", "1-a");
+    char *data;
+    size_t size;
+    assert_int_equal (crier_event_encode (event, 0, &data, &size), 0);
+    crier_receipt_t receipt;
+    crier_error_t error;
+    assert_int_equal (crier_receipt_decode (data, size, &receipt, &error), 0);
+    free (data);
+    crier_event_destroy (&event);
+    //  A receipt with a bad delivery id names the field.
+    event = crier_event_new ("delivery.delivered");
+    crier_event_add_text (event, "notification_id", "n-1");
+    crier_event_add_text (event, "delivery_id", "not hex");
+    crier_event_add_text (event, "channel", "email");
+    crier_event_add_text (event, "target", "a@example.org");
+    assert_int_equal (crier_event_encode (event, 0, &data, &size), 0);
+    assert_int_equal (crier_receipt_decode (data, size, &receipt, &error), -1);
+    assert_string_equal (error.field, "delivery_id");
+    free (data);
+    crier_event_destroy (&event);
+}
+
+static void test_reply_round_trip (void **state)
+{
+    crier_reply_t replies[] = {{.ok = true, .id = "n-1"},
+                               {.ok = true, .duplicate = true, .id = "n-1"},
+                               {.ok = false, .error = "to: required"}};
+    for (size_t index = 0; index < 3; index++) {
+        char *data;
+        size_t size;
+        assert_int_equal (crier_reply_encode (&replies[index], &data, &size), 0);
+        crier_reply_t decoded;
+        crier_error_t error;
+        assert_int_equal (crier_reply_decode (data, size, &decoded, &error), 0);
+        assert_int_equal (decoded.ok, replies[index].ok);
+        assert_int_equal (decoded.duplicate, replies[index].duplicate);
+        if (replies[index].ok)
+            assert_string_equal (decoded.id, "n-1");
+        else
+            assert_string_equal (decoded.error, "to: required");
+        crier_reply_free (&decoded);
+        free (data);
+    }
+    crier_reply_t decoded;
+    crier_error_t error;
+    assert_int_equal (crier_reply_decode ("\x80", 1, &decoded, &error), -1); //  {} has no "ok"
+    assert_string_equal (error.field, "ok");
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +371,11 @@ int main (void)
         cmocka_unit_test (test_delivery_frame_round_trip),
         cmocka_unit_test (test_delivery_with_forged_id_is_refused),
         cmocka_unit_test (test_event_frames),
+        cmocka_unit_test (test_redelivery_frame_round_trip),
+        cmocka_unit_test (test_bad_only_is_refused),
+        cmocka_unit_test (test_receipt_round_trip),
+        cmocka_unit_test (test_other_events_are_not_receipts),
+        cmocka_unit_test (test_reply_round_trip),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -42,8 +42,8 @@ typedef struct {
     size_t only_count;
 } crier_frame_redelivery_t;
 
-//  Encodes a notification frame for a redelivery: "attempt" and, when only_count > 0, "only"
-//  (an array of maps {channel, target}). Returns 0 with a malloc'ed buffer, or -1.
+//  Encodes a notification frame for a redelivery: "attempt" when not 1 and, when only_count > 0,
+//  "only" (an array of maps {channel, target}). Returns 0 with a malloc'ed buffer, or -1.
 int crier_frame_encode_redelivery (const crier_notification_t *notification,
                                    const crier_frame_redelivery_t *redelivery, char **data_p,
                                    size_t *size_p);
