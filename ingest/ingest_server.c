@@ -98,17 +98,10 @@ static verdict_t s_record (server_t *self, crier_notification_t *notification, b
         crier_error_set (error, "(frame)", "out of memory");
         return VERDICT_REJECTED;
     }
-    //  The record: one byte saying whether the id is the client's, then the frame.
-    char *record = malloc (frame_size + 1);
     crier_journal_position_t position = {0, 0};
-    int rc = -1;
-    if (record) {
-        record[0] = client_id ? 1 : 0;
-        memcpy (record + 1, frame, frame_size);
-        rc = crier_journal_append (self->journal, CRIER_RECORD_NOTIFICATION, record, frame_size + 1,
-                                   &position);
-    }
-    free (record);
+    int rc = crier_journal_append (
+        self->journal, client_id ? CRIER_RECORD_CLIENT_NOTIFICATION : CRIER_RECORD_NOTIFICATION,
+        frame, frame_size, &position);
     free (frame);
     if (rc != 0 || crier_ledger_accept (self->ledger, notification->id, position, client_id,
                                         notification->received_at_ms) != 0) {
@@ -316,22 +309,20 @@ static int s_on_writable (zloop_t *loop, zmq_pollitem_t *item, void *arg)
 static int s_work_frame (server_t *self, const crier_ledger_work_t *work, char **frame_p,
                          size_t *size_p)
 {
-    char *record = malloc (work->position.size);
-    if (!record || work->position.size < 2 ||
-        crier_journal_read (self->journal, work->position, record) != 0) {
+    size_t size = work->position.size;
+    char *record = malloc (size ? size : 1);
+    if (!record || crier_journal_read (self->journal, work->position, record) != 0) {
         free (record);
         return -1;
     }
-    size_t size = work->position.size - 1;
     if (work->redelivery.attempt == 1 && work->redelivery.only_count == 0 && !work->groups) {
-        memmove (record, record + 1, size);
         *frame_p = record;
         *size_p = size;
         return 0;
     }
     crier_error_t error;
     crier_notification_t *notification =
-        crier_frame_decode_notification (record + 1, size, NULL, &error);
+        crier_frame_decode_notification (record, size, NULL, &error);
     free (record);
     int rc = -1;
     if (notification && work->groups) {
@@ -508,30 +499,27 @@ static void s_on_record (uint8_t type, const void *payload, size_t size,
 {
     server_t *self = arg;
     const char *bytes = payload;
-    if (type == CRIER_RECORD_NOTIFICATION && size > 1) {
+    if (type == CRIER_RECORD_NOTIFICATION || type == CRIER_RECORD_CLIENT_NOTIFICATION) {
         crier_error_t error;
         crier_notification_t *notification =
-            crier_frame_decode_notification (bytes + 1, size - 1, NULL, &error);
+            crier_frame_decode_notification (payload, size, NULL, &error);
         if (notification)
-            crier_ledger_accept (self->ledger, notification->id, position, bytes[0] == 1,
+            crier_ledger_accept (self->ledger, notification->id, position,
+                                 type == CRIER_RECORD_CLIENT_NOTIFICATION,
                                  notification->received_at_ms);
         else
-            crier_log (CRIER_LOG_ERROR, "journal.bad_record", "field", error.field, "error",
-                       error.message);
+            crier_log (CRIER_LOG_ERROR, "journal.bad_record", "offset",
+                       CRIER_LOG_INT (position.offset), "field", error.field, "error",
+                       error.message, "hint",
+                       "skipped; was the journal written by another crier version?");
         crier_notification_destroy (&notification);
     } else if (type == CRIER_RECORD_RECEIPT)
         s_apply_receipt (self, payload, size, false);
-    else if ((type == CRIER_RECORD_COMPLETE || type == CRIER_RECORD_RETRY) && size < 512) {
+    else if (type == CRIER_RECORD_COMPLETE && size < 512) {
         char id[512];
         memcpy (id, payload, size);
         id[size] = '\0';
-        if (type == CRIER_RECORD_COMPLETE)
-            crier_ledger_forget (self->ledger, id);
-        else {
-            size_t length = strlen (id);
-            const char *delivery = length + 1 < size ? id + length + 1 : NULL;
-            crier_ledger_retry (self->ledger, length ? id : NULL, delivery);
-        }
+        crier_ledger_forget (self->ledger, id);
     } else if (type == CRIER_RECORD_SEEN && size > 8 && size < 8 + 512) {
         int64_t at = 0;
         for (int index = 7; index >= 0; index--)
@@ -540,7 +528,10 @@ static void s_on_record (uint8_t type, const void *payload, size_t size,
         memcpy (id, bytes + 8, size - 8);
         id[size - 8] = '\0';
         crier_ledger_remember (self->ledger, id, at);
-    }
+    } else
+        crier_log (CRIER_LOG_ERROR, "journal.bad_record", "offset", CRIER_LOG_INT (position.offset),
+                   "type", CRIER_LOG_INT (type), "bytes", CRIER_LOG_INT (size), "hint",
+                   "skipped; was the journal written by another crier version?");
 }
 
 static int s_open_journal (server_t *self)

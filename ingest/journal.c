@@ -23,8 +23,13 @@ struct crier_journal_t {
     int read_fd;      //  the journal reads come from (the old one during a rewrite)
     uint64_t written; //  bytes in the file
     uint64_t read_written;
-    unsigned char *buffer; //  appended, not yet written
+    //  The buffer holds the file's bytes from buffer_offset on: the first flushed of them are
+    //  written already and stay until the next append, so that what was just synced can be read
+    //  back (to send it on) without a system call.
+    unsigned char *buffer;
+    uint64_t buffer_offset;
     size_t buffered;
+    size_t flushed;
     size_t capacity;
 };
 
@@ -145,7 +150,7 @@ static int s_replay (crier_journal_t *self, crier_journal_replay_fn *fn, void *a
         size = at;
     }
     free (data);
-    self->written = self->read_written = size;
+    self->written = self->read_written = self->buffer_offset = size;
     return 0;
 }
 
@@ -229,6 +234,10 @@ int crier_journal_append (crier_journal_t *self, uint8_t type, const void *paylo
 {
     if (size > CRIER_JOURNAL_MAX_RECORD)
         return -1;
+    if (self->flushed > 0 && self->flushed == self->buffered) {
+        self->buffer_offset += self->buffered;
+        self->buffered = self->flushed = 0;
+    }
     size_t needed = self->buffered + CRIER_JOURNAL_HEADER_BYTES + size;
     if (needed > self->capacity) {
         size_t capacity = self->capacity ? self->capacity : 64 * 1024;
@@ -249,7 +258,7 @@ int crier_journal_append (crier_journal_t *self, uint8_t type, const void *paylo
         memcpy (at + CRIER_JOURNAL_HEADER_BYTES, payload, size);
     if (position_p)
         *position_p = (crier_journal_position_t){
-            self->written + self->buffered + CRIER_JOURNAL_HEADER_BYTES, (uint32_t)size};
+            self->buffer_offset + self->buffered + CRIER_JOURNAL_HEADER_BYTES, (uint32_t)size};
     self->buffered = needed;
     return 0;
 }
@@ -257,7 +266,7 @@ int crier_journal_append (crier_journal_t *self, uint8_t type, const void *paylo
 //  Writes the buffer out (no sync). Returns 0, or -1 after logging.
 static int s_write (crier_journal_t *self)
 {
-    size_t done = 0;
+    size_t done = self->flushed;
     while (done < self->buffered) {
         ssize_t wrote = write (self->fd, self->buffer + done, self->buffered - done);
         if (wrote < 0) {
@@ -273,16 +282,16 @@ static int s_write (crier_journal_t *self)
         }
         done += (size_t)wrote;
     }
-    self->written += self->buffered;
+    self->written += self->buffered - self->flushed;
     if (self->read_fd == self->fd)
         self->read_written = self->written;
-    self->buffered = 0;
+    self->flushed = self->buffered;
     return 0;
 }
 
 int crier_journal_sync (crier_journal_t *self)
 {
-    if (self->buffered == 0)
+    if (self->flushed == self->buffered)
         return 0;
     if (s_write (self) != 0)
         return -1;
@@ -295,20 +304,20 @@ int crier_journal_sync (crier_journal_t *self)
 
 size_t crier_journal_unsynced (const crier_journal_t *self)
 {
-    return self->buffered;
+    return self->buffered - self->flushed;
 }
 
 uint64_t crier_journal_size (const crier_journal_t *self)
 {
-    return self->written + self->buffered;
+    return self->buffer_offset + self->buffered;
 }
 
 int crier_journal_read (crier_journal_t *self, crier_journal_position_t position, void *buffer)
 {
     unsigned char *into = buffer;
     //  Still in the buffer (only when reading the file appends go to).
-    if (self->read_fd == self->fd && position.offset >= self->written) {
-        uint64_t from = position.offset - self->written;
+    if (self->read_fd == self->fd && position.offset >= self->buffer_offset) {
+        uint64_t from = position.offset - self->buffer_offset;
         if (from + position.size > self->buffered)
             return -1;
         memcpy (into, self->buffer + from, position.size);
@@ -343,11 +352,15 @@ int crier_journal_rewrite (crier_journal_t *self, crier_journal_rewrite_fn *fn, 
         free (path);
         return -1;
     }
-    //  Appends go to the new file; reads still come from the old one.
+    //  Locked at once, so that the new file is never unguarded. Appends go to it; reads still
+    //  come from the old one.
+    if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+        s_log_io ("journal.lock_failed", path, "check the data directory");
     int old_fd = self->fd;
     uint64_t old_written = self->written;
     self->fd = fd;
-    self->written = 0;
+    self->written = self->buffer_offset = 0;
+    self->buffered = self->flushed = 0;
     int rc = fn (self, arg);
     if (rc == 0)
         rc = crier_journal_sync (self);
@@ -359,9 +372,6 @@ int crier_journal_rewrite (crier_journal_t *self, crier_journal_rewrite_fn *fn, 
     if (rc == 0 && s_sync_directory (self->directory) != 0)
         s_log_io ("journal.sync_failed", self->directory, "check the data directory");
     if (rc == 0) {
-        //  The lock moves to the new file before the old one (and its lock) goes.
-        if (flock (fd, LOCK_EX | LOCK_NB) != 0)
-            s_log_io ("journal.lock_failed", self->path, "check the data directory");
         close (old_fd);
         self->read_fd = self->fd;
         self->read_written = self->written;
@@ -369,8 +379,8 @@ int crier_journal_rewrite (crier_journal_t *self, crier_journal_rewrite_fn *fn, 
         close (fd);
         unlink (path);
         self->fd = self->read_fd = old_fd;
-        self->written = self->read_written = old_written;
-        self->buffered = 0;
+        self->written = self->read_written = self->buffer_offset = old_written;
+        self->buffered = self->flushed = 0;
     }
     free (path);
     return rc;

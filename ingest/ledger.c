@@ -25,6 +25,7 @@ typedef struct {
     crier_journal_position_t position;
     crier_journal_position_t new_position; //  during a rewrite
     uint32_t attempt;
+    bool client_id; //  the id came from the client
     stage_t stage;
     bool routed; //  the resolver said which deliveries it became
     delivery_t *deliveries;
@@ -186,6 +187,7 @@ int crier_ledger_accept (crier_ledger_t *self, const char *id, crier_journal_pos
     }
     entry->position = position;
     entry->attempt = 1;
+    entry->client_id = client_id;
     zhashx_insert (self->entries, id, entry);
     s_move (self, entry, STAGE_QUEUED);
     if (client_id)
@@ -531,8 +533,10 @@ static int s_write_entry (crier_ledger_t *self, entry_t *entry, crier_journal_t 
     char *payload = malloc (entry->position.size ? entry->position.size : 1);
     int rc = payload ? crier_journal_read (journal, entry->position, payload) : -1;
     if (rc == 0)
-        rc = crier_journal_append (journal, CRIER_RECORD_NOTIFICATION, payload,
-                                   entry->position.size, &entry->new_position);
+        rc = crier_journal_append (journal,
+                                   entry->client_id ? CRIER_RECORD_CLIENT_NOTIFICATION
+                                                    : CRIER_RECORD_NOTIFICATION,
+                                   payload, entry->position.size, &entry->new_position);
     free (payload);
     crier_receipt_delivery_t *rows = calloc (entry->count + 1, sizeof *rows);
     if (!rows)

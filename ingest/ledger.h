@@ -116,10 +116,10 @@ int crier_ledger_write_live (crier_ledger_t *self, crier_journal_t *journal, int
 void crier_ledger_rewritten (crier_ledger_t *self, bool succeeded);
 
 //  Journal record types.
-#define CRIER_RECORD_NOTIFICATION 'N' //  an accepted notification frame
-#define CRIER_RECORD_RECEIPT      'E' //  a receipt (an event's map)
-#define CRIER_RECORD_COMPLETE     'C' //  a notification id: done, forget it
-#define CRIER_RECORD_SEEN         'I' //  8 bytes of time (ms, little-endian), then an id
-#define CRIER_RECORD_RETRY        'R' //  notification id, NUL, delivery id or "": retried
+#define CRIER_RECORD_NOTIFICATION        'N' //  an accepted notification frame (id by crier)
+#define CRIER_RECORD_CLIENT_NOTIFICATION 'K' //  the same, with the client's own id
+#define CRIER_RECORD_RECEIPT             'E' //  a receipt (an event's map)
+#define CRIER_RECORD_COMPLETE            'C' //  a notification id: done, forget it
+#define CRIER_RECORD_SEEN                'I' //  8 bytes of time (ms, little-endian), then an id
 
 #endif
