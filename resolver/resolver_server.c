@@ -161,17 +161,14 @@ static void s_send_again (server_t *self, const crier_notification_t *notificati
 {
     for (size_t index = 0; index < redelivery->only_count; index++) {
         const crier_frame_target_t *only = &redelivery->only[index];
-        int channel = 0;
-        while (channel < CRIER_CHANNEL_COUNT &&
-               strcmp (crier_channel_name ((crier_channel_t)channel), only->channel) != 0)
-            channel++;
-        if (channel == CRIER_CHANNEL_COUNT)
+        crier_channel_t channel;
+        if (crier_channel_parse (only->channel, &channel) != 0)
             crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", notification->id, "channel",
                        only->channel, "reason", "no such channel in this crier-resolver", "hint",
                        "run the same crier version in every process");
         else {
             char delivery_id[CRIER_DIGEST_BYTES];
-            s_queue_delivery (self, notification, (crier_channel_t)channel, only->target,
+            s_queue_delivery (self, notification, channel, only->target,
                               (const char *const *)notification->to, notification->to_count,
                               redelivery->attempt, delivery_id);
         }

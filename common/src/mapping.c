@@ -22,6 +22,16 @@ const char *crier_channel_name (crier_channel_t channel)
     return s_channel_names[channel];
 }
 
+int crier_channel_parse (const char *name, crier_channel_t *channel_p)
+{
+    for (int known = 0; known < CRIER_CHANNEL_COUNT; known++)
+        if (strcmp (name, s_channel_names[known]) == 0) {
+            *channel_p = (crier_channel_t)known;
+            return 0;
+        }
+    return -1;
+}
+
 static const char *s_json_type (const json_t *value)
 {
     switch (json_typeof (value)) {
@@ -188,12 +198,8 @@ static int s_check_group (const char *group, const json_t *channels, crier_mappi
     const json_t *targets;
     json_object_foreach ((json_t *)channels, channel_name, targets)
     {
-        int channel = -1;
-        for (int known = 0; known < CRIER_CHANNEL_COUNT; known++) {
-            if (strcmp (channel_name, s_channel_names[known]) == 0)
-                channel = known;
-        }
-        if (channel < 0) {
+        crier_channel_t channel;
+        if (crier_channel_parse (channel_name, &channel) != 0) {
             char channel_path[sizeof error->path];
             snprintf (channel_path, sizeof channel_path, "%.256s.%.48s", path, channel_name);
             return s_fail (error, channel_path, "unknown channel: crier knows matrix and email");

@@ -26,7 +26,8 @@ crier_intake_t *crier_intake_new (zloop_t *loop, zsock_t *socket, crier_intake_f
 //  Stops watching the socket and frees the intake (not the socket). NULL-safe.
 void crier_intake_destroy (crier_intake_t **self_p);
 
-//  Watches the socket (open) or leaves frames in ZeroMQ's queue (closed).
+//  Watches the socket (open) or leaves frames in ZeroMQ's queue (closed). NULL-safe: a stopping
+//  sender has destroyed its intake.
 void crier_intake_open (crier_intake_t *self, bool open);
 
 //  For senders: decodes a delivery frame, logging and dropping one that is malformed or meant for

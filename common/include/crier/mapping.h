@@ -18,6 +18,9 @@ typedef enum { CRIER_CHANNEL_MATRIX = 0, CRIER_CHANNEL_EMAIL = 1 } crier_channel
 //  "matrix" or "email".
 const char *crier_channel_name (crier_channel_t channel);
 
+//  The channel of a name ("matrix", "email"). Returns 0, or -1 when crier has no such channel.
+int crier_channel_parse (const char *name, crier_channel_t *channel_p);
+
 typedef struct {
     char path[320];    //  JSON path of the first problem, e.g. mapping["#admins"].email[1]
     char message[208]; //  what is wrong there
