@@ -34,7 +34,6 @@ typedef struct {
     char **groups; //  unroutable groups: a dead letter while unroutable_reason is set
     size_t group_count;
     char *unroutable_reason;
-    char *groups_text; //  groups joined, for listing
     int64_t unroutable_time_ms;
     bool groups_retry; //  route only these groups next time
     int64_t deadline_ms;
@@ -74,7 +73,6 @@ static void s_entry_destroy (void **item)
         free (entry->groups[index]);
     free (entry->groups);
     free (entry->unroutable_reason);
-    free (entry->groups_text);
     free (entry->id);
     free (entry);
     *item = NULL;
@@ -299,21 +297,11 @@ static crier_ledger_change_t s_apply_unroutable (entry_t *entry, const crier_rec
     for (size_t index = 0; index < entry->group_count; index++)
         free (entry->groups[index]);
     free (entry->groups);
-    free (entry->groups_text);
     entry->groups = calloc (receipt->group_count + 1, sizeof *entry->groups);
     entry->group_count = 0;
-    size_t text_size = 1;
-    for (size_t index = 0; index < receipt->group_count; index++)
-        text_size += strlen (receipt->groups[index]) + 1;
-    entry->groups_text = calloc (1, text_size);
     entry->unroutable_reason = strdup (receipt->reason ? receipt->reason : "unroutable");
-    for (size_t index = 0; entry->groups && entry->groups_text && index < receipt->group_count;
-         index++) {
+    for (size_t index = 0; entry->groups && index < receipt->group_count; index++)
         entry->groups[entry->group_count++] = strdup (receipt->groups[index]);
-        if (index > 0)
-            strcat (entry->groups_text, ",");
-        strcat (entry->groups_text, receipt->groups[index]);
-    }
     entry->unroutable_time_ms = receipt->time_ms;
     return CRIER_LEDGER_UPDATED;
 }
@@ -440,12 +428,11 @@ size_t crier_ledger_dead_count (const crier_ledger_t *self)
 static void s_list_dead (entry_t *entry, crier_dead_letter_fn *fn, void *arg)
 {
     if (entry->unroutable_reason) {
-        crier_dead_letter_t letter = {entry->id,
-                                      NULL,
-                                      NULL,
-                                      entry->groups_text,
-                                      entry->unroutable_reason,
-                                      entry->unroutable_time_ms};
+        char groups[CRIER_MAX_GROUPS * (CRIER_MAX_GROUP_BYTES + 1) + 1];
+        crier_array_join (groups, sizeof groups, (const char *const *)entry->groups,
+                          entry->group_count);
+        crier_dead_letter_t letter = {
+            entry->id, NULL, NULL, groups, entry->unroutable_reason, entry->unroutable_time_ms};
         fn (&letter, arg);
     }
     for (size_t index = 0; index < entry->count; index++) {

@@ -64,16 +64,6 @@ static void s_publish_unroutable (server_t *self, const crier_notification_t *no
     }
 }
 
-//  "#a,#b" for a log line.
-static void s_join (char *text, size_t size, const char *const *items, size_t count)
-{
-    text[0] = '\0';
-    for (size_t index = 0; index < count; index++) {
-        size_t used = strlen (text);
-        snprintf (text + used, size - used, "%s%s", index ? "," : "", items[index]);
-    }
-}
-
 static int s_on_writable (zloop_t *loop, zmq_pollitem_t *item, void *arg);
 
 //  Sends waiting deliveries in order until one would block. Returns true when all went.
@@ -186,7 +176,7 @@ static void s_route (server_t *self, const crier_notification_t *notification, u
     }
     if (routing->unknown_count > 0) {
         char groups[CRIER_MAX_GROUPS * (CRIER_MAX_GROUP_BYTES + 1) + 1];
-        s_join (groups, sizeof groups, routing->unknown, routing->unknown_count);
+        crier_array_join (groups, sizeof groups, routing->unknown, routing->unknown_count);
         crier_log (CRIER_LOG_WARN, "notification.unroutable", "id", notification->id, "groups",
                    groups, "reason", "not in the mapping document", "hint",
                    "add the groups to the mapping (crier mapping get/put) or fix the sender");
@@ -197,8 +187,8 @@ static void s_route (server_t *self, const crier_notification_t *notification, u
         self->unroutable++;
         if (routing->unknown_count < notification->to_count) {
             char groups[CRIER_MAX_GROUPS * (CRIER_MAX_GROUP_BYTES + 1) + 1];
-            s_join (groups, sizeof groups, (const char *const *)notification->to,
-                    notification->to_count);
+            crier_array_join (groups, sizeof groups, (const char *const *)notification->to,
+                              notification->to_count);
             crier_log (CRIER_LOG_WARN, "notification.unroutable", "id", notification->id, "groups",
                        groups, "reason", "the groups map to no targets", "hint",
                        "give the groups matrix rooms or email addresses in the mapping");

@@ -2,6 +2,7 @@
 #include "crier/array.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,4 +25,16 @@ int crier_array_reserve (void *array_p, size_t *capacity_p, size_t count, size_t
     *capacity_p = capacity;
     // cppcheck-suppress memleak
     return 0;
+}
+
+void crier_array_join (char *text, size_t size, const char *const *items, size_t count)
+{
+    size_t used = 0;
+    text[0] = '\0';
+    for (size_t index = 0; index < count && used + 1 < size; index++) {
+        int wrote = snprintf (text + used, size - used, "%s%s", index ? "," : "", items[index]);
+        if (wrote < 0)
+            break;
+        used += (size_t)wrote;
+    }
 }

@@ -263,6 +263,22 @@ static void test_temporary_failure_then_success_sends_once (void **state)
     s_stop (&fixture);
 }
 
+static void test_sigterm_finishes_what_it_holds (void **state)
+{
+    const char *env[] = {"CRIER_STOP_GRACE=20s", NULL};
+    fixture_t *fixture = s_start (NULL, env);
+    test_smtp_fault (fixture->smtp, "RCPT", "451 4.3.0 Mailbox temporarily unavailable", 1);
+    s_push (fixture, "held", "ops@example.org", "x", "sent while stopping", NULL);
+    s_expect_log (fixture, "delivery.retrying id=held", NULL, 0);
+    //  Stopped while it waits to retry: it goes on until the email is sent, then exits.
+    assert_int_equal (kill (fixture->sender->pid, SIGTERM), 0);
+    s_expect_log (fixture, "sender.finishing deliveries=1", NULL, 0);
+    s_expect_log (fixture, "delivery.delivered id=held", NULL, 0);
+    json_t *messages = s_messages (fixture, 1);
+    json_decref (messages);
+    s_stop (&fixture);
+}
+
 static void test_permanent_failure_reports_the_reply (void **state)
 {
     fixture_t *fixture = s_start (NULL, NULL);
@@ -356,6 +372,7 @@ int main (void)
         cmocka_unit_test (test_header_injection_goes_nowhere),
         cmocka_unit_test (test_one_message_per_recipient_over_few_connections),
         cmocka_unit_test (test_temporary_failure_then_success_sends_once),
+        cmocka_unit_test (test_sigterm_finishes_what_it_holds),
         cmocka_unit_test (test_permanent_failure_reports_the_reply),
         cmocka_unit_test (test_starttls_and_auth),
         cmocka_unit_test (test_server_down_backs_off_and_fails_at_the_deadline),

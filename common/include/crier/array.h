@@ -1,4 +1,4 @@
-/*  array.h - growing an array of structs by doubling. */
+/*  array.h - growing an array of structs by doubling; joining an array of strings. */
 #ifndef CRIER_ARRAY_H_INCLUDED
 #define CRIER_ARRAY_H_INCLUDED
 
@@ -9,5 +9,9 @@
 //  (the array is then unchanged).
 int crier_array_reserve (void *array_p, size_t *capacity_p, size_t count, size_t element_size,
                          size_t initial);
+
+//  Writes items joined with "," into text (of size bytes, cut short if need be): "#a,#b" for a
+//  log line or a listing.
+void crier_array_join (char *text, size_t size, const char *const *items, size_t count);
 
 #endif
