@@ -348,13 +348,9 @@ static bool s_on_delivery (const void *data, size_t size, void *arg)
 {
     server_t *self = arg;
     crier_delivery_t *delivery =
-        crier_intake_delivery (data, size, "email", "CRIER_EMAIL_DELIVERIES_ENDPOINT");
+        crier_sender_take (&self->io, data, size, "email", "CRIER_EMAIL_DELIVERIES_ENDPOINT");
     if (!delivery)
         return true;
-    if (!crier_sender_hold (&self->io, delivery)) {
-        crier_delivery_destroy (&delivery);
-        return true;
-    }
     job_t *job = calloc (1, sizeof *job);
     if (!job) {
         crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", delivery->notification->id, "reason",

@@ -65,7 +65,8 @@ void crier_sender_close (crier_sender_t *self)
     zhashx_destroy (&self->holding);
 }
 
-bool crier_sender_hold (crier_sender_t *self, const crier_delivery_t *delivery)
+//  Keeps a delivery; false when the same one is already held.
+static bool s_hold (crier_sender_t *self, const crier_delivery_t *delivery)
 {
     if (zhashx_lookup (self->holding, delivery->delivery_id)) {
         crier_log (CRIER_LOG_DEBUG, "delivery.already_held", "id", delivery->notification->id,
@@ -74,6 +75,15 @@ bool crier_sender_hold (crier_sender_t *self, const crier_delivery_t *delivery)
     }
     zhashx_insert (self->holding, delivery->delivery_id, (void *)delivery);
     return true;
+}
+
+crier_delivery_t *crier_sender_take (crier_sender_t *self, const void *data, size_t size,
+                                     const char *channel, const char *variable)
+{
+    crier_delivery_t *delivery = crier_intake_delivery (data, size, channel, variable);
+    if (delivery && !s_hold (self, delivery))
+        crier_delivery_destroy (&delivery);
+    return delivery;
 }
 
 void crier_sender_let_go (crier_sender_t *self, const crier_delivery_t *delivery)

@@ -50,10 +50,12 @@ void crier_sender_close (crier_sender_t *self);
 void crier_sender_run (crier_sender_t *self, zsock_t *pipe, zloop_t *loop,
                        crier_actor_start_fn *start, void *arg, uint64_t grace_ms);
 
-//  Takes a delivery into the sender's keeping (it must stay alive until crier_sender_let_go).
-//  Returns false when the same delivery is already held (a redelivery overtook it): drop the
-//  new copy.
-bool crier_sender_hold (crier_sender_t *self, const crier_delivery_t *delivery);
+//  A delivery frame from the resolver, decoded (crier_intake_delivery: channel and variable
+//  name the sender's own) and taken into the sender's keeping. Returns it, or NULL when it was
+//  malformed (logged) or the same delivery is already held (a redelivery overtook it). It must
+//  stay alive until crier_sender_let_go.
+crier_delivery_t *crier_sender_take (crier_sender_t *self, const void *data, size_t size,
+                                     const char *channel, const char *variable);
 
 //  The delivery has its outcome (or is dropped): forget it.
 void crier_sender_let_go (crier_sender_t *self, const crier_delivery_t *delivery);
