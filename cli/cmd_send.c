@@ -1,16 +1,19 @@
 /*  cmd_send.c - crier send: build a notification from the command line, check it with the same
     codec crier-ingest uses, and push it. */
 #include "commands.h"
+#include "ingest_request.h"
 
 #include "crier/config.h"
 #include "crier/endpoints.h"
 #include "crier/id.h"
 #include "crier/notification.h"
+#include "crier/reply.h"
 #include "crier/socket.h"
 
 #include <czmq.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,25 +21,32 @@
 static const char *s_usage =
     "Usage: crier send --to GROUP [--to GROUP ...] [options] [BODY]\n"
     "\n"
-    "Pushes one notification to crier-ingest. BODY is the plain text; it is read from standard\n"
-    "input when BODY is '-', or absent without --html. Prints the notification id.\n"
+    "Sends one notification to crier-ingest and waits until it is accepted (written to disk).\n"
+    "BODY is the plain text; it is read from standard input when BODY is '-', or absent without\n"
+    "--html. Prints the notification id.\n"
     "\n"
     "Options:\n"
     "  -t, --to GROUP        a group from the mapping, e.g. '#admins' (1 to 16 of them)\n"
     "  -s, --subject TEXT    a subject line\n"
     "      --html HTML       an HTML version of the message\n"
     "  -p, --priority P      low, normal (default), high or urgent\n"
-    "      --id ID           your idempotency key (default: a new UUIDv7)\n"
-    "  -e, --endpoint URL    crier-ingest endpoint (default: $CRIER_ENDPOINT or\n"
-    "                        " CRIER_DEFAULT_CLIENT_ENDPOINT ")\n"
-    "      --timeout T       how long to try to reach crier-ingest, e.g. 500ms, 5s (default 5s)\n"
+    "      --id ID           your idempotency key (default: a new UUIDv7); sending the same id\n"
+    "                        again within CRIER_DEDUP_WINDOW is accepted and not sent twice\n"
+    "  -e, --endpoint URL    crier-ingest's acknowledged endpoint (default: $CRIER_ACK_ENDPOINT\n"
+    "                        or " CRIER_DEFAULT_CLIENT_ACK_ENDPOINT ")\n"
+    "      --no-ack          push without waiting for an answer, to the PULL endpoint\n"
+    "                        (default: $CRIER_ENDPOINT or " CRIER_DEFAULT_CLIENT_ENDPOINT ")\n"
+    "      --timeout T       how long to wait for crier-ingest, e.g. 500ms, 5s (default 5s)\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Exit status: 0 sent, 1 crier-ingest could not be reached, 2 bad arguments or input.\n";
+    "Exit status: 0 accepted (or pushed, with --no-ack), 1 crier-ingest could not be reached,\n"
+    "did not answer, or cannot take it now (backlog full: try again later), 2 bad arguments,\n"
+    "bad input, or refused as invalid by crier-ingest.\n";
 
 typedef struct {
     crier_notification_t *notification;
-    char *endpoint;
+    char *endpoint; //  --endpoint, or NULL for the default of the mode
+    bool no_ack;
     uint64_t timeout_ms;
     size_t max_bytes;
     const char *body_argument;
@@ -76,6 +86,7 @@ static int s_parse (int argc, char *argv[], send_options_t *options)
                                                  {"id", required_argument, NULL, 'i'},
                                                  {"endpoint", required_argument, NULL, 'e'},
                                                  {"timeout", required_argument, NULL, 'T'},
+                                                 {"no-ack", no_argument, NULL, 'n'},
                                                  {"help", no_argument, NULL, 'h'},
                                                  {NULL, 0, NULL, 0}};
     crier_notification_t *notification = options->notification;
@@ -110,6 +121,9 @@ static int s_parse (int argc, char *argv[], send_options_t *options)
                     options->timeout_ms == 0 || options->timeout_ms > 3600000)
                     return s_fail_usage ("--timeout needs a duration such as 500ms or 5s", optarg);
                 break;
+            case 'n':
+                options->no_ack = true;
+                break;
             case 'h':
                 fputs (s_usage, stdout);
                 return CRIER_EXIT_OK;
@@ -126,7 +140,41 @@ static int s_parse (int argc, char *argv[], send_options_t *options)
     return -1;
 }
 
-//  Pushes the encoded frame. Returns an exit status.
+//  Sends the frame to the acknowledged endpoint and reads the answer. Returns an exit status.
+static int s_send_acknowledged (const send_options_t *options, const char *frame, size_t size)
+{
+    zframe_t *answer;
+    ingest_request_result_t result = ingest_request ("crier send", options->endpoint,
+                                                     options->timeout_ms, frame, size, &answer);
+    if (result != INGEST_ANSWERED)
+        return result == INGEST_BAD_ENDPOINT ? CRIER_EXIT_USAGE : CRIER_EXIT_UNAVAILABLE;
+    crier_reply_t reply;
+    crier_error_t error;
+    int status;
+    if (crier_reply_decode (zframe_data (answer), zframe_size (answer), &reply, &error) != 0) {
+        fprintf (stderr,
+                 "crier send: %s answered something that is not a crier reply (%s: %s); is it "
+                 "crier-ingest's acknowledged endpoint?\n",
+                 options->endpoint, error.field, error.message);
+        status = CRIER_EXIT_UNAVAILABLE;
+    } else if (!reply.ok) {
+        fprintf (stderr, "crier send: crier-ingest did not accept it: %s\n",
+                 reply.error ? reply.error : "no reason given");
+        status = reply.temporary ? CRIER_EXIT_UNAVAILABLE : CRIER_EXIT_USAGE;
+    } else {
+        if (reply.duplicate)
+            fprintf (stderr,
+                     "crier send: id %s was accepted before (within CRIER_DEDUP_WINDOW); it is "
+                     "not sent again\n",
+                     reply.id ? reply.id : "?");
+        status = CRIER_EXIT_OK;
+    }
+    crier_reply_free (&reply);
+    zframe_destroy (&answer);
+    return status;
+}
+
+//  Pushes the encoded frame without an answer. Returns an exit status.
 static int s_push (const send_options_t *options, const char *frame, size_t size)
 {
     zsock_t *push = zsock_new (ZMQ_PUSH);
@@ -147,7 +195,7 @@ static int s_push (const send_options_t *options, const char *frame, size_t size
     } else if (crier_socket_send (push, frame, size, 0) != 0) {
         fprintf (stderr,
                  "crier send: could not reach crier-ingest at %s within %llums (%s); is it "
-                 "running? Set --endpoint or CRIER_ENDPOINT if it listens elsewhere.\n",
+                 "running? Set --endpoint if it listens elsewhere.\n",
                  options->endpoint, (unsigned long long)options->timeout_ms,
                  errno == EAGAIN ? "no connection" : zmq_strerror (errno));
         status = CRIER_EXIT_UNAVAILABLE;
@@ -192,7 +240,8 @@ static int s_build_and_send (send_options_t *options)
                  size, options->max_bytes);
         status = CRIER_EXIT_USAGE;
     } else {
-        status = s_push (options, frame, size);
+        status = options->no_ack ? s_push (options, frame, size)
+                                 : s_send_acknowledged (options, frame, size);
         if (status == CRIER_EXIT_OK)
             printf ("%s\n", notification->id);
     }
@@ -207,14 +256,20 @@ int crier_cmd_send (int argc, char *argv[])
     int status;
     if (!options.notification)
         status = s_fail_usage ("out of memory", NULL);
-    else if (crier_config_endpoint ("CRIER_ENDPOINT", CRIER_DEFAULT_CLIENT_ENDPOINT,
-                                    &options.endpoint) != 0 ||
-             crier_config_bytes ("CRIER_MAX_MESSAGE_BYTES", CRIER_DEFAULT_MAX_MESSAGE, 1024,
+    else if (crier_config_bytes ("CRIER_MAX_MESSAGE_BYTES", CRIER_DEFAULT_MAX_MESSAGE, 1024,
                                  64 * 1024 * 1024, &max_bytes) != 0)
         status = CRIER_EXIT_USAGE;
     else {
         options.max_bytes = (size_t)max_bytes;
         status = s_parse (argc, argv, &options);
+        if (status < 0 && !options.endpoint &&
+            (options.no_ack ? crier_config_endpoint ("CRIER_ENDPOINT",
+                                                     CRIER_DEFAULT_CLIENT_ENDPOINT,
+                                                     &options.endpoint)
+                            : crier_config_endpoint ("CRIER_ACK_ENDPOINT",
+                                                     CRIER_DEFAULT_CLIENT_ACK_ENDPOINT,
+                                                     &options.endpoint)) != 0)
+            status = CRIER_EXIT_USAGE;
         if (status < 0)
             status = s_build_and_send (&options);
     }

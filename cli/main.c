@@ -10,10 +10,11 @@ static const char *s_usage =
     "Usage: crier <command> [options]\n"
     "\n"
     "Commands:\n"
-    "  send     push a notification to crier-ingest (crier send --help)\n"
-    "  mapping  read, check and store the mapping document in CouchDB (crier mapping --help)\n"
-    "  tail     print the events of every crier process as they happen (crier tail --help)\n"
-    "  status   which crier processes are up and what they report (crier status --help)\n"
+    "  send          push a notification to crier-ingest (crier send --help)\n"
+    "  mapping       read, check and store the mapping document (crier mapping --help)\n"
+    "  tail          print the events of every crier process as they happen (crier tail --help)\n"
+    "  status        which crier processes are up and what they report (crier status --help)\n"
+    "  dead-letters  list what could not be delivered, and retry it (crier dead-letters --help)\n"
     "\n"
     "Options:\n"
     "  -h, --help     show this help\n"
@@ -28,6 +29,7 @@ static const command_t s_commands[] = {{"send", crier_cmd_send},
                                        {"mapping", crier_cmd_mapping},
                                        {"tail", crier_cmd_tail},
                                        {"status", crier_cmd_status},
+                                       {"dead-letters", crier_cmd_dead_letters},
                                        {NULL, NULL}};
 
 int main (int argc, char *argv[])

@@ -18,6 +18,8 @@ int crier_ingest_config_load (crier_ingest_config_t *config)
                                  &config->ingest_endpoint);
     rc |= crier_config_endpoint ("CRIER_INGEST_ACK_ENDPOINT", CRIER_DEFAULT_INGEST_ACK_ENDPOINT,
                                  &config->ack_endpoint);
+    rc |= crier_config_endpoint ("CRIER_INGEST_CONTROL_ENDPOINT",
+                                 CRIER_DEFAULT_INGEST_CONTROL_ENDPOINT, &config->control_endpoint);
     rc |= crier_config_endpoint ("CRIER_EVENTS_ENDPOINT", CRIER_DEFAULT_EVENTS_ENDPOINT,
                                  &config->events_endpoint);
     rc |= crier_config_string ("CRIER_DATA_DIR", "crier-data", &config->data_dir);
@@ -50,6 +52,8 @@ void crier_ingest_config_free (crier_ingest_config_t *config)
 {
     free (config->ingest_endpoint);
     free (config->ack_endpoint);
+    free (config->control_endpoint);
+    config->control_endpoint = NULL;
     free (config->events_endpoint);
     free (config->data_dir);
     config->ack_endpoint = config->events_endpoint = config->data_dir = NULL;

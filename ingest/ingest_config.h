@@ -8,6 +8,7 @@
 typedef struct {
     char *ingest_endpoint;          //  CRIER_INGEST_ENDPOINT: PULL, bound
     char *ack_endpoint;             //  CRIER_INGEST_ACK_ENDPOINT: ROUTER, bound
+    char *control_endpoint;         //  CRIER_INGEST_CONTROL_ENDPOINT: ROUTER, bound
     char *events_endpoint;          //  CRIER_EVENTS_ENDPOINT: SUB, the receipts
     char *data_dir;                 //  CRIER_DATA_DIR: the journal
     uint64_t redeliver_after_ms;    //  CRIER_REDELIVER_AFTER: the lease

@@ -1,6 +1,7 @@
 /*  ingest_server.c - see ingest_server.h. Everything runs on one zloop: the two ingest sockets,
     the receipts from the event bus, the wait for the resolver to take more, and a tick that
     syncs the journal, redelivers expired leases and compacts. */
+#include "ingest_control.h"
 #include "ingest_server.h"
 #include "ledger.h"
 
@@ -36,6 +37,7 @@ typedef struct {
     zloop_t *loop;
     zsock_t *pull;     //  services push here
     zsock_t *router;   //  services that want an answer send here
+    zsock_t *control;  //  crier dead-letters asks here
     zsock_t *push;     //  to the resolver
     zsock_t *events;   //  to the event bus
     zsock_t *receipts; //  from the event bus
@@ -162,8 +164,8 @@ static void s_commit (server_t *self)
             zframe_t *last = zmsg_last (reply);
             zmsg_remove (reply, last);
             zframe_destroy (&last);
-            crier_reply_t failure = {.error =
-                                         "crier-ingest could not write its journal; try again"};
+            crier_reply_t failure = {
+                .error = "crier-ingest could not write its journal; try again", .temporary = true};
             char *data;
             size_t size;
             if (crier_reply_encode (&failure, &data, &size) == 0) {
@@ -240,6 +242,7 @@ static void s_take_request (server_t *self, zmsg_t *request)
     char message[300];
     crier_reply_t reply = {.ok = verdict == VERDICT_ACCEPTED || verdict == VERDICT_DUPLICATE,
                            .duplicate = verdict == VERDICT_DUPLICATE,
+                           .temporary = verdict == VERDICT_FULL,
                            .id = id,
                            .error = message};
     if (verdict == VERDICT_REJECTED)
@@ -426,6 +429,36 @@ static int s_on_receipts (zloop_t *loop, zsock_t *socket, void *arg)
     return 0;
 }
 
+//  Answers crier dead-letters: [envelope...][request] -> [envelope...][reply], once a retry is
+//  on disk.
+static int s_on_control (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    server_t *self = arg;
+    zmsg_t *request = zmsg_recv (self->control);
+    zframe_t *body = request ? zmsg_last (request) : NULL;
+    if (!body || zmsg_size (request) < 2) {
+        zmsg_destroy (&request);
+        return 0;
+    }
+    zmsg_remove (request, body);
+    char *reply;
+    size_t size;
+    int rc = crier_ingest_control_answer (self->ledger, self->journal, zframe_data (body),
+                                          zframe_size (body), &reply, &size);
+    zframe_destroy (&body);
+    if (rc == 0 && crier_journal_unsynced (self->journal) > 0)
+        crier_journal_sync (self->journal);
+    if (rc == 0) {
+        zmsg_addmem (request, reply, size);
+        free (reply);
+        zmsg_send (&request, self->control);
+    }
+    zmsg_destroy (&request);
+    s_dispatch (self);
+    s_set_reading (self);
+    return 0;
+}
+
 static int s_rewrite (crier_journal_t *journal, void *arg)
 {
     server_t *self = arg;
@@ -520,6 +553,11 @@ static void s_on_record (uint8_t type, const void *payload, size_t size,
         memcpy (id, payload, size);
         id[size] = '\0';
         crier_ledger_forget (self->ledger, id);
+    } else if (type == CRIER_RECORD_RETRY && size < 512) {
+        char id[512];
+        memcpy (id, payload, size);
+        id[size] = '\0';
+        crier_ledger_retry (self->ledger, size ? id : NULL);
     } else if (type == CRIER_RECORD_SEEN && size > 8 && size < 8 + 512) {
         int64_t at = 0;
         for (int index = 7; index >= 0; index--)
@@ -563,24 +601,29 @@ static int s_open_sockets (server_t *self)
                                     "ingest endpoint for services");
     self->router = crier_socket_open (ZMQ_ROUTER, CRIER_BIND, config->ack_endpoint, config->hwm,
                                       "acknowledged ingest endpoint for services");
+    self->control = crier_socket_open (ZMQ_ROUTER, CRIER_BIND, config->control_endpoint, 100,
+                                       "control endpoint for crier dead-letters");
     self->push = crier_socket_open (ZMQ_PUSH, CRIER_CONNECT, config->notifications_endpoint,
                                     config->hwm, "notifications to crier-resolver");
     self->events = crier_socket_open (ZMQ_PUB, CRIER_CONNECT, config->events_publish_endpoint,
                                       config->hwm, "event bus");
     self->receipts = crier_socket_open (ZMQ_SUB, CRIER_CONNECT, config->events_endpoint,
                                         RECEIPTS_HWM, "receipts from the event bus");
-    if (!self->pull || !self->router || !self->push || !self->events || !self->receipts)
+    if (!self->pull || !self->router || !self->control || !self->push || !self->events ||
+        !self->receipts)
         return -1;
     for (size_t kind = 0; kind <= CRIER_RECEIPT_RELEASED; kind++)
         zsock_set_subscribe (self->receipts, crier_receipt_type ((crier_receipt_kind_t)kind));
     int64_t hard_limit = (int64_t)config->max_message_bytes * HARD_LIMIT_FACTOR;
     zsock_set_maxmsgsize (self->pull, hard_limit > INT32_MAX ? -1 : (int)hard_limit);
     zsock_set_maxmsgsize (self->router, hard_limit > INT32_MAX ? -1 : (int)hard_limit);
+    zsock_set_maxmsgsize (self->control, 64 * 1024);
     //  Give notifications already handed to ZeroMQ a moment to reach the resolver when ingest
     //  stops (what does not is sent again after a restart: it is in the journal).
     zsock_set_linger (self->push, 2000);
     zsock_set_linger (self->router, 1000);
     zloop_reader (self->loop, self->router, s_on_router, self);
+    zloop_reader (self->loop, self->control, s_on_control, self);
     zloop_reader (self->loop, self->receipts, s_on_receipts, self);
     zloop_timer (self->loop, TICK_MS, 0, s_on_tick, self);
     zloop_timer (self->loop, STATS_INTERVAL_MS, 0, s_on_stats, self);
@@ -598,10 +641,12 @@ static char *s_on_start (void *arg)
         return NULL;
     char *endpoint = crier_socket_endpoint (self->pull);
     char *ack_endpoint = crier_socket_endpoint (self->router);
+    char *control_endpoint = crier_socket_endpoint (self->control);
     crier_log (CRIER_LOG_INFO, "ingest.ready", "endpoint", endpoint, "ack_endpoint", ack_endpoint,
-               "resolver", self->config->notifications_endpoint, "data_dir", self->config->data_dir,
+               "control_endpoint", control_endpoint, "resolver", self->config->notifications_endpoint, "data_dir", self->config->data_dir,
                "max_message_bytes", CRIER_LOG_INT (self->config->max_message_bytes));
     free (ack_endpoint);
+    free (control_endpoint);
     return endpoint;
 }
 
@@ -624,6 +669,7 @@ void crier_ingest_server (zsock_t *pipe, void *args)
     zloop_destroy (&self.loop);
     zsock_destroy (&self.pull);
     zsock_destroy (&self.router);
+    zsock_destroy (&self.control);
     zsock_destroy (&self.push);
     zsock_destroy (&self.events);
     zsock_destroy (&self.receipts);

@@ -35,7 +35,7 @@ typedef struct {
     size_t group_count;
     char *unroutable_reason;
     int64_t unroutable_time_ms;
-    bool groups_retry; //  route only these groups next time
+    bool groups_retry; //  route these groups again (a retried dead letter)
     int64_t deadline_ms;
     void *handle; //  in the list of its stage
 } entry_t;
@@ -56,6 +56,7 @@ struct crier_ledger_t {
     zlistx_t *seen_order;
     crier_frame_target_t *only; //  the last work's targets (borrowed strings)
     size_t only_capacity;
+    size_t dead; //  dead letters held
 };
 
 static void s_entry_destroy (void **item)
@@ -198,11 +199,15 @@ bool crier_ledger_next (crier_ledger_t *self, crier_ledger_work_t *work)
     entry_t *entry = zlistx_first (self->queued);
     if (!entry)
         return false;
-    *work = (crier_ledger_work_t){entry->id, entry->position, {entry->attempt, NULL, 0}, NULL, 0};
+    *work = (crier_ledger_work_t){
+        entry->id, entry->position, {entry->attempt, NULL, 0, false}, NULL, 0};
     if (entry->groups_retry) {
+        //  Route the retried groups, and send the other pending deliveries as they are.
         work->groups = (const char *const *)entry->groups;
         work->group_count = entry->group_count;
-    } else if (entry->routed) {
+        work->redelivery.route = true;
+    }
+    if (entry->routed) {
         //  Only what is still pending goes again.
         if (crier_array_reserve (&self->only, &self->only_capacity, 0, sizeof *self->only,
                                  entry->count) != 0)
@@ -272,14 +277,23 @@ static bool s_has_dead (const entry_t *entry)
     return false;
 }
 
+static size_t s_dead_in (const entry_t *entry)
+{
+    size_t dead = entry->unroutable_reason != NULL;
+    for (size_t index = 0; index < entry->count; index++)
+        dead += entry->deliveries[index].state == DELIVERY_DEAD;
+    return dead;
+}
+
 static bool s_finished (const entry_t *entry)
 {
-    return entry->stage != STAGE_IDLE && entry->routed && s_pending (entry) == 0;
+    return entry->stage != STAGE_IDLE && entry->routed && !entry->groups_retry &&
+           s_pending (entry) == 0;
 }
 
 static crier_ledger_change_t s_apply_routed (entry_t *entry, const crier_receipt_t *receipt)
 {
-    bool changed = !entry->routed;
+    bool changed = !entry->routed || entry->groups_retry;
     entry->routed = true;
     entry->groups_retry = false;
     for (size_t index = 0; index < receipt->delivery_count; index++)
@@ -290,10 +304,12 @@ static crier_ledger_change_t s_apply_routed (entry_t *entry, const crier_receipt
     return changed ? CRIER_LEDGER_UPDATED : CRIER_LEDGER_IGNORED;
 }
 
-static crier_ledger_change_t s_apply_unroutable (entry_t *entry, const crier_receipt_t *receipt)
+static crier_ledger_change_t s_apply_unroutable (crier_ledger_t *self, entry_t *entry,
+                                                 const crier_receipt_t *receipt)
 {
     if (entry->unroutable_reason)
         return CRIER_LEDGER_IGNORED;
+    self->dead++;
     for (size_t index = 0; index < entry->group_count; index++)
         free (entry->groups[index]);
     free (entry->groups);
@@ -306,7 +322,8 @@ static crier_ledger_change_t s_apply_unroutable (entry_t *entry, const crier_rec
     return CRIER_LEDGER_UPDATED;
 }
 
-static crier_ledger_change_t s_apply_outcome (entry_t *entry, const crier_receipt_t *receipt)
+static crier_ledger_change_t s_apply_outcome (crier_ledger_t *self, entry_t *entry,
+                                              const crier_receipt_t *receipt)
 {
     delivery_t *delivery = s_find (entry, receipt->delivery.delivery_id);
     //  An outcome can overtake the routing receipt (they come from different processes).
@@ -317,6 +334,7 @@ static crier_ledger_change_t s_apply_outcome (entry_t *entry, const crier_receip
     if (receipt->kind == CRIER_RECEIPT_DELIVERED)
         delivery->state = DELIVERY_DONE;
     else {
+        self->dead++;
         delivery->state = DELIVERY_DEAD;
         free (delivery->reason);
         delivery->reason = strdup (receipt->reason ? receipt->reason : "failed");
@@ -337,11 +355,11 @@ crier_ledger_change_t crier_ledger_apply (crier_ledger_t *self, const crier_rece
             change = s_apply_routed (entry, receipt);
             break;
         case CRIER_RECEIPT_UNROUTABLE:
-            change = s_apply_unroutable (entry, receipt);
+            change = s_apply_unroutable (self, entry, receipt);
             break;
         case CRIER_RECEIPT_DELIVERED:
         case CRIER_RECEIPT_FAILED:
-            change = s_apply_outcome (entry, receipt);
+            change = s_apply_outcome (self, entry, receipt);
             break;
         case CRIER_RECEIPT_RETRYING:
         case CRIER_RECEIPT_RELEASED:
@@ -385,6 +403,7 @@ void crier_ledger_forget (crier_ledger_t *self, const char *id)
     entry_t *entry = zhashx_lookup (self->entries, id);
     if (!entry)
         return;
+    self->dead -= s_dead_in (entry);
     zlistx_delete (s_list_of (self, entry->stage), entry->handle);
     zhashx_delete (self->entries, id);
 }
@@ -422,7 +441,7 @@ size_t crier_ledger_in_flight (const crier_ledger_t *self)
 
 size_t crier_ledger_dead_count (const crier_ledger_t *self)
 {
-    return zlistx_size (self->idle);
+    return self->dead;
 }
 
 static void s_list_dead (entry_t *entry, crier_dead_letter_fn *fn, void *arg)
@@ -436,7 +455,7 @@ static void s_list_dead (entry_t *entry, crier_dead_letter_fn *fn, void *arg)
         fn (&letter, arg);
     }
     for (size_t index = 0; index < entry->count; index++) {
-        const delivery_t *delivery = &entry->deliveries[index];
+        delivery_t *delivery = &entry->deliveries[index];
         if (delivery->state == DELIVERY_DEAD) {
             crier_dead_letter_t letter = {entry->id,         delivery->delivery_id,
                                           delivery->channel, delivery->target,
@@ -473,9 +492,9 @@ static size_t s_retry_entry (crier_ledger_t *self, entry_t *entry, const char *d
         free (entry->unroutable_reason);
         entry->unroutable_reason = NULL;
         entry->groups_retry = true;
-        entry->routed = false;
         count++;
     }
+    self->dead -= count;
     if (count > 0) {
         entry->attempt++;
         if (entry->stage != STAGE_QUEUED)
@@ -484,20 +503,21 @@ static size_t s_retry_entry (crier_ledger_t *self, entry_t *entry, const char *d
     return count;
 }
 
-size_t crier_ledger_retry (crier_ledger_t *self, const char *notification_id,
-                           const char *delivery_id)
+size_t crier_ledger_retry (crier_ledger_t *self, const char *id)
 {
-    if (notification_id) {
-        entry_t *entry = zhashx_lookup (self->entries, notification_id);
-        return entry ? s_retry_entry (self, entry, delivery_id) : 0;
-    }
+    entry_t *owner = id ? zhashx_lookup (self->entries, id) : NULL;
+    if (owner)
+        return s_retry_entry (self, owner, NULL);
+    //  Not a notification: every dead letter, or the delivery of that id.
+    const char *delivery_id = id;
     size_t count = 0;
-    zlistx_t *lists[] = {self->idle, self->sent};
-    for (size_t list = 0; list < 2; list++) {
+    zlistx_t *lists[] = {self->idle, self->sent, self->queued};
+    for (size_t list = 0; list < 3; list++) {
         //  Retrying moves entries to the queue: walk a copy of the list.
         zlistx_t *copy = zlistx_dup (lists[list]);
         for (entry_t *entry = zlistx_first (copy); entry; entry = zlistx_next (copy))
-            count += s_retry_entry (self, entry, delivery_id);
+            if (!delivery_id || s_find (entry, delivery_id))
+                count += s_retry_entry (self, entry, delivery_id);
         zlistx_destroy (&copy);
     }
     return count;
@@ -540,14 +560,19 @@ static int s_write_entry (crier_ledger_t *self, entry_t *entry, crier_journal_t 
                                   .delivery_count = entry->count};
         rc = s_write_receipt (journal, &routed);
     }
-    if (rc == 0 && entry->unroutable_reason) {
+    if (rc == 0 && (entry->unroutable_reason || entry->groups_retry)) {
         crier_receipt_t unroutable = {.kind = CRIER_RECEIPT_UNROUTABLE,
                                       .notification_id = entry->id,
-                                      .reason = entry->unroutable_reason,
+                                      .reason = entry->unroutable_reason ? entry->unroutable_reason
+                                                                         : "retried",
                                       .time_ms = entry->unroutable_time_ms,
                                       .groups = entry->groups,
                                       .group_count = entry->group_count};
         rc = s_write_receipt (journal, &unroutable);
+        //  Retried groups: the retry comes right after, before any failed outcome is replayed.
+        if (rc == 0 && entry->groups_retry)
+            rc = crier_journal_append (journal, CRIER_RECORD_RETRY, entry->id, strlen (entry->id),
+                                       NULL);
     }
     for (size_t index = 0; rc == 0 && index < entry->count; index++) {
         const delivery_t *delivery = &entry->deliveries[index];

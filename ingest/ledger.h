@@ -16,6 +16,7 @@
 
 #include "journal.h"
 
+#include "crier/control.h"
 #include "crier/frames.h"
 #include "crier/receipt.h"
 
@@ -47,16 +48,6 @@ typedef struct {
     const char *const *groups;           //  route only these groups (a retried dead letter)
     size_t group_count;
 } crier_ledger_work_t;
-
-//  A dead letter, as listed.
-typedef struct {
-    const char *notification_id;
-    const char *delivery_id; //  NULL for unroutable groups
-    const char *channel;     //  NULL for unroutable groups
-    const char *target;      //  the target, or the groups joined with ","
-    const char *reason;
-    int64_t time_ms;
-} crier_dead_letter_t;
 
 crier_ledger_t *crier_ledger_new (const crier_ledger_options_t *options);
 void crier_ledger_destroy (crier_ledger_t **self_p);
@@ -98,16 +89,18 @@ int64_t crier_ledger_next_expiry (crier_ledger_t *self, int64_t now_ms);
 //  Notifications accepted and not done (queued or sent), and of those, sent.
 size_t crier_ledger_backlog (const crier_ledger_t *self);
 size_t crier_ledger_in_flight (const crier_ledger_t *self);
+//  Dead letters: failed deliveries, and notifications with unroutable groups.
 size_t crier_ledger_dead_count (const crier_ledger_t *self);
 
-//  Calls fn with every dead letter, oldest notification first.
+//  Calls fn with every dead letter, oldest notification first (the letter's strings are the
+//  ledger's: valid during the call).
 typedef void (crier_dead_letter_fn) (const crier_dead_letter_t *letter, void *arg);
 void crier_ledger_dead_letters (crier_ledger_t *self, crier_dead_letter_fn *fn, void *arg);
 
-//  Puts dead letters back to be tried again: the one of delivery_id, every one of
-//  notification_id, or all when both are NULL. Returns how many.
-size_t crier_ledger_retry (crier_ledger_t *self, const char *notification_id,
-                           const char *delivery_id);
+//  Puts dead letters back to be tried again: every one of a notification when id is a
+//  notification id, the one delivery when it is a delivery id, all when id is NULL. Returns how
+//  many.
+size_t crier_ledger_retry (crier_ledger_t *self, const char *id);
 
 //  Rewrites everything still needed into a journal being rewritten (crier_journal_rewrite's
 //  fn): each live notification's record and its receipts, and the remembered ids. Returns 0 or
@@ -121,5 +114,6 @@ void crier_ledger_rewritten (crier_ledger_t *self, bool succeeded);
 #define CRIER_RECORD_RECEIPT             'E' //  a receipt (an event's map)
 #define CRIER_RECORD_COMPLETE            'C' //  a notification id: done, forget it
 #define CRIER_RECORD_SEEN                'I' //  8 bytes of time (ms, little-endian), then an id
+#define CRIER_RECORD_RETRY               'R' //  crier_ledger_retry's id (empty: all)
 
 #endif

@@ -237,7 +237,7 @@ static bool s_on_notification (const void *data, size_t size, void *arg)
         crier_frame_decode_notification (data, size, &redelivery, &error);
     if (notification && redelivery.only_count > 0)
         s_send_again (self, notification, &redelivery);
-    else if (notification)
+    if (notification && (redelivery.only_count == 0 || redelivery.route))
         s_route (self, notification, redelivery.attempt);
     if (notification)
         crier_frame_redelivery_free (&redelivery);

@@ -154,13 +154,19 @@ static int s_ranged (const char *name, const unit_t *units, uint64_t fallback, u
     return 0;
 }
 
+static const unit_t s_bare_units[] = {{"", 1}, {NULL, 0}};
+
 int crier_config_uint (const char *name, uint64_t fallback, uint64_t min, uint64_t max,
                        uint64_t *value_p)
 {
-    static const unit_t units[] = {{"", 1}, {NULL, 0}};
     char expected[96];
     snprintf (expected, sizeof expected, "a whole number from %" PRIu64 " to %" PRIu64, min, max);
-    return s_ranged (name, units, fallback, min, max, expected, value_p);
+    return s_ranged (name, s_bare_units, fallback, min, max, expected, value_p);
+}
+
+int crier_uint_parse (const char *text, uint64_t *value_p)
+{
+    return s_parse_with_unit (text, s_bare_units, value_p);
 }
 
 int crier_config_bytes (const char *name, uint64_t fallback, uint64_t min, uint64_t max,

@@ -70,7 +70,7 @@ static crier_notification_t *s_read_notification (const msgpack_object *map, cri
 int crier_frame_encode_notification (const crier_notification_t *notification, char **data_p,
                                      size_t *size_p)
 {
-    const crier_frame_redelivery_t first = {1, NULL, 0};
+    const crier_frame_redelivery_t first = {.attempt = 1};
     return crier_frame_encode_redelivery (notification, &first, data_p, size_p);
 }
 
@@ -87,8 +87,9 @@ int crier_frame_encode_redelivery (const crier_notification_t *notification,
     //  "attempt" and "only" only when they say something: a first attempt is the plain frame.
     bool again = redelivery->attempt != 1;
     bool only = redelivery->only_count > 0;
+    bool route = only && redelivery->route;
     s_begin (&packer, "notification",
-             1 + again + only + crier_notification_field_count (notification));
+             1 + again + only + route + crier_notification_field_count (notification));
     crier_msgpack_pack_text (&packer, "received_at");
     msgpack_pack_uint64 (&packer, (uint64_t)notification->received_at_ms);
     if (again) {
@@ -105,6 +106,10 @@ int crier_frame_encode_redelivery (const crier_notification_t *notification,
             crier_msgpack_pack_text (&packer, "target");
             crier_msgpack_pack_text (&packer, redelivery->only[index].target);
         }
+    }
+    if (route) {
+        crier_msgpack_pack_text (&packer, "route");
+        msgpack_pack_true (&packer);
     }
     crier_notification_pack_fields (&packer, notification);
     return s_finish (&buffer, data_p, size_p);
@@ -127,7 +132,7 @@ void crier_frame_redelivery_free (crier_frame_redelivery_t *redelivery)
 static int s_read_redelivery (const msgpack_object *map, crier_frame_redelivery_t *redelivery,
                               crier_error_t *error)
 {
-    *redelivery = (crier_frame_redelivery_t){1, NULL, 0};
+    *redelivery = (crier_frame_redelivery_t){1, NULL, 0, false};
     bool duplicate = false;
     uint64_t attempt = 1;
     if (crier_msgpack_map_get (map, "attempt", &duplicate) &&
@@ -136,6 +141,8 @@ static int s_read_redelivery (const msgpack_object *map, crier_frame_redelivery_
     if (attempt < 1 || attempt > UINT32_MAX)
         return crier_error_set (error, "attempt", "must be 1 or more");
     redelivery->attempt = (uint32_t)attempt;
+    if (crier_msgpack_read_optional_bool (map, "route", &redelivery->route, error) != 0)
+        return -1;
     const msgpack_object *only = crier_msgpack_map_get (map, "only", &duplicate);
     if (!only)
         return 0;

@@ -145,6 +145,22 @@ int crier_msgpack_read_text (const msgpack_object *map, const char *key, char **
     return 0;
 }
 
+int crier_msgpack_read_optional_uint (const msgpack_object *map, const char *key,
+                                      uint64_t *value_p, crier_error_t *error)
+{
+    int failed;
+    const msgpack_object *value = s_get_unique (map, key, error, &failed);
+    if (failed)
+        return -1;
+    if (!value || value->type == MSGPACK_OBJECT_NIL)
+        return 0;
+    if (value->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return crier_error_set (error, key, "must be a non-negative integer, got %s",
+                                crier_msgpack_type_name (value));
+    *value_p = value->via.u64;
+    return 0;
+}
+
 int crier_msgpack_read_uint (const msgpack_object *map, const char *key, uint64_t *value_p,
                              crier_error_t *error)
 {
@@ -154,11 +170,42 @@ int crier_msgpack_read_uint (const msgpack_object *map, const char *key, uint64_
         return -1;
     if (!value)
         return crier_error_set (error, key, "required");
-    if (value->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-        return crier_error_set (error, key, "must be a non-negative integer, got %s",
+    if (value->type == MSGPACK_OBJECT_NIL)
+        return crier_error_set (error, key, "must be a non-negative integer, got nil");
+    return crier_msgpack_read_optional_uint (map, key, value_p, error);
+}
+
+int crier_msgpack_read_optional_bool (const msgpack_object *map, const char *key, bool *value_p,
+                                      crier_error_t *error)
+{
+    int failed;
+    const msgpack_object *value = s_get_unique (map, key, error, &failed);
+    if (failed)
+        return -1;
+    if (!value || value->type == MSGPACK_OBJECT_NIL)
+        return 0;
+    if (value->type != MSGPACK_OBJECT_BOOLEAN)
+        return crier_error_set (error, key, "must be true or false, got %s",
                                 crier_msgpack_type_name (value));
-    *value_p = value->via.u64;
+    *value_p = value->via.boolean;
     return 0;
+}
+
+int crier_msgpack_read_bool (const msgpack_object *map, const char *key, bool *value_p,
+                             crier_error_t *error)
+{
+    bool duplicate = false;
+    if (!crier_msgpack_map_get (map, key, &duplicate) && !duplicate)
+        return crier_error_set (error, key, "required");
+    return crier_msgpack_read_optional_bool (map, key, value_p, error);
+}
+
+void crier_msgpack_pack_bool (msgpack_packer *packer, bool value)
+{
+    if (value)
+        msgpack_pack_true (packer);
+    else
+        msgpack_pack_false (packer);
 }
 
 void crier_msgpack_pack_text (msgpack_packer *packer, const char *text)

@@ -34,9 +34,24 @@ int crier_msgpack_read_optional_text (const msgpack_object *map, const char *key
 int crier_msgpack_read_text (const msgpack_object *map, const char *key, char **text_p,
                              crier_error_t *error);
 
+//  Reads an optional non-negative integer key: absent and nil leave *value_p as it is.
+int crier_msgpack_read_optional_uint (const msgpack_object *map, const char *key,
+                                      uint64_t *value_p, crier_error_t *error);
+
+//  Reads an optional boolean key: absent and nil leave *value_p as it is. Returns 0 or -1.
+int crier_msgpack_read_optional_bool (const msgpack_object *map, const char *key, bool *value_p,
+                                      crier_error_t *error);
+
+//  Reads a required boolean key (nil is not a boolean). Returns 0 or -1.
+int crier_msgpack_read_bool (const msgpack_object *map, const char *key, bool *value_p,
+                             crier_error_t *error);
+
 //  Reads a required non-negative integer key. Returns 0 or -1.
 int crier_msgpack_read_uint (const msgpack_object *map, const char *key, uint64_t *value_p,
                              crier_error_t *error);
+
+//  Packs true or false.
+void crier_msgpack_pack_bool (msgpack_packer *packer, bool value);
 
 //  Packs a C string as a msgpack str.
 void crier_msgpack_pack_text (msgpack_packer *packer, const char *text);

@@ -1,6 +1,7 @@
 /*  ingest_fixture.c - see ingest_fixture.h. */
 #include "ingest_fixture.h"
 
+#include "crier/event.h"
 #include "crier/frames.h"
 
 #include <setjmp.h>
@@ -10,18 +11,24 @@
 #include <cmocka.h>
 #include <signal.h>
 #include <stdio.h>
+#include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 ingest_fixture_t *ingest_fixture_start (const char *const *extra_env)
 {
     ingest_fixture_t *fixture = calloc (1, sizeof *fixture);
     fixture->resolver = zsock_new_pull ("@tcp://127.0.0.1:*");
     fixture->events = zsock_new_sub ("@tcp://127.0.0.1:*", "");
+    fixture->receipts = zsock_new_pub ("@tcp://127.0.0.1:*");
     assert_non_null (fixture->resolver);
     assert_non_null (fixture->events);
+    assert_non_null (fixture->receipts);
     char *resolver_endpoint = zsock_last_endpoint (fixture->resolver);
     char *events_endpoint = zsock_last_endpoint (fixture->events);
-    char notifications_env[160], events_env[160];
+    char *receipts_endpoint = zsock_last_endpoint (fixture->receipts);
+    char notifications_env[160], events_env[160], receipts_env[160];
+    snprintf (receipts_env, sizeof receipts_env, "CRIER_EVENTS_ENDPOINT=%s", receipts_endpoint);
     snprintf (notifications_env, sizeof notifications_env, "CRIER_NOTIFICATIONS_ENDPOINT=%s",
               resolver_endpoint);
     snprintf (events_env, sizeof events_env, "CRIER_EVENTS_PUBLISH_ENDPOINT=%s", events_endpoint);
@@ -33,9 +40,11 @@ ingest_fixture_t *ingest_fixture_start (const char *const *extra_env)
     env[count++] = "CRIER_INGEST_ENDPOINT=tcp://127.0.0.1:*";
     env[count++] = notifications_env;
     env[count++] = events_env;
+    env[count++] = receipts_env;
     fixture->ingest = test_process_start ("crier-ingest", NULL, env);
     zstr_free (&resolver_endpoint);
     zstr_free (&events_endpoint);
+    zstr_free (&receipts_endpoint);
     assert_non_null (fixture->ingest);
 
     char line[512];
@@ -43,6 +52,10 @@ ingest_fixture_t *ingest_fixture_start (const char *const *extra_env)
                                         &fixture->log_cursor, line, sizeof line));
     assert_true (test_log_value (line, "endpoint", fixture->ingest_endpoint,
                                  sizeof fixture->ingest_endpoint));
+    assert_true (test_log_value (line, "ack_endpoint", fixture->ack_endpoint,
+                                 sizeof fixture->ack_endpoint));
+    assert_true (test_log_value (line, "control_endpoint", fixture->control_endpoint,
+                                 sizeof fixture->control_endpoint));
     return fixture;
 }
 
@@ -57,21 +70,99 @@ void ingest_fixture_stop (ingest_fixture_t **fixture_p, const char *expected_log
     test_process_destroy (&fixture->ingest);
     zsock_destroy (&fixture->resolver);
     zsock_destroy (&fixture->events);
+    zsock_destroy (&fixture->receipts);
     free (fixture);
     *fixture_p = NULL;
 }
 
-crier_notification_t *ingest_fixture_receive (ingest_fixture_t *fixture, int timeout_ms)
+crier_notification_t *ingest_fixture_receive_again (ingest_fixture_t *fixture, int timeout_ms,
+                                                    crier_frame_redelivery_t *redelivery)
 {
     zsock_set_rcvtimeo (fixture->resolver, timeout_ms);
     zframe_t *frame = zframe_recv (fixture->resolver);
     if (!frame)
         return NULL;
     crier_error_t error;
-    crier_notification_t *notification =
-        crier_frame_decode_notification (zframe_data (frame), zframe_size (frame), NULL, &error);
+    crier_notification_t *notification = crier_frame_decode_notification (
+        zframe_data (frame), zframe_size (frame), redelivery, &error);
     if (!notification)
         fail_msg ("the resolver side got a bad frame: %s: %s", error.field, error.message);
     zframe_destroy (&frame);
     return notification;
+}
+
+crier_notification_t *ingest_fixture_receive (ingest_fixture_t *fixture, int timeout_ms)
+{
+    return ingest_fixture_receive_again (fixture, timeout_ms, NULL);
+}
+
+crier_reply_t ingest_fixture_ask (ingest_fixture_t *fixture, const char *to, const char *body,
+                                  const char *id)
+{
+    char endpoint[160];
+    snprintf (endpoint, sizeof endpoint, ">%s", fixture->ack_endpoint);
+    zsock_t *request = zsock_new_req (endpoint);
+    assert_non_null (request);
+    zsock_set_rcvtimeo (request, 10000);
+    zsock_set_linger (request, 0);
+    crier_notification_t *notification = crier_notification_new ();
+    assert_int_equal (crier_notification_add_group (notification, to), 0);
+    assert_int_equal (crier_notification_set (&notification->body, body), 0);
+    if (id)
+        assert_int_equal (crier_notification_set (&notification->id, id), 0);
+    char *data;
+    size_t size;
+    assert_int_equal (crier_notification_encode (notification, &data, &size), 0);
+    crier_notification_destroy (&notification);
+    assert_int_equal (zmq_send (zsock_resolve (request), data, size, 0), (int)size);
+    free (data);
+    zframe_t *answer = zframe_recv (request);
+    if (!answer)
+        fail_msg ("crier-ingest did not answer on %s within 10 s", fixture->ack_endpoint);
+    crier_reply_t reply;
+    crier_error_t error;
+    if (crier_reply_decode (zframe_data (answer), zframe_size (answer), &reply, &error) != 0)
+        fail_msg ("a bad answer: %s: %s", error.field, error.message);
+    zframe_destroy (&answer);
+    zsock_destroy (&request);
+    return reply;
+}
+
+void ingest_fixture_publish (ingest_fixture_t *fixture, const crier_receipt_t *receipt)
+{
+    char *data;
+    size_t size;
+    assert_int_equal (crier_receipt_encode (receipt, &data, &size), 0);
+    zmsg_t *message = zmsg_new ();
+    zmsg_addstr (message, crier_receipt_type (receipt->kind));
+    zmsg_addmem (message, data, size);
+    free (data);
+    assert_int_equal (zmsg_send (&message, fixture->receipts), 0);
+}
+
+bool ingest_fixture_await_heartbeat (ingest_fixture_t *fixture, const char *key, int64_t value,
+                                     int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    zsock_set_rcvtimeo (fixture->events, 100);
+    while (zclock_mono () < deadline) {
+        char *topic = NULL;
+        zframe_t *body = NULL;
+        if (zsock_recv (fixture->events, "sf", &topic, &body) != 0)
+            continue;
+        bool found = false;
+        if (strcmp (topic, "process.heartbeat") == 0) {
+            char *text = crier_event_to_json (zframe_data (body), zframe_size (body));
+            json_t *heartbeat = text ? json_loads (text, 0, NULL) : NULL;
+            json_t *field = json_object_get (heartbeat, key);
+            found = json_is_integer (field) && json_integer_value (field) == value;
+            json_decref (heartbeat);
+            free (text);
+        }
+        zstr_free (&topic);
+        zframe_destroy (&body);
+        if (found)
+            return true;
+    }
+    return false;
 }

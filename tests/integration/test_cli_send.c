@@ -1,4 +1,5 @@
-/*  test_cli_send.c - the real crier send against the real crier-ingest. */
+/*  test_cli_send.c - the real crier send against the real crier-ingest: on the acknowledged
+    endpoint by default (its exit status says whether it was accepted), or pushed with --no-ack. */
 #include "ingest_fixture.h"
 
 #include <setjmp.h>
@@ -23,13 +24,20 @@ static int s_teardown (void **state)
     return 0;
 }
 
-//  Runs crier with args (NULL-ended) against the fixture's ingest. Returns the exit status.
+//  Runs crier with args (NULL-ended) against an ingest. Returns the exit status.
+static int s_crier_at (ingest_fixture_t *fixture, const char *const *args, const char *stdin_text,
+                       char **out_p, char **err_p)
+{
+    char endpoint[160], ack_endpoint[160];
+    snprintf (endpoint, sizeof endpoint, "CRIER_ENDPOINT=%s", fixture->ingest_endpoint);
+    snprintf (ack_endpoint, sizeof ack_endpoint, "CRIER_ACK_ENDPOINT=%s", fixture->ack_endpoint);
+    const char *env[] = {endpoint, ack_endpoint, NULL};
+    return test_run ("crier", args, env, stdin_text, 15000, out_p, err_p);
+}
+
 static int s_crier (const char *const *args, const char *stdin_text, char **out_p, char **err_p)
 {
-    char endpoint[160];
-    snprintf (endpoint, sizeof endpoint, "CRIER_ENDPOINT=%s", s_fixture->ingest_endpoint);
-    const char *env[] = {endpoint, NULL};
-    return test_run ("crier", args, env, stdin_text, 15000, out_p, err_p);
+    return s_crier_at (s_fixture, args, stdin_text, out_p, err_p);
 }
 
 static void test_send_arrives_with_every_field (void **state)
@@ -89,6 +97,57 @@ static void test_body_from_stdin_and_own_id (void **state)
     crier_notification_destroy (&forwarded);
     free (out);
     free (err);
+}
+
+static void test_no_ack_pushes_without_an_answer (void **state)
+{
+    char *out, *err;
+    const char *args[] = {"send", "--no-ack", "--to", "#admins", "pushed", NULL};
+    assert_int_equal (s_crier (args, NULL, &out, &err), 0);
+    crier_notification_t *forwarded = ingest_fixture_receive (s_fixture, 5000);
+    assert_non_null (forwarded);
+    assert_string_equal (forwarded->body, "pushed");
+    out[strcspn (out, "\n")] = '\0';
+    assert_string_equal (forwarded->id, out);
+    crier_notification_destroy (&forwarded);
+    free (out);
+    free (err);
+}
+
+static void test_same_id_twice_is_accepted_and_sent_once (void **state)
+{
+    char *out, *err;
+    const char *args[] = {"send", "--to", "#admins", "--id", "deploy-42", "deployed", NULL};
+    assert_int_equal (s_crier (args, NULL, &out, &err), 0);
+    assert_string_equal (err, "");
+    free (out);
+    free (err);
+    crier_notification_t *forwarded = ingest_fixture_receive (s_fixture, 5000);
+    assert_non_null (forwarded);
+    crier_notification_destroy (&forwarded);
+    assert_int_equal (s_crier (args, NULL, &out, &err), 0);
+    assert_string_equal (out, "deploy-42\n");
+    assert_non_null (strstr (err, "id deploy-42 was accepted before"));
+    free (out);
+    free (err);
+    assert_null (ingest_fixture_receive (s_fixture, 300));
+}
+
+static void test_full_backlog_exits_1 (void **state)
+{
+    const char *env[] = {"CRIER_MAX_BACKLOG=1", NULL};
+    ingest_fixture_t *full = ingest_fixture_start (env);
+    char *out, *err;
+    const char *args[] = {"send", "--to", "#admins", "first", NULL};
+    assert_int_equal (s_crier_at (full, args, NULL, &out, &err), 0);
+    free (out);
+    free (err);
+    assert_int_equal (s_crier_at (full, args, NULL, &out, &err), 1);
+    assert_string_equal (out, "");
+    assert_non_null (strstr (err, "crier-ingest did not accept it: backlog full"));
+    free (out);
+    free (err);
+    ingest_fixture_stop (&full, NULL);
 }
 
 static void test_html_only_does_not_read_stdin (void **state)
@@ -179,6 +238,9 @@ int main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_send_arrives_with_every_field),
         cmocka_unit_test (test_body_from_stdin_and_own_id),
+        cmocka_unit_test (test_no_ack_pushes_without_an_answer),
+        cmocka_unit_test (test_same_id_twice_is_accepted_and_sent_once),
+        cmocka_unit_test (test_full_backlog_exits_1),
         cmocka_unit_test (test_html_only_does_not_read_stdin),
         cmocka_unit_test (test_bad_input_is_refused_before_sending),
         cmocka_unit_test (test_unreachable_ingest_is_an_error),

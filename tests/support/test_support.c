@@ -142,8 +142,8 @@ static void s_remove_scratch (void)
         fprintf (stderr, "could not remove %s\n", s_scratch);
 }
 
-//  env plus the defaults every crier process gets in a test: its own data directory and an
-//  acknowledged endpoint on a free port. Entries the test gives win (the first of a name does).
+//  env plus the defaults every crier process gets in a test: its own data directory, and the
+//  acknowledged and control endpoints on free ports. Entries the test gives win (the first of a name does).
 static const char **s_with_defaults (const char *const *env, char *data_dir, size_t size)
 {
     static unsigned counter;
@@ -157,12 +157,13 @@ static const char **s_with_defaults (const char *const *env, char *data_dir, siz
     size_t count = 0;
     while (env && env[count])
         count++;
-    const char **all = calloc (count + 3, sizeof *all);
+    const char **all = calloc (count + 4, sizeof *all);
     for (size_t index = 0; env && all && index < count; index++)
         all[index] = env[index];
     if (all) {
         all[count] = data_dir;
         all[count + 1] = "CRIER_INGEST_ACK_ENDPOINT=tcp://127.0.0.1:*";
+        all[count + 2] = "CRIER_INGEST_CONTROL_ENDPOINT=tcp://127.0.0.1:*";
     }
     return all;
 }

@@ -43,8 +43,8 @@ typedef struct {
 //  Starts CRIER_BIN_DIR/name (or name itself when it holds a '/') with extra "NAME=value"
 //  environment entries (NULL-ended) put before this process's environment; the log captures its
 //  standard output and error. Unless env names them, CRIER_DATA_DIR is a new folder under
-//  test_scratch_dir () and CRIER_INGEST_ACK_ENDPOINT a free loopback port. Returns NULL on
-//  failure.
+//  test_scratch_dir () and CRIER_INGEST_ACK_ENDPOINT and CRIER_INGEST_CONTROL_ENDPOINT free
+//  loopback ports. Returns NULL on failure.
 test_process_t *test_process_start (const char *name, const char *const *args,
                                     const char *const *env);
 

@@ -220,7 +220,7 @@ static void test_redelivery_frame_round_trip (void **state)
 {
     crier_notification_t *original = s_sample ();
     crier_frame_target_t only[] = {{"matrix", "!room:example.org"}, {"email", "a@example.org"}};
-    crier_frame_redelivery_t again = {3, only, 2};
+    crier_frame_redelivery_t again = {3, only, 2, true};
     char *data;
     size_t size;
     assert_int_equal (crier_frame_encode_redelivery (original, &again, &data, &size), 0);
@@ -235,6 +235,7 @@ static void test_redelivery_frame_round_trip (void **state)
     assert_string_equal (decoded.only[0].channel, "matrix");
     assert_string_equal (decoded.only[0].target, "!room:example.org");
     assert_string_equal (decoded.only[1].target, "a@example.org");
+    assert_true (decoded.route);
     crier_frame_redelivery_free (&decoded);
     crier_notification_destroy (&notification);
     free (data);
@@ -245,6 +246,7 @@ static void test_redelivery_frame_round_trip (void **state)
     assert_non_null (notification);
     assert_int_equal (decoded.attempt, 1);
     assert_null (decoded.only);
+    assert_false (decoded.route);
     crier_notification_destroy (&notification);
     free (data);
     crier_notification_destroy (&original);

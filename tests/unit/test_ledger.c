@@ -190,7 +190,8 @@ static void test_failure_is_a_dead_letter_until_retried (void **state)
     assert_string_equal (listed.reason, "550 no such user");
     assert_true (listed.has_delivery_id);
 
-    assert_int_equal (crier_ledger_retry (ledger, NULL, NULL), 1);
+    assert_int_equal (crier_ledger_retry (ledger, "no-such-id"), 0);
+    assert_int_equal (crier_ledger_retry (ledger, NULL), 1);
     assert_int_equal (crier_ledger_dead_count (ledger), 0);
     crier_ledger_work_t work;
     assert_true (crier_ledger_next (ledger, &work));
@@ -223,11 +224,78 @@ static void test_unroutable_groups_are_a_dead_letter (void **state)
     assert_int_equal (listed.count, 1);
     assert_string_equal (listed.target, "#typo");
     assert_false (listed.has_delivery_id);
-    assert_int_equal (crier_ledger_retry (ledger, "n7", NULL), 1);
+    assert_int_equal (crier_ledger_dead_count (ledger), 1);
+    assert_int_equal (crier_ledger_retry (ledger, "n7"), 1);
+    assert_int_equal (crier_ledger_dead_count (ledger), 0);
     crier_ledger_work_t work;
     assert_true (crier_ledger_next (ledger, &work));
     assert_int_equal (work.group_count, 1);
     assert_string_equal (work.groups[0], "#typo");
+    assert_int_equal (work.redelivery.only_count, 0);
+    crier_ledger_sent (ledger, 3);
+    //  Routed now: not done until the new deliveries end.
+    assert_int_equal (s_routed (ledger, "n7", 4), CRIER_LEDGER_UPDATED);
+    crier_receipt_t a = s_outcome (CRIER_RECEIPT_DELIVERED, "n7", 'a', "a@example.org");
+    crier_receipt_t b = s_outcome (CRIER_RECEIPT_DELIVERED, "n7", 'b', "!room:example.org");
+    assert_int_equal (crier_ledger_apply (ledger, &a, 5), CRIER_LEDGER_UPDATED);
+    assert_int_equal (crier_ledger_apply (ledger, &b, 5), CRIER_LEDGER_FINISHED);
+    assert_true (crier_ledger_finish (ledger, "n7"));
+    crier_ledger_destroy (&ledger);
+}
+
+//  A notification with a failed delivery and an unroutable group: retrying one delivery by its
+//  id leaves the rest dead; retrying the notification routes its groups again and sends the
+//  failed delivery as it was, in one piece of work.
+static void test_retry_by_delivery_id_and_by_notification (void **state)
+{
+    crier_ledger_t *ledger = s_ledger ();
+    s_accept_and_send (ledger, "n8", 0);
+    char *groups[] = {"#typo"};
+    crier_receipt_t unroutable = {.kind = CRIER_RECEIPT_UNROUTABLE,
+                                  .notification_id = "n8",
+                                  .reason = "not in the mapping document",
+                                  .groups = groups,
+                                  .group_count = 1};
+    crier_ledger_apply (ledger, &unroutable, 1);
+    s_routed (ledger, "n8", 1);
+    crier_receipt_t failed_a = s_outcome (CRIER_RECEIPT_FAILED, "n8", 'a', "a@example.org");
+    crier_receipt_t failed_b = s_outcome (CRIER_RECEIPT_FAILED, "n8", 'b', "!room:example.org");
+    crier_ledger_apply (ledger, &failed_a, 2);
+    assert_int_equal (crier_ledger_apply (ledger, &failed_b, 2), CRIER_LEDGER_FINISHED);
+    assert_false (crier_ledger_finish (ledger, "n8"));
+    assert_int_equal (crier_ledger_dead_count (ledger), 3);
+
+    char b_id[CRIER_DIGEST_BYTES];
+    memset (b_id, 'b', CRIER_DIGEST_BYTES - 1);
+    b_id[CRIER_DIGEST_BYTES - 1] = '\0';
+    assert_int_equal (crier_ledger_retry (ledger, b_id), 1);
+    assert_int_equal (crier_ledger_dead_count (ledger), 2);
+    crier_ledger_work_t work;
+    assert_true (crier_ledger_next (ledger, &work));
+    assert_int_equal (work.redelivery.attempt, 2);
+    assert_null (work.groups);
+    assert_int_equal (work.redelivery.only_count, 1);
+    assert_string_equal (work.redelivery.only[0].target, "!room:example.org");
+    crier_ledger_sent (ledger, 3);
+    crier_receipt_t ok_b = s_outcome (CRIER_RECEIPT_DELIVERED, "n8", 'b', "!room:example.org");
+    assert_int_equal (crier_ledger_apply (ledger, &ok_b, 4), CRIER_LEDGER_FINISHED);
+    assert_false (crier_ledger_finish (ledger, "n8"));
+
+    assert_int_equal (crier_ledger_retry (ledger, "n8"), 2);
+    assert_int_equal (crier_ledger_dead_count (ledger), 0);
+    assert_true (crier_ledger_next (ledger, &work));
+    assert_int_equal (work.redelivery.attempt, 3);
+    assert_int_equal (work.group_count, 1);
+    assert_true (work.redelivery.route);
+    assert_int_equal (work.redelivery.only_count, 1);
+    assert_string_equal (work.redelivery.only[0].target, "a@example.org");
+    crier_ledger_sent (ledger, 5);
+    crier_receipt_t ok_a = s_outcome (CRIER_RECEIPT_DELIVERED, "n8", 'a', "a@example.org");
+    //  Not done before the retried groups are routed.
+    assert_int_equal (crier_ledger_apply (ledger, &ok_a, 6), CRIER_LEDGER_UPDATED);
+    crier_receipt_t routed_none = {.kind = CRIER_RECEIPT_ROUTED, .notification_id = "n8"};
+    assert_int_equal (crier_ledger_apply (ledger, &routed_none, 7), CRIER_LEDGER_FINISHED);
+    assert_true (crier_ledger_finish (ledger, "n8"));
     crier_ledger_destroy (&ledger);
 }
 
@@ -256,6 +324,7 @@ int main (void)
         cmocka_unit_test (test_outcome_may_come_before_the_routing),
         cmocka_unit_test (test_failure_is_a_dead_letter_until_retried),
         cmocka_unit_test (test_unroutable_groups_are_a_dead_letter),
+        cmocka_unit_test (test_retry_by_delivery_id_and_by_notification),
         cmocka_unit_test (test_client_ids_are_remembered_for_the_window),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -34,6 +34,9 @@ int crier_config_bytes (const char *name, uint64_t fallback, uint64_t min, uint6
 int crier_config_duration_ms (const char *name, uint64_t fallback_ms, uint64_t min_ms,
                               uint64_t max_ms, uint64_t *value_p);
 
+//  Parses a whole number (decimal digits only, as on the command line). Returns 0 or -1.
+int crier_uint_parse (const char *text, uint64_t *value_p);
+
 //  Parses a duration such as "500ms", "5s", "2m" or "1h" (as on the command line). Returns 0,
 //  or -1 when it is not one.
 int crier_duration_parse (const char *text, uint64_t *milliseconds_p);

@@ -14,6 +14,9 @@
 //  Services that want an answer send here (ingest binds ROUTER; clients use REQ or DEALER).
 #define CRIER_DEFAULT_INGEST_ACK_ENDPOINT "tcp://*:7401"
 #define CRIER_DEFAULT_CLIENT_ACK_ENDPOINT "tcp://127.0.0.1:7401"
+//  crier dead-letters asks here (ingest binds ROUTER). Loopback only by default: it lists
+//  addresses and can send things again, so it is for operators on the host or in the container.
+#define CRIER_DEFAULT_INGEST_CONTROL_ENDPOINT "tcp://127.0.0.1:7404"
 //  The event bus: subscribers connect here (resolver binds XPUB).
 #define CRIER_DEFAULT_EVENTS_ENDPOINT "tcp://127.0.0.1:7402"
 //  The event bus: publishers connect here (resolver binds XSUB).

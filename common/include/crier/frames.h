@@ -10,6 +10,7 @@
 #include "crier/id.h"
 #include "crier/notification.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define CRIER_FRAME_VERSION 1
@@ -40,10 +41,12 @@ typedef struct {
     uint32_t attempt;           //  1 for the first time, then 2, 3, ...
     crier_frame_target_t *only; //  send only these deliveries (no routing); NULL: route it all
     size_t only_count;
+    bool route; //  with only: route the frame's groups as well (retried unroutable groups)
 } crier_frame_redelivery_t;
 
 //  Encodes a notification frame for a redelivery: "attempt" when not 1 and, when only_count > 0,
-//  "only" (an array of maps {channel, target}). Returns 0 with a malloc'ed buffer, or -1.
+//  "only" (an array of maps {channel, target}) and "route" when set. Returns 0 with a malloc'ed
+//  buffer, or -1.
 int crier_frame_encode_redelivery (const crier_notification_t *notification,
                                    const crier_frame_redelivery_t *redelivery, char **data_p,
                                    size_t *size_p);

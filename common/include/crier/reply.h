@@ -1,6 +1,7 @@
 /*  reply.h - the answer of crier-ingest's acknowledged endpoint (docs/protocol.md, section 1):
     one msgpack map, {"ok": true, "id": ...} once the notification is on disk (with
-    "duplicate": true when that id was accepted before), or {"ok": false, "error": ...}. */
+    "duplicate": true when that id was accepted before), or {"ok": false, "error": ...} (with
+    "temporary": true when the same request may succeed later: backlog full, journal error). */
 #ifndef CRIER_REPLY_H_INCLUDED
 #define CRIER_REPLY_H_INCLUDED
 
@@ -12,6 +13,7 @@
 typedef struct {
     bool ok;
     bool duplicate;
+    bool temporary; //  not ok, but worth trying again later
     char *id;    //  when ok (or NULL)
     char *error; //  when not ok
 } crier_reply_t;

@@ -1,0 +1,173 @@
+/*  cmd_dead_letters.c - crier dead-letters: list what crier could not deliver, and put it back
+    to be tried again, through crier-ingest's control endpoint (docs/delivery.md). */
+#include "commands.h"
+#include "ingest_request.h"
+
+#include "crier/config.h"
+#include "crier/control.h"
+#include "crier/endpoints.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *s_usage =
+    "Usage: crier dead-letters [--limit N] [options]\n"
+    "       crier dead-letters retry ID|--all [options]\n"
+    "\n"
+    "Dead letters are deliveries that failed for good (e.g. a mail server's 5xx, a room that\n"
+    "refuses the bot) and groups that the mapping did not know when they were sent. The first\n"
+    "form lists them, oldest first, one per line:\n"
+    "    TIME  NOTIFICATION-ID  DELIVERY-ID  CHANNEL  TARGET  REASON\n"
+    "(DELIVERY-ID and CHANNEL are '-' for unroutable groups; TARGET then lists the groups).\n"
+    "The second form tries them again: ID is a notification id (all of its dead letters) or a\n"
+    "delivery id; --all retries every one.\n"
+    "\n"
+    "Options:\n"
+    "  -n, --limit N         list at most N (1 to 10000, default 100)\n"
+    "  -e, --endpoint URL    crier-ingest's control endpoint (default:\n"
+    "                        $CRIER_CONTROL_ENDPOINT or " CRIER_DEFAULT_INGEST_CONTROL_ENDPOINT ")\n"
+    "      --timeout T       how long to wait for crier-ingest (default 5s)\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Exit status: 0 done, 1 crier-ingest could not be reached or nothing matched ID, 2 bad\n"
+    "arguments.\n";
+
+static int s_fail_usage (const char *problem, const char *detail)
+{
+    fprintf (stderr, "crier dead-letters: %s%s%s\nTry 'crier dead-letters --help'.\n", problem,
+             detail ? ": " : "", detail ? detail : "");
+    return CRIER_EXIT_USAGE;
+}
+
+static void s_print_letter (const crier_dead_letter_t *letter)
+{
+    char when[32] = "?";
+    time_t seconds = (time_t)(letter->time_ms / 1000);
+    struct tm utc;
+    if (gmtime_r (&seconds, &utc))
+        strftime (when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    printf ("%s\t%s\t%s\t%s\t%s\t%s\n", when, letter->notification_id,
+            letter->delivery_id ? letter->delivery_id : "-", letter->channel ? letter->channel : "-",
+            letter->target, letter->reason);
+}
+
+//  Prints the answer. Returns an exit status.
+static int s_report (const crier_control_request_t *request, const crier_control_reply_t *reply)
+{
+    if (!reply->ok) {
+        fprintf (stderr, "crier dead-letters: %s\n", reply->error ? reply->error : "failed");
+        return CRIER_EXIT_UNAVAILABLE;
+    }
+    if (request->op == CRIER_CONTROL_RETRY) {
+        printf ("%llu dead letter%s put back to be sent again\n",
+                (unsigned long long)reply->retried, reply->retried == 1 ? "" : "s");
+        return CRIER_EXIT_OK;
+    }
+    for (size_t index = 0; index < reply->count; index++)
+        s_print_letter (&reply->dead_letters[index]);
+    if (reply->total > reply->count)
+        fprintf (stderr, "crier dead-letters: %llu in all, %zu shown (--limit)\n",
+                 (unsigned long long)reply->total, reply->count);
+    else if (reply->total == 0)
+        fprintf (stderr, "crier dead-letters: none\n");
+    return CRIER_EXIT_OK;
+}
+
+static int s_ask (const char *endpoint, uint64_t timeout_ms, const crier_control_request_t *request)
+{
+    char *data;
+    size_t size;
+    if (crier_control_request_encode (request, &data, &size) != 0)
+        return s_fail_usage ("out of memory", NULL);
+    zframe_t *answer;
+    ingest_request_result_t result =
+        ingest_request ("crier dead-letters", endpoint, timeout_ms, data, size, &answer);
+    free (data);
+    if (result != INGEST_ANSWERED)
+        return result == INGEST_BAD_ENDPOINT ? CRIER_EXIT_USAGE : CRIER_EXIT_UNAVAILABLE;
+    crier_control_reply_t reply;
+    crier_error_t error;
+    int status;
+    if (crier_control_reply_decode (zframe_data (answer), zframe_size (answer), &reply, &error) !=
+        0) {
+        fprintf (stderr,
+                 "crier dead-letters: %s answered something else than a control reply (%s: %s); "
+                 "is it crier-ingest's control endpoint?\n",
+                 endpoint, error.field, error.message);
+        status = CRIER_EXIT_UNAVAILABLE;
+    } else
+        status = s_report (request, &reply);
+    crier_control_reply_free (&reply);
+    zframe_destroy (&answer);
+    return status;
+}
+
+int crier_cmd_dead_letters (int argc, char *argv[])
+{
+    static const struct option long_options[] = {
+        {"limit", required_argument, NULL, 'n'}, {"all", no_argument, NULL, 'a'},
+        {"endpoint", required_argument, NULL, 'e'}, {"timeout", required_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    crier_control_request_t request = {.op = CRIER_CONTROL_DEAD_LETTERS,
+                                       .limit = CRIER_CONTROL_DEFAULT_LIMIT};
+    const char *endpoint_option = NULL;
+    uint64_t timeout_ms = 5000, limit = CRIER_CONTROL_DEFAULT_LIMIT;
+    int all = 0, option;
+    opterr = 0;
+    optind = 1;
+    //  "retry" comes first, before its options.
+    if (argc > 1 && strcmp (argv[1], "retry") == 0) {
+        request.op = CRIER_CONTROL_RETRY;
+        argv++;
+        argc--;
+    }
+    while ((option = getopt_long (argc, argv, "+n:e:h", long_options, NULL)) != -1) {
+        switch (option) {
+            case 'n':
+                if (crier_uint_parse (optarg, &limit) != 0 || limit < 1 ||
+                    limit > CRIER_CONTROL_MAX_LIMIT)
+                    return s_fail_usage ("--limit needs a number from 1 to 10000", optarg);
+                break;
+            case 'a':
+                all = 1;
+                break;
+            case 'e':
+                endpoint_option = optarg;
+                break;
+            case 'T':
+                if (crier_duration_parse (optarg, &timeout_ms) != 0 || timeout_ms == 0 ||
+                    timeout_ms > 3600000)
+                    return s_fail_usage ("--timeout needs a duration such as 500ms or 5s", optarg);
+                break;
+            case 'h':
+                fputs (s_usage, stdout);
+                return CRIER_EXIT_OK;
+            default:
+                return s_fail_usage ("unknown or incomplete option",
+                                     argv[optind - 1 < argc ? optind - 1 : argc - 1]);
+        }
+    }
+    const char *id = optind < argc ? argv[optind] : NULL;
+    if (request.op == CRIER_CONTROL_DEAD_LETTERS && (id || all))
+        return s_fail_usage ("an ID or --all only goes with 'retry'", id);
+    if (request.op == CRIER_CONTROL_RETRY && !id == !all)
+        return s_fail_usage ("retry needs exactly one of ID or --all", id);
+    if (optind + 1 < argc)
+        return s_fail_usage ("more than one ID", argv[optind + 1]);
+    request.limit = (uint32_t)limit;
+    request.id = (char *)id;
+    char *endpoint = NULL;
+    int status;
+    if (endpoint_option)
+        status = s_ask (endpoint_option, timeout_ms, &request);
+    else if (crier_config_endpoint ("CRIER_CONTROL_ENDPOINT",
+                                    CRIER_DEFAULT_INGEST_CONTROL_ENDPOINT, &endpoint) != 0)
+        status = CRIER_EXIT_USAGE;
+    else
+        status = s_ask (endpoint, timeout_ms, &request);
+    free (endpoint);
+    return status;
+}

@@ -1,0 +1,216 @@
+/*  control.c - see control.h. */
+#include "crier/control.h"
+#include "msgpack_read.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const s_ops[] = {"dead_letters", "retry"};
+
+static int s_finish (msgpack_sbuffer *buffer, char **data_p, size_t *size_p)
+{
+    if (!buffer->data)
+        return -1;
+    *size_p = buffer->size;
+    *data_p = msgpack_sbuffer_release (buffer);
+    return 0;
+}
+
+int crier_control_request_encode (const crier_control_request_t *request, char **data_p,
+                                  size_t *size_p)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    bool listing = request->op == CRIER_CONTROL_DEAD_LETTERS;
+    msgpack_pack_map (&packer, 1 + (listing || request->id));
+    crier_msgpack_pack_text (&packer, "op");
+    crier_msgpack_pack_text (&packer, s_ops[request->op]);
+    if (listing) {
+        crier_msgpack_pack_text (&packer, "limit");
+        msgpack_pack_uint32 (&packer, request->limit);
+    } else if (request->id) {
+        crier_msgpack_pack_text (&packer, "id");
+        crier_msgpack_pack_text (&packer, request->id);
+    }
+    return s_finish (&buffer, data_p, size_p);
+}
+
+int crier_control_request_decode (const void *data, size_t size, crier_control_request_t *request,
+                                  crier_error_t *error)
+{
+    *request = (crier_control_request_t){.limit = CRIER_CONTROL_DEFAULT_LIMIT};
+    msgpack_unpacked unpacked;
+    const msgpack_object *map = &unpacked.data;
+    char *op = NULL;
+    uint64_t limit = CRIER_CONTROL_DEFAULT_LIMIT;
+    int rc = -1;
+    if (crier_msgpack_unpack_map (data, size, &unpacked, error) == 0 &&
+        crier_msgpack_read_text (map, "op", &op, error) == 0 &&
+        crier_msgpack_read_optional_text (map, "id", &request->id, error) == 0 &&
+        crier_msgpack_read_optional_uint (map, "limit", &limit, error) == 0) {
+        if (strcmp (op, s_ops[CRIER_CONTROL_DEAD_LETTERS]) == 0)
+            request->op = CRIER_CONTROL_DEAD_LETTERS;
+        else if (strcmp (op, s_ops[CRIER_CONTROL_RETRY]) == 0)
+            request->op = CRIER_CONTROL_RETRY;
+        else
+            op = (free (op), NULL);
+        if (!op)
+            crier_error_set (error, "op", "must be \"dead_letters\" or \"retry\"");
+        else if (limit < 1 || limit > CRIER_CONTROL_MAX_LIMIT)
+            crier_error_set (error, "limit", "must be 1 to %d", CRIER_CONTROL_MAX_LIMIT);
+        else {
+            request->limit = (uint32_t)limit;
+            rc = 0;
+        }
+    }
+    free (op);
+    msgpack_unpacked_destroy (&unpacked);
+    if (rc != 0)
+        crier_control_request_free (request);
+    return rc;
+}
+
+void crier_control_request_free (crier_control_request_t *request)
+{
+    if (!request)
+        return;
+    free (request->id);
+    request->id = NULL;
+}
+
+static void s_pack_optional_text (msgpack_packer *packer, const char *text)
+{
+    if (text)
+        crier_msgpack_pack_text (packer, text);
+    else
+        msgpack_pack_nil (packer);
+}
+
+static void s_pack_letter (msgpack_packer *packer, const crier_dead_letter_t *letter)
+{
+    msgpack_pack_map (packer, 6);
+    crier_msgpack_pack_text (packer, "notification_id");
+    crier_msgpack_pack_text (packer, letter->notification_id);
+    crier_msgpack_pack_text (packer, "delivery_id");
+    s_pack_optional_text (packer, letter->delivery_id);
+    crier_msgpack_pack_text (packer, "channel");
+    s_pack_optional_text (packer, letter->channel);
+    crier_msgpack_pack_text (packer, "target");
+    crier_msgpack_pack_text (packer, letter->target);
+    crier_msgpack_pack_text (packer, "reason");
+    crier_msgpack_pack_text (packer, letter->reason);
+    crier_msgpack_pack_text (packer, "time");
+    msgpack_pack_int64 (packer, letter->time_ms);
+}
+
+int crier_control_reply_encode (const crier_control_reply_t *reply, char **data_p, size_t *size_p)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    msgpack_pack_map (&packer, reply->ok && reply->listing ? 3 : 2);
+    crier_msgpack_pack_text (&packer, "ok");
+    crier_msgpack_pack_bool (&packer, reply->ok);
+    if (!reply->ok) {
+        crier_msgpack_pack_text (&packer, "error");
+        crier_msgpack_pack_text (&packer, reply->error ? reply->error : "failed");
+    } else if (!reply->listing) {
+        crier_msgpack_pack_text (&packer, "retried");
+        msgpack_pack_uint64 (&packer, reply->retried);
+    } else {
+        crier_msgpack_pack_text (&packer, "total");
+        msgpack_pack_uint64 (&packer, reply->total);
+        crier_msgpack_pack_text (&packer, "dead_letters");
+        msgpack_pack_array (&packer, reply->count);
+        for (size_t index = 0; index < reply->count; index++)
+            s_pack_letter (&packer, &reply->dead_letters[index]);
+    }
+    return s_finish (&buffer, data_p, size_p);
+}
+
+static int s_read_letter (const msgpack_object *map, crier_dead_letter_t *letter,
+                          crier_error_t *error)
+{
+    if (map->type != MSGPACK_OBJECT_MAP)
+        return crier_error_set (error, "dead_letters", "each must be a map");
+    const msgpack_object *time = crier_msgpack_map_get (map, "time", &(bool){false});
+    if (!time || (time->type != MSGPACK_OBJECT_POSITIVE_INTEGER &&
+                  time->type != MSGPACK_OBJECT_NEGATIVE_INTEGER))
+        return crier_error_set (error, "time", "must be an integer");
+    letter->time_ms = time->via.i64;
+    if (crier_msgpack_read_text (map, "notification_id", &letter->notification_id, error) != 0 ||
+        crier_msgpack_read_optional_text (map, "delivery_id", &letter->delivery_id, error) != 0 ||
+        crier_msgpack_read_optional_text (map, "channel", &letter->channel, error) != 0 ||
+        crier_msgpack_read_text (map, "target", &letter->target, error) != 0 ||
+        crier_msgpack_read_text (map, "reason", &letter->reason, error) != 0)
+        return -1;
+    return 0;
+}
+
+static int s_read_letters (const msgpack_object *map, crier_control_reply_t *reply,
+                           crier_error_t *error)
+{
+    bool duplicate = false;
+    const msgpack_object *array = crier_msgpack_map_get (map, "dead_letters", &duplicate);
+    if (!array)
+        return 0;
+    if (duplicate || array->type != MSGPACK_OBJECT_ARRAY)
+        return crier_error_set (error, "dead_letters", "must be given once, as an array");
+    reply->listing = true;
+    uint32_t count = array->via.array.size;
+    reply->dead_letters = calloc (count ? count : 1, sizeof *reply->dead_letters);
+    if (!reply->dead_letters)
+        return crier_error_set (error, "dead_letters", "out of memory");
+    for (uint32_t index = 0; index < count; index++) {
+        reply->count++;
+        if (s_read_letter (&array->via.array.ptr[index], &reply->dead_letters[index], error) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int crier_control_reply_decode (const void *data, size_t size, crier_control_reply_t *reply,
+                                crier_error_t *error)
+{
+    *reply = (crier_control_reply_t){0};
+    msgpack_unpacked unpacked;
+    const msgpack_object *map = &unpacked.data;
+    int rc = -1;
+    if (crier_msgpack_unpack_map (data, size, &unpacked, error) == 0 &&
+        crier_msgpack_read_bool (map, "ok", &reply->ok, error) == 0 &&
+        crier_msgpack_read_optional_text (map, "error", &reply->error, error) == 0 &&
+        crier_msgpack_read_optional_uint (map, "retried", &reply->retried, error) == 0 &&
+        crier_msgpack_read_optional_uint (map, "total", &reply->total, error) == 0 &&
+        s_read_letters (map, reply, error) == 0)
+        rc = 0;
+    msgpack_unpacked_destroy (&unpacked);
+    if (rc != 0)
+        crier_control_reply_free (reply);
+    return rc;
+}
+
+void crier_dead_letter_free (crier_dead_letter_t *letter)
+{
+    if (!letter)
+        return;
+    free (letter->notification_id);
+    free (letter->delivery_id);
+    free (letter->channel);
+    free (letter->target);
+    free (letter->reason);
+    *letter = (crier_dead_letter_t){0};
+}
+
+void crier_control_reply_free (crier_control_reply_t *reply)
+{
+    if (!reply)
+        return;
+    for (size_t index = 0; index < reply->count; index++)
+        crier_dead_letter_free (&reply->dead_letters[index]);
+    free (reply->dead_letters);
+    free (reply->error);
+    *reply = (crier_control_reply_t){0};
+}

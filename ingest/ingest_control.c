@@ -1,0 +1,94 @@
+/*  ingest_control.c - see ingest_control.h. */
+#include "ingest_control.h"
+
+#include "crier/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    crier_control_reply_t *reply;
+    size_t limit;
+    bool failed;
+} listing_t;
+
+static char *s_copy (const char *text, bool *failed_p)
+{
+    if (!text)
+        return NULL;
+    char *copy = strdup (text);
+    if (!copy)
+        *failed_p = true;
+    return copy;
+}
+
+static void s_collect (const crier_dead_letter_t *letter, void *arg)
+{
+    listing_t *listing = arg;
+    crier_control_reply_t *reply = listing->reply;
+    reply->total++;
+    if (reply->count >= listing->limit)
+        return;
+    crier_dead_letter_t *copy = &reply->dead_letters[reply->count++];
+    copy->notification_id = s_copy (letter->notification_id, &listing->failed);
+    copy->delivery_id = s_copy (letter->delivery_id, &listing->failed);
+    copy->channel = s_copy (letter->channel, &listing->failed);
+    copy->target = s_copy (letter->target, &listing->failed);
+    copy->reason = s_copy (letter->reason, &listing->failed);
+    copy->time_ms = letter->time_ms;
+}
+
+static int s_list (crier_ledger_t *ledger, uint32_t limit, crier_control_reply_t *reply)
+{
+    size_t count = crier_ledger_dead_count (ledger);
+    listing_t listing = {reply, count < limit ? count : limit, false};
+    reply->listing = true;
+    reply->dead_letters = calloc (listing.limit + 1, sizeof *reply->dead_letters);
+    if (!reply->dead_letters)
+        return -1;
+    crier_ledger_dead_letters (ledger, s_collect, &listing);
+    return listing.failed ? -1 : 0;
+}
+
+static void s_retry (crier_ledger_t *ledger, crier_journal_t *journal, const char *id,
+                     crier_control_reply_t *reply)
+{
+    reply->retried = crier_ledger_retry (ledger, id);
+    if (reply->retried == 0) {
+        reply->ok = false;
+        reply->error = strdup (id ? "no dead letter has this notification or delivery id"
+                                  : "there are no dead letters");
+        return;
+    }
+    crier_journal_append (journal, CRIER_RECORD_RETRY, id ? id : "", id ? strlen (id) : 0, NULL);
+    crier_log (CRIER_LOG_INFO, "dead_letters.retried", "id", id ? id : "(all)", "count",
+               CRIER_LOG_INT (reply->retried), "backlog",
+               CRIER_LOG_INT (crier_ledger_backlog (ledger)));
+}
+
+int crier_ingest_control_answer (crier_ledger_t *ledger, crier_journal_t *journal,
+                                 const void *data, size_t size, char **reply_p,
+                                 size_t *reply_size_p)
+{
+    crier_control_request_t request;
+    crier_control_reply_t reply = {.ok = true};
+    crier_error_t error;
+    if (crier_control_request_decode (data, size, &request, &error) != 0) {
+        char message[300];
+        snprintf (message, sizeof message, "%s: %s", error.field, error.message);
+        reply.ok = false;
+        reply.error = strdup (message);
+        crier_log (CRIER_LOG_WARN, "control.invalid", "field", error.field, "error",
+                   error.message, "hint", "use crier dead-letters of the same crier version");
+    } else if (request.op == CRIER_CONTROL_DEAD_LETTERS) {
+        if (s_list (ledger, request.limit, &reply) != 0) {
+            crier_control_reply_free (&reply);
+            reply = (crier_control_reply_t){.ok = false};
+        }
+    } else
+        s_retry (ledger, journal, request.id, &reply);
+    int rc = crier_control_reply_encode (&reply, reply_p, reply_size_p);
+    crier_control_request_free (&request);
+    crier_control_reply_free (&reply);
+    return rc;
+}
