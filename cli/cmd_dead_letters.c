@@ -28,7 +28,8 @@ static const char *s_usage =
     "Options:\n"
     "  -n, --limit N         list at most N (1 to 10000, default 100)\n"
     "  -e, --endpoint URL    crier-ingest's control endpoint (default:\n"
-    "                        $CRIER_CONTROL_ENDPOINT or " CRIER_DEFAULT_INGEST_CONTROL_ENDPOINT ")\n"
+    "                        $CRIER_CONTROL_ENDPOINT or " CRIER_DEFAULT_INGEST_CONTROL_ENDPOINT
+    ")\n"
     "      --timeout T       how long to wait for crier-ingest (default 5s)\n"
     "  -h, --help            show this help\n"
     "\n"
@@ -50,8 +51,8 @@ static void s_print_letter (const crier_dead_letter_t *letter)
     if (gmtime_r (&seconds, &utc))
         strftime (when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &utc);
     printf ("%s\t%s\t%s\t%s\t%s\t%s\n", when, letter->notification_id,
-            letter->delivery_id ? letter->delivery_id : "-", letter->channel ? letter->channel : "-",
-            letter->target, letter->reason);
+            letter->delivery_id ? letter->delivery_id : "-",
+            letter->channel ? letter->channel : "-", letter->target, letter->reason);
 }
 
 //  Prints the answer. Returns an exit status.
@@ -108,9 +109,9 @@ static int s_ask (const char *endpoint, uint64_t timeout_ms, const crier_control
 int crier_cmd_dead_letters (int argc, char *argv[])
 {
     static const struct option long_options[] = {
-        {"limit", required_argument, NULL, 'n'}, {"all", no_argument, NULL, 'a'},
+        {"limit", required_argument, NULL, 'n'},    {"all", no_argument, NULL, 'a'},
         {"endpoint", required_argument, NULL, 'e'}, {"timeout", required_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     crier_control_request_t request = {.op = CRIER_CONTROL_DEAD_LETTERS,
                                        .limit = CRIER_CONTROL_DEFAULT_LIMIT};
     const char *endpoint_option = NULL;
@@ -163,8 +164,8 @@ int crier_cmd_dead_letters (int argc, char *argv[])
     int status;
     if (endpoint_option)
         status = s_ask (endpoint_option, timeout_ms, &request);
-    else if (crier_config_endpoint ("CRIER_CONTROL_ENDPOINT",
-                                    CRIER_DEFAULT_INGEST_CONTROL_ENDPOINT, &endpoint) != 0)
+    else if (crier_config_endpoint ("CRIER_CONTROL_ENDPOINT", CRIER_DEFAULT_INGEST_CONTROL_ENDPOINT,
+                                    &endpoint) != 0)
         status = CRIER_EXIT_USAGE;
     else
         status = s_ask (endpoint, timeout_ms, &request);

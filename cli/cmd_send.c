@@ -79,16 +79,12 @@ static char *s_read_stdin (size_t max_bytes)
 //  Parses the command line into options. Returns -1 to go on, else an exit status.
 static int s_parse (int argc, char *argv[], send_options_t *options)
 {
-    static const struct option long_options[] = {{"to", required_argument, NULL, 't'},
-                                                 {"subject", required_argument, NULL, 's'},
-                                                 {"html", required_argument, NULL, 'H'},
-                                                 {"priority", required_argument, NULL, 'p'},
-                                                 {"id", required_argument, NULL, 'i'},
-                                                 {"endpoint", required_argument, NULL, 'e'},
-                                                 {"timeout", required_argument, NULL, 'T'},
-                                                 {"no-ack", no_argument, NULL, 'n'},
-                                                 {"help", no_argument, NULL, 'h'},
-                                                 {NULL, 0, NULL, 0}};
+    static const struct option long_options[] = {
+        {"to", required_argument, NULL, 't'},      {"subject", required_argument, NULL, 's'},
+        {"html", required_argument, NULL, 'H'},    {"priority", required_argument, NULL, 'p'},
+        {"id", required_argument, NULL, 'i'},      {"endpoint", required_argument, NULL, 'e'},
+        {"timeout", required_argument, NULL, 'T'}, {"no-ack", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     crier_notification_t *notification = options->notification;
     int option;
     opterr = 0;
@@ -144,8 +140,8 @@ static int s_parse (int argc, char *argv[], send_options_t *options)
 static int s_send_acknowledged (const send_options_t *options, const char *frame, size_t size)
 {
     zframe_t *answer;
-    ingest_request_result_t result = ingest_request ("crier send", options->endpoint,
-                                                     options->timeout_ms, frame, size, &answer);
+    ingest_request_result_t result =
+        ingest_request ("crier send", options->endpoint, options->timeout_ms, frame, size, &answer);
     if (result != INGEST_ANSWERED)
         return result == INGEST_BAD_ENDPOINT ? CRIER_EXIT_USAGE : CRIER_EXIT_UNAVAILABLE;
     crier_reply_t reply;
@@ -263,12 +259,11 @@ int crier_cmd_send (int argc, char *argv[])
         options.max_bytes = (size_t)max_bytes;
         status = s_parse (argc, argv, &options);
         if (status < 0 && !options.endpoint &&
-            (options.no_ack ? crier_config_endpoint ("CRIER_ENDPOINT",
-                                                     CRIER_DEFAULT_CLIENT_ENDPOINT,
-                                                     &options.endpoint)
-                            : crier_config_endpoint ("CRIER_ACK_ENDPOINT",
-                                                     CRIER_DEFAULT_CLIENT_ACK_ENDPOINT,
-                                                     &options.endpoint)) != 0)
+            (options.no_ack
+                 ? crier_config_endpoint ("CRIER_ENDPOINT", CRIER_DEFAULT_CLIENT_ENDPOINT,
+                                          &options.endpoint)
+                 : crier_config_endpoint ("CRIER_ACK_ENDPOINT", CRIER_DEFAULT_CLIENT_ACK_ENDPOINT,
+                                          &options.endpoint)) != 0)
             status = CRIER_EXIT_USAGE;
         if (status < 0)
             status = s_build_and_send (&options);

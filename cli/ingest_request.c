@@ -6,9 +6,8 @@
 #include <errno.h>
 #include <stdio.h>
 
-ingest_request_result_t ingest_request (const char *what, const char *endpoint,
-                                        uint64_t timeout_ms, const void *data, size_t size,
-                                        zframe_t **reply_p)
+ingest_request_result_t ingest_request (const char *what, const char *endpoint, uint64_t timeout_ms,
+                                        const void *data, size_t size, zframe_t **reply_p)
 {
     *reply_p = NULL;
     zsock_t *dealer = zsock_new (ZMQ_DEALER);
@@ -27,8 +26,7 @@ ingest_request_result_t ingest_request (const char *what, const char *endpoint,
         fprintf (stderr, "%s: bad endpoint '%s': %s\n", what, endpoint,
                  zmq_strerror (zmq_errno ()));
         result = INGEST_BAD_ENDPOINT;
-    } else if (zstr_sendm (dealer, "") != 0 ||
-               crier_socket_send (dealer, data, size, 0) != 0) {
+    } else if (zstr_sendm (dealer, "") != 0 || crier_socket_send (dealer, data, size, 0) != 0) {
         fprintf (stderr,
                  "%s: could not reach crier-ingest at %s within %llums (%s); is it running? "
                  "Set --endpoint if it listens elsewhere.\n",

@@ -8,16 +8,15 @@
 #include <stdint.h>
 
 typedef enum {
-    INGEST_ANSWERED,    //  *reply_p holds the answer
+    INGEST_ANSWERED,     //  *reply_p holds the answer
     INGEST_BAD_ENDPOINT, //  the endpoint is not a ZeroMQ endpoint
-    INGEST_UNREACHABLE, //  no connection within the timeout
-    INGEST_NO_ANSWER,   //  connected, sent, and no answer within the timeout
+    INGEST_UNREACHABLE,  //  no connection within the timeout
+    INGEST_NO_ANSWER,    //  connected, sent, and no answer within the timeout
 } ingest_request_result_t;
 
 //  Sends data to endpoint and waits up to timeout_ms in all for the answer. what names the
 //  request in error lines ("crier send"). Prints why to stderr when not answered.
-ingest_request_result_t ingest_request (const char *what, const char *endpoint,
-                                        uint64_t timeout_ms, const void *data, size_t size,
-                                        zframe_t **reply_p);
+ingest_request_result_t ingest_request (const char *what, const char *endpoint, uint64_t timeout_ms,
+                                        const void *data, size_t size, zframe_t **reply_p);
 
 #endif

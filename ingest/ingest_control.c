@@ -66,9 +66,8 @@ static void s_retry (crier_ledger_t *ledger, crier_journal_t *journal, const cha
                CRIER_LOG_INT (crier_ledger_backlog (ledger)));
 }
 
-int crier_ingest_control_answer (crier_ledger_t *ledger, crier_journal_t *journal,
-                                 const void *data, size_t size, char **reply_p,
-                                 size_t *reply_size_p)
+int crier_ingest_control_answer (crier_ledger_t *ledger, crier_journal_t *journal, const void *data,
+                                 size_t size, char **reply_p, size_t *reply_size_p)
 {
     crier_control_request_t request;
     crier_control_reply_t reply = {.ok = true};
@@ -78,8 +77,8 @@ int crier_ingest_control_answer (crier_ledger_t *ledger, crier_journal_t *journa
         snprintf (message, sizeof message, "%s: %s", error.field, error.message);
         reply.ok = false;
         reply.error = strdup (message);
-        crier_log (CRIER_LOG_WARN, "control.invalid", "field", error.field, "error",
-                   error.message, "hint", "use crier dead-letters of the same crier version");
+        crier_log (CRIER_LOG_WARN, "control.invalid", "field", error.field, "error", error.message,
+                   "hint", "use crier dead-letters of the same crier version");
     } else if (request.op == CRIER_CONTROL_DEAD_LETTERS) {
         if (s_list (ledger, request.limit, &reply) != 0) {
             crier_control_reply_free (&reply);

@@ -164,8 +164,8 @@ static void s_commit (server_t *self)
             zframe_t *last = zmsg_last (reply);
             zmsg_remove (reply, last);
             zframe_destroy (&last);
-            crier_reply_t failure = {
-                .error = "crier-ingest could not write its journal; try again", .temporary = true};
+            crier_reply_t failure = {.error = "crier-ingest could not write its journal; try again",
+                                     .temporary = true};
             char *data;
             size_t size;
             if (crier_reply_encode (&failure, &data, &size) == 0) {
@@ -643,7 +643,8 @@ static char *s_on_start (void *arg)
     char *ack_endpoint = crier_socket_endpoint (self->router);
     char *control_endpoint = crier_socket_endpoint (self->control);
     crier_log (CRIER_LOG_INFO, "ingest.ready", "endpoint", endpoint, "ack_endpoint", ack_endpoint,
-               "control_endpoint", control_endpoint, "resolver", self->config->notifications_endpoint, "data_dir", self->config->data_dir,
+               "control_endpoint", control_endpoint, "resolver",
+               self->config->notifications_endpoint, "data_dir", self->config->data_dir,
                "max_message_bytes", CRIER_LOG_INT (self->config->max_message_bytes));
     free (ack_endpoint);
     free (control_endpoint);

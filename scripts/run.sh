@@ -93,7 +93,7 @@ cat >&2 <<MSG
 crier is running:
   crier-ingest     tcp://*:7400 (CRIER_INGEST_ENDPOINT): services push notifications here
                    tcp://*:7401 (CRIER_INGEST_ACK_ENDPOINT): or send and get an answer
-                   its journal: $state/ingest
+                   its journal: $state/ingest; what failed for good: $bin/crier dead-letters
   crier-resolver   routes with the mapping in CouchDB at http://127.0.0.1:5984, database crier
   events           tcp://127.0.0.1:7402: watch them with  $bin/crier tail
   $mail

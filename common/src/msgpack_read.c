@@ -145,8 +145,8 @@ int crier_msgpack_read_text (const msgpack_object *map, const char *key, char **
     return 0;
 }
 
-int crier_msgpack_read_optional_uint (const msgpack_object *map, const char *key,
-                                      uint64_t *value_p, crier_error_t *error)
+int crier_msgpack_read_optional_uint (const msgpack_object *map, const char *key, uint64_t *value_p,
+                                      crier_error_t *error)
 {
     int failed;
     const msgpack_object *value = s_get_unique (map, key, error, &failed);

@@ -35,8 +35,8 @@ int crier_msgpack_read_text (const msgpack_object *map, const char *key, char **
                              crier_error_t *error);
 
 //  Reads an optional non-negative integer key: absent and nil leave *value_p as it is.
-int crier_msgpack_read_optional_uint (const msgpack_object *map, const char *key,
-                                      uint64_t *value_p, crier_error_t *error);
+int crier_msgpack_read_optional_uint (const msgpack_object *map, const char *key, uint64_t *value_p,
+                                      crier_error_t *error);
 
 //  Reads an optional boolean key: absent and nil leave *value_p as it is. Returns 0 or -1.
 int crier_msgpack_read_optional_bool (const msgpack_object *map, const char *key, bool *value_p,

@@ -30,6 +30,7 @@ static struct {
     test_process_t *matrix[2];
     test_process_t *email[2];
     char ingest_endpoint[128];
+    char ack_endpoint[160]; //  CRIER_ACK_ENDPOINT=..., for crier send
     char endpoints[5][96];
     size_t resolver_cursor;
 } s;
@@ -97,6 +98,9 @@ static int s_setup (void **state)
     char line[512];
     assert_true (test_process_wait_log (s.ingest, "ingest.ready", 20000, NULL, line, sizeof line));
     assert_true (test_log_value (line, "endpoint", s.ingest_endpoint, sizeof s.ingest_endpoint));
+    char ack_endpoint[128];
+    assert_true (test_log_value (line, "ack_endpoint", ack_endpoint, sizeof ack_endpoint));
+    snprintf (s.ack_endpoint, sizeof s.ack_endpoint, "CRIER_ACK_ENDPOINT=%s", ack_endpoint);
     for (int index = 0; index < 2; index++) {
         s.matrix[index] = s_start ("crier-sender-matrix", common, "matrix.ready");
         s.email[index] = s_start ("crier-sender-email", common, "sender.ready");
@@ -181,9 +185,8 @@ static json_t *s_room_events (const char *room, size_t count)
 
 static void test_crier_send_reaches_every_room_and_mailbox (void **state)
 {
-    char endpoint[160], *out, *err;
-    snprintf (endpoint, sizeof endpoint, "CRIER_ENDPOINT=%s", s.ingest_endpoint);
-    const char *env[] = {endpoint, NULL};
+    char *out, *err;
+    const char *env[] = {s.ack_endpoint, NULL};
     const char *args[] = {"send", "--to", "#admins", "--subject", "Disk full", "db1: /var at 100 %",
                           NULL};
     assert_int_equal (test_run ("crier", args, env, NULL, 15000, &out, &err), 0);
@@ -236,9 +239,8 @@ static void test_a_live_mapping_edit_reroutes_the_next_notification (void **stat
     snprintf (needle, sizeof needle, "mapping.loaded revision=%s", revision);
     assert_true (test_process_wait_log (s.resolver, needle, 15000, &s.resolver_cursor, NULL, 0));
     free (revision);
-    char endpoint[160], *out, *err;
-    snprintf (endpoint, sizeof endpoint, "CRIER_ENDPOINT=%s", s.ingest_endpoint);
-    const char *env[] = {endpoint, NULL};
+    char *out, *err;
+    const char *env[] = {s.ack_endpoint, NULL};
     const char *args[] = {"send", "--to", "#admins", "rerouted", NULL};
     assert_int_equal (test_run ("crier", args, env, NULL, 15000, &out, &err), 0);
     free (out);

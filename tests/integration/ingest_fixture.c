@@ -52,8 +52,8 @@ ingest_fixture_t *ingest_fixture_start (const char *const *extra_env)
                                         &fixture->log_cursor, line, sizeof line));
     assert_true (test_log_value (line, "endpoint", fixture->ingest_endpoint,
                                  sizeof fixture->ingest_endpoint));
-    assert_true (test_log_value (line, "ack_endpoint", fixture->ack_endpoint,
-                                 sizeof fixture->ack_endpoint));
+    assert_true (
+        test_log_value (line, "ack_endpoint", fixture->ack_endpoint, sizeof fixture->ack_endpoint));
     assert_true (test_log_value (line, "control_endpoint", fixture->control_endpoint,
                                  sizeof fixture->control_endpoint));
     return fixture;

@@ -118,8 +118,8 @@ static void test_full_backlog_refuses_then_drains_without_loss (void **state)
     assert_true (refused.temporary);
     assert_non_null (strstr (refused.error, "backlog full"));
     crier_reply_free (&refused);
-    assert_true (test_process_wait_log (fixture->ingest, "ingest.backlog_full", 5000, NULL, NULL,
-                                        0));
+    assert_true (
+        test_process_wait_log (fixture->ingest, "ingest.backlog_full", 5000, NULL, NULL, 0));
 
     //  The PULL endpoint is not read meanwhile: the frame waits in ZeroMQ, not in memory.
     char endpoint[160];
@@ -136,8 +136,8 @@ static void test_full_backlog_refuses_then_drains_without_loss (void **state)
     assert_non_null (forwarded);
     assert_string_equal (forwarded->body, "pushed while full");
     crier_notification_destroy (&forwarded);
-    assert_true (test_process_wait_log (fixture->ingest, "ingest.backlog_draining", 5000, NULL,
-                                        NULL, 0));
+    assert_true (
+        test_process_wait_log (fixture->ingest, "ingest.backlog_draining", 5000, NULL, NULL, 0));
     zsock_destroy (&push);
     ingest_fixture_stop (&fixture, NULL);
 }
@@ -214,8 +214,8 @@ static void test_dead_letters_are_listed_retried_and_kept (void **state)
     assert_string_equal (out, "1 dead letter put back to be sent again\n");
     free (out);
     free (err);
-    assert_true (test_process_wait_log (fixture->ingest, "dead_letters.retried", 5000, NULL, NULL,
-                                        0));
+    assert_true (
+        test_process_wait_log (fixture->ingest, "dead_letters.retried", 5000, NULL, NULL, 0));
     //  Only the failed delivery goes again, as attempt 2.
     crier_frame_redelivery_t again;
     crier_notification_t *forwarded = ingest_fixture_receive_again (fixture, 5000, &again);

@@ -143,7 +143,8 @@ static void s_remove_scratch (void)
 }
 
 //  env plus the defaults every crier process gets in a test: its own data directory, and the
-//  acknowledged and control endpoints on free ports. Entries the test gives win (the first of a name does).
+//  acknowledged and control endpoints on free ports. Entries the test gives win (the first of a
+//  name does).
 static const char **s_with_defaults (const char *const *env, char *data_dir, size_t size)
 {
     static unsigned counter;

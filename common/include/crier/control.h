@@ -49,8 +49,7 @@ typedef struct {
 //  Encoders return 0 with a malloc'ed buffer, or -1 when out of memory.
 int crier_control_request_encode (const crier_control_request_t *request, char **data_p,
                                   size_t *size_p);
-int crier_control_reply_encode (const crier_control_reply_t *reply, char **data_p,
-                                size_t *size_p);
+int crier_control_reply_encode (const crier_control_reply_t *reply, char **data_p, size_t *size_p);
 
 //  Decoders return 0 (free with the matching _free), or -1 with *error set.
 int crier_control_request_decode (const void *data, size_t size, crier_control_request_t *request,

@@ -14,8 +14,8 @@ typedef struct {
     bool ok;
     bool duplicate;
     bool temporary; //  not ok, but worth trying again later
-    char *id;    //  when ok (or NULL)
-    char *error; //  when not ok
+    char *id;       //  when ok (or NULL)
+    char *error;    //  when not ok
 } crier_reply_t;
 
 //  Encodes a reply. Returns 0 with a malloc'ed buffer, or -1 when out of memory.
