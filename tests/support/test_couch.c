@@ -63,6 +63,14 @@ void test_couch_stop (test_couch_t *couch)
     test_process_destroy (&couch->server);
 }
 
+void test_couch_kill (test_couch_t *couch)
+{
+    int status = test_process_stop (couch->server, SIGKILL, 10000);
+    if (status != 128 + SIGKILL)
+        fail_msg ("pouchdb-server ended with %d after SIGKILL", status);
+    test_process_destroy (&couch->server);
+}
+
 void test_couch_restart (test_couch_t *couch)
 {
     s_start (couch);

@@ -21,6 +21,8 @@ test_couch_t *test_couch_start (void);
 
 //  Stops the server (SIGTERM) but keeps its data, so that test_couch_restart can bring it back.
 void test_couch_stop (test_couch_t *couch);
+//  The same with SIGKILL: no chance to finish anything.
+void test_couch_kill (test_couch_t *couch);
 void test_couch_restart (test_couch_t *couch);
 
 //  Stops the server if running, removes its data, frees.

@@ -1,0 +1,248 @@
+/*  e2e_stack.c - see e2e_stack.h. */
+#include "e2e_stack.h"
+
+#include <curl/curl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const s_names[] = {"crier-ingest", "crier-resolver", "crier-sender-matrix",
+                                      "crier-sender-email"};
+static const char *const s_ready[] = {"ingest.ready", "mapping.loaded", "matrix.ready",
+                                      "sender.ready"};
+//  The links between the processes, each on an ipc endpoint of this test process.
+static const char *const s_links[] = {
+    "CRIER_NOTIFICATIONS_ENDPOINT",    "CRIER_MATRIX_DELIVERIES_ENDPOINT",
+    "CRIER_EMAIL_DELIVERIES_ENDPOINT", "CRIER_EVENTS_PUBLISH_ENDPOINT",
+    "CRIER_EVENTS_ENDPOINT",           "CRIER_INGEST_ENDPOINT",
+    "CRIER_INGEST_ACK_ENDPOINT",       "CRIER_INGEST_CONTROL_ENDPOINT"};
+#define LINKS (sizeof s_links / sizeof s_links[0])
+
+const char *e2e_stack_name (stack_kind_t kind)
+{
+    return s_names[kind];
+}
+
+static size_t s_count_of (const char *const *list)
+{
+    size_t count = 0;
+    while (list && list[count])
+        count++;
+    return count;
+}
+
+static test_process_t *s_start (e2e_stack_t *stack, stack_kind_t kind)
+{
+    test_process_t *process = test_process_start (s_names[kind], NULL, stack->common);
+    assert_non_null (process);
+    if (!test_process_wait_log (process, s_ready[kind], 30000, NULL, NULL, 0))
+        fail_msg ("%s never logged %s", s_names[kind], s_ready[kind]);
+    return process;
+}
+
+//  "#all" mapped to every room and mailbox, as JSON.
+static void s_mapping (const e2e_stack_t *stack, char *json, size_t size)
+{
+    size_t used = (size_t)snprintf (json, size, "{\"#all\": {\"matrix\": [");
+    for (size_t index = 0; stack->rooms[index]; index++)
+        used += (size_t)snprintf (json + used, size - used, "%s\"%s\"", index ? ", " : "",
+                                  stack->rooms[index]);
+    used += (size_t)snprintf (json + used, size - used, "], \"email\": [");
+    for (size_t index = 0; stack->mailboxes[index]; index++)
+        used += (size_t)snprintf (json + used, size - used, "%s\"%s\"", index ? ", " : "",
+                                  stack->mailboxes[index]);
+    snprintf (json + used, size - used, "]}}");
+}
+
+e2e_stack_t *e2e_stack_start (const char *const *rooms, const char *const *mailboxes,
+                              const char *const *extra_env)
+{
+    e2e_stack_t *stack = calloc (1, sizeof *stack);
+    assert_non_null (stack);
+    assert_true (s_count_of (rooms) <= STACK_MAX_TARGETS);
+    assert_true (s_count_of (mailboxes) <= STACK_MAX_TARGETS);
+    const char *joined[2 * STACK_MAX_TARGETS + 1] = {NULL};
+    for (size_t index = 0; rooms[index]; index++) {
+        stack->rooms[index] = rooms[index];
+        joined[2 * index] = "--joined";
+        joined[2 * index + 1] = rooms[index];
+    }
+    for (size_t index = 0; mailboxes[index]; index++)
+        stack->mailboxes[index] = mailboxes[index];
+
+    curl_global_init (CURL_GLOBAL_DEFAULT);
+    stack->couch = test_couch_start ();
+    assert_int_equal (test_couch_request (stack->couch, "PUT", "/crier", NULL, NULL), 201);
+    char mapping[1024];
+    s_mapping (stack, mapping, sizeof mapping);
+    free (test_couch_put_mapping (stack->couch, "crier", mapping));
+    stack->homeserver = test_homeserver_start (joined);
+    stack->smtp = test_smtp_start (NULL);
+
+    size_t count = 0;
+    for (size_t index = 0; index < LINKS; index++)
+        snprintf (stack->env[count++], 256, "%s=ipc://%s/link-%zu", s_links[index],
+                  test_scratch_dir (), index);
+    snprintf (stack->ack_endpoint, sizeof stack->ack_endpoint, "%s",
+              strchr (stack->env[6], '=') + 1);
+    snprintf (stack->env[count++], 256, "CRIER_COUCHDB_URL=%s", stack->couch->url);
+    snprintf (stack->env[count++], 256, "CRIER_COUCHDB_USER=%s", TEST_COUCH_USER);
+    snprintf (stack->env[count++], 256, "CRIER_COUCHDB_PASSWORD=%s", TEST_COUCH_PASSWORD);
+    snprintf (stack->env[count++], 256, "CRIER_MATRIX_HOMESERVER=%s", stack->homeserver->url);
+    snprintf (stack->env[count++], 256, "CRIER_MATRIX_ACCESS_TOKEN=%s", TEST_MATRIX_TOKEN);
+    snprintf (stack->env[count++], 256, "CRIER_SMTP_URL=smtp://127.0.0.1:%d",
+              stack->smtp->smtp_port);
+    //  Ingest keeps its journal across restarts.
+    snprintf (stack->env[count++], 256, "CRIER_DATA_DIR=%s/ingest", test_scratch_dir ());
+    //  The test's own entries first: the first of a name wins.
+    for (size_t index = 0; extra_env && extra_env[index]; index++)
+        stack->common[stack->common_count++] = extra_env[index];
+    for (size_t index = 0; index < count; index++)
+        stack->common[stack->common_count++] = stack->env[index];
+    stack->common[stack->common_count++] = "CRIER_SMTP_TLS=none";
+    stack->common[stack->common_count++] = "CRIER_EMAIL_FROM=crier <crier@example.org>";
+    assert_true (stack->common_count < sizeof stack->common / sizeof stack->common[0]);
+
+    stack->processes[STACK_RESOLVER][0] = s_start (stack, STACK_RESOLVER);
+    stack->processes[STACK_INGEST][0] = s_start (stack, STACK_INGEST);
+    for (int index = 0; index < 2; index++) {
+        stack->processes[STACK_MATRIX][index] = s_start (stack, STACK_MATRIX);
+        stack->processes[STACK_EMAIL][index] = s_start (stack, STACK_EMAIL);
+    }
+    return stack;
+}
+
+void e2e_stack_stop (e2e_stack_t **stack_p)
+{
+    e2e_stack_t *stack = *stack_p;
+    if (!stack)
+        return;
+    for (int kind = 0; kind < STACK_KINDS; kind++)
+        for (int index = 0; index < 2; index++)
+            if (stack->processes[kind][index]) {
+                int status = test_process_stop (stack->processes[kind][index], SIGTERM, 15000);
+                if (status != 0)
+                    fail_msg ("%s exited with %d after SIGTERM", s_names[kind], status);
+                test_process_destroy (&stack->processes[kind][index]);
+            }
+    test_smtp_destroy (&stack->smtp);
+    test_homeserver_destroy (&stack->homeserver);
+    test_couch_destroy (&stack->couch);
+    curl_global_cleanup ();
+    free (stack);
+    *stack_p = NULL;
+}
+
+void e2e_stack_restart (e2e_stack_t *stack, stack_kind_t kind, int index, int signal,
+                        int expected_status)
+{
+    test_process_t **process = &stack->processes[kind][index];
+    int status = test_process_stop (*process, signal, 20000);
+    if (status != expected_status)
+        fail_msg ("%s exited with %d after signal %d, expected %d", s_names[kind], status, signal,
+                  expected_status);
+    printf ("# %s stopped with signal %d (finishing: %d, released: %d)\n", s_names[kind], signal,
+            test_process_count_log (*process, "sender.finishing"),
+            test_process_count_log (*process, "sender.released"));
+    test_process_destroy (process);
+    *process = s_start (stack, kind);
+}
+
+//  The number in a body "PREFIX NUMBER", or -1.
+static int s_number (const char *text, const char *prefix, int total)
+{
+    size_t length = strlen (prefix);
+    if (!text || strncmp (text, prefix, length) != 0 || text[length] != ' ')
+        return -1;
+    int number = atoi (text + length + 1);
+    return number >= 0 && number < total ? number : -1;
+}
+
+static int s_index_of (const char *const *list, const char *name)
+{
+    for (int index = 0; name && list[index]; index++)
+        if (strcmp (list[index], name) == 0)
+            return index;
+    return -1;
+}
+
+void e2e_stack_count (e2e_stack_t *stack, const char *prefix, int total, int **counts)
+{
+    int rooms = (int)s_count_of (stack->rooms);
+    int targets = rooms + (int)s_count_of (stack->mailboxes);
+    for (int target = 0; target < targets; target++)
+        memset (counts[target], 0, sizeof (int) * (size_t)total);
+    json_t *events = test_homeserver_get (stack->homeserver, "events");
+    size_t index;
+    json_t *item;
+    json_array_foreach (events, index, item)
+    {
+        int number = s_number (
+            json_string_value (json_object_get (json_object_get (item, "content"), "body")), prefix,
+            total);
+        int room = s_index_of (stack->rooms, json_string_value (json_object_get (item, "room_id")));
+        if (number >= 0 && room >= 0)
+            counts[room][number]++;
+    }
+    json_decref (events);
+    json_t *mail = test_smtp_wait_messages (stack->smtp, 0, 0);
+    json_array_foreach (mail, index, item)
+    {
+        int number =
+            s_number (json_string_value (json_object_get (json_object_get (item, "body"), "text")),
+                      prefix, total);
+        size_t rcpt;
+        json_t *address;
+        json_array_foreach (json_object_get (item, "rcpt_tos"), rcpt, address)
+        {
+            int mailbox = s_index_of (stack->mailboxes, json_string_value (address));
+            if (number >= 0 && mailbox >= 0)
+                counts[rooms + mailbox][number]++;
+        }
+    }
+    json_decref (mail);
+}
+
+e2e_tally_t e2e_stack_await_all (e2e_stack_t *stack, const char *prefix, int total, int timeout_ms)
+{
+    int rooms = (int)s_count_of (stack->rooms);
+    int targets = rooms + (int)s_count_of (stack->mailboxes);
+    int *counts[2 * STACK_MAX_TARGETS];
+    for (int target = 0; target < targets; target++)
+        counts[target] = calloc ((size_t)total, sizeof (int));
+    e2e_tally_t tally = {0};
+    int64_t deadline = zclock_mono () + timeout_ms;
+    do {
+        if (tally.missing > 0)
+            poll (NULL, 0, 200); //  the doubles offer no change notification to wait on
+        e2e_stack_count (stack, prefix, total, counts);
+        tally = (e2e_tally_t){0};
+        for (int target = 0; target < targets; target++)
+            for (int number = 0; number < total; number++)
+                tally.missing += counts[target][number] == 0;
+    } while (tally.missing > 0 && zclock_mono () < deadline);
+    for (int target = 0; target < targets; target++) {
+        const char *name = target < rooms ? stack->rooms[target] : stack->mailboxes[target - rooms];
+        for (int number = 0; number < total; number++) {
+            int seen = counts[target][number];
+            if (seen == 0)
+                printf ("# %s %d never reached %s\n", prefix, number, name);
+            if (seen > 1)
+                *(target < rooms ? &tally.room_duplicates : &tally.mail_duplicates) += seen - 1;
+        }
+        free (counts[target]);
+    }
+    printf ("# %d acknowledged, to %d rooms and %d mailboxes: missing %d, Matrix duplicates %d, "
+            "email duplicates %d\n",
+            total, rooms, targets - rooms, tally.missing, tally.room_duplicates,
+            tally.mail_duplicates);
+    return tally;
+}

@@ -1,0 +1,62 @@
+/*  e2e_stack.h - the whole of crier for end-to-end tests that stop and kill its processes:
+    pouchdb-server with a mapping of "#all" to some rooms and mailboxes, the Matrix homeserver
+    double, the SMTP double, and crier-ingest, crier-resolver and two senders of each channel,
+    linked over ipc endpoints of their own (so that a restarted process binds the same address,
+    and parallel tests never meet). Ingest keeps its journal across restarts. */
+#ifndef CRIER_TEST_E2E_STACK_H_INCLUDED
+#define CRIER_TEST_E2E_STACK_H_INCLUDED
+
+#include "test_couch.h"
+#include "test_homeserver.h"
+#include "test_smtp.h"
+
+#include <czmq.h>
+
+typedef enum { STACK_INGEST, STACK_RESOLVER, STACK_MATRIX, STACK_EMAIL, STACK_KINDS } stack_kind_t;
+
+#define STACK_MAX_TARGETS 4
+
+typedef struct {
+    test_couch_t *couch;
+    test_homeserver_t *homeserver;
+    test_smtp_t *smtp;
+    test_process_t *processes[STACK_KINDS][2]; //  [kind][0] for ingest and the resolver
+    const char *rooms[STACK_MAX_TARGETS + 1];  //  NULL-ended
+    const char *mailboxes[STACK_MAX_TARGETS + 1];
+    char env[24][256];
+    const char *common[32];
+    size_t common_count;
+    char ack_endpoint[128];
+} e2e_stack_t;
+
+//  Starts everything; rooms and mailboxes (NULL-ended, at most STACK_MAX_TARGETS each) are what
+//  "#all" maps to; extra_env entries (NULL-ended, may be NULL) go to every crier process.
+e2e_stack_t *e2e_stack_start (const char *const *rooms, const char *const *mailboxes,
+                              const char *const *extra_env);
+
+//  Stops every crier process with SIGTERM (each must exit 0), then the doubles and CouchDB.
+void e2e_stack_stop (e2e_stack_t **stack_p);
+
+//  The name of a kind's program, e.g. "crier-ingest".
+const char *e2e_stack_name (stack_kind_t kind);
+
+//  Sends signal to one process, checks that it ended with expected_status (0 after SIGTERM, 137
+//  after SIGKILL), starts it again and waits until it is ready.
+void e2e_stack_restart (e2e_stack_t *stack, stack_kind_t kind, int index, int signal,
+                        int expected_status);
+
+//  Counts, for each number below total, how many times the body "PREFIX NUMBER" arrived in each
+//  room and each mailbox: counts[target][number], targets being the rooms then the mailboxes.
+//  counts must hold (rooms + mailboxes) arrays of total ints.
+void e2e_stack_count (e2e_stack_t *stack, const char *prefix, int total, int **counts);
+
+//  Waits (up to timeout_ms) until every number below total is in every room and mailbox, then
+//  prints and returns the totals: missing (number, target) pairs and the duplicates per channel.
+typedef struct {
+    int missing;
+    int room_duplicates;
+    int mail_duplicates;
+} e2e_tally_t;
+e2e_tally_t e2e_stack_await_all (e2e_stack_t *stack, const char *prefix, int total, int timeout_ms);
+
+#endif
