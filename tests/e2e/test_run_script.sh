@@ -7,7 +7,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
 # run.sh uses the default ports; if something holds them (a developer's own run.sh), say so.
-for port in 1080 2525 5984 7400 7402 7403 7410 7411 7412; do
+for port in 1080 2525 5984 7400 7401 7402 7403 7404 7410 7411 7412; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
         echo "SKIPPED: port $port is in use (is scripts/run.sh running?); stop it and run again"
         exit 77
@@ -68,6 +68,11 @@ status=$("$bin/crier" status)
 for process in crier-ingest crier-resolver crier-sender-email; do
     grep -q "^$process " <<<"$status" || fail "crier status does not list $process: $status"
 done
+
+# A group the mapping does not know becomes a dead letter that crier dead-letters lists.
+"$bin/crier" send --to '#no-such-group' 'nobody gets this' >/dev/null
+lists_it() { "$bin/crier" dead-letters 2>/dev/null | grep -q "#no-such-group"; }
+until_ok 30 lists_it || fail "crier dead-letters does not list #no-such-group"
 
 kill -TERM "$script"
 rc=0
