@@ -139,9 +139,8 @@ int crier_cmd_dead_letters (int argc, char *argv[])
                 endpoint_option = optarg;
                 break;
             case 'T':
-                if (crier_duration_parse (optarg, &timeout_ms) != 0 || timeout_ms == 0 ||
-                    timeout_ms > 3600000)
-                    return s_fail_usage ("--timeout needs a duration such as 500ms or 5s", optarg);
+                if (ingest_request_timeout ("crier dead-letters", optarg, &timeout_ms) != 0)
+                    return CRIER_EXIT_USAGE;
                 break;
             case 'h':
                 fputs (s_usage, stdout);

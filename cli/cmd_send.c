@@ -113,9 +113,8 @@ static int s_parse (int argc, char *argv[], send_options_t *options)
                     return s_fail_usage ("--priority must be low, normal, high or urgent", optarg);
                 break;
             case 'T':
-                if (crier_duration_parse (optarg, &options->timeout_ms) != 0 ||
-                    options->timeout_ms == 0 || options->timeout_ms > 3600000)
-                    return s_fail_usage ("--timeout needs a duration such as 500ms or 5s", optarg);
+                if (ingest_request_timeout ("crier send", optarg, &options->timeout_ms) != 0)
+                    return CRIER_EXIT_USAGE;
                 break;
             case 'n':
                 options->no_ack = true;

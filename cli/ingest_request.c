@@ -1,10 +1,21 @@
 /*  ingest_request.c - see ingest_request.h. */
 #include "ingest_request.h"
 
+#include "crier/config.h"
 #include "crier/socket.h"
 
 #include <errno.h>
 #include <stdio.h>
+
+int ingest_request_timeout (const char *what, const char *text, uint64_t *timeout_ms_p)
+{
+    if (crier_duration_parse (text, timeout_ms_p) == 0 && *timeout_ms_p > 0 &&
+        *timeout_ms_p <= 3600000)
+        return 0;
+    fprintf (stderr, "%s: --timeout needs a duration such as 500ms or 5s: %s\nTry '%s --help'.\n",
+             what, text, what);
+    return -1;
+}
 
 ingest_request_result_t ingest_request (const char *what, const char *endpoint, uint64_t timeout_ms,
                                         const void *data, size_t size, zframe_t **reply_p)

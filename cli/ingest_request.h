@@ -14,6 +14,9 @@ typedef enum {
     INGEST_NO_ANSWER,    //  connected, sent, and no answer within the timeout
 } ingest_request_result_t;
 
+//  Parses --timeout: a duration from 1 ms to 1 h. Returns 0, or -1 after printing why for what.
+int ingest_request_timeout (const char *what, const char *text, uint64_t *timeout_ms_p);
+
 //  Sends data to endpoint and waits up to timeout_ms in all for the answer. what names the
 //  request in error lines ("crier send"). Prints why to stderr when not answered.
 ingest_request_result_t ingest_request (const char *what, const char *endpoint, uint64_t timeout_ms,

@@ -145,20 +145,32 @@ int crier_msgpack_read_text (const msgpack_object *map, const char *key, char **
     return 0;
 }
 
+//  An optional key's value when it has the given type: NULL when absent or nil. *failed_p is -1
+//  (with *error set) when the key is given twice or its value is of another type.
+static const msgpack_object *s_get_typed (const msgpack_object *map, const char *key,
+                                          msgpack_object_type type, const char *expected,
+                                          crier_error_t *error, int *failed_p)
+{
+    const msgpack_object *value = s_get_unique (map, key, error, failed_p);
+    if (*failed_p || !value || value->type == MSGPACK_OBJECT_NIL)
+        return NULL;
+    if (value->type != type) {
+        *failed_p = crier_error_set (error, key, "must be %s, got %s", expected,
+                                     crier_msgpack_type_name (value));
+        return NULL;
+    }
+    return value;
+}
+
 int crier_msgpack_read_optional_uint (const msgpack_object *map, const char *key, uint64_t *value_p,
                                       crier_error_t *error)
 {
     int failed;
-    const msgpack_object *value = s_get_unique (map, key, error, &failed);
-    if (failed)
-        return -1;
-    if (!value || value->type == MSGPACK_OBJECT_NIL)
-        return 0;
-    if (value->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-        return crier_error_set (error, key, "must be a non-negative integer, got %s",
-                                crier_msgpack_type_name (value));
-    *value_p = value->via.u64;
-    return 0;
+    const msgpack_object *value = s_get_typed (map, key, MSGPACK_OBJECT_POSITIVE_INTEGER,
+                                               "a non-negative integer", error, &failed);
+    if (value)
+        *value_p = value->via.u64;
+    return failed;
 }
 
 int crier_msgpack_read_uint (const msgpack_object *map, const char *key, uint64_t *value_p,
@@ -179,16 +191,11 @@ int crier_msgpack_read_optional_bool (const msgpack_object *map, const char *key
                                       crier_error_t *error)
 {
     int failed;
-    const msgpack_object *value = s_get_unique (map, key, error, &failed);
-    if (failed)
-        return -1;
-    if (!value || value->type == MSGPACK_OBJECT_NIL)
-        return 0;
-    if (value->type != MSGPACK_OBJECT_BOOLEAN)
-        return crier_error_set (error, key, "must be true or false, got %s",
-                                crier_msgpack_type_name (value));
-    *value_p = value->via.boolean;
-    return 0;
+    const msgpack_object *value =
+        s_get_typed (map, key, MSGPACK_OBJECT_BOOLEAN, "true or false", error, &failed);
+    if (value)
+        *value_p = value->via.boolean;
+    return failed;
 }
 
 int crier_msgpack_read_bool (const msgpack_object *map, const char *key, bool *value_p,

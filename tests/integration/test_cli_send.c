@@ -181,6 +181,9 @@ static void test_bad_input_is_refused_before_sending (void **state)
         {{"send", "--to", "#a", NULL}, "", "body: a notification needs body, html or both"},
         {{"send", "--to", "#a", "--bogus", "hi", NULL}, NULL, "unknown or incomplete option"},
         {{"send", "--to", "#a", "one", "two", NULL}, NULL, "more than one BODY"},
+        {{"send", "--to", "#a", "--timeout", "soon", "hi", NULL},
+         NULL,
+         "--timeout needs a duration such as 500ms or 5s: soon"},
     };
     for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
         char *out, *err;

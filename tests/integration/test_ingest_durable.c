@@ -251,10 +251,9 @@ static void test_bad_control_requests_are_refused (void **state)
     ingest_fixture_t *fixture = ingest_fixture_start (NULL);
     char *out, *err;
     const char *cases[][5] = {
-        {"dead-letters", "retry", NULL},
-        {"dead-letters", "retry", "x", "--all", NULL},
-        {"dead-letters", "--limit", "0", NULL},
-        {"dead-letters", "some-id", NULL},
+        {"dead-letters", "retry", NULL},           {"dead-letters", "retry", "x", "--all", NULL},
+        {"dead-letters", "--limit", "0", NULL},    {"dead-letters", "some-id", NULL},
+        {"dead-letters", "--timeout", "0s", NULL},
     };
     for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
         assert_int_equal (s_dead_letters (fixture, cases[index], &out, &err), 2);
