@@ -4,7 +4,8 @@
 # repository's node_modules (pouchdb-server, a CouchDB-compatible server for tests and
 # scripts/run.sh; MailDev, run.sh's web mail inbox; dockerfile-utils for CI). Never installs
 # anything globally with npm.
-# Usage: scripts/install-deps.sh [--lint]   (--lint adds the checkers CI uses)
+# Usage: scripts/install-deps.sh [--lint | --bench]
+#   --lint adds the checkers CI uses; --bench what bench/run.sh needs (docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,10 @@ packages=(
 )
 if [[ "${1:-}" == "--lint" ]]; then
     packages+=(clang-format cppcheck docker-compose)
+elif [[ "${1:-}" == "--bench" ]]; then
+    # The sinks (nginx for Matrix; postfix for smtp-sink and smtp-source), the HTTP load tool,
+    # and Apprise to compare with.
+    packages+=(nginx-light wrk postfix apprise)
 fi
 # Node.js runs pouchdb-server; any recent one will do, so keep one that is already there.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -41,6 +46,10 @@ if [[ ${#missing[@]} -gt 0 ]]; then
         as_root=(sudo)
     fi
     export DEBIAN_FRONTEND=noninteractive
+    # postfix (for the benchmarks' SMTP tools) asks how to configure itself: not at all, so that
+    # it starts no mail server.
+    echo "postfix postfix/main_mailer_type select No configuration" |
+        "${as_root[@]}" debconf-set-selections
     "${as_root[@]}" apt-get update -qq
     "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -1,0 +1,404 @@
+"""bench.py - the measurements behind docs/benchmarks.md, driven by bench/run.sh.
+
+Everything runs on loopback: pouchdb-server with a mapping, nginx as the Matrix sink
+(bench/nginx.conf.in), postfix's smtp-sink as the SMTP sink, the Release crier processes, and
+crier-bench (bench/bench_client.c) as the load. Deliveries are counted at the sinks: nginx's
+access log (one line per request, with its time) and smtp-sink's message counter. Apprise
+(Debian's package, its Python API kept warm in this process) is measured against the same sinks.
+Prints a Markdown table; --quick runs small counts only to check that everything works.
+"""
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOMS = [f"!room{n}:bench" for n in range(10)]
+MAILBOX = "inbox@bench.example"
+MAPPING = {
+    "#one": {"matrix": ROOMS[:1]},
+    "#ten": {"matrix": ROOMS},
+    "#mixed": {"matrix": ROOMS[:1], "email": [MAILBOX]},
+    "#mail": {"email": [MAILBOX]},
+}
+COUCH_PORT, MATRIX_PORT, SMTP_PORT = 15984, 18008, 12525
+PROCESSES = ["crier-resolver", "crier-ingest", "crier-sender-matrix", "crier-sender-email"]
+READY = {"crier-resolver": "mapping.loaded", "crier-ingest": "ingest.ready",
+         "crier-sender-matrix": "matrix.ready", "crier-sender-email": "sender.ready"}
+
+
+class Failure(Exception):
+    pass
+
+
+def wait_until(what, condition, timeout):
+    """Polls condition (a question to another process, no event to wait on) until deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise Failure(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def wait_for_port(port, timeout=30):
+    import socket
+
+    def listening():
+        with socket.socket() as probe:
+            return probe.connect_ex(("127.0.0.1", port)) == 0
+    wait_until(f"port {port}", listening, timeout)
+
+
+class Bench:
+    def __init__(self, root, bin_dir, work, quick, count=100000):
+        self.root, self.bin, self.work, self.quick = root, bin_dir, work, quick
+        self.count = count
+        self.children = {}
+        self.crier = {}
+        self.rows = []
+
+    # ---- processes -------------------------------------------------------------------------
+    def spawn(self, name, argv, env=None, stdout=None):
+        log = open(os.path.join(self.work, f"{name}.log"), "w")
+        process = subprocess.Popen(argv, env=env, stdout=stdout or log, stderr=log,
+                                   stdin=subprocess.DEVNULL)
+        self.children[name] = process
+        return process
+
+    def stop(self, name, sig=signal.SIGTERM):
+        process = self.children.pop(name, None)
+        if process and process.poll() is None:
+            process.send_signal(sig)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def stop_all(self):
+        for name in reversed(list(self.children)):
+            self.stop(name)
+
+    def log_has(self, name, needle):
+        with open(os.path.join(self.work, f"{name}.log")) as log:
+            return needle in log.read()
+
+    # ---- sinks -------------------------------------------------------------------------------
+    def start_nginx(self):
+        with open(os.path.join(self.root, "bench", "nginx.conf.in")) as template:
+            config = template.read().replace("@WORK@", self.work)
+        config = config.replace("@PORT@", str(MATRIX_PORT))
+        path = os.path.join(self.work, "nginx.conf")
+        with open(path, "w") as out:
+            out.write(config)
+        open(os.path.join(self.work, "matrix.log"), "w").close()
+        self.spawn("nginx", ["nginx", "-c", path, "-p", self.work])
+        wait_for_port(MATRIX_PORT)
+
+    def start_smtp_sink(self):
+        # -c: a running count of messages on standard output; 1024: the listen backlog.
+        out = open(os.path.join(self.work, "smtp-sink.out"), "w")
+        self.spawn("smtp-sink", ["smtp-sink", "-c", "-u", "nobody", f"127.0.0.1:{SMTP_PORT}",
+                                 "1024"], stdout=out)
+        wait_for_port(SMTP_PORT)
+
+    def matrix_sends(self):
+        """(count, time of the last) of send requests the Matrix sink has answered."""
+        count, last = 0, 0.0
+        with open(os.path.join(self.work, "matrix.log")) as log:
+            for line in log:
+                if "/send/" in line:
+                    count += 1
+                    last = float(line.split(" ", 1)[0])
+        return count, last
+
+    def matrix_send_lines(self):
+        with open(os.path.join(self.work, "matrix.log")) as log:
+            return [line.split() for line in log if "/send/" in line]
+
+    def emails(self):
+        with open(os.path.join(self.work, "smtp-sink.out")) as out:
+            counts = re.findall(r"mesg=(\d+)", out.read())
+        return int(counts[-1]) if counts else 0
+
+    # ---- CouchDB and crier --------------------------------------------------------------------
+    def couch(self, method, path, body=None):
+        request = urllib.request.Request(f"http://127.0.0.1:{COUCH_PORT}{path}", method=method,
+                                         data=json.dumps(body).encode() if body else None)
+        request.add_header("Authorization",
+                           "Basic " + base64.b64encode(b"admin:bench-secret").decode())
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request) as answer:
+            return json.loads(answer.read())
+
+    def start_couch(self):
+        directory = os.path.join(self.work, "couchdb")
+        os.makedirs(directory)
+        with open(os.path.join(directory, "config.json"), "w") as config:
+            json.dump({"admins": {"admin": "bench-secret"},
+                       "log": {"file": os.path.join(directory, "log.txt")}}, config)
+        self.spawn("pouchdb-server", [os.path.join(self.root, "node_modules/.bin/pouchdb-server"),
+                                      "--host", "127.0.0.1", "--port", str(COUCH_PORT),
+                                      "--dir", os.path.join(directory, "data"),
+                                      "--config", os.path.join(directory, "config.json"),
+                                      "--no-stdout-logs"])
+        wait_for_port(COUCH_PORT)
+        self.couch("PUT", "/crier")
+        self.couch("PUT", "/crier/mapping", {"mapping": MAPPING})
+
+    def crier_env(self, extra=None):
+        env = dict(os.environ)
+        links = ["CRIER_NOTIFICATIONS_ENDPOINT", "CRIER_MATRIX_DELIVERIES_ENDPOINT",
+                 "CRIER_EMAIL_DELIVERIES_ENDPOINT", "CRIER_EVENTS_PUBLISH_ENDPOINT",
+                 "CRIER_EVENTS_ENDPOINT", "CRIER_INGEST_ENDPOINT", "CRIER_INGEST_ACK_ENDPOINT",
+                 "CRIER_INGEST_CONTROL_ENDPOINT"]
+        for index, name in enumerate(links):
+            env[name] = f"ipc://{self.work}/link-{index}"
+        env.update({
+            "CRIER_COUCHDB_URL": f"http://127.0.0.1:{COUCH_PORT}",
+            "CRIER_COUCHDB_USER": "admin", "CRIER_COUCHDB_PASSWORD": "bench-secret",
+            "CRIER_MATRIX_HOMESERVER": f"http://127.0.0.1:{MATRIX_PORT}",
+            "CRIER_MATRIX_ACCESS_TOKEN": "bench",
+            "CRIER_SMTP_URL": f"smtp://127.0.0.1:{SMTP_PORT}", "CRIER_SMTP_TLS": "none",
+            "CRIER_EMAIL_FROM": "crier <crier@bench.example>",
+            "CRIER_DATA_DIR": os.path.join(self.work, "ingest"),
+            "CRIER_LOG_LEVEL": "warn",
+            # Room for the whole backlog test (100,000 waiting with the sinks stopped).
+            "CRIER_MAX_BACKLOG": "1000000",
+        })
+        env.update(extra or {})
+        return env
+
+    def start_crier(self):
+        env = self.crier_env({"CRIER_LOG_LEVEL": "info"})
+        for name in PROCESSES:
+            self.crier[name] = self.spawn(name, [os.path.join(self.bin, name)], env=env)
+            wait_until(f"{name} ready", lambda: self.log_has(name, READY[name]), 60)
+
+    def rss(self, name, field="VmRSS"):
+        with open(f"/proc/{self.crier[name].pid}/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024  # MiB
+        return 0.0
+
+    def push(self, *args):
+        argv = [os.path.join(self.bin, "crier-bench"), "push",
+                "--endpoint", self.crier_env()["CRIER_INGEST_ACK_ENDPOINT"
+                                                if "--ack" in args
+                                                else "CRIER_INGEST_ENDPOINT"]] + list(args)
+        out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+        return json.loads(out)
+
+    # ---- measurements ------------------------------------------------------------------------
+    def row(self, what, value, note=""):
+        self.rows.append((what, value, note))
+        print(f"  {what}: {value} {note}", file=sys.stderr, flush=True)
+
+    def ceilings(self):
+        seconds = "2s" if self.quick else "10s"
+        wrk = subprocess.run(["wrk", "-t1", "-c64", "-d" + seconds, "-s",
+                              os.path.join(self.root, "bench", "wrk-send.lua"),
+                              f"http://127.0.0.1:{MATRIX_PORT}"],
+                             check=True, capture_output=True, text=True).stdout
+        matrix = float(re.search(r"Requests/sec:\s+([\d.]+)", wrk).group(1))
+        self.row("Matrix sink alone (wrk, 64 connections)", f"{matrix:,.0f} req/s")
+        count = 500 if self.quick else 5000
+        before = self.emails()
+        start = time.monotonic()
+        subprocess.run(["smtp-source", "-s", "20", "-m", str(count), "-l", "500",
+                        "-t", MAILBOX, f"127.0.0.1:{SMTP_PORT}"], check=True)
+        wait_until("smtp-source's messages", lambda: self.emails() >= before + count, 60)
+        mail = count / (time.monotonic() - start)
+        self.row("SMTP sink alone (smtp-source, 20 sessions)", f"{mail:,.0f} emails/s")
+        return matrix, mail
+
+    def throughput(self, group, count, rooms, emails, label):
+        matrix_before, _ = self.matrix_sends()
+        email_before = self.emails()
+        start = time.time()
+        pushed = self.push("--count", str(count), "--to", group)
+        want_matrix, want_email = matrix_before + count * rooms, email_before + count * emails
+        wait_until(f"{label} to reach the sinks",
+                   lambda: self.matrix_sends()[0] >= want_matrix and self.emails() >= want_email,
+                   600)
+        end = time.time()
+        if rooms:
+            end = self.matrix_sends()[1] if not emails else max(end, self.matrix_sends()[1])
+        deliveries = count * (rooms + emails)
+        rate = count / (end - start)
+        self.row(label, f"{rate:,.0f} notifications/s",
+                 f"({deliveries / (end - start):,.0f} deliveries/s; client pushed at "
+                 f"{pushed['rate']:,.0f}/s)")
+        return rate
+
+    def latency(self, rate, count):
+        times = os.path.join(self.work, f"times-{rate}.txt")
+        before = len(self.matrix_send_lines())
+        prefix = f"lat{rate}"
+        self.push("--count", str(count), "--to", "#one", "--rate", str(rate), "--ids", prefix,
+                  "--times", times)
+        wait_until("the latency run to reach the sink",
+                   lambda: len(self.matrix_send_lines()) >= before + count, 300)
+        sent = {}
+        with open(times) as lines:
+            for line in lines:
+                notification_id, at = line.split()
+                digest = hashlib.sha1(f"{notification_id}\nmatrix\n{ROOMS[0]}\n".encode())
+                sent[digest.hexdigest()] = float(at)
+        latencies = sorted((float(fields[0]) * 1000 - sent[fields[2].rsplit("/", 1)[1]])
+                           for fields in self.matrix_send_lines()[before:]
+                           if fields[2].rsplit("/", 1)[1] in sent)
+
+        def percentile(p):
+            return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
+        self.row(f"push-to-sink latency at {rate:,}/s (Matrix, {len(latencies):,} samples)",
+                 f"p50 {percentile(50):.1f} ms, p99 {percentile(99):.1f} ms, "
+                 f"p99.9 {percentile(99.9):.1f} ms",
+                 "(nginx logs whole milliseconds)")
+
+    def ingest_alone(self, count):
+        env = self.crier_env({
+            "CRIER_NOTIFICATIONS_ENDPOINT": f"ipc://{self.work}/alone-drain",
+            "CRIER_INGEST_ENDPOINT": f"ipc://{self.work}/alone-pull",
+            "CRIER_INGEST_ACK_ENDPOINT": f"ipc://{self.work}/alone-ack",
+            "CRIER_INGEST_CONTROL_ENDPOINT": f"ipc://{self.work}/alone-control",
+            "CRIER_EVENTS_PUBLISH_ENDPOINT": f"ipc://{self.work}/alone-events",
+            "CRIER_DATA_DIR": os.path.join(self.work, "ingest-alone"),
+            "CRIER_MAX_IN_FLIGHT": "10000000", "CRIER_MAX_BACKLOG": "10000000"})
+        for ack in (False, True):
+            name = "ingest-alone-ack" if ack else "ingest-alone"
+            drain = subprocess.Popen([os.path.join(self.bin, "crier-bench"), "drain",
+                                      "--endpoint", f"ipc://{self.work}/alone-drain",
+                                      "--count", str(count)],
+                                     stdout=subprocess.PIPE, text=True)
+            self.spawn(name, [os.path.join(self.bin, "crier-ingest")], env=env)
+            wait_until("ingest alone ready", lambda: self.log_has(name, "ingest.ready"), 30)
+            endpoint = env["CRIER_INGEST_ACK_ENDPOINT" if ack else "CRIER_INGEST_ENDPOINT"]
+            argv = [os.path.join(self.bin, "crier-bench"), "push", "--endpoint", endpoint,
+                    "--count", str(count), "--to", "#one"] + (["--ack"] if ack else [])
+            pushed = json.loads(subprocess.run(argv, check=True, capture_output=True,
+                                               text=True).stdout)
+            drained = json.loads(drain.communicate(timeout=300)[0])
+            self.stop(name)
+            shutil.rmtree(env["CRIER_DATA_DIR"], ignore_errors=True)
+            if ack:
+                self.row("crier-ingest alone, acknowledged endpoint (1,000 in flight)",
+                         f"{pushed['rate']:,.0f} notifications/s",
+                         "(each answered after its fdatasync; batches share one)")
+            else:
+                self.row("crier-ingest alone, PULL endpoint", f"{drained['rate']:,.0f} "
+                         "notifications/s", "(journaled and passed on)")
+
+    def memory_table(self, label):
+        return ", ".join(f"{name.replace('crier-', '')} {self.rss(name):.1f}"
+                         for name in PROCESSES) + " MiB"
+
+    def backlog(self, count):
+        # Stop the sinks: deliveries fail and are retried, notifications wait in the journal.
+        self.stop("nginx", signal.SIGKILL)
+        self.stop("smtp-sink", signal.SIGKILL)
+        samples = []
+        chunk = count // 4
+        for part in range(4):
+            self.push("--count", str(chunk), "--to", "#mixed", "--ack")
+            samples.append(f"{(part + 1) * chunk:,}: " + ", ".join(
+                f"{name.replace('crier-', '')} {self.rss(name):.1f}" for name in PROCESSES))
+        self.row(f"RSS (MiB) while {count:,} notifications back up, sinks stopped",
+                 "; ".join(samples))
+        self.row("peak RSS (MiB) after everything", ", ".join(
+            f"{name.replace('crier-', '')} {self.rss(name, 'VmHWM'):.1f}" for name in PROCESSES))
+
+    def apprise(self, count, matrix_ceiling, crier_rates):
+        import apprise
+        import logging
+        logging.disable(logging.WARNING)
+        notifier = apprise.Apprise()
+        notifier.add(f"matrix://crier:bench@127.0.0.1:{MATRIX_PORT}/{ROOMS[0]}", tag="one")
+        notifier.add(f"mailto://127.0.0.1:{SMTP_PORT}?smtp=127.0.0.1"
+                     f"&from=crier@bench.example&to={MAILBOX}", tag="mixed")
+        notifier.add(f"matrix://crier:bench@127.0.0.1:{MATRIX_PORT}/{ROOMS[0]}", tag="mixed")
+        # Apprise at its best: no pause between sends.
+        for service in notifier:
+            service.request_rate_per_sec = 0
+        notifier.notify(body="warm-up", tag="one")
+        for tag, label, per in (("one", "one room", 1), ("mixed", "one room + one mailbox", 2)):
+            matrix_before, email_before = self.matrix_sends()[0], self.emails()
+            start = time.time()
+            for number in range(count):
+                notifier.notify(body=f"apprise {number}", tag=tag)
+            rooms = 1
+            emails = per - 1
+            wait_until("Apprise's messages",
+                       lambda: self.matrix_sends()[0] >= matrix_before + count * rooms
+                       and self.emails() >= email_before + count * emails, 120)
+            rate = count / (time.time() - start)
+            crier = crier_rates[tag]
+            self.row(f"Apprise {apprise.__version__}, {label}", f"{rate:,.0f} notifications/s",
+                     f"(crier is {crier / rate:,.0f}x that; request_rate_per_sec = 0)")
+
+    # ---- all ---------------------------------------------------------------------------------
+    def run(self):
+        n = 2000 if self.quick else self.count
+        self.start_couch()
+        self.start_nginx()
+        self.start_smtp_sink()
+        self.start_crier()
+        print("crier-bench: everything started", file=sys.stderr)
+        self.row("idle RSS (MiB)", self.memory_table("idle"))
+        matrix_ceiling, mail_ceiling = self.ceilings()
+        rates = {}
+        rates["one"] = self.throughput("#one", n, 1, 0, "end to end, one room")
+        self.row("  ... as a share of the Matrix sink's ceiling",
+                 f"{100 * rates['one'] / matrix_ceiling:.0f} %")
+        self.throughput("#ten", n // 10, 10, 0, "end to end, ten rooms")
+        mail_n = n // 20
+        self.throughput("#mail", mail_n, 0, 1, "end to end, one mailbox")
+        rates["mixed"] = self.throughput("#mixed", mail_n, 1, 1,
+                                         "end to end, one room + one mailbox")
+        for rate, count in ((1000, n // 20), (10000, n // 5)):
+            self.latency(rate, count)
+        self.row("RSS (MiB) after the runs above", self.memory_table("busy"))
+        self.apprise(200 if self.quick else 2000, matrix_ceiling, rates)
+        self.ingest_alone(n)
+        self.backlog(n)
+        return self.rows
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--count", type=int, default=100000,
+                        help="notifications per throughput run (default 100000)")
+    options = parser.parse_args()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    bench = Bench(root, options.bin, options.work, options.quick, options.count)
+    try:
+        rows = bench.run()
+    except Failure as failure:
+        print(f"crier-bench: {failure}; logs in {options.work}", file=sys.stderr)
+        return 1
+    finally:
+        bench.stop_all()
+    print("| measurement | result | |")
+    print("|---|---|---|")
+    for what, value, note in rows:
+        print(f"| {what} | {value} | {note} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
