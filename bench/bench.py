@@ -276,6 +276,7 @@ class Bench:
             "CRIER_INGEST_CONTROL_ENDPOINT": f"ipc://{self.work}/alone-control",
             "CRIER_EVENTS_PUBLISH_ENDPOINT": f"ipc://{self.work}/alone-events",
             "CRIER_DATA_DIR": os.path.join(self.work, "ingest-alone"),
+            "CRIER_LOG_LEVEL": "info",  # for ingest.ready; nothing per notification
             "CRIER_MAX_IN_FLIGHT": "10000000", "CRIER_MAX_BACKLOG": "10000000"})
         for ack in (False, True):
             name = "ingest-alone-ack" if ack else "ingest-alone"
@@ -320,7 +321,7 @@ class Bench:
         self.row("peak RSS (MiB) after everything", ", ".join(
             f"{name.replace('crier-', '')} {self.rss(name, 'VmHWM'):.1f}" for name in PROCESSES))
 
-    def apprise(self, count, matrix_ceiling, crier_rates):
+    def apprise(self, count, crier_rates):
         import apprise
         import logging
         logging.disable(logging.WARNING)
@@ -344,12 +345,13 @@ class Bench:
                        lambda: self.matrix_sends()[0] >= matrix_before + count * rooms
                        and self.emails() >= email_before + count * emails, 120)
             rate = count / (time.time() - start)
-            crier = crier_rates[tag]
+            crier = crier_rates.get(tag)
             self.row(f"Apprise {apprise.__version__}, {label}", f"{rate:,.0f} notifications/s",
-                     f"(crier is {crier / rate:,.0f}x that; request_rate_per_sec = 0)")
+                     (f"(crier: {crier / rate:,.1f}x that; " if crier else "(") +
+                     "Apprise's request_rate_per_sec = 0)")
 
     # ---- all ---------------------------------------------------------------------------------
-    def run(self):
+    def run(self, parts):
         n = 2000 if self.quick else self.count
         self.start_couch()
         self.start_nginx()
@@ -357,22 +359,29 @@ class Bench:
         self.start_crier()
         print("crier-bench: everything started", file=sys.stderr)
         self.row("idle RSS (MiB)", self.memory_table("idle"))
-        matrix_ceiling, mail_ceiling = self.ceilings()
         rates = {}
-        rates["one"] = self.throughput("#one", n, 1, 0, "end to end, one room")
-        self.row("  ... as a share of the Matrix sink's ceiling",
-                 f"{100 * rates['one'] / matrix_ceiling:.0f} %")
-        self.throughput("#ten", n // 10, 10, 0, "end to end, ten rooms")
-        mail_n = n // 20
-        self.throughput("#mail", mail_n, 0, 1, "end to end, one mailbox")
-        rates["mixed"] = self.throughput("#mixed", mail_n, 1, 1,
-                                         "end to end, one room + one mailbox")
-        for rate, count in ((1000, n // 20), (10000, n // 5)):
-            self.latency(rate, count)
+        if "throughput" in parts:
+            matrix_ceiling, mail_ceiling = self.ceilings()
+            rates["one"] = self.throughput("#one", n, 1, 0, "end to end, one room")
+            self.row("  ... as a share of the Matrix sink's ceiling",
+                     f"{100 * rates['one'] / matrix_ceiling:.0f} %")
+            self.throughput("#ten", n // 10, 10, 0, "end to end, ten rooms")
+            mail_n = n // 20
+            self.throughput("#mail", mail_n, 0, 1, "end to end, one mailbox")
+            rates["mixed"] = self.throughput("#mixed", mail_n, 1, 1,
+                                             "end to end, one room + one mailbox")
+            self.row("  ... email as a share of the SMTP sink's ceiling",
+                     f"{100 * rates['mixed'] / mail_ceiling:.0f} %")
+        if "latency" in parts:
+            for rate, count in ((1000, n // 20), (10000, n // 5)):
+                self.latency(rate, count)
         self.row("RSS (MiB) after the runs above", self.memory_table("busy"))
-        self.apprise(200 if self.quick else 2000, matrix_ceiling, rates)
-        self.ingest_alone(n)
-        self.backlog(n)
+        if "apprise" in parts:
+            self.apprise(200 if self.quick else 2000, rates)
+        if "ingest" in parts:
+            self.ingest_alone(n)
+        if "backlog" in parts:
+            self.backlog(n)
         return self.rows
 
 
@@ -383,11 +392,15 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--count", type=int, default=100000,
                         help="notifications per throughput run (default 100000)")
+    parts = ["throughput", "latency", "apprise", "ingest", "backlog"]
+    parser.add_argument("--only", default=",".join(parts),
+                        help="comma-separated parts to run (default: all of " +
+                        ", ".join(parts) + ")")
     options = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     bench = Bench(root, options.bin, options.work, options.quick, options.count)
     try:
-        rows = bench.run()
+        rows = bench.run(options.only.split(","))
     except Failure as failure:
         print(f"crier-bench: {failure}; logs in {options.work}", file=sys.stderr)
         return 1
