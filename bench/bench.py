@@ -51,13 +51,20 @@ def wait_until(what, condition, timeout):
         time.sleep(0.05)
 
 
-def wait_for_port(port, timeout=30):
+def listening(port):
     import socket
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
-    def listening():
-        with socket.socket() as probe:
-            return probe.connect_ex(("127.0.0.1", port)) == 0
-    wait_until(f"port {port}", listening, timeout)
+
+def wait_for_port(port, timeout=30):
+    wait_until(f"port {port}", lambda: listening(port), timeout)
+
+
+def die_with_parent():
+    """Runs in each child before exec: SIGTERM when the harness dies, however it dies."""
+    import ctypes
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 class Bench:
@@ -72,7 +79,7 @@ class Bench:
     def spawn(self, name, argv, env=None, stdout=None):
         log = open(os.path.join(self.work, f"{name}.log"), "w")
         process = subprocess.Popen(argv, env=env, stdout=stdout or log, stderr=log,
-                                   stdin=subprocess.DEVNULL)
+                                   stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
         self.children[name] = process
         return process
 
@@ -303,13 +310,16 @@ class Bench:
                          "notifications/s", "(journaled and passed on)")
 
     def memory_table(self, label):
-        return ", ".join(f"{name.replace('crier-', '')} {self.rss(name):.1f}"
-                         for name in PROCESSES) + " MiB"
+        """RSS, and in brackets the private (anonymous) part: the rest is shared libraries'
+        pages, mapped once for all the processes."""
+        return ", ".join(f"{name.replace('crier-', '')} {self.rss(name):.1f} "
+                         f"({self.rss(name, 'RssAnon'):.1f})" for name in PROCESSES)
 
     def backlog(self, count):
         # Stop the sinks: deliveries fail and are retried, notifications wait in the journal.
-        self.stop("nginx", signal.SIGKILL)
-        self.stop("smtp-sink", signal.SIGKILL)
+        # (SIGTERM for nginx: its master stops the worker; SIGKILL would orphan it.)
+        self.stop("nginx")
+        self.stop("smtp-sink")
         samples = []
         chunk = count // 4
         for part in range(4):
@@ -353,12 +363,16 @@ class Bench:
     # ---- all ---------------------------------------------------------------------------------
     def run(self, parts):
         n = 2000 if self.quick else self.count
+        for port in (COUCH_PORT, MATRIX_PORT, SMTP_PORT):
+            if listening(port):
+                raise Failure(f"port {port} is taken (a sink left over from an earlier run?); "
+                              "stop what listens there and run again")
         self.start_couch()
         self.start_nginx()
         self.start_smtp_sink()
         self.start_crier()
         print("crier-bench: everything started", file=sys.stderr)
-        self.row("idle RSS (MiB)", self.memory_table("idle"))
+        self.row("idle RSS (private) MiB", self.memory_table("idle"))
         rates = {}
         if "throughput" in parts:
             matrix_ceiling, mail_ceiling = self.ceilings()
@@ -375,7 +389,7 @@ class Bench:
         if "latency" in parts:
             for rate, count in ((1000, n // 20), (10000, n // 5)):
                 self.latency(rate, count)
-        self.row("RSS (MiB) after the runs above", self.memory_table("busy"))
+        self.row("RSS (private) MiB after the runs above", self.memory_table("busy"))
         if "apprise" in parts:
             self.apprise(200 if self.quick else 2000, rates)
         if "ingest" in parts:
@@ -386,6 +400,11 @@ class Bench:
 
 
 def main():
+    # SIGTERM and SIGINT end the run through the finally below, which stops every child.
+    def interrupted(signum, frame):
+        raise Failure(f"stopped by signal {signum}")
+    signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
     parser.add_argument("--work", required=True)

@@ -53,8 +53,8 @@ static void s_pace (const options_t *options, double start_ms, long number)
     }
 }
 
-static int s_encode (const options_t *options, long number, char **data_p, size_t *size_p,
-                     char *id, size_t id_size)
+static int s_encode (const options_t *options, long number, char **data_p, size_t *size_p, char *id,
+                     size_t id_size)
 {
     crier_notification_t *notification = crier_notification_new ();
     char body[48];
@@ -172,12 +172,15 @@ static int s_drain (const options_t *options)
 
 int main (int argc, char *argv[])
 {
-    static const struct option long_options[] = {
-        {"endpoint", required_argument, NULL, 'e'}, {"count", required_argument, NULL, 'n'},
-        {"rate", required_argument, NULL, 'r'},     {"to", required_argument, NULL, 't'},
-        {"ids", required_argument, NULL, 'i'},      {"ack", no_argument, NULL, 'a'},
-        {"window", required_argument, NULL, 'w'},   {"times", required_argument, NULL, 'T'},
-        {NULL, 0, NULL, 0}};
+    static const struct option long_options[] = {{"endpoint", required_argument, NULL, 'e'},
+                                                 {"count", required_argument, NULL, 'n'},
+                                                 {"rate", required_argument, NULL, 'r'},
+                                                 {"to", required_argument, NULL, 't'},
+                                                 {"ids", required_argument, NULL, 'i'},
+                                                 {"ack", no_argument, NULL, 'a'},
+                                                 {"window", required_argument, NULL, 'w'},
+                                                 {"times", required_argument, NULL, 'T'},
+                                                 {NULL, 0, NULL, 0}};
     options_t options = {.count = 1000, .window = 1000};
     if (argc < 2 || (strcmp (argv[1], "push") != 0 && strcmp (argv[1], "drain") != 0)) {
         fprintf (stderr, "usage: crier-bench push|drain --endpoint E --count N [options]\n");
