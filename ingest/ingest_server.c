@@ -47,6 +47,7 @@ typedef struct {
     crier_heartbeat_t *heartbeat;
     bool pull_reading;
     bool waiting_for_resolver; //  a POLLOUT poller is set on push
+    bool window_full;          //  the in-flight window filled: refill it in a burst
     bool backlog_full;         //  logged once per episode
     uint64_t compact_at;       //  journal size that starts a compaction
     uint64_t accepted;
@@ -346,7 +347,16 @@ static void s_dispatch (server_t *self)
 {
     crier_ledger_work_t work;
     bool blocked = false;
-    while (crier_ledger_in_flight (self->ledger) < self->config->max_in_flight &&
+    //  Once the window is full, wait until a tenth of it is free and send that in one burst:
+    //  one notification per receipt would wake every process once per notification.
+    size_t in_flight = crier_ledger_in_flight (self->ledger);
+    size_t max = self->config->max_in_flight;
+    if (in_flight >= max)
+        self->window_full = true;
+    else if (self->window_full && in_flight <= max - (max + 9) / 10)
+        self->window_full = false;
+    while (!self->window_full &&
+           crier_ledger_in_flight (self->ledger) < self->config->max_in_flight &&
            crier_ledger_next (self->ledger, &work)) {
         char *frame;
         size_t size;
@@ -364,6 +374,7 @@ static void s_dispatch (server_t *self)
             break;
         }
         crier_ledger_sent (self->ledger, zclock_time ());
+        self->window_full = crier_ledger_in_flight (self->ledger) >= max;
     }
     if (blocked && !self->waiting_for_resolver) {
         crier_log (CRIER_LOG_WARN, "resolver.backpressure", "endpoint",
