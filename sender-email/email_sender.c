@@ -65,7 +65,8 @@ static bool s_has_room (server_t *self)
 
 static void s_update_reading (server_t *self)
 {
-    crier_intake_open (self->io.intake, s_has_room (self));
+    crier_intake_regulate (self->io.intake, true, crier_sender_held (&self->io),
+                           (size_t)self->config->connections * HELD_PER_CONNECTION);
 }
 
 static void s_enqueue (server_t *self, job_t *job)

@@ -92,9 +92,8 @@ static uint64_t s_backoff (unsigned failures, uint64_t cap)
 //  Takes deliveries while there is room and the token works.
 static void s_update_reading (server_t *self)
 {
-    crier_intake_open (self->io.intake,
-                       self->authorised && crier_sender_held (&self->io) <
-                                               (size_t)self->config->concurrency * HELD_PER_SLOT);
+    crier_intake_regulate (self->io.intake, self->authorised, crier_sender_held (&self->io),
+                           (size_t)self->config->concurrency * HELD_PER_SLOT);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -697,6 +696,7 @@ void crier_matrix_sender (zsock_t *pipe, void *args)
 {
     server_t self = {.config = args};
     self.loop = zloop_new ();
+
     self.rooms = zhashx_new ();
     self.requests = zlistx_new ();
     zhashx_set_destructor (self.rooms, s_room_destroy);

@@ -15,7 +15,9 @@ typedef struct transfer_t {
 struct crier_http_t {
     zloop_t *loop;
     CURLM *multi;
-    int timer_id; //  -1 when no curl timeout is pending
+    int timer_id;     //  the loop's timer for curl, or -1
+    int64_t timer_at; //  when it fires at the earliest (monotonic ms)
+    int64_t due;      //  when curl wants to be called (monotonic ms), or -1
     transfer_t *running;
 };
 
@@ -69,10 +71,25 @@ static int s_on_socket_ready (zloop_t *loop, zmq_pollitem_t *item, void *arg)
     return 0;
 }
 
+static int s_on_timeout (zloop_t *loop, int timer_id, void *arg);
+
+static int s_arm (crier_http_t *self, int64_t now, int64_t delay_ms)
+{
+    self->timer_id = zloop_timer (self->loop, (size_t)delay_ms, 1, s_on_timeout, self);
+    self->timer_at = now + delay_ms;
+    return self->timer_id == -1 ? -1 : 0;
+}
+
 static int s_on_timeout (zloop_t *loop, int timer_id, void *arg)
 {
     crier_http_t *self = arg;
     self->timer_id = -1;
+    if (self->due == -1)
+        return 0; //  curl took its timeout back meanwhile
+    int64_t now = zclock_mono ();
+    if (now < self->due)
+        return s_arm (self, now, self->due - now) == 0 ? 0 : -1;
+    self->due = -1;
     int running;
     curl_multi_socket_action (self->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     s_finish_done_transfers (self);
@@ -102,20 +119,25 @@ static int s_socket_callback (CURL *easy, curl_socket_t socket, int what, void *
     return 0;
 }
 
-//  CURLMOPT_TIMERFUNCTION: curl wants to be called back after timeout_ms (-1: never).
+//  CURLMOPT_TIMERFUNCTION: curl wants to be called back after timeout_ms (-1: never). curl
+//  calls this many times per transfer; zloop keeps timers in a list and removes cancelled ones
+//  only at the end of a turn (a search each), so the loop's timer is kept when it fires early
+//  enough (it then waits again for what is left) and replaced only when curl wants to be called
+//  earlier.
 static int s_timer_callback (CURLM *multi, long timeout_ms, void *user)
 {
     crier_http_t *self = user;
-    if (self->timer_id != -1) {
+    if (timeout_ms < 0) {
+        self->due = -1; //  a timer still armed finds nothing due
+        return 0;
+    }
+    int64_t now = zclock_mono ();
+    self->due = now + timeout_ms;
+    if (self->timer_id != -1 && self->timer_at <= self->due)
+        return 0;
+    if (self->timer_id != -1)
         zloop_timer_end (self->loop, self->timer_id);
-        self->timer_id = -1;
-    }
-    if (timeout_ms >= 0) {
-        self->timer_id = zloop_timer (self->loop, (size_t)timeout_ms, 1, s_on_timeout, self);
-        if (self->timer_id == -1)
-            return -1;
-    }
-    return 0;
+    return s_arm (self, now, timeout_ms);
 }
 
 crier_http_t *crier_http_new (zloop_t *loop)
@@ -125,6 +147,7 @@ crier_http_t *crier_http_new (zloop_t *loop)
         return NULL;
     self->loop = loop;
     self->timer_id = -1;
+    self->due = -1;
     self->multi = curl_multi_init ();
     if (!self->multi) {
         free (self);

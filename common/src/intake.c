@@ -65,6 +65,16 @@ void crier_intake_open (crier_intake_t *self, bool open)
     self->open = open;
 }
 
+void crier_intake_regulate (crier_intake_t *self, bool allowed, size_t held, size_t capacity)
+{
+    if (!self)
+        return;
+    if (!allowed || held >= capacity)
+        crier_intake_open (self, false);
+    else if (held <= capacity / 2)
+        crier_intake_open (self, true);
+}
+
 crier_delivery_t *crier_intake_delivery (const void *data, size_t size, const char *channel,
                                          const char *variable)
 {

@@ -30,6 +30,11 @@ void crier_intake_destroy (crier_intake_t **self_p);
 //  sender has destroyed its intake.
 void crier_intake_open (crier_intake_t *self, bool open);
 
+//  Opens or closes the intake of a process that holds at most capacity items: closed when not
+//  allowed or full, opened again only once held is down to half of capacity, so that frames are
+//  read in batches rather than one per freed slot (each read is a wake-up of the loop). NULL-safe.
+void crier_intake_regulate (crier_intake_t *self, bool allowed, size_t held, size_t capacity);
+
 //  For senders: decodes a delivery frame, logging and dropping one that is malformed or meant for
 //  another channel than channel (variable names the setting to check). Returns a new delivery
 //  the caller owns, or NULL.
