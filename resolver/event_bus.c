@@ -61,6 +61,11 @@ crier_event_bus_t *crier_event_bus_new (zloop_t *loop, const char *publish_endpo
     return self;
 }
 
+zsock_t *crier_event_bus_publisher (crier_event_bus_t *self)
+{
+    return self->xpub;
+}
+
 void crier_event_bus_destroy (crier_event_bus_t **self_p)
 {
     if (!self_p || !*self_p)

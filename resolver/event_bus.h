@@ -14,4 +14,8 @@ crier_event_bus_t *crier_event_bus_new (zloop_t *loop, const char *publish_endpo
 
 void crier_event_bus_destroy (crier_event_bus_t **self_p);
 
+//  The XPUB side, where the resolver publishes its own events: sent there directly, they skip a
+//  trip through the kernel to the XSUB side and back. Owned by the bus; use it on the bus's loop.
+zsock_t *crier_event_bus_publisher (crier_event_bus_t *self);
+
 #endif

@@ -30,7 +30,7 @@ typedef struct {
     zloop_t *loop;
     zsock_t *notifications;                   //  from ingest
     zsock_t *deliveries[CRIER_CHANNEL_COUNT]; //  to the senders
-    zsock_t *events;                          //  our own events, into the bus
+    zsock_t *events;                          //  our own events: the bus's XPUB side
     crier_event_bus_t *bus;
     crier_http_t *http;
     crier_follower_t *follower;
@@ -334,8 +334,7 @@ static int s_start (server_t *self)
                                      config->events_endpoint, config->hwm);
     if (!self->bus)
         return -1;
-    self->events = crier_socket_open (ZMQ_PUB, CRIER_CONNECT, config->events_publish_endpoint,
-                                      config->hwm, "event bus");
+    self->events = crier_event_bus_publisher (self->bus);
     self->http = crier_http_new (self->loop);
     crier_follower_options_t options = {config->heartbeat_ms, config->retry_max_ms};
     self->follower = self->http ? crier_follower_new (self->loop, self->http, &config->couchdb,
@@ -387,5 +386,4 @@ void crier_resolver_server (zsock_t *pipe, void *args)
     zsock_destroy (&self.notifications);
     for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
         zsock_destroy (&self.deliveries[channel]);
-    zsock_destroy (&self.events);
 }
