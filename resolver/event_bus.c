@@ -1,28 +1,33 @@
 /*  event_bus.c - see event_bus.h. */
 #include "event_bus.h"
 
+#include "crier/paced.h"
 #include "crier/socket.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 
-//  Messages moved per wake-up before the loop looks at its other sockets.
-#define BATCH 1024
+//  Messages moved per wake-up at most, before the loop looks at its other sockets.
+#define BATCH 20000
+//  A busy pipeline publishes several events per notification: they are forwarded in batches at
+//  most this often (waking for each was much of the resolver's work). Watchers see an event at
+//  most this much later.
+#define INTERVAL_MS 2
 
 struct crier_event_bus_t {
     zloop_t *loop;
     zsock_t *xsub; //  publishers connect here
     zsock_t *xpub; //  watchers connect here
+    crier_paced_t *events;
 };
 
 //  Moves whole messages (all their frames, without copying) from one socket to the other, every
-//  one waiting up to BATCH: a busy bus costs one turn of the loop per batch, not per event.
-//  Never blocks: XPUB drops for a subscriber that is too far behind, which is what PUB/SUB
-//  promises.
-static int s_forward (zloop_t *loop, zsock_t *from, void *arg)
+//  one waiting up to BATCH. Never blocks: XPUB drops for a subscriber that is too far behind,
+//  which is what PUB/SUB promises.
+static void s_move (zsock_t *from, zsock_t *to)
 {
     void *source = zsock_resolve (from);
-    void *sink = zsock_resolve ((zsock_t *)arg);
+    void *sink = zsock_resolve (to);
     for (int count = 0; count < BATCH; count++) {
         zmq_msg_t part;
         zmq_msg_init (&part);
@@ -39,6 +44,20 @@ static int s_forward (zloop_t *loop, zsock_t *from, void *arg)
         if (flags == ZMQ_DONTWAIT)
             break; //  nothing was waiting
     }
+}
+
+//  Events, publishers to watchers: in paced batches.
+static void s_on_events (zsock_t *xsub, void *arg)
+{
+    crier_event_bus_t *self = arg;
+    s_move (xsub, self->xpub);
+}
+
+//  Subscriptions, watchers to publishers: rare, forwarded as they come.
+static int s_on_subscription (zloop_t *loop, zsock_t *xpub, void *arg)
+{
+    crier_event_bus_t *self = arg;
+    s_move (self->xpub, self->xsub);
     return 0;
 }
 
@@ -53,8 +72,9 @@ crier_event_bus_t *crier_event_bus_new (zloop_t *loop, const char *publish_endpo
                                     "event bus, publisher side");
     self->xpub = crier_socket_open (ZMQ_XPUB, CRIER_BIND, subscribe_endpoint, hwm,
                                     "event bus, subscriber side");
-    if (!self->xsub || !self->xpub || zloop_reader (loop, self->xsub, s_forward, self->xpub) != 0 ||
-        zloop_reader (loop, self->xpub, s_forward, self->xsub) != 0) {
+    if (self->xsub && self->xpub)
+        self->events = crier_paced_new (loop, self->xsub, INTERVAL_MS, s_on_events, self);
+    if (!self->events || zloop_reader (loop, self->xpub, s_on_subscription, self) != 0) {
         crier_event_bus_destroy (&self);
         return NULL;
     }
@@ -71,8 +91,7 @@ void crier_event_bus_destroy (crier_event_bus_t **self_p)
     if (!self_p || !*self_p)
         return;
     crier_event_bus_t *self = *self_p;
-    if (self->xsub)
-        zloop_reader_end (self->loop, self->xsub);
+    crier_paced_destroy (&self->events);
     if (self->xpub)
         zloop_reader_end (self->loop, self->xpub);
     zsock_destroy (&self->xsub);
