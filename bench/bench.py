@@ -386,6 +386,13 @@ class Bench:
                                              "end to end, one room + one mailbox")
             self.row("  ... email as a share of the SMTP sink's ceiling",
                      f"{100 * rates['mixed'] / mail_ceiling:.0f} %")
+            # Senders scale by starting more of them.
+            env = self.crier_env({"CRIER_LOG_LEVEL": "info"})
+            self.spawn("crier-sender-matrix-2",
+                       [os.path.join(self.bin, "crier-sender-matrix")], env=env)
+            wait_until("the second Matrix sender",
+                       lambda: self.log_has("crier-sender-matrix-2", "matrix.ready"), 60)
+            self.throughput("#ten", n // 10, 10, 0, "end to end, ten rooms, two Matrix senders")
         if "latency" in parts:
             for rate, count in ((1000, n // 20), (10000, n // 5)):
                 self.latency(rate, count)
