@@ -9,6 +9,10 @@
 
 typedef enum { DELIVERY_PENDING, DELIVERY_DONE, DELIVERY_DEAD } delivery_state_t;
 
+//  Deliveries of one notification past which they are found through a hash, not a scan: a
+//  group of thousands of customers would otherwise cost a scan per receipt.
+#define INDEX_FROM 16
+
 typedef struct {
     char delivery_id[CRIER_DIGEST_BYTES];
     char *channel;
@@ -31,7 +35,9 @@ typedef struct {
     delivery_t *deliveries;
     size_t count;
     size_t capacity;
-    char **groups; //  unroutable groups: a dead letter while unroutable_reason is set
+    size_t pending;  //  deliveries in DELIVERY_PENDING
+    zhashx_t *index; //  delivery id -> position + 1, once there are more than INDEX_FROM
+    char **groups;   //  unroutable groups: a dead letter while unroutable_reason is set
     size_t group_count;
     char *unroutable_reason;
     int64_t unroutable_time_ms;
@@ -70,6 +76,7 @@ static void s_entry_destroy (void **item)
         free (entry->deliveries[index].reason);
     }
     free (entry->deliveries);
+    zhashx_destroy (&entry->index);
     for (size_t index = 0; index < entry->group_count; index++)
         free (entry->groups[index]);
     free (entry->groups);
@@ -234,6 +241,10 @@ void crier_ledger_sent (crier_ledger_t *self, int64_t now_ms)
 
 static delivery_t *s_find (entry_t *entry, const char *delivery_id)
 {
+    if (entry->index) {
+        uintptr_t at = (uintptr_t)zhashx_lookup (entry->index, delivery_id);
+        return at ? &entry->deliveries[at - 1] : NULL;
+    }
     for (size_t index = 0; index < entry->count; index++)
         if (strcmp (entry->deliveries[index].delivery_id, delivery_id) == 0)
             return &entry->deliveries[index];
@@ -256,15 +267,20 @@ static delivery_t *s_add (entry_t *entry, const crier_receipt_delivery_t *from)
         return NULL;
     }
     entry->count++;
+    entry->pending++;
+    if (!entry->index && entry->count > INDEX_FROM && (entry->index = zhashx_new ()))
+        for (size_t index = 0; index + 1 < entry->count; index++)
+            zhashx_insert (entry->index, entry->deliveries[index].delivery_id,
+                           (void *)(uintptr_t)(index + 1));
+    //  Without an index (too few, or out of memory) s_find scans.
+    if (entry->index)
+        zhashx_insert (entry->index, delivery->delivery_id, (void *)(uintptr_t)entry->count);
     return delivery;
 }
 
 static size_t s_pending (const entry_t *entry)
 {
-    size_t pending = 0;
-    for (size_t index = 0; index < entry->count; index++)
-        pending += entry->deliveries[index].state == DELIVERY_PENDING;
-    return pending;
+    return entry->pending;
 }
 
 static bool s_has_dead (const entry_t *entry)
@@ -331,6 +347,7 @@ static crier_ledger_change_t s_apply_outcome (crier_ledger_t *self, entry_t *ent
         delivery = s_add (entry, &receipt->delivery);
     if (!delivery || delivery->state != DELIVERY_PENDING)
         return CRIER_LEDGER_IGNORED;
+    entry->pending--;
     if (receipt->kind == CRIER_RECEIPT_DELIVERED)
         delivery->state = DELIVERY_DONE;
     else {
@@ -483,6 +500,7 @@ static size_t s_retry_entry (crier_ledger_t *self, entry_t *entry, const char *d
         if (delivery->state == DELIVERY_DEAD &&
             (!delivery_id || strcmp (delivery_id, delivery->delivery_id) == 0)) {
             delivery->state = DELIVERY_PENDING;
+            entry->pending++;
             free (delivery->reason);
             delivery->reason = NULL;
             count++;

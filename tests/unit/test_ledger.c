@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define LEASE 1000
@@ -299,6 +300,51 @@ static void test_retry_by_delivery_id_and_by_notification (void **state)
     crier_ledger_destroy (&ledger);
 }
 
+//  A group of thousands of addresses: every outcome is found (through the index past the first
+//  few), the notification is done with the last one, a late duplicate changes nothing, and a
+//  failed delivery deep in the list is retried by its id.
+static void test_a_big_fan_out_is_tracked_delivery_by_delivery (void **state)
+{
+    enum { COUNT = 3000 };
+    crier_ledger_t *ledger = s_ledger ();
+    s_accept_and_send (ledger, "n9", 0);
+    crier_receipt_delivery_t *rows = calloc (COUNT, sizeof *rows);
+    char (*targets)[32] = calloc (COUNT, sizeof *targets);
+    for (int index = 0; index < COUNT; index++) {
+        snprintf (targets[index], sizeof targets[index], "user%d@example.org", index);
+        rows[index] = (crier_receipt_delivery_t){.channel = "email", .target = targets[index]};
+        crier_delivery_id (rows[index].delivery_id, "n9", "email", targets[index]);
+    }
+    crier_receipt_t routed = {.kind = CRIER_RECEIPT_ROUTED,
+                              .notification_id = "n9",
+                              .deliveries = rows,
+                              .delivery_count = COUNT};
+    assert_int_equal (crier_ledger_apply (ledger, &routed, 1), CRIER_LEDGER_UPDATED);
+    for (int index = COUNT - 1; index >= 0; index--) {
+        crier_receipt_t outcome = {.kind = index == 2500 ? CRIER_RECEIPT_FAILED
+                                                         : CRIER_RECEIPT_DELIVERED,
+                                   .notification_id = "n9",
+                                   .delivery = rows[index],
+                                   .reason = "550 no such user"};
+        crier_ledger_change_t change = crier_ledger_apply (ledger, &outcome, 2);
+        if (change != (index == 0 ? CRIER_LEDGER_FINISHED : CRIER_LEDGER_UPDATED))
+            fail_msg ("outcome %d: change %d", index, (int)change);
+    }
+    crier_receipt_t again = {
+        .kind = CRIER_RECEIPT_DELIVERED, .notification_id = "n9", .delivery = rows[7]};
+    assert_int_equal (crier_ledger_apply (ledger, &again, 3), CRIER_LEDGER_IGNORED);
+    assert_false (crier_ledger_finish (ledger, "n9"));
+    assert_int_equal (crier_ledger_dead_count (ledger), 1);
+    assert_int_equal (crier_ledger_retry (ledger, rows[2500].delivery_id), 1);
+    crier_ledger_work_t work;
+    assert_true (crier_ledger_next (ledger, &work));
+    assert_int_equal (work.redelivery.only_count, 1);
+    assert_string_equal (work.redelivery.only[0].target, "user2500@example.org");
+    crier_ledger_destroy (&ledger);
+    free (rows);
+    free (targets);
+}
+
 static void test_client_ids_are_remembered_for_the_window (void **state)
 {
     crier_ledger_t *ledger = s_ledger ();
@@ -325,6 +371,7 @@ int main (void)
         cmocka_unit_test (test_failure_is_a_dead_letter_until_retried),
         cmocka_unit_test (test_unroutable_groups_are_a_dead_letter),
         cmocka_unit_test (test_retry_by_delivery_id_and_by_notification),
+        cmocka_unit_test (test_a_big_fan_out_is_tracked_delivery_by_delivery),
         cmocka_unit_test (test_client_ids_are_remembered_for_the_window),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
