@@ -363,9 +363,7 @@ static void s_dispatch (server_t *self)
         self->window_full = true;
     else if (self->window_full && in_flight <= max - (max + 9) / 10)
         self->window_full = false;
-    while (!self->window_full &&
-           crier_ledger_in_flight (self->ledger) < self->config->max_in_flight &&
-           crier_ledger_next (self->ledger, &work)) {
+    while (!self->window_full && crier_ledger_next (self->ledger, &work)) {
         char *frame;
         size_t size;
         if (s_work_frame (self, &work, &frame, &size) != 0) {

@@ -278,21 +278,6 @@ static delivery_t *s_add (entry_t *entry, const crier_receipt_delivery_t *from)
     return delivery;
 }
 
-static size_t s_pending (const entry_t *entry)
-{
-    return entry->pending;
-}
-
-static bool s_has_dead (const entry_t *entry)
-{
-    if (entry->unroutable_reason)
-        return true;
-    for (size_t index = 0; index < entry->count; index++)
-        if (entry->deliveries[index].state == DELIVERY_DEAD)
-            return true;
-    return false;
-}
-
 static size_t s_dead_in (const entry_t *entry)
 {
     size_t dead = entry->unroutable_reason != NULL;
@@ -304,7 +289,7 @@ static size_t s_dead_in (const entry_t *entry)
 static bool s_finished (const entry_t *entry)
 {
     return entry->stage != STAGE_IDLE && entry->routed && !entry->groups_retry &&
-           s_pending (entry) == 0;
+           entry->pending == 0;
 }
 
 static crier_ledger_change_t s_apply_routed (entry_t *entry, const crier_receipt_t *receipt)
@@ -406,7 +391,7 @@ bool crier_ledger_finish (crier_ledger_t *self, const char *id)
     entry_t *entry = zhashx_lookup (self->entries, id);
     if (!entry)
         return false;
-    if (s_has_dead (entry)) {
+    if (s_dead_in (entry) > 0) {
         if (entry->stage != STAGE_IDLE)
             s_move (self, entry, STAGE_IDLE);
         return false;
@@ -436,14 +421,6 @@ size_t crier_ledger_expire (crier_ledger_t *self, int64_t now_ms)
         entry = zlistx_first (self->sent);
     }
     return count;
-}
-
-int64_t crier_ledger_next_expiry (crier_ledger_t *self, int64_t now_ms)
-{
-    entry_t *entry = zlistx_first (self->sent);
-    if (!entry)
-        return -1;
-    return entry->deadline_ms > now_ms ? entry->deadline_ms - now_ms : 0;
 }
 
 size_t crier_ledger_backlog (const crier_ledger_t *self)

@@ -83,9 +83,6 @@ void crier_ledger_forget (crier_ledger_t *self, const char *id);
 //  Queues again every sent notification whose lease ran out by now. Returns how many.
 size_t crier_ledger_expire (crier_ledger_t *self, int64_t now_ms);
 
-//  Milliseconds until the next lease runs out (-1: none is leased).
-int64_t crier_ledger_next_expiry (crier_ledger_t *self, int64_t now_ms);
-
 //  Notifications accepted and not done (queued or sent), and of those, sent.
 size_t crier_ledger_backlog (const crier_ledger_t *self);
 size_t crier_ledger_in_flight (const crier_ledger_t *self);

@@ -58,15 +58,9 @@ struct server_t {
 
 static void s_pump (server_t *self);
 
-static bool s_has_room (server_t *self)
-{
-    return crier_sender_held (&self->io) < (size_t)self->config->connections * HELD_PER_CONNECTION;
-}
-
 static void s_update_reading (server_t *self)
 {
-    crier_intake_regulate (self->io.intake, true, crier_sender_held (&self->io),
-                           (size_t)self->config->connections * HELD_PER_CONNECTION);
+    crier_sender_regulate (&self->io, true);
 }
 
 static void s_enqueue (server_t *self, job_t *job)
@@ -364,7 +358,7 @@ static bool s_on_delivery (const void *data, size_t size, void *arg)
     job->delivery = delivery;
     job->timer = -1;
     s_enqueue (self, job);
-    return s_has_room (self);
+    return crier_sender_has_room (&self->io);
 }
 
 static void s_after_deliveries (void *arg)
@@ -390,6 +384,7 @@ static int s_open (server_t *self)
                                       config->events_publish_endpoint,
                                       config->hwm,
                                       config->heartbeat_interval_ms,
+                                      (size_t)config->connections * HELD_PER_CONNECTION,
                                       s_on_delivery,
                                       s_after_deliveries,
                                       s_fill_heartbeat,

@@ -92,8 +92,7 @@ static uint64_t s_backoff (unsigned failures, uint64_t cap)
 //  Takes deliveries while there is room and the token works.
 static void s_update_reading (server_t *self)
 {
-    crier_intake_regulate (self->io.intake, self->authorised, crier_sender_held (&self->io),
-                           (size_t)self->config->concurrency * HELD_PER_SLOT);
+    crier_sender_regulate (&self->io, self->authorised);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -624,7 +623,7 @@ static bool s_on_delivery (const void *data, size_t size, void *arg)
     else
         room->head = job;
     room->tail = job;
-    return crier_sender_held (&self->io) < (size_t)self->config->concurrency * HELD_PER_SLOT;
+    return crier_sender_has_room (&self->io);
 }
 
 static void s_after_deliveries (void *arg)
@@ -669,6 +668,7 @@ static int s_start (server_t *self)
                                       config->events_publish_endpoint,
                                       config->hwm,
                                       config->heartbeat_interval_ms,
+                                      (size_t)config->concurrency * HELD_PER_SLOT,
                                       s_on_delivery,
                                       s_after_deliveries,
                                       s_fill_heartbeat,

@@ -136,11 +136,10 @@ static int s_read_letter (const msgpack_object *map, crier_dead_letter_t *letter
 {
     if (map->type != MSGPACK_OBJECT_MAP)
         return crier_error_set (error, "dead_letters", "each must be a map");
-    const msgpack_object *time = crier_msgpack_map_get (map, "time", &(bool){false});
-    if (!time || (time->type != MSGPACK_OBJECT_POSITIVE_INTEGER &&
-                  time->type != MSGPACK_OBJECT_NEGATIVE_INTEGER))
-        return crier_error_set (error, "time", "must be an integer");
-    letter->time_ms = time->via.i64;
+    uint64_t time_ms = 0;
+    if (crier_msgpack_read_uint (map, "time", &time_ms, error) != 0 || time_ms > INT64_MAX)
+        return crier_error_set (error, "time", "must be a time in milliseconds");
+    letter->time_ms = (int64_t)time_ms;
     if (crier_msgpack_read_text (map, "notification_id", &letter->notification_id, error) != 0 ||
         crier_msgpack_read_optional_text (map, "delivery_id", &letter->delivery_id, error) != 0 ||
         crier_msgpack_read_optional_text (map, "channel", &letter->channel, error) != 0 ||

@@ -31,6 +31,7 @@ int crier_sender_open (crier_sender_t *self, zloop_t *loop, const crier_sender_o
                                          options->after, options->arg);
     if (!self->intake || !self->events || !self->http || !self->holding)
         return -1;
+    self->capacity = options->capacity;
     self->on_heartbeat = options->on_heartbeat;
     self->arg = options->arg;
     self->heartbeat = crier_heartbeat_new (loop, self->events, options->heartbeat_interval_ms,
@@ -89,6 +90,16 @@ crier_delivery_t *crier_sender_take (crier_sender_t *self, const void *data, siz
 void crier_sender_let_go (crier_sender_t *self, const crier_delivery_t *delivery)
 {
     zhashx_delete (self->holding, delivery->delivery_id);
+}
+
+bool crier_sender_has_room (const crier_sender_t *self)
+{
+    return crier_sender_held (self) < self->capacity;
+}
+
+void crier_sender_regulate (crier_sender_t *self, bool allowed)
+{
+    crier_intake_regulate (self->intake, allowed, crier_sender_held (self), self->capacity);
 }
 
 size_t crier_sender_held (const crier_sender_t *self)

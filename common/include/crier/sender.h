@@ -9,6 +9,7 @@
 #include "crier/process.h"
 
 #include <czmq.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct {
@@ -18,6 +19,7 @@ typedef struct {
     crier_intake_t *intake;
     crier_heartbeat_t *heartbeat;
     zhashx_t *holding; //  delivery id -> the crier_delivery_t the sender keeps (borrowed)
+    size_t capacity;   //  deliveries held at most
     bool stopping;
     uint64_t delivered; //  outcomes so far: the sender counts them
     uint64_t failed;
@@ -30,6 +32,7 @@ typedef struct {
     const char *events_publish_endpoint;
     int hwm;
     uint64_t heartbeat_interval_ms;
+    size_t capacity;                  //  deliveries held at most
     crier_intake_fn *on_delivery;     //  each delivery frame
     crier_intake_after_fn *after;     //  after each batch
     crier_heartbeat_fn *on_heartbeat; //  fields of its own after held, delivered, failed (or NULL)
@@ -62,5 +65,11 @@ void crier_sender_let_go (crier_sender_t *self, const crier_delivery_t *delivery
 
 //  Deliveries in the sender's keeping, waiting or being sent.
 size_t crier_sender_held (const crier_sender_t *self);
+
+//  Whether the sender holds fewer than its capacity (what on_delivery returns: take more).
+bool crier_sender_has_room (const crier_sender_t *self);
+
+//  Takes deliveries while allowed and there is room, in batches (crier_intake_regulate).
+void crier_sender_regulate (crier_sender_t *self, bool allowed);
 
 #endif
