@@ -4,8 +4,9 @@
 # repository's node_modules (pouchdb-server, a CouchDB-compatible server for tests and
 # scripts/run.sh; MailDev, run.sh's web mail inbox; dockerfile-utils for CI). Never installs
 # anything globally with npm.
-# Usage: scripts/install-deps.sh [--lint | --bench]
-#   --lint adds the checkers CI uses; --bench what bench/run.sh needs (docs/benchmarks.md)
+# Usage: scripts/install-deps.sh [--lint | --fuzz | --bench]
+#   --lint adds the checkers CI uses; --fuzz clang and libFuzzer (scripts/fuzz.sh); --bench what
+#   bench/run.sh needs (docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,9 @@ packages=(
 )
 if [[ "${1:-}" == "--lint" ]]; then
     packages+=(clang-format cppcheck docker-compose)
+elif [[ "${1:-}" == "--fuzz" ]]; then
+    # clang and its libFuzzer runtime for scripts/fuzz.sh.
+    packages+=(clang libclang-rt-14-dev)
 elif [[ "${1:-}" == "--bench" ]]; then
     # The sinks (nginx for Matrix; postfix for smtp-sink and smtp-source), the HTTP load tool,
     # and Apprise to compare with.

@@ -172,7 +172,8 @@ static json_t *s_to_json (const msgpack_object *object, int depth)
         case MSGPACK_OBJECT_FLOAT64:
             return json_real (object->via.f64);
         case MSGPACK_OBJECT_STR: {
-            json_t *text = json_stringn (object->via.str.ptr, object->via.str.size);
+            json_t *text = json_stringn (object->via.str.size ? object->via.str.ptr : "",
+                                         object->via.str.size);
             return text ? text : json_null ();
         }
         case MSGPACK_OBJECT_ARRAY: {
@@ -187,11 +188,10 @@ static json_t *s_to_json (const msgpack_object *object, int depth)
                 const msgpack_object *key = &object->via.map.ptr[index].key;
                 if (key->type != MSGPACK_OBJECT_STR)
                     continue;
-                char *name = strndup (key->via.str.ptr, key->via.str.size);
-                if (name)
-                    json_object_set_new (map, name,
-                                         s_to_json (&object->via.map.ptr[index].val, depth + 1));
-                free (name);
+                //  Takes the key by length: an empty one may have no pointer at all.
+                json_object_setn_new (map, key->via.str.size ? key->via.str.ptr : "",
+                                      key->via.str.size,
+                                      s_to_json (&object->via.map.ptr[index].val, depth + 1));
             }
             return map;
         }

@@ -208,10 +208,20 @@ static bool s_attribute_allowed (GumboTag tag, const char *name, const char *val
     }
 }
 
-//  Writes text with &, <, > (and " in attributes) escaped.
+//  Control characters (C0 but tab, line feed and form feed; DEL) that a character reference such
+//  as &#x1b; can put into a text: HTML does not allow them, a terminal may obey them.
+static bool s_control (char c)
+{
+    unsigned char byte = (unsigned char)c;
+    return (byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\f') || byte == 0x7f;
+}
+
+//  Writes text with &, <, > (and " in attributes) escaped, control characters dropped.
 static void s_put_escaped (out_t *out, const char *text, bool attribute)
 {
     for (const char *c = text; *c; c++) {
+        if (s_control (*c))
+            continue;
         if (*c == '&')
             s_puts (out, "&amp;");
         else if (*c == '<')
@@ -326,6 +336,8 @@ static void s_break (text_t *text, int wanted)
 static void s_text (text_t *text, const char *value)
 {
     for (const char *c = value; *c; c++) {
+        if (s_control (*c) && *c != '\r')
+            continue;
         bool white = *c == ' ' || *c == '\t' || *c == '\n' || *c == '\r' || *c == '\f';
         if (text->pre) {
             s_put (&text->out, c, 1);

@@ -103,12 +103,13 @@ int crier_msgpack_copy_text (const msgpack_object *object, const char *field, ch
     size_t bad_offset;
     if (!crier_utf8_valid (data, size, &bad_offset))
         return crier_error_set (error, field, "not valid UTF-8 (at byte %zu)", bad_offset);
-    if (memchr (data, '\0', size))
+    if (size > 0 && memchr (data, '\0', size))
         return crier_error_set (error, field, "contains a NUL character");
     char *text = malloc (size + 1);
     if (!text)
         return crier_error_set (error, field, "out of memory");
-    memcpy (text, data, size);
+    if (size > 0) //  an empty string may come without a pointer
+        memcpy (text, data, size);
     text[size] = '\0';
     *text_p = text;
     return 0;

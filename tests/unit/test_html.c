@@ -116,6 +116,17 @@ static void test_plain_text_rendering (void **state)
     s_renders_to ("", "");
 }
 
+//  Found by fuzz_html: a character reference put a control character into the output, which a
+//  terminal showing the plain text may obey (an ANSI escape) and HTML does not allow.
+static void test_control_characters_are_dropped (void **state)
+{
+    s_sanitizes_to ("<p>&#x1b;[31mred&#x7f;&#x0F;</p>", "<p>[31mred</p>");
+    s_sanitizes_to ("<img src=\"mxc://a/b\" alt=\"&#x07;chart\">",
+                    "<img src=\"mxc://a/b\" alt=\"chart\">");
+    s_renders_to ("&#x1b;[31mred&#x7f;\ttab", "[31mred tab");
+    s_renders_to ("<pre>a&#x1b;\tb</pre>", "a\tb");
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +134,7 @@ int main (void)
         cmocka_unit_test (test_disallowed_markup_is_removed_keeping_text),
         cmocka_unit_test (test_nesting_is_capped),
         cmocka_unit_test (test_plain_text_rendering),
+        cmocka_unit_test (test_control_characters_are_dropped),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""Writes the fuzz targets' seed corpus (fuzz/corpus/<target>/): a few valid inputs of each
+kind, so that libFuzzer starts from the shapes crier really receives. Run it again after a
+format changes; the files are committed. Usage: /usr/bin/python3 fuzz/make_seeds.py"""
+import json
+import os
+
+import msgpack
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DELIVERY_ID = "0123456789abcdef0123456789abcdef01234567"
+
+
+def write(target, name, data):
+    folder = os.path.join(HERE, "corpus", target)
+    os.makedirs(folder, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(folder, name), "wb") as out:
+        out.write(data)
+
+
+notification = {"to": ["#admins", "#staff"], "subject": "Disk full", "body": "on db1",
+                "html": "<p>on <b>db1</b></p>", "priority": "high", "id": "n-1"}
+write("fuzz_notification", "full", msgpack.packb(notification))
+write("fuzz_notification", "minimal", msgpack.packb({"to": "#admins", "body": "x"}))
+write("fuzz_notification", "unicode", msgpack.packb({"to": ["#ops"], "subject": "caf\u00e9 \u2603",
+                                                     "body": "\U0001F600"}))
+write("fuzz_notification", "binary_body", msgpack.packb({"to": ["#a"], "body": b"\xff\xfe"}))
+
+frame = dict(notification, v=1, type="notification", received_at=1764000000000)
+write("fuzz_frames", "notification", b"\x00" + msgpack.packb(frame))
+write("fuzz_frames", "redelivery", b"\x00" + msgpack.packb(dict(
+    frame, attempt=3, route=True, only=[{"channel": "matrix", "target": "!r:hs"}])))
+write("fuzz_frames", "delivery", b"\x01" + msgpack.packb({
+    "v": 1, "type": "delivery", "delivery_id": DELIVERY_ID, "channel": "email",
+    "target": "a@b.org", "attempt": 2, "notification": frame}))
+event = {"v": 1, "time": 1764000000000, "source": "crier-sender-matrix", "instance": "i-1",
+         "notification_id": "n-1"}
+write("fuzz_frames", "receipt_delivered", b"\x02" + msgpack.packb(dict(
+    event, type="delivery.delivered", delivery_id=DELIVERY_ID, channel="matrix",
+    target="!r:hs", attempts=1)))
+write("fuzz_frames", "receipt_routed", b"\x02" + msgpack.packb(dict(
+    event, type="notification.routed", deliveries=[
+        {"delivery_id": DELIVERY_ID, "channel": "email", "target": "a@b.org"}])))
+write("fuzz_frames", "receipt_unroutable", b"\x02" + msgpack.packb(dict(
+    event, type="notification.unroutable", groups=["#nobody"])))
+write("fuzz_frames", "reply_ok", b"\x03" + msgpack.packb({"ok": True, "id": "n-1",
+                                                          "duplicate": True}))
+write("fuzz_frames", "reply_refused", b"\x03" + msgpack.packb({
+    "ok": False, "temporary": True, "error": "backlog full"}))
+write("fuzz_frames", "control_list", b"\x04" + msgpack.packb({"op": "dead_letters",
+                                                              "limit": 10}))
+write("fuzz_frames", "control_retry", b"\x04" + msgpack.packb({"op": "retry", "id": "n-1"}))
+write("fuzz_frames", "control_reply", b"\x05" + msgpack.packb({
+    "ok": True, "total": 1, "dead_letters": [{
+        "notification_id": "n-1", "delivery_id": DELIVERY_ID, "channel": "matrix",
+        "target": "!r:hs", "reason": "403 M_FORBIDDEN", "time": 1764000000000}]}))
+write("fuzz_frames", "control_retried", b"\x05" + msgpack.packb({"ok": True, "retried": 2}))
+write("fuzz_frames", "event_json", b"\x06" + msgpack.packb(dict(
+    event, type="delivery.failed", reason="x", nested={"a": [1, -2, 3.5, None, True]})))
+
+mapping = {"_id": "mapping", "_rev": "3-abc", "mapping": {
+    "#admins": {"matrix": ["!room:server", "#alias:server"], "email": ["a@b.org"]},
+    "#staff": {"email": ["Staff <staff@example.com>"]}, "#a": {"matrix": ["!r:hs"]}}}
+write("fuzz_mapping", "valid", json.dumps(mapping))
+write("fuzz_mapping", "empty", json.dumps({"mapping": {}}))
+write("fuzz_mapping", "bad_email", json.dumps({"mapping": {"#a": {"email": ["not an address"]}}}))
+write("fuzz_mapping", "syntax_error", '{"mapping": {"#a": ')
+
+line = json.dumps({"seq": "12-g1AAAABteJzLYWBgYMpgTmHgz8tPSTV0MDQy0TM0NLIAAIqAB9k",
+                   "id": "mapping", "changes": [{"rev": "3-abc"}], "doc": mapping})
+write("fuzz_changes", "document", b"\x20" + (line + "\n").encode())
+write("fuzz_changes", "heartbeats_and_end", b"\x03" + (
+    "\n\n" + json.dumps({"seq": 7, "id": "mapping", "deleted": True,
+                         "changes": [{"rev": "4-d"}]}) + "\n" + '{"last_seq": 7}\n').encode())
+write("fuzz_changes", "error", b"\x00" + b'{"error":"unauthorized","reason":"Name or password is incorrect."}\n')
+write("fuzz_changes", "array_seq", b"\x05" + (json.dumps({"seq": [3, "g1"], "id": "mapping",
+                                                          "changes": []}) + "\n").encode())
+
+write("fuzz_html", "formatting", '<h1>Disk</h1><p>on <b>db1</b> <i>now</i><br>see '
+      '<a href="https://x.org/a?b=1&amp;c=2">the graph</a></p><ul><li>one<li>two</ul>')
+write("fuzz_html", "hostile", '<script>alert(1)</script><img src="javascript:x" onerror=y>'
+      '<a href="javascript:alert(1)">x</a><style>p{}</style><table><tr><td>a<td>b</table>')
+write("fuzz_html", "entities", "&lt;&gt;&amp;&nbsp;&eacute;&#x1F600;&#0;&bogus; <pre>  a\n  b</pre>")
+write("fuzz_html", "nested", "<div>" * 150 + "deep" + "</div>" * 150)
