@@ -31,10 +31,14 @@ static const char *s_usage =
     "                        $CRIER_CONTROL_ENDPOINT or " CRIER_DEFAULT_INGEST_CONTROL_ENDPOINT
     ")\n"
     "      --timeout T       how long to wait for crier-ingest (default 5s)\n"
+    "      --cert FILE       an operator's secret CURVE certificate, when crier-ingest uses\n"
+    "                        CURVE (default: $CRIER_CURVE_CERT; docs/security.md)\n"
+    "      --server-cert FILE  crier-ingest's public certificate (default:\n"
+    "                        $CRIER_CURVE_SERVER_CERT)\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Exit status: 0 done, 1 crier-ingest could not be reached or nothing matched ID, 2 bad\n"
-    "arguments.\n";
+    "Exit status: 0 done, 1 crier-ingest could not be reached, refused this client, or nothing\n"
+    "matched ID, 2 bad arguments.\n";
 
 static int s_fail_usage (const char *problem, const char *detail)
 {
@@ -77,7 +81,8 @@ static int s_report (const crier_control_request_t *request, const crier_control
     return CRIER_EXIT_OK;
 }
 
-static int s_ask (const char *endpoint, uint64_t timeout_ms, const crier_control_request_t *request)
+static int s_ask (const char *endpoint, const crier_curve_t *curve, uint64_t timeout_ms,
+                  const crier_control_request_t *request)
 {
     char *data;
     size_t size;
@@ -85,7 +90,7 @@ static int s_ask (const char *endpoint, uint64_t timeout_ms, const crier_control
         return s_fail_usage ("out of memory", NULL);
     zframe_t *answer;
     ingest_request_result_t result =
-        ingest_request ("crier dead-letters", endpoint, timeout_ms, data, size, &answer);
+        ingest_request ("crier dead-letters", endpoint, curve, timeout_ms, data, size, &answer);
     free (data);
     if (result != INGEST_ANSWERED)
         return result == INGEST_BAD_ENDPOINT ? CRIER_EXIT_USAGE : CRIER_EXIT_UNAVAILABLE;
@@ -111,10 +116,11 @@ int crier_cmd_dead_letters (int argc, char *argv[])
     static const struct option long_options[] = {
         {"limit", required_argument, NULL, 'n'},    {"all", no_argument, NULL, 'a'},
         {"endpoint", required_argument, NULL, 'e'}, {"timeout", required_argument, NULL, 'T'},
+        {"cert", required_argument, NULL, 'c'},     {"server-cert", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     crier_control_request_t request = {.op = CRIER_CONTROL_DEAD_LETTERS,
                                        .limit = CRIER_CONTROL_DEFAULT_LIMIT};
-    const char *endpoint_option = NULL;
+    const char *endpoint_option = NULL, *cert = NULL, *server_cert = NULL;
     uint64_t timeout_ms = 5000, limit = CRIER_CONTROL_DEFAULT_LIMIT;
     int all = 0, option;
     opterr = 0;
@@ -138,6 +144,12 @@ int crier_cmd_dead_letters (int argc, char *argv[])
             case 'e':
                 endpoint_option = optarg;
                 break;
+            case 'c':
+                cert = optarg;
+                break;
+            case 'S':
+                server_cert = optarg;
+                break;
             case 'T':
                 if (ingest_request_timeout ("crier dead-letters", optarg, &timeout_ms) != 0)
                     return CRIER_EXIT_USAGE;
@@ -160,14 +172,19 @@ int crier_cmd_dead_letters (int argc, char *argv[])
     request.limit = (uint32_t)limit;
     request.id = (char *)id;
     char *endpoint = NULL;
+    bool failed = false;
+    crier_curve_t *curve = ingest_request_curve ("crier dead-letters", cert, server_cert, &failed);
     int status;
-    if (endpoint_option)
-        status = s_ask (endpoint_option, timeout_ms, &request);
+    if (failed)
+        status = CRIER_EXIT_USAGE;
+    else if (endpoint_option)
+        status = s_ask (endpoint_option, curve, timeout_ms, &request);
     else if (crier_config_endpoint ("CRIER_CONTROL_ENDPOINT", CRIER_DEFAULT_INGEST_CONTROL_ENDPOINT,
                                     &endpoint) != 0)
         status = CRIER_EXIT_USAGE;
     else
-        status = s_ask (endpoint, timeout_ms, &request);
+        status = s_ask (endpoint, curve, timeout_ms, &request);
     free (endpoint);
+    crier_curve_destroy (&curve);
     return status;
 }

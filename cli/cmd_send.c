@@ -37,11 +37,16 @@ static const char *s_usage =
     "      --no-ack          push without waiting for an answer, to the PULL endpoint\n"
     "                        (default: $CRIER_ENDPOINT or " CRIER_DEFAULT_CLIENT_ENDPOINT ")\n"
     "      --timeout T       how long to wait for crier-ingest, e.g. 500ms, 5s (default 5s)\n"
+    "      --cert FILE       this client's secret CURVE certificate, when crier-ingest uses\n"
+    "                        CURVE (default: $CRIER_CURVE_CERT; docs/security.md)\n"
+    "      --server-cert FILE  crier-ingest's public certificate (default:\n"
+    "                        $CRIER_CURVE_SERVER_CERT)\n"
     "  -h, --help            show this help\n"
     "\n"
     "Exit status: 0 accepted (or pushed, with --no-ack), 1 crier-ingest could not be reached,\n"
-    "did not answer, or cannot take it now (backlog full: try again later), 2 bad arguments,\n"
-    "bad input, or refused as invalid by crier-ingest.\n";
+    "did not answer, refused this client's certificate, or cannot take it now (backlog full: try\n"
+    "again later), 2 bad arguments, bad input, or refused by crier-ingest as invalid or as not\n"
+    "allowed for this client.\n";
 
 typedef struct {
     crier_notification_t *notification;
@@ -50,6 +55,9 @@ typedef struct {
     uint64_t timeout_ms;
     size_t max_bytes;
     const char *body_argument;
+    const char *cert;        //  --cert
+    const char *server_cert; //  --server-cert
+    crier_curve_t *curve;    //  NULL: plain
 } send_options_t;
 
 static int s_fail_usage (const char *problem, const char *detail)
@@ -84,6 +92,7 @@ static int s_parse (int argc, char *argv[], send_options_t *options)
         {"html", required_argument, NULL, 'H'},    {"priority", required_argument, NULL, 'p'},
         {"id", required_argument, NULL, 'i'},      {"endpoint", required_argument, NULL, 'e'},
         {"timeout", required_argument, NULL, 'T'}, {"no-ack", no_argument, NULL, 'n'},
+        {"cert", required_argument, NULL, 'c'},    {"server-cert", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     crier_notification_t *notification = options->notification;
     int option;
@@ -119,6 +128,12 @@ static int s_parse (int argc, char *argv[], send_options_t *options)
             case 'n':
                 options->no_ack = true;
                 break;
+            case 'c':
+                options->cert = optarg;
+                break;
+            case 'S':
+                options->server_cert = optarg;
+                break;
             case 'h':
                 fputs (s_usage, stdout);
                 return CRIER_EXIT_OK;
@@ -139,8 +154,8 @@ static int s_parse (int argc, char *argv[], send_options_t *options)
 static int s_send_acknowledged (const send_options_t *options, const char *frame, size_t size)
 {
     zframe_t *answer;
-    ingest_request_result_t result =
-        ingest_request ("crier send", options->endpoint, options->timeout_ms, frame, size, &answer);
+    ingest_request_result_t result = ingest_request (
+        "crier send", options->endpoint, options->curve, options->timeout_ms, frame, size, &answer);
     if (result != INGEST_ANSWERED)
         return result == INGEST_BAD_ENDPOINT ? CRIER_EXIT_USAGE : CRIER_EXIT_UNAVAILABLE;
     crier_reply_t reply;
@@ -178,21 +193,21 @@ static int s_push (const send_options_t *options, const char *frame, size_t size
                  zmq_strerror (zmq_errno ()));
         return CRIER_EXIT_UNAVAILABLE;
     }
-    //  Only queue once connected, so that an absent crier-ingest is an error, not a silent drop.
-    zsock_set_immediate (push, 1);
-    zsock_set_sndtimeo (push, (int)options->timeout_ms);
     zsock_set_linger (push, (int)options->timeout_ms);
+    int64_t deadline = zclock_mono () + (int64_t)options->timeout_ms;
+    //  Connected means the handshake is done: an absent crier-ingest or a refused certificate is
+    //  an error, not a silent drop.
+    ingest_request_result_t result =
+        ingest_connect ("crier send", push, options->endpoint, options->curve, deadline);
+    int64_t left = deadline - zclock_mono ();
+    zsock_set_sndtimeo (push, left > 0 ? (int)left : 0);
     int status = CRIER_EXIT_OK;
-    if (zsock_connect (push, "%s", options->endpoint) != 0) {
-        fprintf (stderr, "crier send: bad endpoint '%s': %s\n", options->endpoint,
-                 zmq_strerror (zmq_errno ()));
-        status = CRIER_EXIT_USAGE;
-    } else if (crier_socket_send (push, frame, size, 0) != 0) {
-        fprintf (stderr,
-                 "crier send: could not reach crier-ingest at %s within %llums (%s); is it "
-                 "running? Set --endpoint if it listens elsewhere.\n",
-                 options->endpoint, (unsigned long long)options->timeout_ms,
-                 errno == EAGAIN ? "no connection" : zmq_strerror (errno));
+    if (result != INGEST_ANSWERED)
+        status = result == INGEST_BAD_ENDPOINT ? CRIER_EXIT_USAGE : CRIER_EXIT_UNAVAILABLE;
+    else if (crier_socket_send (push, frame, size, 0) != 0) {
+        fprintf (stderr, "crier send: could not send to crier-ingest at %s: %s\n",
+                 options->endpoint,
+                 errno == EAGAIN ? "the connection was lost" : zmq_strerror (errno));
         status = CRIER_EXIT_UNAVAILABLE;
     }
     //  Closing with linger set lets the frame leave before the process exits.
@@ -264,9 +279,16 @@ int crier_cmd_send (int argc, char *argv[])
                  : crier_config_endpoint ("CRIER_ACK_ENDPOINT", CRIER_DEFAULT_CLIENT_ACK_ENDPOINT,
                                           &options.endpoint)) != 0)
             status = CRIER_EXIT_USAGE;
+        bool failed = false;
+        if (status < 0)
+            options.curve =
+                ingest_request_curve ("crier send", options.cert, options.server_cert, &failed);
+        if (status < 0 && failed)
+            status = CRIER_EXIT_USAGE;
         if (status < 0)
             status = s_build_and_send (&options);
     }
+    crier_curve_destroy (&options.curve);
     crier_notification_destroy (&options.notification);
     free (options.endpoint);
     return status;

@@ -6,6 +6,11 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+
+#define HANDSHAKE_EVENTS                                                                           \
+    (ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |                             \
+     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
 
 int ingest_request_timeout (const char *what, const char *text, uint64_t *timeout_ms_p)
 {
@@ -17,7 +22,114 @@ int ingest_request_timeout (const char *what, const char *text, uint64_t *timeou
     return -1;
 }
 
-ingest_request_result_t ingest_request (const char *what, const char *endpoint, uint64_t timeout_ms,
+crier_curve_t *ingest_request_curve (const char *what, const char *cert_option,
+                                     const char *server_cert_option, bool *failed)
+{
+    *failed = false;
+    const char *cert = cert_option ? cert_option : getenv ("CRIER_CURVE_CERT");
+    const char *server_cert =
+        server_cert_option ? server_cert_option : getenv ("CRIER_CURVE_SERVER_CERT");
+    cert = cert && *cert ? cert : NULL;
+    server_cert = server_cert && *server_cert ? server_cert : NULL;
+    if (!cert && !server_cert)
+        return NULL;
+    if (!cert || !server_cert) {
+        fprintf (stderr,
+                 "%s: CURVE needs both this client's secret certificate (--cert or "
+                 "CRIER_CURVE_CERT) and crier-ingest's public one (--server-cert or "
+                 "CRIER_CURVE_SERVER_CERT)\nTry '%s --help'.\n",
+                 what, what);
+        *failed = true;
+        return NULL;
+    }
+    crier_curve_t *curve =
+        crier_curve_client_new (cert, cert_option ? "--cert" : "CRIER_CURVE_CERT", server_cert,
+                                server_cert_option ? "--server-cert" : "CRIER_CURVE_SERVER_CERT");
+    *failed = curve == NULL;
+    return curve;
+}
+
+//  Reads handshake events until one says how it went or the deadline passes.
+static ingest_request_result_t s_await_handshake (const char *what, zsock_t *monitor,
+                                                  const char *endpoint, const crier_curve_t *curve,
+                                                  int64_t deadline, uint64_t timeout_ms)
+{
+    for (;;) {
+        int64_t left = deadline - zclock_mono ();
+        zsock_set_rcvtimeo (monitor, left > 0 ? (int)left : 0);
+        zmsg_t *event = zmsg_recv (monitor);
+        zframe_t *header = event ? zmsg_first (event) : NULL;
+        if (!header || zframe_size (header) < 6) {
+            zmsg_destroy (&event);
+            fprintf (stderr,
+                     "%s: could not reach crier-ingest at %s within %llums; is it running? Set "
+                     "--endpoint if it listens elsewhere.%s\n",
+                     what, endpoint, (unsigned long long)timeout_ms,
+                     curve ? " With CURVE, also check that --server-cert is crier-ingest's "
+                             "public certificate."
+                           : "");
+            return INGEST_UNREACHABLE;
+        }
+        uint16_t kind;
+        uint32_t value;
+        memcpy (&kind, zframe_data (header), sizeof kind);
+        memcpy (&value, zframe_data (header) + 2, sizeof value);
+        zmsg_destroy (&event);
+        if (kind == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            return INGEST_ANSWERED;
+        if (kind == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+            fprintf (stderr,
+                     "%s: crier-ingest at %s refused this client's certificate (public key %s, "
+                     "status %u): its public certificate must be in crier-ingest's "
+                     "CRIER_CURVE_CLIENTS_DIR\n",
+                     what, endpoint, curve ? crier_curve_public_key (curve) : "none",
+                     (unsigned)value);
+        else
+            fprintf (stderr, "%s: the handshake with crier-ingest at %s failed: %s\n", what,
+                     endpoint,
+                     curve ? "check that --server-cert is crier-ingest's public certificate and "
+                             "that crier-ingest uses CURVE"
+                           : "crier-ingest may require CURVE: pass --cert and --server-cert "
+                             "(docs/security.md)");
+        return INGEST_REFUSED;
+    }
+}
+
+ingest_request_result_t ingest_connect (const char *what, zsock_t *socket, const char *endpoint,
+                                        const crier_curve_t *curve, int64_t deadline)
+{
+    //  Only queue once connected, so that an absent crier-ingest is told apart from a slow one.
+    zsock_set_immediate (socket, 1);
+    if (curve)
+        crier_curve_apply (curve, socket);
+    char monitor_endpoint[64];
+    snprintf (monitor_endpoint, sizeof monitor_endpoint, "inproc://crier-cli-monitor-%p",
+              (void *)socket);
+    zsock_t *monitor = NULL;
+    if (zmq_socket_monitor (zsock_resolve (socket), monitor_endpoint, HANDSHAKE_EVENTS) == 0) {
+        monitor = zsock_new (ZMQ_PAIR);
+        if (monitor && zsock_connect (monitor, "%s", monitor_endpoint) != 0)
+            zsock_destroy (&monitor);
+    }
+    ingest_request_result_t result = INGEST_ANSWERED;
+    uint64_t timeout_ms = (uint64_t)(deadline - zclock_mono ());
+    if (!monitor) {
+        fprintf (stderr, "%s: could not watch the connection: %s\n", what,
+                 zmq_strerror (zmq_errno ()));
+        result = INGEST_UNREACHABLE;
+    } else if (zsock_connect (socket, "%s", endpoint) != 0) {
+        fprintf (stderr, "%s: bad endpoint '%s': %s\n", what, endpoint,
+                 zmq_strerror (zmq_errno ()));
+        result = INGEST_BAD_ENDPOINT;
+    } else
+        result = s_await_handshake (what, monitor, endpoint, curve, deadline, timeout_ms);
+    zmq_socket_monitor (zsock_resolve (socket), NULL, 0);
+    zsock_destroy (&monitor);
+    return result;
+}
+
+ingest_request_result_t ingest_request (const char *what, const char *endpoint,
+                                        const crier_curve_t *curve, uint64_t timeout_ms,
                                         const void *data, size_t size, zframe_t **reply_p)
 {
     *reply_p = NULL;
@@ -27,25 +139,18 @@ ingest_request_result_t ingest_request (const char *what, const char *endpoint, 
                  zmq_strerror (zmq_errno ()));
         return INGEST_UNREACHABLE;
     }
-    //  Only queue once connected, so that an absent crier-ingest is told apart from a slow one.
-    zsock_set_immediate (dealer, 1);
-    zsock_set_sndtimeo (dealer, (int)timeout_ms);
     zsock_set_linger (dealer, 0);
     int64_t deadline = zclock_mono () + (int64_t)timeout_ms;
-    ingest_request_result_t result = INGEST_ANSWERED;
-    if (zsock_connect (dealer, "%s", endpoint) != 0) {
-        fprintf (stderr, "%s: bad endpoint '%s': %s\n", what, endpoint,
-                 zmq_strerror (zmq_errno ()));
-        result = INGEST_BAD_ENDPOINT;
-    } else if (zstr_sendm (dealer, "") != 0 || crier_socket_send (dealer, data, size, 0) != 0) {
-        fprintf (stderr,
-                 "%s: could not reach crier-ingest at %s within %llums (%s); is it running? "
-                 "Set --endpoint if it listens elsewhere.\n",
-                 what, endpoint, (unsigned long long)timeout_ms,
-                 errno == EAGAIN ? "no connection" : zmq_strerror (errno));
+    ingest_request_result_t result = ingest_connect (what, dealer, endpoint, curve, deadline);
+    int64_t left = deadline - zclock_mono ();
+    zsock_set_sndtimeo (dealer, left > 0 ? (int)left : 0);
+    if (result == INGEST_ANSWERED &&
+        (zstr_sendm (dealer, "") != 0 || crier_socket_send (dealer, data, size, 0) != 0)) {
+        fprintf (stderr, "%s: could not send to crier-ingest at %s: %s\n", what, endpoint,
+                 errno == EAGAIN ? "the connection was lost" : zmq_strerror (errno));
         result = INGEST_UNREACHABLE;
-    } else {
-        int64_t left = deadline - zclock_mono ();
+    } else if (result == INGEST_ANSWERED) {
+        left = deadline - zclock_mono ();
         zsock_set_rcvtimeo (dealer, left > 0 ? (int)left : 0);
         //  The answer is [empty delimiter][body], as a REQ socket would expect it.
         zmsg_t *answer = zmsg_recv (dealer);

@@ -15,6 +15,8 @@ static const char *s_usage =
     "  tail          print the events of every crier process as they happen (crier tail --help)\n"
     "  status        which crier processes are up and what they report (crier status --help)\n"
     "  dead-letters  list what could not be delivered, and retry it (crier dead-letters --help)\n"
+    "  keygen        make a CURVE certificate pair for crier-ingest or a client (crier keygen "
+    "--help)\n"
     "\n"
     "Options:\n"
     "  -h, --help     show this help\n"
@@ -30,6 +32,7 @@ static const command_t s_commands[] = {{"send", crier_cmd_send},
                                        {"tail", crier_cmd_tail},
                                        {"status", crier_cmd_status},
                                        {"dead-letters", crier_cmd_dead_letters},
+                                       {"keygen", crier_cmd_keygen},
                                        {NULL, NULL}};
 
 int main (int argc, char *argv[])

@@ -3,6 +3,7 @@
 
 #include "crier/config.h"
 #include "crier/endpoints.h"
+#include "crier/log.h"
 #include "crier/notification.h"
 #include "crier/process.h"
 #include "crier/socket.h"
@@ -45,6 +46,16 @@ int crier_ingest_config_load (crier_ingest_config_t *config)
     config->max_message_bytes = (size_t)max_bytes;
     rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
     config->hwm = (int)hwm;
+    rc |= crier_config_string ("CRIER_CURVE_SECRET_KEY_FILE", NULL, &config->curve_secret_key_file);
+    rc |= crier_config_string ("CRIER_CURVE_CLIENTS_DIR", NULL, &config->curve_clients_dir);
+    if (!config->curve_secret_key_file != !config->curve_clients_dir) {
+        crier_log (
+            CRIER_LOG_ERROR, "config.invalid", "variable",
+            config->curve_clients_dir ? "CRIER_CURVE_SECRET_KEY_FILE" : "CRIER_CURVE_CLIENTS_DIR",
+            "error", "CURVE needs both CRIER_CURVE_SECRET_KEY_FILE and CRIER_CURVE_CLIENTS_DIR",
+            "hint", "set both to secure ingest's endpoints, or neither (docs/security.md)");
+        rc = -1;
+    }
     return rc ? -1 : 0;
 }
 
@@ -61,4 +72,7 @@ void crier_ingest_config_free (crier_ingest_config_t *config)
     free (config->events_publish_endpoint);
     config->ingest_endpoint = config->notifications_endpoint = NULL;
     config->events_publish_endpoint = NULL;
+    free (config->curve_secret_key_file);
+    free (config->curve_clients_dir);
+    config->curve_secret_key_file = config->curve_clients_dir = NULL;
 }

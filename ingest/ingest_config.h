@@ -22,6 +22,8 @@ typedef struct {
     size_t max_message_bytes;       //  CRIER_MAX_MESSAGE_BYTES
     int hwm;                        //  CRIER_SOCKET_HWM
     uint64_t heartbeat_interval_ms; //  CRIER_HEARTBEAT_INTERVAL
+    char *curve_secret_key_file;    //  CRIER_CURVE_SECRET_KEY_FILE: NULL for plain sockets
+    char *curve_clients_dir;        //  CRIER_CURVE_CLIENTS_DIR: who may connect, with CURVE
 } crier_ingest_config_t;
 
 //  Reads every setting, logging each bad one. Returns 0, or -1 when any was invalid.

@@ -5,6 +5,7 @@
 #include "ingest_server.h"
 #include "ledger.h"
 
+#include "crier/curve.h"
 #include "crier/event.h"
 #include "crier/frames.h"
 #include "crier/id.h"
@@ -14,6 +15,7 @@
 #include "crier/receipt.h"
 #include "crier/reply.h"
 #include "crier/socket.h"
+#include "crier/zap.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -53,6 +55,8 @@ typedef struct {
     crier_ledger_t *ledger;
     zlistx_t *replies; //  zmsg_t: answers waiting for the journal sync
     crier_heartbeat_t *heartbeat;
+    crier_curve_t *curve; //  CURVE keys of the three endpoints; NULL in plain mode
+    crier_zap_t *zap;     //  who may connect, and send where; NULL in plain mode
     bool pull_reading;
     bool waiting_for_resolver; //  a POLLOUT poller is set on push
     bool window_full;          //  the in-flight window filled: refill it in a burst
@@ -61,6 +65,7 @@ typedef struct {
     uint64_t accepted;
     uint64_t rejected;
     uint64_t duplicates;
+    uint64_t refused; //  by a client certificate's groups
     uint64_t redelivered;
     uint64_t accepted_logged;
     uint64_t rejected_logged;
@@ -124,14 +129,52 @@ static verdict_t s_record (server_t *self, crier_notification_t *notification, b
     return VERDICT_ACCEPTED;
 }
 
+//  With CURVE: whether the client that sent a notification (its public key, from the message's
+//  "User-Id") may send to all of its groups. Returns true, or false with *error set and logged.
+static bool s_allowed (server_t *self, const char *key, const crier_notification_t *notification,
+                       crier_error_t *error)
+{
+    if (!self->zap)
+        return true;
+    const crier_client_t *client = crier_zap_client (self->zap, key);
+    const char *group = NULL;
+    for (size_t index = 0; client && !group && index < notification->to_count; index++)
+        if (!crier_client_may_send_to (client, notification->to[index]))
+            group = notification->to[index];
+    if (client && !group)
+        return true;
+    if (client) {
+        char allowed[256];
+        crier_error_set (
+            error, "to", "client \"%.64s\" may not send to %.128s (its certificate allows: %.120s)",
+            client->name, group, crier_client_groups_text (client, allowed, sizeof allowed));
+    } else
+        crier_error_set (error, "(client)",
+                         "this client's certificate was removed from CRIER_CURVE_CLIENTS_DIR");
+    self->refused++;
+    crier_log (CRIER_LOG_WARN, "notification.refused", "client", client ? client->name : "", "key",
+               key ? key : "", "error", error->message, "refused_total",
+               CRIER_LOG_INT (self->refused), "hint",
+               client
+                   ? "send to a group the certificate's groups list, or add the group there "
+                     "(CRIER_CURVE_CLIENTS_DIR)"
+                   : "the client was revoked; it must reconnect with a certificate that is there");
+    return false;
+}
+
 //  Decides on one frame from a service; id receives the notification id when there is one.
-static verdict_t s_take (server_t *self, const void *data, size_t size, char *id, size_t id_size,
-                         crier_error_t *error)
+//  client_key is the sender's CURVE public key, NULL in plain mode.
+static verdict_t s_take (server_t *self, const void *data, size_t size, const char *client_key,
+                         char *id, size_t id_size, crier_error_t *error)
 {
     crier_notification_t *notification =
         crier_notification_decode (data, size, self->config->max_message_bytes, error);
     if (!notification) {
         s_reject (self, size, error);
+        return VERDICT_REJECTED;
+    }
+    if (!s_allowed (self, client_key, notification, error)) {
+        crier_notification_destroy (&notification);
         return VERDICT_REJECTED;
     }
     verdict_t verdict;
@@ -218,7 +261,8 @@ static bool s_take_pulled (server_t *self)
         s_reject (self, bytes, &error);
     } else {
         char id[256];
-        s_take (self, zmq_msg_data (&part), bytes, id, sizeof id, &error);
+        const char *key = self->zap ? zmq_msg_gets (&part, "User-Id") : NULL;
+        s_take (self, zmq_msg_data (&part), bytes, key, id, sizeof id, &error);
     }
     zmq_msg_close (&part);
     return true;
@@ -245,8 +289,9 @@ static void s_take_request (server_t *self, zmsg_t *request)
     zmsg_remove (request, frame);
     char id[256] = "";
     crier_error_t error;
+    const char *key = self->zap ? zframe_meta (frame, "User-Id") : NULL;
     verdict_t verdict =
-        s_take (self, zframe_data (frame), zframe_size (frame), id, sizeof id, &error);
+        s_take (self, zframe_data (frame), zframe_size (frame), key, id, sizeof id, &error);
     zframe_destroy (&frame);
     char message[300];
     crier_reply_t reply = {.ok = verdict == VERDICT_ACCEPTED || verdict == VERDICT_DUPLICATE,
@@ -459,7 +504,18 @@ static int s_on_control (zloop_t *loop, zsock_t *socket, void *arg)
     zmsg_remove (request, body);
     char *reply;
     size_t size;
-    int rc = crier_ingest_control_answer (self->ledger, self->journal, zframe_data (body),
+    int rc;
+    const crier_client_t *client =
+        self->zap ? crier_zap_client (self->zap, zframe_meta (body, "User-Id")) : NULL;
+    if (self->zap && (!client || !client->operator)) {
+        crier_log (CRIER_LOG_WARN, "control.refused", "client", client ? client->name : "", "hint",
+                   "the control endpoint takes clients whose certificate says operator = "
+                   "\"yes\" (crier keygen --operator)");
+        crier_control_reply_t refusal = {.error = "this client is not an operator: its "
+                                                  "certificate needs operator = \"yes\""};
+        rc = crier_control_reply_encode (&refusal, &reply, &size);
+    } else
+        rc = crier_ingest_control_answer (self->ledger, self->journal, zframe_data (body),
                                           zframe_size (body), &reply, &size);
     zframe_destroy (&body);
     if (rc == 0 && crier_journal_unsynced (self->journal) > 0)
@@ -610,15 +666,45 @@ static int s_open_journal (server_t *self)
     return 0;
 }
 
+//  With CURVE, the keys and the ZAP handler, which must exist before the secured sockets bind.
+static int s_open_curve (server_t *self)
+{
+    const crier_ingest_config_t *config = self->config;
+    if (!config->curve_secret_key_file)
+        return 0;
+    self->curve =
+        crier_curve_server_new (config->curve_secret_key_file, "CRIER_CURVE_SECRET_KEY_FILE");
+    self->zap = self->curve ? crier_zap_new (self->loop, config->curve_clients_dir) : NULL;
+    return self->zap ? 0 : -1;
+}
+
+//  In plain mode, one warning per endpoint that other hosts can reach.
+static void s_warn_if_open (const server_t *self, zsock_t *socket, const char *setting)
+{
+    char *endpoint = crier_socket_endpoint (socket);
+    if (!self->curve && endpoint && !crier_endpoint_is_local (endpoint))
+        crier_log (CRIER_LOG_WARN, "ingest.unauthenticated", "endpoint", endpoint, "setting",
+                   setting, "hint",
+                   "anyone who can reach this address can send notifications through crier: set "
+                   "CRIER_CURVE_SECRET_KEY_FILE and CRIER_CURVE_CLIENTS_DIR (docs/security.md), "
+                   "or bind to 127.0.0.1");
+    free (endpoint);
+}
+
 static int s_open_sockets (server_t *self)
 {
     const crier_ingest_config_t *config = self->config;
-    self->pull = crier_socket_open (ZMQ_PULL, CRIER_BIND, config->ingest_endpoint, config->hwm,
-                                    "ingest endpoint for services");
-    self->router = crier_socket_open (ZMQ_ROUTER, CRIER_BIND, config->ack_endpoint, config->hwm,
-                                      "acknowledged ingest endpoint for services");
-    self->control = crier_socket_open (ZMQ_ROUTER, CRIER_BIND, config->control_endpoint, 100,
-                                       "control endpoint for crier dead-letters");
+    if (s_open_curve (self) != 0)
+        return -1;
+    self->pull =
+        crier_socket_open_secured (ZMQ_PULL, CRIER_BIND, config->ingest_endpoint, config->hwm,
+                                   "ingest endpoint for services", self->curve);
+    self->router =
+        crier_socket_open_secured (ZMQ_ROUTER, CRIER_BIND, config->ack_endpoint, config->hwm,
+                                   "acknowledged ingest endpoint for services", self->curve);
+    self->control =
+        crier_socket_open_secured (ZMQ_ROUTER, CRIER_BIND, config->control_endpoint, 100,
+                                   "control endpoint for crier dead-letters", self->curve);
     self->push = crier_socket_open (ZMQ_PUSH, CRIER_CONNECT, config->notifications_endpoint,
                                     config->hwm, "notifications to crier-resolver");
     self->events = crier_socket_open (ZMQ_PUB, CRIER_CONNECT, config->events_publish_endpoint,
@@ -628,6 +714,9 @@ static int s_open_sockets (server_t *self)
     if (!self->pull || !self->router || !self->control || !self->push || !self->events ||
         !self->receipts)
         return -1;
+    s_warn_if_open (self, self->pull, "CRIER_INGEST_ENDPOINT");
+    s_warn_if_open (self, self->router, "CRIER_INGEST_ACK_ENDPOINT");
+    s_warn_if_open (self, self->control, "CRIER_INGEST_CONTROL_ENDPOINT");
     for (size_t kind = 0; kind <= CRIER_RECEIPT_RELEASED; kind++)
         zsock_set_subscribe (self->receipts, crier_receipt_type ((crier_receipt_kind_t)kind));
     int64_t hard_limit = (int64_t)config->max_message_bytes * HARD_LIMIT_FACTOR;
@@ -660,8 +749,8 @@ static char *s_on_start (void *arg)
     char *ack_endpoint = crier_socket_endpoint (self->router);
     char *control_endpoint = crier_socket_endpoint (self->control);
     crier_log (CRIER_LOG_INFO, "ingest.ready", "endpoint", endpoint, "ack_endpoint", ack_endpoint,
-               "control_endpoint", control_endpoint, "resolver",
-               self->config->notifications_endpoint, "data_dir", self->config->data_dir,
+               "control_endpoint", control_endpoint, "security", self->curve ? "curve" : "plain",
+               "resolver", self->config->notifications_endpoint, "data_dir", self->config->data_dir,
                "max_message_bytes", CRIER_LOG_INT (self->config->max_message_bytes));
     free (ack_endpoint);
     free (control_endpoint);
@@ -685,6 +774,7 @@ void crier_ingest_server (zsock_t *pipe, void *args)
     crier_journal_close (&self.journal);
     crier_ledger_destroy (&self.ledger);
     zlistx_destroy (&self.replies);
+    crier_zap_destroy (&self.zap);
     zloop_destroy (&self.loop);
     zsock_destroy (&self.pull);
     zsock_destroy (&self.router);
@@ -692,4 +782,5 @@ void crier_ingest_server (zsock_t *pipe, void *args)
     zsock_destroy (&self.push);
     zsock_destroy (&self.events);
     zsock_destroy (&self.receipts);
+    crier_curve_destroy (&self.curve);
 }

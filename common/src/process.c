@@ -3,8 +3,11 @@
 #include "crier/config.h"
 #include "crier/log.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,13 @@ int crier_process_options (int argc, char *argv[], const char *name, const char 
 {
     //  A peer that hangs up must never kill a process through SIGPIPE.
     signal (SIGPIPE, SIG_IGN);
+    //  SIGHUP asks for a reload (crier_process_hangup_fd). Blocked in every thread, before any
+    //  exists, so that it never interrupts a poll (czmq's loops and pollers end on EINTR) and
+    //  waits for a signalfd to read it; a process that reads none ignores it.
+    sigset_t hangup;
+    sigemptyset (&hangup);
+    sigaddset (&hangup, SIGHUP);
+    pthread_sigmask (SIG_BLOCK, &hangup, NULL);
     if (argc == 1)
         return -1;
     if (argc == 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)) {
@@ -27,6 +37,25 @@ int crier_process_options (int argc, char *argv[], const char *name, const char 
     }
     fprintf (stderr, "%s: unexpected argument '%s'; try %s --help\n", name, argv[1], name);
     return 2;
+}
+
+int crier_process_hangup_fd (void)
+{
+    static int fd = -1;
+    if (fd == -1) {
+        sigset_t hangup;
+        sigemptyset (&hangup);
+        sigaddset (&hangup, SIGHUP);
+        fd = signalfd (-1, &hangup, SFD_NONBLOCK | SFD_CLOEXEC);
+    }
+    return fd;
+}
+
+void crier_process_hangup_clear (int fd)
+{
+    struct signalfd_siginfo info;
+    while (read (fd, &info, sizeof info) == (ssize_t)sizeof info)
+        ;
 }
 
 void crier_process_wait_for_stop (zactor_t *actor)
@@ -50,7 +79,13 @@ char *crier_process_start_server (zactor_t *server)
 {
     zstr_send (server, "START");
     char *status = NULL, *endpoint = NULL;
-    if (zstr_recvx (server, &status, &endpoint, NULL) < 1 || !streq (status, "OK"))
+    //  A SIGTERM right after the start interrupts the wait for the answer, not the start: wait
+    //  again, and the caller stops the server the usual way.
+    int rc;
+    do
+        rc = zstr_recvx (server, &status, &endpoint, NULL);
+    while (rc == -1 && zmq_errno () == EINTR);
+    if (rc < 1 || !streq (status, "OK"))
         zstr_free (&endpoint);
     zstr_free (&status);
     return endpoint;

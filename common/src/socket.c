@@ -7,6 +7,12 @@
 zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endpoint, int hwm,
                             const char *purpose)
 {
+    return crier_socket_open_secured (type, mode, endpoint, hwm, purpose, NULL);
+}
+
+zsock_t *crier_socket_open_secured (int type, crier_socket_mode_t mode, const char *endpoint,
+                                    int hwm, const char *purpose, const crier_curve_t *curve)
+{
     zsock_t *socket = zsock_new (type);
     if (!socket) {
         crier_log (CRIER_LOG_ERROR, "socket.failed", "purpose", purpose, "error",
@@ -15,6 +21,8 @@ zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endp
     }
     zsock_set_sndhwm (socket, hwm);
     zsock_set_rcvhwm (socket, hwm);
+    if (curve)
+        crier_curve_apply (curve, socket);
     int rc = mode == CRIER_BIND ? zsock_bind (socket, "%s", endpoint)
                                 : zsock_connect (socket, "%s", endpoint);
     if (rc == -1) {

@@ -464,8 +464,19 @@ bool test_log_value (const char *line, const char *key, char *value, size_t valu
     if (!at)
         return false;
     at += strlen (pattern);
-    size_t length = strcspn (at, " ");
-    snprintf (value, value_size, "%.*s", (int)length, at);
+    if (*at != '"') {
+        size_t length = strcspn (at, " ");
+        snprintf (value, value_size, "%.*s", (int)length, at);
+        return true;
+    }
+    //  A quoted value: up to the closing quote, with \" and \\ unescaped.
+    size_t used = 0;
+    for (at++; *at && *at != '"' && used + 1 < value_size; at++) {
+        if (*at == '\\' && (at[1] == '"' || at[1] == '\\'))
+            at++;
+        value[used++] = *at;
+    }
+    value[used] = '\0';
     return true;
 }
 

@@ -88,7 +88,8 @@ void test_push_delivery (zsock_t *push, const char *channel, const char *id, con
 long test_http (const char *method, const char *url, const char *body, const char *userpwd,
                 char **response_p);
 
-//  Extracts the value of key=... from a log line into value. Returns true when found.
+//  Extracts the value of key=... from a log line into value (a quoted value unquoted). Returns
+//  true when found.
 bool test_log_value (const char *line, const char *key, char *value, size_t value_size);
 
 #endif

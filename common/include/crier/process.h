@@ -14,6 +14,13 @@
 //  -1 when the process should go on, else the exit status to return from main.
 int crier_process_options (int argc, char *argv[], const char *name, const char *usage);
 
+//  A file descriptor (for a zloop poller) that becomes readable when the process gets SIGHUP,
+//  which crier_process_options blocked; the same one on every call. -1 when it cannot be made.
+int crier_process_hangup_fd (void);
+
+//  Reads what made the hangup descriptor readable.
+void crier_process_hangup_clear (int fd);
+
 //  Blocks until SIGINT or SIGTERM arrives, or the actor ends on its own (then logs it).
 void crier_process_wait_for_stop (zactor_t *actor);
 

@@ -3,6 +3,8 @@
 #ifndef CRIER_SOCKET_H_INCLUDED
 #define CRIER_SOCKET_H_INCLUDED
 
+#include "crier/curve.h"
+
 #include <czmq.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,6 +19,11 @@ typedef enum { CRIER_BIND, CRIER_CONNECT } crier_socket_mode_t;
 //  resolver"). Returns NULL after logging why.
 zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endpoint, int hwm,
                             const char *purpose);
+
+//  crier_socket_open with CURVE (crier/curve.h) when curve is not NULL: a server's keys for a
+//  socket that binds, a client's for one that connects.
+zsock_t *crier_socket_open_secured (int type, crier_socket_mode_t mode, const char *endpoint,
+                                    int hwm, const char *purpose, const crier_curve_t *curve);
 
 //  The endpoint a socket last bound, as it really listens (the port filled in when it was '*').
 //  Caller frees.

@@ -1,0 +1,46 @@
+/*  zap.h - who may connect to crier's CURVE-secured sockets: a ZAP handler (ZeroMQ RFC 27) on
+    a zloop that lets in the clients whose public certificates are in a folder, and what each
+    certificate allows (docs/security.md).
+
+    A client certificate's metadata may restrict it:
+        groups = "#staff #customers"   the only groups it may send to (absent: any group)
+        operator = "yes"               it may use crier-ingest's control endpoint
+    The folder is read again when a file in it is added, removed or replaced, and on SIGHUP. A
+    refused client is logged with its public key, at most once a minute per key. */
+#ifndef CRIER_ZAP_H_INCLUDED
+#define CRIER_ZAP_H_INCLUDED
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+    char key[41];  //  public key, Z85
+    char *name;    //  metadata "name", else the file name
+    char *file;    //  where the certificate was read
+    char **groups; //  the groups it may send to; none: any
+    size_t group_count;
+    bool operator; //  may use the control endpoint
+} crier_client_t;
+
+typedef struct crier_zap_t crier_zap_t;
+
+//  Reads the client certificates in clients_dir and answers ZAP requests on loop, for every
+//  socket in this process with the ZAP domain CRIER_ZAP_DOMAIN. Create it before such a socket
+//  binds. Returns NULL after logging why (the folder cannot be read, another handler exists).
+crier_zap_t *crier_zap_new (zloop_t *loop, const char *clients_dir);
+
+//  NULL-safe; sets *self_p to NULL.
+void crier_zap_destroy (crier_zap_t **self_p);
+
+//  The client with this public key (Z85, as ZeroMQ's "User-Id" message property gives it), or
+//  NULL when its certificate is no longer in the folder. Borrowed until the folder is re-read.
+const crier_client_t *crier_zap_client (crier_zap_t *self, const char *key);
+
+//  True when the client may send to group.
+bool crier_client_may_send_to (const crier_client_t *client, const char *group);
+
+//  The groups a client may send to, space-separated, into buffer ("any" when unrestricted).
+const char *crier_client_groups_text (const crier_client_t *client, char *buffer, size_t size);
+
+#endif

@@ -1,0 +1,320 @@
+/*  test_ingest_curve.c - crier-ingest with CURVE (docs/security.md): only clients whose public
+    certificates are in CRIER_CURVE_CLIENTS_DIR get in, on both ingest endpoints and the control
+    endpoint; a refused key is logged; a certificate's groups limit where its client may send;
+    the folder is read again when it changes and on SIGHUP; certificates made by crier keygen. */
+#include "ingest_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static ingest_fixture_t *s_fixture;
+static char s_keys[256];     //  secret certificates, and the server's public one
+static char s_clients[256];  //  CRIER_CURVE_CLIENTS_DIR
+static int s_clients_loaded; //  "curve.clients_loaded" lines seen so far
+
+//  crier keygen NAME [options] into s_keys; copies the public key into key (may be NULL).
+static void s_keygen (const char *name, const char *option, const char *value, char *key)
+{
+    const char *args[] = {"keygen", "--dir", s_keys, name, NULL, NULL, NULL};
+    if (option) {
+        args[3] = option;
+        args[4] = value ? value : name;
+        args[5] = value ? name : NULL;
+    }
+    char *out, *err;
+    if (test_run ("crier", args, NULL, NULL, 10000, &out, &err) != 0)
+        fail_msg ("crier keygen %s failed: %s", name, err);
+    //  "public: DIR/NAME (key KEY)"
+    const char *start = strstr (out, "(key ");
+    assert_non_null (start);
+    if (key) {
+        memcpy (key, start + 5, 40);
+        key[40] = '\0';
+    }
+    free (out);
+    free (err);
+}
+
+//  Moves a public certificate from s_keys into the clients folder.
+static void s_admit (const char *name)
+{
+    char from[512], to[512];
+    snprintf (from, sizeof from, "%s/%s", s_keys, name);
+    snprintf (to, sizeof to, "%s/%s", s_clients, name);
+    assert_int_equal (rename (from, to), 0);
+}
+
+static void s_await_clients (int count)
+{
+    char needle[64];
+    snprintf (needle, sizeof needle, "curve.clients_loaded");
+    char line[512], value[16] = "";
+    do {
+        if (!test_process_wait_log (s_fixture->ingest, needle, 5000, &s_fixture->log_cursor, line,
+                                    sizeof line))
+            fail_msg ("crier-ingest did not read %s again within 5 s", s_clients);
+        s_clients_loaded++;
+        test_log_value (line, "clients", value, sizeof value);
+    } while (atoi (value) != count);
+}
+
+//  Runs crier send (or dead-letters) as client NAME (NULL: plain). Returns the exit status.
+static int s_crier_as (const char *client, const char *command, const char *to, bool no_ack,
+                       char **err_p)
+{
+    char cert[512], server_cert[512], endpoint[192];
+    snprintf (cert, sizeof cert, "%s/%s_secret", s_keys, client ? client : "");
+    snprintf (server_cert, sizeof server_cert, "%s/ingest", s_keys);
+    const char *args[16] = {command};
+    size_t count = 1;
+    if (strcmp (command, "send") == 0) {
+        snprintf (endpoint, sizeof endpoint, "%s",
+                  no_ack ? s_fixture->ingest_endpoint : s_fixture->ack_endpoint);
+        args[count++] = "--to";
+        args[count++] = to;
+        if (no_ack)
+            args[count++] = "--no-ack";
+    } else
+        snprintf (endpoint, sizeof endpoint, "%s", s_fixture->control_endpoint);
+    args[count++] = "--endpoint";
+    args[count++] = endpoint;
+    args[count++] = "--timeout";
+    args[count++] = "3s";
+    if (client) {
+        args[count++] = "--cert";
+        args[count++] = cert;
+        args[count++] = "--server-cert";
+        args[count++] = server_cert;
+    }
+    if (strcmp (command, "send") == 0)
+        args[count++] = "the body";
+    char *out;
+    int status = test_run ("crier", args, NULL, NULL, 15000, &out, err_p);
+    free (out);
+    return status;
+}
+
+static void s_expect_forwarded (const char *group)
+{
+    crier_notification_t *forwarded = ingest_fixture_receive (s_fixture, 5000);
+    assert_non_null (forwarded);
+    assert_string_equal (forwarded->to[0], group);
+    crier_notification_destroy (&forwarded);
+}
+
+static int s_setup (void **state)
+{
+    snprintf (s_keys, sizeof s_keys, "%s/keys", test_scratch_dir ());
+    snprintf (s_clients, sizeof s_clients, "%s/clients", test_scratch_dir ());
+    assert_int_equal (mkdir (s_keys, 0700), 0);
+    assert_int_equal (mkdir (s_clients, 0700), 0);
+    s_keygen ("ingest", NULL, NULL, NULL);
+    s_keygen ("any", NULL, NULL, NULL);
+    s_keygen ("shop", "--groups", "#staff #customers", NULL);
+    s_keygen ("ops", "--operator", NULL, NULL);
+    s_admit ("any");
+    s_admit ("shop");
+    s_admit ("ops");
+    char secret[320], clients[320];
+    snprintf (secret, sizeof secret, "CRIER_CURVE_SECRET_KEY_FILE=%s/ingest_secret", s_keys);
+    snprintf (clients, sizeof clients, "CRIER_CURVE_CLIENTS_DIR=%s", s_clients);
+    const char *env[] = {secret, clients, NULL};
+    s_fixture = ingest_fixture_start (env);
+    assert_true (test_process_wait_log (s_fixture->ingest, "security=curve", 1000, NULL, NULL, 0));
+    assert_true (test_process_wait_log (s_fixture->ingest, "clients=3", 1000, NULL, NULL, 0));
+    return 0;
+}
+
+static int s_teardown (void **state)
+{
+    ingest_fixture_stop (&s_fixture, NULL);
+    return 0;
+}
+
+static void test_known_client_sends_on_both_endpoints (void **state)
+{
+    char *err;
+    assert_int_equal (s_crier_as ("any", "send", "#admins", false, &err), 0);
+    free (err);
+    s_expect_forwarded ("#admins");
+    assert_int_equal (s_crier_as ("any", "send", "#ops", true, &err), 0);
+    free (err);
+    s_expect_forwarded ("#ops");
+}
+
+static void test_plain_client_is_refused (void **state)
+{
+    char *err;
+    assert_int_equal (s_crier_as (NULL, "send", "#admins", false, &err), 1);
+    assert_non_null (strstr (err, "may require CURVE"));
+    free (err);
+    assert_int_equal (s_crier_as (NULL, "send", "#admins", true, &err), 1);
+    free (err);
+    assert_null (ingest_fixture_receive (s_fixture, 300));
+}
+
+static void test_unknown_client_is_refused_and_logged_with_its_key (void **state)
+{
+    char key[41], *err;
+    s_keygen ("stranger", NULL, NULL, key);
+    assert_int_equal (s_crier_as ("stranger", "send", "#admins", false, &err), 1);
+    assert_non_null (strstr (err, "refused this client's certificate"));
+    assert_non_null (strstr (err, key));
+    free (err);
+    char line[512], logged[64];
+    assert_true (test_process_wait_log (s_fixture->ingest, "curve.client_refused", 5000, NULL, line,
+                                        sizeof line));
+    assert_true (test_log_value (line, "key", logged, sizeof logged));
+    assert_string_equal (logged, key);
+    assert_null (ingest_fixture_receive (s_fixture, 300));
+}
+
+static void test_certificate_groups_limit_the_client (void **state)
+{
+    char *err;
+    assert_int_equal (s_crier_as ("shop", "send", "#customers", false, &err), 0);
+    free (err);
+    s_expect_forwarded ("#customers");
+    //  Acknowledged: refused as not allowed, exit status 2, and logged.
+    assert_int_equal (s_crier_as ("shop", "send", "#admins", false, &err), 2);
+    assert_non_null (strstr (err, "may not send to #admins"));
+    free (err);
+    assert_true (
+        test_process_wait_log (s_fixture->ingest, "notification.refused", 5000, NULL, NULL, 0));
+    //  Pushed: dropped with a log line; the next allowed one is the next forwarded.
+    assert_int_equal (s_crier_as ("shop", "send", "#admins", true, &err), 0);
+    free (err);
+    assert_true (test_process_wait_log (s_fixture->ingest, "refused_total=2", 5000, NULL, NULL, 0));
+    assert_int_equal (s_crier_as ("shop", "send", "#staff", true, &err), 0);
+    free (err);
+    s_expect_forwarded ("#staff");
+}
+
+static void test_clients_folder_is_read_again_when_it_changes (void **state)
+{
+    char *err;
+    s_keygen ("late", NULL, NULL, NULL);
+    assert_int_equal (s_crier_as ("late", "send", "#admins", false, &err), 1);
+    free (err);
+    s_admit ("late");
+    s_await_clients (4);
+    assert_int_equal (s_crier_as ("late", "send", "#admins", false, &err), 0);
+    free (err);
+    s_expect_forwarded ("#admins");
+    //  Revoked: removing the certificate shuts the client out.
+    char path[512];
+    snprintf (path, sizeof path, "%s/late", s_clients);
+    assert_int_equal (unlink (path), 0);
+    s_await_clients (3);
+    assert_int_equal (s_crier_as ("late", "send", "#admins", false, &err), 1);
+    free (err);
+}
+
+static void test_sighup_reads_a_certificate_edited_in_place (void **state)
+{
+    char *err;
+    assert_int_equal (s_crier_as ("shop", "send", "#admins", false, &err), 2);
+    free (err);
+    //  Rewrite shop's certificate in the same file (the folder itself does not change), with
+    //  #admins added to its groups.
+    char path[512], line[256];
+    snprintf (path, sizeof path, "%s/shop", s_clients);
+    FILE *file = fopen (path, "r");
+    assert_non_null (file);
+    char key_line[256] = "";
+    while (fgets (line, sizeof line, file))
+        if (strstr (line, "public-key"))
+            snprintf (key_line, sizeof key_line, "%s", line);
+    fclose (file);
+    assert_true (key_line[0] != '\0');
+    file = fopen (path, "w");
+    assert_non_null (file);
+    fprintf (file, "metadata\n    name = \"shop\"\n    groups = \"#staff #admins\"\ncurve\n%s",
+             key_line);
+    fclose (file);
+    assert_int_equal (kill (s_fixture->ingest->pid, SIGHUP), 0);
+    assert_true (test_process_wait_log (s_fixture->ingest, "curve.reload", 5000, NULL, NULL, 0));
+    s_await_clients (3);
+    assert_int_equal (s_crier_as ("shop", "send", "#admins", false, &err), 0);
+    free (err);
+    s_expect_forwarded ("#admins");
+}
+
+static void test_control_endpoint_takes_operators_only (void **state)
+{
+    char *err;
+    assert_int_equal (s_crier_as ("any", "dead-letters", NULL, false, &err), 1);
+    assert_non_null (strstr (err, "not an operator"));
+    free (err);
+    assert_int_equal (s_crier_as ("ops", "dead-letters", NULL, false, &err), 0);
+    free (err);
+    assert_int_equal (s_crier_as (NULL, "dead-letters", NULL, false, &err), 1);
+    free (err);
+}
+
+//  Plain mode: one warning for each endpoint other hosts can reach, none for loopback.
+static void test_plain_mode_warns_about_open_endpoints (void **state)
+{
+    const char *env[] = {"CRIER_INGEST_ACK_ENDPOINT=tcp://0.0.0.0:*", NULL};
+    ingest_fixture_t *plain = ingest_fixture_start (env);
+    char line[512];
+    assert_true (test_process_wait_log (plain->ingest, "ingest.unauthenticated", 1000, NULL, line,
+                                        sizeof line));
+    assert_non_null (strstr (line, "setting=CRIER_INGEST_ACK_ENDPOINT"));
+    assert_int_equal (test_process_count_log (plain->ingest, "ingest.unauthenticated"), 1);
+    ingest_fixture_stop (&plain, NULL);
+}
+
+//  A public certificate where the secret one belongs, or half the settings: a clear line, no
+//  start.
+static void test_bad_curve_settings_stop_the_start (void **state)
+{
+    //  (A public certificate with its _secret file beside it would do: czmq reads that one.)
+    char secret[320], clients[320], data[320];
+    snprintf (secret, sizeof secret, "CRIER_CURVE_SECRET_KEY_FILE=%s/any", s_clients);
+    snprintf (clients, sizeof clients, "CRIER_CURVE_CLIENTS_DIR=%s", s_clients);
+    snprintf (data, sizeof data, "CRIER_DATA_DIR=%s/data-bad-curve", test_scratch_dir ());
+    const char *public_instead[] = {secret,
+                                    clients,
+                                    data,
+                                    "CRIER_INGEST_ENDPOINT=tcp://127.0.0.1:*",
+                                    "CRIER_INGEST_ACK_ENDPOINT=tcp://127.0.0.1:*",
+                                    "CRIER_INGEST_CONTROL_ENDPOINT=tcp://127.0.0.1:*",
+                                    NULL};
+    char *out, *err;
+    assert_int_not_equal (test_run ("crier-ingest", NULL, public_instead, NULL, 10000, &out, &err),
+                          0);
+    assert_non_null (strstr (err, "holds no secret key"));
+    free (out);
+    free (err);
+    const char *half[] = {clients, NULL};
+    assert_int_equal (test_run ("crier-ingest", NULL, half, NULL, 10000, &out, &err), 2);
+    assert_non_null (strstr (err, "CRIER_CURVE_SECRET_KEY_FILE"));
+    free (out);
+    free (err);
+}
+
+int main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_known_client_sends_on_both_endpoints),
+        cmocka_unit_test (test_plain_client_is_refused),
+        cmocka_unit_test (test_unknown_client_is_refused_and_logged_with_its_key),
+        cmocka_unit_test (test_certificate_groups_limit_the_client),
+        cmocka_unit_test (test_clients_folder_is_read_again_when_it_changes),
+        cmocka_unit_test (test_sighup_reads_a_certificate_edited_in_place),
+        cmocka_unit_test (test_control_endpoint_takes_operators_only),
+        cmocka_unit_test (test_plain_mode_warns_about_open_endpoints),
+        cmocka_unit_test (test_bad_curve_settings_stop_the_start),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
