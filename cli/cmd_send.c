@@ -198,7 +198,7 @@ static int s_push (const send_options_t *options, const char *frame, size_t size
     //  Connected means the handshake is done: an absent crier-ingest or a refused certificate is
     //  an error, not a silent drop.
     ingest_request_result_t result =
-        ingest_connect ("crier send", push, options->endpoint, options->curve, deadline);
+        ingest_connect ("crier send", push, options->endpoint, options->curve, options->timeout_ms);
     int64_t left = deadline - zclock_mono ();
     zsock_set_sndtimeo (push, left > 0 ? (int)left : 0);
     int status = CRIER_EXIT_OK;

@@ -96,8 +96,9 @@ static ingest_request_result_t s_await_handshake (const char *what, zsock_t *mon
 }
 
 ingest_request_result_t ingest_connect (const char *what, zsock_t *socket, const char *endpoint,
-                                        const crier_curve_t *curve, int64_t deadline)
+                                        const crier_curve_t *curve, uint64_t timeout_ms)
 {
+    int64_t deadline = zclock_mono () + (int64_t)timeout_ms;
     //  Only queue once connected, so that an absent crier-ingest is told apart from a slow one.
     zsock_set_immediate (socket, 1);
     if (curve)
@@ -112,7 +113,6 @@ ingest_request_result_t ingest_connect (const char *what, zsock_t *socket, const
             zsock_destroy (&monitor);
     }
     ingest_request_result_t result = INGEST_ANSWERED;
-    uint64_t timeout_ms = (uint64_t)(deadline - zclock_mono ());
     if (!monitor) {
         fprintf (stderr, "%s: could not watch the connection: %s\n", what,
                  zmq_strerror (zmq_errno ()));
@@ -141,7 +141,7 @@ ingest_request_result_t ingest_request (const char *what, const char *endpoint,
     }
     zsock_set_linger (dealer, 0);
     int64_t deadline = zclock_mono () + (int64_t)timeout_ms;
-    ingest_request_result_t result = ingest_connect (what, dealer, endpoint, curve, deadline);
+    ingest_request_result_t result = ingest_connect (what, dealer, endpoint, curve, timeout_ms);
     int64_t left = deadline - zclock_mono ();
     zsock_set_sndtimeo (dealer, left > 0 ? (int)left : 0);
     if (result == INGEST_ANSWERED &&

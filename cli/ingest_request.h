@@ -29,10 +29,10 @@ int ingest_request_timeout (const char *what, const char *text, uint64_t *timeou
 crier_curve_t *ingest_request_curve (const char *what, const char *cert_option,
                                      const char *server_cert_option, bool *failed);
 
-//  Connects socket to endpoint, with curve when not NULL, and waits until the handshake is
-//  done or deadline (zclock_mono) passes. Prints why when it did not connect.
+//  Connects socket to endpoint, with curve when not NULL, and waits up to timeout_ms until the
+//  handshake is done. Prints why when it did not connect.
 ingest_request_result_t ingest_connect (const char *what, zsock_t *socket, const char *endpoint,
-                                        const crier_curve_t *curve, int64_t deadline);
+                                        const crier_curve_t *curve, uint64_t timeout_ms);
 
 //  Sends data to endpoint and waits up to timeout_ms in all for the answer. what names the
 //  request in error lines ("crier send"). Prints why to stderr when not answered.

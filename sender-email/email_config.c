@@ -7,6 +7,7 @@
 #include "crier/mapping.h"
 #include "crier/process.h"
 #include "crier/socket.h"
+#include "crier/url.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>
@@ -57,19 +58,16 @@ int crier_email_parse_from (const char *from, char **address_p, char **name_p, c
     return 0;
 }
 
-static int s_check_url (const char *url)
+//  Checks CRIER_SMTP_URL and keeps the form that may be logged (it may hold a password).
+static int s_check_url (crier_email_config_t *config)
 {
-    CURLU *handle = curl_url ();
-    char *scheme = NULL;
-    bool valid = handle && curl_url_set (handle, CURLUPART_URL, url, 0) == CURLUE_OK &&
-                 curl_url_get (handle, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-                 (strcmp (scheme, "smtp") == 0 || strcmp (scheme, "smtps") == 0);
-    curl_free (scheme);
-    curl_url_cleanup (handle);
-    if (!valid)
-        crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_SMTP_URL", "value", url,
-                   "expected", "smtp://host:port or smtps://host:port");
-    return valid ? 0 : -1;
+    static const char *const schemes[] = {"smtp", "smtps", NULL};
+    if (crier_url_check (config->url, schemes, &config->display_url) == 0)
+        return 0;
+    crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_SMTP_URL", "value",
+               "(not shown: it may hold a password)", "expected",
+               "smtp://host:port or smtps://host:port");
+    return -1;
 }
 
 int crier_email_config_load (crier_email_config_t *config)
@@ -80,7 +78,7 @@ int crier_email_config_load (crier_email_config_t *config)
     int rc = 0;
     rc |= crier_config_log_level ();
     rc |= crier_config_string ("CRIER_SMTP_URL", "smtp://127.0.0.1:25", &config->url);
-    rc |= s_check_url (config->url);
+    rc |= s_check_url (config);
     rc |= crier_config_choice ("CRIER_SMTP_TLS", "try", tls_modes, &tls);
     rc |= crier_config_string ("CRIER_SMTP_USER", NULL, &config->user);
     rc |= crier_config_secret ("CRIER_SMTP_PASSWORD", &config->password);
@@ -125,6 +123,8 @@ int crier_email_config_load (crier_email_config_t *config)
 void crier_email_config_free (crier_email_config_t *config)
 {
     free (config->url);
+    free (config->display_url);
+    config->display_url = NULL;
     free (config->user);
     if (config->password)
         memset (config->password, 0, strlen (config->password));

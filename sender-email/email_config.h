@@ -9,6 +9,7 @@ typedef enum { CRIER_SMTP_TLS_NONE, CRIER_SMTP_TLS_STARTTLS, CRIER_SMTP_TLS_TRY 
 
 typedef struct {
     char *url;                      //  CRIER_SMTP_URL: smtp://host:port or smtps://host:port
+    char *display_url;              //  url without user and password, for logs
     crier_smtp_tls_t tls;           //  CRIER_SMTP_TLS
     char *user;                     //  CRIER_SMTP_USER
     char *password;                 //  CRIER_SMTP_PASSWORD (or _FILE)

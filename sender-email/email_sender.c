@@ -304,8 +304,8 @@ static void s_on_done (CURL *easy, CURLcode result, void *arg)
         if (result == CURLE_LOGIN_DENIED) {
             //  A configuration problem: say so once, keep the delivery, try again later.
             if (!self->login_refused_logged)
-                crier_log (CRIER_LOG_ERROR, "smtp.login_refused", "url", self->config->url, "user",
-                           self->config->user, "reason", reason, "hint",
+                crier_log (CRIER_LOG_ERROR, "smtp.login_refused", "url", self->config->display_url,
+                           "user", self->config->user, "reason", reason, "hint",
                            "check CRIER_SMTP_USER and CRIER_SMTP_PASSWORD; deliveries are held "
                            "and retried");
             self->login_refused_logged = true;
@@ -403,7 +403,7 @@ static char *s_on_start (void *arg)
         return NULL;
     static const char *const tls_names[] = {"none", "starttls", "try"};
     crier_log (CRIER_LOG_INFO, "sender.ready", "channel", "email", "deliveries",
-               self->config->deliveries_endpoint, "smtp", self->config->url, "tls",
+               self->config->deliveries_endpoint, "smtp", self->config->display_url, "tls",
                tls_names[self->config->tls], "from", self->config->from_address, "connections",
                CRIER_LOG_INT (self->config->connections));
     return strdup (self->config->deliveries_endpoint);

@@ -4,6 +4,7 @@
 #include "crier/config.h"
 #include "crier/endpoints.h"
 #include "crier/log.h"
+#include "crier/url.h"
 #include "crier/process.h"
 #include "crier/socket.h"
 
@@ -18,14 +19,8 @@ static int s_check_homeserver (char *url)
                    "expected", "the homeserver's base URL, e.g. https://matrix.example.org");
         return -1;
     }
-    CURLU *handle = curl_url ();
-    char *scheme = NULL;
-    bool valid = handle && curl_url_set (handle, CURLUPART_URL, url, 0) == CURLUE_OK &&
-                 curl_url_get (handle, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-                 (strcmp (scheme, "https") == 0 || strcmp (scheme, "http") == 0);
-    curl_free (scheme);
-    curl_url_cleanup (handle);
-    if (!valid) {
+    static const char *const schemes[] = {"https", "http", NULL};
+    if (crier_url_check (url, schemes, NULL) != 0) {
         crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_MATRIX_HOMESERVER",
                    "value", url, "expected", "an https:// (or http://) URL");
         return -1;

@@ -1,5 +1,6 @@
 /*  config.c - see config.h. */
 #include "crier/config.h"
+#include "crier/secret.h"
 #include "crier/log.h"
 
 #include <errno.h>
@@ -89,14 +90,11 @@ int crier_config_secret (const char *name, char **value_p)
                    "both the variable and its _FILE form are set", "expected", "one of the two");
         return -1;
     }
-    if (value) {
+    if (value)
         *value_p = strdup (value);
-        return 0;
-    }
-    if (path) {
-        *value_p = s_read_secret_file (file_name, path);
-        return *value_p ? 0 : -1;
-    }
+    else if (path && !(*value_p = s_read_secret_file (file_name, path)))
+        return -1;
+    crier_secret_register (*value_p);
     return 0;
 }
 

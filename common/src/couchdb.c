@@ -2,30 +2,13 @@
 #include "crier/couchdb.h"
 #include "crier/config.h"
 #include "crier/log.h"
+#include "crier/url.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CONNECT_TIMEOUT_MS 10000
-
-//  Checks that url is an http(s) URL and writes it without user and password. Returns 0 or -1.
-static int s_redact (const char *url, char **display_p)
-{
-    CURLU *handle = curl_url ();
-    char *scheme = NULL;
-    int rc = -1;
-    if (handle && curl_url_set (handle, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get (handle, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-        (strcmp (scheme, "http") == 0 || strcmp (scheme, "https") == 0) &&
-        curl_url_set (handle, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
-        curl_url_set (handle, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
-        curl_url_get (handle, CURLUPART_URL, display_p, 0) == CURLUE_OK)
-        rc = 0;
-    curl_free (scheme);
-    curl_url_cleanup (handle);
-    return rc;
-}
 
 int crier_couchdb_load (crier_couchdb_t *self)
 {
@@ -35,8 +18,9 @@ int crier_couchdb_load (crier_couchdb_t *self)
     rc |= crier_config_secret ("CRIER_COUCHDB_PASSWORD", &self->password);
     rc |= crier_config_string ("CRIER_COUCHDB_DB", "crier", &self->database);
     rc |= crier_config_string ("CRIER_MAPPING_DOC", "mapping", &self->document);
+    static const char *const schemes[] = {"http", "https", NULL};
     char *display = NULL;
-    if (self->url && s_redact (self->url, &display) != 0) {
+    if (self->url && crier_url_check (self->url, schemes, &display) != 0) {
         //  The value may hold a password: show only that it is wrong.
         crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_COUCHDB_URL", "expected",
                    "an http:// or https:// URL such as http://127.0.0.1:5984");
@@ -47,8 +31,7 @@ int crier_couchdb_load (crier_couchdb_t *self)
         size_t length = strlen (display);
         if (length > 0 && display[length - 1] == '/')
             display[length - 1] = '\0';
-        self->display_url = strdup (display);
-        curl_free (display);
+        self->display_url = display;
     }
     if (self->password && !self->user) {
         crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_COUCHDB_USER", "expected",

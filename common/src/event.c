@@ -1,6 +1,7 @@
 /*  event.c - see event.h. Fields are packed as they are added; the map header, which needs the
     final count, is written in front of them when the event is sent. */
 #include "crier/event.h"
+#include "crier/secret.h"
 #include "crier/frames.h"
 #include "crier/log.h"
 #include "msgpack_read.h"
@@ -48,8 +49,9 @@ void crier_event_add_text (crier_event_t *self, const char *key, const char *val
 {
     if (!value)
         return;
+    char scrubbed[2048];
     crier_msgpack_pack_text (&self->packer, key);
-    crier_msgpack_pack_text (&self->packer, value);
+    crier_msgpack_pack_text (&self->packer, crier_secret_scrub (value, scrubbed, sizeof scrubbed));
     self->count++;
 }
 

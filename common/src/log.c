@@ -1,5 +1,6 @@
 /*  log.c - see log.h. One write() per line, so lines from several threads never interleave. */
 #include "crier/log.h"
+#include "crier/secret.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -97,6 +98,8 @@ static void s_append_value (line_t *line, const char *value)
         s_append_str (line, "-");
         return;
     }
+    char scrubbed[VALUE_MAX_BYTES + 1];
+    value = crier_secret_scrub (value, scrubbed, sizeof scrubbed);
     if (!s_needs_quotes (value)) {
         size_t length = strnlen (value, VALUE_MAX_BYTES);
         s_append (line, value, length);

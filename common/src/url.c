@@ -1,0 +1,35 @@
+/*  url.c - see url.h. */
+#include "crier/url.h"
+#include "crier/secret.h"
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+int crier_url_check (const char *url, const char *const *schemes, char **display_p)
+{
+    CURLU *handle = url ? curl_url () : NULL;
+    char *scheme = NULL, *display = NULL;
+    bool valid = handle && curl_url_set (handle, CURLUPART_URL, url, 0) == CURLUE_OK &&
+                 curl_url_get (handle, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK;
+    bool known = false;
+    for (const char *const *candidate = schemes; valid && *candidate && !known; candidate++)
+        known = strcmp (scheme, *candidate) == 0;
+    //  A password in the URL is a secret like any other: never logged.
+    char *password = NULL;
+    if (known && curl_url_get (handle, CURLUPART_PASSWORD, &password, CURLU_URLDECODE) == CURLUE_OK)
+        crier_secret_register (password);
+    curl_free (password);
+    if (known && display_p) {
+        known = curl_url_set (handle, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
+                curl_url_set (handle, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
+                curl_url_get (handle, CURLUPART_URL, &display, 0) == CURLUE_OK;
+        *display_p = known ? strdup (display) : NULL;
+        known = known && *display_p;
+    }
+    curl_free (display);
+    curl_free (scheme);
+    curl_url_cleanup (handle);
+    return known ? 0 : -1;
+}
