@@ -2,6 +2,7 @@
     heartbeats every process publishes on the event bus. */
 #include "commands.h"
 
+#include "crier/curve.h"
 #include "crier/config.h"
 #include "crier/endpoints.h"
 #include "crier/event.h"
@@ -89,8 +90,10 @@ int crier_cmd_status (int argc, char *argv[])
     }
     zsock_t *subscriber = zsock_new (ZMQ_SUB);
     zsock_set_subscribe (subscriber, "process.heartbeat");
-    if (zsock_connect (subscriber, "%s", endpoint) != 0) {
-        fprintf (stderr, "crier status: bad endpoint '%s'\n", endpoint);
+    if (crier_curve_internal_apply (subscriber, false) != 0 ||
+        zsock_connect (subscriber, "%s", endpoint) != 0) {
+        fprintf (stderr, "crier status: bad endpoint '%s' or CRIER_CURVE_INTERNAL_CERT\n",
+                 endpoint);
         zsock_destroy (&subscriber);
         free (endpoint);
         return CRIER_EXIT_USAGE;

@@ -1,6 +1,7 @@
 /*  cmd_tail.c - crier tail: print every event on the bus, one JSON object per line. */
 #include "commands.h"
 
+#include "crier/curve.h"
 #include "crier/config.h"
 #include "crier/endpoints.h"
 #include "crier/event.h"
@@ -77,7 +78,9 @@ int crier_cmd_tail (int argc, char *argv[])
             zsock_set_subscribe (subscriber, "");
         for (char *filter = zlist_first (filters); filter; filter = zlist_next (filters))
             zsock_set_subscribe (subscriber, filter);
-        if (zsock_connect (subscriber, "%s", endpoint) != 0) {
+        if (crier_curve_internal_apply (subscriber, false) != 0)
+            status = CRIER_EXIT_USAGE;
+        else if (zsock_connect (subscriber, "%s", endpoint) != 0) {
             fprintf (stderr, "crier tail: bad endpoint '%s'\n", endpoint);
             status = CRIER_EXIT_USAGE;
         }

@@ -2,6 +2,7 @@
 #include "ingest_config.h"
 
 #include "crier/config.h"
+#include "crier/curve.h"
 #include "crier/endpoints.h"
 #include "crier/log.h"
 #include "crier/notification.h"
@@ -45,6 +46,7 @@ int crier_ingest_config_load (crier_ingest_config_t *config)
     rc |= crier_config_uint ("CRIER_SOCKET_HWM", CRIER_DEFAULT_HWM, 1, 1000000, &hwm);
     config->max_message_bytes = (size_t)max_bytes;
     rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
+    rc |= crier_curve_internal_load ();
     config->hwm = (int)hwm;
     rc |= crier_config_string ("CRIER_CURVE_SECRET_KEY_FILE", NULL, &config->curve_secret_key_file);
     rc |= crier_config_string ("CRIER_CURVE_CLIENTS_DIR", NULL, &config->curve_clients_dir);
@@ -61,6 +63,7 @@ int crier_ingest_config_load (crier_ingest_config_t *config)
 
 void crier_ingest_config_free (crier_ingest_config_t *config)
 {
+    crier_curve_internal_free ();
     free (config->ingest_endpoint);
     free (config->ack_endpoint);
     free (config->control_endpoint);

@@ -8,6 +8,7 @@
 #include "crier/curve.h"
 #include "crier/event.h"
 #include "crier/frames.h"
+#include "crier/handshake_watch.h"
 #include "crier/id.h"
 #include "crier/log.h"
 #include "crier/paced.h"
@@ -55,8 +56,9 @@ typedef struct {
     crier_ledger_t *ledger;
     zlistx_t *replies; //  zmsg_t: answers waiting for the journal sync
     crier_heartbeat_t *heartbeat;
-    crier_curve_t *curve; //  CURVE keys of the three endpoints; NULL in plain mode
-    crier_zap_t *zap;     //  who may connect, and send where; NULL in plain mode
+    crier_curve_t *curve;           //  CURVE keys of the three endpoints; NULL in plain mode
+    crier_zap_t *zap;               //  who may connect, and send where; NULL in plain mode
+    crier_handshake_watch_t *watch; //  logs clients that fail the CURVE handshake
     bool pull_reading;
     bool waiting_for_resolver; //  a POLLOUT poller is set on push
     bool window_full;          //  the in-flight window filled: refill it in a burst
@@ -714,6 +716,18 @@ static int s_open_sockets (server_t *self)
     if (!self->pull || !self->router || !self->control || !self->push || !self->events ||
         !self->receipts)
         return -1;
+    if (self->curve) {
+        static const char *hint = "the client needs CURVE with crier-ingest's public "
+                                  "certificate (crier send --cert ... --server-cert ...; "
+                                  "docs/security.md)";
+        self->watch = crier_handshake_watch_new (self->loop);
+        if (!self->watch ||
+            crier_handshake_watch_add (self->watch, self->pull, "ingest endpoint", hint) != 0 ||
+            crier_handshake_watch_add (self->watch, self->router, "acknowledged endpoint", hint) !=
+                0 ||
+            crier_handshake_watch_add (self->watch, self->control, "control endpoint", hint) != 0)
+            return -1;
+    }
     s_warn_if_open (self, self->pull, "CRIER_INGEST_ENDPOINT");
     s_warn_if_open (self, self->router, "CRIER_INGEST_ACK_ENDPOINT");
     s_warn_if_open (self, self->control, "CRIER_INGEST_CONTROL_ENDPOINT");
@@ -774,6 +788,7 @@ void crier_ingest_server (zsock_t *pipe, void *args)
     crier_journal_close (&self.journal);
     crier_ledger_destroy (&self.ledger);
     zlistx_destroy (&self.replies);
+    crier_handshake_watch_destroy (&self.watch);
     crier_zap_destroy (&self.zap);
     zloop_destroy (&self.loop);
     zsock_destroy (&self.pull);

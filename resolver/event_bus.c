@@ -86,6 +86,11 @@ zsock_t *crier_event_bus_publisher (crier_event_bus_t *self)
     return self->xpub;
 }
 
+zsock_t *crier_event_bus_intake (crier_event_bus_t *self)
+{
+    return self->xsub;
+}
+
 void crier_event_bus_destroy (crier_event_bus_t **self_p)
 {
     if (!self_p || !*self_p)

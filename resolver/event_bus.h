@@ -18,4 +18,7 @@ void crier_event_bus_destroy (crier_event_bus_t **self_p);
 //  trip through the kernel to the XSUB side and back. Owned by the bus; use it on the bus's loop.
 zsock_t *crier_event_bus_publisher (crier_event_bus_t *self);
 
+//  The XSUB side, where the other processes publish.
+zsock_t *crier_event_bus_intake (crier_event_bus_t *self);
+
 #endif

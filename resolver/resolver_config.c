@@ -2,6 +2,7 @@
 #include "resolver_config.h"
 
 #include "crier/config.h"
+#include "crier/curve.h"
 #include "crier/endpoints.h"
 #include "crier/process.h"
 #include "crier/socket.h"
@@ -34,12 +35,14 @@ int crier_resolver_config_load (crier_resolver_config_t *config)
     rc |= crier_config_duration_ms ("CRIER_COUCHDB_RETRY_MAX", 30000, 500, 3600000,
                                     &config->retry_max_ms);
     rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
+    rc |= crier_curve_internal_load ();
     config->hwm = (int)hwm;
     return rc ? -1 : 0;
 }
 
 void crier_resolver_config_free (crier_resolver_config_t *config)
 {
+    crier_curve_internal_free ();
     free (config->notifications_endpoint);
     for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
         free (config->deliveries_endpoint[channel]);

@@ -7,8 +7,11 @@
 #include "router.h"
 
 #include "crier/array.h"
+#include "crier/curve.h"
+#include "crier/zap.h"
 #include "crier/event.h"
 #include "crier/frames.h"
+#include "crier/handshake_watch.h"
 #include "crier/intake.h"
 #include "crier/log.h"
 #include "crier/process.h"
@@ -43,6 +46,8 @@ typedef struct {
     size_t pending_next; //  first not yet sent
     int blocked_channel; //  -1, or the channel being waited on
     crier_heartbeat_t *heartbeat;
+    crier_zap_t *zap;               //  with the internal CURVE switch: admits crier's own processes
+    crier_handshake_watch_t *watch; //  and logs a process that fails the handshake
     uint64_t routed;
     uint64_t unroutable;
 } server_t;
@@ -311,9 +316,31 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
     crier_event_add_int (event, "waiting", (int64_t)(self->pending_count - self->pending_next));
 }
 
+//  With the internal switch: a line for each process that fails the CURVE handshake.
+static int s_watch (server_t *self)
+{
+    static const char *hint = "give every crier process the same CRIER_CURVE_INTERNAL_CERT "
+                              "(docs/security.md)";
+    self->watch = crier_handshake_watch_new (self->loop);
+    if (!self->watch)
+        return -1;
+    int rc = crier_handshake_watch_add (self->watch, self->notifications,
+                                        "notifications from crier-ingest", hint);
+    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
+        rc |= crier_handshake_watch_add (self->watch, self->deliveries[channel],
+                                         crier_channel_name ((crier_channel_t)channel), hint);
+    rc |= crier_handshake_watch_add (self->watch, crier_event_bus_intake (self->bus),
+                                     "event bus (publishers)", hint);
+    rc |= crier_handshake_watch_add (self->watch, self->events, "event bus (watchers)", hint);
+    return rc;
+}
+
 static int s_start (server_t *self)
 {
     const crier_resolver_config_t *config = self->config;
+    //  The resolver binds every internal link: with CURVE, its ZAP handler must come first.
+    if (crier_curve_internal_key () && !(self->zap = crier_zap_new (self->loop, NULL)))
+        return -1;
     self->notifications = crier_socket_open (ZMQ_PULL, CRIER_BIND, config->notifications_endpoint,
                                              config->hwm, "notifications from crier-ingest");
     for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++) {
@@ -335,6 +362,8 @@ static int s_start (server_t *self)
     if (!self->bus)
         return -1;
     self->events = crier_event_bus_publisher (self->bus);
+    if (self->zap && s_watch (self) != 0)
+        return -1;
     self->http = crier_http_new (self->loop);
     crier_follower_options_t options = {config->heartbeat_ms, config->retry_max_ms};
     self->follower = self->http ? crier_follower_new (self->loop, self->http, &config->couchdb,
@@ -359,7 +388,8 @@ static char *s_on_start (void *arg)
     const crier_resolver_config_t *config = self->config;
     crier_log (CRIER_LOG_INFO, "resolver.ready", "endpoint", endpoint, "matrix",
                config->deliveries_endpoint[CRIER_CHANNEL_MATRIX], "email",
-               config->deliveries_endpoint[CRIER_CHANNEL_EMAIL], "events", config->events_endpoint);
+               config->deliveries_endpoint[CRIER_CHANNEL_EMAIL], "events", config->events_endpoint,
+               "security", crier_curve_internal_key () ? "curve" : "plain");
     return endpoint;
 }
 
@@ -375,6 +405,8 @@ void crier_resolver_server (zsock_t *pipe, void *args)
     for (size_t index = self.pending_next; index < self.pending_count; index++)
         free (self.pending[index].frame);
     free (self.pending);
+    //  While the watched sockets all still exist.
+    crier_handshake_watch_destroy (&self.watch);
     crier_heartbeat_destroy (&self.heartbeat);
     crier_follower_destroy (&self.follower);
     crier_http_destroy (&self.http);
@@ -382,6 +414,7 @@ void crier_resolver_server (zsock_t *pipe, void *args)
     crier_intake_destroy (&self.intake);
     crier_mapping_destroy (&self.mapping);
     crier_routing_free (&self.routing);
+    crier_zap_destroy (&self.zap);
     zloop_destroy (&self.loop);
     zsock_destroy (&self.notifications);
     for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)

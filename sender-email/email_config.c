@@ -2,6 +2,7 @@
 #include "email_config.h"
 
 #include "crier/config.h"
+#include "crier/curve.h"
 #include "crier/endpoints.h"
 #include "crier/log.h"
 #include "crier/mapping.h"
@@ -115,6 +116,7 @@ int crier_email_config_load (crier_email_config_t *config)
     config->tls = (crier_smtp_tls_t)tls;
     config->connections = (unsigned)connections;
     rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
+    rc |= crier_curve_internal_load ();
     rc |= crier_config_stop_grace (&config->stop_grace_ms);
     config->hwm = (int)hwm;
     return rc ? -1 : 0;
@@ -122,6 +124,7 @@ int crier_email_config_load (crier_email_config_t *config)
 
 void crier_email_config_free (crier_email_config_t *config)
 {
+    crier_curve_internal_free ();
     free (config->url);
     free (config->display_url);
     config->display_url = NULL;

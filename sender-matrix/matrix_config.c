@@ -2,6 +2,7 @@
 #include "matrix_config.h"
 
 #include "crier/config.h"
+#include "crier/curve.h"
 #include "crier/endpoints.h"
 #include "crier/log.h"
 #include "crier/url.h"
@@ -66,6 +67,7 @@ int crier_matrix_config_load (crier_matrix_config_t *config)
     config->autojoin = autojoin % 2 == 1; //  the true-ish words sit at odd positions
     config->concurrency = (unsigned)concurrency;
     rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
+    rc |= crier_curve_internal_load ();
     rc |= crier_config_stop_grace (&config->stop_grace_ms);
     config->hwm = (int)hwm;
     return rc ? -1 : 0;
@@ -73,6 +75,7 @@ int crier_matrix_config_load (crier_matrix_config_t *config)
 
 void crier_matrix_config_free (crier_matrix_config_t *config)
 {
+    crier_curve_internal_free ();
     free (config->homeserver);
     if (config->access_token)
         memset (config->access_token, 0, strlen (config->access_token));

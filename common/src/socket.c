@@ -7,7 +7,8 @@
 zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endpoint, int hwm,
                             const char *purpose)
 {
-    return crier_socket_open_secured (type, mode, endpoint, hwm, purpose, NULL);
+    return crier_socket_open_secured (type, mode, endpoint, hwm, purpose,
+                                      crier_curve_internal (mode == CRIER_BIND));
 }
 
 zsock_t *crier_socket_open_secured (int type, crier_socket_mode_t mode, const char *endpoint,

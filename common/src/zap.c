@@ -156,6 +156,10 @@ static int s_load (crier_zap_t *self)
 //  Reads the folder again when it changed since the last reading.
 static void s_refresh (crier_zap_t *self)
 {
+    if (!self->dir) {
+        self->stamped = true; //  no clients folder: internal links only
+        return;
+    }
     struct stat status;
     bool readable = stat (self->dir, &status) == 0;
     bool changed = !readable || !self->stamped || status.st_ino != self->stamp.st_ino ||
@@ -171,7 +175,7 @@ static void s_refresh (crier_zap_t *self)
 }
 
 //  Logs a refused key, at most once a minute per key.
-static void s_log_refusal (crier_zap_t *self, const char *key, const char *address)
+static void s_log_refusal (crier_zap_t *self, const char *key, const char *address, bool internal)
 {
     int64_t now = zclock_mono ();
     int64_t *last = zhashx_lookup (self->refusals, key);
@@ -188,10 +192,16 @@ static void s_log_refusal (crier_zap_t *self, const char *key, const char *addre
     }
     if (last)
         *last = now;
-    crier_log (CRIER_LOG_WARN, "curve.client_refused", "key", key, "address", address, "dir",
-               self->dir, "hint",
-               "this public key has no certificate in CRIER_CURVE_CLIENTS_DIR: add the "
-               "client's public certificate (crier keygen) there to let it in");
+    if (internal)
+        crier_log (CRIER_LOG_WARN, "curve.client_refused", "key", key, "address", address, "link",
+                   "internal", "hint",
+                   "a process on a link between crier's processes does not hold the certificate "
+                   "of CRIER_CURVE_INTERNAL_CERT: give every crier process the same one");
+    else
+        crier_log (CRIER_LOG_WARN, "curve.client_refused", "key", key, "address", address, "dir",
+                   self->dir ? self->dir : "(none)", "hint",
+                   "this public key has no certificate in CRIER_CURVE_CLIENTS_DIR: add the "
+                   "client's public certificate (crier keygen) there to let it in");
 }
 
 static void s_reply (zsock_t *handler, const char *sequence, const char *status, const char *text,
@@ -221,11 +231,15 @@ static int s_on_request (zloop_t *loop, zsock_t *handler, void *arg)
     else {
         char key[41];
         zmq_z85_encode (key, zframe_data (credential), 32);
-        s_refresh (self);
-        if (zhashx_lookup (self->clients, key))
+        bool internal = domain && streq (domain, CRIER_ZAP_DOMAIN_INTERNAL);
+        const char *internal_key = crier_curve_internal_key ();
+        if (!internal)
+            s_refresh (self);
+        if (internal ? internal_key && streq (key, internal_key)
+                     : zhashx_lookup (self->clients, key) != NULL)
             s_reply (handler, sequence, "200", "OK", key);
         else {
-            s_log_refusal (self, key, address ? address : "");
+            s_log_refusal (self, key, address ? address : "", internal);
             s_reply (handler, sequence, "400", "Unknown client key", "");
         }
     }
@@ -264,11 +278,11 @@ crier_zap_t *crier_zap_new (zloop_t *loop, const char *clients_dir)
     self->loop = loop;
     self->timer = -1;
     self->hangup_fd = -1;
-    self->dir = strdup (clients_dir);
+    self->dir = clients_dir ? strdup (clients_dir) : NULL;
     self->clients = zhashx_new ();
     self->refusals = zhashx_new ();
     self->handler = zsock_new (ZMQ_REP);
-    if (!self->dir || !self->clients || !self->refusals || !self->handler) {
+    if ((clients_dir && !self->dir) || !self->clients || !self->refusals || !self->handler) {
         crier_zap_destroy (&self);
         return NULL;
     }
@@ -285,6 +299,8 @@ crier_zap_t *crier_zap_new (zloop_t *loop, const char *clients_dir)
         return NULL;
     }
     zloop_reader (loop, self->handler, s_on_request, self);
+    if (!self->dir)
+        return self; //  nothing to read again
     self->timer = zloop_timer (loop, CHECK_INTERVAL_MS, 0, s_on_check, self);
     self->hangup_fd = crier_process_hangup_fd ();
     if (self->hangup_fd >= 0) {

@@ -160,6 +160,10 @@ static void test_plain_client_is_refused (void **state)
     assert_int_equal (s_crier_as (NULL, "send", "#admins", true, &err), 1);
     free (err);
     assert_null (ingest_fixture_receive (s_fixture, 300));
+    //  Such a client never reaches the ZAP handler: ingest's handshake watch says it (as a
+    //  mechanism mismatch, or as a hang-up when the client gave up first).
+    assert_true (
+        test_process_wait_log (s_fixture->ingest, "curve.handshake_failed", 5000, NULL, NULL, 0));
 }
 
 static void test_unknown_client_is_refused_and_logged_with_its_key (void **state)

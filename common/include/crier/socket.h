@@ -20,8 +20,10 @@ typedef enum { CRIER_BIND, CRIER_CONNECT } crier_socket_mode_t;
 zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endpoint, int hwm,
                             const char *purpose);
 
-//  crier_socket_open with CURVE (crier/curve.h) when curve is not NULL: a server's keys for a
-//  socket that binds, a client's for one that connects.
+//  crier_socket_open opens the links between crier's own processes: with CURVE when the internal
+//  switch is on (crier_curve_internal). crier_socket_open_secured uses exactly the keys given,
+//  plain when curve is NULL: a server's keys for a socket that binds, a client's for one that
+//  connects (ingest's endpoints for services).
 zsock_t *crier_socket_open_secured (int type, crier_socket_mode_t mode, const char *endpoint,
                                     int hwm, const char *purpose, const crier_curve_t *curve);
 
