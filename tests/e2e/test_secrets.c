@@ -131,7 +131,8 @@ static void test_no_secret_in_any_log_or_event (void **state)
     assert_non_null (file);
     fputs (SMTP_PASSWORD "\n", file);
     fclose (file);
-    const char *host = strstr (couch->url, "://") + 3;
+    char host[64]; //  kept: the URL goes with the server at the end
+    snprintf (host, sizeof host, "%s", strstr (couch->url, "://") + 3);
     snprintf (env[5], 256, "CRIER_COUCHDB_URL=http://%s:%s@%s", TEST_COUCH_USER,
               TEST_COUCH_PASSWORD, host);
     snprintf (env[6], 256, "CRIER_MATRIX_HOMESERVER=%s", homeserver->url);
@@ -192,7 +193,7 @@ static void test_no_secret_in_any_log_or_event (void **state)
     snprintf (wrong[1], 256, "CRIER_MATRIX_DELIVERIES_ENDPOINT=ipc://%s/wrong-matrix",
               test_scratch_dir ());
     const char *wrong_matrix_env[] = {wrong[0], wrong[1], "CRIER_SMTP_PASSWORD_FILE=", NULL};
-    const char *wrong_env_tail[16];
+    const char *wrong_env_tail[32];
     size_t count = 0;
     for (size_t index = 0; wrong_matrix_env[index]; index++)
         wrong_env_tail[count++] = wrong_matrix_env[index];
