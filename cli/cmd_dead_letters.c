@@ -1,6 +1,7 @@
 /*  cmd_dead_letters.c - crier dead-letters: list what crier could not deliver, and put it back
     to be tried again, through crier-ingest's control endpoint (docs/delivery.md). */
 #include "commands.h"
+#include "usage.h"
 #include "ingest_request.h"
 
 #include "crier/config.h"
@@ -39,13 +40,6 @@ static const char *s_usage =
     "\n"
     "Exit status: 0 done, 1 crier-ingest could not be reached, refused this client, or nothing\n"
     "matched ID, 2 bad arguments.\n";
-
-static int s_fail_usage (const char *problem, const char *detail)
-{
-    fprintf (stderr, "crier dead-letters: %s%s%s\nTry 'crier dead-letters --help'.\n", problem,
-             detail ? ": " : "", detail ? detail : "");
-    return CRIER_EXIT_USAGE;
-}
 
 static void s_print_letter (const crier_dead_letter_t *letter)
 {
@@ -87,7 +81,7 @@ static int s_ask (const char *endpoint, const crier_curve_t *curve, uint64_t tim
     char *data;
     size_t size;
     if (crier_control_request_encode (request, &data, &size) != 0)
-        return s_fail_usage ("out of memory", NULL);
+        return cli_fail_usage ("dead-letters", "out of memory", NULL);
     zframe_t *answer;
     ingest_request_result_t result =
         ingest_request ("crier dead-letters", endpoint, curve, timeout_ms, data, size, &answer);
@@ -136,7 +130,8 @@ int crier_cmd_dead_letters (int argc, char *argv[])
             case 'n':
                 if (crier_uint_parse (optarg, &limit) != 0 || limit < 1 ||
                     limit > CRIER_CONTROL_MAX_LIMIT)
-                    return s_fail_usage ("--limit needs a number from 1 to 10000", optarg);
+                    return cli_fail_usage ("dead-letters", "--limit needs a number from 1 to 10000",
+                                           optarg);
                 break;
             case 'a':
                 all = 1;
@@ -158,17 +153,16 @@ int crier_cmd_dead_letters (int argc, char *argv[])
                 fputs (s_usage, stdout);
                 return CRIER_EXIT_OK;
             default:
-                return s_fail_usage ("unknown or incomplete option",
-                                     argv[optind - 1 < argc ? optind - 1 : argc - 1]);
+                return cli_unknown_option ("dead-letters", argc, argv, optind);
         }
     }
     const char *id = optind < argc ? argv[optind] : NULL;
     if (request.op == CRIER_CONTROL_DEAD_LETTERS && (id || all))
-        return s_fail_usage ("an ID or --all only goes with 'retry'", id);
+        return cli_fail_usage ("dead-letters", "an ID or --all only goes with 'retry'", id);
     if (request.op == CRIER_CONTROL_RETRY && !id == !all)
-        return s_fail_usage ("retry needs exactly one of ID or --all", id);
+        return cli_fail_usage ("dead-letters", "retry needs exactly one of ID or --all", id);
     if (optind + 1 < argc)
-        return s_fail_usage ("more than one ID", argv[optind + 1]);
+        return cli_fail_usage ("dead-letters", "more than one ID", argv[optind + 1]);
     request.limit = (uint32_t)limit;
     request.id = (char *)id;
     char *endpoint = NULL;

@@ -1,6 +1,7 @@
 /*  cmd_keygen.c - crier keygen: makes a CURVE certificate pair for crier-ingest or for one of
     its clients, with the metadata that limits a client (docs/security.md). */
 #include "commands.h"
+#include "usage.h"
 
 #include "crier/notification.h"
 
@@ -33,28 +34,21 @@ static const char *s_usage =
     "\n"
     "Exit status: 0 written, 1 could not write, 2 bad arguments.\n";
 
-static int s_fail_usage (const char *problem, const char *detail)
-{
-    fprintf (stderr, "crier keygen: %s%s%s\nTry 'crier keygen --help'.\n", problem,
-             detail ? ": " : "", detail ? detail : "");
-    return CRIER_EXIT_USAGE;
-}
-
 //  Checks "#a #b,#c": every group a valid group name. Returns 0, or an exit status.
 static int s_check_groups (const char *groups)
 {
     char copy[4096];
     if (snprintf (copy, sizeof copy, "%s", groups) >= (int)sizeof copy)
-        return s_fail_usage ("--groups is too long", NULL);
+        return cli_fail_usage ("keygen", "--groups is too long", NULL);
     char *state = NULL;
     int count = 0;
     for (char *group = strtok_r (copy, " ,\t", &state); group;
          group = strtok_r (NULL, " ,\t", &state), count++) {
         char message[200];
         if (crier_group_name_check (group, strlen (group), message, sizeof message) != 0)
-            return s_fail_usage (message, group);
+            return cli_fail_usage ("keygen", message, group);
     }
-    return count > 0 ? 0 : s_fail_usage ("--groups names no group", groups);
+    return count > 0 ? 0 : cli_fail_usage ("keygen", "--groups names no group", groups);
 }
 
 int crier_cmd_keygen (int argc, char *argv[])
@@ -86,26 +80,26 @@ int crier_cmd_keygen (int argc, char *argv[])
                 fputs (s_usage, stdout);
                 return CRIER_EXIT_OK;
             default:
-                return s_fail_usage ("unknown or incomplete option",
-                                     argv[optind - 1 < argc ? optind - 1 : argc - 1]);
+                return cli_unknown_option ("keygen", argc, argv, optind);
         }
     }
     if (optind != argc - 1)
-        return s_fail_usage (optind < argc ? "only one NAME" : "NAME is missing", NULL);
+        return cli_fail_usage ("keygen", optind < argc ? "only one NAME" : "NAME is missing", NULL);
     const char *name = argv[optind];
     size_t name_length = strlen (name);
     if (!*name || strchr (name, '/') || name[0] == '.' ||
         (name_length >= 7 && strcmp (name + name_length - 7, "_secret") == 0))
-        return s_fail_usage ("NAME must be a file name (no '/', not starting with '.', not "
-                             "ending in _secret)",
-                             name);
+        return cli_fail_usage ("keygen",
+                               "NAME must be a file name (no '/', not starting with '.', not "
+                               "ending in _secret)",
+                               name);
     int status = groups ? s_check_groups (groups) : 0;
     if (status != 0)
         return status;
 
     char public_path[256], secret_path[264];
     if (snprintf (public_path, sizeof public_path, "%s/%s", dir, name) >= 240)
-        return s_fail_usage ("DIR/NAME is too long", NULL);
+        return cli_fail_usage ("keygen", "DIR/NAME is too long", NULL);
     snprintf (secret_path, sizeof secret_path, "%s_secret", public_path);
     if (!force && (access (public_path, F_OK) == 0 || access (secret_path, F_OK) == 0)) {
         fprintf (stderr, "crier keygen: %s or its _secret exists; pass --force to replace it\n",

@@ -1,6 +1,7 @@
 /*  cmd_send.c - crier send: build a notification from the command line, check it with the same
     codec crier-ingest uses, and push it. */
 #include "commands.h"
+#include "usage.h"
 #include "ingest_request.h"
 
 #include "crier/config.h"
@@ -60,13 +61,6 @@ typedef struct {
     crier_curve_t *curve;    //  NULL: plain
 } send_options_t;
 
-static int s_fail_usage (const char *problem, const char *detail)
-{
-    fprintf (stderr, "crier send: %s%s%s\nTry 'crier send --help'.\n", problem, detail ? ": " : "",
-             detail ? detail : "");
-    return CRIER_EXIT_USAGE;
-}
-
 //  Reads all of standard input, up to max_bytes. Caller frees; NULL with a message on failure.
 static char *s_read_stdin (size_t max_bytes)
 {
@@ -103,7 +97,7 @@ static int s_parse (int argc, char *argv[], send_options_t *options)
         switch (option) {
             case 't':
                 if (crier_notification_add_group (notification, optarg) != 0)
-                    return s_fail_usage ("too many --to", "at most 16 groups");
+                    return cli_fail_usage ("send", "too many --to", "at most 16 groups");
                 break;
             case 's':
                 failed = crier_notification_set (&notification->subject, optarg);
@@ -119,7 +113,8 @@ static int s_parse (int argc, char *argv[], send_options_t *options)
                 break;
             case 'p':
                 if (crier_priority_parse (optarg, &notification->priority) != 0)
-                    return s_fail_usage ("--priority must be low, normal, high or urgent", optarg);
+                    return cli_fail_usage ("send", "--priority must be low, normal, high or urgent",
+                                           optarg);
                 break;
             case 'T':
                 if (ingest_request_timeout ("crier send", optarg, &options->timeout_ms) != 0)
@@ -138,14 +133,13 @@ static int s_parse (int argc, char *argv[], send_options_t *options)
                 fputs (s_usage, stdout);
                 return CRIER_EXIT_OK;
             default:
-                return s_fail_usage ("unknown or incomplete option",
-                                     argv[optind - 1 < argc ? optind - 1 : argc - 1]);
+                return cli_unknown_option ("send", argc, argv, optind);
         }
         if (failed)
-            return s_fail_usage ("out of memory", NULL);
+            return cli_fail_usage ("send", "out of memory", NULL);
     }
     if (optind < argc - 1)
-        return s_fail_usage ("more than one BODY; quote the message", argv[optind + 1]);
+        return cli_fail_usage ("send", "more than one BODY; quote the message", argv[optind + 1]);
     options->body_argument = optind < argc ? argv[optind] : NULL;
     return -1;
 }
@@ -226,12 +220,12 @@ static int s_build_and_send (send_options_t *options)
         free (notification->body);
         notification->body = text;
     } else if (body && crier_notification_set (&notification->body, body) != 0)
-        return s_fail_usage ("out of memory", NULL);
+        return cli_fail_usage ("send", "out of memory", NULL);
     if (!notification->id) {
         char id[CRIER_ID_BYTES];
         crier_id_generate (id);
         if (crier_notification_set (&notification->id, id) != 0)
-            return s_fail_usage ("out of memory", NULL);
+            return cli_fail_usage ("send", "out of memory", NULL);
     }
     crier_error_t error = {0};
     if (crier_notification_validate (notification, &error) != 0) {
@@ -241,7 +235,7 @@ static int s_build_and_send (send_options_t *options)
     char *frame;
     size_t size;
     if (crier_notification_encode (notification, &frame, &size) != 0)
-        return s_fail_usage ("out of memory", NULL);
+        return cli_fail_usage ("send", "out of memory", NULL);
     int status;
     if (size > options->max_bytes) {
         fprintf (stderr,
@@ -265,7 +259,7 @@ int crier_cmd_send (int argc, char *argv[])
     uint64_t max_bytes = CRIER_DEFAULT_MAX_MESSAGE;
     int status;
     if (!options.notification)
-        status = s_fail_usage ("out of memory", NULL);
+        status = cli_fail_usage ("send", "out of memory", NULL);
     else if (crier_config_bytes ("CRIER_MAX_MESSAGE_BYTES", CRIER_DEFAULT_MAX_MESSAGE, 1024,
                                  64 * 1024 * 1024, &max_bytes) != 0)
         status = CRIER_EXIT_USAGE;

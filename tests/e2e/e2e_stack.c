@@ -41,11 +41,7 @@ static size_t s_count_of (const char *const *list)
 
 static test_process_t *s_start (e2e_stack_t *stack, stack_kind_t kind)
 {
-    test_process_t *process = test_process_start (s_names[kind], NULL, stack->common);
-    assert_non_null (process);
-    if (!test_process_wait_log (process, s_ready[kind], 30000, NULL, NULL, 0))
-        fail_msg ("%s never logged %s", s_names[kind], s_ready[kind]);
-    return process;
+    return test_process_start_ready (s_names[kind], stack->common, s_ready[kind], 30000);
 }
 
 //  "#all" mapped to every room and mailbox, as JSON.

@@ -37,11 +37,7 @@ static struct {
 
 static test_process_t *s_start (const char *name, const char *const *env, const char *ready)
 {
-    test_process_t *process = test_process_start (name, NULL, env);
-    assert_non_null (process);
-    if (!test_process_wait_log (process, ready, 20000, NULL, NULL, 0))
-        fail_msg ("%s never logged %s", name, ready);
-    return process;
+    return test_process_start_ready (name, env, ready, 20000);
 }
 
 static int s_setup (void **state)

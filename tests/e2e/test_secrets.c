@@ -58,11 +58,7 @@ static void s_keep_log (test_process_t *process)
 
 static test_process_t *s_start (const char *name, const char *const *env, const char *ready)
 {
-    test_process_t *process = test_process_start (name, NULL, env);
-    assert_non_null (process);
-    if (!test_process_wait_log (process, ready, 20000, NULL, NULL, 0))
-        fail_msg ("%s never logged %s", name, ready);
-    return process;
+    return test_process_start_ready (name, env, ready, 20000);
 }
 
 static void s_stop (test_process_t **process_p)
@@ -139,22 +135,11 @@ static void test_no_secret_in_any_log_or_event (void **state)
     snprintf (env[7], 256, "CRIER_MATRIX_ACCESS_TOKEN=%s", TEST_MATRIX_TOKEN);
     snprintf (env[8], 256, "CRIER_SMTP_URL=smtp://127.0.0.1:%d", smtp->smtp_port);
     snprintf (env[9], 256, "CRIER_SMTP_PASSWORD_FILE=%s", password_file);
-    const char *common[] = {env[0],
-                            env[1],
-                            env[2],
-                            env[3],
-                            env[4],
-                            env[5],
-                            env[6],
-                            env[7],
-                            env[8],
-                            env[9],
-                            "CRIER_SMTP_USER=" SMTP_USER,
-                            "CRIER_SMTP_TLS=none",
-                            "CRIER_EMAIL_FROM=crier <crier@example.org>",
-                            "CRIER_LOG_LEVEL=debug",
-                            "CRIER_INGEST_ENDPOINT=tcp://127.0.0.1:*",
-                            NULL};
+    const char *common[24] = {"CRIER_SMTP_USER=" SMTP_USER, "CRIER_SMTP_TLS=none",
+                              "CRIER_EMAIL_FROM=crier <crier@example.org>", "CRIER_LOG_LEVEL=debug",
+                              "CRIER_INGEST_ENDPOINT=tcp://127.0.0.1:*"};
+    for (size_t index = 0, count = 5; index < 10; index++)
+        common[count++] = env[index];
 
     test_process_t *resolver = s_start ("crier-resolver", common, "mapping.loaded");
     const char *tail_args[] = {"tail", NULL};

@@ -8,6 +8,11 @@
 #include <zmq.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -167,6 +172,16 @@ static const char **s_with_defaults (const char *const *env, char *data_dir, siz
         all[count + 2] = "CRIER_INGEST_CONTROL_ENDPOINT=tcp://127.0.0.1:*";
     }
     return all;
+}
+
+test_process_t *test_process_start_ready (const char *name, const char *const *env,
+                                          const char *ready, int timeout_ms)
+{
+    test_process_t *process = test_process_start (name, NULL, env);
+    assert_non_null (process);
+    if (!test_process_wait_log (process, ready, timeout_ms, NULL, NULL, 0))
+        fail_msg ("%s never logged %s", name, ready);
+    return process;
 }
 
 const char *test_scratch_dir (void)

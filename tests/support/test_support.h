@@ -48,6 +48,11 @@ typedef struct {
 test_process_t *test_process_start (const char *name, const char *const *args,
                                     const char *const *env);
 
+//  test_process_start without arguments, then waits up to timeout_ms for a log line holding
+//  ready; fails the test when it does not come.
+test_process_t *test_process_start_ready (const char *name, const char *const *env,
+                                          const char *ready, int timeout_ms);
+
 //  A folder of this test program's own, removed when it exits.
 const char *test_scratch_dir (void);
 
