@@ -143,6 +143,7 @@ int crier_cmd_status (int argc, char *argv[])
     }
     json_decref (seen);
     zsock_destroy (&subscriber);
+    crier_curve_internal_free ();
     free (endpoint);
     return status;
 }

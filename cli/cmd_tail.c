@@ -108,6 +108,7 @@ int crier_cmd_tail (int argc, char *argv[])
     if (status < 0)
         status = seen > 0 || !deadline ? CRIER_EXIT_OK : CRIER_EXIT_UNAVAILABLE;
     zsock_destroy (&subscriber);
+    crier_curve_internal_free ();
     zlist_destroy (&filters);
     free (endpoint);
     return status;

@@ -4,6 +4,8 @@
     the folder is read again when it changes and on SIGHUP; certificates made by crier keygen. */
 #include "ingest_fixture.h"
 
+#include "crier/curve.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -214,13 +216,43 @@ static void test_clients_folder_is_read_again_when_it_changes (void **state)
     assert_int_equal (s_crier_as ("late", "send", "#admins", false, &err), 0);
     free (err);
     s_expect_forwarded ("#admins");
-    //  Revoked: removing the certificate shuts the client out.
+    //  A connection of its own that stays open across the revocation.
+    char cert[512], server_cert[512];
+    snprintf (cert, sizeof cert, "%s/late_secret", s_keys);
+    snprintf (server_cert, sizeof server_cert, "%s/ingest", s_keys);
+    crier_curve_t *curve = crier_curve_client_new (cert, "cert", server_cert, "server cert");
+    assert_non_null (curve);
+    zsock_t *request = zsock_new (ZMQ_REQ);
+    assert_non_null (request);
+    crier_curve_apply (curve, request);
+    zsock_set_rcvtimeo (request, 5000);
+    assert_int_equal (zsock_connect (request, "%s", s_fixture->ack_endpoint), 0);
+    assert_int_equal (test_send_notification (request, "#admins", "body", "open"), 0);
+    char *answer = zstr_recv (request);
+    assert_non_null (answer);
+    zstr_free (&answer);
+    s_expect_forwarded ("#admins");
+    //  Revoked: removing the certificate shuts the client out, new connections and open ones.
     char path[512];
     snprintf (path, sizeof path, "%s/late", s_clients);
     assert_int_equal (unlink (path), 0);
     s_await_clients (3);
     assert_int_equal (s_crier_as ("late", "send", "#admins", false, &err), 1);
     free (err);
+    assert_int_equal (test_send_notification (request, "#admins", "body", "after"), 0);
+    zframe_t *refusal = zframe_recv (request);
+    assert_non_null (refusal);
+    crier_reply_t reply;
+    crier_error_t error;
+    assert_int_equal (
+        crier_reply_decode (zframe_data (refusal), zframe_size (refusal), &reply, &error), 0);
+    assert_false (reply.ok);
+    assert_non_null (strstr (reply.error, "removed"));
+    crier_reply_free (&reply);
+    zframe_destroy (&refusal);
+    assert_null (ingest_fixture_receive (s_fixture, 300));
+    zsock_destroy (&request);
+    crier_curve_destroy (&curve);
 }
 
 static void test_sighup_reads_a_certificate_edited_in_place (void **state)
