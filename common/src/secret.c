@@ -23,13 +23,16 @@ void crier_secret_register (const char *secret)
         s_secrets[s_count++] = copy;
 }
 
-//  The registered secret that starts earliest in text, or NULL.
+//  The registered secret that starts earliest in text (the longest of those starting there, so
+//  that no part of a longer secret stays in clear), or NULL.
 static const char *s_first (const char *text, size_t *index_p)
 {
     const char *first = NULL;
     for (size_t index = 0; index < s_count; index++) {
         const char *found = strstr (text, s_secrets[index]);
-        if (found && (!first || found < first)) {
+        if (found &&
+            (!first || found < first ||
+             (found == first && strlen (s_secrets[index]) > strlen (s_secrets[*index_p])))) {
             first = found;
             *index_p = index;
         }

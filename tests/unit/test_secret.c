@@ -36,6 +36,16 @@ static void test_scrub_masks_every_occurrence (void **state)
     assert_string_equal (crier_secret_scrub ("abc hunter22 def", buffer, 8), "abc [se");
 }
 
+//  A secret that begins with another one is masked whole.
+static void test_longest_secret_wins (void **state)
+{
+    crier_secret_register ("pass");
+    crier_secret_register ("password-long");
+    char buffer[64];
+    assert_string_equal (crier_secret_scrub ("x password-long y pass", buffer, sizeof buffer),
+                         "x [secret] y [secret]");
+}
+
 static void test_short_secrets_are_not_masked (void **state)
 {
     crier_secret_register ("abc");
@@ -107,6 +117,7 @@ int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown (test_scrub_masks_every_occurrence, s_forget),
+        cmocka_unit_test_teardown (test_longest_secret_wins, s_forget),
         cmocka_unit_test_teardown (test_short_secrets_are_not_masked, s_forget),
         cmocka_unit_test_teardown (test_log_lines_mask_secrets_from_settings, s_forget),
         cmocka_unit_test_teardown (test_events_mask_secrets, s_forget),
