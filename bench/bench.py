@@ -285,28 +285,42 @@ class Bench:
             "CRIER_DATA_DIR": os.path.join(self.work, "ingest-alone"),
             "CRIER_LOG_LEVEL": "info",  # for ingest.ready; nothing per notification
             "CRIER_MAX_IN_FLIGHT": "10000000", "CRIER_MAX_BACKLOG": "10000000"})
-        for ack in (False, True):
-            name = "ingest-alone-ack" if ack else "ingest-alone"
+        # CURVE: ingest's keys and one client's, made by crier keygen.
+        keys = os.path.join(self.work, "curve")
+        clients = os.path.join(keys, "clients")
+        os.makedirs(clients, exist_ok=True)
+        for key in ("ingest", "bench"):
+            subprocess.run([os.path.join(self.bin, "crier"), "keygen", "--force", "--dir", keys,
+                            key], check=True, capture_output=True)
+        shutil.copy(os.path.join(keys, "bench"), clients)
+        curve_server = {"CRIER_CURVE_SECRET_KEY_FILE": os.path.join(keys, "ingest_secret"),
+                        "CRIER_CURVE_CLIENTS_DIR": clients}
+        curve_client = dict(os.environ, CRIER_CURVE_CERT=os.path.join(keys, "bench_secret"),
+                            CRIER_CURVE_SERVER_CERT=os.path.join(keys, "ingest"))
+        for ack, curve in ((False, False), (True, False), (False, True), (True, True)):
+            name = "ingest-alone" + ("-ack" if ack else "") + ("-curve" if curve else "")
             drain = subprocess.Popen([os.path.join(self.bin, "crier-bench"), "drain",
                                       "--endpoint", f"ipc://{self.work}/alone-drain",
                                       "--count", str(count)],
                                      stdout=subprocess.PIPE, text=True)
-            self.spawn(name, [os.path.join(self.bin, "crier-ingest")], env=env)
+            self.spawn(name, [os.path.join(self.bin, "crier-ingest")],
+                       env=dict(env, **curve_server) if curve else env)
             wait_until("ingest alone ready", lambda: self.log_has(name, "ingest.ready"), 30)
             endpoint = env["CRIER_INGEST_ACK_ENDPOINT" if ack else "CRIER_INGEST_ENDPOINT"]
             argv = [os.path.join(self.bin, "crier-bench"), "push", "--endpoint", endpoint,
                     "--count", str(count), "--to", "#one"] + (["--ack"] if ack else [])
-            pushed = json.loads(subprocess.run(argv, check=True, capture_output=True,
-                                               text=True).stdout)
+            pushed = json.loads(subprocess.run(argv, check=True, capture_output=True, text=True,
+                                               env=curve_client if curve else None).stdout)
             drained = json.loads(drain.communicate(timeout=300)[0])
             self.stop(name)
             shutil.rmtree(env["CRIER_DATA_DIR"], ignore_errors=True)
+            security = ", CURVE" if curve else ""
             if ack:
-                self.row("crier-ingest alone, acknowledged endpoint (1,000 in flight)",
+                self.row(f"crier-ingest alone, acknowledged endpoint{security} (1,000 in flight)",
                          f"{pushed['rate']:,.0f} notifications/s",
                          "(each answered after its fdatasync; batches share one)")
             else:
-                self.row("crier-ingest alone, PULL endpoint", f"{drained['rate']:,.0f} "
+                self.row(f"crier-ingest alone, PULL endpoint{security}", f"{drained['rate']:,.0f} "
                          "notifications/s", "(journaled and passed on)")
 
     def memory_table(self, label):

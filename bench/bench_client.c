@@ -9,6 +9,7 @@
     on a DEALER. With --ids each carries the id PREFIX-<n>; --times writes "id send_time_ms" per
     notification (for latency). drain binds a PULL socket where crier-ingest sends to the
     resolver and takes N frames (ingest measured alone). Each prints one line of JSON. */
+#include "crier/curve.h"
 #include "crier/notification.h"
 #include "crier/reply.h"
 
@@ -101,6 +102,18 @@ static int s_push (const options_t *options)
     zsock_set_sndhwm (socket, 100000);
     zsock_set_rcvhwm (socket, 100000);
     zsock_set_linger (socket, 30000);
+    //  CURVE when crier-ingest uses it: the same settings as crier send.
+    const char *cert = getenv ("CRIER_CURVE_CERT");
+    crier_curve_t *curve =
+        cert && *cert
+            ? crier_curve_client_new (cert, "CRIER_CURVE_CERT", getenv ("CRIER_CURVE_SERVER_CERT"),
+                                      "CRIER_CURVE_SERVER_CERT")
+            : NULL;
+    if (cert && *cert && !curve)
+        return 2;
+    if (curve)
+        crier_curve_apply (curve, socket);
+    crier_curve_destroy (&curve);
     if (zsock_connect (socket, "%s", options->endpoint) != 0) {
         fprintf (stderr, "crier-bench: bad endpoint %s\n", options->endpoint);
         return 2;
