@@ -1,6 +1,7 @@
 /*  ingest_server.c - see ingest_server.h. Everything runs on one zloop: the two ingest sockets,
     the receipts from the event bus, the wait for the resolver to take more, and a tick that
     syncs the journal, redelivers expired leases and compacts. */
+#include "backlog.h"
 #include "ingest_control.h"
 #include "ingest_server.h"
 #include "ledger.h"
@@ -410,7 +411,9 @@ static void s_dispatch (server_t *self)
         self->window_full = true;
     else if (self->window_full && in_flight <= max - (max + 9) / 10)
         self->window_full = false;
-    while (!self->window_full && crier_ledger_next (self->ledger, &work)) {
+    while (!self->window_full && (crier_ledger_next (self->ledger, &work) ||
+                                  (crier_backlog_refill (self->ledger, self->journal) > 0 &&
+                                   crier_ledger_next (self->ledger, &work)))) {
         char *frame;
         size_t size;
         if (s_work_frame (self, &work, &frame, &size) != 0) {
@@ -606,21 +609,9 @@ static void s_on_record (uint8_t type, const void *payload, size_t size,
 {
     server_t *self = arg;
     const char *bytes = payload;
-    if (type == CRIER_RECORD_NOTIFICATION || type == CRIER_RECORD_CLIENT_NOTIFICATION) {
-        crier_error_t error;
-        crier_notification_t *notification =
-            crier_frame_decode_notification (payload, size, NULL, &error);
-        if (notification)
-            crier_ledger_accept (self->ledger, notification->id, position,
-                                 type == CRIER_RECORD_CLIENT_NOTIFICATION,
-                                 notification->received_at_ms);
-        else
-            crier_log (CRIER_LOG_ERROR, "journal.bad_record", "offset",
-                       CRIER_LOG_INT (position.offset), "field", error.field, "error",
-                       error.message, "hint",
-                       "skipped; was the journal written by another crier version?");
-        crier_notification_destroy (&notification);
-    } else if (type == CRIER_RECORD_RECEIPT)
+    if (type == CRIER_RECORD_NOTIFICATION || type == CRIER_RECORD_CLIENT_NOTIFICATION)
+        crier_backlog_load (self->ledger, type, payload, size, position);
+    else if (type == CRIER_RECORD_RECEIPT)
         s_apply_receipt (self, payload, size, false);
     else if (type == CRIER_RECORD_COMPLETE && size < 512) {
         char id[512];
@@ -648,9 +639,9 @@ static void s_on_record (uint8_t type, const void *payload, size_t size,
 
 static int s_open_journal (server_t *self)
 {
-    crier_ledger_options_t options = {self->config->redeliver_after_ms,
-                                      self->config->dedup_window_ms,
-                                      (size_t)self->config->dedup_max};
+    crier_ledger_options_t options = {
+        self->config->redeliver_after_ms, self->config->dedup_window_ms,
+        (size_t)self->config->dedup_max, (size_t)self->config->max_in_flight};
     self->ledger = crier_ledger_new (&options);
     if (!self->ledger)
         return -1;

@@ -75,6 +75,31 @@ static size_t s_check (const unsigned char *data, size_t available)
     return CRIER_JOURNAL_HEADER_BYTES + (size_t)size;
 }
 
+static void s_log_damaged (const crier_journal_t *self, uint64_t offset, uint64_t bytes)
+{
+    crier_log (CRIER_LOG_ERROR, "journal.damaged_record", "path", self->path, "offset",
+               CRIER_LOG_INT (offset), "bytes", CRIER_LOG_INT (bytes), "hint",
+               "skipped; what it held is lost (the disk may be failing)");
+}
+
+//  Reads [offset, offset + size) of the file reads come from. Returns 0, or -1 after logging.
+static int s_pread (crier_journal_t *self, uint64_t offset, void *into, size_t size)
+{
+    size_t done = 0;
+    while (done < size) {
+        ssize_t got = pread (self->read_fd, (unsigned char *)into + done, size - done,
+                             (off_t)(offset + done));
+        if (got <= 0) {
+            if (got < 0 && errno == EINTR)
+                continue;
+            s_log_io ("journal.read_failed", self->path, "check the data directory's disk");
+            return -1;
+        }
+        done += (size_t)got;
+    }
+    return 0;
+}
+
 //  Reads the whole file into memory. Returns 0, or -1 after logging.
 static int s_slurp (crier_journal_t *self, unsigned char **data_p, size_t *size_p)
 {
@@ -130,9 +155,7 @@ static int s_replay (crier_journal_t *self, crier_journal_replay_fn *fn, void *a
         while (next < size && s_check (data + next, size - next) == 0)
             next++;
         if (next < size) {
-            crier_log (CRIER_LOG_ERROR, "journal.damaged_record", "path", self->path, "offset",
-                       CRIER_LOG_INT (at), "bytes", CRIER_LOG_INT (next - at), "hint",
-                       "skipped; what it held is lost (the disk may be failing)");
+            s_log_damaged (self, at, next - at);
             report->skipped_bytes += next - at;
             at = next;
             continue;
@@ -325,19 +348,95 @@ int crier_journal_read (crier_journal_t *self, crier_journal_position_t position
     }
     if (position.offset + position.size > self->read_written)
         return -1;
-    size_t done = 0;
-    while (done < position.size) {
-        ssize_t got = pread (self->read_fd, into + done, position.size - done,
-                             (off_t)(position.offset + done));
-        if (got <= 0) {
-            if (got < 0 && errno == EINTR)
-                continue;
-            s_log_io ("journal.read_failed", self->path, "check the data directory's disk");
-            return -1;
+    return s_pread (self, position.offset, into, position.size);
+}
+
+//  What a scan holds of the file: bytes [at, at + length).
+typedef struct {
+    unsigned char *data;
+    size_t capacity;
+    uint64_t at;
+    size_t length;
+} scan_window_t;
+
+//  Bytes a scan reads at a time (a bigger record is read whole).
+#define SCAN_CHUNK (256u * 1024)
+
+//  Makes the window hold [offset, offset + size), reading a chunk or more. Returns the bytes at
+//  offset, or NULL after logging.
+static const unsigned char *s_window (crier_journal_t *self, scan_window_t *window, uint64_t offset,
+                                      size_t size)
+{
+    if (offset >= window->at && offset + size <= window->at + window->length)
+        return window->data + (offset - window->at);
+    size_t length = size > SCAN_CHUNK ? size : SCAN_CHUNK;
+    if (length > self->read_written - offset)
+        length = (size_t)(self->read_written - offset);
+    if (length > window->capacity) {
+        unsigned char *data = realloc (window->data, length);
+        if (!data) {
+            crier_log (CRIER_LOG_ERROR, "journal.read_failed", "path", self->path, "error",
+                       "out of memory", "bytes", CRIER_LOG_INT (length));
+            return NULL;
         }
-        done += (size_t)got;
+        window->data = data;
+        window->capacity = length;
     }
-    return 0;
+    window->at = offset;
+    window->length = 0;
+    if (s_pread (self, offset, window->data, length) != 0)
+        return NULL;
+    window->length = length;
+    return window->data;
+}
+
+int crier_journal_scan (crier_journal_t *self, uint64_t *offset_p, crier_journal_scan_fn *fn,
+                        void *arg)
+{
+    scan_window_t window = {0};
+    uint64_t end = self->read_written;
+    uint64_t at = *offset_p;
+    uint64_t damaged_from = UINT64_MAX;
+    bool more = true;
+    int rc = 0;
+    while (more && at < end) {
+        size_t header =
+            end - at < CRIER_JOURNAL_HEADER_BYTES ? (size_t)(end - at) : CRIER_JOURNAL_HEADER_BYTES;
+        const unsigned char *data = s_window (self, &window, at, header);
+        if (!data) {
+            rc = -1;
+            break;
+        }
+        //  The whole record's length, when its header is plausible.
+        size_t length = 0;
+        if (header == CRIER_JOURNAL_HEADER_BYTES && memcmp (data, s_magic, 4) == 0 &&
+            s_get_u32 (data + 4) <= CRIER_JOURNAL_MAX_RECORD &&
+            s_get_u32 (data + 4) <= end - at - CRIER_JOURNAL_HEADER_BYTES)
+            length = CRIER_JOURNAL_HEADER_BYTES + (size_t)s_get_u32 (data + 4);
+        if (length > 0 && !(data = s_window (self, &window, at, length))) {
+            rc = -1;
+            break;
+        }
+        if (length == 0 || s_check (data, length) != length) {
+            if (damaged_from == UINT64_MAX)
+                damaged_from = at;
+            at++;
+            continue;
+        }
+        if (damaged_from != UINT64_MAX) {
+            s_log_damaged (self, damaged_from, at - damaged_from);
+            damaged_from = UINT64_MAX;
+        }
+        crier_journal_position_t position = {at + CRIER_JOURNAL_HEADER_BYTES,
+                                             (uint32_t)(length - CRIER_JOURNAL_HEADER_BYTES)};
+        more = fn (data[12], data + CRIER_JOURNAL_HEADER_BYTES, position.size, position, arg);
+        at += length;
+    }
+    if (damaged_from != UINT64_MAX)
+        s_log_damaged (self, damaged_from, at - damaged_from);
+    free (window.data);
+    *offset_p = at;
+    return rc;
 }
 
 int crier_journal_rewrite (crier_journal_t *self, crier_journal_rewrite_fn *fn, void *arg)

@@ -14,6 +14,7 @@
 #ifndef CRIER_JOURNAL_H_INCLUDED
 #define CRIER_JOURNAL_H_INCLUDED
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +62,18 @@ size_t crier_journal_unsynced (const crier_journal_t *self);
 //  Reads a payload back (from the file or from the buffer) into buffer, which holds at least
 //  position.size bytes. Returns 0, or -1 after logging.
 int crier_journal_read (crier_journal_t *self, crier_journal_position_t position, void *buffer);
+
+//  Called with each record crier_journal_scan reads; returns false to stop before the next one.
+typedef bool (crier_journal_scan_fn) (uint8_t type, const void *payload, size_t size,
+                                      crier_journal_position_t position, void *arg);
+
+//  Reads records back in order, from *offset_p (where a record starts) to the end of what is
+//  written (the old file during a rewrite; appends still buffered are not read), calling fn with
+//  each until it returns false. Damaged records are skipped and logged, as when opening.
+//  *offset_p receives where the first record not handed to fn starts (or the end). Returns 0,
+//  or -1 after logging (*offset_p then says how far it got).
+int crier_journal_scan (crier_journal_t *self, uint64_t *offset_p, crier_journal_scan_fn *fn,
+                        void *arg);
 
 //  The journal's size in bytes, buffered appends included.
 uint64_t crier_journal_size (const crier_journal_t *self);

@@ -62,7 +62,11 @@ struct crier_ledger_t {
     zlistx_t *seen_order;
     crier_frame_target_t *only; //  the last work's targets (borrowed strings)
     size_t only_capacity;
-    size_t dead; //  dead letters held
+    size_t dead;           //  dead letters held
+    size_t in_journal;     //  accepted notifications waiting in the journal only
+    uint64_t cursor;       //  where the first of them starts in the journal
+    size_t new_in_journal; //  during a rewrite
+    uint64_t new_cursor;
 };
 
 static void s_entry_destroy (void **item)
@@ -181,8 +185,9 @@ void crier_ledger_remember (crier_ledger_t *self, const char *id, int64_t receiv
         s_forget_old_ids (self, received_at_ms);
 }
 
-int crier_ledger_accept (crier_ledger_t *self, const char *id, crier_journal_position_t position,
-                         bool client_id, int64_t received_at_ms)
+//  Puts a notification in the queue.
+static int s_queue (crier_ledger_t *self, const char *id, crier_journal_position_t position,
+                    bool client_id, int64_t received_at_ms)
 {
     if (zhashx_lookup (self->entries, id))
         return 0; //  a replayed duplicate: the first one stands
@@ -199,6 +204,48 @@ int crier_ledger_accept (crier_ledger_t *self, const char *id, crier_journal_pos
     if (client_id)
         crier_ledger_remember (self, id, received_at_ms);
     return 0;
+}
+
+int crier_ledger_accept (crier_ledger_t *self, const char *id, crier_journal_position_t position,
+                         bool client_id, int64_t received_at_ms)
+{
+    //  Once one waits in the journal, those after it wait too: they are loaded back in order.
+    if (self->in_journal > 0 ||
+        (self->options.queued_max > 0 && zlistx_size (self->queued) >= self->options.queued_max)) {
+        if (self->in_journal++ == 0)
+            self->cursor = position.offset - CRIER_JOURNAL_HEADER_BYTES;
+        if (client_id)
+            crier_ledger_remember (self, id, received_at_ms);
+        return 0;
+    }
+    return s_queue (self, id, position, client_id, received_at_ms);
+}
+
+int crier_ledger_load (crier_ledger_t *self, const char *id, crier_journal_position_t position,
+                       bool client_id, int64_t received_at_ms)
+{
+    if (self->in_journal > 0 && position.offset > self->cursor) {
+        self->in_journal--;
+        self->cursor = position.offset + position.size;
+    }
+    return s_queue (self, id, position, client_id, received_at_ms);
+}
+
+size_t crier_ledger_in_journal (const crier_ledger_t *self, uint64_t *offset_p)
+{
+    if (offset_p)
+        *offset_p = self->cursor;
+    return self->in_journal;
+}
+
+size_t crier_ledger_queued (const crier_ledger_t *self)
+{
+    return zlistx_size (self->queued);
+}
+
+size_t crier_ledger_queued_max (const crier_ledger_t *self)
+{
+    return self->options.queued_max;
 }
 
 bool crier_ledger_next (crier_ledger_t *self, crier_ledger_work_t *work)
@@ -425,7 +472,7 @@ size_t crier_ledger_expire (crier_ledger_t *self, int64_t now_ms)
 
 size_t crier_ledger_backlog (const crier_ledger_t *self)
 {
-    return zlistx_size (self->queued) + zlistx_size (self->sent);
+    return zlistx_size (self->queued) + zlistx_size (self->sent) + self->in_journal;
 }
 
 size_t crier_ledger_in_flight (const crier_ledger_t *self)
@@ -586,6 +633,25 @@ static int s_write_entry (crier_ledger_t *self, entry_t *entry, crier_journal_t 
     return rc;
 }
 
+//  Copies the records of notifications waiting in the journal (every notification record from
+//  the cursor on) into the journal being rewritten.
+static bool s_copy_waiting (uint8_t type, const void *payload, size_t size,
+                            crier_journal_position_t position, void *arg)
+{
+    void **args = arg;
+    crier_ledger_t *self = args[0];
+    if (type != CRIER_RECORD_NOTIFICATION && type != CRIER_RECORD_CLIENT_NOTIFICATION)
+        return true;
+    crier_journal_position_t copy;
+    if (crier_journal_append (args[1], type, payload, size, &copy) != 0) {
+        *(int *)args[2] = -1;
+        return false;
+    }
+    if (self->new_in_journal++ == 0)
+        self->new_cursor = copy.offset - CRIER_JOURNAL_HEADER_BYTES;
+    return self->new_in_journal < self->in_journal;
+}
+
 int crier_ledger_write_live (crier_ledger_t *self, crier_journal_t *journal, int64_t now_ms)
 {
     s_forget_old_ids (self, now_ms);
@@ -606,6 +672,14 @@ int crier_ledger_write_live (crier_ledger_t *self, crier_journal_t *journal, int
         for (entry_t *entry = zlistx_first (lists[list]); rc == 0 && entry;
              entry = zlistx_next (lists[list]))
             rc = s_write_entry (self, entry, journal);
+    self->new_in_journal = 0;
+    self->new_cursor = 0;
+    if (rc == 0 && self->in_journal > 0) {
+        uint64_t offset = self->cursor;
+        void *args[] = {self, journal, &rc};
+        if (crier_journal_scan (journal, &offset, s_copy_waiting, args) != 0)
+            rc = -1;
+    }
     return rc;
 }
 
@@ -613,6 +687,9 @@ void crier_ledger_rewritten (crier_ledger_t *self, bool succeeded)
 {
     if (!succeeded)
         return;
+    //  What the copy found is the truth (a damaged record, logged, is no longer counted).
+    self->in_journal = self->new_in_journal;
+    self->cursor = self->new_cursor;
     for (entry_t *entry = zhashx_first (self->entries); entry; entry = zhashx_next (self->entries))
         entry->position = entry->new_position;
 }

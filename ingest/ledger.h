@@ -5,6 +5,10 @@
     The ledger only keeps state; the ingest server feeds it receipts and journal positions and
     does the I/O. Replaying the journal through the same calls rebuilds it after a restart.
 
+    Memory stays flat however long the queue grows: past queued_max, accepted notifications wait
+    in the journal only (the ledger counts them and remembers where the first lies), and are
+    loaded back in order when the queue runs short (backlog.h).
+
     A notification's life: queued (waiting to go to the resolver) -> sent (leased: a receipt must
     come before CRIER_REDELIVER_AFTER) -> done when every delivery it became is delivered or
     failed. When its lease runs out it is queued again with attempt + 1, to send only the
@@ -30,6 +34,7 @@ typedef struct {
     uint64_t lease_ms;        //  CRIER_REDELIVER_AFTER
     uint64_t dedup_window_ms; //  CRIER_DEDUP_WINDOW
     size_t dedup_max;         //  ids remembered at most (oldest forgotten first)
+    size_t queued_max;        //  queued notifications kept in memory (0: all)
 } crier_ledger_options_t;
 
 //  What a receipt changed.
@@ -55,10 +60,24 @@ void crier_ledger_destroy (crier_ledger_t **self_p);
 //  Whether a client's id was accepted within the dedup window (or is still being worked on).
 bool crier_ledger_seen (crier_ledger_t *self, const char *id, int64_t now_ms);
 
-//  Records an accepted notification, queued for the resolver. client_id: the id came from the
-//  client (and is remembered for the dedup window). Returns 0, or -1 when out of memory.
+//  Records an accepted notification, queued for the resolver (or, while the queue holds
+//  queued_max, waiting in the journal only). client_id: the id came from the client (and is
+//  remembered for the dedup window). Returns 0, or -1 when out of memory.
 int crier_ledger_accept (crier_ledger_t *self, const char *id, crier_journal_position_t position,
                          bool client_id, int64_t received_at_ms);
+
+//  Queues a notification read back from the journal: replayed at start, or waiting in the
+//  journal and loaded back in its turn. Returns 0, or -1 when out of memory.
+int crier_ledger_load (crier_ledger_t *self, const char *id, crier_journal_position_t position,
+                       bool client_id, int64_t received_at_ms);
+
+//  Notifications waiting in the journal only; *offset_p receives where the journal record of the
+//  first of them starts (each notification record from there on is one of them).
+size_t crier_ledger_in_journal (const crier_ledger_t *self, uint64_t *offset_p);
+
+//  Notifications queued in memory, and how many may be (0: no limit).
+size_t crier_ledger_queued (const crier_ledger_t *self);
+size_t crier_ledger_queued_max (const crier_ledger_t *self);
 
 //  Remembers an id for dedup only (a replayed "seen" record).
 void crier_ledger_remember (crier_ledger_t *self, const char *id, int64_t received_at_ms);
@@ -83,7 +102,8 @@ void crier_ledger_forget (crier_ledger_t *self, const char *id);
 //  Queues again every sent notification whose lease ran out by now. Returns how many.
 size_t crier_ledger_expire (crier_ledger_t *self, int64_t now_ms);
 
-//  Notifications accepted and not done (queued or sent), and of those, sent.
+//  Notifications accepted and not done (waiting in the journal, queued or sent), and of those,
+//  sent.
 size_t crier_ledger_backlog (const crier_ledger_t *self);
 size_t crier_ledger_in_flight (const crier_ledger_t *self);
 //  Dead letters: failed deliveries, and notifications with unroutable groups.
@@ -100,8 +120,9 @@ void crier_ledger_dead_letters (crier_ledger_t *self, crier_dead_letter_fn *fn, 
 size_t crier_ledger_retry (crier_ledger_t *self, const char *id);
 
 //  Rewrites everything still needed into a journal being rewritten (crier_journal_rewrite's
-//  fn): each live notification's record and its receipts, and the remembered ids. Returns 0 or
-//  -1; call crier_ledger_rewritten with the result afterwards.
+//  fn): the remembered ids, each live notification's record and its receipts, then the records
+//  of those waiting in the journal, in order. Returns 0 or -1; call crier_ledger_rewritten with
+//  the result afterwards.
 int crier_ledger_write_live (crier_ledger_t *self, crier_journal_t *journal, int64_t now_ms);
 void crier_ledger_rewritten (crier_ledger_t *self, bool succeeded);
 

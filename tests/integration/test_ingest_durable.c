@@ -2,8 +2,9 @@
     sent twice is accepted once, even across a restart; a full backlog refuses on the
     acknowledged endpoint and stops reading the PULL one, then drains without losing anything;
     dead letters are listed and retried with `crier dead-letters`, and the retry survives a
-    restart; compaction keeps exactly what is live. The test stands in for the resolver and the
-    event bus (ingest_fixture.h). */
+    restart; compaction keeps exactly what is live; a backlog longer than what ingest keeps in
+    memory goes to the resolver in order, each once, across compactions and a restart. The test
+   stands in for the resolver and the event bus (ingest_fixture.h). */
 #include "ingest_fixture.h"
 
 #include "crier/control.h"
@@ -329,6 +330,67 @@ static void test_compaction_keeps_exactly_what_is_live (void **state)
         zstr_free (&extra[index]);
 }
 
+//  Receives the next count notifications, expecting ids prefix-from, prefix-(from+1), ...
+static void s_expect_in_order (ingest_fixture_t *fixture, const char *prefix, int from, int count)
+{
+    for (int index = from; index < from + count; index++) {
+        char id[32];
+        snprintf (id, sizeof id, "%s-%d", prefix, index);
+        s_expect_forwarded (fixture, id);
+    }
+}
+
+//  Finishes notifications prefix-from ... prefix-(from+count-1).
+static void s_finish_range (ingest_fixture_t *fixture, const char *prefix, int from, int count,
+                            int64_t backlog_after)
+{
+    char **ids = calloc ((size_t)count, sizeof *ids);
+    assert_non_null (ids);
+    for (int index = 0; index < count; index++)
+        ids[index] = zsys_sprintf ("%s-%d", prefix, from + index);
+    s_finish (fixture, ids, (size_t)count, backlog_after);
+    for (int index = 0; index < count; index++)
+        zstr_free (&ids[index]);
+    free (ids);
+}
+
+static void test_a_long_backlog_waits_in_the_journal_and_goes_in_order (void **state)
+{
+    //  Ingest keeps CRIER_MAX_IN_FLIGHT (5) notifications in flight and as many queued in
+    //  memory; the other 90 wait in the journal only, which is compacted as it goes.
+    enum { TOTAL = 100, WINDOW = 5 };
+    char data_dir[300];
+    s_data_dir (data_dir, sizeof data_dir, "long");
+    const char *env[] = {data_dir, HEARTBEAT, "CRIER_MAX_IN_FLIGHT=5",
+                         "CRIER_JOURNAL_COMPACT_BYTES=4096", NULL};
+    ingest_fixture_t *fixture = ingest_fixture_start (env);
+    for (int index = 0; index < TOTAL; index++) {
+        char id[32];
+        snprintf (id, sizeof id, "l-%d", index);
+        s_expect_accepted (fixture, id, false);
+    }
+    assert_true (ingest_fixture_await_heartbeat (fixture, "backlog", TOTAL, 5000));
+    //  The resolver gets them a window at a time, in order, each once.
+    for (int from = 0; from < TOTAL / 2; from += WINDOW) {
+        s_expect_in_order (fixture, "l", from, WINDOW);
+        assert_null (ingest_fixture_receive (fixture, 100));
+        s_finish_range (fixture, "l", from, WINDOW, TOTAL - from - WINDOW);
+    }
+    assert_true (test_process_count_log (fixture->ingest, "journal.compacted") > 0);
+    //  Stopped with the next window in flight: after the restart it goes again, then the rest.
+    s_expect_in_order (fixture, "l", TOTAL / 2, WINDOW);
+    ingest_fixture_stop (&fixture, NULL);
+    fixture = ingest_fixture_start (env);
+    for (int from = TOTAL / 2; from < TOTAL; from += WINDOW) {
+        s_expect_in_order (fixture, "l", from, WINDOW);
+        assert_null (ingest_fixture_receive (fixture, 100));
+        s_finish_range (fixture, "l", from, WINDOW, TOTAL - from - WINDOW);
+    }
+    //  Accepted again after the restart: still known.
+    s_expect_accepted (fixture, "l-99", true);
+    ingest_fixture_stop (&fixture, NULL);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +399,7 @@ int main (void)
         cmocka_unit_test (test_dead_letters_are_listed_retried_and_kept),
         cmocka_unit_test (test_bad_control_requests_are_refused),
         cmocka_unit_test (test_compaction_keeps_exactly_what_is_live),
+        cmocka_unit_test (test_a_long_backlog_waits_in_the_journal_and_goes_in_order),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

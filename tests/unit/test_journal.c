@@ -1,6 +1,7 @@
 /*  test_journal.c - crier-ingest's journal: records come back in order after a reopen, a torn
     tail is cut, a damaged record in the middle is skipped, a rewrite keeps only what it is
-    given and reads still work across it. */
+    given and reads still work across it; a scan reads on from any record, stops when asked,
+    skips damage and never reads what is not written yet. */
 #include "journal.h"
 #include "test_support.h"
 
@@ -165,6 +166,105 @@ static void test_damaged_record_is_skipped (void **state)
     crier_journal_close (&journal);
 }
 
+//  Collects scanned records; stops after stop_after of them (0: never).
+typedef struct {
+    replayed_t replayed;
+    size_t stop_after;
+    size_t big; //  the size of a record too big to collect
+} scanned_t;
+
+static bool s_scan_collect (uint8_t type, const void *payload, size_t size,
+                            crier_journal_position_t position, void *arg)
+{
+    scanned_t *scanned = arg;
+    if (size == scanned->big)
+        s_collect (type, "(big)", 5, position, &scanned->replayed);
+    else
+        s_collect (type, payload, size, position, &scanned->replayed);
+    return scanned->stop_after == 0 || scanned->replayed.count < scanned->stop_after;
+}
+
+static void test_scan_reads_on_from_a_record_and_stops_when_asked (void **state)
+{
+    char directory[256];
+    s_directory (directory, sizeof directory);
+    replayed_t replayed;
+    crier_journal_report_t report;
+    crier_journal_t *journal = s_open (directory, &replayed, &report);
+    crier_journal_position_t positions[5];
+    //  The third record is bigger than what a scan reads at a time.
+    size_t big = 600 * 1024;
+    char *large = calloc (1, big);
+    assert_non_null (large);
+    const char *texts[] = {"one", "two", NULL, "four", "five"};
+    for (int index = 0; index < 5; index++)
+        assert_int_equal (crier_journal_append (journal, 'N', texts[index] ? texts[index] : large,
+                                                texts[index] ? strlen (texts[index]) : big,
+                                                &positions[index]),
+                          0);
+    free (large);
+    assert_int_equal (crier_journal_sync (journal), 0);
+    s_append (journal, 'N', "not synced yet");
+
+    //  From the second record, stopping after two: the big one is read whole.
+    uint64_t offset = positions[1].offset - CRIER_JOURNAL_HEADER_BYTES;
+    scanned_t scanned = {.stop_after = 2, .big = big};
+    assert_int_equal (crier_journal_scan (journal, &offset, s_scan_collect, &scanned), 0);
+    assert_int_equal (scanned.replayed.count, 2);
+    assert_string_equal (scanned.replayed.payloads[0], "two");
+    assert_string_equal (scanned.replayed.payloads[1], "(big)");
+    assert_int_equal (scanned.replayed.positions[1].offset, positions[2].offset);
+    assert_int_equal (scanned.replayed.positions[1].size, big);
+    assert_int_equal (offset, positions[3].offset - CRIER_JOURNAL_HEADER_BYTES);
+
+    //  On from there to the end of what is written: the buffered append is not read.
+    scanned = (scanned_t){.big = big};
+    assert_int_equal (crier_journal_scan (journal, &offset, s_scan_collect, &scanned), 0);
+    assert_int_equal (scanned.replayed.count, 2);
+    assert_string_equal (scanned.replayed.payloads[0], "four");
+    assert_string_equal (scanned.replayed.payloads[1], "five");
+    assert_int_equal (offset, positions[4].offset + positions[4].size);
+
+    assert_int_equal (crier_journal_sync (journal), 0);
+    scanned = (scanned_t){.big = big};
+    assert_int_equal (crier_journal_scan (journal, &offset, s_scan_collect, &scanned), 0);
+    assert_int_equal (scanned.replayed.count, 1);
+    assert_string_equal (scanned.replayed.payloads[0], "not synced yet");
+    assert_int_equal (offset, crier_journal_size (journal));
+    crier_journal_close (&journal);
+}
+
+static void test_scan_skips_a_damaged_record (void **state)
+{
+    char directory[256], path[300];
+    s_directory (directory, sizeof directory);
+    replayed_t replayed;
+    crier_journal_report_t report;
+    crier_journal_t *journal = s_open (directory, &replayed, &report);
+    s_append (journal, 'N', "one");
+    s_append (journal, 'N', "two, to be damaged");
+    s_append (journal, 'N', "three");
+    assert_int_equal (crier_journal_sync (journal), 0);
+    snprintf (path, sizeof path, "%s/journal", directory);
+    int fd = open (path, O_RDWR);
+    assert_true (fd >= 0);
+    off_t at = 2 * CRIER_JOURNAL_HEADER_BYTES + 3 + 2;
+    char byte;
+    assert_int_equal (pread (fd, &byte, 1, at), 1);
+    byte ^= 0x20;
+    assert_int_equal (pwrite (fd, &byte, 1, at), 1);
+    close (fd);
+
+    uint64_t offset = 0;
+    scanned_t scanned = {0};
+    assert_int_equal (crier_journal_scan (journal, &offset, s_scan_collect, &scanned), 0);
+    assert_int_equal (scanned.replayed.count, 2);
+    assert_string_equal (scanned.replayed.payloads[0], "one");
+    assert_string_equal (scanned.replayed.payloads[1], "three");
+    assert_int_equal (offset, crier_journal_size (journal));
+    crier_journal_close (&journal);
+}
+
 typedef struct {
     crier_journal_position_t keep;
     crier_journal_position_t moved;
@@ -262,6 +362,8 @@ int main (void)
         cmocka_unit_test (test_records_come_back_in_order),
         cmocka_unit_test (test_torn_tail_is_cut),
         cmocka_unit_test (test_damaged_record_is_skipped),
+        cmocka_unit_test (test_scan_reads_on_from_a_record_and_stops_when_asked),
+        cmocka_unit_test (test_scan_skips_a_damaged_record),
         cmocka_unit_test (test_rewrite_keeps_only_what_is_live),
         cmocka_unit_test (test_failed_rewrite_keeps_the_old_journal),
         cmocka_unit_test (test_a_second_writer_is_refused),

@@ -17,7 +17,7 @@
 
 static crier_ledger_t *s_ledger (void)
 {
-    crier_ledger_options_t options = {LEASE, 10000, 100};
+    crier_ledger_options_t options = {LEASE, 10000, 100, 0};
     crier_ledger_t *ledger = crier_ledger_new (&options);
     assert_non_null (ledger);
     return ledger;
