@@ -70,15 +70,16 @@ static void s_accept (crier_ledger_t *ledger, crier_journal_t *journal, int inde
 }
 
 //  Sends everything there is to send, refilling as crier-ingest does, and checks that the
-//  ids come in order from n<first>, that each frame reads back as its own notification, and
-//  that the queue in memory never holds more than its limit.
-static void s_send_all (crier_ledger_t *ledger, crier_journal_t *journal, int first)
+//  ids come in order from n<first> to n<end - 1>, that each frame reads back as its own
+//  notification, and that the queue in memory never holds more than queued_max.
+static void s_send_all (crier_ledger_t *ledger, crier_journal_t *journal, int first, int end,
+                        size_t queued_max)
 {
     int expected = first;
     crier_ledger_work_t work;
     while (crier_ledger_next (ledger, &work) ||
            (crier_backlog_refill (ledger, journal) > 0 && crier_ledger_next (ledger, &work))) {
-        assert_true (crier_ledger_queued (ledger) <= QUEUED_MAX);
+        assert_true (crier_ledger_queued (ledger) <= queued_max);
         char id[16];
         snprintf (id, sizeof id, "n%d", expected++);
         assert_string_equal (work.id, id);
@@ -94,9 +95,9 @@ static void s_send_all (crier_ledger_t *ledger, crier_journal_t *journal, int fi
         free (frame);
         crier_ledger_sent (ledger, 0);
     }
-    assert_int_equal (expected, COUNT);
+    assert_int_equal (expected, end);
     assert_int_equal (crier_ledger_in_journal (ledger, NULL), 0);
-    assert_int_equal (crier_ledger_in_flight (ledger), COUNT);
+    assert_int_equal (crier_ledger_in_flight (ledger), end);
 }
 
 static void test_past_the_limit_they_wait_in_the_journal_and_come_back_in_order (void **state)
@@ -129,9 +130,20 @@ static void test_past_the_limit_they_wait_in_the_journal_and_come_back_in_order 
     assert_int_equal (crier_backlog_refill (ledger, journal), QUEUED_MAX);
     assert_int_equal (crier_ledger_in_journal (ledger, NULL), COUNT - 2 * QUEUED_MAX);
     assert_int_equal (crier_ledger_backlog (ledger), COUNT);
-    s_send_all (ledger, journal, QUEUED_MAX);
+    s_send_all (ledger, journal, QUEUED_MAX, COUNT, QUEUED_MAX);
     crier_journal_close (&journal);
     crier_ledger_destroy (&ledger);
+}
+
+//  A new journal and ledger in which COUNT notifications were accepted.
+static crier_journal_t *s_accepted (char *directory, size_t size, crier_ledger_t **ledger_p)
+{
+    s_directory (directory, size);
+    *ledger_p = s_ledger ();
+    crier_journal_t *journal = s_journal (directory, *ledger_p);
+    for (int index = 0; index < COUNT; index++)
+        s_accept (*ledger_p, journal, index);
+    return journal;
 }
 
 static int s_rewrite (crier_journal_t *journal, void *arg)
@@ -142,18 +154,15 @@ static int s_rewrite (crier_journal_t *journal, void *arg)
 static void test_a_compaction_keeps_the_waiting_in_order (void **state)
 {
     char directory[256];
-    s_directory (directory, sizeof directory);
-    crier_ledger_t *ledger = s_ledger ();
-    crier_journal_t *journal = s_journal (directory, ledger);
-    for (int index = 0; index < COUNT; index++)
-        s_accept (ledger, journal, index);
+    crier_ledger_t *ledger;
+    crier_journal_t *journal = s_accepted (directory, sizeof directory, &ledger);
     assert_int_equal (crier_journal_rewrite (journal, s_rewrite, ledger), 0);
     crier_ledger_rewritten (ledger, true);
     assert_int_equal (crier_ledger_in_journal (ledger, NULL), COUNT - QUEUED_MAX);
     //  A second one moves them again.
     assert_int_equal (crier_journal_rewrite (journal, s_rewrite, ledger), 0);
     crier_ledger_rewritten (ledger, true);
-    s_send_all (ledger, journal, 0);
+    s_send_all (ledger, journal, 0, COUNT, QUEUED_MAX);
     crier_journal_close (&journal);
     crier_ledger_destroy (&ledger);
 }
@@ -161,11 +170,8 @@ static void test_a_compaction_keeps_the_waiting_in_order (void **state)
 static void test_a_restart_finds_every_one (void **state)
 {
     char directory[256];
-    s_directory (directory, sizeof directory);
-    crier_ledger_t *ledger = s_ledger ();
-    crier_journal_t *journal = s_journal (directory, ledger);
-    for (int index = 0; index < COUNT; index++)
-        s_accept (ledger, journal, index);
+    crier_ledger_t *ledger;
+    crier_journal_t *journal = s_accepted (directory, sizeof directory, &ledger);
     crier_journal_close (&journal);
     crier_ledger_destroy (&ledger);
 
@@ -178,16 +184,7 @@ static void test_a_restart_finds_every_one (void **state)
     s_accept (ledger, journal, COUNT);
     assert_int_equal (crier_ledger_in_journal (ledger, NULL), 1);
     assert_int_equal (crier_journal_sync (journal), 0);
-    int expected = 0;
-    crier_ledger_work_t work;
-    while (crier_ledger_next (ledger, &work) ||
-           (crier_backlog_refill (ledger, journal) > 0 && crier_ledger_next (ledger, &work))) {
-        char id[16];
-        snprintf (id, sizeof id, "n%d", expected++);
-        assert_string_equal (work.id, id);
-        crier_ledger_sent (ledger, 0);
-    }
-    assert_int_equal (expected, COUNT + 1);
+    s_send_all (ledger, journal, 0, COUNT + 1, COUNT);
     crier_journal_close (&journal);
     crier_ledger_destroy (&ledger);
 }

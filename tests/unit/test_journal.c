@@ -135,18 +135,19 @@ static void test_torn_tail_is_cut (void **state)
     crier_journal_close (&journal);
 }
 
-static void test_damaged_record_is_skipped (void **state)
+//  Writes three records to a new journal in directory and damages the second on disk (a byte of
+//  its payload flipped: its checksum no longer matches). Returns the journal, still open.
+static crier_journal_t *s_three_with_damage (char *directory, size_t size)
 {
-    char directory[256], path[300];
-    s_directory (directory, sizeof directory);
+    char path[300];
+    s_directory (directory, size);
     replayed_t replayed;
     crier_journal_report_t report;
     crier_journal_t *journal = s_open (directory, &replayed, &report);
     s_append (journal, 'N', "one");
     s_append (journal, 'N', "two, to be damaged");
     s_append (journal, 'N', "three");
-    crier_journal_close (&journal);
-    //  Flip a byte inside the second payload: its checksum no longer matches.
+    assert_int_equal (crier_journal_sync (journal), 0);
     snprintf (path, sizeof path, "%s/journal", directory);
     int fd = open (path, O_RDWR);
     assert_true (fd >= 0);
@@ -156,7 +157,16 @@ static void test_damaged_record_is_skipped (void **state)
     byte ^= 0x20;
     assert_int_equal (pwrite (fd, &byte, 1, at), 1);
     close (fd);
+    return journal;
+}
 
+static void test_damaged_record_is_skipped (void **state)
+{
+    char directory[256];
+    crier_journal_t *journal = s_three_with_damage (directory, sizeof directory);
+    crier_journal_close (&journal);
+    replayed_t replayed;
+    crier_journal_report_t report;
     journal = s_open (directory, &replayed, &report);
     assert_int_equal (report.records, 2);
     assert_string_equal (replayed.payloads[0], "one");
@@ -236,25 +246,8 @@ static void test_scan_reads_on_from_a_record_and_stops_when_asked (void **state)
 
 static void test_scan_skips_a_damaged_record (void **state)
 {
-    char directory[256], path[300];
-    s_directory (directory, sizeof directory);
-    replayed_t replayed;
-    crier_journal_report_t report;
-    crier_journal_t *journal = s_open (directory, &replayed, &report);
-    s_append (journal, 'N', "one");
-    s_append (journal, 'N', "two, to be damaged");
-    s_append (journal, 'N', "three");
-    assert_int_equal (crier_journal_sync (journal), 0);
-    snprintf (path, sizeof path, "%s/journal", directory);
-    int fd = open (path, O_RDWR);
-    assert_true (fd >= 0);
-    off_t at = 2 * CRIER_JOURNAL_HEADER_BYTES + 3 + 2;
-    char byte;
-    assert_int_equal (pread (fd, &byte, 1, at), 1);
-    byte ^= 0x20;
-    assert_int_equal (pwrite (fd, &byte, 1, at), 1);
-    close (fd);
-
+    char directory[256];
+    crier_journal_t *journal = s_three_with_damage (directory, sizeof directory);
     uint64_t offset = 0;
     scanned_t scanned = {0};
     assert_int_equal (crier_journal_scan (journal, &offset, s_scan_collect, &scanned), 0);
