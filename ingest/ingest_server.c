@@ -722,7 +722,7 @@ static int s_open_sockets (server_t *self)
     s_warn_if_open (self, self->pull, "CRIER_INGEST_ENDPOINT");
     s_warn_if_open (self, self->router, "CRIER_INGEST_ACK_ENDPOINT");
     s_warn_if_open (self, self->control, "CRIER_INGEST_CONTROL_ENDPOINT");
-    for (size_t kind = 0; kind <= CRIER_RECEIPT_RELEASED; kind++)
+    for (size_t kind = 0; kind < CRIER_RECEIPT_KIND_COUNT; kind++)
         zsock_set_subscribe (self->receipts, crier_receipt_type ((crier_receipt_kind_t)kind));
     int64_t hard_limit = (int64_t)config->max_message_bytes * HARD_LIMIT_FACTOR;
     zsock_set_maxmsgsize (self->pull, hard_limit > INT32_MAX ? -1 : (int)hard_limit);

@@ -411,14 +411,15 @@ crier_ledger_change_t crier_ledger_apply (crier_ledger_t *self, const crier_rece
             change = s_apply_outcome (self, entry, receipt);
             break;
         case CRIER_RECEIPT_RETRYING:
+        case CRIER_RECEIPT_DEFERRED:
         case CRIER_RECEIPT_RELEASED:
             if (entry->stage == STAGE_SENT) {
-                //  Retrying: still being worked on, so the lease starts again. Released: a
-                //  stopping sender let it go, so it is due now.
-                entry->deadline_ms = receipt->kind == CRIER_RECEIPT_RETRYING
-                                         ? now_ms + (int64_t)self->options.lease_ms
-                                         : now_ms;
-                if (receipt->kind == CRIER_RECEIPT_RETRYING)
+                //  Retrying: still being worked on, so the lease starts again. Deferred: its
+                //  channel is stalled, so it goes again when a whole lease has passed. Released:
+                //  a stopping sender let it go, so it is due now.
+                bool renew = receipt->kind != CRIER_RECEIPT_RELEASED;
+                entry->deadline_ms = renew ? now_ms + (int64_t)self->options.lease_ms : now_ms;
+                if (renew)
                     s_move (self, entry, STAGE_SENT);
                 else {
                     zlistx_delete (self->sent, entry->handle);

@@ -17,6 +17,7 @@ typedef struct {
     uint64_t heartbeat_ms;          //  CRIER_COUCHDB_HEARTBEAT
     uint64_t retry_max_ms;          //  CRIER_COUCHDB_RETRY_MAX
     uint64_t heartbeat_interval_ms; //  CRIER_HEARTBEAT_INTERVAL
+    uint64_t stalled_after_ms;      //  CRIER_STALLED_AFTER
 } crier_resolver_config_t;
 
 //  Reads every setting, logging each bad one. Returns 0, or -1 when any was invalid.

@@ -2,6 +2,7 @@
     notifications socket, the event bus, the CouchDB feed (through crier_http) and the wait for
     a blocked delivery socket, so nothing here ever blocks. */
 #include "resolver_server.h"
+#include "delivery_queue.h"
 #include "event_bus.h"
 #include "mapping_follower.h"
 #include "router.h"
@@ -21,12 +22,17 @@
 #include <inttypes.h>
 #include <stdbool.h>
 
-//  A delivery frame that its channel's socket could not take yet.
+//  How often the waiting channels are checked for a stall.
+#define STALL_CHECK_MS 250
+
+//  One channel's deliveries on their way to its senders.
 typedef struct {
-    crier_channel_t channel;
-    char *frame;
-    size_t size;
-} pending_t;
+    crier_delivery_queue_t *waiting; //  frames its socket could not take yet
+    bool polling;                    //  a POLLOUT poller waits for its socket
+    bool held;                       //  deliveries.backpressure was logged
+    bool stalled;                    //  its senders took nothing for CRIER_STALLED_AFTER
+    uint64_t deferred;               //  deliveries deferred since it stalled
+} channel_t;
 
 typedef struct {
     const crier_resolver_config_t *config;
@@ -40,11 +46,7 @@ typedef struct {
     crier_mapping_t *mapping; //  the last good mapping, or NULL
     crier_routing_t routing;  //  reused for every notification
     crier_intake_t *intake;   //  takes notifications while there is room
-    pending_t *pending;       //  waiting deliveries, in order
-    size_t pending_count;
-    size_t pending_capacity;
-    size_t pending_next; //  first not yet sent
-    int blocked_channel; //  -1, or the channel being waited on
+    channel_t channels[CRIER_CHANNEL_COUNT];
     crier_heartbeat_t *heartbeat;
     crier_zap_t *zap;               //  with the internal CURVE switch: admits crier's own processes
     crier_handshake_watch_t *watch; //  and logs a process that fails the handshake
@@ -71,62 +73,154 @@ static void s_publish_unroutable (server_t *self, const crier_notification_t *no
 
 static int s_on_writable (zloop_t *loop, zmq_pollitem_t *item, void *arg);
 
-//  Sends waiting deliveries in order until one would block. Returns true when all went.
-static bool s_flush (server_t *self)
+static void s_poll_writable (server_t *self, crier_channel_t channel, bool on)
 {
-    while (self->pending_next < self->pending_count) {
-        pending_t *pending = &self->pending[self->pending_next];
-        if (crier_socket_send (self->deliveries[pending->channel], pending->frame, pending->size,
-                               ZMQ_DONTWAIT) != 0) {
-            if (self->blocked_channel != (int)pending->channel) {
-                if (self->blocked_channel == -1)
-                    crier_log (CRIER_LOG_WARN, "deliveries.backpressure", "channel",
-                               crier_channel_name (pending->channel), "endpoint",
-                               self->config->deliveries_endpoint[pending->channel], "hint",
-                               "no crier-sender for this channel is connected, or they are not "
-                               "keeping up; notifications wait meanwhile");
-                else {
-                    zmq_pollitem_t old = {zsock_resolve (self->deliveries[self->blocked_channel]),
-                                          0, ZMQ_POLLOUT, 0};
-                    zloop_poller_end (self->loop, &old);
-                }
-                zmq_pollitem_t wait = {zsock_resolve (self->deliveries[pending->channel]), 0,
-                                       ZMQ_POLLOUT, 0};
-                zloop_poller (self->loop, &wait, s_on_writable, self);
-                self->blocked_channel = (int)pending->channel;
-            }
-            return false;
-        }
-        free (pending->frame);
-        self->pending_next++;
+    channel_t *state = &self->channels[channel];
+    if (state->polling == on)
+        return;
+    zmq_pollitem_t item = {zsock_resolve (self->deliveries[channel]), 0, ZMQ_POLLOUT, 0};
+    if (on)
+        zloop_poller (self->loop, &item, s_on_writable, self);
+    else
+        zloop_poller_end (self->loop, &item);
+    state->polling = on;
+}
+
+//  Whether a channel that is not stalled has deliveries waiting: then the intake waits too, so
+//  that back-pressure reaches ingest instead of memory growing here.
+static bool s_holding (const server_t *self)
+{
+    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
+        if (!self->channels[channel].stalled &&
+            crier_delivery_queue_count (self->channels[channel].waiting) > 0)
+            return true;
+    return false;
+}
+
+static void s_resume_if_free (server_t *self)
+{
+    if (self->mapping && !s_holding (self))
+        s_set_reading (self, true);
+}
+
+//  Sends a channel's waiting deliveries in order until its socket would block.
+static void s_flush (server_t *self, crier_channel_t channel)
+{
+    channel_t *state = &self->channels[channel];
+    if (crier_delivery_queue_count (state->waiting) == 0)
+        return;
+    crier_delivery_queue_flush (state->waiting, self->deliveries[channel], zclock_mono ());
+    bool waiting = crier_delivery_queue_count (state->waiting) > 0;
+    s_poll_writable (self, channel, waiting);
+    if (waiting && !state->held) {
+        crier_log (CRIER_LOG_WARN, "deliveries.backpressure", "channel",
+                   crier_channel_name (channel), "endpoint",
+                   self->config->deliveries_endpoint[channel], "hint",
+                   "no crier-sender for this channel is connected, or they are not keeping up; "
+                   "notifications wait meanwhile");
+        state->held = true;
+    } else if (!waiting && state->held) {
+        crier_log (CRIER_LOG_INFO, "deliveries.flowing", "channel", crier_channel_name (channel));
+        state->held = false;
     }
-    self->pending_count = self->pending_next = 0;
-    if (self->blocked_channel != -1) {
-        zmq_pollitem_t old = {zsock_resolve (self->deliveries[self->blocked_channel]), 0,
-                              ZMQ_POLLOUT, 0};
-        zloop_poller_end (self->loop, &old);
-        crier_log (CRIER_LOG_INFO, "deliveries.flowing", "channel",
-                   crier_channel_name ((crier_channel_t)self->blocked_channel));
-        self->blocked_channel = -1;
-    }
-    return true;
 }
 
 static int s_on_writable (zloop_t *loop, zmq_pollitem_t *item, void *arg)
 {
     server_t *self = arg;
-    if (s_flush (self) && self->mapping)
-        s_set_reading (self, true);
+    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
+        if (zsock_resolve (self->deliveries[channel]) == item->socket)
+            s_flush (self, (crier_channel_t)channel);
+    s_resume_if_free (self);
     return 0;
 }
 
-static int s_queue (server_t *self, crier_channel_t channel, char *frame, size_t size)
+//  Tells crier-ingest that a delivery went nowhere because its channel is stalled: it sends it
+//  again when a whole lease (CRIER_REDELIVER_AFTER) has passed.
+static void s_defer (server_t *self, crier_channel_t channel, const char *notification_id,
+                     const char *delivery_id, const char *target)
 {
-    if (crier_array_reserve (&self->pending, &self->pending_capacity, self->pending_count,
-                             sizeof *self->pending, 64) != 0)
-        return -1;
-    self->pending[self->pending_count++] = (pending_t){channel, frame, size};
+    self->channels[channel].deferred++;
+    crier_log (CRIER_LOG_DEBUG, "delivery.deferred", "id", notification_id, "delivery_id",
+               delivery_id, "channel", crier_channel_name (channel), "target", target);
+    crier_event_t *event = crier_event_new ("delivery.deferred");
+    if (event) {
+        crier_event_add_text (event, "notification_id", notification_id);
+        crier_event_add_text (event, "delivery_id", delivery_id);
+        crier_event_add_text (event, "channel", crier_channel_name (channel));
+        crier_event_add_text (event, "target", target);
+        crier_event_add_text (event, "reason",
+                              "its channel's senders took no delivery for CRIER_STALLED_AFTER; "
+                              "crier-ingest sends it again after CRIER_REDELIVER_AFTER");
+        crier_event_send (&event, self->events);
+    }
+}
+
+//  A channel whose senders took nothing for CRIER_STALLED_AFTER stops holding up the others:
+//  what waited for it is deferred, and so is what comes for it until its socket takes again.
+static void s_stall (server_t *self, crier_channel_t channel)
+{
+    channel_t *state = &self->channels[channel];
+    state->stalled = true;
+    state->held = false;
+    state->deferred = 0;
+    s_poll_writable (self, channel, false);
+    char *frame;
+    size_t size;
+    while ((frame = crier_delivery_queue_take (state->waiting, &size))) {
+        crier_error_t error;
+        crier_delivery_t *delivery = crier_frame_decode_delivery (frame, size, &error);
+        if (delivery)
+            s_defer (self, channel, delivery->notification->id, delivery->delivery_id,
+                     delivery->target);
+        crier_delivery_destroy (&delivery);
+        free (frame);
+    }
+    crier_log (CRIER_LOG_WARN, "deliveries.stalled", "channel", crier_channel_name (channel),
+               "endpoint", self->config->deliveries_endpoint[channel], "deferred",
+               CRIER_LOG_INT (state->deferred), "hint",
+               "no crier-sender for this channel took a delivery for CRIER_STALLED_AFTER (is one "
+               "running? can it reach its server? see its log); the other channels go on, and "
+               "this channel's deliveries wait in crier-ingest's journal and go again every "
+               "CRIER_REDELIVER_AFTER");
+}
+
+static int s_on_stall_check (zloop_t *loop, int timer_id, void *arg)
+{
+    server_t *self = arg;
+    int64_t now = zclock_mono ();
+    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++) {
+        channel_t *state = &self->channels[channel];
+        int64_t since = crier_delivery_queue_stuck_since (state->waiting);
+        if (!state->stalled && since != 0 && now - since >= (int64_t)self->config->stalled_after_ms)
+            s_stall (self, (crier_channel_t)channel);
+    }
+    s_resume_if_free (self);
     return 0;
+}
+
+//  Puts a delivery frame on its way: queued for its channel, or, when the channel is stalled,
+//  straight to the socket if it takes it now (the channel flows again), else deferred.
+static int s_queue (server_t *self, crier_channel_t channel, char *frame, size_t size,
+                    const char *notification_id, const char *delivery_id, const char *target)
+{
+    channel_t *state = &self->channels[channel];
+    if (!state->stalled)
+        return crier_delivery_queue_add (state->waiting, frame, size);
+    if (crier_socket_send (self->deliveries[channel], frame, size, ZMQ_DONTWAIT) == 0) {
+        crier_log (CRIER_LOG_INFO, "deliveries.flowing", "channel", crier_channel_name (channel),
+                   "deferred", CRIER_LOG_INT (state->deferred));
+        state->stalled = false;
+    } else
+        s_defer (self, channel, notification_id, delivery_id, target);
+    free (frame);
+    return 0;
+}
+
+static void s_flush_all (server_t *self)
+{
+    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
+        s_flush (self, (crier_channel_t)channel);
 }
 
 //  Queues one delivery frame and fills in its id. Returns 0, or -1 after logging.
@@ -140,7 +234,7 @@ static int s_queue_delivery (server_t *self, const crier_notification_t *notific
     size_t size;
     if (crier_frame_encode_delivery_of (notification, name, target, groups, group_count, attempt,
                                         delivery_id, &frame, &size) != 0 ||
-        s_queue (self, channel, frame, size) != 0) {
+        s_queue (self, channel, frame, size, notification->id, delivery_id, target) != 0) {
         crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", notification->id, "channel", name,
                    "target", target, "reason", "out of memory");
         return -1;
@@ -168,7 +262,7 @@ static void s_send_again (server_t *self, const crier_notification_t *notificati
                               redelivery->attempt, delivery_id);
         }
     }
-    s_flush (self);
+    s_flush_all (self);
 }
 
 static void s_route (server_t *self, const crier_notification_t *notification, uint32_t attempt)
@@ -228,11 +322,11 @@ static void s_route (server_t *self, const crier_notification_t *notification, u
     crier_event_destroy (&event);
     free (values);
     free (ids);
-    s_flush (self);
+    s_flush_all (self);
 }
 
-//  A notification from ingest. Deliveries left waiting stop the intake until their channel
-//  drains, so that back-pressure reaches ingest instead of memory growing here.
+//  A notification from ingest. Deliveries left waiting for a channel that is not stalled stop
+//  the intake until it drains.
 static bool s_on_notification (const void *data, size_t size, void *arg)
 {
     server_t *self = arg;
@@ -250,9 +344,10 @@ static bool s_on_notification (const void *data, size_t size, void *arg)
         crier_log (CRIER_LOG_ERROR, "frame.invalid", "from", "crier-ingest", "field", error.field,
                    "error", error.message, "hint", "run the same crier version in every process");
     crier_notification_destroy (&notification);
-    if (self->pending_count > 0)
+    bool holding = s_holding (self);
+    if (holding)
         s_set_reading (self, false);
-    return self->pending_count == 0;
+    return !holding;
 }
 
 static void s_publish_mapping (server_t *self, const char *type, const char *revision,
@@ -298,8 +393,15 @@ static void s_on_document (json_t *document, bool deleted, void *arg)
     crier_log (CRIER_LOG_INFO, "mapping.loaded", "revision", revision, "groups",
                CRIER_LOG_INT (crier_mapping_group_count (mapping)));
     s_publish_mapping (self, "mapping.loaded", revision, NULL);
-    if (self->pending_count == 0)
-        s_set_reading (self, true);
+    s_resume_if_free (self);
+}
+
+static size_t s_waiting (const server_t *self)
+{
+    size_t waiting = 0;
+    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
+        waiting += crier_delivery_queue_count (self->channels[channel].waiting);
+    return waiting;
 }
 
 static void s_fill_heartbeat (crier_event_t *event, void *arg)
@@ -313,7 +415,7 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
                          self->mapping ? (int64_t)crier_mapping_group_count (self->mapping) : 0);
     crier_event_add_int (event, "routed", (int64_t)self->routed);
     crier_event_add_int (event, "unroutable", (int64_t)self->unroutable);
-    crier_event_add_int (event, "waiting", (int64_t)(self->pending_count - self->pending_next));
+    crier_event_add_int (event, "waiting", (int64_t)s_waiting (self));
 }
 
 //  With the internal switch: a line for each process that fails the CURVE handshake.
@@ -349,9 +451,12 @@ static int s_start (server_t *self)
                   crier_channel_name ((crier_channel_t)channel));
         self->deliveries[channel] = crier_socket_open (
             ZMQ_PUSH, CRIER_BIND, config->deliveries_endpoint[channel], config->hwm, purpose);
-        if (!self->deliveries[channel])
+        self->channels[channel].waiting = crier_delivery_queue_new ();
+        if (!self->deliveries[channel] || !self->channels[channel].waiting)
             return -1;
     }
+    if (zloop_timer (self->loop, STALL_CHECK_MS, 0, s_on_stall_check, self) == -1)
+        return -1;
     self->intake = self->notifications ? crier_intake_new (self->loop, self->notifications,
                                                            s_on_notification, NULL, self)
                                        : NULL;
@@ -395,16 +500,15 @@ static char *s_on_start (void *arg)
 
 void crier_resolver_server (zsock_t *pipe, void *args)
 {
-    server_t self = {.config = args, .blocked_channel = -1};
+    server_t self = {.config = args};
     self.loop = zloop_new ();
     crier_actor_run (pipe, self.loop, s_on_start, &self);
 
     crier_log (CRIER_LOG_INFO, "resolver.stats", "routed_total", CRIER_LOG_INT (self.routed),
                "unroutable_total", CRIER_LOG_INT (self.unroutable), "waiting",
-               CRIER_LOG_INT (self.pending_count - self.pending_next));
-    for (size_t index = self.pending_next; index < self.pending_count; index++)
-        free (self.pending[index].frame);
-    free (self.pending);
+               CRIER_LOG_INT (s_waiting (&self)));
+    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
+        crier_delivery_queue_destroy (&self.channels[channel].waiting);
     //  While the watched sockets all still exist.
     crier_handshake_watch_destroy (&self.watch);
     crier_heartbeat_destroy (&self.heartbeat);

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const s_types[] = {"notification.routed", "notification.unroutable",
-                                      "delivery.delivered",  "delivery.failed",
-                                      "delivery.retrying",   "delivery.released"};
+static const char *const s_types[] = {
+    "notification.routed", "notification.unroutable", "delivery.delivered", "delivery.failed",
+    "delivery.retrying",   "delivery.released",       "delivery.deferred"};
 
 const char *crier_receipt_type (crier_receipt_kind_t kind)
 {

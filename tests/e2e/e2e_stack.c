@@ -137,8 +137,8 @@ void e2e_stack_stop (e2e_stack_t **stack_p)
     *stack_p = NULL;
 }
 
-void e2e_stack_restart (e2e_stack_t *stack, stack_kind_t kind, int index, int signal,
-                        int expected_status)
+void e2e_stack_stop_one (e2e_stack_t *stack, stack_kind_t kind, int index, int signal,
+                         int expected_status)
 {
     test_process_t **process = &stack->processes[kind][index];
     int status = test_process_stop (*process, signal, 20000);
@@ -149,7 +149,19 @@ void e2e_stack_restart (e2e_stack_t *stack, stack_kind_t kind, int index, int si
             test_process_count_log (*process, "sender.finishing"),
             test_process_count_log (*process, "sender.released"));
     test_process_destroy (process);
-    *process = s_start (stack, kind);
+}
+
+void e2e_stack_start_one (e2e_stack_t *stack, stack_kind_t kind, int index)
+{
+    assert_null (stack->processes[kind][index]);
+    stack->processes[kind][index] = s_start (stack, kind);
+}
+
+void e2e_stack_restart (e2e_stack_t *stack, stack_kind_t kind, int index, int signal,
+                        int expected_status)
+{
+    e2e_stack_stop_one (stack, kind, index, signal, expected_status);
+    e2e_stack_start_one (stack, kind, index);
 }
 
 //  The number in a body "PREFIX NUMBER", or -1.

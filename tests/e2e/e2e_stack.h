@@ -40,8 +40,15 @@ void e2e_stack_stop (e2e_stack_t **stack_p);
 //  The name of a kind's program, e.g. "crier-ingest".
 const char *e2e_stack_name (stack_kind_t kind);
 
-//  Sends signal to one process, checks that it ended with expected_status (0 after SIGTERM, 137
-//  after SIGKILL), starts it again and waits until it is ready.
+//  Sends signal to one process and checks that it ended with expected_status (0 after SIGTERM,
+//  137 after SIGKILL).
+void e2e_stack_stop_one (e2e_stack_t *stack, stack_kind_t kind, int index, int signal,
+                         int expected_status);
+
+//  Starts one process that was stopped and waits until it is ready.
+void e2e_stack_start_one (e2e_stack_t *stack, stack_kind_t kind, int index);
+
+//  Both of the above.
 void e2e_stack_restart (e2e_stack_t *stack, stack_kind_t kind, int index, int signal,
                         int expected_status);
 

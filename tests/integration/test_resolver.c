@@ -1,6 +1,7 @@
 /*  test_resolver.c - the real crier-resolver against a real CouchDB-API server (pouchdb-server):
     initial load, live edits, bad edits, a document created late, messages that wait for the
-    first mapping, CouchDB stopped, frozen and restarted underneath, fan-out, unroutable groups. */
+    first mapping, CouchDB stopped, frozen and restarted underneath, fan-out, unroutable groups, a
+    stalled channel that does not hold up the others. */
 #include "crier/event.h"
 #include "crier/frames.h"
 #include "test_couch.h"
@@ -86,6 +87,7 @@ static fixture_t *s_start_with (const char *database, const char *password,
                           env[8],
                           "CRIER_COUCHDB_HEARTBEAT=300ms",
                           "CRIER_COUCHDB_RETRY_MAX=1s",
+                          "CRIER_STALLED_AFTER=3s",
                           "CRIER_LOG_LEVEL=debug",
                           NULL};
     fixture->resolver = test_process_start ("crier-resolver", NULL, envp);
@@ -449,6 +451,78 @@ static void test_no_sender_holds_deliveries_until_one_connects (void **state)
     s_stop (&fixture);
 }
 
+//  Reads events until one of type whose JSON holds needle comes (fails after 10 s).
+static void s_expect_event (fixture_t *fixture, const char *type, const char *needle)
+{
+    zsock_set_rcvtimeo (fixture->events, 500);
+    int64_t deadline = zclock_mono () + 10000;
+    while (zclock_mono () < deadline) {
+        char *topic = NULL;
+        zframe_t *body = NULL;
+        if (zsock_recv (fixture->events, "sf", &topic, &body) != 0)
+            continue;
+        char *json = crier_event_to_json (zframe_data (body), zframe_size (body));
+        bool found = streq (topic, type) && json && strstr (json, needle);
+        free (json);
+        zstr_free (&topic);
+        zframe_destroy (&body);
+        if (found)
+            return;
+    }
+    fail_msg ("no %s event with %s", type, needle);
+}
+
+static void test_a_stalled_channel_does_not_hold_up_the_others (void **state)
+{
+    s_create_database ("stall");
+    char *revision = test_couch_put_mapping (
+        s_couch, "stall",
+        "{\"#admins\": {\"matrix\": [\"!ops:example.org\"], \"email\": [\"a@example.org\"]}}");
+    fixture_t *fixture = s_start_with ("stall", TEST_COUCH_PASSWORD, true);
+    s_expect_log (fixture, "mapping.loaded", revision, NULL, 0);
+    free (revision);
+    //  No email sender: st-0's email waits and holds up the intake (back-pressure)...
+    s_send (fixture, "st-0", (const char *[]){"#admins", NULL});
+    s_expect_delivery (fixture->matrix, "st-0", "!ops:example.org");
+    s_expect_log (fixture, "deliveries.backpressure", "channel=email", NULL, 0);
+    s_send (fixture, "st-1", (const char *[]){"#admins", NULL});
+    s_expect_nothing (fixture->matrix);
+    //  ...until CRIER_STALLED_AFTER: then it is deferred to crier-ingest, and Matrix goes on.
+    s_expect_log (fixture, "deliveries.stalled", "channel=email", NULL, 0);
+    s_expect_event (fixture, "delivery.deferred", "\"notification_id\":\"st-0\"");
+    s_expect_delivery (fixture->matrix, "st-1", "!ops:example.org");
+    s_expect_event (fixture, "delivery.deferred", "\"notification_id\":\"st-1\"");
+    for (int index = 2; index < 5; index++) {
+        char id[16];
+        snprintf (id, sizeof id, "st-%d", index);
+        s_send (fixture, id, (const char *[]){"#admins", NULL});
+        s_expect_delivery (fixture->matrix, id, "!ops:example.org");
+        char needle[64];
+        snprintf (needle, sizeof needle, "\"notification_id\":\"%s\"", id);
+        s_expect_event (fixture, "delivery.deferred", needle);
+    }
+    //  An email sender connects: the next email goes to it, and the channel flows again. The
+    //  deferred ones are crier-ingest's to send again (they are not kept here).
+    char endpoint[128];
+    snprintf (endpoint, sizeof endpoint, ">%s", fixture->endpoints[2]);
+    fixture->email = zsock_new_pull (endpoint);
+    for (int round = 0; round < 100; round++) {
+        char id[16];
+        snprintf (id, sizeof id, "after-%d", round);
+        s_send (fixture, id, (const char *[]){"#admins", NULL});
+        s_expect_delivery (fixture->matrix, id, "!ops:example.org");
+        crier_delivery_t *delivery = s_receive (fixture->email, 200);
+        if (delivery) {
+            assert_string_equal (delivery->notification->id, id);
+            crier_delivery_destroy (&delivery);
+            break;
+        }
+    }
+    s_expect_log (fixture, "deliveries.flowing", "channel=email", NULL, 0);
+    s_expect_nothing (fixture->email);
+    s_stop (&fixture);
+}
+
 static void test_couchdb_down_at_start (void **state)
 {
     //  Point a resolver at a port nothing listens on: it says so once, stays up, keeps trying.
@@ -511,6 +585,7 @@ int main (void)
         cmocka_unit_test (test_missing_database_and_bad_credentials_are_explained),
         cmocka_unit_test (test_senders_of_a_channel_share_deliveries_exactly_once),
         cmocka_unit_test (test_no_sender_holds_deliveries_until_one_connects),
+        cmocka_unit_test (test_a_stalled_channel_does_not_hold_up_the_others),
         cmocka_unit_test (test_couchdb_down_at_start),
         cmocka_unit_test (test_crier_tail_prints_events),
         cmocka_unit_test (test_couchdb_frozen_stopped_and_restarted_underneath),

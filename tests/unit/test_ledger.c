@@ -126,7 +126,7 @@ static void test_never_routed_goes_again_whole (void **state)
     crier_ledger_destroy (&ledger);
 }
 
-static void test_retrying_renews_and_released_expires_now (void **state)
+static void test_retrying_and_deferred_renew_and_released_expires_now (void **state)
 {
     crier_ledger_t *ledger = s_ledger ();
     s_accept_and_send (ledger, "n4", 0);
@@ -140,6 +140,16 @@ static void test_retrying_renews_and_released_expires_now (void **state)
     crier_receipt_t released = s_outcome (CRIER_RECEIPT_RELEASED, "n4", 'b', "!room:example.org");
     assert_int_equal (crier_ledger_apply (ledger, &released, 2100), CRIER_LEDGER_RENEWED);
     assert_int_equal (crier_ledger_expire (ledger, 2100), 1);
+    crier_ledger_sent (ledger, 2200);
+
+    //  Deferred (its channel is stalled): due again a whole lease later, with what is pending.
+    crier_receipt_t deferred = s_outcome (CRIER_RECEIPT_DEFERRED, "n4", 'a', "a@example.org");
+    assert_int_equal (crier_ledger_apply (ledger, &deferred, 2500), CRIER_LEDGER_RENEWED);
+    assert_int_equal (crier_ledger_expire (ledger, 2200 + LEASE), 0);
+    assert_int_equal (crier_ledger_expire (ledger, 2500 + LEASE), 1);
+    crier_ledger_work_t work;
+    assert_true (crier_ledger_next (ledger, &work));
+    assert_int_equal (work.redelivery.only_count, 2);
     crier_ledger_destroy (&ledger);
 }
 
@@ -367,7 +377,7 @@ int main (void)
         cmocka_unit_test (test_done_when_every_delivery_has_its_outcome),
         cmocka_unit_test (test_expired_lease_sends_only_what_is_pending),
         cmocka_unit_test (test_never_routed_goes_again_whole),
-        cmocka_unit_test (test_retrying_renews_and_released_expires_now),
+        cmocka_unit_test (test_retrying_and_deferred_renew_and_released_expires_now),
         cmocka_unit_test (test_outcome_may_come_before_the_routing),
         cmocka_unit_test (test_failure_is_a_dead_letter_until_retried),
         cmocka_unit_test (test_unroutable_groups_are_a_dead_letter),

@@ -20,7 +20,10 @@ typedef enum {
     CRIER_RECEIPT_FAILED,     //  delivery.failed: delivery, reason (permanent)
     CRIER_RECEIPT_RETRYING,   //  delivery.retrying: delivery, reason (still being worked on)
     CRIER_RECEIPT_RELEASED,   //  delivery.released: delivery, reason (a stopping sender let go)
+    CRIER_RECEIPT_DEFERRED,   //  delivery.deferred: delivery, reason (its channel is stalled)
 } crier_receipt_kind_t;
+
+#define CRIER_RECEIPT_KIND_COUNT (CRIER_RECEIPT_DEFERRED + 1)
 
 typedef struct {
     char delivery_id[CRIER_DIGEST_BYTES];
@@ -33,7 +36,7 @@ typedef struct {
     char *notification_id;
     int64_t time_ms;
     crier_receipt_delivery_t delivery;    //  delivery.* receipts
-    char *reason;                         //  failed, retrying, released, unroutable
+    char *reason;                         //  failed, retrying, released, deferred, unroutable
     crier_receipt_delivery_t *deliveries; //  notification.routed
     size_t delivery_count;
     char **groups; //  notification.unroutable
