@@ -9,6 +9,7 @@
 #include "couch_request.h"
 
 #include "crier/mapping.h"
+#include "crier/url.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -48,8 +49,14 @@ static int s_fail_request (const crier_couchdb_t *couchdb, const char *what,
     }
     char *reason = couch_response_reason (response);
     const char *hint = "";
-    if (response->status == 401 || response->status == 403)
+    //  Name where the credentials came from: the variables, or the user:password in the URL.
+    if ((response->status == 401 || response->status == 403) && couchdb->user)
         hint = "; check CRIER_COUCHDB_USER and CRIER_COUCHDB_PASSWORD";
+    else if (response->status == 401 || response->status == 403)
+        hint = crier_url_has_user (couchdb->url)
+                   ? "; check the user:password in CRIER_COUCHDB_URL"
+                   : "; CouchDB wants credentials: set CRIER_COUCHDB_USER and "
+                     "CRIER_COUCHDB_PASSWORD";
     fprintf (stderr, "crier mapping: could not %s at %s: HTTP %ld %s%s\n", what,
              couchdb->display_url, response->status, reason, hint);
     free (reason);

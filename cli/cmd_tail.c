@@ -1,5 +1,6 @@
 /*  cmd_tail.c - crier tail: print every event on the bus, one JSON object per line. */
 #include "commands.h"
+#include "usage.h"
 
 #include "crier/curve.h"
 #include "crier/config.h"
@@ -48,30 +49,31 @@ int crier_cmd_tail (int argc, char *argv[])
             case 'f':
                 zlist_append (filters, optarg);
                 break;
-            case 'n':
-                count = strtol (optarg, NULL, 10);
+            case 'n': {
+                char *end = NULL;
+                count = strtol (optarg, &end, 10);
+                if (!*optarg || *end || count < 1)
+                    status = cli_fail_usage ("tail", "--count needs a number of events, 1 or more",
+                                             optarg);
                 break;
+            }
             case 'e':
                 free (endpoint);
                 endpoint = strdup (optarg);
                 break;
             case 'T':
-                if (crier_duration_parse (optarg, &timeout_ms) != 0 || timeout_ms == 0) {
-                    fputs ("crier tail: --timeout needs a duration such as 30s\n", stderr);
-                    status = CRIER_EXIT_USAGE;
-                }
+                if (crier_duration_parse (optarg, &timeout_ms) != 0 || timeout_ms == 0)
+                    status =
+                        cli_fail_usage ("tail", "--timeout needs a duration such as 30s", optarg);
                 break;
             case 'h':
                 fputs (s_usage, stdout);
                 status = CRIER_EXIT_OK;
                 break;
             default:
-                fprintf (stderr, "crier tail: unknown or incomplete option\n\n%s", s_usage);
-                status = CRIER_EXIT_USAGE;
+                status = cli_unknown_option ("tail", argc, argv, optind);
         }
     }
-    if (status < 0 && count == 0)
-        status = CRIER_EXIT_OK;
     zsock_t *subscriber = status < 0 ? zsock_new (ZMQ_SUB) : NULL;
     if (subscriber) {
         if (zlist_size (filters) == 0)

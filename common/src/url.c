@@ -33,3 +33,14 @@ int crier_url_check (const char *url, const char *const *schemes, char **display
     curl_url_cleanup (handle);
     return known ? 0 : -1;
 }
+
+bool crier_url_has_user (const char *url)
+{
+    CURLU *handle = url ? curl_url () : NULL;
+    char *user = NULL;
+    bool has = handle && curl_url_set (handle, CURLUPART_URL, url, 0) == CURLUE_OK &&
+               curl_url_get (handle, CURLUPART_USER, &user, 0) == CURLUE_OK && user && *user;
+    curl_free (user);
+    curl_url_cleanup (handle);
+    return has;
+}

@@ -152,6 +152,18 @@ static void test_errors_say_what_to_do (void **state)
     assert_non_null (strstr (err, "check CRIER_COUCHDB_USER and CRIER_COUCHDB_PASSWORD"));
     free (out);
     free (err);
+    //  Credentials in the URL: the hint points there (and the password is not printed).
+    char url[160];
+    snprintf (url, sizeof url, "CRIER_COUCHDB_URL=http://%s:wrong-in-url@127.0.0.1:%d",
+              TEST_COUCH_USER, s_couch->port);
+    const char *env[] = {url, "CRIER_COUCHDB_DB=fresh", NULL};
+    const char *argv[] = {"mapping", "get", NULL};
+    assert_int_equal (test_run ("crier", argv, env, NULL, 30000, &out, &err), 1);
+    assert_non_null (strstr (err, "HTTP 401"));
+    assert_non_null (strstr (err, "check the user:password in CRIER_COUCHDB_URL"));
+    assert_null (strstr (err, "wrong-in-url"));
+    free (out);
+    free (err);
     assert_int_equal (
         s_mapping ("fresh", TEST_COUCH_PASSWORD, (const char *[]){"frob", NULL}, NULL, &out, &err),
         2);

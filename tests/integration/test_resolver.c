@@ -550,8 +550,25 @@ static void test_couchdb_down_at_start (void **state)
     test_process_destroy (&resolver);
 }
 
+//  Runs crier tail with a bad command line: exit status 2 and a line naming the problem.
+static void s_expect_tail_usage (const char *const *args, const char *problem)
+{
+    char *out = NULL, *err = NULL;
+    assert_int_equal (test_run ("crier", args, NULL, NULL, 10000, &out, &err), 2);
+    if (!strstr (err, problem))
+        fail_msg ("crier tail said \"%s\", not \"%s\"", err, problem);
+    free (out);
+    free (err);
+}
+
 static void test_crier_tail_prints_events (void **state)
 {
+    s_expect_tail_usage ((const char *[]){"tail", "--count", "many", NULL},
+                         "crier tail: --count needs a number of events, 1 or more: many");
+    s_expect_tail_usage ((const char *[]){"tail", "--count", "0", NULL},
+                         "--count needs a number of events");
+    s_expect_tail_usage ((const char *[]){"tail", "--frob", NULL},
+                         "crier tail: unknown or incomplete option: --frob");
     s_create_database ("tail");
     fixture_t *fixture = s_start ("tail", TEST_COUCH_PASSWORD);
     const char *args[] = {"tail", "--filter",   "mapping.loaded",      "--count", "1", "--timeout",

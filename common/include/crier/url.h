@@ -3,9 +3,14 @@
 #ifndef CRIER_URL_H_INCLUDED
 #define CRIER_URL_H_INCLUDED
 
+#include <stdbool.h>
+
 //  Checks that url parses and that its scheme is one of schemes (NULL-ended, lower case). When
 //  display_p is not NULL it receives the URL without user and password, for logs and events
 //  (caller frees). Returns 0, or -1 when the URL is invalid or out of memory.
 int crier_url_check (const char *url, const char *const *schemes, char **display_p);
+
+//  Whether url carries a user name (user:password@host).
+bool crier_url_has_user (const char *url);
 
 #endif
