@@ -22,7 +22,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 
-//  How often the waiting channels are checked for a stall.
+//  How often channels with deliveries waiting are checked for a stall (no timer otherwise).
 #define STALL_CHECK_MS 250
 
 //  One channel's deliveries on their way to its senders.
@@ -47,6 +47,7 @@ typedef struct {
     crier_routing_t routing;  //  reused for every notification
     crier_intake_t *intake;   //  takes notifications while there is room
     channel_t channels[CRIER_CHANNEL_COUNT];
+    int stall_timer; //  while a channel waits: its zloop timer id, else -1
     crier_heartbeat_t *heartbeat;
     crier_zap_t *zap;               //  with the internal CURVE switch: admits crier's own processes
     crier_handshake_watch_t *watch; //  and logs a process that fails the handshake
@@ -72,6 +73,7 @@ static void s_publish_unroutable (server_t *self, const crier_notification_t *no
 }
 
 static int s_on_writable (zloop_t *loop, zmq_pollitem_t *item, void *arg);
+static int s_on_stall_check (zloop_t *loop, int timer_id, void *arg);
 
 static void s_poll_writable (server_t *self, crier_channel_t channel, bool on)
 {
@@ -84,6 +86,16 @@ static void s_poll_writable (server_t *self, crier_channel_t channel, bool on)
     else
         zloop_poller_end (self->loop, &item);
     state->polling = on;
+    //  The stall check runs only while some channel waits.
+    bool waiting = false;
+    for (int other = 0; other < CRIER_CHANNEL_COUNT; other++)
+        waiting |= self->channels[other].polling;
+    if (waiting && self->stall_timer == -1)
+        self->stall_timer = zloop_timer (self->loop, STALL_CHECK_MS, 0, s_on_stall_check, self);
+    else if (!waiting && self->stall_timer != -1) {
+        zloop_timer_end (self->loop, self->stall_timer);
+        self->stall_timer = -1;
+    }
 }
 
 //  Whether a channel that is not stalled has deliveries waiting: then the intake waits too, so
@@ -455,8 +467,7 @@ static int s_start (server_t *self)
         if (!self->deliveries[channel] || !self->channels[channel].waiting)
             return -1;
     }
-    if (zloop_timer (self->loop, STALL_CHECK_MS, 0, s_on_stall_check, self) == -1)
-        return -1;
+
     self->intake = self->notifications ? crier_intake_new (self->loop, self->notifications,
                                                            s_on_notification, NULL, self)
                                        : NULL;
@@ -500,7 +511,7 @@ static char *s_on_start (void *arg)
 
 void crier_resolver_server (zsock_t *pipe, void *args)
 {
-    server_t self = {.config = args};
+    server_t self = {.config = args, .stall_timer = -1};
     self.loop = zloop_new ();
     crier_actor_run (pipe, self.loop, s_on_start, &self);
 
