@@ -649,6 +649,7 @@ static int s_open_journal (server_t *self)
     self->journal = crier_journal_open (self->config->data_dir, s_on_record, self, &report);
     if (!self->journal)
         return -1;
+    crier_ledger_replayed (self->ledger);
     uint64_t size = crier_journal_size (self->journal);
     self->compact_at =
         size * 2 > self->config->compact_bytes ? size * 2 : self->config->compact_bytes;

@@ -231,6 +231,13 @@ int crier_ledger_load (crier_ledger_t *self, const char *id, crier_journal_posit
     return s_queue (self, id, position, client_id, received_at_ms);
 }
 
+void crier_ledger_replayed (crier_ledger_t *self)
+{
+    for (entry_t *entry = zlistx_first (self->queued); entry; entry = zlistx_next (self->queued))
+        if (entry->attempt < 2)
+            entry->attempt = 2;
+}
+
 size_t crier_ledger_in_journal (const crier_ledger_t *self, uint64_t *offset_p)
 {
     if (offset_p)

@@ -71,6 +71,11 @@ int crier_ledger_accept (crier_ledger_t *self, const char *id, crier_journal_pos
 int crier_ledger_load (crier_ledger_t *self, const char *id, crier_journal_position_t position,
                        bool client_id, int64_t received_at_ms);
 
+//  After the journal's replay at start: what is queued may have gone out before the restart
+//  (its outcomes lost with the process), so it goes as a redelivery, attempt 2 at least. The
+//  resolver and the senders answer a redelivery they know was delivered without sending it.
+void crier_ledger_replayed (crier_ledger_t *self);
+
 //  Notifications waiting in the journal only; *offset_p receives where the journal record of the
 //  first of them starts (each notification record from there on is one of them).
 size_t crier_ledger_in_journal (const crier_ledger_t *self, uint64_t *offset_p);

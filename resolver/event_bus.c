@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 //  Messages moved per wake-up at most, before the loop looks at its other sockets.
 #define BATCH 20000
@@ -19,12 +20,24 @@ struct crier_event_bus_t {
     zsock_t *xsub; //  publishers connect here
     zsock_t *xpub; //  watchers connect here
     crier_paced_t *events;
+    const char *watched; //  crier_event_bus_watch's type, or NULL
+    crier_event_bus_fn *on_watched;
+    void *arg;
 };
 
+//  Whether a message's first frame is the watched event type.
+static bool s_is_watched (const crier_event_bus_t *self, zmq_msg_t *topic)
+{
+    size_t length = self->watched ? strlen (self->watched) : 0;
+    return self->watched && zmq_msg_size (topic) == length &&
+           memcmp (zmq_msg_data (topic), self->watched, length) == 0;
+}
+
 //  Moves whole messages (all their frames, without copying) from one socket to the other, every
-//  one waiting up to BATCH. Never blocks: XPUB drops for a subscriber that is too far behind,
-//  which is what PUB/SUB promises.
-static void s_move (zsock_t *from, zsock_t *to)
+//  one waiting up to BATCH, showing the watched events' bodies on the way when watch is set.
+//  Never blocks: XPUB drops for a subscriber that is too far behind, which is what PUB/SUB
+//  promises.
+static void s_move (crier_event_bus_t *self, zsock_t *from, zsock_t *to, bool watch)
 {
     void *source = zsock_resolve (from);
     void *sink = zsock_resolve (to);
@@ -33,8 +46,15 @@ static void s_move (zsock_t *from, zsock_t *to)
         zmq_msg_init (&part);
         int flags = ZMQ_DONTWAIT; //  only the first part may be absent
         bool more = true;
+        int index = 0;
+        bool watched = false;
         while (more && zmq_msg_recv (&part, source, flags) != -1) {
             more = zmq_msg_more (&part);
+            if (watch && index == 0)
+                watched = s_is_watched (self, &part);
+            else if (watched && index == 1)
+                self->on_watched (zmq_msg_data (&part), zmq_msg_size (&part), self->arg);
+            index++;
             if (zmq_msg_send (&part, sink, (more ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT) == -1)
                 zmq_msg_close (&part);
             zmq_msg_init (&part);
@@ -50,14 +70,14 @@ static void s_move (zsock_t *from, zsock_t *to)
 static void s_on_events (zsock_t *xsub, void *arg)
 {
     crier_event_bus_t *self = arg;
-    s_move (xsub, self->xpub);
+    s_move (self, xsub, self->xpub, true);
 }
 
 //  Subscriptions, watchers to publishers: rare, forwarded as they come.
 static int s_on_subscription (zloop_t *loop, zsock_t *xpub, void *arg)
 {
     crier_event_bus_t *self = arg;
-    s_move (self->xpub, self->xsub);
+    s_move (self, self->xpub, self->xsub, false);
     return 0;
 }
 
@@ -89,6 +109,25 @@ zsock_t *crier_event_bus_publisher (crier_event_bus_t *self)
 zsock_t *crier_event_bus_intake (crier_event_bus_t *self)
 {
     return self->xsub;
+}
+
+void crier_event_bus_watch (crier_event_bus_t *self, const char *type, crier_event_bus_fn *fn,
+                            void *arg)
+{
+    self->watched = type;
+    self->on_watched = fn;
+    self->arg = arg;
+    //  Subscribed by the bus itself, so that publishers send these events even while no watcher
+    //  wants them (crier-ingest restarting). XSUB counts subscriptions: a watcher leaving does
+    //  not end this one, and publishers that connect later get it too.
+    size_t length = strlen (type);
+    char *subscription = malloc (length + 1);
+    if (subscription) {
+        subscription[0] = 1;
+        memcpy (subscription + 1, type, length);
+        zmq_send (zsock_resolve (self->xsub), subscription, length + 1, ZMQ_DONTWAIT);
+        free (subscription);
+    }
 }
 
 void crier_event_bus_destroy (crier_event_bus_t **self_p)

@@ -21,4 +21,11 @@ zsock_t *crier_event_bus_publisher (crier_event_bus_t *self);
 //  The XSUB side, where the other processes publish.
 zsock_t *crier_event_bus_intake (crier_event_bus_t *self);
 
+//  Has fn called with the body (second frame) of every event of this type (first frame) that
+//  the other processes publish, as it passes, whether or not a watcher subscribed to it. One
+//  watch per bus; type must outlive it.
+typedef void (crier_event_bus_fn) (const void *data, size_t size, void *arg);
+void crier_event_bus_watch (crier_event_bus_t *self, const char *type, crier_event_bus_fn *fn,
+                            void *arg);
+
 #endif

@@ -16,11 +16,18 @@
 #include "crier/intake.h"
 #include "crier/log.h"
 #include "crier/process.h"
+#include "crier/receipt.h"
+#include "crier/recent.h"
 #include "crier/socket.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
+
+//  Deliveries remembered as delivered (seen on the event bus), at most and for how long: enough
+//  for what crier-ingest had in flight when it restarted.
+#define RECENT_MAX     100000
+#define RECENT_KEEP_MS (3600 * 1000)
 
 //  How often channels with deliveries waiting are checked for a stall (no timer otherwise).
 #define STALL_CHECK_MS 250
@@ -47,7 +54,9 @@ typedef struct {
     crier_routing_t routing;  //  reused for every notification
     crier_intake_t *intake;   //  takes notifications while there is room
     channel_t channels[CRIER_CHANNEL_COUNT];
-    int stall_timer; //  while a channel waits: its zloop timer id, else -1
+    int stall_timer;        //  while a channel waits: its zloop timer id, else -1
+    crier_recent_t *recent; //  deliveries the senders said were delivered lately
+    uint64_t repeated;      //  redeliveries answered from it
     crier_heartbeat_t *heartbeat;
     crier_zap_t *zap;               //  with the internal CURVE switch: admits crier's own processes
     crier_handshake_watch_t *watch; //  and logs a process that fails the handshake
@@ -155,12 +164,9 @@ static void s_defer (server_t *self, crier_channel_t channel, const char *notifi
     self->channels[channel].deferred++;
     crier_log (CRIER_LOG_DEBUG, "delivery.deferred", "id", notification_id, "delivery_id",
                delivery_id, "channel", crier_channel_name (channel), "target", target);
-    crier_event_t *event = crier_event_new ("delivery.deferred");
+    crier_event_t *event = crier_event_new_outcome_of (
+        "delivery.deferred", delivery_id, notification_id, crier_channel_name (channel), target, 0);
     if (event) {
-        crier_event_add_text (event, "notification_id", notification_id);
-        crier_event_add_text (event, "delivery_id", delivery_id);
-        crier_event_add_text (event, "channel", crier_channel_name (channel));
-        crier_event_add_text (event, "target", target);
         crier_event_add_text (event, "reason",
                               "its channel's senders took no delivery for CRIER_STALLED_AFTER; "
                               "crier-ingest sends it again after CRIER_REDELIVER_AFTER");
@@ -235,6 +241,39 @@ static void s_flush_all (server_t *self)
         s_flush (self, (crier_channel_t)channel);
 }
 
+//  A delivered event passing on the bus: remembered, in case crier-ingest missed it.
+static void s_on_delivered (const void *data, size_t size, void *arg)
+{
+    server_t *self = arg;
+    crier_receipt_t receipt;
+    crier_error_t error;
+    if (crier_receipt_decode (data, size, &receipt, &error) == 1) {
+        crier_recent_add (self->recent, receipt.delivery.delivery_id, zclock_mono ());
+        crier_receipt_free (&receipt);
+    }
+}
+
+//  A delivery that a sender delivered lately, sent again (crier-ingest missed the outcome while
+//  it restarted): said delivered again instead of sent twice. Returns true when it was one.
+static bool s_delivered_lately (server_t *self, const char *notification_id,
+                                const char *delivery_id, const char *channel, const char *target)
+{
+    if (!crier_recent_has (self->recent, delivery_id, zclock_mono ()))
+        return false;
+    self->repeated++;
+    crier_log (CRIER_LOG_INFO, "delivery.repeated", "id", notification_id, "delivery_id",
+               delivery_id, "channel", channel, "target", target, "hint",
+               "delivered lately (seen on the event bus): not sent again, its outcome is said "
+               "again");
+    crier_event_t *event = crier_event_new_outcome_of ("delivery.delivered", delivery_id,
+                                                       notification_id, channel, target, 0);
+    if (event) {
+        crier_event_add_text (event, "repeated", "delivered lately (seen on the event bus)");
+        crier_event_send (&event, self->events);
+    }
+    return true;
+}
+
 //  Queues one delivery frame and fills in its id. Returns 0, or -1 after logging.
 static int s_queue_delivery (server_t *self, const crier_notification_t *notification,
                              crier_channel_t channel, const char *target, const char *const *groups,
@@ -245,8 +284,18 @@ static int s_queue_delivery (server_t *self, const crier_notification_t *notific
     char *frame;
     size_t size;
     if (crier_frame_encode_delivery_of (notification, name, target, groups, group_count, attempt,
-                                        delivery_id, &frame, &size) != 0 ||
-        s_queue (self, channel, frame, size, notification->id, delivery_id, target) != 0) {
+                                        delivery_id, &frame, &size) != 0) {
+        crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", notification->id, "channel", name,
+                   "target", target, "reason", "out of memory");
+        return -1;
+    }
+    //  Only a redelivery can be one already delivered: a first attempt is new, even when a client
+    //  used its id again after crier-ingest's dedup window.
+    if (attempt > 1 && s_delivered_lately (self, notification->id, delivery_id, name, target)) {
+        free (frame);
+        return 0;
+    }
+    if (s_queue (self, channel, frame, size, notification->id, delivery_id, target) != 0) {
         crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", notification->id, "channel", name,
                    "target", target, "reason", "out of memory");
         return -1;
@@ -428,6 +477,7 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
     crier_event_add_int (event, "routed", (int64_t)self->routed);
     crier_event_add_int (event, "unroutable", (int64_t)self->unroutable);
     crier_event_add_int (event, "waiting", (int64_t)s_waiting (self));
+    crier_event_add_int (event, "repeated", (int64_t)self->repeated);
 }
 
 //  With the internal switch: a line for each process that fails the CURVE handshake.
@@ -478,6 +528,10 @@ static int s_start (server_t *self)
     if (!self->bus)
         return -1;
     self->events = crier_event_bus_publisher (self->bus);
+    self->recent = crier_recent_new (RECENT_MAX, RECENT_KEEP_MS);
+    if (!self->recent)
+        return -1;
+    crier_event_bus_watch (self->bus, "delivery.delivered", s_on_delivered, self);
     if (self->zap && s_watch (self) != 0)
         return -1;
     self->http = crier_http_new (self->loop);
@@ -520,6 +574,7 @@ void crier_resolver_server (zsock_t *pipe, void *args)
                CRIER_LOG_INT (s_waiting (&self)));
     for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
         crier_delivery_queue_destroy (&self.channels[channel].waiting);
+    crier_recent_destroy (&self.recent);
     //  While the watched sockets all still exist.
     crier_handshake_watch_destroy (&self.watch);
     crier_heartbeat_destroy (&self.heartbeat);

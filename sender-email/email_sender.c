@@ -100,7 +100,9 @@ static void s_delivered (server_t *self, job_t *job, const char *reply)
         crier_event_add_text (event, "reply", reply);
         crier_event_send (&event, self->io.events);
     }
-    crier_sender_let_go (&self->io, job->delivery);
+    //  Remembered: SMTP cannot refuse a second copy, so this sender does (Matrix needs not: the
+    //  homeserver knows the transaction id).
+    crier_sender_delivered (&self->io, job->delivery);
     s_job_destroy (&job);
 }
 

@@ -86,18 +86,26 @@ void crier_event_add_table (crier_event_t *self, const char *key, const char *co
     self->count++;
 }
 
-crier_event_t *crier_event_new_outcome (const char *type, const crier_delivery_t *delivery,
-                                        unsigned attempts)
+crier_event_t *crier_event_new_outcome_of (const char *type, const char *delivery_id,
+                                           const char *notification_id, const char *channel,
+                                           const char *target, unsigned attempts)
 {
     crier_event_t *self = crier_event_new (type);
     if (self) {
-        crier_event_add_text (self, "delivery_id", delivery->delivery_id);
-        crier_event_add_text (self, "notification_id", delivery->notification->id);
-        crier_event_add_text (self, "channel", delivery->channel);
-        crier_event_add_text (self, "target", delivery->target);
+        crier_event_add_text (self, "delivery_id", delivery_id);
+        crier_event_add_text (self, "notification_id", notification_id);
+        crier_event_add_text (self, "channel", channel);
+        crier_event_add_text (self, "target", target);
         crier_event_add_int (self, "attempts", attempts);
     }
     return self;
+}
+
+crier_event_t *crier_event_new_outcome (const char *type, const crier_delivery_t *delivery,
+                                        unsigned attempts)
+{
+    return crier_event_new_outcome_of (type, delivery->delivery_id, delivery->notification->id,
+                                       delivery->channel, delivery->target, attempts);
 }
 
 //  "host:pid", computed once: it does not change while the process runs.

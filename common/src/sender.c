@@ -25,11 +25,12 @@ int crier_sender_open (crier_sender_t *self, zloop_t *loop, const crier_sender_o
     if (self->events)
         zsock_set_linger (self->events, 2000);
     self->holding = zhashx_new ();
+    self->recent = crier_recent_new (CRIER_SENDER_RECENT_MAX, CRIER_SENDER_RECENT_MS);
     self->http = crier_http_new (loop);
     if (self->deliveries)
         self->intake = crier_intake_new (loop, self->deliveries, options->on_delivery,
                                          options->after, options->arg);
-    if (!self->intake || !self->events || !self->http || !self->holding)
+    if (!self->intake || !self->events || !self->http || !self->holding || !self->recent)
         return -1;
     self->capacity = options->capacity;
     self->on_heartbeat = options->on_heartbeat;
@@ -64,6 +65,32 @@ void crier_sender_close (crier_sender_t *self)
     zsock_destroy (&self->deliveries);
     zsock_destroy (&self->events);
     zhashx_destroy (&self->holding);
+    crier_recent_destroy (&self->recent);
+}
+
+void crier_sender_delivered (crier_sender_t *self, const crier_delivery_t *delivery)
+{
+    crier_recent_add (self->recent, delivery->delivery_id, zclock_mono ());
+    crier_sender_let_go (self, delivery);
+}
+
+//  A delivery this sender delivered lately: says so again (crier-ingest missed it), sends
+//  nothing. Returns true when it was one.
+static bool s_delivered_lately (crier_sender_t *self, const crier_delivery_t *delivery)
+{
+    //  A first attempt is new, even when a client used its id again after the dedup window.
+    if (delivery->attempt < 2 ||
+        !crier_recent_has (self->recent, delivery->delivery_id, zclock_mono ()))
+        return false;
+    crier_log (CRIER_LOG_INFO, "delivery.repeated", "id", delivery->notification->id, "delivery_id",
+               delivery->delivery_id, "to", delivery->target, "hint",
+               "this sender delivered it lately: not sent again, its outcome is said again");
+    crier_event_t *event = crier_event_new_outcome ("delivery.delivered", delivery, 0);
+    if (event) {
+        crier_event_add_text (event, "repeated", "delivered lately by this sender");
+        crier_event_send (&event, self->events);
+    }
+    return true;
 }
 
 //  Keeps a delivery; false when the same one is already held.
@@ -82,7 +109,7 @@ crier_delivery_t *crier_sender_take (crier_sender_t *self, const void *data, siz
                                      const char *channel, const char *variable)
 {
     crier_delivery_t *delivery = crier_intake_delivery (data, size, channel, variable);
-    if (delivery && !s_hold (self, delivery))
+    if (delivery && (s_delivered_lately (self, delivery) || !s_hold (self, delivery)))
         crier_delivery_destroy (&delivery);
     return delivery;
 }

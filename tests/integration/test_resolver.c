@@ -523,6 +523,66 @@ static void test_a_stalled_channel_does_not_hold_up_the_others (void **state)
     s_stop (&fixture);
 }
 
+//  Sends notification id again as crier-ingest does: attempt 2, only its email to target.
+static void s_send_again (fixture_t *fixture, const char *id, const char *target)
+{
+    crier_notification_t *notification = crier_notification_new ();
+    crier_notification_set (&notification->id, id);
+    crier_notification_set (&notification->body, "something happened");
+    crier_notification_add_group (notification, "#admins");
+    notification->received_at_ms = zclock_time ();
+    crier_frame_target_t only = {"email", (char *)target};
+    crier_frame_redelivery_t redelivery = {2, &only, 1, false};
+    char *frame;
+    size_t size;
+    assert_int_equal (crier_frame_encode_redelivery (notification, &redelivery, &frame, &size), 0);
+    zframe_t *message = zframe_new (frame, size);
+    assert_int_equal (zframe_send (&message, fixture->push, 0), 0);
+    free (frame);
+    crier_notification_destroy (&notification);
+}
+
+static void test_a_redelivery_already_delivered_is_answered_not_sent (void **state)
+{
+    s_create_database ("repeat");
+    char *revision = test_couch_put_mapping (s_couch, "repeat",
+                                             "{\"#admins\": {\"email\": [\"a@example.org\"]}}");
+    fixture_t *fixture = s_start ("repeat", TEST_COUCH_PASSWORD);
+    s_expect_log (fixture, "mapping.loaded", revision, NULL, 0);
+    free (revision);
+    //  Nobody watches the bus (crier-ingest is restarting): the resolver still sees what the
+    //  senders say.
+    zsock_destroy (&fixture->events);
+    char endpoint[128];
+    snprintf (endpoint, sizeof endpoint, ">%s", fixture->endpoints[3]);
+    zsock_t *sender = zsock_new_pub (endpoint);
+    assert_non_null (sender);
+    //  A sender says it delivered rd-N's email; crier-ingest, which missed it, sends rd-N again.
+    //  Until the sender's connection is up its events are lost and the email goes out again.
+    bool repeated = false;
+    char id[16];
+    for (int round = 0; round < 50 && !repeated; round++) {
+        char delivery_id[CRIER_DIGEST_BYTES];
+        snprintf (id, sizeof id, "rd-%d", round);
+        crier_delivery_id (delivery_id, id, "email", "a@example.org");
+        crier_event_t *event = crier_event_new_outcome_of ("delivery.delivered", delivery_id, id,
+                                                           "email", "a@example.org", 1);
+        assert_int_equal (crier_event_send (&event, sender), 0);
+        s_send_again (fixture, id, "a@example.org");
+        crier_delivery_t *delivery = s_receive (fixture->email, 300);
+        repeated = delivery == NULL;
+        if (repeated)
+            s_expect_log (fixture, "delivery.repeated id=", id, NULL, 0);
+        crier_delivery_destroy (&delivery);
+    }
+    assert_true (repeated);
+    //  A first attempt with that id is a new notification (a client used the id again): sent.
+    s_send (fixture, id, (const char *[]){"#admins", NULL});
+    s_expect_delivery (fixture->email, id, "a@example.org");
+    zsock_destroy (&sender);
+    s_stop (&fixture);
+}
+
 static void test_couchdb_down_at_start (void **state)
 {
     //  Point a resolver at a port nothing listens on: it says so once, stays up, keeps trying.
@@ -603,6 +663,7 @@ int main (void)
         cmocka_unit_test (test_senders_of_a_channel_share_deliveries_exactly_once),
         cmocka_unit_test (test_no_sender_holds_deliveries_until_one_connects),
         cmocka_unit_test (test_a_stalled_channel_does_not_hold_up_the_others),
+        cmocka_unit_test (test_a_redelivery_already_delivered_is_answered_not_sent),
         cmocka_unit_test (test_couchdb_down_at_start),
         cmocka_unit_test (test_crier_tail_prints_events),
         cmocka_unit_test (test_couchdb_frozen_stopped_and_restarted_underneath),

@@ -263,6 +263,27 @@ static void test_temporary_failure_then_success_sends_once (void **state)
     s_stop (&fixture);
 }
 
+static void test_a_delivery_that_comes_again_is_not_emailed_twice (void **state)
+{
+    fixture_t *fixture = s_start (NULL, NULL);
+    s_push (fixture, "twice", "ops@example.org", "x", "y", NULL);
+    s_expect_log (fixture, "delivery.delivered id=twice", NULL, 0);
+    //  crier-ingest missed the outcome and sends the same delivery again: it is said delivered
+    //  again, and not sent.
+    test_push_redelivery (fixture->push, "email", "twice", "ops@example.org", 2);
+    s_expect_log (fixture, "delivery.repeated id=twice", NULL, 0);
+    //  Another target of the same notification is another delivery: sent.
+    s_push (fixture, "twice", "dev@example.org", "x", "y", NULL);
+    s_expect_log (fixture, "delivery.delivered id=twice", NULL, 0);
+    //  A first attempt is a new notification (a client used the id again): sent.
+    s_push (fixture, "twice", "ops@example.org", "x", "y", NULL);
+    s_expect_log (fixture, "delivery.delivered id=twice", NULL, 0);
+    json_t *messages = test_smtp_wait_messages (fixture->smtp, 4, 500);
+    assert_int_equal (json_array_size (messages), 3);
+    json_decref (messages);
+    s_stop (&fixture);
+}
+
 static void test_sigterm_finishes_what_it_holds (void **state)
 {
     const char *env[] = {"CRIER_STOP_GRACE=20s", NULL};
@@ -372,6 +393,7 @@ int main (void)
         cmocka_unit_test (test_header_injection_goes_nowhere),
         cmocka_unit_test (test_one_message_per_recipient_over_few_connections),
         cmocka_unit_test (test_temporary_failure_then_success_sends_once),
+        cmocka_unit_test (test_a_delivery_that_comes_again_is_not_emailed_twice),
         cmocka_unit_test (test_sigterm_finishes_what_it_holds),
         cmocka_unit_test (test_permanent_failure_reports_the_reply),
         cmocka_unit_test (test_starttls_and_auth),

@@ -566,8 +566,9 @@ long test_http (const char *method, const char *url, const char *body, const cha
     return status;
 }
 
-void test_push_delivery (zsock_t *push, const char *channel, const char *id, const char *target,
-                         const char *subject, const char *body, const char *html)
+static void s_push_delivery (zsock_t *push, const char *channel, const char *id, const char *target,
+                             const char *subject, const char *body, const char *html,
+                             uint32_t attempt)
 {
     crier_notification_t *notification = crier_notification_new ();
     crier_notification_set (&notification->id, id);
@@ -579,10 +580,24 @@ void test_push_delivery (zsock_t *push, const char *channel, const char *id, con
     crier_delivery_t *delivery = crier_delivery_new (&notification, channel, target);
     char *frame = NULL;
     size_t size = 0;
+    if (delivery)
+        delivery->attempt = attempt;
     if (delivery && crier_frame_encode_delivery (delivery, &frame, &size) == 0) {
         zframe_t *message = zframe_new (frame, size);
         zframe_send (&message, push, 0);
     }
     free (frame);
     crier_delivery_destroy (&delivery);
+}
+
+void test_push_delivery (zsock_t *push, const char *channel, const char *id, const char *target,
+                         const char *subject, const char *body, const char *html)
+{
+    s_push_delivery (push, channel, id, target, subject, body, html, 1);
+}
+
+void test_push_redelivery (zsock_t *push, const char *channel, const char *id, const char *target,
+                           uint32_t attempt)
+{
+    s_push_delivery (push, channel, id, target, "x", "y", NULL, attempt);
 }

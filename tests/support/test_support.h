@@ -7,6 +7,7 @@
 #include <msgpack.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <sys/types.h>
 
@@ -87,6 +88,10 @@ void test_unused_endpoint (char *endpoint, size_t size);
 //  group #admins, and the given subject, body and html (each may be NULL).
 void test_push_delivery (zsock_t *push, const char *channel, const char *id, const char *target,
                          const char *subject, const char *body, const char *html);
+
+//  The same as a redelivery: attempt 2 or more, subject and body "x" and "y".
+void test_push_redelivery (zsock_t *push, const char *channel, const char *id, const char *target,
+                           uint32_t attempt);
 
 //  One blocking HTTP request with an optional JSON body and "user:password". Returns the status
 //  (0 when there was no answer); *response_p (if not NULL) gets the body, which the caller frees.

@@ -37,6 +37,11 @@ void crier_event_add_table (crier_event_t *self, const char *key, const char *co
 crier_event_t *crier_event_new_outcome (const char *type, const crier_delivery_t *delivery,
                                         unsigned attempts);
 
+//  The same from the delivery's fields (when there is no crier_delivery_t at hand).
+crier_event_t *crier_event_new_outcome_of (const char *type, const char *delivery_id,
+                                           const char *notification_id, const char *channel,
+                                           const char *target, unsigned attempts);
+
 //  Encodes the event's map (the second frame) with the given time (Unix ms; 0 for now). Returns 0
 //  with a malloc'ed buffer in *data_p, or -1 when out of memory.
 int crier_event_encode (const crier_event_t *self, int64_t time_ms, char **data_p, size_t *size_p);

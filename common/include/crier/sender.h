@@ -7,6 +7,7 @@
 #include "crier/http.h"
 #include "crier/intake.h"
 #include "crier/process.h"
+#include "crier/recent.h"
 
 #include <czmq.h>
 #include <stdbool.h>
@@ -18,8 +19,9 @@ typedef struct {
     crier_http_t *http;
     crier_intake_t *intake;
     crier_heartbeat_t *heartbeat;
-    zhashx_t *holding; //  delivery id -> the crier_delivery_t the sender keeps (borrowed)
-    size_t capacity;   //  deliveries held at most
+    zhashx_t *holding;      //  delivery id -> the crier_delivery_t the sender keeps (borrowed)
+    crier_recent_t *recent; //  ids this sender delivered lately
+    size_t capacity;        //  deliveries held at most
     bool stopping;
     uint64_t delivered; //  outcomes so far: the sender counts them
     uint64_t failed;
@@ -55,13 +57,21 @@ void crier_sender_run (crier_sender_t *self, zsock_t *pipe, zloop_t *loop,
 
 //  A delivery frame from the resolver, decoded (crier_intake_delivery: channel and variable
 //  name the sender's own) and taken into the sender's keeping. Returns it, or NULL when it was
-//  malformed (logged) or the same delivery is already held (a redelivery overtook it). It must
-//  stay alive until crier_sender_let_go.
+//  malformed (logged), the same delivery is already held (a redelivery overtook it) or this
+//  sender delivered it lately (its "delivery.delivered" goes out again). It must stay alive
+//  until crier_sender_let_go.
 crier_delivery_t *crier_sender_take (crier_sender_t *self, const void *data, size_t size,
                                      const char *channel, const char *variable);
 
 //  The delivery has its outcome (or is dropped): forget it.
 void crier_sender_let_go (crier_sender_t *self, const crier_delivery_t *delivery);
+
+//  The delivery was delivered: forget it, and remember its id for a while
+//  (CRIER_SENDER_RECENT_MAX ids, CRIER_SENDER_RECENT_MS, recent.h), so that if it comes again
+//  crier_sender_take answers "delivered" again instead of sending it twice.
+void crier_sender_delivered (crier_sender_t *self, const crier_delivery_t *delivery);
+#define CRIER_SENDER_RECENT_MAX 20000
+#define CRIER_SENDER_RECENT_MS  (3600 * 1000)
 
 //  Deliveries in the sender's keeping, waiting or being sent.
 size_t crier_sender_held (const crier_sender_t *self);

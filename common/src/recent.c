@@ -1,0 +1,88 @@
+/*  recent.c - see recent.h. */
+#include "crier/recent.h"
+
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char delivery_id[CRIER_DIGEST_BYTES];
+    int64_t at_ms;
+} entry_t;
+
+struct crier_recent_t {
+    size_t max;
+    int64_t keep_ms;
+    zhashx_t *ids;   //  delivery id -> entry_t (owned by order)
+    zlistx_t *order; //  entry_t, oldest first
+};
+
+static void s_entry_destroy (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+crier_recent_t *crier_recent_new (size_t max, int64_t keep_ms)
+{
+    crier_recent_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->max = max;
+    self->keep_ms = keep_ms;
+    self->ids = zhashx_new ();
+    self->order = zlistx_new ();
+    if (!self->ids || !self->order) {
+        crier_recent_destroy (&self);
+        return NULL;
+    }
+    zlistx_set_destructor (self->order, s_entry_destroy);
+    return self;
+}
+
+void crier_recent_destroy (crier_recent_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    crier_recent_t *self = *self_p;
+    zhashx_destroy (&self->ids);
+    zlistx_destroy (&self->order);
+    free (self);
+    *self_p = NULL;
+}
+
+static void s_forget_old (crier_recent_t *self, int64_t now_ms)
+{
+    entry_t *oldest = zlistx_first (self->order);
+    while (oldest &&
+           (now_ms - oldest->at_ms > self->keep_ms || zlistx_size (self->order) > self->max)) {
+        zhashx_delete (self->ids, oldest->delivery_id);
+        zlistx_delete (self->order, zlistx_cursor (self->order));
+        oldest = zlistx_first (self->order);
+    }
+}
+
+void crier_recent_add (crier_recent_t *self, const char *delivery_id, int64_t now_ms)
+{
+    if (strlen (delivery_id) != CRIER_DIGEST_BYTES - 1 || zhashx_lookup (self->ids, delivery_id))
+        return;
+    entry_t *entry = calloc (1, sizeof *entry);
+    if (!entry)
+        return; //  only a duplicate avoided less
+    memcpy (entry->delivery_id, delivery_id, CRIER_DIGEST_BYTES);
+    entry->at_ms = now_ms;
+    zlistx_add_end (self->order, entry);
+    zhashx_insert (self->ids, entry->delivery_id, entry);
+    s_forget_old (self, now_ms);
+}
+
+bool crier_recent_has (crier_recent_t *self, const char *delivery_id, int64_t now_ms)
+{
+    s_forget_old (self, now_ms);
+    return zhashx_lookup (self->ids, delivery_id) != NULL;
+}
+
+size_t crier_recent_size (const crier_recent_t *self)
+{
+    return zlistx_size (self->order);
+}
