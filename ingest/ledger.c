@@ -2,6 +2,7 @@
 #include "ledger.h"
 
 #include "crier/array.h"
+#include "crier/recent.h"
 
 #include <czmq.h>
 #include <stdlib.h>
@@ -46,20 +47,13 @@ typedef struct {
     void *handle; //  in the list of its stage
 } entry_t;
 
-//  An id remembered for the dedup window.
-typedef struct {
-    char *id;
-    int64_t at_ms;
-} seen_t;
-
 struct crier_ledger_t {
     crier_ledger_options_t options;
-    zhashx_t *entries; //  id -> entry_t
-    zlistx_t *queued;  //  entry_t, oldest first
-    zlistx_t *sent;    //  entry_t, earliest deadline first
-    zlistx_t *idle;    //  entry_t holding dead letters, oldest first
-    zhashx_t *seen;    //  id -> seen_t
-    zlistx_t *seen_order;
+    zhashx_t *entries;          //  id -> entry_t
+    zlistx_t *queued;           //  entry_t, oldest first
+    zlistx_t *sent;             //  entry_t, earliest deadline first
+    zlistx_t *idle;             //  entry_t holding dead letters, oldest first
+    crier_recent_t *seen;       //  client ids, for the dedup window
     crier_frame_target_t *only; //  the last work's targets (borrowed strings)
     size_t only_capacity;
     size_t dead;           //  dead letters held
@@ -90,16 +84,6 @@ static void s_entry_destroy (void **item)
     *item = NULL;
 }
 
-static void s_seen_destroy (void **item)
-{
-    seen_t *seen = *item;
-    if (seen) {
-        free (seen->id);
-        free (seen);
-    }
-    *item = NULL;
-}
-
 crier_ledger_t *crier_ledger_new (const crier_ledger_options_t *options)
 {
     crier_ledger_t *self = calloc (1, sizeof *self);
@@ -110,15 +94,12 @@ crier_ledger_t *crier_ledger_new (const crier_ledger_options_t *options)
     self->queued = zlistx_new ();
     self->sent = zlistx_new ();
     self->idle = zlistx_new ();
-    self->seen = zhashx_new ();
-    self->seen_order = zlistx_new ();
-    if (!self->entries || !self->queued || !self->sent || !self->idle || !self->seen ||
-        !self->seen_order) {
+    self->seen = crier_recent_new (options->dedup_max, (int64_t)options->dedup_window_ms);
+    if (!self->entries || !self->queued || !self->sent || !self->idle || !self->seen) {
         crier_ledger_destroy (&self);
         return NULL;
     }
     zhashx_set_destructor (self->entries, s_entry_destroy);
-    zlistx_set_destructor (self->seen_order, s_seen_destroy);
     return self;
 }
 
@@ -131,8 +112,7 @@ void crier_ledger_destroy (crier_ledger_t **self_p)
     zlistx_destroy (&self->sent);
     zlistx_destroy (&self->idle);
     zhashx_destroy (&self->entries);
-    zhashx_destroy (&self->seen);
-    zlistx_destroy (&self->seen_order);
+    crier_recent_destroy (&self->seen);
     free (self->only);
     free (self);
     *self_p = NULL;
@@ -152,37 +132,14 @@ static void s_move (crier_ledger_t *self, entry_t *entry, stage_t stage)
     entry->handle = zlistx_add_end (s_list_of (self, stage), entry);
 }
 
-static void s_forget_old_ids (crier_ledger_t *self, int64_t now_ms)
-{
-    seen_t *seen = zlistx_first (self->seen_order);
-    while (seen && (now_ms - seen->at_ms > (int64_t)self->options.dedup_window_ms ||
-                    zlistx_size (self->seen_order) > self->options.dedup_max)) {
-        zhashx_delete (self->seen, seen->id);
-        zlistx_delete (self->seen_order, zlistx_cursor (self->seen_order));
-        seen = zlistx_first (self->seen_order);
-    }
-}
-
 bool crier_ledger_seen (crier_ledger_t *self, const char *id, int64_t now_ms)
 {
-    s_forget_old_ids (self, now_ms);
-    return zhashx_lookup (self->entries, id) || zhashx_lookup (self->seen, id);
+    return zhashx_lookup (self->entries, id) || crier_recent_has (self->seen, id, now_ms);
 }
 
 void crier_ledger_remember (crier_ledger_t *self, const char *id, int64_t received_at_ms)
 {
-    if (zhashx_lookup (self->seen, id))
-        return;
-    seen_t *seen = calloc (1, sizeof *seen);
-    if (!seen || !(seen->id = strdup (id))) {
-        free (seen);
-        return;
-    }
-    seen->at_ms = received_at_ms;
-    zhashx_insert (self->seen, id, seen);
-    zlistx_add_end (self->seen_order, seen);
-    if (zlistx_size (self->seen_order) > self->options.dedup_max)
-        s_forget_old_ids (self, received_at_ms);
+    crier_recent_add (self->seen, id, received_at_ms);
 }
 
 //  Puts a notification in the queue.
@@ -660,21 +617,25 @@ static bool s_copy_waiting (uint8_t type, const void *payload, size_t size,
     return self->new_in_journal < self->in_journal;
 }
 
+//  Writes a remembered client id as a "seen" record (crier_recent_each's fn).
+static void s_write_seen (const char *id, int64_t at_ms, void *arg)
+{
+    void **args = arg;
+    size_t length = strlen (id);
+    unsigned char record[8 + 256];
+    if (*(int *)args[1] != 0 || length > 256)
+        return;
+    for (int index = 0; index < 8; index++)
+        record[index] = (unsigned char)((uint64_t)at_ms >> (8 * index));
+    memcpy (record + 8, id, length);
+    *(int *)args[1] = crier_journal_append (args[0], CRIER_RECORD_SEEN, record, 8 + length, NULL);
+}
+
 int crier_ledger_write_live (crier_ledger_t *self, crier_journal_t *journal, int64_t now_ms)
 {
-    s_forget_old_ids (self, now_ms);
     int rc = 0;
-    for (seen_t *seen = zlistx_first (self->seen_order); rc == 0 && seen;
-         seen = zlistx_next (self->seen_order)) {
-        size_t length = strlen (seen->id);
-        unsigned char record[8 + 256];
-        if (length > 256)
-            continue;
-        for (int index = 0; index < 8; index++)
-            record[index] = (unsigned char)((uint64_t)seen->at_ms >> (8 * index));
-        memcpy (record + 8, seen->id, length);
-        rc = crier_journal_append (journal, CRIER_RECORD_SEEN, record, 8 + length, NULL);
-    }
+    void *seen_args[] = {journal, &rc};
+    crier_recent_each (self->seen, now_ms, s_write_seen, seen_args);
     zlistx_t *lists[] = {self->idle, self->sent, self->queued};
     for (size_t list = 0; list < 3; list++)
         for (entry_t *entry = zlistx_first (lists[list]); rc == 0 && entry;

@@ -6,20 +6,24 @@
 #include <string.h>
 
 typedef struct {
-    char delivery_id[CRIER_DIGEST_BYTES];
+    char *id;
     int64_t at_ms;
 } entry_t;
 
 struct crier_recent_t {
     size_t max;
     int64_t keep_ms;
-    zhashx_t *ids;   //  delivery id -> entry_t (owned by order)
+    zhashx_t *ids;   //  id -> entry_t (owned by order)
     zlistx_t *order; //  entry_t, oldest first
 };
 
 static void s_entry_destroy (void **item)
 {
-    free (*item);
+    entry_t *entry = *item;
+    if (entry) {
+        free (entry->id);
+        free (entry);
+    }
     *item = NULL;
 }
 
@@ -56,30 +60,38 @@ static void s_forget_old (crier_recent_t *self, int64_t now_ms)
     entry_t *oldest = zlistx_first (self->order);
     while (oldest &&
            (now_ms - oldest->at_ms > self->keep_ms || zlistx_size (self->order) > self->max)) {
-        zhashx_delete (self->ids, oldest->delivery_id);
+        zhashx_delete (self->ids, oldest->id);
         zlistx_delete (self->order, zlistx_cursor (self->order));
         oldest = zlistx_first (self->order);
     }
 }
 
-void crier_recent_add (crier_recent_t *self, const char *delivery_id, int64_t now_ms)
+void crier_recent_add (crier_recent_t *self, const char *id, int64_t at_ms)
 {
-    if (strlen (delivery_id) != CRIER_DIGEST_BYTES - 1 || zhashx_lookup (self->ids, delivery_id))
+    if (zhashx_lookup (self->ids, id))
         return;
     entry_t *entry = calloc (1, sizeof *entry);
-    if (!entry)
-        return; //  only a duplicate avoided less
-    memcpy (entry->delivery_id, delivery_id, CRIER_DIGEST_BYTES);
-    entry->at_ms = now_ms;
+    if (!entry || !(entry->id = strdup (id))) {
+        free (entry);
+        return; //  out of memory: only a duplicate caught less
+    }
+    entry->at_ms = at_ms;
     zlistx_add_end (self->order, entry);
-    zhashx_insert (self->ids, entry->delivery_id, entry);
-    s_forget_old (self, now_ms);
+    zhashx_insert (self->ids, entry->id, entry);
+    s_forget_old (self, at_ms);
 }
 
-bool crier_recent_has (crier_recent_t *self, const char *delivery_id, int64_t now_ms)
+bool crier_recent_has (crier_recent_t *self, const char *id, int64_t now_ms)
 {
     s_forget_old (self, now_ms);
-    return zhashx_lookup (self->ids, delivery_id) != NULL;
+    return zhashx_lookup (self->ids, id) != NULL;
+}
+
+void crier_recent_each (crier_recent_t *self, int64_t now_ms, crier_recent_fn *fn, void *arg)
+{
+    s_forget_old (self, now_ms);
+    for (entry_t *entry = zlistx_first (self->order); entry; entry = zlistx_next (self->order))
+        fn (entry->id, entry->at_ms, arg);
 }
 
 size_t crier_recent_size (const crier_recent_t *self)

@@ -144,6 +144,19 @@ static void s_expect_log (fixture_t *fixture, const char *first, const char *sec
     fail_msg ("crier-resolver never logged \"%s\" with \"%s\"", first, second ? second : "");
 }
 
+//  Creates database with mapping_json as its mapping, starts crier-resolver on it and waits
+//  until the mapping has loaded.
+static fixture_t *s_start_mapped (const char *database, const char *mapping_json,
+                                  bool without_email_sender)
+{
+    s_create_database (database);
+    char *revision = test_couch_put_mapping (s_couch, database, mapping_json);
+    fixture_t *fixture = s_start_with (database, TEST_COUCH_PASSWORD, without_email_sender);
+    s_expect_log (fixture, "mapping.loaded", revision, NULL, 0);
+    free (revision);
+    return fixture;
+}
+
 static void s_put_mapping_and_wait (fixture_t *fixture, const char *mapping_json)
 {
     char *revision = test_couch_put_mapping (s_couch, fixture->database, mapping_json);
@@ -209,6 +222,15 @@ static const char *s_mapping_a =
     "{\"#admins\": {\"matrix\": [\"!ops:example.org\"], \"email\": [\"a@example.org\"]},"
     " \"#users\": {\"matrix\": [\"!ops:example.org\", \"!users:example.org\"],"
     "              \"email\": [\"a@example.org\", \"u@example.org\"]}}";
+
+//  An email sender connects (for fixtures started without one).
+static void s_connect_email_sender (fixture_t *fixture)
+{
+    char endpoint[128];
+    snprintf (endpoint, sizeof endpoint, ">%s", fixture->endpoints[2]);
+    fixture->email = zsock_new_pull (endpoint);
+    assert_non_null (fixture->email);
+}
 
 static void test_initial_load_fan_out_and_unroutable (void **state)
 {
@@ -383,12 +405,8 @@ static void test_couchdb_frozen_stopped_and_restarted_underneath (void **state)
 
 static void test_senders_of_a_channel_share_deliveries_exactly_once (void **state)
 {
-    s_create_database ("share");
-    char *revision = test_couch_put_mapping (s_couch, "share",
-                                             "{\"#admins\": {\"email\": [\"a@example.org\"]}}");
-    fixture_t *fixture = s_start ("share", TEST_COUCH_PASSWORD);
-    s_expect_log (fixture, "mapping.loaded", revision, NULL, 0);
-    free (revision);
+    fixture_t *fixture =
+        s_start_mapped ("share", "{\"#admins\": {\"email\": [\"a@example.org\"]}}", false);
     //  A second sender connects to the same channel.
     char endpoint[128];
     snprintf (endpoint, sizeof endpoint, ">%s", fixture->endpoints[2]);
@@ -425,23 +443,17 @@ static void test_senders_of_a_channel_share_deliveries_exactly_once (void **stat
 
 static void test_no_sender_holds_deliveries_until_one_connects (void **state)
 {
-    s_create_database ("held");
-    char *revision =
-        test_couch_put_mapping (s_couch, "held", "{\"#admins\": {\"email\": [\"a@example.org\"]}}");
     //  No email sender at all. (One that connects and goes away would take with it what was
     //  already in its pipe: ZeroMQ's PUSH/PULL promises no more, which the journal will fix.)
-    fixture_t *fixture = s_start_with ("held", TEST_COUCH_PASSWORD, true);
-    s_expect_log (fixture, "mapping.loaded", revision, NULL, 0);
-    free (revision);
+    fixture_t *fixture =
+        s_start_mapped ("held", "{\"#admins\": {\"email\": [\"a@example.org\"]}}", true);
     for (int index = 0; index < 5; index++) {
         char id[16];
         snprintf (id, sizeof id, "held-%d", index);
         s_send (fixture, id, (const char *[]){"#admins", NULL});
     }
     s_expect_log (fixture, "deliveries.backpressure", "channel=email", NULL, 0);
-    char endpoint[128];
-    snprintf (endpoint, sizeof endpoint, ">%s", fixture->endpoints[2]);
-    fixture->email = zsock_new_pull (endpoint);
+    s_connect_email_sender (fixture);
     for (int index = 0; index < 5; index++) {
         char id[16];
         snprintf (id, sizeof id, "held-%d", index);
@@ -474,13 +486,10 @@ static void s_expect_event (fixture_t *fixture, const char *type, const char *ne
 
 static void test_a_stalled_channel_does_not_hold_up_the_others (void **state)
 {
-    s_create_database ("stall");
-    char *revision = test_couch_put_mapping (
-        s_couch, "stall",
-        "{\"#admins\": {\"matrix\": [\"!ops:example.org\"], \"email\": [\"a@example.org\"]}}");
-    fixture_t *fixture = s_start_with ("stall", TEST_COUCH_PASSWORD, true);
-    s_expect_log (fixture, "mapping.loaded", revision, NULL, 0);
-    free (revision);
+    fixture_t *fixture = s_start_mapped (
+        "stall",
+        "{\"#admins\": {\"matrix\": [\"!ops:example.org\"], \"email\": [\"a@example.org\"]}}",
+        true);
     //  No email sender: st-0's email waits and holds up the intake (back-pressure)...
     s_send (fixture, "st-0", (const char *[]){"#admins", NULL});
     s_expect_delivery (fixture->matrix, "st-0", "!ops:example.org");
@@ -503,9 +512,7 @@ static void test_a_stalled_channel_does_not_hold_up_the_others (void **state)
     }
     //  An email sender connects: the next email goes to it, and the channel flows again. The
     //  deferred ones are crier-ingest's to send again (they are not kept here).
-    char endpoint[128];
-    snprintf (endpoint, sizeof endpoint, ">%s", fixture->endpoints[2]);
-    fixture->email = zsock_new_pull (endpoint);
+    s_connect_email_sender (fixture);
     for (int round = 0; round < 100; round++) {
         char id[16];
         snprintf (id, sizeof id, "after-%d", round);
@@ -544,12 +551,8 @@ static void s_send_again (fixture_t *fixture, const char *id, const char *target
 
 static void test_a_redelivery_already_delivered_is_answered_not_sent (void **state)
 {
-    s_create_database ("repeat");
-    char *revision = test_couch_put_mapping (s_couch, "repeat",
-                                             "{\"#admins\": {\"email\": [\"a@example.org\"]}}");
-    fixture_t *fixture = s_start ("repeat", TEST_COUCH_PASSWORD);
-    s_expect_log (fixture, "mapping.loaded", revision, NULL, 0);
-    free (revision);
+    fixture_t *fixture =
+        s_start_mapped ("repeat", "{\"#admins\": {\"email\": [\"a@example.org\"]}}", false);
     //  Nobody watches the bus (crier-ingest is restarting): the resolver still sees what the
     //  senders say.
     zsock_destroy (&fixture->events);

@@ -1,13 +1,10 @@
-/*  recent.h - delivery ids delivered lately, remembered for a while and up to a number, oldest
-    forgotten first. A delivery that comes again (crier-ingest missed its outcome: it was
-    restarting, or the event bus was) is then answered "delivered" instead of being sent twice;
-    crier-resolver keeps one for what every sender delivered, each email sender one for its own
-    (docs/delivery.md).
+/*  recent.h - ids remembered for a while and up to a number, oldest forgotten first: the client
+    ids crier-ingest refuses again within its dedup window, and the delivery ids delivered
+    lately, with which crier-resolver and each email sender answer a redelivery of one instead
+    of sending it twice (docs/delivery.md).
 */
 #ifndef CRIER_RECENT_H_INCLUDED
 #define CRIER_RECENT_H_INCLUDED
-
-#include "crier/id.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,11 +18,16 @@ crier_recent_t *crier_recent_new (size_t max, int64_t keep_ms);
 //  NULL-safe; sets *self_p to NULL.
 void crier_recent_destroy (crier_recent_t **self_p);
 
-//  Remembers a delivery id (40 hex digits) delivered at now_ms (a monotonic clock).
-void crier_recent_add (crier_recent_t *self, const char *delivery_id, int64_t now_ms);
+//  Remembers an id (copied) as of at_ms, unless it is remembered already. Times are the
+//  caller's clock, in milliseconds.
+void crier_recent_add (crier_recent_t *self, const char *id, int64_t at_ms);
 
-//  Whether the delivery id was delivered within keep_ms of now_ms.
-bool crier_recent_has (crier_recent_t *self, const char *delivery_id, int64_t now_ms);
+//  Whether the id is remembered within keep_ms of now_ms.
+bool crier_recent_has (crier_recent_t *self, const char *id, int64_t now_ms);
+
+//  Calls fn with each id still remembered at now_ms, oldest first.
+typedef void (crier_recent_fn) (const char *id, int64_t at_ms, void *arg);
+void crier_recent_each (crier_recent_t *self, int64_t now_ms, crier_recent_fn *fn, void *arg);
 
 size_t crier_recent_size (const crier_recent_t *self);
 
