@@ -15,6 +15,39 @@ const char *crier_receipt_type (crier_receipt_kind_t kind)
     return s_types[kind];
 }
 
+//  Copies a short msgpack string into buffer (size includes the NUL). Returns 0, or -1 when it
+//  is not a string, holds a NUL or does not fit.
+static int s_copy_short (const msgpack_object *object, char *buffer, size_t size)
+{
+    if (!object || object->type != MSGPACK_OBJECT_STR || object->via.str.size >= size ||
+        memchr (object->via.str.ptr, '\0', object->via.str.size))
+        return -1;
+    if (object->via.str.size > 0)
+        memcpy (buffer, object->via.str.ptr, object->via.str.size);
+    buffer[object->via.str.size] = '\0';
+    return 0;
+}
+
+int crier_receipt_peek (const void *data, size_t size, char delivery_id[CRIER_DIGEST_BYTES],
+                        char *channel, size_t channel_size)
+{
+    msgpack_unpacked unpacked;
+    crier_error_t error;
+    bool duplicate = false;
+    int rc = -1;
+    if (crier_msgpack_unpack_map (data, size, &unpacked, &error) == 0) {
+        const msgpack_object *id =
+            crier_msgpack_map_get (&unpacked.data, "delivery_id", &duplicate);
+        const msgpack_object *name = crier_msgpack_map_get (&unpacked.data, "channel", &duplicate);
+        if (!duplicate && s_copy_short (id, delivery_id, CRIER_DIGEST_BYTES) == 0 &&
+            strlen (delivery_id) == CRIER_DIGEST_BYTES - 1 &&
+            s_copy_short (name, channel, channel_size) == 0)
+            rc = 0;
+    }
+    msgpack_unpacked_destroy (&unpacked);
+    return rc;
+}
+
 //  Reads delivery_id (40 lowercase hex digits), channel and target from a map.
 static int s_read_delivery (const msgpack_object *map, crier_receipt_delivery_t *delivery,
                             crier_error_t *error)

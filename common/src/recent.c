@@ -6,8 +6,8 @@
 #include <string.h>
 
 typedef struct {
-    char *id;
     int64_t at_ms;
+    char id[]; //  the hash's key too (not copied again)
 } entry_t;
 
 struct crier_recent_t {
@@ -19,11 +19,7 @@ struct crier_recent_t {
 
 static void s_entry_destroy (void **item)
 {
-    entry_t *entry = *item;
-    if (entry) {
-        free (entry->id);
-        free (entry);
-    }
+    free (*item);
     *item = NULL;
 }
 
@@ -41,6 +37,8 @@ crier_recent_t *crier_recent_new (size_t max, int64_t keep_ms)
         return NULL;
     }
     zlistx_set_destructor (self->order, s_entry_destroy);
+    zhashx_set_key_duplicator (self->ids, NULL);
+    zhashx_set_key_destructor (self->ids, NULL);
     return self;
 }
 
@@ -70,11 +68,11 @@ void crier_recent_add (crier_recent_t *self, const char *id, int64_t at_ms)
 {
     if (zhashx_lookup (self->ids, id))
         return;
-    entry_t *entry = calloc (1, sizeof *entry);
-    if (!entry || !(entry->id = strdup (id))) {
-        free (entry);
+    size_t length = strlen (id);
+    entry_t *entry = malloc (sizeof *entry + length + 1);
+    if (!entry)
         return; //  out of memory: only a duplicate caught less
-    }
+    memcpy (entry->id, id, length + 1);
     entry->at_ms = at_ms;
     zlistx_add_end (self->order, entry);
     zhashx_insert (self->ids, entry->id, entry);

@@ -311,6 +311,33 @@ static void test_receipt_round_trip (void **state)
     free (data);
 }
 
+static void test_a_delivered_event_is_peeked_at (void **state)
+{
+    char id[CRIER_DIGEST_BYTES], channel[16];
+    crier_delivery_id (id, "n-1", "email", "a@example.org");
+    crier_event_t *event =
+        crier_event_new_outcome_of ("delivery.delivered", id, "n-1", "email", "a@example.org", 1);
+    char *data;
+    size_t size;
+    assert_int_equal (crier_event_encode (event, 0, &data, &size), 0);
+    char peeked[CRIER_DIGEST_BYTES];
+    assert_int_equal (crier_receipt_peek (data, size, peeked, channel, sizeof channel), 0);
+    assert_string_equal (peeked, id);
+    assert_string_equal (channel, "email");
+    //  A channel name longer than the room given is refused, not cut.
+    char tiny[4];
+    assert_int_equal (crier_receipt_peek (data, size, peeked, tiny, sizeof tiny), -1);
+    free (data);
+    crier_event_destroy (&event);
+    //  No delivery id: refused; bytes that are no map: refused.
+    event = crier_event_new ("mapping.loaded");
+    assert_int_equal (crier_event_encode (event, 0, &data, &size), 0);
+    assert_int_equal (crier_receipt_peek (data, size, peeked, channel, sizeof channel), -1);
+    assert_int_equal (crier_receipt_peek ("\x93", 1, peeked, channel, sizeof channel), -1);
+    free (data);
+    crier_event_destroy (&event);
+}
+
 static void test_other_events_are_not_receipts (void **state)
 {
     crier_event_t *event = crier_event_new ("mapping.loaded");
@@ -376,6 +403,7 @@ int main (void)
         cmocka_unit_test (test_redelivery_frame_round_trip),
         cmocka_unit_test (test_bad_only_is_refused),
         cmocka_unit_test (test_receipt_round_trip),
+        cmocka_unit_test (test_a_delivered_event_is_peeked_at),
         cmocka_unit_test (test_other_events_are_not_receipts),
         cmocka_unit_test (test_reply_round_trip),
     };

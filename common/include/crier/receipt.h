@@ -48,6 +48,12 @@ typedef struct {
 int crier_receipt_decode (const void *data, size_t size, crier_receipt_t *receipt,
                           crier_error_t *error);
 
+//  Reads only the delivery_id and channel of a delivery.* event's map, copying nothing else (the
+//  resolver does it for every delivered event on the bus). Returns 0, or -1 when either is
+//  missing or malformed.
+int crier_receipt_peek (const void *data, size_t size, char delivery_id[CRIER_DIGEST_BYTES],
+                        char *channel, size_t channel_size);
+
 //  Frees what crier_receipt_decode allocated. NULL-safe.
 void crier_receipt_free (crier_receipt_t *receipt);
 
