@@ -448,14 +448,14 @@ static void test_no_sender_holds_deliveries_until_one_connects (void **state)
     fixture_t *fixture =
         s_start_mapped ("held", "{\"#admins\": {\"email\": [\"a@example.org\"]}}", true);
     for (int index = 0; index < 5; index++) {
-        char id[16];
+        char id[32];
         snprintf (id, sizeof id, "held-%d", index);
         s_send (fixture, id, (const char *[]){"#admins", NULL});
     }
     s_expect_log (fixture, "deliveries.backpressure", "channel=email", NULL, 0);
     s_connect_email_sender (fixture);
     for (int index = 0; index < 5; index++) {
-        char id[16];
+        char id[32];
         snprintf (id, sizeof id, "held-%d", index);
         s_expect_delivery (fixture->email, id, "a@example.org");
     }
@@ -502,7 +502,7 @@ static void test_a_stalled_channel_does_not_hold_up_the_others (void **state)
     s_expect_delivery (fixture->matrix, "st-1", "!ops:example.org");
     s_expect_event (fixture, "delivery.deferred", "\"notification_id\":\"st-1\"");
     for (int index = 2; index < 5; index++) {
-        char id[16];
+        char id[32];
         snprintf (id, sizeof id, "st-%d", index);
         s_send (fixture, id, (const char *[]){"#admins", NULL});
         s_expect_delivery (fixture->matrix, id, "!ops:example.org");
@@ -514,7 +514,7 @@ static void test_a_stalled_channel_does_not_hold_up_the_others (void **state)
     //  deferred ones are crier-ingest's to send again (they are not kept here).
     s_connect_email_sender (fixture);
     for (int round = 0; round < 100; round++) {
-        char id[16];
+        char id[32];
         snprintf (id, sizeof id, "after-%d", round);
         s_send (fixture, id, (const char *[]){"#admins", NULL});
         s_expect_delivery (fixture->matrix, id, "!ops:example.org");

@@ -317,7 +317,7 @@ static void test_two_senders_share_deliveries_each_exactly_once (void **state)
     int probes = 0;
     bool connected = false;
     while (!connected && probes < 100) {
-        char id[16];
+        char id[32];
         snprintf (id, sizeof id, "probe-%d", probes++);
         s_push (fixture, id, ROOM_C, NULL, id, NULL);
         json_decref (s_events (fixture, (size_t)probes));
