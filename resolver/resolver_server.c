@@ -478,6 +478,13 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
     crier_event_add_int (event, "unroutable", (int64_t)self->unroutable);
     crier_event_add_int (event, "waiting", (int64_t)s_waiting (self));
     crier_event_add_int (event, "repeated", (int64_t)self->repeated);
+    //  The stalled channels by name (crier status shows them), or "none".
+    char stalled[64] = "";
+    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
+        if (self->channels[channel].stalled)
+            snprintf (stalled + strlen (stalled), sizeof stalled - strlen (stalled), "%s%s",
+                      *stalled ? "," : "", crier_channel_name ((crier_channel_t)channel));
+    crier_event_add_text (event, "stalled", *stalled ? stalled : "none");
 }
 
 //  With the internal switch: a line for each process that fails the CURVE handshake.

@@ -88,6 +88,7 @@ static fixture_t *s_start_with (const char *database, const char *password,
                           "CRIER_COUCHDB_HEARTBEAT=300ms",
                           "CRIER_COUCHDB_RETRY_MAX=1s",
                           "CRIER_STALLED_AFTER=3s",
+                          "CRIER_HEARTBEAT_INTERVAL=200ms",
                           "CRIER_LOG_LEVEL=debug",
                           NULL};
     fixture->resolver = test_process_start ("crier-resolver", NULL, envp);
@@ -510,6 +511,7 @@ static void test_a_stalled_channel_does_not_hold_up_the_others (void **state)
         snprintf (needle, sizeof needle, "\"notification_id\":\"%s\"", id);
         s_expect_event (fixture, "delivery.deferred", needle);
     }
+    s_expect_event (fixture, "process.heartbeat", "\"stalled\":\"email\"");
     //  An email sender connects: the next email goes to it, and the channel flows again. The
     //  deferred ones are crier-ingest's to send again (they are not kept here).
     s_connect_email_sender (fixture);
