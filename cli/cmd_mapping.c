@@ -50,10 +50,9 @@ static int s_fail_request (const crier_couchdb_t *couchdb, const char *what,
     char *reason = couch_response_reason (response);
     const char *hint = "";
     //  Name where the credentials came from: the variables, or the user:password in the URL.
-    if ((response->status == 401 || response->status == 403) && couchdb->user)
-        hint = "; check CRIER_COUCHDB_USER and CRIER_COUCHDB_PASSWORD";
-    else if (response->status == 401 || response->status == 403)
-        hint = crier_url_has_user (couchdb->url)
+    if (response->status == 401 || response->status == 403)
+        hint = couchdb->user ? "; check CRIER_COUCHDB_USER and CRIER_COUCHDB_PASSWORD"
+               : crier_url_has_user (couchdb->url)
                    ? "; check the user:password in CRIER_COUCHDB_URL"
                    : "; CouchDB wants credentials: set CRIER_COUCHDB_USER and "
                      "CRIER_COUCHDB_PASSWORD";

@@ -35,7 +35,7 @@ static bool s_load_waiting (uint8_t type, const void *payload, size_t size,
 {
     refill_t *refill = arg;
     //  Receipts and the like in between belong to notifications already loaded.
-    if (type != CRIER_RECORD_NOTIFICATION && type != CRIER_RECORD_CLIENT_NOTIFICATION)
+    if (!crier_record_is_notification (type))
         return true;
     if (crier_backlog_load (refill->ledger, type, payload, size, position) == 0)
         refill->loaded++;
@@ -47,7 +47,7 @@ size_t crier_backlog_refill (crier_ledger_t *ledger, crier_journal_t *journal)
 {
     uint64_t offset;
     size_t max = crier_ledger_queued_max (ledger);
-    if (crier_ledger_in_journal (ledger, &offset) == 0 || crier_ledger_queued (ledger) > max / 2)
+    if (crier_ledger_in_journal (ledger, &offset) == 0 || crier_ledger_queued (ledger) >= max)
         return 0;
     refill_t refill = {ledger, 0};
     crier_journal_scan (journal, &offset, s_load_waiting, &refill);

@@ -609,7 +609,7 @@ static void s_on_record (uint8_t type, const void *payload, size_t size,
 {
     server_t *self = arg;
     const char *bytes = payload;
-    if (type == CRIER_RECORD_NOTIFICATION || type == CRIER_RECORD_CLIENT_NOTIFICATION)
+    if (crier_record_is_notification (type))
         crier_backlog_load (self->ledger, type, payload, size, position);
     else if (type == CRIER_RECORD_RECEIPT)
         s_apply_receipt (self, payload, size, false);

@@ -181,7 +181,8 @@ int crier_ledger_accept (crier_ledger_t *self, const char *id, crier_journal_pos
 int crier_ledger_load (crier_ledger_t *self, const char *id, crier_journal_position_t position,
                        bool client_id, int64_t received_at_ms)
 {
-    if (self->in_journal > 0 && position.offset > self->cursor) {
+    //  While some wait in the journal, only crier_backlog_refill loads, from the cursor on.
+    if (self->in_journal > 0) {
         self->in_journal--;
         self->cursor = position.offset + position.size;
     }
@@ -605,7 +606,7 @@ static bool s_copy_waiting (uint8_t type, const void *payload, size_t size,
 {
     void **args = arg;
     crier_ledger_t *self = args[0];
-    if (type != CRIER_RECORD_NOTIFICATION && type != CRIER_RECORD_CLIENT_NOTIFICATION)
+    if (!crier_record_is_notification (type))
         return true;
     crier_journal_position_t copy;
     if (crier_journal_append (args[1], type, payload, size, &copy) != 0) {

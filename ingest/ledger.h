@@ -7,7 +7,7 @@
 
     Memory stays flat however long the queue grows: past queued_max, accepted notifications wait
     in the journal only (the ledger counts them and remembers where the first lies), and are
-    loaded back in order when the queue runs short (backlog.h).
+    loaded back in order once the queue has gone to the resolver (backlog.h).
 
     A notification's life: queued (waiting to go to the resolver) -> sent (leased: a receipt must
     come before CRIER_REDELIVER_AFTER) -> done when every delivery it became is delivered or
@@ -138,5 +138,11 @@ void crier_ledger_rewritten (crier_ledger_t *self, bool succeeded);
 #define CRIER_RECORD_COMPLETE            'C' //  a notification id: done, forget it
 #define CRIER_RECORD_SEEN                'I' //  8 bytes of time (ms, little-endian), then an id
 #define CRIER_RECORD_RETRY               'R' //  crier_ledger_retry's id (empty: all)
+
+//  Whether a journal record holds an accepted notification (either kind of id).
+static inline bool crier_record_is_notification (uint8_t type)
+{
+    return type == CRIER_RECORD_NOTIFICATION || type == CRIER_RECORD_CLIENT_NOTIFICATION;
+}
 
 #endif

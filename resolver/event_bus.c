@@ -21,6 +21,7 @@ struct crier_event_bus_t {
     zsock_t *xpub; //  watchers connect here
     crier_paced_t *events;
     const char *watched; //  crier_event_bus_watch's type, or NULL
+    size_t watched_length;
     crier_event_bus_fn *on_watched;
     void *arg;
 };
@@ -28,9 +29,8 @@ struct crier_event_bus_t {
 //  Whether a message's first frame is the watched event type.
 static bool s_is_watched (const crier_event_bus_t *self, zmq_msg_t *topic)
 {
-    size_t length = self->watched ? strlen (self->watched) : 0;
-    return self->watched && zmq_msg_size (topic) == length &&
-           memcmp (zmq_msg_data (topic), self->watched, length) == 0;
+    return self->watched && zmq_msg_size (topic) == self->watched_length &&
+           memcmp (zmq_msg_data (topic), self->watched, self->watched_length) == 0;
 }
 
 //  Moves whole messages (all their frames, without copying) from one socket to the other, every
@@ -115,12 +115,13 @@ void crier_event_bus_watch (crier_event_bus_t *self, const char *type, crier_eve
                             void *arg)
 {
     self->watched = type;
+    self->watched_length = strlen (type);
     self->on_watched = fn;
     self->arg = arg;
     //  Subscribed by the bus itself, so that publishers send these events even while no watcher
     //  wants them (crier-ingest restarting). XSUB counts subscriptions: a watcher leaving does
     //  not end this one, and publishers that connect later get it too.
-    size_t length = strlen (type);
+    size_t length = self->watched_length;
     char *subscription = malloc (length + 1);
     if (subscription) {
         subscription[0] = 1;

@@ -261,16 +261,8 @@ static bool s_delivered_lately (server_t *self, const char *notification_id,
     if (!crier_recent_has (self->recent, delivery_id, zclock_mono ()))
         return false;
     self->repeated++;
-    crier_log (CRIER_LOG_INFO, "delivery.repeated", "id", notification_id, "delivery_id",
-               delivery_id, "channel", channel, "target", target, "hint",
-               "delivered lately (seen on the event bus): not sent again, its outcome is said "
-               "again");
-    crier_event_t *event = crier_event_new_outcome_of ("delivery.delivered", delivery_id,
-                                                       notification_id, channel, target, 0);
-    if (event) {
-        crier_event_add_text (event, "repeated", "delivered lately (seen on the event bus)");
-        crier_event_send (&event, self->events);
-    }
+    crier_event_send_repeated (self->events, delivery_id, notification_id, channel, target,
+                               "delivered lately (seen on the event bus)");
     return true;
 }
 
@@ -524,7 +516,6 @@ static int s_start (server_t *self)
         if (!self->deliveries[channel] || !self->channels[channel].waiting)
             return -1;
     }
-
     self->intake = self->notifications ? crier_intake_new (self->loop, self->notifications,
                                                            s_on_notification, NULL, self)
                                        : NULL;

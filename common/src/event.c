@@ -108,6 +108,21 @@ crier_event_t *crier_event_new_outcome (const char *type, const crier_delivery_t
                                        delivery->channel, delivery->target, attempts);
 }
 
+void crier_event_send_repeated (zsock_t *events, const char *delivery_id,
+                                const char *notification_id, const char *channel,
+                                const char *target, const char *why)
+{
+    crier_log (CRIER_LOG_INFO, "delivery.repeated", "id", notification_id, "delivery_id",
+               delivery_id, "channel", channel, "target", target, "why", why, "hint",
+               "not sent again; its outcome is said again");
+    crier_event_t *event = crier_event_new_outcome_of ("delivery.delivered", delivery_id,
+                                                       notification_id, channel, target, 0);
+    if (event) {
+        crier_event_add_text (event, "repeated", why);
+        crier_event_send (&event, events);
+    }
+}
+
 //  "host:pid", computed once: it does not change while the process runs.
 static const char *s_instance (void)
 {

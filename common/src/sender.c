@@ -82,14 +82,9 @@ static bool s_delivered_lately (crier_sender_t *self, const crier_delivery_t *de
     if (delivery->attempt < 2 ||
         !crier_recent_has (self->recent, delivery->delivery_id, zclock_mono ()))
         return false;
-    crier_log (CRIER_LOG_INFO, "delivery.repeated", "id", delivery->notification->id, "delivery_id",
-               delivery->delivery_id, "to", delivery->target, "hint",
-               "this sender delivered it lately: not sent again, its outcome is said again");
-    crier_event_t *event = crier_event_new_outcome ("delivery.delivered", delivery, 0);
-    if (event) {
-        crier_event_add_text (event, "repeated", "delivered lately by this sender");
-        crier_event_send (&event, self->events);
-    }
+    crier_event_send_repeated (self->events, delivery->delivery_id, delivery->notification->id,
+                               delivery->channel, delivery->target,
+                               "delivered lately by this sender");
     return true;
 }
 

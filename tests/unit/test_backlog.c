@@ -29,7 +29,7 @@ static crier_ledger_t *s_ledger (void)
 static void s_replay (uint8_t type, const void *payload, size_t size,
                       crier_journal_position_t position, void *arg)
 {
-    if (type == CRIER_RECORD_NOTIFICATION || type == CRIER_RECORD_CLIENT_NOTIFICATION)
+    if (crier_record_is_notification (type))
         assert_int_equal (crier_backlog_load (arg, type, payload, size, position), 0);
 }
 

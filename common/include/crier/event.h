@@ -42,6 +42,13 @@ crier_event_t *crier_event_new_outcome_of (const char *type, const char *deliver
                                            const char *notification_id, const char *channel,
                                            const char *target, unsigned attempts);
 
+//  A redelivery answered from a memory of what was delivered lately (recent.h) instead of being
+//  sent again: one "delivery.repeated" log line, and a "delivery.delivered" event (attempts 0)
+//  with "repeated" saying why, published on events.
+void crier_event_send_repeated (zsock_t *events, const char *delivery_id,
+                                const char *notification_id, const char *channel,
+                                const char *target, const char *why);
+
 //  Encodes the event's map (the second frame) with the given time (Unix ms; 0 for now). Returns 0
 //  with a malloc'ed buffer in *data_p, or -1 when out of memory.
 int crier_event_encode (const crier_event_t *self, int64_t time_ms, char **data_p, size_t *size_p);
