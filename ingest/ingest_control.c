@@ -1,5 +1,6 @@
 /*  ingest_control.c - see ingest_control.h. */
 #include "ingest_control.h"
+#include "records.h"
 
 #include "crier/log.h"
 
@@ -50,44 +51,58 @@ static int s_list (crier_ledger_t *ledger, uint32_t limit, crier_control_reply_t
     return listing.failed ? -1 : 0;
 }
 
-static void s_retry (crier_ledger_t *ledger, crier_journal_t *journal, const char *id,
-                     crier_control_reply_t *reply)
+static crier_control_write_t s_retry (crier_ledger_t *ledger, crier_journal_t *journal,
+                                      const char *id, crier_control_reply_t *reply)
 {
     reply->retried = crier_ledger_retry (ledger, id);
     if (reply->retried == 0) {
         reply->ok = false;
         reply->error = strdup (id ? "no dead letter has this notification or delivery id"
                                   : "there are no dead letters");
-        return;
+        return CRIER_CONTROL_NOTHING_WRITTEN;
     }
-    crier_journal_append (journal, CRIER_RECORD_RETRY, id ? id : "", id ? strlen (id) : 0, NULL);
     crier_log (CRIER_LOG_INFO, "dead_letters.retried", "id", id ? id : "(all)", "count",
                CRIER_LOG_INT (reply->retried), "backlog",
                CRIER_LOG_INT (crier_ledger_backlog (ledger)));
+    if (!journal || crier_record_write_retry (journal, id) != 0) {
+        crier_ingest_control_unwritten (reply);
+        return CRIER_CONTROL_UNWRITTEN;
+    }
+    return CRIER_CONTROL_SYNC;
 }
 
-int crier_ingest_control_answer (crier_ledger_t *ledger, crier_journal_t *journal, const void *data,
-                                 size_t size, char **reply_p, size_t *reply_size_p)
+void crier_ingest_control_unwritten (crier_control_reply_t *reply)
+{
+    reply->ok = false;
+    free (reply->error);
+    reply->error = strdup ("the dead letters are being sent again, but crier-ingest could not "
+                           "write the retry to its journal (see its log, journal.*): it is written "
+                           "once its data directory's disk has room again, and a restart before "
+                           "then would forget it");
+}
+
+crier_control_write_t crier_ingest_control_answer (crier_ledger_t *ledger, crier_journal_t *journal,
+                                                   const void *data, size_t size,
+                                                   crier_control_reply_t *reply)
 {
     crier_control_request_t request;
-    crier_control_reply_t reply = {.ok = true};
     crier_error_t error;
+    crier_control_write_t write = CRIER_CONTROL_NOTHING_WRITTEN;
+    *reply = (crier_control_reply_t){.ok = true};
     if (crier_control_request_decode (data, size, &request, &error) != 0) {
         char message[300];
         snprintf (message, sizeof message, "%s: %s", error.field, error.message);
-        reply.ok = false;
-        reply.error = strdup (message);
+        reply->ok = false;
+        reply->error = strdup (message);
         crier_log (CRIER_LOG_WARN, "control.invalid", "field", error.field, "error", error.message,
                    "hint", "use crier dead-letters of the same crier version");
     } else if (request.op == CRIER_CONTROL_DEAD_LETTERS) {
-        if (s_list (ledger, request.limit, &reply) != 0) {
-            crier_control_reply_free (&reply);
-            reply = (crier_control_reply_t){.ok = false};
+        if (s_list (ledger, request.limit, reply) != 0) {
+            crier_control_reply_free (reply);
+            *reply = (crier_control_reply_t){.ok = false};
         }
     } else
-        s_retry (ledger, journal, request.id, &reply);
-    int rc = crier_control_reply_encode (&reply, reply_p, reply_size_p);
+        write = s_retry (ledger, journal, request.id, reply);
     crier_control_request_free (&request);
-    crier_control_reply_free (&reply);
-    return rc;
+    return write;
 }

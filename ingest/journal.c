@@ -22,6 +22,8 @@ struct crier_journal_t {
     int fd;           //  the journal appends go to
     int read_fd;      //  the journal reads come from (the old one during a rewrite)
     uint64_t written; //  bytes in the file
+    uint64_t synced;  //  of those, known to be on disk
+    bool broken;      //  a failed sync could not be cut back: nothing may be promised any more
     uint64_t read_written;
     //  The buffer holds the file's bytes from buffer_offset on: the first flushed of them are
     //  written already and stay until the next append, so that what was just synced can be read
@@ -173,7 +175,7 @@ static int s_replay (crier_journal_t *self, crier_journal_replay_fn *fn, void *a
         size = at;
     }
     free (data);
-    self->written = self->read_written = self->buffer_offset = size;
+    self->written = self->synced = self->read_written = self->buffer_offset = size;
     return 0;
 }
 
@@ -231,7 +233,14 @@ crier_journal_t *crier_journal_open (const char *directory, crier_journal_replay
         crier_journal_close (&self);
         return NULL;
     }
-    if (s_sync_directory (directory) != 0 || s_replay (self, fn, arg, report) != 0)
+    //  The journal file's own directory entry must survive a crash too.
+    if (s_sync_directory (directory) != 0) {
+        s_log_io ("journal.open_failed", directory,
+                  "the data directory could not be synced; check its disk and file system");
+        crier_journal_close (&self);
+        return NULL;
+    }
+    if (s_replay (self, fn, arg, report) != 0)
         crier_journal_close (&self);
     return self;
 }
@@ -296,11 +305,8 @@ static int s_write (crier_journal_t *self)
             if (errno == EINTR)
                 continue;
             s_log_io ("journal.write_failed", self->path,
-                      "free space on the data directory's disk; crier-ingest stops accepting "
-                      "until it can write");
-            //  Whatever part went out is cut again, so the file stays whole records.
-            if (ftruncate (self->fd, (off_t)self->written) != 0)
-                s_log_io ("journal.write_failed", self->path, "check the data directory");
+                      "free space on the data directory's disk; crier-ingest refuses new "
+                      "notifications until it can write its journal again");
             return -1;
         }
         done += (size_t)wrote;
@@ -312,17 +318,46 @@ static int s_write (crier_journal_t *self)
     return 0;
 }
 
+//  After a failed write or sync: cuts the file and the buffer back to what was synced, so that
+//  nothing written since (and never promised) can come back after a restart.
+static void s_cut_back (crier_journal_t *self)
+{
+    if (ftruncate (self->fd, (off_t)self->synced) != 0 || fdatasync (self->fd) != 0) {
+        s_log_io ("journal.cut_back_failed", self->path,
+                  "crier-ingest stops: what it could not write may or may not be in the journal; "
+                  "check the data directory's disk, then start it again");
+        self->broken = true;
+    }
+    self->written = self->synced;
+    if (self->read_fd == self->fd)
+        self->read_written = self->written;
+    self->buffered = self->flushed = (size_t)(self->synced - self->buffer_offset);
+}
+
 int crier_journal_sync (crier_journal_t *self)
 {
+    if (self->broken)
+        return -1;
     if (self->flushed == self->buffered)
         return 0;
-    if (s_write (self) != 0)
-        return -1;
-    if (fdatasync (self->fd) != 0) {
-        s_log_io ("journal.sync_failed", self->path, "check the data directory's disk");
+    if (s_write (self) != 0) {
+        s_cut_back (self);
         return -1;
     }
+    if (fdatasync (self->fd) != 0) {
+        s_log_io ("journal.sync_failed", self->path,
+                  "check the data directory's disk; what was not synced is cut off and its "
+                  "clients are told to try again");
+        s_cut_back (self);
+        return -1;
+    }
+    self->synced = self->written;
     return 0;
+}
+
+bool crier_journal_broken (const crier_journal_t *self)
+{
+    return self->broken;
 }
 
 size_t crier_journal_unsynced (const crier_journal_t *self)
@@ -458,7 +493,7 @@ int crier_journal_rewrite (crier_journal_t *self, crier_journal_rewrite_fn *fn, 
     int old_fd = self->fd;
     uint64_t old_written = self->written;
     self->fd = fd;
-    self->written = self->buffer_offset = 0;
+    self->written = self->synced = self->buffer_offset = 0;
     self->buffered = self->flushed = 0;
     int rc = fn (self, arg);
     if (rc == 0)
@@ -478,7 +513,7 @@ int crier_journal_rewrite (crier_journal_t *self, crier_journal_rewrite_fn *fn, 
         close (fd);
         unlink (path);
         self->fd = self->read_fd = old_fd;
-        self->written = self->read_written = self->buffer_offset = old_written;
+        self->written = self->synced = self->read_written = self->buffer_offset = old_written;
         self->buffered = self->flushed = 0;
     }
     free (path);

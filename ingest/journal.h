@@ -9,7 +9,8 @@
     Opening reads every record back. A record that fails its checks is skipped when valid records
     follow it (a damaged block), or cut off when nothing valid follows (a write torn by a crash);
     both are logged with their offset. Appends are buffered; crier_journal_sync writes them and
-    waits for the disk (fdatasync), so many appends share one sync.
+    waits for the disk (fdatasync), so many appends share one sync. What the records hold is
+    records.h's business.
 */
 #ifndef CRIER_JOURNAL_H_INCLUDED
 #define CRIER_JOURNAL_H_INCLUDED
@@ -53,8 +54,14 @@ void crier_journal_close (crier_journal_t **self_p);
 int crier_journal_append (crier_journal_t *self, uint8_t type, const void *payload, size_t size,
                           crier_journal_position_t *position_p);
 
-//  Writes what is buffered and waits until it is on disk. Returns 0, or -1 after logging.
+//  Writes what is buffered and waits until it is on disk. Returns 0, or -1 after logging: then
+//  everything appended since the last successful sync is cut off the file and the buffer (so
+//  that nothing whose clients were told to try again comes back after a restart), and positions
+//  handed out for it are void. When even that fails the journal is broken for good.
 int crier_journal_sync (crier_journal_t *self);
+
+//  Whether a failed sync could not be cut back (the file's end is unknown): the owner must stop.
+bool crier_journal_broken (const crier_journal_t *self);
 
 //  Bytes appended and not yet synced.
 size_t crier_journal_unsynced (const crier_journal_t *self);

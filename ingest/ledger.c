@@ -56,11 +56,9 @@ struct crier_ledger_t {
     crier_recent_t *seen;       //  client ids, for the dedup window
     crier_frame_target_t *only; //  the last work's targets (borrowed strings)
     size_t only_capacity;
-    size_t dead;           //  dead letters held
-    size_t in_journal;     //  accepted notifications waiting in the journal only
-    uint64_t cursor;       //  where the first of them starts in the journal
-    size_t new_in_journal; //  during a rewrite
-    uint64_t new_cursor;
+    size_t dead;       //  dead letters held
+    size_t in_journal; //  accepted notifications waiting in the journal only
+    uint64_t cursor;   //  where the first of them starts in the journal
 };
 
 static void s_entry_destroy (void **item)
@@ -531,135 +529,78 @@ size_t crier_ledger_retry (crier_ledger_t *self, const char *id)
     return count;
 }
 
-//  Appends a receipt record. Returns 0 or -1.
-static int s_write_receipt (crier_journal_t *journal, const crier_receipt_t *receipt)
+//  Describes one entry as the records that rebuild it, and hands that to fn.
+static int s_describe (entry_t *entry, crier_ledger_live_fn *fn, void *arg)
 {
-    char *data;
-    size_t size;
-    if (crier_receipt_encode (receipt, &data, &size) != 0)
-        return -1;
-    int rc = crier_journal_append (journal, CRIER_RECORD_RECEIPT, data, size, NULL);
-    free (data);
-    return rc;
-}
-
-static int s_write_entry (crier_ledger_t *self, entry_t *entry, crier_journal_t *journal)
-{
-    char *payload = malloc (entry->position.size ? entry->position.size : 1);
-    int rc = payload ? crier_journal_read (journal, entry->position, payload) : -1;
-    if (rc == 0)
-        rc = crier_journal_append (journal,
-                                   entry->client_id ? CRIER_RECORD_CLIENT_NOTIFICATION
-                                                    : CRIER_RECORD_NOTIFICATION,
-                                   payload, entry->position.size, &entry->new_position);
-    free (payload);
     crier_receipt_delivery_t *rows = calloc (entry->count + 1, sizeof *rows);
-    if (!rows)
+    crier_receipt_t *outcomes = calloc (entry->count + 1, sizeof *outcomes);
+    if (!rows || !outcomes) {
+        free (rows);
+        free (outcomes);
         return -1;
+    }
+    crier_ledger_live_t live = {.id = entry->id,
+                                .client_id = entry->client_id,
+                                .position = entry->position,
+                                .groups_retry = entry->groups_retry,
+                                .outcomes = outcomes};
     for (size_t index = 0; index < entry->count; index++) {
-        memcpy (rows[index].delivery_id, entry->deliveries[index].delivery_id, CRIER_DIGEST_BYTES);
-        rows[index].channel = entry->deliveries[index].channel;
-        rows[index].target = entry->deliveries[index].target;
-    }
-    if (rc == 0 && entry->routed) {
-        crier_receipt_t routed = {.kind = CRIER_RECEIPT_ROUTED,
-                                  .notification_id = entry->id,
-                                  .deliveries = rows,
-                                  .delivery_count = entry->count};
-        rc = s_write_receipt (journal, &routed);
-    }
-    if (rc == 0 && (entry->unroutable_reason || entry->groups_retry)) {
-        crier_receipt_t unroutable = {.kind = CRIER_RECEIPT_UNROUTABLE,
-                                      .notification_id = entry->id,
-                                      .reason = entry->unroutable_reason ? entry->unroutable_reason
-                                                                         : "retried",
-                                      .time_ms = entry->unroutable_time_ms,
-                                      .groups = entry->groups,
-                                      .group_count = entry->group_count};
-        rc = s_write_receipt (journal, &unroutable);
-        //  Retried groups: the retry comes right after, before any failed outcome is replayed.
-        if (rc == 0 && entry->groups_retry)
-            rc = crier_journal_append (journal, CRIER_RECORD_RETRY, entry->id, strlen (entry->id),
-                                       NULL);
-    }
-    for (size_t index = 0; rc == 0 && index < entry->count; index++) {
         const delivery_t *delivery = &entry->deliveries[index];
-        if (delivery->state == DELIVERY_PENDING)
-            continue;
-        crier_receipt_t outcome = {.kind = delivery->state == DELIVERY_DONE
-                                               ? CRIER_RECEIPT_DELIVERED
-                                               : CRIER_RECEIPT_FAILED,
-                                   .notification_id = entry->id,
-                                   .delivery = rows[index],
-                                   .reason = delivery->reason,
-                                   .time_ms = delivery->time_ms};
-        rc = s_write_receipt (journal, &outcome);
+        memcpy (rows[index].delivery_id, delivery->delivery_id, CRIER_DIGEST_BYTES);
+        rows[index].channel = delivery->channel;
+        rows[index].target = delivery->target;
+        if (delivery->state != DELIVERY_PENDING)
+            outcomes[live.outcome_count++] =
+                (crier_receipt_t){.kind = delivery->state == DELIVERY_DONE ? CRIER_RECEIPT_DELIVERED
+                                                                           : CRIER_RECEIPT_FAILED,
+                                  .notification_id = entry->id,
+                                  .delivery = rows[index],
+                                  .reason = delivery->reason,
+                                  .time_ms = delivery->time_ms};
     }
+    crier_receipt_t routed = {.kind = CRIER_RECEIPT_ROUTED,
+                              .notification_id = entry->id,
+                              .deliveries = rows,
+                              .delivery_count = entry->count};
+    crier_receipt_t unroutable = {.kind = CRIER_RECEIPT_UNROUTABLE,
+                                  .notification_id = entry->id,
+                                  .reason = entry->unroutable_reason ? entry->unroutable_reason
+                                                                     : "retried",
+                                  .time_ms = entry->unroutable_time_ms,
+                                  .groups = entry->groups,
+                                  .group_count = entry->group_count};
+    if (entry->routed)
+        live.routed = &routed;
+    if (entry->unroutable_reason || entry->groups_retry)
+        live.unroutable = &unroutable;
+    int rc = fn (&live, &entry->new_position, arg);
     free (rows);
+    free (outcomes);
     return rc;
 }
 
-//  Copies the records of notifications waiting in the journal (every notification record from
-//  the cursor on) into the journal being rewritten.
-static bool s_copy_waiting (uint8_t type, const void *payload, size_t size,
-                            crier_journal_position_t position, void *arg)
-{
-    void **args = arg;
-    crier_ledger_t *self = args[0];
-    if (!crier_record_is_notification (type))
-        return true;
-    crier_journal_position_t copy;
-    if (crier_journal_append (args[1], type, payload, size, &copy) != 0) {
-        *(int *)args[2] = -1;
-        return false;
-    }
-    if (self->new_in_journal++ == 0)
-        self->new_cursor = copy.offset - CRIER_JOURNAL_HEADER_BYTES;
-    return self->new_in_journal < self->in_journal;
-}
-
-//  Writes a remembered client id as a "seen" record (crier_recent_each's fn).
-static void s_write_seen (const char *id, int64_t at_ms, void *arg)
-{
-    void **args = arg;
-    size_t length = strlen (id);
-    unsigned char record[8 + 256];
-    if (*(int *)args[1] != 0 || length > 256)
-        return;
-    for (int index = 0; index < 8; index++)
-        record[index] = (unsigned char)((uint64_t)at_ms >> (8 * index));
-    memcpy (record + 8, id, length);
-    *(int *)args[1] = crier_journal_append (args[0], CRIER_RECORD_SEEN, record, 8 + length, NULL);
-}
-
-int crier_ledger_write_live (crier_ledger_t *self, crier_journal_t *journal, int64_t now_ms)
+int crier_ledger_each_live (crier_ledger_t *self, crier_ledger_live_fn *fn, void *arg)
 {
     int rc = 0;
-    void *seen_args[] = {journal, &rc};
-    crier_recent_each (self->seen, now_ms, s_write_seen, seen_args);
     zlistx_t *lists[] = {self->idle, self->sent, self->queued};
     for (size_t list = 0; list < 3; list++)
         for (entry_t *entry = zlistx_first (lists[list]); rc == 0 && entry;
              entry = zlistx_next (lists[list]))
-            rc = s_write_entry (self, entry, journal);
-    self->new_in_journal = 0;
-    self->new_cursor = 0;
-    if (rc == 0 && self->in_journal > 0) {
-        uint64_t offset = self->cursor;
-        void *args[] = {self, journal, &rc};
-        if (crier_journal_scan (journal, &offset, s_copy_waiting, args) != 0)
-            rc = -1;
-    }
+            rc = s_describe (entry, fn, arg);
     return rc;
 }
 
-void crier_ledger_rewritten (crier_ledger_t *self, bool succeeded)
+void crier_ledger_each_seen (crier_ledger_t *self, int64_t now_ms, crier_ledger_seen_fn *fn,
+                             void *arg)
 {
-    if (!succeeded)
-        return;
+    crier_recent_each (self->seen, now_ms, fn, arg);
+}
+
+void crier_ledger_rewritten (crier_ledger_t *self, size_t in_journal, uint64_t cursor)
+{
     //  What the copy found is the truth (a damaged record, logged, is no longer counted).
-    self->in_journal = self->new_in_journal;
-    self->cursor = self->new_cursor;
+    self->in_journal = in_journal;
+    self->cursor = cursor;
     for (entry_t *entry = zhashx_first (self->entries); entry; entry = zhashx_next (self->entries))
         entry->position = entry->new_position;
 }

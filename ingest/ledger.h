@@ -124,25 +124,36 @@ void crier_ledger_dead_letters (crier_ledger_t *self, crier_dead_letter_fn *fn, 
 //  many.
 size_t crier_ledger_retry (crier_ledger_t *self, const char *id);
 
-//  Rewrites everything still needed into a journal being rewritten (crier_journal_rewrite's
-//  fn): the remembered ids, each live notification's record and its receipts, then the records
-//  of those waiting in the journal, in order. Returns 0 or -1; call crier_ledger_rewritten with
-//  the result afterwards.
-int crier_ledger_write_live (crier_ledger_t *self, crier_journal_t *journal, int64_t now_ms);
-void crier_ledger_rewritten (crier_ledger_t *self, bool succeeded);
+//  One live notification as the journal records that rebuild it, in order: its notification
+//  record, the routed receipt, the unroutable receipt (followed by a retry record when its groups
+//  were retried), then the outcome of each delivery that has one. Valid during the call.
+typedef struct {
+    const char *id;
+    bool client_id;
+    crier_journal_position_t position; //  its notification record in the journal now
+    const crier_receipt_t *routed;     //  NULL when not routed yet
+    const crier_receipt_t *unroutable; //  NULL unless some groups were unroutable
+    bool groups_retry;
+    const crier_receipt_t *outcomes;
+    size_t outcome_count;
+} crier_ledger_live_t;
 
-//  Journal record types.
-#define CRIER_RECORD_NOTIFICATION        'N' //  an accepted notification frame (id by crier)
-#define CRIER_RECORD_CLIENT_NOTIFICATION 'K' //  the same, with the client's own id
-#define CRIER_RECORD_RECEIPT             'E' //  a receipt (an event's map)
-#define CRIER_RECORD_COMPLETE            'C' //  a notification id: done, forget it
-#define CRIER_RECORD_SEEN                'I' //  8 bytes of time (ms, little-endian), then an id
-#define CRIER_RECORD_RETRY               'R' //  crier_ledger_retry's id (empty: all)
+//  Called with each live notification (compaction); *new_position_p receives where its record
+//  was copied. Returns 0, or -1 to stop.
+typedef int (crier_ledger_live_fn) (const crier_ledger_live_t *live,
+                                    crier_journal_position_t *new_position_p, void *arg);
 
-//  Whether a journal record holds an accepted notification (either kind of id).
-static inline bool crier_record_is_notification (uint8_t type)
-{
-    return type == CRIER_RECORD_NOTIFICATION || type == CRIER_RECORD_CLIENT_NOTIFICATION;
-}
+//  Calls fn with every notification held in memory (dead letters first, then sent, then
+//  queued). Returns 0, or the first -1 (out of memory, or fn's).
+int crier_ledger_each_live (crier_ledger_t *self, crier_ledger_live_fn *fn, void *arg);
+
+//  Calls fn with every client id remembered for the dedup window at now_ms.
+typedef void (crier_ledger_seen_fn) (const char *id, int64_t at_ms, void *arg);
+void crier_ledger_each_seen (crier_ledger_t *self, int64_t now_ms, crier_ledger_seen_fn *fn,
+                             void *arg);
+
+//  After a successful compaction: every entry's record now lies where fn said, and in_journal
+//  notifications wait in the journal only from cursor on (the start of the first's record).
+void crier_ledger_rewritten (crier_ledger_t *self, size_t in_journal, uint64_t cursor);
 
 #endif

@@ -6,6 +6,8 @@
 #include "crier/log.h"
 #include "crier/process.h"
 
+#include <signal.h>
+
 int main (int argc, char *argv[])
 {
     crier_log_init ("crier-ingest");
@@ -15,6 +17,9 @@ int main (int argc, char *argv[])
     if (rc >= 0)
         return rc;
 
+    //  A file size limit (ulimit -f) must make journal writes fail, which ingest handles, not
+    //  kill the process.
+    signal (SIGXFSZ, SIG_IGN);
     crier_ingest_config_t config = {0};
     if (crier_ingest_config_load (&config) != 0) {
         crier_ingest_config_free (&config);

@@ -5,6 +5,8 @@
     restart; compaction keeps exactly what is live; a backlog longer than what ingest keeps in
     memory goes to the resolver in order, each once, across compactions and a restart. The test
    stands in for the resolver and the event bus (ingest_fixture.h). */
+//  prlimit: the test fills crier-ingest's disk by lowering its file size limit.
+#define _GNU_SOURCE
 #include "ingest_fixture.h"
 
 #include "crier/control.h"
@@ -17,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 //  Heartbeats are how the test sees the ledger's counts.
 #define HEARTBEAT "CRIER_HEARTBEAT_INTERVAL=100ms"
@@ -391,6 +395,124 @@ static void test_a_long_backlog_waits_in_the_journal_and_goes_in_order (void **s
     ingest_fixture_stop (&fixture, NULL);
 }
 
+//  Sets the soft file size limit of a running process: a full disk, as far as it can tell.
+static void s_limit_file_size (pid_t pid, rlim_t bytes)
+{
+    struct rlimit limit = {bytes, RLIM_INFINITY};
+    assert_int_equal (prlimit (pid, RLIMIT_FSIZE, &limit, NULL), 0);
+}
+
+static rlim_t s_journal_size (const char *data_dir_env)
+{
+    char path[400];
+    snprintf (path, sizeof path, "%s/journal", strchr (data_dir_env, '=') + 1);
+    struct stat info;
+    assert_int_equal (stat (path, &info), 0);
+    return (rlim_t)info.st_size;
+}
+
+static void s_expect_unwritten (ingest_fixture_t *fixture, const char *id)
+{
+    crier_reply_t reply = ingest_fixture_ask (fixture, "#ops", "while the disk is full", id);
+    assert_false (reply.ok);
+    assert_true (reply.temporary);
+    if (!strstr (reply.error, "could not write its journal"))
+        fail_msg ("refused for another reason: %s", reply.error);
+    crier_reply_free (&reply);
+}
+
+static void test_a_full_disk_refuses_and_never_delivers_what_it_refused (void **state)
+{
+    char data_dir[300];
+    s_data_dir (data_dir, sizeof data_dir, "full-disk");
+    const char *env[] = {data_dir, HEARTBEAT, NULL};
+    ingest_fixture_t *fixture = ingest_fixture_start (env);
+    s_expect_accepted (fixture, "before", false);
+    s_expect_forwarded (fixture, "before");
+
+    //  The disk is full: nothing more fits in the journal.
+    s_limit_file_size (fixture->ingest->pid, s_journal_size (data_dir));
+    s_expect_unwritten (fixture, NULL); //  an id crier would have assigned
+    assert_true (
+        test_process_wait_log (fixture->ingest, "ingest.journal_failing", 5000, NULL, NULL, 0));
+    s_expect_unwritten (fixture, "while-full");
+    //  A refused notification never reaches the resolver.
+    assert_null (ingest_fixture_receive (fixture, 300));
+
+    //  Room again: the state is written anew, and the same id is accepted as new.
+    s_limit_file_size (fixture->ingest->pid, RLIM_INFINITY);
+    assert_true (
+        test_process_wait_log (fixture->ingest, "ingest.journal_recovered", 5000, NULL, NULL, 0));
+    s_expect_accepted (fixture, "while-full", false);
+    s_expect_forwarded (fixture, "while-full");
+    ingest_fixture_stop (&fixture, NULL);
+
+    //  After a restart exactly what was accepted comes back; nothing that was refused.
+    fixture = ingest_fixture_start (env);
+    bool before = false, after = false;
+    for (int index = 0; index < 2; index++) {
+        crier_notification_t *replayed = ingest_fixture_receive (fixture, 5000);
+        assert_non_null (replayed);
+        before |= streq (replayed->id, "before");
+        after |= streq (replayed->id, "while-full");
+        crier_notification_destroy (&replayed);
+    }
+    assert_true (before && after);
+    //  Neither the refused one without an id nor a second "while-full".
+    assert_null (ingest_fixture_receive (fixture, 500));
+    ingest_fixture_stop (&fixture, NULL);
+}
+
+static void test_a_retry_the_full_disk_could_not_keep_says_so (void **state)
+{
+    char data_dir[300];
+    s_data_dir (data_dir, sizeof data_dir, "full-disk-retry");
+    const char *env[] = {data_dir, HEARTBEAT, NULL};
+    ingest_fixture_t *fixture = ingest_fixture_start (env);
+    s_expect_accepted (fixture, "n-full", false);
+    s_expect_forwarded (fixture, "n-full");
+    crier_receipt_delivery_t row = {.channel = "email", .target = "nobody@example.org"};
+    crier_delivery_id (row.delivery_id, "n-full", row.channel, row.target);
+    crier_receipt_t receipts[] = {
+        {.kind = CRIER_RECEIPT_ROUTED,
+         .notification_id = "n-full",
+         .deliveries = &row,
+         .delivery_count = 1},
+        {.kind = CRIER_RECEIPT_FAILED,
+         .notification_id = "n-full",
+         .delivery = row,
+         .reason = "550 no such user"},
+    };
+    s_publish_until (fixture, receipts, 2, "dead_letters", 1);
+    //  The disk fills (whether the receipts reached it yet or not, the retry cannot).
+    s_limit_file_size (fixture->ingest->pid, s_journal_size (data_dir));
+    char *out, *err;
+    const char *all[] = {"dead-letters", "retry", "--all", NULL};
+    assert_int_equal (s_dead_letters (fixture, all, &out, &err), 1);
+    if (!strstr (err, "could not write the retry to its journal"))
+        fail_msg ("crier dead-letters said \"%s\"", err);
+    free (out);
+    free (err);
+
+    //  The retry is in effect; once the disk has room the state written anew holds it, so a
+    //  restart sends the delivery again instead of listing it as dead.
+    s_limit_file_size (fixture->ingest->pid, RLIM_INFINITY);
+    assert_true (
+        test_process_wait_log (fixture->ingest, "ingest.journal_recovered", 5000, NULL, NULL, 0));
+    ingest_fixture_stop (&fixture, NULL);
+    fixture = ingest_fixture_start (env);
+    crier_frame_redelivery_t again;
+    crier_notification_t *forwarded = ingest_fixture_receive_again (fixture, 5000, &again);
+    assert_non_null (forwarded);
+    assert_string_equal (forwarded->id, "n-full");
+    assert_int_equal (again.only_count, 1);
+    assert_string_equal (again.only[0].target, "nobody@example.org");
+    crier_frame_redelivery_free (&again);
+    crier_notification_destroy (&forwarded);
+    s_expect_listing (fixture, NULL);
+    ingest_fixture_stop (&fixture, NULL);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +522,8 @@ int main (void)
         cmocka_unit_test (test_bad_control_requests_are_refused),
         cmocka_unit_test (test_compaction_keeps_exactly_what_is_live),
         cmocka_unit_test (test_a_long_backlog_waits_in_the_journal_and_goes_in_order),
+        cmocka_unit_test (test_a_full_disk_refuses_and_never_delivers_what_it_refused),
+        cmocka_unit_test (test_a_retry_the_full_disk_could_not_keep_says_so),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
     notifications wait in the journal only, and come back in the order they came, each once,
     across a compaction and after a restart. */
 #include "backlog.h"
+#include "compaction.h"
 #include "test_support.h"
 
 #include "crier/frames.h"
@@ -26,18 +27,13 @@ static crier_ledger_t *s_ledger (void)
     return ledger;
 }
 
-static void s_replay (uint8_t type, const void *payload, size_t size,
-                      crier_journal_position_t position, void *arg)
-{
-    if (crier_record_is_notification (type))
-        assert_int_equal (crier_backlog_load (arg, type, payload, size, position), 0);
-}
-
 static crier_journal_t *s_journal (const char *directory, crier_ledger_t *ledger)
 {
-    crier_journal_report_t report;
-    crier_journal_t *journal = crier_journal_open (directory, s_replay, ledger, &report);
+    crier_records_report_t report;
+    crier_journal_t *journal =
+        crier_records_open (directory, crier_backlog_replay, ledger, &report);
     assert_non_null (journal);
+    assert_int_equal (report.bad_records, 0);
     return journal;
 }
 
@@ -61,9 +57,7 @@ static void s_accept (crier_ledger_t *ledger, crier_journal_t *journal, int inde
     size_t size;
     assert_int_equal (crier_frame_encode_notification (notification, &frame, &size), 0);
     crier_journal_position_t position;
-    assert_int_equal (
-        crier_journal_append (journal, CRIER_RECORD_CLIENT_NOTIFICATION, frame, size, &position),
-        0);
+    assert_int_equal (crier_record_write_notification (journal, frame, size, true, &position), 0);
     assert_int_equal (crier_ledger_accept (ledger, id, position, true, 0), 0);
     free (frame);
     crier_notification_destroy (&notification);
@@ -109,8 +103,7 @@ static void test_past_the_limit_they_wait_in_the_journal_and_come_back_in_order 
     for (int index = 0; index < COUNT; index++) {
         s_accept (ledger, journal, index);
         //  Receipts and other records lie between notification records.
-        assert_int_equal (crier_journal_append (journal, CRIER_RECORD_COMPLETE, "other", 5, NULL),
-                          0);
+        assert_int_equal (crier_record_write_complete (journal, "other"), 0);
     }
     assert_int_equal (crier_ledger_backlog (ledger), COUNT);
     assert_int_equal (crier_ledger_queued (ledger), QUEUED_MAX);
@@ -146,22 +139,15 @@ static crier_journal_t *s_accepted (char *directory, size_t size, crier_ledger_t
     return journal;
 }
 
-static int s_rewrite (crier_journal_t *journal, void *arg)
-{
-    return crier_ledger_write_live (arg, journal, 0);
-}
-
 static void test_a_compaction_keeps_the_waiting_in_order (void **state)
 {
     char directory[256];
     crier_ledger_t *ledger;
     crier_journal_t *journal = s_accepted (directory, sizeof directory, &ledger);
-    assert_int_equal (crier_journal_rewrite (journal, s_rewrite, ledger), 0);
-    crier_ledger_rewritten (ledger, true);
+    assert_int_equal (crier_compact (journal, ledger, 0), 0);
     assert_int_equal (crier_ledger_in_journal (ledger, NULL), COUNT - QUEUED_MAX);
     //  A second one moves them again.
-    assert_int_equal (crier_journal_rewrite (journal, s_rewrite, ledger), 0);
-    crier_ledger_rewritten (ledger, true);
+    assert_int_equal (crier_compact (journal, ledger, 0), 0);
     s_send_all (ledger, journal, 0, COUNT, QUEUED_MAX);
     crier_journal_close (&journal);
     crier_ledger_destroy (&ledger);

@@ -1,6 +1,7 @@
 /*  test_journal.c - crier-ingest's journal: records come back in order after a reopen, a torn
     tail is cut, a damaged record in the middle is skipped, a rewrite keeps only what it is
-    given and reads still work across it; a scan reads on from any record, stops when asked,
+    given and reads still work across it; a failed sync cuts the file back to what was synced;
+    a scan reads on from any record, stops when asked,
     skips damage and never reads what is not written yet. */
 #include "journal.h"
 #include "test_support.h"
@@ -14,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -329,6 +332,53 @@ static void test_failed_rewrite_keeps_the_old_journal (void **state)
     crier_journal_close (&journal);
 }
 
+//  A full disk, as RLIMIT_FSIZE makes it: the write fails with EFBIG (SIGXFSZ is ignored).
+static void s_limit_file_size (rlim_t bytes)
+{
+    struct rlimit limit;
+    assert_int_equal (getrlimit (RLIMIT_FSIZE, &limit), 0);
+    limit.rlim_cur = bytes;
+    assert_int_equal (setrlimit (RLIMIT_FSIZE, &limit), 0);
+}
+
+static void test_a_failed_sync_cuts_back_to_what_was_synced (void **state)
+{
+    char directory[256];
+    s_directory (directory, sizeof directory);
+    replayed_t replayed;
+    crier_journal_report_t report;
+    crier_journal_t *journal = s_open (directory, &replayed, &report);
+    s_append (journal, 'N', "kept");
+    assert_int_equal (crier_journal_sync (journal), 0);
+    off_t synced = s_file_size (directory);
+
+    //  Room for a little more than the first record: the batch is half written, then refused.
+    signal (SIGXFSZ, SIG_IGN);
+    s_limit_file_size ((rlim_t)synced + CRIER_JOURNAL_HEADER_BYTES + 2);
+    s_append (journal, 'N', "told to try again");
+    s_append (journal, 'E', "a receipt of the same batch");
+    assert_int_equal (crier_journal_sync (journal), -1);
+    assert_false (crier_journal_broken (journal));
+    assert_int_equal (crier_journal_unsynced (journal), 0);
+    assert_int_equal (s_file_size (directory), synced);
+    assert_int_equal (crier_journal_size (journal), (uint64_t)synced);
+
+    //  Once the disk has room, appends go on from there.
+    s_limit_file_size (RLIM_INFINITY);
+    crier_journal_position_t position;
+    assert_int_equal (crier_journal_append (journal, 'N', "after", 5, &position), 0);
+    assert_int_equal (position.offset, (uint64_t)synced + CRIER_JOURNAL_HEADER_BYTES);
+    assert_int_equal (crier_journal_sync (journal), 0);
+    crier_journal_close (&journal);
+
+    journal = s_open (directory, &replayed, &report);
+    assert_int_equal (report.records, 2);
+    assert_int_equal (report.cut_bytes + report.skipped_bytes, 0);
+    assert_string_equal (replayed.payloads[0], "kept");
+    assert_string_equal (replayed.payloads[1], "after");
+    crier_journal_close (&journal);
+}
+
 static void test_a_second_writer_is_refused (void **state)
 {
     char directory[256];
@@ -359,6 +409,7 @@ int main (void)
         cmocka_unit_test (test_scan_skips_a_damaged_record),
         cmocka_unit_test (test_rewrite_keeps_only_what_is_live),
         cmocka_unit_test (test_failed_rewrite_keeps_the_old_journal),
+        cmocka_unit_test (test_a_failed_sync_cuts_back_to_what_was_synced),
         cmocka_unit_test (test_a_second_writer_is_refused),
         cmocka_unit_test (test_unwritable_directory_is_refused),
     };

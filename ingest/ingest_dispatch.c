@@ -1,0 +1,151 @@
+/*  ingest_dispatch.c - crier-ingest passes what it accepted to the resolver while its in-flight
+    window and the resolver have room, and follows the receipts that say what became of it (see
+    ingest_state.h). */
+#include "backlog.h"
+#include "ingest_state.h"
+
+#include "crier/frames.h"
+#include "crier/log.h"
+#include "crier/receipt.h"
+#include "crier/socket.h"
+
+#include <stdlib.h>
+
+//  Receipts taken per turn at most, so that a flood does not hold up the clients' answers.
+#define RECEIPTS_BATCH 20000
+
+static int s_on_writable (zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+    crier_ingest_dispatch (arg);
+    return 0;
+}
+
+//  The frame to send for a piece of work: the journaled frame itself the first time, otherwise
+//  rewritten with the attempt and what to send. Returns 0 with a malloc'ed buffer, or -1.
+static int s_work_frame (ingest_server_t *self, const crier_ledger_work_t *work, char **frame_p,
+                         size_t *size_p)
+{
+    size_t size = work->position.size;
+    char *record = malloc (size ? size : 1);
+    if (!record || crier_journal_read (self->journal, work->position, record) != 0) {
+        free (record);
+        return -1;
+    }
+    if (work->redelivery.attempt == 1 && work->redelivery.only_count == 0 && !work->groups) {
+        *frame_p = record;
+        *size_p = size;
+        return 0;
+    }
+    crier_error_t error;
+    crier_notification_t *notification =
+        crier_frame_decode_notification (record, size, NULL, &error);
+    free (record);
+    int rc = -1;
+    if (notification && work->groups) {
+        for (size_t index = 0; index < notification->to_count; index++)
+            free (notification->to[index]);
+        notification->to_count = 0;
+        for (size_t index = 0; index < work->group_count; index++)
+            crier_notification_add_group (notification, work->groups[index]);
+    }
+    if (notification)
+        rc = crier_frame_encode_redelivery (notification, &work->redelivery, frame_p, size_p);
+    crier_notification_destroy (&notification);
+    return rc;
+}
+
+void crier_ingest_dispatch (ingest_server_t *self)
+{
+    crier_ledger_work_t work;
+    bool blocked = false;
+    //  Once the window is full, wait until a tenth of it is free and send that in one burst:
+    //  one notification per receipt would wake every process once per notification.
+    size_t in_flight = crier_ledger_in_flight (self->ledger);
+    size_t max = self->config->max_in_flight;
+    if (in_flight >= max)
+        self->window_full = true;
+    else if (self->window_full && in_flight <= max - (max + 9) / 10)
+        self->window_full = false;
+    while (!self->window_full && (crier_ledger_next (self->ledger, &work) ||
+                                  (crier_backlog_refill (self->ledger, self->journal) > 0 &&
+                                   crier_ledger_next (self->ledger, &work)))) {
+        char *frame;
+        size_t size;
+        if (s_work_frame (self, &work, &frame, &size) != 0) {
+            crier_log (CRIER_LOG_ERROR, "notification.unreadable", "id", work.id, "hint",
+                       "its journal record could not be read back (see the journal lines "
+                       "above); it is dropped");
+            crier_ledger_forget (self->ledger, work.id);
+            continue;
+        }
+        int rc = crier_socket_send (self->push, frame, size, ZMQ_DONTWAIT);
+        free (frame);
+        if (rc != 0) {
+            blocked = true;
+            break;
+        }
+        crier_ledger_sent (self->ledger, zclock_time ());
+        self->window_full = crier_ledger_in_flight (self->ledger) >= max;
+    }
+    if (blocked && !self->waiting_for_resolver) {
+        crier_log (CRIER_LOG_WARN, "resolver.backpressure", "endpoint",
+                   self->config->notifications_endpoint, "hint",
+                   "crier-resolver is not running or not keeping up; accepted notifications "
+                   "wait in the journal");
+        zmq_pollitem_t item = {zsock_resolve (self->push), 0, ZMQ_POLLOUT, 0};
+        zloop_poller (self->loop, &item, s_on_writable, self);
+        self->waiting_for_resolver = true;
+    } else if (!blocked && self->waiting_for_resolver) {
+        zmq_pollitem_t item = {zsock_resolve (self->push), 0, ZMQ_POLLOUT, 0};
+        zloop_poller_end (self->loop, &item);
+        self->waiting_for_resolver = false;
+        crier_log (CRIER_LOG_INFO, "resolver.flowing", "endpoint",
+                   self->config->notifications_endpoint);
+    }
+}
+
+//  Applies one receipt from the bus, journaling what it changed (unless the journal is failing:
+//  then the ledger alone holds it until the state is written anew).
+static void s_apply_receipt (ingest_server_t *self, const void *data, size_t size)
+{
+    crier_receipt_t receipt;
+    crier_error_t error;
+    int rc = crier_receipt_decode (data, size, &receipt, &error);
+    if (rc < 0)
+        crier_log (CRIER_LOG_WARN, "receipt.invalid", "field", error.field, "error", error.message,
+                   "hint", "run the same crier version in every process");
+    if (rc <= 0)
+        return;
+    crier_journal_t *journal = self->journal_failing ? NULL : self->journal;
+    if (crier_backlog_apply_receipt (self->ledger, journal, &receipt, data, size, zclock_time ()) !=
+        0) {
+        crier_log (CRIER_LOG_ERROR, "journal.append_failed", "id", receipt.notification_id, "hint",
+                   "out of memory; the receipt is kept in memory and written later");
+        crier_ingest_journal_failed (self);
+    }
+    crier_receipt_free (&receipt);
+}
+
+void crier_ingest_on_receipts (zsock_t *socket, void *arg)
+{
+    ingest_server_t *self = arg;
+    void *handle = zsock_resolve (self->receipts);
+    for (int count = 0; count < RECEIPTS_BATCH; count++) {
+        zmq_msg_t type, body;
+        zmq_msg_init (&type);
+        zmq_msg_init (&body);
+        bool whole = zmq_msg_recv (&type, handle, ZMQ_DONTWAIT) != -1 && zmq_msg_more (&type) &&
+                     zmq_msg_recv (&body, handle, 0) != -1;
+        if (whole)
+            s_apply_receipt (self, zmq_msg_data (&body), zmq_msg_size (&body));
+        //  Anything else (an event of another shape) is drained and ignored.
+        while (zmq_msg_more (&body) && zmq_msg_recv (&body, handle, 0) != -1)
+            ;
+        bool got = zmq_msg_size (&type) > 0;
+        zmq_msg_close (&type);
+        zmq_msg_close (&body);
+        if (!got)
+            break;
+    }
+    crier_ingest_step (self);
+}

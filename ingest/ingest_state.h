@@ -1,0 +1,86 @@
+/*  ingest_state.h - what the parts of the crier-ingest actor share: the server's state, and
+    the steps each part offers the others. Private to ingest_server.c (sockets, journal upkeep,
+    heartbeat), ingest_intake.c (taking notifications, the verdict, the answers) and
+    ingest_dispatch.c (sending to the resolver, reading receipts back). Everything runs on the
+    actor's one zloop thread. */
+#ifndef CRIER_INGEST_STATE_H_INCLUDED
+#define CRIER_INGEST_STATE_H_INCLUDED
+
+#include "ingest_config.h"
+#include "journal.h"
+#include "ledger.h"
+
+#include "crier/curve.h"
+#include "crier/handshake_watch.h"
+#include "crier/paced.h"
+#include "crier/process.h"
+#include "crier/zap.h"
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+    const crier_ingest_config_t *config;
+    zloop_t *loop;
+    zsock_t *pull;     //  services push here
+    zsock_t *router;   //  services that want an answer send here
+    zsock_t *control;  //  crier dead-letters asks here
+    zsock_t *push;     //  to the resolver
+    zsock_t *events;   //  to the event bus
+    zsock_t *receipts; //  from the event bus
+    crier_paced_t *receipts_reader;
+    crier_journal_t *journal;
+    crier_ledger_t *ledger;
+    zlistx_t *taken;     //  taken_t: accepted, journaled, waiting for the sync (intake)
+    zhashx_t *taken_ids; //  their ids, for duplicates within one batch
+    zlistx_t *replies;   //  reply_t: answers waiting for the sync (intake)
+    crier_heartbeat_t *heartbeat;
+    crier_curve_t *curve;           //  CURVE keys of the three endpoints; NULL in plain mode
+    crier_zap_t *zap;               //  who may connect, and send where; NULL in plain mode
+    crier_handshake_watch_t *watch; //  logs clients that fail the CURVE handshake
+    bool pull_reading;
+    bool waiting_for_resolver; //  a POLLOUT poller is set on push
+    bool window_full;          //  the in-flight window filled: refill it in a burst
+    bool backlog_full;         //  logged once per episode
+    //  The journal could not be written: nothing new is accepted, receipts change the ledger
+    //  only, and the whole state is written anew (a compaction) until that succeeds.
+    bool journal_failing;
+    int64_t recover_at;          //  next try, monotonic ms
+    int64_t recover_interval_ms; //  until the try after it
+    uint64_t compact_at;         //  journal size that starts a compaction
+    uint64_t accepted;
+    uint64_t rejected;
+    uint64_t duplicates;
+    uint64_t refused;   //  by a client certificate's groups
+    uint64_t unwritten; //  refused because the journal could not be written
+    uint64_t redelivered;
+    uint64_t accepted_logged;
+    uint64_t rejected_logged;
+} ingest_server_t;
+
+//  ingest_intake.c: zloop readers of the two service endpoints.
+int crier_ingest_on_pull (zloop_t *loop, zsock_t *socket, void *arg);
+int crier_ingest_on_router (zloop_t *loop, zsock_t *socket, void *arg);
+//  Syncs the journal, then admits what was taken into the ledger and answers its clients (or,
+//  when the sync failed, drops it and tells them to try again).
+void crier_ingest_commit (ingest_server_t *self);
+//  Reads the PULL endpoint only while the backlog has room and the journal can be written.
+void crier_ingest_set_reading (ingest_server_t *self);
+//  Creates the lists of what waits for a sync. Returns 0, or -1 when out of memory.
+int crier_ingest_intake_new (ingest_server_t *self);
+//  Frees what waits for a sync (at the end).
+void crier_ingest_intake_destroy (ingest_server_t *self);
+
+//  ingest_dispatch.c: sends queued work to the resolver while the window and the socket have
+//  room; reads receipts from the bus (crier_paced's fn).
+void crier_ingest_dispatch (ingest_server_t *self);
+void crier_ingest_on_receipts (zsock_t *socket, void *arg);
+
+//  ingest_server.c: after anything that may have changed the queue or the backlog, sends what
+//  can go and reads what may be read.
+void crier_ingest_step (ingest_server_t *self);
+//  The journal could not be written: enters the failing state (logged once).
+void crier_ingest_journal_failed (ingest_server_t *self);
+
+#endif
