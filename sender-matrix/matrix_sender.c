@@ -1,6 +1,7 @@
 /*  matrix_sender.c - see matrix_sender.h. One thread: the zloop serves the pipe, the
     deliveries socket, timers and (through crier_http) every HTTP transfer. */
 #include "matrix_sender.h"
+#include "matrix_client.h"
 #include "matrix_content.h"
 
 #include "crier/backoff.h"
@@ -22,7 +23,6 @@
 #define BACKOFF_BASE_MS       500
 #define BACKOFF_MAX_MS        60000
 #define ALIAS_CACHE_MS        3600000 //  room aliases are looked up again after an hour
-#define MAX_RESPONSE_BYTES    65536
 #define WHOAMI_MAX_BACKOFF_MS 30000
 
 typedef struct job_t {
@@ -35,6 +35,8 @@ typedef struct job_t {
 
 typedef struct server_t server_t;
 
+typedef enum { REQUEST_SEND, REQUEST_JOIN, REQUEST_DIRECTORY } request_kind_t;
+
 typedef struct {
     server_t *server;
     char *target;  //  as in the mapping: a room id, or an alias
@@ -42,34 +44,19 @@ typedef struct {
     int64_t resolved_at;
     job_t *head; //  deliveries waiting, in arrival order
     job_t *tail;
-    bool busy; //  a request for this room is in flight
+    bool busy;              //  a request for this room is in flight
+    request_kind_t request; //  which
     bool join_tried;
     int64_t paused_until; //  rate limit or backoff
     int timer;            //  -1, or the timer that ends the pause
 } room_t;
 
-typedef enum { REQUEST_WHOAMI, REQUEST_SEND, REQUEST_JOIN, REQUEST_DIRECTORY } request_kind_t;
-
-typedef struct {
-    server_t *server;
-    request_kind_t kind;
-    room_t *room; //  NULL for whoami
-    CURL *easy;
-    struct curl_slist *headers;
-    char *body;
-    char *response;
-    size_t response_length;
-    char error[CURL_ERROR_SIZE];
-    void *handle; //  in the server's list of running requests
-} request_t;
-
 struct server_t {
     const crier_matrix_config_t *config;
     zloop_t *loop;
-    crier_sender_t io;  //  deliveries in, events out, HTTP/SMTP, heartbeat
-    zhashx_t *rooms;    //  target -> room_t
-    zlistx_t *requests; //  running requests, freed at the end if still running
-    char *authorization;
+    crier_sender_t io; //  deliveries in, events out, HTTP/SMTP, heartbeat
+    zhashx_t *rooms;   //  target -> room_t
+    crier_matrix_client_t *client;
     size_t in_flight; //  HTTP requests running
     bool authorised;  //  the token works (whoami succeeded, no 401 since)
     bool checking;    //  a whoami is in flight or scheduled
@@ -198,144 +185,57 @@ static void s_retry_later (server_t *self, room_t *room, const char *reason)
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP requests
+// Requests (matrix_client.c makes them and classifies the answers)
 
-static size_t s_on_response_data (char *data, size_t size, size_t count, void *arg)
+static void s_on_room_answer (const crier_matrix_answer_t *answer, void *arg);
+
+//  Starts a request for a room. Returns 0, or -1 with reason set.
+static int s_room_start (server_t *self, room_t *room, request_kind_t kind, const char *method,
+                         const char *path, const char *body, char *reason, size_t reason_size)
 {
-    request_t *request = arg;
-    size_t bytes = size * count;
-    size_t take = bytes;
-    if (request->response_length + take > MAX_RESPONSE_BYTES)
-        take = MAX_RESPONSE_BYTES - request->response_length; //  the rest is not needed
-    char *grown = realloc (request->response, request->response_length + take + 1);
-    if (!grown)
-        return 0;
-    memcpy (grown + request->response_length, data, take);
-    request->response_length += take;
-    grown[request->response_length] = '\0';
-    request->response = grown;
-    return bytes;
-}
-
-static void s_request_destroy (request_t **request_p)
-{
-    request_t *request = *request_p;
-    if (request->handle)
-        zlistx_delete (request->server->requests, request->handle);
-    curl_easy_cleanup (request->easy);
-    curl_slist_free_all (request->headers);
-    free (request->body);
-    free (request->response);
-    free (request);
-    *request_p = NULL;
-}
-
-//  Percent-encodes one path segment (room ids and aliases hold '!', '#' and ':').
-static char *s_segment (const char *text)
-{
-    char *escaped = curl_easy_escape (NULL, text, 0);
-    char *copy = escaped ? strdup (escaped) : NULL;
-    curl_free (escaped);
-    return copy;
-}
-
-static void s_on_response (CURL *easy, CURLcode result, void *arg);
-
-static int s_start_request (server_t *self, request_kind_t kind, room_t *room, const char *path,
-                            const char *method, char *body)
-{
-    request_t *request = calloc (1, sizeof *request);
-    if (!request) {
-        free (body);
+    if (crier_matrix_client_request (self->client, method, path, body, s_on_room_answer, room,
+                                     reason, reason_size) != 0)
         return -1;
-    }
-    request->server = self;
-    request->kind = kind;
-    request->room = room;
-    request->body = body;
-    request->easy = curl_easy_init ();
-    request->headers = curl_slist_append (NULL, self->authorization);
-    if (request->headers)
-        request->headers = curl_slist_append (request->headers, "Content-Type: application/json");
-    size_t url_size = strlen (self->config->homeserver) + strlen (path) + 1;
-    char *url = malloc (url_size);
-    if (url)
-        snprintf (url, url_size, "%s%s", self->config->homeserver, path);
-    CURL *easy = request->easy;
-    CURLcode rc = easy && request->headers && url ? CURLE_OK : CURLE_OUT_OF_MEMORY;
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_URL, url);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_CUSTOMREQUEST, method);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_HTTPHEADER, request->headers);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_POSTFIELDS, body ? body : "");
-    if (rc == CURLE_OK && strcmp (method, "GET") == 0)
-        rc = curl_easy_setopt (easy, CURLOPT_HTTPGET, 1L);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, s_on_response_data);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_WRITEDATA, request);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_ERRORBUFFER, request->error);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, (long)self->config->request_timeout_ms);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_NOSIGNAL, 1L);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_USERAGENT, "crier/" CRIER_VERSION);
-    free (url);
-    if (rc != CURLE_OK || crier_http_start (self->io.http, easy, s_on_response, request) != 0) {
-        crier_log (CRIER_LOG_ERROR, "matrix.request_failed", "error",
-                   rc != CURLE_OK ? curl_easy_strerror (rc) : "could not start the transfer");
-        s_request_destroy (&request);
-        return -1;
-    }
     //  Per request: only format the numbers when the line is wanted.
     if (crier_log_enabled (CRIER_LOG_DEBUG))
         crier_log (CRIER_LOG_DEBUG, "matrix.request", "method", method, "path", path, "in_flight",
                    CRIER_LOG_INT (self->in_flight + 1));
-    request->handle = zlistx_add_end (self->requests, request);
     self->in_flight++;
-    if (room)
-        room->busy = true;
+    room->busy = true;
+    room->request = kind;
     return 0;
 }
 
-static int s_send (server_t *self, room_t *room)
+//  Starts the next request of a room: its alias looked up, or its first message sent. Returns
+//  0, or -1 with reason set (the path does not fit, or libcurl refused).
+static int s_room_next (server_t *self, room_t *room, bool lookup, char *reason, size_t reason_size)
 {
-    job_t *job = room->head;
-    char *room_segment = s_segment (room->room_id);
     char path[1024];
-    int length = room_segment ? snprintf (path, sizeof path,
-                                          "/_matrix/client/v3/rooms/%s/send/m.room.message/%s",
-                                          room_segment, job->delivery->delivery_id)
-                              : -1;
-    free (room_segment);
-    if (length < 0 || (size_t)length >= sizeof path)
+    if (lookup) {
+        if (crier_matrix_path (path, sizeof path, "/_matrix/client/v3/directory/room/",
+                               room->target, (char *)NULL) != 0) {
+            snprintf (reason, reason_size, "the room alias makes a request path over %zu bytes",
+                      sizeof path);
+            return -1;
+        }
+        return s_room_start (self, room, REQUEST_DIRECTORY, "GET", path, NULL, reason, reason_size);
+    }
+    job_t *job = room->head;
+    if (crier_matrix_path (path, sizeof path, "/_matrix/client/v3/rooms/", room->room_id,
+                           "/send/m.room.message/", job->delivery->delivery_id,
+                           (char *)NULL) != 0) {
+        snprintf (reason, reason_size, "the room id makes a request path over %zu bytes",
+                  sizeof path);
         return -1;
+    }
     if (job->attempts++ == 0)
         job->first_try_ms = s_now ();
-    return s_start_request (self, REQUEST_SEND, room, path, "PUT", strdup (job->content));
+    return s_room_start (self, room, REQUEST_SEND, "PUT", path, job->content, reason, reason_size);
 }
 
-static int s_room_request (server_t *self, room_t *room, request_kind_t kind,
-                           const char *path_prefix, const char *subject)
-{
-    char *segment = s_segment (subject);
-    char path[1024];
-    int length = segment ? snprintf (path, sizeof path, "%s%s", path_prefix, segment) : -1;
-    free (segment);
-    if (length < 0 || (size_t)length >= sizeof path)
-        return -1;
-    return kind == REQUEST_JOIN ? s_start_request (self, kind, room, path, "POST", strdup ("{}"))
-                                : s_start_request (self, kind, room, path, "GET", NULL);
-}
-
-//  Starts the next request of every room that can go, while there are free slots.
+//  Starts the next request of every room that can go, while there are free slots. A request
+//  that cannot even start fails its delivery: the room's other deliveries and the other rooms
+//  go on.
 static void s_pump (server_t *self)
 {
     if (!self->authorised)
@@ -343,14 +243,16 @@ static void s_pump (server_t *self)
     int64_t now = s_now ();
     for (room_t *room = zhashx_first (self->rooms);
          room && self->in_flight < self->config->concurrency; room = zhashx_next (self->rooms)) {
-        if (room->busy || !room->head || room->paused_until > now)
-            continue;
-        bool alias = room->target[0] == '#';
-        if (alias && (!room->room_id || now - room->resolved_at > ALIAS_CACHE_MS))
-            s_room_request (self, room, REQUEST_DIRECTORY, "/_matrix/client/v3/directory/room/",
-                            room->target);
-        else
-            s_send (self, room);
+        char reason[300];
+        while (!room->busy && room->head && room->paused_until <= now) {
+            bool alias = room->target[0] == '#';
+            bool lookup = alias && (!room->room_id || now - room->resolved_at > ALIAS_CACHE_MS);
+            if (s_room_next (self, room, lookup, reason, sizeof reason) == 0)
+                break;
+            s_failed (self, room, reason,
+                      "check the room or alias in the mapping document; other rooms are not "
+                      "affected");
+        }
     }
 }
 
@@ -369,14 +271,6 @@ static void s_whoami_later (server_t *self)
                  s_on_whoami_timer, self);
 }
 
-static void s_whoami (server_t *self)
-{
-    self->checking = true;
-    if (s_start_request (self, REQUEST_WHOAMI, NULL, "/_matrix/client/v3/account/whoami", "GET",
-                         NULL) != 0)
-        s_whoami_later (self);
-}
-
 //  Logs a whoami problem once, until it changes or goes away.
 static void s_whoami_problem (server_t *self, const char *event, const char *reason,
                               const char *hint)
@@ -389,17 +283,12 @@ static void s_whoami_problem (server_t *self, const char *event, const char *rea
     self->last_whoami_problem = strdup (reason);
 }
 
-typedef struct {
-    long status;
-    json_t *body;
-    const char *errcode;
-    const char *error;
-} answer_t;
-
-static void s_on_whoami (server_t *self, request_t *request, CURLcode result, answer_t *answer)
+static void s_on_whoami (const crier_matrix_answer_t *answer, void *arg)
 {
+    server_t *self = arg;
     self->checking = false;
-    if (result == CURLE_OK && answer->status == 200) {
+    self->in_flight--;
+    if (answer->outcome == CRIER_MATRIX_OK) {
         const char *user_id = json_string_value (json_object_get (answer->body, "user_id"));
         crier_log (CRIER_LOG_INFO, "matrix.ready", "homeserver", self->config->homeserver,
                    "user_id", user_id, "concurrency", CRIER_LOG_INT (self->config->concurrency),
@@ -413,32 +302,39 @@ static void s_on_whoami (server_t *self, request_t *request, CURLcode result, an
         self->whoami_failures = 0;
         free (self->last_whoami_problem);
         self->last_whoami_problem = NULL;
-        s_update_reading (self);
-        s_pump (self);
-        return;
-    }
-    if (result == CURLE_OK && answer->status == 401)
-        s_whoami_problem (self, "matrix.unauthorized",
-                          answer->errcode ? answer->errcode : "HTTP 401",
-                          "the access token was refused: set a valid CRIER_MATRIX_ACCESS_TOKEN "
-                          "(docs/matrix.md); deliveries are held, not dropped, until it works");
-    else {
-        char reason[CURL_ERROR_SIZE + 64];
-        if (result != CURLE_OK)
-            snprintf (reason, sizeof reason, "%s", curl_easy_strerror (result));
+    } else {
+        if (answer->outcome == CRIER_MATRIX_UNAUTHORIZED)
+            s_whoami_problem (self, "matrix.unauthorized",
+                              answer->errcode ? answer->errcode : "HTTP 401",
+                              "the access token was refused: set a valid "
+                              "CRIER_MATRIX_ACCESS_TOKEN (docs/matrix.md); deliveries are held, "
+                              "not dropped, until it works");
         else
-            snprintf (reason, sizeof reason, "HTTP %ld %s", answer->status,
-                      answer->errcode ? answer->errcode : "");
-        s_whoami_problem (self, "matrix.unreachable", reason,
-                          "check CRIER_MATRIX_HOMESERVER and the homeserver; retrying");
+            s_whoami_problem (self, "matrix.unreachable", answer->reason,
+                              "check CRIER_MATRIX_HOMESERVER and the homeserver; retrying");
+        s_whoami_later (self);
     }
-    s_whoami_later (self);
+    s_update_reading (self);
+    s_pump (self);
 }
 
-static void s_on_directory (server_t *self, room_t *room, CURLcode result, answer_t *answer)
+static void s_whoami (server_t *self)
+{
+    char reason[300];
+    self->checking = true;
+    if (crier_matrix_client_request (self->client, "GET", "/_matrix/client/v3/account/whoami", NULL,
+                                     s_on_whoami, self, reason, sizeof reason) == 0)
+        self->in_flight++;
+    else {
+        s_whoami_problem (self, "matrix.unreachable", reason, "retrying");
+        s_whoami_later (self);
+    }
+}
+
+static void s_on_directory (server_t *self, room_t *room, const crier_matrix_answer_t *answer)
 {
     const char *room_id = json_string_value (json_object_get (answer->body, "room_id"));
-    if (result == CURLE_OK && answer->status == 200 && room_id) {
+    if (answer->outcome == CRIER_MATRIX_OK && room_id) {
         free (room->room_id);
         room->room_id = strdup (room_id);
         room->resolved_at = s_now ();
@@ -446,133 +342,107 @@ static void s_on_directory (server_t *self, room_t *room, CURLcode result, answe
                    room_id);
         return;
     }
-    if (result == CURLE_OK && answer->status == 404) {
+    if (answer->outcome == CRIER_MATRIX_NOT_FOUND) {
         //  Nothing to send to: every delivery waiting for this alias fails.
         while (room->head)
             s_failed (self, room, "the room alias does not exist (M_NOT_FOUND)",
                       "fix the alias in the mapping document");
         return;
     }
-    char reason[CURL_ERROR_SIZE + 64];
-    snprintf (reason, sizeof reason, "resolving the alias: %s",
-              result != CURLE_OK ? curl_easy_strerror (result) : "homeserver error");
+    char reason[600];
+    snprintf (reason, sizeof reason, "resolving the alias: %s", answer->reason);
     room->head->attempts++;
     if (!room->head->first_try_ms)
         room->head->first_try_ms = s_now ();
     s_retry_later (self, room, reason);
 }
 
-static void s_on_send (server_t *self, room_t *room, request_t *request, CURLcode result,
-                       answer_t *answer)
+static void s_on_send (server_t *self, room_t *room, const crier_matrix_answer_t *answer)
 {
-    char reason[CURL_ERROR_SIZE + 256];
-    if (result != CURLE_OK) {
-        snprintf (reason, sizeof reason, "%s%s%s", curl_easy_strerror (result),
-                  request->error[0] ? ": " : "", request->error);
-        s_retry_later (self, room, reason);
-        return;
-    }
-    long status = answer->status;
     const char *event_id = json_string_value (json_object_get (answer->body, "event_id"));
-    if (status == 200 && event_id) {
-        s_delivered (self, room, event_id);
-        return;
+    switch (answer->outcome) {
+        case CRIER_MATRIX_OK:
+            if (event_id)
+                s_delivered (self, room, event_id);
+            else
+                s_retry_later (self, room, "the homeserver's answer has no event_id");
+            break;
+        case CRIER_MATRIX_RATE_LIMITED:
+            //  Only this room slows down. The same attempt is not counted as a failure.
+            room->head->attempts--;
+            crier_log (CRIER_LOG_INFO, "matrix.rate_limited", "room", room->room_id, "wait_ms",
+                       CRIER_LOG_INT (answer->delay_ms));
+            s_pause (room, answer->delay_ms);
+            break;
+        case CRIER_MATRIX_UNAUTHORIZED:
+            //  Hold everything and check the token until it works again; nothing is dropped.
+            room->head->attempts--;
+            if (self->authorised) {
+                self->authorised = false;
+                s_update_reading (self);
+                s_whoami_problem (self, "matrix.unauthorized", answer->reason,
+                                  "the access token was refused: set a valid "
+                                  "CRIER_MATRIX_ACCESS_TOKEN; deliveries are held until it works");
+            }
+            if (!self->checking)
+                s_whoami_later (self);
+            break;
+        case CRIER_MATRIX_FORBIDDEN:
+            if (self->config->autojoin && !room->join_tried) {
+                room->join_tried = true;
+                crier_log (CRIER_LOG_INFO, "matrix.joining", "room", room->room_id, "reason",
+                           answer->reason);
+                char path[1024], reason[300];
+                if (crier_matrix_path (path, sizeof path, "/_matrix/client/v3/join/", room->room_id,
+                                       (char *)NULL) != 0 ||
+                    s_room_start (self, room, REQUEST_JOIN, "POST", path, "{}", reason,
+                                  sizeof reason) != 0)
+                    s_failed (self, room, "could not ask to join the room", "check the room id");
+            } else
+                s_failed (self, room, answer->reason,
+                          self->config->autojoin
+                              ? "the bot could not join the room: invite it, or check the room id"
+                              : "invite the bot to the room, or set CRIER_MATRIX_AUTOJOIN=true");
+            break;
+        case CRIER_MATRIX_RETRYABLE:
+            s_retry_later (self, room, answer->reason);
+            break;
+        case CRIER_MATRIX_NOT_FOUND:
+        case CRIER_MATRIX_FATAL:
+            s_failed (self, room, answer->reason,
+                      "the homeserver refused this message; see the reason");
+            break;
     }
-    snprintf (reason, sizeof reason, "HTTP %ld %s%s%s", status,
-              answer->errcode ? answer->errcode : "", answer->error ? ": " : "",
-              answer->error ? answer->error : "");
-    if (status == 429) {
-        //  Only this room slows down. The same attempt is not counted as a failure.
-        json_t *wait = json_object_get (answer->body, "retry_after_ms");
-        curl_off_t retry_after = 0;
-        struct curl_header *header = NULL;
-        uint64_t delay = 1000;
-        if (json_is_integer (wait) && json_integer_value (wait) >= 0)
-            delay = (uint64_t)json_integer_value (wait);
-        else if (curl_easy_header (request->easy, "Retry-After", 0, CURLH_HEADER, -1, &header) ==
-                     CURLHE_OK &&
-                 curl_easy_getinfo (request->easy, CURLINFO_RETRY_AFTER, &retry_after) ==
-                     CURLE_OK &&
-                 retry_after > 0)
-            delay = (uint64_t)retry_after * 1000;
-        if (delay > BACKOFF_MAX_MS * 10)
-            delay = BACKOFF_MAX_MS * 10;
-        room->head->attempts--;
-        crier_log (CRIER_LOG_INFO, "matrix.rate_limited", "room", room->room_id, "wait_ms",
-                   CRIER_LOG_INT (delay));
-        s_pause (room, delay);
-    } else if (status == 401) {
-        //  Hold everything and check the token until it works again; nothing is dropped.
-        room->head->attempts--;
-        if (self->authorised) {
-            self->authorised = false;
-            s_update_reading (self);
-            s_whoami_problem (self, "matrix.unauthorized", reason,
-                              "the access token was refused: set a valid "
-                              "CRIER_MATRIX_ACCESS_TOKEN; deliveries are held until it works");
-        }
-        if (!self->checking)
-            s_whoami_later (self);
-    } else if (status == 403 && self->config->autojoin && !room->join_tried) {
-        room->join_tried = true;
-        crier_log (CRIER_LOG_INFO, "matrix.joining", "room", room->room_id, "reason", reason);
-        s_room_request (self, room, REQUEST_JOIN, "/_matrix/client/v3/join/", room->room_id);
-    } else if (status == 403)
-        s_failed (self, room, reason,
-                  self->config->autojoin
-                      ? "the bot could not join the room: invite it, or check the room id"
-                      : "invite the bot to the room, or set CRIER_MATRIX_AUTOJOIN=true");
-    else if (status >= 500 || status == 408)
-        s_retry_later (self, room, reason);
-    else
-        s_failed (self, room, reason, "the homeserver refused this message; see the reason");
 }
 
-static void s_on_join (server_t *self, room_t *room, CURLcode result, answer_t *answer)
+static void s_on_join (server_t *self, room_t *room, const crier_matrix_answer_t *answer)
 {
-    if (result == CURLE_OK && answer->status == 200) {
+    if (answer->outcome == CRIER_MATRIX_OK) {
         crier_log (CRIER_LOG_INFO, "matrix.joined", "room", room->room_id);
         return; //  s_pump sends the waiting message next
     }
-    char reason[CURL_ERROR_SIZE + 256];
-    snprintf (reason, sizeof reason, "could not join the room: %s%s%s",
-              result != CURLE_OK ? curl_easy_strerror (result)
-              : answer->errcode  ? answer->errcode
-                                 : "HTTP error",
-              answer->error ? ": " : "", answer->error ? answer->error : "");
+    char reason[600];
+    snprintf (reason, sizeof reason, "could not join the room: %s", answer->reason);
     s_failed (self, room, reason, "invite the bot to the room, or check the room id");
 }
 
-static void s_on_response (CURL *easy, CURLcode result, void *arg)
+static void s_on_room_answer (const crier_matrix_answer_t *answer, void *arg)
 {
-    request_t *request = arg;
-    server_t *self = request->server;
-    room_t *room = request->room;
+    room_t *room = arg;
+    server_t *self = room->server;
     self->in_flight--;
-    if (room)
-        room->busy = false;
-    answer_t answer = {0};
-    curl_easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &answer.status);
-    if (request->response)
-        answer.body = json_loads (request->response, 0, NULL);
-    answer.errcode = json_string_value (json_object_get (answer.body, "errcode"));
-    answer.error = json_string_value (json_object_get (answer.body, "error"));
-    switch (request->kind) {
-        case REQUEST_WHOAMI:
-            s_on_whoami (self, request, result, &answer);
-            break;
+    room->busy = false;
+    switch (room->request) {
         case REQUEST_DIRECTORY:
-            s_on_directory (self, room, result, &answer);
+            s_on_directory (self, room, answer);
             break;
         case REQUEST_SEND:
-            s_on_send (self, room, request, result, &answer);
+            s_on_send (self, room, answer);
             break;
         case REQUEST_JOIN:
-            s_on_join (self, room, result, &answer);
+            s_on_join (self, room, answer);
             break;
     }
-    json_decref (answer.body);
-    s_request_destroy (&request);
     s_update_reading (self);
     s_pump (self);
 }
@@ -673,11 +543,12 @@ static int s_start (server_t *self)
                                       s_after_deliveries,
                                       s_fill_heartbeat,
                                       self};
-    size_t size = strlen (config->access_token) + 32;
-    self->authorization = malloc (size);
-    if (crier_sender_open (&self->io, self->loop, &options) != 0 || !self->authorization)
+    if (crier_sender_open (&self->io, self->loop, &options) != 0)
         return -1;
-    snprintf (self->authorization, size, "Authorization: Bearer %s", config->access_token);
+    self->client = crier_matrix_client_new (self->io.http, config->homeserver, config->access_token,
+                                            config->request_timeout_ms);
+    if (!self->client)
+        return -1;
     s_whoami (self);
     return 0;
 }
@@ -698,19 +569,12 @@ void crier_matrix_sender (zsock_t *pipe, void *args)
     self.loop = zloop_new ();
 
     self.rooms = zhashx_new ();
-    self.requests = zlistx_new ();
     zhashx_set_destructor (self.rooms, s_room_destroy);
     crier_sender_run (&self.io, pipe, self.loop, s_on_start, &self, self.config->stop_grace_ms);
 
-    for (request_t *request = zlistx_first (self.requests); request;
-         request = zlistx_first (self.requests)) {
-        crier_http_cancel (self.io.http, request->easy);
-        s_request_destroy (&request);
-    }
+    crier_matrix_client_destroy (&self.client);
     crier_sender_close (&self.io);
-    zlistx_destroy (&self.requests);
     zhashx_destroy (&self.rooms);
     zloop_destroy (&self.loop);
-    free (self.authorization);
     free (self.last_whoami_problem);
 }

@@ -444,6 +444,26 @@ static void test_gives_up_at_the_deadline (void **state)
     s_stop (&fixture);
 }
 
+//  A room id too long for a request path: that delivery fails with the reason, at once, and the
+//  room after it is served (it used to stall the whole channel without a word).
+static void test_a_room_id_no_request_can_carry_fails_alone (void **state)
+{
+    fixture_t *fixture = s_start (NULL, TEST_MATRIX_TOKEN, NULL, true);
+    char target[1200] = "!";
+    memset (target + 1, 'x', 1100);
+    strcpy (target + 1101, ":example.org");
+    s_push (fixture, "too-long", target, NULL, "x", NULL);
+    s_push (fixture, "after-it", ROOM_A, NULL, "still flowing", NULL);
+    char line[2048];
+    s_expect_log (fixture, "delivery.failed id=too-long", line, sizeof line);
+    assert_non_null (strstr (line, "request path over"));
+    json_t *events = s_events (fixture, 1);
+    s_expect_content (json_array_get (events, 0), ROOM_A,
+                      "{\"msgtype\": \"m.text\", \"body\": \"still flowing\"}");
+    json_decref (events);
+    s_stop (&fixture);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +477,7 @@ int main (void)
         cmocka_unit_test (test_not_in_room),
         cmocka_unit_test (test_aliases_are_resolved_once),
         cmocka_unit_test (test_gives_up_at_the_deadline),
+        cmocka_unit_test (test_a_room_id_no_request_can_carry_fails_alone),
     };
     return cmocka_run_group_tests (tests, s_group_setup, s_group_teardown);
 }
