@@ -28,6 +28,8 @@
 //  Frames up to this many times CRIER_MAX_MESSAGE_BYTES are read and rejected with a log line;
 //  ZeroMQ drops the connection of a peer sending anything larger, to bound memory.
 #define HARD_LIMIT_FACTOR 4
+//  A control request is a few ids; nothing larger is read.
+#define CONTROL_MAX_BYTES (64 * 1024)
 //  The receipts socket queues this many events at most: a lost receipt costs a redelivery.
 #define RECEIPTS_HWM 200000
 //  Receipts are read in batches at most this often: a busy pipeline sends several per
@@ -250,15 +252,19 @@ static int s_open_sockets (server_t *self)
     const crier_ingest_config_t *config = self->config;
     if (s_open_curve (self) != 0)
         return -1;
+    //  Frames up to HARD_LIMIT_FACTOR times the limit are read and refused with a reason; past
+    //  that ZeroMQ drops the connection before reading, so that no client can make ingest hold
+    //  more.
+    int64_t hard_limit = (int64_t)config->max_message_bytes * HARD_LIMIT_FACTOR;
     self->pull =
-        crier_socket_open_secured (ZMQ_PULL, CRIER_BIND, config->ingest_endpoint, config->hwm,
-                                   "ingest endpoint for services", self->curve);
-    self->router =
-        crier_socket_open_secured (ZMQ_ROUTER, CRIER_BIND, config->ack_endpoint, config->hwm,
-                                   "acknowledged ingest endpoint for services", self->curve);
-    self->control =
-        crier_socket_open_secured (ZMQ_ROUTER, CRIER_BIND, config->control_endpoint, 100,
-                                   "control endpoint for crier dead-letters", self->curve);
+        crier_socket_open_limited (ZMQ_PULL, CRIER_BIND, config->ingest_endpoint, config->hwm,
+                                   "ingest endpoint for services", self->curve, hard_limit);
+    self->router = crier_socket_open_limited (
+        ZMQ_ROUTER, CRIER_BIND, config->ack_endpoint, config->hwm,
+        "acknowledged ingest endpoint for services", self->curve, hard_limit);
+    self->control = crier_socket_open_limited (ZMQ_ROUTER, CRIER_BIND, config->control_endpoint,
+                                               100, "control endpoint for crier dead-letters",
+                                               self->curve, CONTROL_MAX_BYTES);
     self->push = crier_socket_open (ZMQ_PUSH, CRIER_CONNECT, config->notifications_endpoint,
                                     config->hwm, "notifications to crier-resolver");
     self->events = crier_socket_open (ZMQ_PUB, CRIER_CONNECT, config->events_publish_endpoint,
@@ -285,10 +291,6 @@ static int s_open_sockets (server_t *self)
     s_warn_if_open (self, self->control, "CRIER_INGEST_CONTROL_ENDPOINT");
     for (size_t kind = 0; kind < CRIER_RECEIPT_KIND_COUNT; kind++)
         zsock_set_subscribe (self->receipts, crier_receipt_type ((crier_receipt_kind_t)kind));
-    int64_t hard_limit = (int64_t)config->max_message_bytes * HARD_LIMIT_FACTOR;
-    zsock_set_maxmsgsize (self->pull, hard_limit > INT32_MAX ? -1 : (int)hard_limit);
-    zsock_set_maxmsgsize (self->router, hard_limit > INT32_MAX ? -1 : (int)hard_limit);
-    zsock_set_maxmsgsize (self->control, 64 * 1024);
     //  Give notifications already handed to ZeroMQ a moment to reach the resolver when ingest
     //  stops (what does not is sent again after a restart: it is in the journal).
     zsock_set_linger (self->push, 2000);

@@ -14,6 +14,13 @@ zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endp
 zsock_t *crier_socket_open_secured (int type, crier_socket_mode_t mode, const char *endpoint,
                                     int hwm, const char *purpose, const crier_curve_t *curve)
 {
+    return crier_socket_open_limited (type, mode, endpoint, hwm, purpose, curve, -1);
+}
+
+zsock_t *crier_socket_open_limited (int type, crier_socket_mode_t mode, const char *endpoint,
+                                    int hwm, const char *purpose, const crier_curve_t *curve,
+                                    int64_t max_message_bytes)
+{
     zsock_t *socket = zsock_new (type);
     if (!socket) {
         crier_log (CRIER_LOG_ERROR, "socket.failed", "purpose", purpose, "error",
@@ -22,6 +29,8 @@ zsock_t *crier_socket_open_secured (int type, crier_socket_mode_t mode, const ch
     }
     zsock_set_sndhwm (socket, hwm);
     zsock_set_rcvhwm (socket, hwm);
+    int64_t limit = max_message_bytes;
+    zmq_setsockopt (zsock_resolve (socket), ZMQ_MAXMSGSIZE, &limit, sizeof limit);
     if (curve)
         crier_curve_apply (curve, socket);
     int rc = mode == CRIER_BIND ? zsock_bind (socket, "%s", endpoint)

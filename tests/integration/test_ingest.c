@@ -185,6 +185,61 @@ static void test_field_errors_name_the_field (void **state)
     ingest_fixture_stop (&fixture, NULL);
 }
 
+//  Sends one frame of size bytes on the acknowledged endpoint; returns the answer's error (the
+//  caller frees it), or NULL when none came within timeout_ms.
+static char *s_ask_raw (ingest_fixture_t *fixture, size_t size, int timeout_ms)
+{
+    char endpoint[160];
+    snprintf (endpoint, sizeof endpoint, ">%s", fixture->ack_endpoint);
+    zsock_t *request = zsock_new_req (endpoint);
+    assert_non_null (request);
+    zsock_set_rcvtimeo (request, timeout_ms);
+    zsock_set_linger (request, 0);
+    char *data = calloc (1, size);
+    assert_non_null (data);
+    memset (data, 0xc1, size); //  never valid msgpack: refused if it is ever read
+    assert_int_equal (zmq_send (zsock_resolve (request), data, size, 0), (int)size);
+    free (data);
+    zframe_t *answer = zframe_recv (request);
+    char *error = NULL;
+    if (answer) {
+        crier_reply_t reply;
+        crier_error_t decode_error;
+        assert_int_equal (
+            crier_reply_decode (zframe_data (answer), zframe_size (answer), &reply, &decode_error),
+            0);
+        error = strdup (reply.error ? reply.error : "");
+        crier_reply_free (&reply);
+        zframe_destroy (&answer);
+    }
+    zsock_destroy (&request);
+    return error;
+}
+
+//  The limit holds on the connections: a frame up to four times CRIER_MAX_MESSAGE_BYTES is read
+//  and refused with a reason, a larger one makes ZeroMQ drop the connection before ingest reads
+//  it (the limit used to be set after the bind, so it never applied: a 20 MB frame was read
+//  whole and answered).
+static void test_a_frame_past_the_hard_limit_is_never_read (void **state)
+{
+    const char *env[] = {"CRIER_MAX_MESSAGE_BYTES=4096", NULL};
+    ingest_fixture_t *fixture = ingest_fixture_start (env);
+    char *error = s_ask_raw (fixture, 3 * 4096, 10000);
+    assert_non_null (error);
+    assert_non_null (strstr (error, "over the limit of 4096"));
+    free (error);
+    //  A missing answer needs a deadline; the one above came in milliseconds.
+    error = s_ask_raw (fixture, 20 * 4096, 2000);
+    if (error)
+        fail_msg ("a frame of 80 KiB was read and answered: %s", error);
+    //  Only the first was read; ingest goes on serving.
+    assert_int_equal (test_process_count_log (fixture->ingest, "over the limit"), 1);
+    crier_reply_t reply = ingest_fixture_ask (fixture, "#ops", "still served", NULL);
+    assert_true (reply.ok);
+    crier_reply_free (&reply);
+    ingest_fixture_stop (&fixture, NULL);
+}
+
 static void test_counters_are_logged_at_stop (void **state)
 {
     ingest_fixture_t *fixture = ingest_fixture_start (NULL);
@@ -275,6 +330,7 @@ int main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_valid_frames_pass_and_bad_ones_are_skipped),
         cmocka_unit_test (test_field_errors_name_the_field),
+        cmocka_unit_test (test_a_frame_past_the_hard_limit_is_never_read),
         cmocka_unit_test (test_counters_are_logged_at_stop),
         cmocka_unit_test (test_backpressure_waits_instead_of_dropping),
         cmocka_unit_test (test_bad_configuration_exits_with_status_2),

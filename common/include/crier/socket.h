@@ -27,6 +27,14 @@ zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endp
 zsock_t *crier_socket_open_secured (int type, crier_socket_mode_t mode, const char *endpoint,
                                     int hwm, const char *purpose, const crier_curve_t *curve);
 
+//  crier_socket_open_secured for a socket that faces clients: a peer that sends a message over
+//  max_message_bytes (-1: no limit) is disconnected by ZeroMQ before the message is read. Like
+//  every option, it is set before the bind: ZeroMQ copies a listener's options to each
+//  connection it accepts, so a limit set later never applies.
+zsock_t *crier_socket_open_limited (int type, crier_socket_mode_t mode, const char *endpoint,
+                                    int hwm, const char *purpose, const crier_curve_t *curve,
+                                    int64_t max_message_bytes);
+
 //  The endpoint a socket last bound, as it really listens (the port filled in when it was '*').
 //  Caller frees.
 char *crier_socket_endpoint (zsock_t *socket);
