@@ -84,3 +84,13 @@ write("fuzz_html", "hostile", '<script>alert(1)</script><img src="javascript:x" 
       '<a href="javascript:alert(1)">x</a><style>p{}</style><table><tr><td>a<td>b</table>')
 write("fuzz_html", "entities", "&lt;&gt;&amp;&nbsp;&eacute;&#x1F600;&#0;&bogus; <pre>  a\n  b</pre>")
 write("fuzz_html", "nested", "<div>" * 150 + "deep" + "</div>" * 150)
+
+# fuzz_matrix_answer: the first byte picks the status (index into the target's table; its high
+# nibble is a Retry-After in seconds), the rest is the body.
+write("fuzz_matrix_answer", "sent", b"\x00" + b'{"event_id":"$abc:example.org"}')
+write("fuzz_matrix_answer", "rate_limited", b"\x28" + json.dumps(
+    {"errcode": "M_LIMIT_EXCEEDED", "error": "Too many requests", "retry_after_ms": 2000}).encode())
+write("fuzz_matrix_answer", "forbidden", b"\x04" + json.dumps(
+    {"errcode": "M_FORBIDDEN", "error": "User @crier:example.org not in room"}).encode())
+write("fuzz_matrix_answer", "proxy_page", b"\x0a" + b"<html><body>Bad Gateway</body></html>")
+write("fuzz_matrix_answer", "whoami", b"\x00" + b'{"user_id":"@crier:example.org","device_id":"X"}')

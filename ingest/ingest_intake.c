@@ -107,7 +107,9 @@ static verdict_t s_record (ingest_server_t *self, crier_notification_t *notifica
     taken->received_at_ms = notification->received_at_ms;
     taken->accepted = s_accepted_event (notification, bytes);
     zlistx_add_end (self->taken, taken);
-    zhashx_insert (self->taken_ids, taken->id, taken);
+    //  Only a client's own id can come again; crier's are new each time.
+    if (client_id)
+        zhashx_insert (self->taken_ids, taken->id, taken);
     if (crier_log_enabled (CRIER_LOG_DEBUG))
         crier_log (CRIER_LOG_DEBUG, "notification.taken", "id", notification->id, "groups",
                    CRIER_LOG_INT (notification->to_count), "bytes", CRIER_LOG_INT (bytes));
@@ -192,8 +194,6 @@ static verdict_t s_take (ingest_server_t *self, const void *data, size_t size,
         if (verdict == VERDICT_ACCEPTED)
             *taken_p = zlistx_last (self->taken);
     }
-    if (verdict == VERDICT_UNWRITTEN)
-        self->unwritten++;
     if (notification->id)
         snprintf (id, id_size, "%s", notification->id);
     crier_notification_destroy (&notification);
@@ -223,13 +223,12 @@ static size_t s_admit (ingest_server_t *self, bool synced)
 }
 
 //  Replaces the body of an answer that promised what the journal does not hold.
-static void s_say_unwritten (zmsg_t *message, const char *id)
+static void s_say_unwritten (zmsg_t *message)
 {
     zframe_t *last = zmsg_last (message);
     zmsg_remove (message, last);
     zframe_destroy (&last);
-    crier_reply_t failure = {
-        .error = (char *)s_unwritten_message, .temporary = true, .id = (char *)id};
+    crier_reply_t failure = {.error = (char *)s_unwritten_message, .temporary = true};
     char *data;
     size_t size;
     if (crier_reply_encode (&failure, &data, &size) == 0) {
@@ -252,7 +251,7 @@ void crier_ingest_commit (ingest_server_t *self)
         zlistx_detach_cur (self->replies);
         bool kept = reply->taken ? reply->taken->admitted : synced || !reply->promised;
         if (!kept)
-            s_say_unwritten (reply->message, reply->taken ? reply->taken->id : NULL);
+            s_say_unwritten (reply->message);
         zmsg_send (&reply->message, self->router);
         zmsg_destroy (&reply->message);
         free (reply);

@@ -93,13 +93,13 @@ static int s_on_control (zloop_t *loop, zsock_t *socket, void *arg)
         crier_journal_t *journal = self->journal_failing ? NULL : self->journal;
         crier_control_write_t write = crier_ingest_control_answer (
             self->ledger, journal, zframe_data (body), zframe_size (body), &reply);
-        if (write == CRIER_CONTROL_SYNC && crier_journal_sync (self->journal) != 0)
-            write = CRIER_CONTROL_UNWRITTEN;
-        if (write == CRIER_CONTROL_UNWRITTEN) {
-            //  The ledger holds the retry: it reaches the disk when the state is written anew.
+        if (write == CRIER_CONTROL_SYNC && crier_journal_sync (self->journal) != 0) {
             crier_ingest_control_unwritten (&reply);
-            crier_ingest_journal_failed (self);
+            write = CRIER_CONTROL_UNWRITTEN;
         }
+        //  The ledger holds the retry: it reaches the disk when the state is written anew.
+        if (write == CRIER_CONTROL_UNWRITTEN)
+            crier_ingest_journal_failed (self);
     }
     zframe_destroy (&body);
     char *data;

@@ -52,8 +52,7 @@ typedef struct {
     uint64_t accepted;
     uint64_t rejected;
     uint64_t duplicates;
-    uint64_t refused;   //  by a client certificate's groups
-    uint64_t unwritten; //  refused because the journal could not be written
+    uint64_t refused; //  by a client certificate's groups
     uint64_t redelivered;
     uint64_t accepted_logged;
     uint64_t rejected_logged;

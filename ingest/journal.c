@@ -37,13 +37,12 @@ struct crier_journal_t {
 
 static void s_put_u32 (unsigned char *at, uint32_t value)
 {
-    for (int index = 0; index < 4; index++)
-        at[index] = (unsigned char)(value >> (8 * index));
+    crier_journal_put_le (at, value, 4);
 }
 
 static uint32_t s_get_u32 (const unsigned char *at)
 {
-    return (uint32_t)at[0] | (uint32_t)at[1] << 8 | (uint32_t)at[2] << 16 | (uint32_t)at[3] << 24;
+    return (uint32_t)crier_journal_get_le (at, 4);
 }
 
 static uint32_t s_crc (uint8_t type, const unsigned char *payload, size_t size)

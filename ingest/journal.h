@@ -24,6 +24,21 @@
 
 typedef struct crier_journal_t crier_journal_t;
 
+//  Little-endian integers of bytes (at most 8) bytes, the byte order of every number on disk.
+static inline void crier_journal_put_le (unsigned char *at, uint64_t value, int bytes)
+{
+    for (int index = 0; index < bytes; index++)
+        at[index] = (unsigned char)(value >> (8 * index));
+}
+
+static inline uint64_t crier_journal_get_le (const unsigned char *at, int bytes)
+{
+    uint64_t value = 0;
+    for (int index = bytes - 1; index >= 0; index--)
+        value = value << 8 | at[index];
+    return value;
+}
+
 //  Where a record's payload lies in the journal file.
 typedef struct {
     uint64_t offset;

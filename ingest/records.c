@@ -7,20 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void s_put_le (unsigned char *at, uint64_t value, int bytes)
-{
-    for (int index = 0; index < bytes; index++)
-        at[index] = (unsigned char)(value >> (8 * index));
-}
-
-static uint64_t s_get_le (const unsigned char *at, int bytes)
-{
-    uint64_t value = 0;
-    for (int index = bytes - 1; index >= 0; index--)
-        value = value << 8 | at[index];
-    return value;
-}
-
 //  Copies an id of size bytes into record->id. Returns 0, or -1 when it does not fit or is empty
 //  where it may not be.
 static int s_take_id (crier_record_t *record, const unsigned char *bytes, size_t size,
@@ -42,7 +28,7 @@ static int s_decode (crier_record_t *record, crier_error_t *error)
         case CRIER_RECORD_VERSION:
             if (size != 4)
                 return crier_error_set (error, "(version)", "%zu bytes, not 4", size);
-            record->format = (uint32_t)s_get_le (bytes, 4);
+            record->format = (uint32_t)crier_journal_get_le (bytes, 4);
             return 0;
         case CRIER_RECORD_NOTIFICATION:
         case CRIER_RECORD_CLIENT_NOTIFICATION:
@@ -66,7 +52,7 @@ static int s_decode (crier_record_t *record, crier_error_t *error)
         case CRIER_RECORD_SEEN:
             if (size <= 8)
                 return crier_error_set (error, "(seen)", "%zu bytes", size);
-            record->at_ms = (int64_t)s_get_le (bytes, 8);
+            record->at_ms = (int64_t)crier_journal_get_le (bytes, 8);
             return s_take_id (record, bytes + 8, size - 8, false, error);
         default:
             return crier_error_set (error, "(type)", "unknown record type %u",
@@ -192,7 +178,7 @@ int crier_records_scan (crier_journal_t *journal, uint64_t *offset_p, crier_reco
 int crier_record_write_version (crier_journal_t *journal)
 {
     unsigned char payload[4];
-    s_put_le (payload, CRIER_JOURNAL_FORMAT, 4);
+    crier_journal_put_le (payload, CRIER_JOURNAL_FORMAT, 4);
     return crier_journal_append (journal, CRIER_RECORD_VERSION, payload, sizeof payload, NULL);
 }
 
@@ -234,7 +220,7 @@ int crier_record_write_seen (crier_journal_t *journal, const char *id, int64_t a
     unsigned char payload[8 + CRIER_MAX_ID_BYTES];
     if (length == 0 || length > CRIER_MAX_ID_BYTES)
         return -1;
-    s_put_le (payload, (uint64_t)at_ms, 8);
+    crier_journal_put_le (payload, (uint64_t)at_ms, 8);
     memcpy (payload + 8, id, length);
     return crier_journal_append (journal, CRIER_RECORD_SEEN, payload, 8 + length, NULL);
 }

@@ -203,9 +203,11 @@ static void s_on_done (CURL *easy, CURLcode result, void *arg)
     request_t *request = arg;
     long status = 0;
     curl_easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &status);
+    //  Only a rate limit needs the header (looked up for every answer, it cost each delivery).
     curl_off_t retry_after = 0;
     struct curl_header *header = NULL;
-    if (curl_easy_header (easy, "Retry-After", 0, CURLH_HEADER, -1, &header) != CURLHE_OK ||
+    if (status != 429 ||
+        curl_easy_header (easy, "Retry-After", 0, CURLH_HEADER, -1, &header) != CURLHE_OK ||
         curl_easy_getinfo (easy, CURLINFO_RETRY_AFTER, &retry_after) != CURLE_OK || retry_after < 0)
         retry_after = 0;
     crier_matrix_answer_t answer;

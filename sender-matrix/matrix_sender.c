@@ -54,12 +54,11 @@ typedef struct {
 struct server_t {
     const crier_matrix_config_t *config;
     zloop_t *loop;
-    crier_sender_t io; //  deliveries in, events out, HTTP/SMTP, heartbeat
-    zhashx_t *rooms;   //  target -> room_t
-    crier_matrix_client_t *client;
-    size_t in_flight; //  HTTP requests running
-    bool authorised;  //  the token works (whoami succeeded, no 401 since)
-    bool checking;    //  a whoami is in flight or scheduled
+    crier_sender_t io;             //  deliveries in, events out, HTTP/SMTP, heartbeat
+    zhashx_t *rooms;               //  target -> room_t
+    crier_matrix_client_t *client; //  its running requests are the sender's in flight
+    bool authorised;               //  the token works (whoami succeeded, no 401 since)
+    bool checking;                 //  a whoami is in flight or scheduled
     unsigned whoami_failures;
     char *last_whoami_problem;
 };
@@ -199,8 +198,7 @@ static int s_room_start (server_t *self, room_t *room, request_kind_t kind, cons
     //  Per request: only format the numbers when the line is wanted.
     if (crier_log_enabled (CRIER_LOG_DEBUG))
         crier_log (CRIER_LOG_DEBUG, "matrix.request", "method", method, "path", path, "in_flight",
-                   CRIER_LOG_INT (self->in_flight + 1));
-    self->in_flight++;
+                   CRIER_LOG_INT (crier_matrix_client_in_flight (self->client)));
     room->busy = true;
     room->request = kind;
     return 0;
@@ -242,7 +240,8 @@ static void s_pump (server_t *self)
         return;
     int64_t now = s_now ();
     for (room_t *room = zhashx_first (self->rooms);
-         room && self->in_flight < self->config->concurrency; room = zhashx_next (self->rooms)) {
+         room && crier_matrix_client_in_flight (self->client) < self->config->concurrency;
+         room = zhashx_next (self->rooms)) {
         char reason[300];
         while (!room->busy && room->head && room->paused_until <= now) {
             bool alias = room->target[0] == '#';
@@ -287,7 +286,6 @@ static void s_on_whoami (const crier_matrix_answer_t *answer, void *arg)
 {
     server_t *self = arg;
     self->checking = false;
-    self->in_flight--;
     if (answer->outcome == CRIER_MATRIX_OK) {
         const char *user_id = json_string_value (json_object_get (answer->body, "user_id"));
         crier_log (CRIER_LOG_INFO, "matrix.ready", "homeserver", self->config->homeserver,
@@ -323,9 +321,7 @@ static void s_whoami (server_t *self)
     char reason[300];
     self->checking = true;
     if (crier_matrix_client_request (self->client, "GET", "/_matrix/client/v3/account/whoami", NULL,
-                                     s_on_whoami, self, reason, sizeof reason) == 0)
-        self->in_flight++;
-    else {
+                                     s_on_whoami, self, reason, sizeof reason) != 0) {
         s_whoami_problem (self, "matrix.unreachable", reason, "retrying");
         s_whoami_later (self);
     }
@@ -430,7 +426,6 @@ static void s_on_room_answer (const crier_matrix_answer_t *answer, void *arg)
 {
     room_t *room = arg;
     server_t *self = room->server;
-    self->in_flight--;
     room->busy = false;
     switch (room->request) {
         case REQUEST_DIRECTORY:
@@ -528,7 +523,9 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
 {
     server_t *self = arg;
     crier_event_add_text (event, "token", self->authorised ? "accepted" : "not accepted (yet)");
-    crier_event_add_int (event, "in_flight", (int64_t)self->in_flight);
+    //  The first heartbeat goes before the client exists.
+    size_t in_flight = self->client ? crier_matrix_client_in_flight (self->client) : 0;
+    crier_event_add_int (event, "in_flight", (int64_t)in_flight);
 }
 
 static int s_start (server_t *self)

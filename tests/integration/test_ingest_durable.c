@@ -54,6 +54,13 @@ static void s_expect_forwarded (ingest_fixture_t *fixture, const char *id)
 //  Publishes receipts until a heartbeat shows key = value. The bus is PUB/SUB: what is published
 //  before crier-ingest's subscription arrives is lost, so the receipts go again (the ledger
 //  ignores a receipt it has seen).
+//  Sends a new notification with its own id and receives it on the resolver side.
+static void s_expect_taken (ingest_fixture_t *fixture, const char *id)
+{
+    s_expect_accepted (fixture, id, false);
+    s_expect_forwarded (fixture, id);
+}
+
 static void s_publish_until (ingest_fixture_t *fixture, const crier_receipt_t *receipts,
                              size_t count, const char *key, int64_t value)
 {
@@ -175,8 +182,7 @@ static void test_dead_letters_are_listed_retried_and_kept (void **state)
     s_data_dir (data_dir, sizeof data_dir, "dead");
     const char *env[] = {data_dir, HEARTBEAT, NULL};
     ingest_fixture_t *fixture = ingest_fixture_start (env);
-    s_expect_accepted (fixture, "n-dead", false);
-    s_expect_forwarded (fixture, "n-dead");
+    s_expect_taken (fixture, "n-dead");
 
     crier_receipt_delivery_t rows[2] = {{.channel = "email", .target = "nobody@example.org"},
                                         {.channel = "matrix", .target = "!ops:example.org"}};
@@ -427,8 +433,7 @@ static void test_a_full_disk_refuses_and_never_delivers_what_it_refused (void **
     s_data_dir (data_dir, sizeof data_dir, "full-disk");
     const char *env[] = {data_dir, HEARTBEAT, NULL};
     ingest_fixture_t *fixture = ingest_fixture_start (env);
-    s_expect_accepted (fixture, "before", false);
-    s_expect_forwarded (fixture, "before");
+    s_expect_taken (fixture, "before");
 
     //  The disk is full: nothing more fits in the journal.
     s_limit_file_size (fixture->ingest->pid, s_journal_size (data_dir));
@@ -443,8 +448,7 @@ static void test_a_full_disk_refuses_and_never_delivers_what_it_refused (void **
     s_limit_file_size (fixture->ingest->pid, RLIM_INFINITY);
     assert_true (
         test_process_wait_log (fixture->ingest, "ingest.journal_recovered", 5000, NULL, NULL, 0));
-    s_expect_accepted (fixture, "while-full", false);
-    s_expect_forwarded (fixture, "while-full");
+    s_expect_taken (fixture, "while-full");
     ingest_fixture_stop (&fixture, NULL);
 
     //  After a restart exactly what was accepted comes back; nothing that was refused.
@@ -469,8 +473,7 @@ static void test_a_retry_the_full_disk_could_not_keep_says_so (void **state)
     s_data_dir (data_dir, sizeof data_dir, "full-disk-retry");
     const char *env[] = {data_dir, HEARTBEAT, NULL};
     ingest_fixture_t *fixture = ingest_fixture_start (env);
-    s_expect_accepted (fixture, "n-full", false);
-    s_expect_forwarded (fixture, "n-full");
+    s_expect_taken (fixture, "n-full");
     crier_receipt_delivery_t row = {.channel = "email", .target = "nobody@example.org"};
     crier_delivery_id (row.delivery_id, "n-full", row.channel, row.target);
     crier_receipt_t receipts[] = {

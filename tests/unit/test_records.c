@@ -58,6 +58,16 @@ static crier_journal_t *s_open (const char *directory, seen_t *seen, crier_recor
     return crier_records_open (directory, s_collect, seen, report);
 }
 
+//  A new journal in a directory of its own.
+static crier_journal_t *s_new_journal (char *directory, size_t size, seen_t *seen,
+                                       crier_records_report_t *report)
+{
+    s_directory (directory, size);
+    crier_journal_t *journal = s_open (directory, seen, report);
+    assert_non_null (journal);
+    return journal;
+}
+
 static void s_write_notification (crier_journal_t *journal, const char *id, bool client_id)
 {
     crier_notification_t *notification = crier_notification_new ();
@@ -77,11 +87,9 @@ static void s_write_notification (crier_journal_t *journal, const char *id, bool
 static void test_each_record_reads_back_decoded (void **state)
 {
     char directory[256];
-    s_directory (directory, sizeof directory);
     seen_t seen;
     crier_records_report_t report;
-    crier_journal_t *journal = s_open (directory, &seen, &report);
-    assert_non_null (journal);
+    crier_journal_t *journal = s_new_journal (directory, sizeof directory, &seen, &report);
     assert_int_equal (seen.count, 0);
     s_write_notification (journal, "by-crier", false);
     s_write_notification (journal, "by-client", true);
@@ -124,11 +132,9 @@ static void test_each_record_reads_back_decoded (void **state)
 static void test_a_new_journal_starts_with_its_version (void **state)
 {
     char directory[256];
-    s_directory (directory, sizeof directory);
     seen_t seen;
     crier_records_report_t report;
-    crier_journal_t *journal = s_open (directory, &seen, &report);
-    assert_non_null (journal);
+    crier_journal_t *journal = s_new_journal (directory, sizeof directory, &seen, &report);
     crier_journal_close (&journal);
     //  Read raw: one record, the version.
     char path[300];
@@ -170,11 +176,9 @@ static void test_a_newer_journal_is_refused (void **state)
 static void test_a_record_that_cannot_be_decoded_is_skipped (void **state)
 {
     char directory[256];
-    s_directory (directory, sizeof directory);
     seen_t seen;
     crier_records_report_t report;
-    crier_journal_t *journal = s_open (directory, &seen, &report);
-    assert_non_null (journal);
+    crier_journal_t *journal = s_new_journal (directory, sizeof directory, &seen, &report);
     //  Checksums are right, contents are not.
     assert_int_equal (crier_journal_append (journal, CRIER_RECORD_COMPLETE, "", 0, NULL), 0);
     assert_int_equal (crier_journal_append (journal, CRIER_RECORD_NOTIFICATION, "\xc1", 1, NULL),
