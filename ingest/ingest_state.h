@@ -20,6 +20,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+//  What was taken since the last sync: the notifications and the answers that wait for it
+//  (ingest_intake.c).
+typedef struct crier_ingest_batch_t crier_ingest_batch_t;
+
 typedef struct {
     const crier_ingest_config_t *config;
     zloop_t *loop;
@@ -32,9 +36,7 @@ typedef struct {
     crier_paced_t *receipts_reader;
     crier_journal_t *journal;
     crier_ledger_t *ledger;
-    zlistx_t *taken;     //  taken_t: accepted, journaled, waiting for the sync (intake)
-    zhashx_t *taken_ids; //  their ids, for duplicates within one batch
-    zlistx_t *replies;   //  reply_t: answers waiting for the sync (intake)
+    crier_ingest_batch_t *batch;
     crier_heartbeat_t *heartbeat;
     crier_curve_t *curve;           //  CURVE keys of the three endpoints; NULL in plain mode
     crier_zap_t *zap;               //  who may connect, and send where; NULL in plain mode
@@ -66,7 +68,7 @@ int crier_ingest_on_router (zloop_t *loop, zsock_t *socket, void *arg);
 void crier_ingest_commit (ingest_server_t *self);
 //  Reads the PULL endpoint only while the backlog has room and the journal can be written.
 void crier_ingest_set_reading (ingest_server_t *self);
-//  Creates the lists of what waits for a sync. Returns 0, or -1 when out of memory.
+//  Creates the batch of what waits for a sync. Returns 0, or -1 when out of memory.
 int crier_ingest_intake_new (ingest_server_t *self);
 //  Frees what waits for a sync (at the end).
 void crier_ingest_intake_destroy (ingest_server_t *self);

@@ -165,16 +165,22 @@ int crier_event_encode (const crier_event_t *self, int64_t time_ms, char **data_
     return 0;
 }
 
+int crier_event_send_encoded (zsock_t *publisher, const char *type, const void *data, size_t size)
+{
+    void *handle = zsock_resolve (publisher);
+    if (zmq_send (handle, type, strlen (type), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return -1;
+    return zmq_send (handle, data, size, ZMQ_DONTWAIT) >= 0 ? 0 : -1;
+}
+
 int crier_event_send (crier_event_t **self_p, zsock_t *publisher)
 {
     crier_event_t *self = *self_p;
     char *data;
     size_t size;
-    void *handle = zsock_resolve (publisher);
     int rc = -1;
     if (crier_event_encode (self, 0, &data, &size) == 0) {
-        if (zmq_send (handle, self->type, strlen (self->type), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
-            rc = zmq_send (handle, data, size, ZMQ_DONTWAIT) >= 0 ? 0 : -1;
+        rc = crier_event_send_encoded (publisher, self->type, data, size);
         free (data);
     }
     crier_event_destroy (self_p);

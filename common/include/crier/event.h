@@ -57,6 +57,9 @@ int crier_event_encode (const crier_event_t *self, int64_t time_ms, char **data_
 //  is slow) and destroys it. Returns 0, or -1 when it could not be queued.
 int crier_event_send (crier_event_t **self_p, zsock_t *publisher);
 
+//  Publishes an event encoded earlier (crier_event_encode) the same way. Returns 0 or -1.
+int crier_event_send_encoded (zsock_t *publisher, const char *type, const void *data, size_t size);
+
 //  Renders an event's msgpack frame as one line of JSON (for crier tail). Caller frees; NULL when
 //  the frame is not a msgpack map.
 char *crier_event_to_json (const void *data, size_t size);
