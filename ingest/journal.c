@@ -511,6 +511,8 @@ int crier_journal_rewrite (crier_journal_t *self, crier_journal_rewrite_fn *fn, 
     } else {
         close (fd);
         unlink (path);
+        //  A cut-back that failed on the new file leaves the old one, fully synced, sound.
+        self->broken = false;
         self->fd = self->read_fd = old_fd;
         self->written = self->synced = self->read_written = self->buffer_offset = old_written;
         self->buffered = self->flushed = 0;

@@ -7,7 +7,6 @@
 #include "crier/backoff.h"
 #include "crier/event.h"
 #include "crier/frames.h"
-#include "crier/http.h"
 #include "crier/intake.h"
 #include "crier/sender.h"
 #include "crier/log.h"
