@@ -2,7 +2,7 @@
     heartbeats every process publishes on the event bus. */
 #include "commands.h"
 
-#include "crier/curve.h"
+#include "crier/links.h"
 #include "crier/config.h"
 #include "crier/endpoints.h"
 #include "crier/event.h"
@@ -90,8 +90,11 @@ int crier_cmd_status (int argc, char *argv[])
     }
     zsock_t *subscriber = zsock_new (ZMQ_SUB);
     zsock_set_subscribe (subscriber, "process.heartbeat");
-    if (crier_curve_internal_apply (subscriber, false) != 0 ||
-        zsock_connect (subscriber, "%s", endpoint) != 0) {
+    crier_links_t links = {0};
+    int loaded = crier_links_load (&links);
+    crier_links_secure (&links, subscriber, false);
+    if (loaded != 0 || zsock_connect (subscriber, "%s", endpoint) != 0) {
+        crier_links_free (&links);
         fprintf (stderr, "crier status: bad endpoint '%s' or CRIER_CURVE_INTERNAL_CERT\n",
                  endpoint);
         zsock_destroy (&subscriber);
@@ -143,7 +146,7 @@ int crier_cmd_status (int argc, char *argv[])
     }
     json_decref (seen);
     zsock_destroy (&subscriber);
-    crier_curve_internal_free ();
+    crier_links_free (&links);
     free (endpoint);
     return status;
 }

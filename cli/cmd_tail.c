@@ -2,7 +2,7 @@
 #include "commands.h"
 #include "usage.h"
 
-#include "crier/curve.h"
+#include "crier/links.h"
 #include "crier/config.h"
 #include "crier/endpoints.h"
 #include "crier/event.h"
@@ -74,15 +74,17 @@ int crier_cmd_tail (int argc, char *argv[])
                 status = cli_unknown_option ("tail", argc, argv, optind);
         }
     }
+    crier_links_t links = {0};
     zsock_t *subscriber = status < 0 ? zsock_new (ZMQ_SUB) : NULL;
     if (subscriber) {
         if (zlist_size (filters) == 0)
             zsock_set_subscribe (subscriber, "");
         for (char *filter = zlist_first (filters); filter; filter = zlist_next (filters))
             zsock_set_subscribe (subscriber, filter);
-        if (crier_curve_internal_apply (subscriber, false) != 0)
+        if (crier_links_load (&links) != 0)
             status = CRIER_EXIT_USAGE;
-        else if (zsock_connect (subscriber, "%s", endpoint) != 0) {
+        crier_links_secure (&links, subscriber, false);
+        if (status < 0 && zsock_connect (subscriber, "%s", endpoint) != 0) {
             fprintf (stderr, "crier tail: bad endpoint '%s'\n", endpoint);
             status = CRIER_EXIT_USAGE;
         }
@@ -110,7 +112,7 @@ int crier_cmd_tail (int argc, char *argv[])
     if (status < 0)
         status = seen > 0 || !deadline ? CRIER_EXIT_OK : CRIER_EXIT_UNAVAILABLE;
     zsock_destroy (&subscriber);
-    crier_curve_internal_free ();
+    crier_links_free (&links);
     zlist_destroy (&filters);
     free (endpoint);
     return status;

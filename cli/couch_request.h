@@ -1,5 +1,5 @@
 /*  couch_request.h - one blocking HTTP request to CouchDB for the command line (a CLI may block;
-    the daemons use crier_http on their loop instead). */
+    the daemons use crier_transfers on their loop instead). */
 #ifndef CRIER_CLI_COUCH_REQUEST_H_INCLUDED
 #define CRIER_CLI_COUCH_REQUEST_H_INCLUDED
 

@@ -13,9 +13,9 @@
 
 int crier_ingest_config_load (crier_ingest_config_t *config)
 {
-    uint64_t max_bytes = 0, hwm = 0;
+    uint64_t max_bytes = 0;
     int rc = 0;
-    rc |= crier_config_log_level ();
+    rc |= crier_config_log_level (&config->log_level);
     rc |= crier_config_endpoint ("CRIER_INGEST_ENDPOINT", CRIER_DEFAULT_INGEST_ENDPOINT,
                                  &config->ingest_endpoint);
     rc |= crier_config_endpoint ("CRIER_INGEST_ACK_ENDPOINT", CRIER_DEFAULT_INGEST_ACK_ENDPOINT,
@@ -43,11 +43,9 @@ int crier_ingest_config_load (crier_ingest_config_t *config)
     //  Up to 64 MiB: ZeroMQ keeps whole frames in memory, so a larger limit invites trouble.
     rc |= crier_config_bytes ("CRIER_MAX_MESSAGE_BYTES", CRIER_DEFAULT_MAX_MESSAGE, 1024,
                               64 * 1024 * 1024, &max_bytes);
-    rc |= crier_config_uint ("CRIER_SOCKET_HWM", CRIER_DEFAULT_HWM, 1, 1000000, &hwm);
     config->max_message_bytes = (size_t)max_bytes;
     rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
-    rc |= crier_curve_internal_load ();
-    config->hwm = (int)hwm;
+    rc |= crier_links_load (&config->links);
     rc |= crier_config_string ("CRIER_CURVE_SECRET_KEY_FILE", NULL, &config->curve_secret_key_file);
     rc |= crier_config_string ("CRIER_CURVE_CLIENTS_DIR", NULL, &config->curve_clients_dir);
     if (!config->curve_secret_key_file != !config->curve_clients_dir) {
@@ -63,7 +61,7 @@ int crier_ingest_config_load (crier_ingest_config_t *config)
 
 void crier_ingest_config_free (crier_ingest_config_t *config)
 {
-    crier_curve_internal_free ();
+    crier_links_free (&config->links);
     free (config->ingest_endpoint);
     free (config->ack_endpoint);
     free (config->control_endpoint);

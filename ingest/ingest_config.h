@@ -2,6 +2,9 @@
 #ifndef CRIER_INGEST_CONFIG_H_INCLUDED
 #define CRIER_INGEST_CONFIG_H_INCLUDED
 
+#include "crier/links.h"
+#include "crier/log.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,7 +23,8 @@ typedef struct {
     char *notifications_endpoint;   //  CRIER_NOTIFICATIONS_ENDPOINT: PUSH to the resolver
     char *events_publish_endpoint;  //  CRIER_EVENTS_PUBLISH_ENDPOINT: PUB to the event bus
     size_t max_message_bytes;       //  CRIER_MAX_MESSAGE_BYTES
-    int hwm;                        //  CRIER_SOCKET_HWM
+    crier_links_t links;            //  CRIER_SOCKET_HWM, CRIER_CURVE_INTERNAL_CERT
+    crier_log_level_t log_level;    //  CRIER_LOG_LEVEL
     uint64_t heartbeat_interval_ms; //  CRIER_HEARTBEAT_INTERVAL
     char *curve_secret_key_file;    //  CRIER_CURVE_SECRET_KEY_FILE: NULL for plain sockets
     char *curve_clients_dir;        //  CRIER_CURVE_CLIENTS_DIR: who may connect, with CURVE

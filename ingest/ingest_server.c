@@ -230,7 +230,9 @@ static int s_open_curve (server_t *self)
         return 0;
     self->curve =
         crier_curve_server_new (config->curve_secret_key_file, "CRIER_CURVE_SECRET_KEY_FILE");
-    self->zap = self->curve ? crier_zap_new (self->loop, config->curve_clients_dir) : NULL;
+    self->zap = self->curve ? crier_zap_new (self->loop, config->curve_clients_dir,
+                                             crier_links_internal_key (&config->links))
+                            : NULL;
     return self->zap ? 0 : -1;
 }
 
@@ -257,20 +259,21 @@ static int s_open_sockets (server_t *self)
     //  more.
     int64_t hard_limit = (int64_t)config->max_message_bytes * HARD_LIMIT_FACTOR;
     self->pull =
-        crier_socket_open_limited (ZMQ_PULL, CRIER_BIND, config->ingest_endpoint, config->hwm,
+        crier_socket_open_limited (ZMQ_PULL, CRIER_BIND, config->ingest_endpoint, config->links.hwm,
                                    "ingest endpoint for services", self->curve, hard_limit);
     self->router = crier_socket_open_limited (
-        ZMQ_ROUTER, CRIER_BIND, config->ack_endpoint, config->hwm,
+        ZMQ_ROUTER, CRIER_BIND, config->ack_endpoint, config->links.hwm,
         "acknowledged ingest endpoint for services", self->curve, hard_limit);
     self->control = crier_socket_open_limited (ZMQ_ROUTER, CRIER_BIND, config->control_endpoint,
                                                100, "control endpoint for crier dead-letters",
                                                self->curve, CONTROL_MAX_BYTES);
     self->push = crier_socket_open (ZMQ_PUSH, CRIER_CONNECT, config->notifications_endpoint,
-                                    config->hwm, "notifications to crier-resolver");
+                                    &config->links, "notifications to crier-resolver");
     self->events = crier_socket_open (ZMQ_PUB, CRIER_CONNECT, config->events_publish_endpoint,
-                                      config->hwm, "event bus");
-    self->receipts = crier_socket_open (ZMQ_SUB, CRIER_CONNECT, config->events_endpoint,
-                                        RECEIPTS_HWM, "receipts from the event bus");
+                                      &config->links, "event bus");
+    self->receipts = crier_socket_open_secured (ZMQ_SUB, CRIER_CONNECT, config->events_endpoint,
+                                                RECEIPTS_HWM, "receipts from the event bus",
+                                                crier_links_curve (&config->links, false));
     if (!self->pull || !self->router || !self->control || !self->push || !self->events ||
         !self->receipts)
         return -1;

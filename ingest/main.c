@@ -25,6 +25,7 @@ int main (int argc, char *argv[])
         crier_ingest_config_free (&config);
         return CRIER_EXIT_CONFIG;
     }
+    crier_log_set_level (config.log_level);
     zactor_t *server = zactor_new (crier_ingest_server, &config);
     rc = crier_process_serve (&server, "ingest");
     crier_ingest_config_free (&config);

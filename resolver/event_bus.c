@@ -82,15 +82,15 @@ static int s_on_subscription (zloop_t *loop, zsock_t *xpub, void *arg)
 }
 
 crier_event_bus_t *crier_event_bus_new (zloop_t *loop, const char *publish_endpoint,
-                                        const char *subscribe_endpoint, int hwm)
+                                        const char *subscribe_endpoint, const crier_links_t *links)
 {
     crier_event_bus_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
     self->loop = loop;
-    self->xsub = crier_socket_open (ZMQ_XSUB, CRIER_BIND, publish_endpoint, hwm,
+    self->xsub = crier_socket_open (ZMQ_XSUB, CRIER_BIND, publish_endpoint, links,
                                     "event bus, publisher side");
-    self->xpub = crier_socket_open (ZMQ_XPUB, CRIER_BIND, subscribe_endpoint, hwm,
+    self->xpub = crier_socket_open (ZMQ_XPUB, CRIER_BIND, subscribe_endpoint, links,
                                     "event bus, subscriber side");
     if (self->xsub && self->xpub)
         self->events = crier_paced_new (loop, self->xsub, INTERVAL_MS, s_on_events, self);

@@ -4,13 +4,15 @@
 #ifndef CRIER_EVENT_BUS_H_INCLUDED
 #define CRIER_EVENT_BUS_H_INCLUDED
 
+#include "crier/links.h"
+
 #include <czmq.h>
 
 typedef struct crier_event_bus_t crier_event_bus_t;
 
 //  Binds both sides and starts forwarding on loop. Returns NULL after logging why.
 crier_event_bus_t *crier_event_bus_new (zloop_t *loop, const char *publish_endpoint,
-                                        const char *subscribe_endpoint, int hwm);
+                                        const char *subscribe_endpoint, const crier_links_t *links);
 
 void crier_event_bus_destroy (crier_event_bus_t **self_p);
 

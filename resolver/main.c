@@ -28,6 +28,7 @@ int main (int argc, char *argv[])
         curl_global_cleanup ();
         return CRIER_EXIT_CONFIG;
     }
+    crier_log_set_level (config.log_level);
     zactor_t *server = zactor_new (crier_resolver_server, &config);
     rc = crier_process_serve (&server, "resolver");
     crier_resolver_config_free (&config);

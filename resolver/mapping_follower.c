@@ -19,7 +19,7 @@ typedef enum { STATE_IDLE, STATE_CONNECTING, STATE_UP, STATE_WAITING } state_t;
 
 struct crier_follower_t {
     zloop_t *loop;
-    crier_http_t *http;
+    crier_transfers_t *http;
     const crier_couchdb_t *couchdb;
     crier_follower_options_t options;
     crier_follower_fn *fn;
@@ -207,7 +207,7 @@ static int s_on_watchdog (zloop_t *loop, int timer_id, void *arg)
     int64_t silence = zclock_mono () - self->last_byte_ms;
     if (silence <= (int64_t)(self->options.heartbeat_ms * SILENCE_HEARTBEATS))
         return 0;
-    crier_http_cancel (self->http, self->easy);
+    crier_transfers_cancel (self->http, self->easy);
     snprintf (self->problem, sizeof self->problem, "no data, not even a heartbeat, for %lld ms",
               (long long)silence);
     s_on_done (self->easy, CURLE_OK, self);
@@ -254,7 +254,7 @@ static int s_connect (crier_follower_t *self)
         curl_easy_setopt (self->easy, CURLOPT_WRITEDATA, self) == CURLE_OK &&
         curl_easy_setopt (self->easy, CURLOPT_ERRORBUFFER, self->error_text) == CURLE_OK &&
         curl_easy_setopt (self->easy, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK &&
-        crier_http_start (self->http, self->easy, s_on_done, self) == 0)
+        crier_transfers_start (self->http, self->easy, s_on_done, self) == 0)
         rc = 0;
     free (url);
     if (rc == 0) {
@@ -268,7 +268,7 @@ static int s_connect (crier_follower_t *self)
     return rc;
 }
 
-crier_follower_t *crier_follower_new (zloop_t *loop, crier_http_t *http,
+crier_follower_t *crier_follower_new (zloop_t *loop, crier_transfers_t *http,
                                       const crier_couchdb_t *couchdb,
                                       const crier_follower_options_t *options,
                                       crier_follower_fn *fn, void *arg, zsock_t *events)
@@ -298,7 +298,7 @@ void crier_follower_destroy (crier_follower_t **self_p)
         return;
     crier_follower_t *self = *self_p;
     if (self->easy)
-        crier_http_cancel (self->http, self->easy);
+        crier_transfers_cancel (self->http, self->easy);
     if (self->retry_timer != -1)
         zloop_timer_end (self->loop, self->retry_timer);
     if (self->watchdog_timer != -1)

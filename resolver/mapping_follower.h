@@ -10,7 +10,7 @@
 #define CRIER_MAPPING_FOLLOWER_H_INCLUDED
 
 #include "crier/couchdb.h"
-#include "crier/http.h"
+#include "crier/transfers.h"
 
 #include <czmq.h>
 #include <jansson.h>
@@ -29,7 +29,7 @@ typedef struct {
 } crier_follower_options_t;
 
 //  Creates a follower; nothing happens until crier_follower_start. events may be NULL.
-crier_follower_t *crier_follower_new (zloop_t *loop, crier_http_t *http,
+crier_follower_t *crier_follower_new (zloop_t *loop, crier_transfers_t *http,
                                       const crier_couchdb_t *couchdb,
                                       const crier_follower_options_t *options,
                                       crier_follower_fn *fn, void *arg, zsock_t *events);

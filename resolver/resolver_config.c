@@ -11,9 +11,8 @@
 
 int crier_resolver_config_load (crier_resolver_config_t *config)
 {
-    uint64_t hwm = 0;
     int rc = 0;
-    rc |= crier_config_log_level ();
+    rc |= crier_config_log_level (&config->log_level);
     rc |=
         crier_config_endpoint ("CRIER_NOTIFICATIONS_ENDPOINT", CRIER_DEFAULT_NOTIFICATIONS_ENDPOINT,
                                &config->notifications_endpoint);
@@ -28,7 +27,6 @@ int crier_resolver_config_load (crier_resolver_config_t *config)
                                  &config->events_publish_endpoint);
     rc |= crier_config_endpoint ("CRIER_EVENTS_ENDPOINT", CRIER_DEFAULT_EVENTS_ENDPOINT,
                                  &config->events_endpoint);
-    rc |= crier_config_uint ("CRIER_SOCKET_HWM", CRIER_DEFAULT_HWM, 1, 1000000, &hwm);
     rc |= crier_couchdb_load (&config->couchdb);
     rc |= crier_config_duration_ms ("CRIER_COUCHDB_HEARTBEAT", 10000, 100, 600000,
                                     &config->heartbeat_ms);
@@ -37,14 +35,13 @@ int crier_resolver_config_load (crier_resolver_config_t *config)
     rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
     rc |= crier_config_duration_ms ("CRIER_STALLED_AFTER", 10000, 100, 3600000,
                                     &config->stalled_after_ms);
-    rc |= crier_curve_internal_load ();
-    config->hwm = (int)hwm;
+    rc |= crier_links_load (&config->links);
     return rc ? -1 : 0;
 }
 
 void crier_resolver_config_free (crier_resolver_config_t *config)
 {
-    crier_curve_internal_free ();
+    crier_links_free (&config->links);
     free (config->notifications_endpoint);
     for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
         free (config->deliveries_endpoint[channel]);

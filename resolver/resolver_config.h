@@ -3,6 +3,8 @@
 #define CRIER_RESOLVER_CONFIG_H_INCLUDED
 
 #include "crier/couchdb.h"
+#include "crier/links.h"
+#include "crier/log.h"
 #include "crier/mapping.h"
 
 #include <stdint.h>
@@ -12,7 +14,8 @@ typedef struct {
     char *deliveries_endpoint[CRIER_CHANNEL_COUNT]; //  PUSH, bound: to each channel's senders
     char *events_publish_endpoint;                  //  the bus's XSUB side, bound
     char *events_endpoint;                          //  the bus's XPUB side, bound
-    int hwm;
+    crier_links_t links;                            //  CRIER_SOCKET_HWM, CRIER_CURVE_INTERNAL_CERT
+    crier_log_level_t log_level;                    //  CRIER_LOG_LEVEL
     crier_couchdb_t couchdb;
     uint64_t heartbeat_ms;          //  CRIER_COUCHDB_HEARTBEAT
     uint64_t retry_max_ms;          //  CRIER_COUCHDB_RETRY_MAX

@@ -1,5 +1,5 @@
 /*  resolver_server.c - see resolver_server.h. Everything runs on one zloop: the pipe, the
-    notifications socket, the event bus, the CouchDB feed (through crier_http) and the wait for
+    notifications socket, the event bus, the CouchDB feed (through crier_transfers) and the wait for
     a blocked delivery socket, so nothing here ever blocks. */
 #include "resolver_server.h"
 #include "delivery_queue.h"
@@ -49,7 +49,7 @@ typedef struct {
     zsock_t *deliveries[CRIER_CHANNEL_COUNT]; //  to the senders
     zsock_t *events;                          //  our own events: the bus's XPUB side
     crier_event_bus_t *bus;
-    crier_http_t *http;
+    crier_transfers_t *http;
     crier_follower_t *follower;
     crier_mapping_t *mapping; //  the last good mapping, or NULL
     crier_routing_t routing;  //  reused for every notification
@@ -502,16 +502,17 @@ static int s_start (server_t *self)
 {
     const crier_resolver_config_t *config = self->config;
     //  The resolver binds every internal link: with CURVE, its ZAP handler must come first.
-    if (crier_curve_internal_key () && !(self->zap = crier_zap_new (self->loop, NULL)))
+    const char *internal_key = crier_links_internal_key (&config->links);
+    if (internal_key && !(self->zap = crier_zap_new (self->loop, NULL, internal_key)))
         return -1;
     self->notifications = crier_socket_open (ZMQ_PULL, CRIER_BIND, config->notifications_endpoint,
-                                             config->hwm, "notifications from crier-ingest");
+                                             &config->links, "notifications from crier-ingest");
     for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++) {
         char purpose[64];
         snprintf (purpose, sizeof purpose, "deliveries to crier-sender-%s",
                   crier_channel_name ((crier_channel_t)channel));
         self->deliveries[channel] = crier_socket_open (
-            ZMQ_PUSH, CRIER_BIND, config->deliveries_endpoint[channel], config->hwm, purpose);
+            ZMQ_PUSH, CRIER_BIND, config->deliveries_endpoint[channel], &config->links, purpose);
         self->channels[channel].waiting = crier_delivery_queue_new ();
         if (!self->deliveries[channel] || !self->channels[channel].waiting)
             return -1;
@@ -522,7 +523,7 @@ static int s_start (server_t *self)
     if (!self->intake)
         return -1;
     self->bus = crier_event_bus_new (self->loop, config->events_publish_endpoint,
-                                     config->events_endpoint, config->hwm);
+                                     config->events_endpoint, &config->links);
     if (!self->bus)
         return -1;
     self->events = crier_event_bus_publisher (self->bus);
@@ -532,7 +533,7 @@ static int s_start (server_t *self)
     crier_event_bus_watch (self->bus, "delivery.delivered", s_on_delivered, self);
     if (self->zap && s_watch (self) != 0)
         return -1;
-    self->http = crier_http_new (self->loop);
+    self->http = crier_transfers_new (self->loop);
     crier_follower_options_t options = {config->heartbeat_ms, config->retry_max_ms};
     self->follower = self->http ? crier_follower_new (self->loop, self->http, &config->couchdb,
                                                       &options, s_on_document, self, self->events)
@@ -557,7 +558,7 @@ static char *s_on_start (void *arg)
     crier_log (CRIER_LOG_INFO, "resolver.ready", "endpoint", endpoint, "matrix",
                config->deliveries_endpoint[CRIER_CHANNEL_MATRIX], "email",
                config->deliveries_endpoint[CRIER_CHANNEL_EMAIL], "events", config->events_endpoint,
-               "security", crier_curve_internal_key () ? "curve" : "plain");
+               "security", crier_links_internal_key (&self->config->links) ? "curve" : "plain");
     return endpoint;
 }
 
@@ -577,7 +578,7 @@ void crier_resolver_server (zsock_t *pipe, void *args)
     crier_handshake_watch_destroy (&self.watch);
     crier_heartbeat_destroy (&self.heartbeat);
     crier_follower_destroy (&self.follower);
-    crier_http_destroy (&self.http);
+    crier_transfers_destroy (&self.http);
     crier_event_bus_destroy (&self.bus);
     crier_intake_destroy (&self.intake);
     crier_mapping_destroy (&self.mapping);

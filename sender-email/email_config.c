@@ -74,10 +74,12 @@ static int s_check_url (crier_email_config_t *config)
 int crier_email_config_load (crier_email_config_t *config)
 {
     static const char *const tls_modes[] = {"none", "starttls", "try", NULL};
-    uint64_t connections = 0, hwm = 0;
+    uint64_t connections = 0;
     int tls = CRIER_SMTP_TLS_TRY;
     int rc = 0;
-    rc |= crier_config_log_level ();
+    rc |= crier_sender_config_load (&config->sender, "CRIER_EMAIL_DELIVERIES_ENDPOINT",
+                                    CRIER_DEFAULT_EMAIL_DELIVERIES_ENDPOINT,
+                                    "CRIER_SMTP_RETRY_DEADLINE");
     rc |= crier_config_string ("CRIER_SMTP_URL", "smtp://127.0.0.1:25", &config->url);
     rc |= s_check_url (config);
     rc |= crier_config_choice ("CRIER_SMTP_TLS", "try", tls_modes, &tls);
@@ -86,16 +88,7 @@ int crier_email_config_load (crier_email_config_t *config)
     rc |= crier_config_string ("CRIER_SMTP_CA_FILE", NULL, &config->ca_file);
     rc |= crier_config_string ("CRIER_EMAIL_FROM", NULL, &config->from);
     rc |= crier_config_uint ("CRIER_SMTP_CONNECTIONS", 4, 1, 64, &connections);
-    rc |= crier_config_duration_ms ("CRIER_SMTP_RETRY_DEADLINE", 3600000, 1000, 7 * 86400000ULL,
-                                    &config->retry_deadline_ms);
     rc |= crier_config_duration_ms ("CRIER_SMTP_TIMEOUT", 60000, 100, 600000, &config->timeout_ms);
-    rc |= crier_config_endpoint ("CRIER_EMAIL_DELIVERIES_ENDPOINT",
-                                 CRIER_DEFAULT_EMAIL_DELIVERIES_ENDPOINT,
-                                 &config->deliveries_endpoint);
-    rc |= crier_config_endpoint ("CRIER_EVENTS_PUBLISH_ENDPOINT",
-                                 CRIER_DEFAULT_EVENTS_PUBLISH_ENDPOINT,
-                                 &config->events_publish_endpoint);
-    rc |= crier_config_uint ("CRIER_SOCKET_HWM", CRIER_DEFAULT_HWM, 1, 1000000, &hwm);
     char message[256];
     if (!config->from) {
         crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_EMAIL_FROM", "expected",
@@ -115,16 +108,12 @@ int crier_email_config_load (crier_email_config_t *config)
     }
     config->tls = (crier_smtp_tls_t)tls;
     config->connections = (unsigned)connections;
-    rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
-    rc |= crier_curve_internal_load ();
-    rc |= crier_config_stop_grace (&config->stop_grace_ms);
-    config->hwm = (int)hwm;
     return rc ? -1 : 0;
 }
 
 void crier_email_config_free (crier_email_config_t *config)
 {
-    crier_curve_internal_free ();
+    crier_sender_config_free (&config->sender);
     free (config->url);
     free (config->display_url);
     config->display_url = NULL;
@@ -136,7 +125,5 @@ void crier_email_config_free (crier_email_config_t *config)
     free (config->from);
     free (config->from_address);
     free (config->from_name);
-    free (config->deliveries_endpoint);
-    free (config->events_publish_endpoint);
     memset (config, 0, sizeof *config);
 }

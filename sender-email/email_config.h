@@ -2,29 +2,26 @@
 #ifndef CRIER_EMAIL_CONFIG_H_INCLUDED
 #define CRIER_EMAIL_CONFIG_H_INCLUDED
 
+#include "crier/sender_config.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 typedef enum { CRIER_SMTP_TLS_NONE, CRIER_SMTP_TLS_STARTTLS, CRIER_SMTP_TLS_TRY } crier_smtp_tls_t;
 
 typedef struct {
-    char *url;                      //  CRIER_SMTP_URL: smtp://host:port or smtps://host:port
-    char *display_url;              //  url without user and password, for logs
-    crier_smtp_tls_t tls;           //  CRIER_SMTP_TLS
-    char *user;                     //  CRIER_SMTP_USER
-    char *password;                 //  CRIER_SMTP_PASSWORD (or _FILE)
-    char *ca_file;                  //  CRIER_SMTP_CA_FILE: trust this CA (a private mail server)
-    char *from;                     //  CRIER_EMAIL_FROM as given: address or "Name <address>"
-    char *from_address;             //  the address alone
-    char *from_name;                //  the display name, or NULL
-    unsigned connections;           //  CRIER_SMTP_CONNECTIONS
-    uint64_t retry_deadline_ms;     //  CRIER_SMTP_RETRY_DEADLINE
-    uint64_t timeout_ms;            //  CRIER_SMTP_TIMEOUT
-    char *deliveries_endpoint;      //  CRIER_EMAIL_DELIVERIES_ENDPOINT
-    char *events_publish_endpoint;  //  CRIER_EVENTS_PUBLISH_ENDPOINT
-    int hwm;                        //  CRIER_SOCKET_HWM
-    uint64_t heartbeat_interval_ms; //  CRIER_HEARTBEAT_INTERVAL
-    uint64_t stop_grace_ms;         //  CRIER_STOP_GRACE
+    char *url;                    //  CRIER_SMTP_URL: smtp://host:port or smtps://host:port
+    char *display_url;            //  url without user and password, for logs
+    crier_smtp_tls_t tls;         //  CRIER_SMTP_TLS
+    char *user;                   //  CRIER_SMTP_USER
+    char *password;               //  CRIER_SMTP_PASSWORD (or _FILE)
+    char *ca_file;                //  CRIER_SMTP_CA_FILE: trust this CA (a private mail server)
+    char *from;                   //  CRIER_EMAIL_FROM as given: address or "Name <address>"
+    char *from_address;           //  the address alone
+    char *from_name;              //  the display name, or NULL
+    unsigned connections;         //  CRIER_SMTP_CONNECTIONS
+    uint64_t timeout_ms;          //  CRIER_SMTP_TIMEOUT
+    crier_sender_config_t sender; //  CRIER_EMAIL_DELIVERIES_ENDPOINT, CRIER_SMTP_RETRY_DEADLINE...
 } crier_email_config_t;
 
 //  Reads every setting, logging each bad or missing one. Returns 0 or -1.

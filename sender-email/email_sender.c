@@ -1,12 +1,12 @@
 /*  email_sender.c - see email_sender.h. One thread: the zloop serves the pipe, the deliveries
-    socket, retry timers and (through crier_http) every SMTP transfer. */
+    socket, retry timers and (through crier_transfers) every SMTP transfer. */
 #include "email_sender.h"
 #include "email_message.h"
 
 #include "crier/backoff.h"
 #include "crier/event.h"
 #include "crier/frames.h"
-#include "crier/http.h"
+#include "crier/transfers.h"
 #include "crier/intake.h"
 #include "crier/sender.h"
 #include "crier/log.h"
@@ -24,18 +24,9 @@
 
 typedef struct server_t server_t;
 
-typedef struct job_t {
-    server_t *server;
-    crier_delivery_t *delivery;
-    unsigned attempts;
-    int64_t first_try_ms;
-    int timer; //  -1, or the retry timer
-    struct job_t *next;
-} job_t;
-
 typedef struct {
     server_t *server;
-    job_t *job;
+    crier_job_t *job;
     CURL *easy;
     crier_email_t email;
     struct curl_slist *recipients;
@@ -48,22 +39,15 @@ typedef struct {
 struct server_t {
     const crier_email_config_t *config;
     zloop_t *loop;
-    crier_sender_t io; //  deliveries in, events out, HTTP/SMTP, heartbeat
-    job_t *head;       //  ready to send, in arrival order
-    job_t *tail;
-    zlistx_t *waiting;   //  jobs waiting for a retry timer
+    crier_sender_t *io; //  deliveries in, events out, SMTP transfers, each job's life
+    crier_job_t *head;  //  ready to send, in arrival order
+    crier_job_t *tail;
     zlistx_t *transfers; //  running
-    bool login_refused_logged;
 };
 
 static void s_pump (server_t *self);
 
-static void s_update_reading (server_t *self)
-{
-    crier_sender_regulate (&self->io, true);
-}
-
-static void s_enqueue (server_t *self, job_t *job)
+static void s_enqueue (server_t *self, crier_job_t *job)
 {
     job->next = NULL;
     if (self->tail)
@@ -73,89 +57,30 @@ static void s_enqueue (server_t *self, job_t *job)
     self->tail = job;
 }
 
-static void s_job_destroy (job_t **job_p)
+//  A job whose login was refused goes back to the front: it is the next to try.
+static void s_push_front (server_t *self, crier_job_t *job)
 {
-    if (*job_p) {
-        if ((*job_p)->timer != -1)
-            zloop_timer_end ((*job_p)->server->loop, (*job_p)->timer);
-        crier_delivery_destroy (&(*job_p)->delivery);
-        free (*job_p);
-        *job_p = NULL;
-    }
-}
-
-static crier_event_t *s_outcome_event (const char *type, const job_t *job)
-{
-    return crier_event_new_outcome (type, job->delivery, job->attempts);
-}
-
-static void s_delivered (server_t *self, job_t *job, const char *reply)
-{
-    crier_log (CRIER_LOG_INFO, "delivery.delivered", "id", job->delivery->notification->id,
-               "delivery_id", job->delivery->delivery_id, "to", job->delivery->target, "reply",
-               reply, "attempts", CRIER_LOG_INT (job->attempts));
-    self->io.delivered++;
-    crier_event_t *event = s_outcome_event ("delivery.delivered", job);
-    if (event) {
-        crier_event_add_text (event, "reply", reply);
-        crier_event_send (&event, self->io.events);
-    }
-    //  Remembered: SMTP cannot refuse a second copy, so this sender does (Matrix needs not: the
-    //  homeserver knows the transaction id).
-    crier_sender_delivered (&self->io, job->delivery);
-    s_job_destroy (&job);
-}
-
-static void s_failed (server_t *self, job_t *job, const char *reason, const char *hint)
-{
-    crier_log (CRIER_LOG_ERROR, "delivery.failed", "id", job->delivery->notification->id,
-               "delivery_id", job->delivery->delivery_id, "to", job->delivery->target, "reason",
-               reason, "attempts", CRIER_LOG_INT (job->attempts), "hint", hint);
-    self->io.failed++;
-    crier_event_t *event = s_outcome_event ("delivery.failed", job);
-    if (event) {
-        crier_event_add_text (event, "reason", reason);
-        crier_event_send (&event, self->io.events);
-    }
-    crier_sender_let_go (&self->io, job->delivery);
-    s_job_destroy (&job);
+    job->next = self->head;
+    self->head = job;
+    if (!self->tail)
+        self->tail = job;
 }
 
 static int s_on_retry_timer (zloop_t *loop, int timer_id, void *arg)
 {
-    job_t *job = arg;
-    server_t *self = job->server;
+    crier_job_t *job = arg;
+    server_t *self = job->arg;
     job->timer = -1;
-    void *handle = zlistx_find (self->waiting, job);
-    if (handle)
-        zlistx_detach (self->waiting, handle);
     s_enqueue (self, job);
     s_pump (self);
     return 0;
 }
 
-static void s_retry_later (server_t *self, job_t *job, const char *reason)
+static void s_retry_later (server_t *self, crier_job_t *job, const char *reason)
 {
-    uint64_t delay = crier_backoff_ms (job->attempts, BACKOFF_BASE_MS, BACKOFF_MAX_MS);
-    if (zclock_mono () + (int64_t)delay - job->first_try_ms >
-        (int64_t)self->config->retry_deadline_ms) {
-        char why[REPLY_BYTES + 128];
-        snprintf (why, sizeof why, "%s; gave up after %u attempts (CRIER_SMTP_RETRY_DEADLINE)",
-                  reason, job->attempts);
-        s_failed (self, job, why, "check the mail server's health and logs");
-        return;
-    }
-    crier_log (CRIER_LOG_WARN, "delivery.retrying", "id", job->delivery->notification->id,
-               "delivery_id", job->delivery->delivery_id, "to", job->delivery->target, "reason",
-               reason, "attempt", CRIER_LOG_INT (job->attempts), "wait_ms", CRIER_LOG_INT (delay));
-    crier_event_t *event = s_outcome_event ("delivery.retrying", job);
-    if (event) {
-        crier_event_add_text (event, "reason", reason);
-        crier_event_add_int (event, "wait_ms", (int64_t)delay);
-        crier_event_send (&event, self->io.events);
-    }
-    job->timer = zloop_timer (self->loop, (size_t)delay, 1, s_on_retry_timer, job);
-    zlistx_add_end (self->waiting, job);
+    uint64_t delay = crier_sender_retry (self->io, &job, reason);
+    if (job)
+        job->timer = zloop_timer (self->loop, (size_t)delay, 1, s_on_retry_timer, job);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,7 +183,7 @@ static CURLcode s_configure (server_t *self, transfer_t *transfer)
     return rc;
 }
 
-static void s_start (server_t *self, job_t *job)
+static void s_start (server_t *self, crier_job_t *job)
 {
     transfer_t *transfer = calloc (1, sizeof *transfer);
     char problem[256] = "out of memory";
@@ -272,102 +197,101 @@ static void s_start (server_t *self, job_t *job)
                            sizeof problem) != 0) {
         if (transfer)
             s_transfer_destroy (&transfer);
-        s_failed (self, job, problem, "this notification cannot be sent by email");
+        crier_sender_failed (self->io, &job, problem, "this notification cannot be sent by email");
         return;
     }
     CURLcode rc = s_configure (self, transfer);
-    if (rc != CURLE_OK ||
-        crier_http_start (self->io.http, transfer->easy, s_on_done, transfer) != 0) {
+    if (rc != CURLE_OK || crier_transfers_start (crier_sender_transfers (self->io), transfer->easy,
+                                                 s_on_done, transfer) != 0) {
         snprintf (problem, sizeof problem, "could not set up the SMTP transfer: %s",
                   curl_easy_strerror (rc));
         s_transfer_destroy (&transfer);
-        s_failed (self, job, problem, "this is a bug; please report it");
+        crier_sender_failed (self->io, &job, problem, "this is a bug; please report it");
         return;
     }
-    if (job->attempts++ == 0)
-        job->first_try_ms = zclock_mono ();
+    crier_sender_attempt (self->io, job);
     transfer->handle = zlistx_add_end (self->transfers, transfer);
+}
+
+//  A refused login: a configuration problem, so the job is held, not counted as an attempt,
+//  and is the next to try when the sender tries the credentials again.
+static void s_login_refused (server_t *self, crier_job_t *job, const char *reason)
+{
+    if (--job->attempts == 0)
+        job->first_try_ms = 0;
+    s_push_front (self, job);
+    crier_sender_credentials_refused (self->io, "smtp.login_refused", "url",
+                                      self->config->display_url, reason,
+                                      "check CRIER_SMTP_USER and CRIER_SMTP_PASSWORD; deliveries "
+                                      "are held, not failed, and the login is tried again");
 }
 
 static void s_on_done (CURL *easy, CURLcode result, void *arg)
 {
     transfer_t *transfer = arg;
     server_t *self = transfer->server;
-    job_t *job = transfer->job;
+    crier_job_t *job = transfer->job;
     long code = 0;
     curl_easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &code);
-    if (result == CURLE_OK)
-        s_delivered (self, job, transfer->reply);
-    else {
+    if (result == CURLE_OK) {
+        crier_sender_credentials_accepted (self->io);
+        crier_sender_delivered (self->io, &job, "reply", transfer->reply);
+    } else {
         char reason[REPLY_BYTES + CURL_ERROR_SIZE + 64];
         snprintf (reason, sizeof reason, "%s%s%s%s%s", curl_easy_strerror (result),
                   transfer->error[0] ? ": " : "", transfer->error,
                   transfer->error_reply[0] ? "; server said: " : "", transfer->error_reply);
-        if (result == CURLE_LOGIN_DENIED) {
-            //  A configuration problem: say so once, keep the delivery, try again later.
-            if (!self->login_refused_logged)
-                crier_log (CRIER_LOG_ERROR, "smtp.login_refused", "url", self->config->display_url,
-                           "user", self->config->user, "reason", reason, "hint",
-                           "check CRIER_SMTP_USER and CRIER_SMTP_PASSWORD; deliveries are held "
-                           "and retried");
-            self->login_refused_logged = true;
-            s_retry_later (self, job, reason);
-        } else if (code >= 500 && code <= 599)
-            s_failed (self, job, reason,
-                      "the mail server refused this message for good; see its reply");
+        if (result == CURLE_LOGIN_DENIED)
+            s_login_refused (self, job, reason);
+        else if (code >= 500 && code <= 599)
+            crier_sender_failed (self->io, &job, reason,
+                                 "the mail server refused this message for good; see its reply");
         else
             s_retry_later (self, job, reason);
     }
-    if (result == CURLE_OK)
-        self->login_refused_logged = false;
     transfer->job = NULL;
     s_transfer_destroy (&transfer);
-    s_update_reading (self);
     s_pump (self);
 }
 
+static void s_start_next (server_t *self)
+{
+    crier_job_t *job = self->head;
+    self->head = job->next;
+    if (!self->head)
+        self->tail = NULL;
+    s_start (self, job);
+}
+
+//  Starts waiting jobs while connections are free; none while the login is refused (the probe
+//  tries one).
 static void s_pump (server_t *self)
 {
-    while (self->head && zlistx_size (self->transfers) < self->config->connections) {
-        job_t *job = self->head;
-        self->head = job->next;
-        if (!self->head)
-            self->tail = NULL;
-        s_start (self, job);
-    }
+    while (self->head && !crier_sender_credentials_refused_now (self->io) &&
+           zlistx_size (self->transfers) < self->config->connections)
+        s_start_next (self);
+}
+
+//  Tries the refused login again with the first waiting job.
+static void s_probe (void *arg)
+{
+    server_t *self = arg;
+    if (self->head && zlistx_size (self->transfers) < self->config->connections)
+        s_start_next (self);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Deliveries in
 
-//  A frame from the resolver: queued in arrival order.
-static bool s_on_delivery (const void *data, size_t size, void *arg)
+//  A delivery from the resolver: queued in arrival order.
+static void s_queue (crier_job_t *job, void *arg)
 {
-    server_t *self = arg;
-    crier_delivery_t *delivery =
-        crier_sender_take (&self->io, data, size, "email", "CRIER_EMAIL_DELIVERIES_ENDPOINT");
-    if (!delivery)
-        return true;
-    job_t *job = calloc (1, sizeof *job);
-    if (!job) {
-        crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", delivery->notification->id, "reason",
-                   "out of memory");
-        crier_sender_let_go (&self->io, delivery);
-        crier_delivery_destroy (&delivery);
-        return true;
-    }
-    job->server = self;
-    job->delivery = delivery;
-    job->timer = -1;
-    s_enqueue (self, job);
-    return crier_sender_has_room (&self->io);
+    s_enqueue (arg, job);
 }
 
-static void s_after_deliveries (void *arg)
+static void s_pump_deliveries (void *arg)
 {
-    server_t *self = arg;
-    s_update_reading (self);
-    s_pump (self);
+    s_pump (arg);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -379,61 +303,56 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
     crier_event_add_int (event, "in_flight", (int64_t)zlistx_size (self->transfers));
 }
 
+static const crier_sender_rules_t s_rules = {"email", BACKOFF_BASE_MS, BACKOFF_MAX_MS,
+                                             "check the mail server's health and logs"};
+
+static const crier_sender_hooks_t s_hooks = {.queue = s_queue,
+                                             .pump = s_pump_deliveries,
+                                             .on_heartbeat = s_fill_heartbeat,
+                                             .probe = s_probe};
+
 static int s_open (server_t *self)
 {
     const crier_email_config_t *config = self->config;
-    crier_sender_options_t options = {config->deliveries_endpoint,
-                                      config->events_publish_endpoint,
-                                      config->hwm,
-                                      config->heartbeat_interval_ms,
-                                      (size_t)config->connections * HELD_PER_CONNECTION,
-                                      s_on_delivery,
-                                      s_after_deliveries,
-                                      s_fill_heartbeat,
-                                      self};
-    if (crier_sender_open (&self->io, self->loop, &options) != 0)
+    size_t capacity = (size_t)config->connections * HELD_PER_CONNECTION;
+    if (crier_sender_open (self->io, &s_rules, &config->sender, capacity, &s_hooks, self) != 0)
         return -1;
-    crier_http_limit_connections (self->io.http, (long)config->connections);
-    s_update_reading (self);
+    crier_transfers_limit_connections (crier_sender_transfers (self->io),
+                                       (long)config->connections);
     return 0;
 }
 
 static char *s_on_start (void *arg)
 {
     server_t *self = arg;
-    if (s_open (self) != 0)
+    if (!self->io || s_open (self) != 0)
         return NULL;
     static const char *const tls_names[] = {"none", "starttls", "try"};
     crier_log (CRIER_LOG_INFO, "sender.ready", "channel", "email", "deliveries",
-               self->config->deliveries_endpoint, "smtp", self->config->display_url, "tls",
+               self->config->sender.deliveries_endpoint, "smtp", self->config->display_url, "tls",
                tls_names[self->config->tls], "from", self->config->from_address, "connections",
                CRIER_LOG_INT (self->config->connections));
-    return strdup (self->config->deliveries_endpoint);
+    return strdup (self->config->sender.deliveries_endpoint);
 }
 
 void crier_email_sender (zsock_t *pipe, void *args)
 {
     server_t self = {.config = args};
     self.loop = zloop_new ();
-    self.waiting = zlistx_new ();
     self.transfers = zlistx_new ();
-    crier_sender_run (&self.io, pipe, self.loop, s_on_start, &self, self.config->stop_grace_ms);
+    self.io = crier_sender_new (self.loop);
+    if (self.io)
+        crier_sender_run (self.io, pipe, s_on_start, &self, self.config->sender.stop_grace_ms);
+    else
+        crier_actor_run (pipe, self.loop, s_on_start, &self); //  START answers ERROR
 
+    //  The jobs themselves are the sender's (crier_sender_destroy frees them).
     for (transfer_t *transfer = zlistx_first (self.transfers); transfer;
          transfer = zlistx_first (self.transfers)) {
-        crier_http_cancel (self.io.http, transfer->easy);
-        s_job_destroy (&transfer->job);
+        crier_transfers_cancel (crier_sender_transfers (self.io), transfer->easy);
         s_transfer_destroy (&transfer);
     }
-    for (job_t *job = zlistx_first (self.waiting); job; job = zlistx_next (self.waiting))
-        s_job_destroy (&job);
-    while (self.head) {
-        job_t *job = self.head;
-        self.head = job->next;
-        s_job_destroy (&job);
-    }
-    crier_sender_close (&self.io);
-    zlistx_destroy (&self.waiting);
+    crier_sender_destroy (&self.io);
     zlistx_destroy (&self.transfers);
     zloop_destroy (&self.loop);
 }

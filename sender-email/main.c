@@ -25,6 +25,7 @@ int main (int argc, char *argv[])
     if (crier_email_config_load (&config) != 0)
         rc = CRIER_EXIT_CONFIG;
     else {
+        crier_log_set_level (config.sender.log_level);
         zactor_t *server = zactor_new (crier_email_sender, &config);
         rc = crier_process_serve (&server, "sender");
     }

@@ -26,6 +26,7 @@ int main (int argc, char *argv[])
     if (crier_matrix_config_load (&config) != 0)
         rc = CRIER_EXIT_CONFIG;
     else {
+        crier_log_set_level (config.sender.log_level);
         zactor_t *server = zactor_new (crier_matrix_sender, &config);
         rc = crier_process_serve (&server, "sender");
     }

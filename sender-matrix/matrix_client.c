@@ -15,7 +15,7 @@
 #define DEFAULT_RATE_LIMIT_MS 1000
 
 struct crier_matrix_client_t {
-    crier_http_t *http;
+    crier_transfers_t *http;
     char *homeserver;
     char *authorization; //  the header line
     uint64_t timeout_ms;
@@ -126,7 +126,7 @@ int crier_matrix_path (char *path, size_t size, ...)
     return rc;
 }
 
-crier_matrix_client_t *crier_matrix_client_new (crier_http_t *http, const char *homeserver,
+crier_matrix_client_t *crier_matrix_client_new (crier_transfers_t *http, const char *homeserver,
                                                 const char *access_token, uint64_t timeout_ms)
 {
     crier_matrix_client_t *self = calloc (1, sizeof *self);
@@ -166,7 +166,7 @@ void crier_matrix_client_destroy (crier_matrix_client_t **self_p)
     crier_matrix_client_t *self = *self_p;
     for (request_t *request = self->requests ? zlistx_first (self->requests) : NULL; request;
          request = zlistx_first (self->requests)) {
-        crier_http_cancel (self->http, request->easy);
+        crier_transfers_cancel (self->http, request->easy);
         s_request_destroy (&request);
     }
     zlistx_destroy (&self->requests);
@@ -267,7 +267,7 @@ int crier_matrix_client_request (crier_matrix_client_t *self, const char *method
     if (rc == CURLE_OK)
         rc = curl_easy_setopt (easy, CURLOPT_USERAGENT, "crier/" CRIER_VERSION);
     free (url);
-    if (rc != CURLE_OK || crier_http_start (self->http, easy, s_on_done, request) != 0) {
+    if (rc != CURLE_OK || crier_transfers_start (self->http, easy, s_on_done, request) != 0) {
         snprintf (reason, reason_size, "the request could not be started: %s",
                   rc != CURLE_OK ? curl_easy_strerror (rc) : "libcurl refused the transfer");
         if (request)

@@ -1,4 +1,4 @@
-/*  matrix_client.h - requests to a Matrix homeserver's client-server API, driven by crier_http
+/*  matrix_client.h - requests to a Matrix homeserver's client-server API, driven by crier_transfers
     on the caller's zloop: the URL (path segments percent-encoded), the access token, a bounded
     response, and the answer classified the one way every caller needs (the sender's rooms now;
     the read-receipt watcher and the key endpoints later share a client).
@@ -11,7 +11,7 @@
 #ifndef CRIER_MATRIX_CLIENT_H_INCLUDED
 #define CRIER_MATRIX_CLIENT_H_INCLUDED
 
-#include "crier/http.h"
+#include "crier/transfers.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -64,7 +64,7 @@ typedef void (crier_matrix_answer_fn) (const crier_matrix_answer_t *answer, void
 
 //  A client of homeserver (a base URL without a trailing slash) with an access token, each
 //  request limited to timeout_ms. Returns NULL when out of memory.
-crier_matrix_client_t *crier_matrix_client_new (crier_http_t *http, const char *homeserver,
+crier_matrix_client_t *crier_matrix_client_new (crier_transfers_t *http, const char *homeserver,
                                                 const char *access_token, uint64_t timeout_ms);
 
 //  Cancels what is still running (without calling back) and frees the client. NULL-safe.

@@ -36,10 +36,12 @@ int crier_matrix_config_load (crier_matrix_config_t *config)
 {
     static const char *const booleans[] = {"false", "true", "no", "yes", "0",
                                            "1",     "off",  "on", NULL};
-    uint64_t concurrency = 0, hwm = 0;
+    uint64_t concurrency = 0;
     int autojoin = 0;
     int rc = 0;
-    rc |= crier_config_log_level ();
+    rc |= crier_sender_config_load (&config->sender, "CRIER_MATRIX_DELIVERIES_ENDPOINT",
+                                    CRIER_DEFAULT_MATRIX_DELIVERIES_ENDPOINT,
+                                    "CRIER_MATRIX_RETRY_DEADLINE");
     rc |= crier_config_string ("CRIER_MATRIX_HOMESERVER", NULL, &config->homeserver);
     rc |= s_check_homeserver (config->homeserver);
     rc |= crier_config_secret ("CRIER_MATRIX_ACCESS_TOKEN", &config->access_token);
@@ -53,35 +55,20 @@ int crier_matrix_config_load (crier_matrix_config_t *config)
     rc |= crier_config_string ("CRIER_MATRIX_USER_ID", NULL, &config->user_id);
     rc |= crier_config_choice ("CRIER_MATRIX_AUTOJOIN", "false", booleans, &autojoin);
     rc |= crier_config_uint ("CRIER_MATRIX_CONCURRENCY", 8, 1, 256, &concurrency);
-    rc |= crier_config_duration_ms ("CRIER_MATRIX_RETRY_DEADLINE", 3600000, 1000, 7 * 86400000ULL,
-                                    &config->retry_deadline_ms);
     rc |= crier_config_duration_ms ("CRIER_MATRIX_TIMEOUT", 30000, 100, 600000,
                                     &config->request_timeout_ms);
-    rc |= crier_config_endpoint ("CRIER_MATRIX_DELIVERIES_ENDPOINT",
-                                 CRIER_DEFAULT_MATRIX_DELIVERIES_ENDPOINT,
-                                 &config->deliveries_endpoint);
-    rc |= crier_config_endpoint ("CRIER_EVENTS_PUBLISH_ENDPOINT",
-                                 CRIER_DEFAULT_EVENTS_PUBLISH_ENDPOINT,
-                                 &config->events_publish_endpoint);
-    rc |= crier_config_uint ("CRIER_SOCKET_HWM", CRIER_DEFAULT_HWM, 1, 1000000, &hwm);
     config->autojoin = autojoin % 2 == 1; //  the true-ish words sit at odd positions
     config->concurrency = (unsigned)concurrency;
-    rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
-    rc |= crier_curve_internal_load ();
-    rc |= crier_config_stop_grace (&config->stop_grace_ms);
-    config->hwm = (int)hwm;
     return rc ? -1 : 0;
 }
 
 void crier_matrix_config_free (crier_matrix_config_t *config)
 {
-    crier_curve_internal_free ();
+    crier_sender_config_free (&config->sender);
     free (config->homeserver);
     if (config->access_token)
         memset (config->access_token, 0, strlen (config->access_token));
     free (config->access_token);
     free (config->user_id);
-    free (config->deliveries_endpoint);
-    free (config->events_publish_endpoint);
     memset (config, 0, sizeof *config);
 }

@@ -1,5 +1,5 @@
 /*  matrix_sender.c - see matrix_sender.h. One thread: the zloop serves the pipe, the
-    deliveries socket, timers and (through crier_http) every HTTP transfer. */
+    deliveries socket, timers and (through crier_transfers) every HTTP transfer. */
 #include "matrix_sender.h"
 #include "matrix_client.h"
 #include "matrix_content.h"
@@ -24,25 +24,18 @@
 #define ALIAS_CACHE_MS        3600000 //  room aliases are looked up again after an hour
 #define WHOAMI_MAX_BACKOFF_MS 30000
 
-typedef struct job_t {
-    crier_delivery_t *delivery;
-    char *content; //  the m.room.message content, JSON
-    unsigned attempts;
-    int64_t first_try_ms;
-    struct job_t *next;
-} job_t;
-
 typedef struct server_t server_t;
 
 typedef enum { REQUEST_SEND, REQUEST_JOIN, REQUEST_DIRECTORY } request_kind_t;
 
+//  A room's jobs are crier_job_t with their m.room.message content (JSON) as data.
 typedef struct {
     server_t *server;
     char *target;  //  as in the mapping: a room id, or an alias
     char *room_id; //  where messages go; NULL until an alias is resolved
     int64_t resolved_at;
-    job_t *head; //  deliveries waiting, in arrival order
-    job_t *tail;
+    crier_job_t *head; //  deliveries waiting, in arrival order
+    crier_job_t *tail;
     bool busy;              //  a request for this room is in flight
     request_kind_t request; //  which
     bool join_tried;
@@ -53,10 +46,10 @@ typedef struct {
 struct server_t {
     const crier_matrix_config_t *config;
     zloop_t *loop;
-    crier_sender_t io;             //  deliveries in, events out, HTTP/SMTP, heartbeat
+    crier_sender_t *io;            //  deliveries in, events out, HTTP transfers, each job's life
     zhashx_t *rooms;               //  target -> room_t
     crier_matrix_client_t *client; //  its running requests are the sender's in flight
-    bool authorised;               //  the token works (whoami succeeded, no 401 since)
+    bool ready;                    //  whoami succeeded once
     bool checking;                 //  a whoami is in flight or scheduled
     unsigned whoami_failures;
     char *last_whoami_problem;
@@ -69,77 +62,46 @@ static int64_t s_now (void)
     return zclock_mono ();
 }
 
-static uint64_t s_backoff (unsigned failures, uint64_t cap)
-{
-    return crier_backoff_ms (failures, BACKOFF_BASE_MS, cap);
-}
-
-//  Takes deliveries while there is room and the token works.
-static void s_update_reading (server_t *self)
-{
-    crier_sender_regulate (&self->io, self->authorised);
-}
-
 // ---------------------------------------------------------------------------------------------
-// Outcomes
+// Outcomes (the sender's shared job life, crier/sender.h)
 
-static crier_event_t *s_outcome_event (const char *type, const job_t *job, const room_t *room)
+//  Every outcome event names the room the message went to.
+static void s_add_room (crier_event_t *event, const crier_job_t *job, void *arg)
 {
-    crier_event_t *event = crier_event_new_outcome (type, job->delivery, job->attempts);
-    if (event)
+    server_t *self = arg;
+    const room_t *room = zhashx_lookup (self->rooms, job->delivery->target);
+    if (room)
         crier_event_add_text (event, "room_id", room->room_id);
-    return event;
 }
 
-static void s_job_destroy (job_t **job_p)
+//  Takes the first job off a room's queue.
+static crier_job_t *s_dequeue (room_t *room)
 {
-    if (*job_p) {
-        crier_delivery_destroy (&(*job_p)->delivery);
-        free ((*job_p)->content);
-        free (*job_p);
-        *job_p = NULL;
-    }
-}
-
-//  Takes the first job off a room's queue and forgets it.
-static void s_finish_job (server_t *self, room_t *room)
-{
-    job_t *job = room->head;
+    crier_job_t *job = room->head;
     room->head = job->next;
     if (!room->head)
         room->tail = NULL;
-    crier_sender_let_go (&self->io, job->delivery);
-    s_job_destroy (&job);
+    return job;
+}
+
+static void s_push_front (room_t *room, crier_job_t *job)
+{
+    job->next = room->head;
+    room->head = job;
+    if (!room->tail)
+        room->tail = job;
 }
 
 static void s_delivered (server_t *self, room_t *room, const char *event_id)
 {
-    job_t *job = room->head;
-    crier_log (CRIER_LOG_INFO, "delivery.delivered", "id", job->delivery->notification->id,
-               "delivery_id", job->delivery->delivery_id, "room", room->room_id, "event_id",
-               event_id, "attempts", CRIER_LOG_INT (job->attempts));
-    self->io.delivered++;
-    crier_event_t *event = s_outcome_event ("delivery.delivered", job, room);
-    if (event) {
-        crier_event_add_text (event, "event_id", event_id);
-        crier_event_send (&event, self->io.events);
-    }
-    s_finish_job (self, room);
+    crier_job_t *job = s_dequeue (room);
+    crier_sender_delivered (self->io, &job, "event_id", event_id);
 }
 
 static void s_failed (server_t *self, room_t *room, const char *reason, const char *hint)
 {
-    job_t *job = room->head;
-    crier_log (CRIER_LOG_ERROR, "delivery.failed", "id", job->delivery->notification->id,
-               "delivery_id", job->delivery->delivery_id, "target", job->delivery->target, "reason",
-               reason, "attempts", CRIER_LOG_INT (job->attempts), "hint", hint);
-    self->io.failed++;
-    crier_event_t *event = s_outcome_event ("delivery.failed", job, room);
-    if (event) {
-        crier_event_add_text (event, "reason", reason);
-        crier_event_send (&event, self->io.events);
-    }
-    s_finish_job (self, room);
+    crier_job_t *job = s_dequeue (room);
+    crier_sender_failed (self->io, &job, reason, hint);
 }
 
 static int s_on_room_timer (zloop_t *loop, int timer_id, void *arg)
@@ -158,28 +120,16 @@ static void s_pause (room_t *room, uint64_t delay_ms)
     room->timer = zloop_timer (room->server->loop, (size_t)delay_ms, 1, s_on_room_timer, room);
 }
 
-//  A failure worth another try: wait, unless the deadline would pass.
+//  A failure worth another try: the room waits, unless the deadline passed (then the job
+//  failed and the room goes on with the next).
 static void s_retry_later (server_t *self, room_t *room, const char *reason)
 {
-    job_t *job = room->head;
-    uint64_t delay = s_backoff (job->attempts, BACKOFF_MAX_MS);
-    if (s_now () + (int64_t)delay - job->first_try_ms > (int64_t)self->config->retry_deadline_ms) {
-        char why[512];
-        snprintf (why, sizeof why, "%s; gave up after %u attempts (CRIER_MATRIX_RETRY_DEADLINE)",
-                  reason, job->attempts);
-        s_failed (self, room, why, "check the homeserver's health and logs");
-        return;
+    crier_job_t *job = s_dequeue (room);
+    uint64_t delay = crier_sender_retry (self->io, &job, reason);
+    if (job) {
+        s_push_front (room, job);
+        s_pause (room, delay);
     }
-    crier_log (CRIER_LOG_WARN, "delivery.retrying", "id", job->delivery->notification->id,
-               "delivery_id", job->delivery->delivery_id, "room", room->room_id, "reason", reason,
-               "attempt", CRIER_LOG_INT (job->attempts), "wait_ms", CRIER_LOG_INT (delay));
-    crier_event_t *event = s_outcome_event ("delivery.retrying", job, room);
-    if (event) {
-        crier_event_add_text (event, "reason", reason);
-        crier_event_add_int (event, "wait_ms", (int64_t)delay);
-        crier_event_send (&event, self->io.events);
-    }
-    s_pause (room, delay);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -217,7 +167,7 @@ static int s_room_next (server_t *self, room_t *room, bool lookup, char *reason,
         }
         return s_room_start (self, room, REQUEST_DIRECTORY, "GET", path, NULL, reason, reason_size);
     }
-    job_t *job = room->head;
+    crier_job_t *job = room->head;
     if (crier_matrix_path (path, sizeof path, "/_matrix/client/v3/rooms/", room->room_id,
                            "/send/m.room.message/", job->delivery->delivery_id,
                            (char *)NULL) != 0) {
@@ -225,9 +175,8 @@ static int s_room_next (server_t *self, room_t *room, bool lookup, char *reason,
                   sizeof path);
         return -1;
     }
-    if (job->attempts++ == 0)
-        job->first_try_ms = s_now ();
-    return s_room_start (self, room, REQUEST_SEND, "PUT", path, job->content, reason, reason_size);
+    crier_sender_attempt (self->io, job);
+    return s_room_start (self, room, REQUEST_SEND, "PUT", path, job->data, reason, reason_size);
 }
 
 //  Starts the next request of every room that can go, while there are free slots. A request
@@ -235,7 +184,7 @@ static int s_room_next (server_t *self, room_t *room, bool lookup, char *reason,
 //  go on.
 static void s_pump (server_t *self)
 {
-    if (!self->authorised)
+    if (!self->ready || crier_sender_credentials_refused_now (self->io))
         return;
     int64_t now = s_now ();
     for (room_t *room = zhashx_first (self->rooms);
@@ -265,20 +214,31 @@ static int s_on_whoami_timer (zloop_t *loop, int timer_id, void *arg)
 static void s_whoami_later (server_t *self)
 {
     self->checking = true;
-    zloop_timer (self->loop, (size_t)s_backoff (++self->whoami_failures, WHOAMI_MAX_BACKOFF_MS), 1,
-                 s_on_whoami_timer, self);
+    uint64_t wait =
+        crier_backoff_ms (++self->whoami_failures, BACKOFF_BASE_MS, WHOAMI_MAX_BACKOFF_MS);
+    zloop_timer (self->loop, (size_t)wait, 1, s_on_whoami_timer, self);
 }
 
-//  Logs a whoami problem once, until it changes or goes away.
-static void s_whoami_problem (server_t *self, const char *event, const char *reason,
-                              const char *hint)
+//  Logs that the homeserver cannot be reached, once until the reason changes or it works.
+static void s_unreachable (server_t *self, const char *reason)
 {
     if (self->last_whoami_problem && strcmp (self->last_whoami_problem, reason) == 0)
         return;
-    crier_log (CRIER_LOG_ERROR, event, "homeserver", self->config->homeserver, "reason", reason,
-               "hint", hint);
+    crier_log (CRIER_LOG_ERROR, "matrix.unreachable", "homeserver", self->config->homeserver,
+               "reason", reason, "hint",
+               "check CRIER_MATRIX_HOMESERVER and the homeserver; retrying");
     free (self->last_whoami_problem);
     self->last_whoami_problem = strdup (reason);
+}
+
+//  The token was refused: the shared policy holds everything and tries again (s_probe).
+static void s_unauthorized (server_t *self, const char *reason)
+{
+    crier_sender_credentials_refused (self->io, "matrix.unauthorized", "homeserver",
+                                      self->config->homeserver, reason,
+                                      "the access token was refused: set a valid "
+                                      "CRIER_MATRIX_ACCESS_TOKEN (docs/matrix.md); deliveries "
+                                      "are held, not dropped, until it works");
 }
 
 static void s_on_whoami (const crier_matrix_answer_t *answer, void *arg)
@@ -295,23 +255,18 @@ static void s_on_whoami (const crier_matrix_answer_t *answer, void *arg)
                        "token_belongs_to", user_id, "hint",
                        "CRIER_MATRIX_USER_ID and the access token disagree; messages are sent "
                        "as the token's user");
-        self->authorised = true;
+        self->ready = true;
         self->whoami_failures = 0;
         free (self->last_whoami_problem);
         self->last_whoami_problem = NULL;
-    } else {
-        if (answer->outcome == CRIER_MATRIX_UNAUTHORIZED)
-            s_whoami_problem (self, "matrix.unauthorized",
-                              answer->errcode ? answer->errcode : "HTTP 401",
-                              "the access token was refused: set a valid "
-                              "CRIER_MATRIX_ACCESS_TOKEN (docs/matrix.md); deliveries are held, "
-                              "not dropped, until it works");
-        else
-            s_whoami_problem (self, "matrix.unreachable", answer->reason,
-                              "check CRIER_MATRIX_HOMESERVER and the homeserver; retrying");
+        crier_sender_credentials_accepted (self->io);
+    } else if (answer->outcome == CRIER_MATRIX_UNAUTHORIZED)
+        s_unauthorized (self, answer->reason);
+    else {
+        s_unreachable (self, answer->reason);
         s_whoami_later (self);
     }
-    s_update_reading (self);
+    crier_sender_allow (self->io, self->ready);
     s_pump (self);
 }
 
@@ -321,9 +276,17 @@ static void s_whoami (server_t *self)
     self->checking = true;
     if (crier_matrix_client_request (self->client, "GET", "/_matrix/client/v3/account/whoami", NULL,
                                      s_on_whoami, self, reason, sizeof reason) != 0) {
-        s_whoami_problem (self, "matrix.unreachable", reason, "retrying");
+        s_unreachable (self, reason);
         s_whoami_later (self);
     }
+}
+
+//  The shared policy tries a refused token again: whoami, unless one is on its way.
+static void s_probe (void *arg)
+{
+    server_t *self = arg;
+    if (!self->checking)
+        s_whoami (self);
 }
 
 static void s_on_directory (server_t *self, room_t *room, const crier_matrix_answer_t *answer)
@@ -346,9 +309,7 @@ static void s_on_directory (server_t *self, room_t *room, const crier_matrix_ans
     }
     char reason[600];
     snprintf (reason, sizeof reason, "resolving the alias: %s", answer->reason);
-    room->head->attempts++;
-    if (!room->head->first_try_ms)
-        room->head->first_try_ms = s_now ();
+    crier_sender_attempt (self->io, room->head);
     s_retry_later (self, room, reason);
 }
 
@@ -370,17 +331,9 @@ static void s_on_send (server_t *self, room_t *room, const crier_matrix_answer_t
             s_pause (room, answer->delay_ms);
             break;
         case CRIER_MATRIX_UNAUTHORIZED:
-            //  Hold everything and check the token until it works again; nothing is dropped.
+            //  Held, not counted: the token must be fixed, nothing is failed for it.
             room->head->attempts--;
-            if (self->authorised) {
-                self->authorised = false;
-                s_update_reading (self);
-                s_whoami_problem (self, "matrix.unauthorized", answer->reason,
-                                  "the access token was refused: set a valid "
-                                  "CRIER_MATRIX_ACCESS_TOKEN; deliveries are held until it works");
-            }
-            if (!self->checking)
-                s_whoami_later (self);
+            s_unauthorized (self, answer->reason);
             break;
         case CRIER_MATRIX_FORBIDDEN:
             if (self->config->autojoin && !room->join_tried) {
@@ -437,7 +390,6 @@ static void s_on_room_answer (const crier_matrix_answer_t *answer, void *arg)
             s_on_join (self, room, answer);
             break;
     }
-    s_update_reading (self);
     s_pump (self);
 }
 
@@ -460,56 +412,41 @@ static room_t *s_room (server_t *self, const char *target)
     return room;
 }
 
-//  A frame from the resolver: queued behind the room's earlier deliveries.
-static bool s_on_delivery (const void *data, size_t size, void *arg)
+//  A delivery from the resolver: queued behind the room's earlier deliveries.
+static void s_queue (crier_job_t *job, void *arg)
 {
     server_t *self = arg;
-    crier_delivery_t *delivery =
-        crier_sender_take (&self->io, data, size, "matrix", "CRIER_MATRIX_DELIVERIES_ENDPOINT");
-    if (!delivery)
-        return true;
-    job_t *job = calloc (1, sizeof *job);
-    room_t *room = s_room (self, delivery->target);
-    char *content = crier_matrix_content (delivery->notification);
-    if (!job || !room || !content) {
-        crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", delivery->notification->id, "reason",
-                   "out of memory");
-        free (job);
-        free (content);
-        crier_sender_let_go (&self->io, delivery);
-        crier_delivery_destroy (&delivery);
-        return true;
+    room_t *room = s_room (self, job->delivery->target);
+    job->data = crier_matrix_content (job->delivery->notification);
+    if (!room || !job->data) {
+        crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", job->delivery->notification->id,
+                   "reason", "out of memory", "hint",
+                   "crier-ingest sends it again after CRIER_REDELIVER_AFTER");
+        crier_sender_drop (self->io, &job);
+        return;
     }
-    job->delivery = delivery;
-    job->content = content;
+    job->next = NULL;
     if (room->tail)
         room->tail->next = job;
     else
         room->head = job;
     room->tail = job;
-    return crier_sender_has_room (&self->io);
 }
 
-static void s_after_deliveries (void *arg)
+static void s_pump_rooms (void *arg)
 {
-    server_t *self = arg;
-    s_update_reading (self);
-    s_pump (self);
+    s_pump (arg);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Life cycle
 
+//  The room's jobs are the shared sender's: it frees them.
 static void s_room_destroy (void **item)
 {
     room_t *room = *item;
     if (!room)
         return;
-    while (room->head) {
-        job_t *job = room->head;
-        room->head = job->next;
-        s_job_destroy (&job);
-    }
     if (room->timer != -1)
         zloop_timer_end (room->server->loop, room->timer);
     free (room->target);
@@ -521,28 +458,33 @@ static void s_room_destroy (void **item)
 static void s_fill_heartbeat (crier_event_t *event, void *arg)
 {
     server_t *self = arg;
-    crier_event_add_text (event, "token", self->authorised ? "accepted" : "not accepted (yet)");
+    bool accepted = self->ready && !crier_sender_credentials_refused_now (self->io);
+    crier_event_add_text (event, "token", accepted ? "accepted" : "not accepted (yet)");
     //  The first heartbeat goes before the client exists.
     size_t in_flight = self->client ? crier_matrix_client_in_flight (self->client) : 0;
     crier_event_add_int (event, "in_flight", (int64_t)in_flight);
 }
 
+static const crier_sender_rules_t s_rules = {"matrix", BACKOFF_BASE_MS, BACKOFF_MAX_MS,
+                                             "check the homeserver's health and logs"};
+
+//  A job's data is its m.room.message content.
+static const crier_sender_hooks_t s_hooks = {.queue = s_queue,
+                                             .pump = s_pump_rooms,
+                                             .on_heartbeat = s_fill_heartbeat,
+                                             .on_outcome = s_add_room,
+                                             .probe = s_probe,
+                                             .free_data = free};
+
 static int s_start (server_t *self)
 {
     const crier_matrix_config_t *config = self->config;
-    crier_sender_options_t options = {config->deliveries_endpoint,
-                                      config->events_publish_endpoint,
-                                      config->hwm,
-                                      config->heartbeat_interval_ms,
-                                      (size_t)config->concurrency * HELD_PER_SLOT,
-                                      s_on_delivery,
-                                      s_after_deliveries,
-                                      s_fill_heartbeat,
-                                      self};
-    if (crier_sender_open (&self->io, self->loop, &options) != 0)
+    size_t capacity = (size_t)config->concurrency * HELD_PER_SLOT;
+    crier_sender_allow (self->io, false); //  until the token was checked
+    if (crier_sender_open (self->io, &s_rules, &config->sender, capacity, &s_hooks, self) != 0)
         return -1;
-    self->client = crier_matrix_client_new (self->io.http, config->homeserver, config->access_token,
-                                            config->request_timeout_ms);
+    self->client = crier_matrix_client_new (crier_sender_transfers (self->io), config->homeserver,
+                                            config->access_token, config->request_timeout_ms);
     if (!self->client)
         return -1;
     s_whoami (self);
@@ -552,25 +494,29 @@ static int s_start (server_t *self)
 static char *s_on_start (void *arg)
 {
     server_t *self = arg;
-    if (s_start (self) != 0)
+    if (!self->io || !self->rooms || s_start (self) != 0)
         return NULL;
     crier_log (CRIER_LOG_INFO, "sender.ready", "channel", "matrix", "deliveries",
-               self->config->deliveries_endpoint, "homeserver", self->config->homeserver);
-    return strdup (self->config->deliveries_endpoint);
+               self->config->sender.deliveries_endpoint, "homeserver", self->config->homeserver);
+    return strdup (self->config->sender.deliveries_endpoint);
 }
 
 void crier_matrix_sender (zsock_t *pipe, void *args)
 {
     server_t self = {.config = args};
     self.loop = zloop_new ();
-
     self.rooms = zhashx_new ();
-    zhashx_set_destructor (self.rooms, s_room_destroy);
-    crier_sender_run (&self.io, pipe, self.loop, s_on_start, &self, self.config->stop_grace_ms);
+    if (self.rooms)
+        zhashx_set_destructor (self.rooms, s_room_destroy);
+    self.io = crier_sender_new (self.loop);
+    if (self.io)
+        crier_sender_run (self.io, pipe, s_on_start, &self, self.config->sender.stop_grace_ms);
+    else
+        crier_actor_run (pipe, self.loop, s_on_start, &self); //  START answers ERROR
 
     crier_matrix_client_destroy (&self.client);
-    crier_sender_close (&self.io);
     zhashx_destroy (&self.rooms);
+    crier_sender_destroy (&self.io);
     zloop_destroy (&self.loop);
     free (self.last_whoami_problem);
 }

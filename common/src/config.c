@@ -238,10 +238,11 @@ int crier_config_endpoint (const char *name, const char *fallback, char **value_
     return s_invalid (name, value, "a ZeroMQ endpoint such as tcp://127.0.0.1:7400");
 }
 
-int crier_config_log_level (void)
+int crier_config_log_level (crier_log_level_t *level_p)
 {
     const char *value = s_get ("CRIER_LOG_LEVEL");
-    if (value && crier_log_set_level_name (value) != 0)
+    *level_p = CRIER_LOG_INFO;
+    if (value && crier_log_level_parse (value, level_p) != 0)
         return s_invalid ("CRIER_LOG_LEVEL", value, "one of: debug info warn error");
     return 0;
 }

@@ -12,10 +12,6 @@ struct crier_curve_t {
     const char *domain;  //  a server's ZAP domain
 };
 
-//  The internal switch's keys, read once at start.
-static crier_curve_t *s_internal_server;
-static crier_curve_t *s_internal_client;
-
 //  zcert_load reads "<path>_secret" first when it exists, and builds the name in 256 bytes.
 #define MAX_PATH_BYTES 240
 
@@ -111,49 +107,24 @@ const char *crier_curve_public_key (const crier_curve_t *self)
     return zcert_public_txt (self->own);
 }
 
-int crier_curve_internal_load (void)
+int crier_curve_internal_new (const char *path, const char *setting, crier_curve_t **server_p,
+                              crier_curve_t **client_p)
 {
-    const char *path = getenv ("CRIER_CURVE_INTERNAL_CERT");
-    if (!path || !*path || s_internal_server)
-        return 0;
+    *server_p = *client_p = NULL;
     if (!s_curve_available ())
         return -1;
     //  Both sides use the one certificate: its public key is also the server key.
-    s_internal_server = s_new (s_load (path, "CRIER_CURVE_INTERNAL_CERT", true));
-    s_internal_client = s_internal_server ? s_new (zcert_dup (s_internal_server->own)) : NULL;
-    if (!s_internal_client) {
-        crier_curve_internal_free ();
+    crier_curve_t *server = s_new (s_load (path, setting, true));
+    crier_curve_t *client = server ? s_new (zcert_dup (server->own)) : NULL;
+    if (!client) {
+        crier_curve_destroy (&server);
         return -1;
     }
-    s_internal_server->domain = CRIER_ZAP_DOMAIN_INTERNAL;
-    snprintf (s_internal_client->server_key, sizeof s_internal_client->server_key, "%s",
-              zcert_public_txt (s_internal_server->own));
+    server->domain = CRIER_ZAP_DOMAIN_INTERNAL;
+    snprintf (client->server_key, sizeof client->server_key, "%s", zcert_public_txt (server->own));
+    *server_p = server;
+    *client_p = client;
     return 0;
-}
-
-const crier_curve_t *crier_curve_internal (bool binds)
-{
-    return binds ? s_internal_server : s_internal_client;
-}
-
-int crier_curve_internal_apply (zsock_t *socket, bool binds)
-{
-    if (crier_curve_internal_load () != 0)
-        return -1;
-    if (crier_curve_internal (binds))
-        crier_curve_apply (crier_curve_internal (binds), socket);
-    return 0;
-}
-
-const char *crier_curve_internal_key (void)
-{
-    return s_internal_server ? zcert_public_txt (s_internal_server->own) : NULL;
-}
-
-void crier_curve_internal_free (void)
-{
-    crier_curve_destroy (&s_internal_server);
-    crier_curve_destroy (&s_internal_client);
 }
 
 bool crier_endpoint_is_local (const char *endpoint)

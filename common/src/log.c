@@ -34,11 +34,11 @@ int crier_log_enabled (crier_log_level_t level)
     return level >= s_level;
 }
 
-int crier_log_set_level_name (const char *name)
+int crier_log_level_parse (const char *name, crier_log_level_t *level_p)
 {
     for (int level = CRIER_LOG_DEBUG; level <= CRIER_LOG_ERROR; level++) {
         if (strcasecmp (name, s_level_names[level]) == 0) {
-            s_level = (crier_log_level_t)level;
+            *level_p = (crier_log_level_t)level;
             return 0;
         }
     }

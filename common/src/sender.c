@@ -1,8 +1,10 @@
-/*  sender.c - see sender.h. */
-#include "crier/sender.h"
-#include "crier/event.h"
+/*  sender.c - see sender.h: a sender's sockets, heartbeat, intake and stop. */
+#include "sender_state.h"
+
 #include "crier/log.h"
 #include "crier/socket.h"
+
+#include <stdlib.h>
 
 //  Every sender's heartbeat: its counts, then what the sender adds.
 static void s_fill_heartbeat (crier_event_t *event, void *arg)
@@ -11,41 +13,102 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
     crier_event_add_int (event, "held", (int64_t)crier_sender_held (self));
     crier_event_add_int (event, "delivered", (int64_t)self->delivered);
     crier_event_add_int (event, "failed", (int64_t)self->failed);
-    if (self->on_heartbeat)
-        self->on_heartbeat (event, self->arg);
+    crier_event_add_text (event, "credentials", self->refused ? "refused" : "not refused");
+    if (self->hooks->on_heartbeat)
+        self->hooks->on_heartbeat (event, self->arg);
 }
 
-int crier_sender_open (crier_sender_t *self, zloop_t *loop, const crier_sender_options_t *options)
+//  A delivery frame from the resolver: a job for the sender's queue. Takes more while it has
+//  room.
+static bool s_on_frame (const void *data, size_t size, void *arg)
 {
-    self->deliveries = crier_socket_open (ZMQ_PULL, CRIER_CONNECT, options->deliveries_endpoint,
-                                          options->hwm, "deliveries from crier-resolver");
-    self->events = crier_socket_open (ZMQ_PUB, CRIER_CONNECT, options->events_publish_endpoint,
-                                      options->hwm, "event bus");
+    crier_sender_t *self = arg;
+    crier_job_t *job = crier_sender_take (self, data, size);
+    if (job)
+        self->hooks->queue (job, self->arg);
+    return crier_sender_held (self) < self->capacity;
+}
+
+static void s_after_frames (void *arg)
+{
+    crier_sender_t *self = arg;
+    crier_sender_regulate (self);
+    self->hooks->pump (self->arg);
+}
+
+crier_sender_t *crier_sender_new (zloop_t *loop)
+{
+    crier_sender_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->loop = loop;
+    self->probe_timer = -1;
+    self->allowed = true;
+    self->holding = zhashx_new ();
+    self->recent = crier_recent_new (CRIER_SENDER_RECENT_MAX, CRIER_SENDER_RECENT_MS);
+    self->transfers = crier_transfers_new (loop);
+    if (!self->holding || !self->recent || !self->transfers)
+        crier_sender_destroy (&self);
+    return self;
+}
+
+int crier_sender_open (crier_sender_t *self, const crier_sender_rules_t *rules,
+                       const crier_sender_config_t *config, size_t capacity,
+                       const crier_sender_hooks_t *hooks, void *arg)
+{
+    self->rules = rules;
+    self->config = config;
+    self->capacity = capacity;
+    self->hooks = hooks;
+    self->arg = arg;
+    self->deliveries = crier_socket_open (ZMQ_PULL, CRIER_CONNECT, config->deliveries_endpoint,
+                                          &config->links, "deliveries from crier-resolver");
+    self->events = crier_socket_open (ZMQ_PUB, CRIER_CONNECT, config->events_publish_endpoint,
+                                      &config->links, "event bus");
     //  Outcomes and releases sent just before stopping must still go out.
     if (self->events)
         zsock_set_linger (self->events, 2000);
-    self->holding = zhashx_new ();
-    self->recent = crier_recent_new (CRIER_SENDER_RECENT_MAX, CRIER_SENDER_RECENT_MS);
-    self->http = crier_http_new (loop);
     if (self->deliveries)
-        self->intake = crier_intake_new (loop, self->deliveries, options->on_delivery,
-                                         options->after, options->arg);
-    if (!self->intake || !self->events || !self->http || !self->holding || !self->recent)
+        self->intake =
+            crier_intake_new (self->loop, self->deliveries, s_on_frame, s_after_frames, self);
+    if (!self->intake || !self->events)
         return -1;
-    self->capacity = options->capacity;
-    self->on_heartbeat = options->on_heartbeat;
-    self->arg = options->arg;
-    self->heartbeat = crier_heartbeat_new (loop, self->events, options->heartbeat_interval_ms,
+    self->heartbeat = crier_heartbeat_new (self->loop, self->events, config->heartbeat_interval_ms,
                                            s_fill_heartbeat, self);
-    return self->heartbeat ? 0 : -1;
+    if (!self->heartbeat)
+        return -1;
+    crier_sender_regulate (self);
+    return 0;
 }
 
-//  Says "delivery.released" for everything still held.
+crier_transfers_t *crier_sender_transfers (crier_sender_t *self)
+{
+    return self->transfers;
+}
+
+void crier_sender_regulate (crier_sender_t *self)
+{
+    crier_intake_regulate (self->intake, self->allowed && !self->refused, crier_sender_held (self),
+                           self->capacity);
+}
+
+void crier_sender_allow (crier_sender_t *self, bool allowed)
+{
+    self->allowed = allowed;
+    crier_sender_regulate (self);
+}
+
+size_t crier_sender_held (const crier_sender_t *self)
+{
+    return self->holding ? zhashx_size (self->holding) : 0;
+}
+
+//  Says "delivery.released" for every job still held.
 static void s_release_all (crier_sender_t *self)
 {
-    for (const crier_delivery_t *delivery = zhashx_first (self->holding); delivery;
-         delivery = zhashx_next (self->holding)) {
-        crier_event_t *event = crier_event_new_outcome ("delivery.released", delivery, 0);
+    for (const crier_job_t *job = zhashx_first (self->holding); job;
+         job = zhashx_next (self->holding)) {
+        crier_event_t *event = crier_event_new_outcome ("delivery.released", job->delivery, 0);
         if (event) {
             crier_event_add_text (event, "reason", "the sender stopped before sending it");
             crier_event_send (&event, self->events);
@@ -55,78 +118,6 @@ static void s_release_all (crier_sender_t *self)
                CRIER_LOG_INT (crier_sender_held (self)), "hint",
                "stopped before these were sent (CRIER_STOP_GRACE); crier-ingest sends them "
                "again, with the same delivery ids");
-}
-
-void crier_sender_close (crier_sender_t *self)
-{
-    crier_heartbeat_destroy (&self->heartbeat);
-    crier_http_destroy (&self->http);
-    crier_intake_destroy (&self->intake);
-    zsock_destroy (&self->deliveries);
-    zsock_destroy (&self->events);
-    zhashx_destroy (&self->holding);
-    crier_recent_destroy (&self->recent);
-}
-
-void crier_sender_delivered (crier_sender_t *self, const crier_delivery_t *delivery)
-{
-    crier_recent_add (self->recent, delivery->delivery_id, zclock_mono ());
-    crier_sender_let_go (self, delivery);
-}
-
-//  A delivery this sender delivered lately: says so again (crier-ingest missed it), sends
-//  nothing. Returns true when it was one.
-static bool s_delivered_lately (crier_sender_t *self, const crier_delivery_t *delivery)
-{
-    //  A first attempt is new, even when a client used its id again after the dedup window.
-    if (delivery->attempt < 2 ||
-        !crier_recent_has (self->recent, delivery->delivery_id, zclock_mono ()))
-        return false;
-    crier_event_send_repeated (self->events, delivery->delivery_id, delivery->notification->id,
-                               delivery->channel, delivery->target,
-                               "delivered lately by this sender");
-    return true;
-}
-
-//  Keeps a delivery; false when the same one is already held.
-static bool s_hold (crier_sender_t *self, const crier_delivery_t *delivery)
-{
-    if (zhashx_lookup (self->holding, delivery->delivery_id)) {
-        crier_log (CRIER_LOG_DEBUG, "delivery.already_held", "id", delivery->notification->id,
-                   "delivery_id", delivery->delivery_id);
-        return false;
-    }
-    zhashx_insert (self->holding, delivery->delivery_id, (void *)delivery);
-    return true;
-}
-
-crier_delivery_t *crier_sender_take (crier_sender_t *self, const void *data, size_t size,
-                                     const char *channel, const char *variable)
-{
-    crier_delivery_t *delivery = crier_intake_delivery (data, size, channel, variable);
-    if (delivery && (s_delivered_lately (self, delivery) || !s_hold (self, delivery)))
-        crier_delivery_destroy (&delivery);
-    return delivery;
-}
-
-void crier_sender_let_go (crier_sender_t *self, const crier_delivery_t *delivery)
-{
-    zhashx_delete (self->holding, delivery->delivery_id);
-}
-
-bool crier_sender_has_room (const crier_sender_t *self)
-{
-    return crier_sender_held (self) < self->capacity;
-}
-
-void crier_sender_regulate (crier_sender_t *self, bool allowed)
-{
-    crier_intake_regulate (self->intake, allowed, crier_sender_held (self), self->capacity);
-}
-
-size_t crier_sender_held (const crier_sender_t *self)
-{
-    return self->holding ? zhashx_size (self->holding) : 0;
 }
 
 static bool s_finishing (void *arg, bool out_of_time)
@@ -150,8 +141,32 @@ static bool s_finishing (void *arg, bool out_of_time)
     return !out_of_time;
 }
 
-void crier_sender_run (crier_sender_t *self, zsock_t *pipe, zloop_t *loop,
-                       crier_actor_start_fn *start, void *arg, uint64_t grace_ms)
+void crier_sender_run (crier_sender_t *self, zsock_t *pipe, crier_actor_start_fn *start, void *arg,
+                       uint64_t grace_ms)
 {
-    crier_actor_run_finishing (pipe, loop, start, arg, s_finishing, self, grace_ms);
+    crier_actor_run_finishing (pipe, self->loop, start, arg, s_finishing, self, grace_ms);
+}
+
+void crier_sender_destroy (crier_sender_t **self_p)
+{
+    crier_sender_t *self = *self_p;
+    if (!self)
+        return;
+    //  The jobs still held: nothing was said about them, crier-ingest's lease covers them.
+    while (zhashx_size (self->holding) > 0) {
+        crier_job_t *job = zhashx_first (self->holding);
+        crier_sender_drop (self, &job);
+    }
+    if (self->probe_timer != -1)
+        zloop_timer_end (self->loop, self->probe_timer);
+    crier_heartbeat_destroy (&self->heartbeat);
+    crier_transfers_destroy (&self->transfers);
+    crier_intake_destroy (&self->intake);
+    zsock_destroy (&self->deliveries);
+    zsock_destroy (&self->events);
+    zhashx_destroy (&self->holding);
+    crier_recent_destroy (&self->recent);
+    free (self->refused);
+    free (self);
+    *self_p = NULL;
 }

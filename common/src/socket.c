@@ -4,11 +4,11 @@
 
 #include <errno.h>
 
-zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endpoint, int hwm,
-                            const char *purpose)
+zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endpoint,
+                            const crier_links_t *links, const char *purpose)
 {
-    return crier_socket_open_secured (type, mode, endpoint, hwm, purpose,
-                                      crier_curve_internal (mode == CRIER_BIND));
+    return crier_socket_open_secured (type, mode, endpoint, links->hwm, purpose,
+                                      crier_links_curve (links, mode == CRIER_BIND));
 }
 
 zsock_t *crier_socket_open_secured (int type, crier_socket_mode_t mode, const char *endpoint,

@@ -29,6 +29,7 @@ struct crier_zap_t {
     bool stamped;
     int hangup_fd; //  readable on SIGHUP
     int timer;
+    char internal_key[41]; //  the internal switch's key (Z85), or ""
 };
 
 static void s_free_item (void **item)
@@ -232,10 +233,9 @@ static int s_on_request (zloop_t *loop, zsock_t *handler, void *arg)
         char key[41];
         zmq_z85_encode (key, zframe_data (credential), 32);
         bool internal = domain && streq (domain, CRIER_ZAP_DOMAIN_INTERNAL);
-        const char *internal_key = crier_curve_internal_key ();
         if (!internal)
             s_refresh (self);
-        if (internal ? internal_key && streq (key, internal_key)
+        if (internal ? self->internal_key[0] && streq (key, self->internal_key)
                      : zhashx_lookup (self->clients, key) != NULL)
             s_reply (handler, sequence, "200", "OK", key);
         else {
@@ -270,7 +270,7 @@ static int s_on_hangup (zloop_t *loop, zmq_pollitem_t *item, void *arg)
     return 0;
 }
 
-crier_zap_t *crier_zap_new (zloop_t *loop, const char *clients_dir)
+crier_zap_t *crier_zap_new (zloop_t *loop, const char *clients_dir, const char *internal_key)
 {
     crier_zap_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -279,6 +279,8 @@ crier_zap_t *crier_zap_new (zloop_t *loop, const char *clients_dir)
     self->timer = -1;
     self->hangup_fd = -1;
     self->dir = clients_dir ? strdup (clients_dir) : NULL;
+    if (internal_key)
+        snprintf (self->internal_key, sizeof self->internal_key, "%s", internal_key);
     self->clients = zhashx_new ();
     self->refusals = zhashx_new ();
     self->handler = zsock_new (ZMQ_REP);

@@ -5,7 +5,8 @@ Every message it accepts is parsed with Python's email package (a real MIME pars
 JSON that the tests read over HTTP: the envelope, the raw text, each header raw and decoded, and
 the MIME tree with each leaf part's type, charset, transfer encoding and decoded text. It
 records which connection each message came on, to count connection reuse. Faults are injected
-over HTTP: SMTP replies such as "451 try later" or "550 no such user" at MAIL, RCPT or DATA.
+over HTTP: SMTP replies such as "451 try later" or "550 no such user" at MAIL, RCPT or DATA,
+and the password that AUTH accepts can be changed (POST /password).
 
 Usage: smtp_double.py [--tls-cert CERT --tls-key KEY] [--user USER --password PASSWORD]
 With a certificate it offers STARTTLS and requires it; with a user it requires AUTH (after TLS).
@@ -50,6 +51,7 @@ class Recorder:
         self.lock = threading.Lock()
         self.messages = []
         self.faults = []
+        self.password = None
 
     def _fault(self, stage):
         with self.lock:
@@ -126,6 +128,9 @@ class Control(BaseHTTPRequestHandler):
             if self.path == "/fault":
                 recorder.faults.append(body)
                 return self._reply({})
+            if self.path == "/password":
+                recorder.password = body["password"]
+                return self._reply({})
         self.send_error(404)
 
 
@@ -138,6 +143,7 @@ def main():
     options = parser.parse_args()
 
     recorder = Recorder()
+    recorder.password = options.password
     kwargs = {}
     if options.tls_cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -146,7 +152,7 @@ def main():
     if options.user:
         def authenticate(server, session, envelope, mechanism, data):
             ok = (isinstance(data, LoginPassword) and data.login.decode() == options.user
-                  and data.password.decode() == options.password)
+                  and data.password.decode() == recorder.password)
             # handled=False: aiosmtpd answers 535 itself (handled=True would leave the client
             # waiting for a reply that never comes).
             return AuthResult(success=ok, handled=False)

@@ -51,6 +51,14 @@ void test_smtp_fault (test_smtp_t *smtp, const char *stage, const char *reply, i
     assert_int_equal (test_http ("POST", url, body, NULL, NULL), 200);
 }
 
+void test_smtp_set_password (test_smtp_t *smtp, const char *password)
+{
+    char url[128], body[256];
+    snprintf (url, sizeof url, "%s/password", smtp->control);
+    snprintf (body, sizeof body, "{\"password\": \"%s\"}", password);
+    assert_int_equal (test_http ("POST", url, body, NULL, NULL), 200);
+}
+
 json_t *test_smtp_wait_messages (test_smtp_t *smtp, size_t count, int timeout_ms)
 {
     char url[128];

@@ -22,6 +22,9 @@ void test_smtp_destroy (test_smtp_t **smtp_p);
 //  Makes the next count commands of stage (MAIL, RCPT, DATA) answer reply.
 void test_smtp_fault (test_smtp_t *smtp, const char *stage, const char *reply, int count);
 
+//  Makes the password of --user another (the operator fixed it on the server's side).
+void test_smtp_set_password (test_smtp_t *smtp, const char *password);
+
 //  Waits until at least count messages arrived, or timeout_ms; returns them all (decref).
 json_t *test_smtp_wait_messages (test_smtp_t *smtp, size_t count, int timeout_ms);
 

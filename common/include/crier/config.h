@@ -7,6 +7,8 @@
 #ifndef CRIER_CONFIG_H_INCLUDED
 #define CRIER_CONFIG_H_INCLUDED
 
+#include "crier/log.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,7 +50,7 @@ int crier_config_choice (const char *name, const char *fallback, const char *con
 //  A ZeroMQ endpoint (tcp://, ipc:// or inproc://). Caller frees.
 int crier_config_endpoint (const char *name, const char *fallback, char **value_p);
 
-//  Applies CRIER_LOG_LEVEL. Returns 0 or -1.
-int crier_config_log_level (void);
+//  CRIER_LOG_LEVEL (info when unset), for main to apply (crier_log_set_level). Returns 0 or -1.
+int crier_config_log_level (crier_log_level_t *level_p);
 
 #endif

@@ -35,25 +35,12 @@ void crier_curve_apply (const crier_curve_t *self, zsock_t *socket);
 //  The Z85 text of this side's public key (40 characters).
 const char *crier_curve_public_key (const crier_curve_t *self);
 
-//  The internal switch: CRIER_CURVE_INTERNAL_CERT names one secret certificate that every crier
-//  process shares. When it is set, every link between crier's processes (crier_socket_open)
-//  uses CURVE with it: binding sides as servers whose ZAP handler admits that key only,
-//  connecting sides as clients. Reads the setting; returns 0, or -1 after logging why.
-int crier_curve_internal_load (void);
-
-//  The keys for an internal socket that binds (server) or connects (client); NULL when the
-//  switch is off.
-const crier_curve_t *crier_curve_internal (bool binds);
-
-//  For a socket opened by hand on an internal link (crier tail, crier status): reads the
-//  switch's setting if needed and applies its keys when it is on. Returns 0, or -1 (logged).
-int crier_curve_internal_apply (zsock_t *socket, bool binds);
-
-//  The shared internal public key (Z85), or NULL when the switch is off.
-const char *crier_curve_internal_key (void);
-
-//  Frees what crier_curve_internal_load read (at exit).
-void crier_curve_internal_free (void);
+//  The internal switch's keys (crier/links.h): the one secret certificate in path that every
+//  crier process shares, as a server whose ZAP handler admits that key only (domain
+//  CRIER_ZAP_DOMAIN_INTERNAL) and as a client of it. Returns 0, or -1 after logging why
+//  (setting named the path).
+int crier_curve_internal_new (const char *path, const char *setting, crier_curve_t **server_p,
+                              crier_curve_t **client_p);
 
 //  True when an endpoint is reachable from this host only: ipc://, inproc://, and tcp:// on a
 //  loopback address (127.0.0.0/8, [::1], localhost).

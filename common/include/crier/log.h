@@ -29,10 +29,11 @@ const char *crier_log_process (void);
 //  Whether a line of this level would be printed: lets a hot path skip building its fields.
 int crier_log_enabled (crier_log_level_t level);
 
-//  Sets the lowest level printed from its name (debug, info, warn, error). Returns 0, or -1 on an
-//  unknown name, leaving the level as it was.
-int crier_log_set_level_name (const char *name);
+//  A level from its name (debug, info, warn, error; any case). Returns 0, or -1 on an unknown
+//  name, leaving *level_p as it was.
+int crier_log_level_parse (const char *name, crier_log_level_t *level_p);
 
+//  Sets the lowest level printed (main does, from its settings).
 void crier_log_set_level (crier_log_level_t level);
 
 //  Where lines go; stderr unless a test redirects them. NULL restores stderr.

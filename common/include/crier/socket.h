@@ -4,6 +4,7 @@
 #define CRIER_SOCKET_H_INCLUDED
 
 #include "crier/curve.h"
+#include "crier/links.h"
 
 #include <czmq.h>
 #include <stdbool.h>
@@ -14,14 +15,14 @@
 
 typedef enum { CRIER_BIND, CRIER_CONNECT } crier_socket_mode_t;
 
-//  Creates a socket of type, with send and receive high-water marks of hwm, and binds or
-//  connects it to endpoint. purpose names the link in the error line ("notifications to the
-//  resolver"). Returns NULL after logging why.
-zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endpoint, int hwm,
-                            const char *purpose);
+//  Opens a socket of type on a link between crier's own processes: send and receive high-water
+//  marks and, when the internal switch is on, CURVE keys from links; then binds or connects it
+//  to endpoint. purpose names the link in the error line ("notifications to the resolver").
+//  Returns NULL after logging why.
+zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endpoint,
+                            const crier_links_t *links, const char *purpose);
 
-//  crier_socket_open opens the links between crier's own processes: with CURVE when the internal
-//  switch is on (crier_curve_internal). crier_socket_open_secured uses exactly the keys given,
+//  crier_socket_open_secured uses exactly the keys given,
 //  plain when curve is NULL: a server's keys for a socket that binds, a client's for one that
 //  connects (ingest's endpoints for services).
 zsock_t *crier_socket_open_secured (int type, crier_socket_mode_t mode, const char *endpoint,

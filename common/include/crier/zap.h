@@ -28,9 +28,9 @@ typedef struct crier_zap_t crier_zap_t;
 //  Reads the client certificates in clients_dir (may be NULL: none) and answers ZAP requests on
 //  loop for every CURVE server socket of this process: those of the domain CRIER_ZAP_DOMAIN
 //  admit the clients of the folder, those of CRIER_ZAP_DOMAIN_INTERNAL the internal key only
-//  (crier_curve_internal_key). Create it before such a socket binds. Returns NULL after logging
-//  why (the folder cannot be read, another handler exists).
-crier_zap_t *crier_zap_new (zloop_t *loop, const char *clients_dir);
+//  (internal_key, Z85, from crier_links_internal_key; NULL: none). Create it before such a socket
+//  binds. Returns NULL after logging why (the folder cannot be read, another handler exists).
+crier_zap_t *crier_zap_new (zloop_t *loop, const char *clients_dir, const char *internal_key);
 
 //  NULL-safe; sets *self_p to NULL.
 void crier_zap_destroy (crier_zap_t **self_p);

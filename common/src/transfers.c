@@ -1,18 +1,18 @@
-/*  http.c - see http.h. */
-#include "crier/http.h"
+/*  transfers.c - see transfers.h. */
+#include "crier/transfers.h"
 
 #include <stdlib.h>
 
 //  What a running transfer remembers, found through CURLOPT_PRIVATE.
 typedef struct transfer_t {
     CURL *easy;
-    crier_http_done_fn *done;
+    crier_transfer_done_fn *done;
     void *arg;
     struct transfer_t *next; //  running transfers, so that destroy can end them
     struct transfer_t *previous;
 } transfer_t;
 
-struct crier_http_t {
+struct crier_transfers_t {
     zloop_t *loop;
     CURLM *multi;
     int timer_id;     //  the loop's timer for curl, or -1
@@ -22,7 +22,7 @@ struct crier_http_t {
 };
 
 //  Takes a transfer off the multi handle and the running list, and frees it.
-static void s_forget (crier_http_t *self, transfer_t *transfer)
+static void s_forget (crier_transfers_t *self, transfer_t *transfer)
 {
     curl_multi_remove_handle (self->multi, transfer->easy);
     curl_easy_setopt (transfer->easy, CURLOPT_PRIVATE, NULL);
@@ -35,7 +35,7 @@ static void s_forget (crier_http_t *self, transfer_t *transfer)
     free (transfer);
 }
 
-static void s_finish_done_transfers (crier_http_t *self)
+static void s_finish_done_transfers (crier_transfers_t *self)
 {
     int queued;
     CURLMsg *message;
@@ -47,7 +47,7 @@ static void s_finish_done_transfers (crier_http_t *self)
         transfer_t *transfer = NULL;
         curl_easy_getinfo (easy, CURLINFO_PRIVATE, (char **)&transfer);
         if (transfer) {
-            crier_http_done_fn *done = transfer->done;
+            crier_transfer_done_fn *done = transfer->done;
             void *done_arg = transfer->arg;
             s_forget (self, transfer);
             done (easy, result, done_arg);
@@ -57,7 +57,7 @@ static void s_finish_done_transfers (crier_http_t *self)
 
 static int s_on_socket_ready (zloop_t *loop, zmq_pollitem_t *item, void *arg)
 {
-    crier_http_t *self = arg;
+    crier_transfers_t *self = arg;
     int flags = 0;
     if (item->revents & ZMQ_POLLIN)
         flags |= CURL_CSELECT_IN;
@@ -73,7 +73,7 @@ static int s_on_socket_ready (zloop_t *loop, zmq_pollitem_t *item, void *arg)
 
 static int s_on_timeout (zloop_t *loop, int timer_id, void *arg);
 
-static int s_arm (crier_http_t *self, int64_t now, int64_t delay_ms)
+static int s_arm (crier_transfers_t *self, int64_t now, int64_t delay_ms)
 {
     self->timer_id = zloop_timer (self->loop, (size_t)delay_ms, 1, s_on_timeout, self);
     self->timer_at = now + delay_ms;
@@ -82,7 +82,7 @@ static int s_arm (crier_http_t *self, int64_t now, int64_t delay_ms)
 
 static int s_on_timeout (zloop_t *loop, int timer_id, void *arg)
 {
-    crier_http_t *self = arg;
+    crier_transfers_t *self = arg;
     self->timer_id = -1;
     if (self->due == -1)
         return 0; //  curl took its timeout back meanwhile
@@ -100,7 +100,7 @@ static int s_on_timeout (zloop_t *loop, int timer_id, void *arg)
 static int s_socket_callback (CURL *easy, curl_socket_t socket, int what, void *user,
                               void *socket_data)
 {
-    crier_http_t *self = user;
+    crier_transfers_t *self = user;
     zmq_pollitem_t item = {.socket = NULL, .fd = socket};
     zloop_poller_end (self->loop, &item);
     if (what == CURL_POLL_REMOVE)
@@ -126,7 +126,7 @@ static int s_socket_callback (CURL *easy, curl_socket_t socket, int what, void *
 //  earlier.
 static int s_timer_callback (CURLM *multi, long timeout_ms, void *user)
 {
-    crier_http_t *self = user;
+    crier_transfers_t *self = user;
     if (timeout_ms < 0) {
         self->due = -1; //  a timer still armed finds nothing due
         return 0;
@@ -140,9 +140,9 @@ static int s_timer_callback (CURLM *multi, long timeout_ms, void *user)
     return s_arm (self, now, timeout_ms);
 }
 
-crier_http_t *crier_http_new (zloop_t *loop)
+crier_transfers_t *crier_transfers_new (zloop_t *loop)
 {
-    crier_http_t *self = calloc (1, sizeof *self);
+    crier_transfers_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
     self->loop = loop;
@@ -160,7 +160,7 @@ crier_http_t *crier_http_new (zloop_t *loop)
     return self;
 }
 
-void crier_http_cancel (crier_http_t *self, CURL *easy)
+void crier_transfers_cancel (crier_transfers_t *self, CURL *easy)
 {
     transfer_t *transfer = NULL;
     curl_easy_getinfo (easy, CURLINFO_PRIVATE, (char **)&transfer);
@@ -168,11 +168,11 @@ void crier_http_cancel (crier_http_t *self, CURL *easy)
         s_forget (self, transfer);
 }
 
-void crier_http_destroy (crier_http_t **self_p)
+void crier_transfers_destroy (crier_transfers_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    crier_http_t *self = *self_p;
+    crier_transfers_t *self = *self_p;
     while (self->running)
         s_forget (self, self->running);
     if (self->timer_id != -1)
@@ -182,7 +182,8 @@ void crier_http_destroy (crier_http_t **self_p)
     *self_p = NULL;
 }
 
-int crier_http_start (crier_http_t *self, CURL *easy, crier_http_done_fn *done, void *arg)
+int crier_transfers_start (crier_transfers_t *self, CURL *easy, crier_transfer_done_fn *done,
+                           void *arg)
 {
     transfer_t *transfer = calloc (1, sizeof *transfer);
     if (!transfer)
@@ -203,7 +204,7 @@ int crier_http_start (crier_http_t *self, CURL *easy, crier_http_done_fn *done, 
     return 0;
 }
 
-void crier_http_limit_connections (crier_http_t *self, long per_host)
+void crier_transfers_limit_connections (crier_transfers_t *self, long per_host)
 {
     curl_multi_setopt (self->multi, CURLMOPT_MAX_HOST_CONNECTIONS, per_host);
     curl_multi_setopt (self->multi, CURLMOPT_MAXCONNECTS, per_host);

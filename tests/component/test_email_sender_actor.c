@@ -1,0 +1,270 @@
+/*  test_email_sender_actor.c - crier-sender-email's actor in this process, on inproc://
+    endpoints, against the real SMTP double: the test is the resolver (it pushes delivery frames)
+    and the event bus (it reads the events the sender publishes), and asserts on those events,
+    not on log wording. Covers the senders' shared job life (common/src/sender_job.c) and its
+    policy for refused credentials. */
+#include "crier/event.h"
+#include "crier/log.h"
+#include "email_config.h"
+#include "email_sender.h"
+#include "test_smtp.h"
+
+#include <curl/curl.h>
+#include <czmq.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    test_smtp_t *smtp;
+    crier_email_config_t config;
+    zactor_t *sender;
+    zsock_t *deliveries; //  the resolver's side
+    zsock_t *events;     //  the bus's side
+} fixture_t;
+
+//  Starts the SMTP double (smtp_args) and the sender actor on inproc endpoints, with settings
+//  (NULL-ended name, value pairs) on top of the defaults here.
+static fixture_t *s_start (const char *const *smtp_args, const char *const *settings)
+{
+    static int counter = 0;
+    fixture_t *fixture = calloc (1, sizeof *fixture);
+    fixture->smtp = test_smtp_start (smtp_args);
+    char deliveries[64], events[64], url[64];
+    snprintf (deliveries, sizeof deliveries, "inproc://deliveries-%d", counter);
+    snprintf (events, sizeof events, "inproc://events-%d", counter++);
+    snprintf (url, sizeof url, "smtp://127.0.0.1:%d", fixture->smtp->smtp_port);
+    char bind[72];
+    snprintf (bind, sizeof bind, "@%s", deliveries);
+    fixture->deliveries = zsock_new_push (bind);
+    snprintf (bind, sizeof bind, "@%s", events);
+    fixture->events = zsock_new_sub (bind, "");
+    assert_non_null (fixture->deliveries);
+    assert_non_null (fixture->events);
+    zsock_set_rcvtimeo (fixture->events, 100);
+    const char *defaults[] = {"CRIER_SMTP_URL",
+                              url,
+                              "CRIER_EMAIL_DELIVERIES_ENDPOINT",
+                              deliveries,
+                              "CRIER_EVENTS_PUBLISH_ENDPOINT",
+                              events,
+                              "CRIER_SMTP_TLS",
+                              "none",
+                              "CRIER_EMAIL_FROM",
+                              "Crier <alerts@example.org>",
+                              "CRIER_HEARTBEAT_INTERVAL",
+                              "100ms",
+                              NULL};
+    for (size_t index = 0; defaults[index]; index += 2)
+        setenv (defaults[index], defaults[index + 1], 1);
+    for (size_t index = 0; settings && settings[index]; index += 2)
+        setenv (settings[index], settings[index + 1], 1);
+    assert_int_equal (crier_email_config_load (&fixture->config), 0);
+    for (size_t index = 0; defaults[index]; index += 2)
+        unsetenv (defaults[index]);
+    for (size_t index = 0; settings && settings[index]; index += 2)
+        unsetenv (settings[index]);
+
+    fixture->sender = zactor_new (crier_email_sender, &fixture->config);
+    assert_int_equal (zstr_send (fixture->sender, "START"), 0);
+    char *status = NULL, *endpoint = NULL;
+    assert_int_equal (zstr_recvx (fixture->sender, &status, &endpoint, NULL), 2);
+    assert_string_equal (status, "OK");
+    zstr_free (&status);
+    zstr_free (&endpoint);
+    return fixture;
+}
+
+static void s_stop (fixture_t **fixture_p)
+{
+    fixture_t *fixture = *fixture_p;
+    zactor_destroy (&fixture->sender);
+    zsock_destroy (&fixture->deliveries);
+    zsock_destroy (&fixture->events);
+    crier_email_config_free (&fixture->config);
+    test_smtp_destroy (&fixture->smtp);
+    free (fixture);
+    *fixture_p = NULL;
+}
+
+//  The next event of type (others are skipped) as JSON, or NULL after timeout_ms.
+static json_t *s_next_event (fixture_t *fixture, const char *type, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (zclock_mono () < deadline) {
+        zmsg_t *message = zmsg_recv (fixture->events);
+        if (!message)
+            continue;
+        char *name = zmsg_popstr (message);
+        zframe_t *body = zmsg_pop (message);
+        json_t *event = NULL;
+        if (name && body && streq (name, type)) {
+            char *text = crier_event_to_json (zframe_data (body), zframe_size (body));
+            assert_non_null (text);
+            event = json_loads (text, 0, NULL);
+            free (text);
+            assert_non_null (event);
+        }
+        zstr_free (&name);
+        zframe_destroy (&body);
+        zmsg_destroy (&message);
+        if (event)
+            return event;
+    }
+    return NULL;
+}
+
+static const char *s_text (const json_t *event, const char *name)
+{
+    return json_string_value (json_object_get (event, name));
+}
+
+static json_int_t s_int (const json_t *event, const char *name)
+{
+    return json_integer_value (json_object_get (event, name));
+}
+
+static void test_a_delivery_is_delivered_once_with_the_servers_reply (void **state)
+{
+    fixture_t *fixture = s_start (NULL, NULL);
+    test_push_delivery (fixture->deliveries, "email", "plain", "ops@example.org", "s", "b", NULL);
+    json_t *event = s_next_event (fixture, "delivery.delivered", 15000);
+    assert_non_null (event);
+    assert_string_equal (s_text (event, "notification_id"), "plain");
+    assert_string_equal (s_text (event, "target"), "ops@example.org");
+    assert_non_null (strstr (s_text (event, "reply"), "queued as CRIER0001"));
+    assert_int_equal (s_int (event, "attempts"), 1);
+    json_decref (event);
+    //  Sent again by crier-ingest (attempt 2): answered from memory, not emailed twice.
+    test_push_redelivery (fixture->deliveries, "email", "plain", "ops@example.org", 2);
+    event = s_next_event (fixture, "delivery.delivered", 15000);
+    assert_non_null (event);
+    assert_string_equal (s_text (event, "notification_id"), "plain");
+    assert_non_null (s_text (event, "repeated"));
+    json_decref (event);
+    json_t *messages = test_smtp_wait_messages (fixture->smtp, 1, 1000);
+    assert_int_equal (json_array_size (messages), 1);
+    json_decref (messages);
+    s_stop (&fixture);
+}
+
+static void test_a_temporary_failure_is_retried_then_fails_at_the_deadline (void **state)
+{
+    const char *settings[] = {"CRIER_SMTP_RETRY_DEADLINE", "1s", NULL};
+    fixture_t *fixture = s_start (NULL, settings);
+    test_smtp_fault (fixture->smtp, "RCPT", "451 try later", 100);
+    test_push_delivery (fixture->deliveries, "email", "greylisted", "ops@example.org", "s", "b",
+                        NULL);
+    json_t *event = s_next_event (fixture, "delivery.retrying", 15000);
+    assert_non_null (event);
+    assert_non_null (strstr (s_text (event, "reason"), "451 try later"));
+    assert_true (s_int (event, "wait_ms") > 0);
+    json_decref (event);
+    event = s_next_event (fixture, "delivery.failed", 15000);
+    assert_non_null (event);
+    assert_non_null (strstr (s_text (event, "reason"), "CRIER_SMTP_RETRY_DEADLINE"));
+    json_decref (event);
+    s_stop (&fixture);
+}
+
+//  The heartbeat's field name, once one says it (or NULL after timeout_ms).
+static json_t *s_heartbeat_saying (fixture_t *fixture, const char *name, const char *value,
+                                   int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (zclock_mono () < deadline) {
+        json_t *event = s_next_event (fixture, "process.heartbeat", 1000);
+        if (event && s_text (event, name) && streq (s_text (event, name), value))
+            return event;
+        json_decref (event);
+    }
+    return NULL;
+}
+
+static void test_refused_credentials_hold_deliveries_until_they_work (void **state)
+{
+    const char *smtp_args[] = {"--user", "crier", "--password", "right", NULL};
+    //  A short retry deadline: refused credentials must not run into it.
+    const char *settings[] = {"CRIER_SMTP_USER",
+                              "crier",
+                              "CRIER_SMTP_PASSWORD",
+                              "wrong",
+                              "CRIER_SMTP_RETRY_DEADLINE",
+                              "1s",
+                              "CRIER_SMTP_CONNECTIONS",
+                              "1",
+                              NULL};
+    fixture_t *fixture = s_start (smtp_args, settings);
+    FILE *log = tmpfile ();
+    crier_log_set_stream (log);
+    for (int index = 0; index < 2; index++) {
+        char id[16];
+        snprintf (id, sizeof id, "held-%d", index);
+        test_push_delivery (fixture->deliveries, "email", id, "ops@example.org", "s", "b", NULL);
+    }
+    //  Each held delivery is reported again and again (its lease renewed) past the deadline,
+    //  and none fails.
+    int64_t refused_at = zclock_mono ();
+    size_t renewals[2] = {0, 0};
+    while (renewals[0] < 3 || renewals[1] < 3) {
+        json_t *event = s_next_event (fixture, "delivery.retrying", 15000);
+        assert_non_null (event);
+        assert_non_null (strstr (s_text (event, "reason"), "Login denied"));
+        renewals[streq (s_text (event, "notification_id"), "held-1")]++;
+        json_decref (event);
+    }
+    assert_true (zclock_mono () - refused_at > 1000);
+    //  The channel takes nothing more meanwhile: it counts as stalled at the resolver.
+    test_push_delivery (fixture->deliveries, "email", "waits", "ops@example.org", "s", "b", NULL);
+    json_t *heartbeat = s_heartbeat_saying (fixture, "credentials", "refused", 5000);
+    assert_non_null (heartbeat);
+    assert_int_equal (s_int (heartbeat, "held"), 2);
+    assert_int_equal (s_int (heartbeat, "failed"), 0);
+    json_decref (heartbeat);
+    heartbeat = s_heartbeat_saying (fixture, "credentials", "refused", 5000);
+    assert_int_equal (s_int (heartbeat, "held"), 2);
+    json_decref (heartbeat);
+
+    //  The operator fixes the password: everything goes, once each.
+    test_smtp_set_password (fixture->smtp, "wrong");
+    json_t *messages = test_smtp_wait_messages (fixture->smtp, 3, 60000);
+    assert_int_equal (json_array_size (messages), 3);
+    json_decref (messages);
+    heartbeat = s_heartbeat_saying (fixture, "credentials", "not refused", 5000);
+    assert_non_null (heartbeat);
+    assert_int_equal (s_int (heartbeat, "delivered"), 3);
+    assert_int_equal (s_int (heartbeat, "failed"), 0);
+    json_decref (heartbeat);
+    s_stop (&fixture);
+
+    //  One line when refused, one when accepted again: not one per attempt.
+    crier_log_set_stream (NULL);
+    rewind (log);
+    char line[2048];
+    int refused = 0, accepted = 0;
+    while (fgets (line, sizeof line, log)) {
+        refused += strstr (line, " smtp.login_refused ") != NULL;
+        accepted += strstr (line, " sender.credentials_accepted ") != NULL;
+        assert_null (strstr (line, "wrong")); //  never the password
+    }
+    fclose (log);
+    assert_int_equal (refused, 1);
+    assert_int_equal (accepted, 1);
+}
+
+int main (void)
+{
+    curl_global_init (CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_a_delivery_is_delivered_once_with_the_servers_reply),
+        cmocka_unit_test (test_a_temporary_failure_is_retried_then_fails_at_the_deadline),
+        cmocka_unit_test (test_refused_credentials_hold_deliveries_until_they_work),
+    };
+    int rc = cmocka_run_group_tests (tests, NULL, NULL);
+    curl_global_cleanup ();
+    return rc;
+}
