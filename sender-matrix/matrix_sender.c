@@ -241,25 +241,31 @@ static void s_unauthorized (server_t *self, const char *reason)
                                       "are held, not dropped, until it works");
 }
 
+//  The first whoami that worked: logged once.
+static void s_ready (server_t *self, const char *user_id)
+{
+    crier_log (CRIER_LOG_INFO, "matrix.ready", "homeserver", self->config->homeserver, "user_id",
+               user_id, "concurrency", CRIER_LOG_INT (self->config->concurrency), "autojoin",
+               self->config->autojoin ? "on" : "off");
+    if (self->config->user_id && user_id && strcmp (self->config->user_id, user_id) != 0)
+        crier_log (CRIER_LOG_WARN, "matrix.user_mismatch", "configured", self->config->user_id,
+                   "token_belongs_to", user_id, "hint",
+                   "CRIER_MATRIX_USER_ID and the access token disagree; messages are sent as "
+                   "the token's user");
+    self->ready = true;
+}
+
 static void s_on_whoami (const crier_matrix_answer_t *answer, void *arg)
 {
     server_t *self = arg;
     self->checking = false;
     if (answer->outcome == CRIER_MATRIX_OK) {
-        const char *user_id = json_string_value (json_object_get (answer->body, "user_id"));
-        crier_log (CRIER_LOG_INFO, "matrix.ready", "homeserver", self->config->homeserver,
-                   "user_id", user_id, "concurrency", CRIER_LOG_INT (self->config->concurrency),
-                   "autojoin", self->config->autojoin ? "on" : "off");
-        if (self->config->user_id && user_id && strcmp (self->config->user_id, user_id) != 0)
-            crier_log (CRIER_LOG_WARN, "matrix.user_mismatch", "configured", self->config->user_id,
-                       "token_belongs_to", user_id, "hint",
-                       "CRIER_MATRIX_USER_ID and the access token disagree; messages are sent "
-                       "as the token's user");
-        self->ready = true;
+        if (!self->ready)
+            s_ready (self, json_string_value (json_object_get (answer->body, "user_id")));
         self->whoami_failures = 0;
         free (self->last_whoami_problem);
         self->last_whoami_problem = NULL;
-        crier_sender_credentials_accepted (self->io);
+        crier_sender_credentials_accepted (self->io); //  logged when it had been refused
     } else if (answer->outcome == CRIER_MATRIX_UNAUTHORIZED)
         s_unauthorized (self, answer->reason);
     else {

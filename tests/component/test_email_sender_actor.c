@@ -3,6 +3,7 @@
     and the event bus (it reads the events the sender publishes), and asserts on those events,
     not on log wording. Covers the senders' shared job life (common/src/sender_job.c) and its
     policy for refused credentials. */
+#include "component.h"
 #include "crier/event.h"
 #include "crier/log.h"
 #include "email_config.h"
@@ -34,18 +35,14 @@ static fixture_t *s_start (const char *const *smtp_args, const char *const *sett
     static int counter = 0;
     fixture_t *fixture = calloc (1, sizeof *fixture);
     fixture->smtp = test_smtp_start (smtp_args);
-    char deliveries[64], events[64], url[64];
+    char deliveries[64], events[64], url[64], bind[72];
     snprintf (deliveries, sizeof deliveries, "inproc://deliveries-%d", counter);
     snprintf (events, sizeof events, "inproc://events-%d", counter++);
     snprintf (url, sizeof url, "smtp://127.0.0.1:%d", fixture->smtp->smtp_port);
-    char bind[72];
     snprintf (bind, sizeof bind, "@%s", deliveries);
     fixture->deliveries = zsock_new_push (bind);
-    snprintf (bind, sizeof bind, "@%s", events);
-    fixture->events = zsock_new_sub (bind, "");
     assert_non_null (fixture->deliveries);
-    assert_non_null (fixture->events);
-    zsock_set_rcvtimeo (fixture->events, 100);
+    fixture->events = component_events (events);
     const char *defaults[] = {"CRIER_SMTP_URL",
                               url,
                               "CRIER_EMAIL_DELIVERIES_ENDPOINT",
@@ -59,23 +56,13 @@ static fixture_t *s_start (const char *const *smtp_args, const char *const *sett
                               "CRIER_HEARTBEAT_INTERVAL",
                               "100ms",
                               NULL};
-    for (size_t index = 0; defaults[index]; index += 2)
-        setenv (defaults[index], defaults[index + 1], 1);
-    for (size_t index = 0; settings && settings[index]; index += 2)
-        setenv (settings[index], settings[index + 1], 1);
+    component_settings_set (defaults);
+    component_settings_set (settings);
     assert_int_equal (crier_email_config_load (&fixture->config), 0);
-    for (size_t index = 0; defaults[index]; index += 2)
-        unsetenv (defaults[index]);
-    for (size_t index = 0; settings && settings[index]; index += 2)
-        unsetenv (settings[index]);
-
-    fixture->sender = zactor_new (crier_email_sender, &fixture->config);
-    assert_int_equal (zstr_send (fixture->sender, "START"), 0);
-    char *status = NULL, *endpoint = NULL;
-    assert_int_equal (zstr_recvx (fixture->sender, &status, &endpoint, NULL), 2);
-    assert_string_equal (status, "OK");
-    zstr_free (&status);
-    zstr_free (&endpoint);
+    component_settings_clear (defaults);
+    component_settings_clear (settings);
+    fixture->sender = component_start (crier_email_sender, &fixture->config, NULL, 0);
+    component_await_bus (fixture->events);
     return fixture;
 }
 
@@ -91,41 +78,15 @@ static void s_stop (fixture_t **fixture_p)
     *fixture_p = NULL;
 }
 
-//  The next event of type (others are skipped) as JSON, or NULL after timeout_ms.
 static json_t *s_next_event (fixture_t *fixture, const char *type, int timeout_ms)
 {
-    int64_t deadline = zclock_mono () + timeout_ms;
-    while (zclock_mono () < deadline) {
-        zmsg_t *message = zmsg_recv (fixture->events);
-        if (!message)
-            continue;
-        char *name = zmsg_popstr (message);
-        zframe_t *body = zmsg_pop (message);
-        json_t *event = NULL;
-        if (name && body && streq (name, type)) {
-            char *text = crier_event_to_json (zframe_data (body), zframe_size (body));
-            assert_non_null (text);
-            event = json_loads (text, 0, NULL);
-            free (text);
-            assert_non_null (event);
-        }
-        zstr_free (&name);
-        zframe_destroy (&body);
-        zmsg_destroy (&message);
-        if (event)
-            return event;
-    }
-    return NULL;
+    return component_next_event (fixture->events, type, timeout_ms);
 }
 
-static const char *s_text (const json_t *event, const char *name)
+static json_t *s_heartbeat_saying (fixture_t *fixture, const char *name, const char *value,
+                                   int timeout_ms)
 {
-    return json_string_value (json_object_get (event, name));
-}
-
-static json_int_t s_int (const json_t *event, const char *name)
-{
-    return json_integer_value (json_object_get (event, name));
+    return component_heartbeat_saying (fixture->events, name, value, timeout_ms);
 }
 
 static void test_a_delivery_is_delivered_once_with_the_servers_reply (void **state)
@@ -134,17 +95,17 @@ static void test_a_delivery_is_delivered_once_with_the_servers_reply (void **sta
     test_push_delivery (fixture->deliveries, "email", "plain", "ops@example.org", "s", "b", NULL);
     json_t *event = s_next_event (fixture, "delivery.delivered", 15000);
     assert_non_null (event);
-    assert_string_equal (s_text (event, "notification_id"), "plain");
-    assert_string_equal (s_text (event, "target"), "ops@example.org");
-    assert_non_null (strstr (s_text (event, "reply"), "queued as CRIER0001"));
-    assert_int_equal (s_int (event, "attempts"), 1);
+    assert_string_equal (component_text (event, "notification_id"), "plain");
+    assert_string_equal (component_text (event, "target"), "ops@example.org");
+    assert_non_null (strstr (component_text (event, "reply"), "queued as CRIER0001"));
+    assert_int_equal (component_int (event, "attempts"), 1);
     json_decref (event);
     //  Sent again by crier-ingest (attempt 2): answered from memory, not emailed twice.
     test_push_redelivery (fixture->deliveries, "email", "plain", "ops@example.org", 2);
     event = s_next_event (fixture, "delivery.delivered", 15000);
     assert_non_null (event);
-    assert_string_equal (s_text (event, "notification_id"), "plain");
-    assert_non_null (s_text (event, "repeated"));
+    assert_string_equal (component_text (event, "notification_id"), "plain");
+    assert_non_null (component_text (event, "repeated"));
     json_decref (event);
     json_t *messages = test_smtp_wait_messages (fixture->smtp, 1, 1000);
     assert_int_equal (json_array_size (messages), 1);
@@ -161,28 +122,14 @@ static void test_a_temporary_failure_is_retried_then_fails_at_the_deadline (void
                         NULL);
     json_t *event = s_next_event (fixture, "delivery.retrying", 15000);
     assert_non_null (event);
-    assert_non_null (strstr (s_text (event, "reason"), "451 try later"));
-    assert_true (s_int (event, "wait_ms") > 0);
+    assert_non_null (strstr (component_text (event, "reason"), "451 try later"));
+    assert_true (component_int (event, "wait_ms") > 0);
     json_decref (event);
     event = s_next_event (fixture, "delivery.failed", 15000);
     assert_non_null (event);
-    assert_non_null (strstr (s_text (event, "reason"), "CRIER_SMTP_RETRY_DEADLINE"));
+    assert_non_null (strstr (component_text (event, "reason"), "CRIER_SMTP_RETRY_DEADLINE"));
     json_decref (event);
     s_stop (&fixture);
-}
-
-//  The heartbeat's field name, once one says it (or NULL after timeout_ms).
-static json_t *s_heartbeat_saying (fixture_t *fixture, const char *name, const char *value,
-                                   int timeout_ms)
-{
-    int64_t deadline = zclock_mono () + timeout_ms;
-    while (zclock_mono () < deadline) {
-        json_t *event = s_next_event (fixture, "process.heartbeat", 1000);
-        if (event && s_text (event, name) && streq (s_text (event, name), value))
-            return event;
-        json_decref (event);
-    }
-    return NULL;
 }
 
 static void test_refused_credentials_hold_deliveries_until_they_work (void **state)
@@ -213,8 +160,8 @@ static void test_refused_credentials_hold_deliveries_until_they_work (void **sta
     while (renewals[0] < 3 || renewals[1] < 3) {
         json_t *event = s_next_event (fixture, "delivery.retrying", 15000);
         assert_non_null (event);
-        assert_non_null (strstr (s_text (event, "reason"), "Login denied"));
-        renewals[streq (s_text (event, "notification_id"), "held-1")]++;
+        assert_non_null (strstr (component_text (event, "reason"), "Login denied"));
+        renewals[streq (component_text (event, "notification_id"), "held-1")]++;
         json_decref (event);
     }
     assert_true (zclock_mono () - refused_at > 1000);
@@ -222,11 +169,11 @@ static void test_refused_credentials_hold_deliveries_until_they_work (void **sta
     test_push_delivery (fixture->deliveries, "email", "waits", "ops@example.org", "s", "b", NULL);
     json_t *heartbeat = s_heartbeat_saying (fixture, "credentials", "refused", 5000);
     assert_non_null (heartbeat);
-    assert_int_equal (s_int (heartbeat, "held"), 2);
-    assert_int_equal (s_int (heartbeat, "failed"), 0);
+    assert_int_equal (component_int (heartbeat, "held"), 2);
+    assert_int_equal (component_int (heartbeat, "failed"), 0);
     json_decref (heartbeat);
     heartbeat = s_heartbeat_saying (fixture, "credentials", "refused", 5000);
-    assert_int_equal (s_int (heartbeat, "held"), 2);
+    assert_int_equal (component_int (heartbeat, "held"), 2);
     json_decref (heartbeat);
 
     //  The operator fixes the password: everything goes, once each.
@@ -236,8 +183,8 @@ static void test_refused_credentials_hold_deliveries_until_they_work (void **sta
     json_decref (messages);
     heartbeat = s_heartbeat_saying (fixture, "credentials", "not refused", 5000);
     assert_non_null (heartbeat);
-    assert_int_equal (s_int (heartbeat, "delivered"), 3);
-    assert_int_equal (s_int (heartbeat, "failed"), 0);
+    assert_int_equal (component_int (heartbeat, "delivered"), 3);
+    assert_int_equal (component_int (heartbeat, "failed"), 0);
     json_decref (heartbeat);
     s_stop (&fixture);
 

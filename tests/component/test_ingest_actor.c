@@ -1,0 +1,277 @@
+/*  test_ingest_actor.c - crier-ingest's actor in this process, on inproc:// endpoints: the test
+    is the client (a REQ socket on the acknowledged endpoint), the resolver (a PULL socket) and
+    the event bus (a SUB socket for what ingest publishes, a PUB socket for the receipts it
+    follows), and asserts on frames and events. */
+#include "component.h"
+#include "ingest_config.h"
+#include "ingest_server.h"
+#include "test_support.h"
+
+#include "crier/frames.h"
+#include "crier/notification.h"
+#include "crier/receipt.h"
+#include "crier/reply.h"
+
+#include <czmq.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    crier_ingest_config_t config;
+    zactor_t *ingest;
+    zsock_t *resolver; //  what ingest forwards to
+    zsock_t *events;   //  what ingest publishes
+    zsock_t *receipts; //  what ingest follows
+    char ack[64];
+    char resolver_endpoint[64]; //  the neighbours' endpoints, kept across restarts
+    char events_endpoint[64];
+    char receipts_endpoint[64];
+    char data_dir[256];
+    const char *const *settings;
+} fixture_t;
+
+static int s_counter;
+
+//  Starts the actor with the fixture's data folder and extra settings; the sockets of its
+//  neighbours stay across restarts.
+static void s_start_ingest (fixture_t *fixture)
+{
+    char name[6][64];
+    int number = s_counter++;
+    snprintf (name[0], sizeof name[0], "inproc://ingest-%d", number);
+    snprintf (name[1], sizeof name[1], "inproc://ack-%d", number);
+    snprintf (name[2], sizeof name[2], "inproc://control-%d", number);
+    snprintf (fixture->ack, sizeof fixture->ack, "%s", name[1]);
+    const char *defaults[] = {"CRIER_INGEST_ENDPOINT",
+                              name[0],
+                              "CRIER_INGEST_ACK_ENDPOINT",
+                              name[1],
+                              "CRIER_INGEST_CONTROL_ENDPOINT",
+                              name[2],
+                              "CRIER_NOTIFICATIONS_ENDPOINT",
+                              fixture->resolver_endpoint,
+                              "CRIER_EVENTS_PUBLISH_ENDPOINT",
+                              fixture->events_endpoint,
+                              "CRIER_EVENTS_ENDPOINT",
+                              fixture->receipts_endpoint,
+                              "CRIER_DATA_DIR",
+                              fixture->data_dir,
+                              "CRIER_HEARTBEAT_INTERVAL",
+                              "100ms",
+                              NULL};
+    component_settings_set (defaults);
+    component_settings_set (fixture->settings);
+    assert_int_equal (crier_ingest_config_load (&fixture->config), 0);
+    component_settings_clear (defaults);
+    component_settings_clear (fixture->settings);
+    fixture->ingest = component_start (crier_ingest_server, &fixture->config, NULL, 0);
+    component_await_bus (fixture->events);
+}
+
+static void s_stop_ingest (fixture_t *fixture)
+{
+    zactor_destroy (&fixture->ingest);
+    crier_ingest_config_free (&fixture->config);
+}
+
+static fixture_t *s_start (const char *const *settings)
+{
+    fixture_t *fixture = calloc (1, sizeof *fixture);
+    fixture->settings = settings;
+    snprintf (fixture->data_dir, sizeof fixture->data_dir, "%s/ingest-actor-%d",
+              test_scratch_dir (), s_counter);
+    //  Names of their own: an inproc name is released some time after its socket closes.
+    snprintf (fixture->resolver_endpoint, sizeof fixture->resolver_endpoint, "inproc://resolver-%d",
+              s_counter);
+    snprintf (fixture->events_endpoint, sizeof fixture->events_endpoint, "inproc://bus-in-%d",
+              s_counter);
+    snprintf (fixture->receipts_endpoint, sizeof fixture->receipts_endpoint, "inproc://bus-out-%d",
+              s_counter);
+    char bind[72];
+    snprintf (bind, sizeof bind, "@%s", fixture->resolver_endpoint);
+    fixture->resolver = zsock_new_pull (bind);
+    snprintf (bind, sizeof bind, "@%s", fixture->receipts_endpoint);
+    fixture->receipts = zsock_new_pub (bind);
+    assert_non_null (fixture->resolver);
+    assert_non_null (fixture->receipts);
+    fixture->events = component_events (fixture->events_endpoint);
+    s_start_ingest (fixture);
+    return fixture;
+}
+
+static void s_stop (fixture_t **fixture_p)
+{
+    fixture_t *fixture = *fixture_p;
+    s_stop_ingest (fixture);
+    zsock_destroy (&fixture->resolver);
+    zsock_destroy (&fixture->events);
+    zsock_destroy (&fixture->receipts);
+    free (fixture);
+    *fixture_p = NULL;
+}
+
+//  Sends a notification for to on the acknowledged endpoint; returns ingest's answer.
+static crier_reply_t s_ask (fixture_t *fixture, const char *to, const char *id)
+{
+    char endpoint[80];
+    snprintf (endpoint, sizeof endpoint, ">%s", fixture->ack);
+    zsock_t *request = zsock_new_req (endpoint);
+    assert_non_null (request);
+    zsock_set_rcvtimeo (request, 10000);
+    crier_notification_t *notification = crier_notification_new ();
+    assert_int_equal (crier_notification_add_group (notification, to), 0);
+    assert_int_equal (crier_notification_set (&notification->body, "the body"), 0);
+    if (id)
+        assert_int_equal (crier_notification_set (&notification->id, id), 0);
+    char *data;
+    size_t size;
+    assert_int_equal (crier_notification_encode (notification, &data, &size), 0);
+    crier_notification_destroy (&notification);
+    assert_int_equal (zmq_send (zsock_resolve (request), data, size, 0), (int)size);
+    free (data);
+    zframe_t *answer = zframe_recv (request);
+    assert_non_null (answer);
+    crier_reply_t reply;
+    crier_error_t error;
+    assert_int_equal (
+        crier_reply_decode (zframe_data (answer), zframe_size (answer), &reply, &error), 0);
+    zframe_destroy (&answer);
+    zsock_destroy (&request);
+    return reply;
+}
+
+//  The next notification on the resolver's side (attempt in *attempt_p), or NULL.
+static crier_notification_t *s_forwarded (fixture_t *fixture, int timeout_ms, uint32_t *attempt_p)
+{
+    zsock_set_rcvtimeo (fixture->resolver, timeout_ms);
+    zframe_t *frame = zframe_recv (fixture->resolver);
+    if (!frame)
+        return NULL;
+    crier_frame_redelivery_t redelivery = {0};
+    crier_error_t error;
+    crier_notification_t *notification = crier_frame_decode_notification (
+        zframe_data (frame), zframe_size (frame), &redelivery, &error);
+    zframe_destroy (&frame);
+    assert_non_null (notification);
+    if (attempt_p)
+        *attempt_p = redelivery.attempt;
+    crier_frame_redelivery_free (&redelivery);
+    return notification;
+}
+
+//  Publishes receipts as the bus would, again and again (a subscription takes a moment to
+//  reach the publisher), until a heartbeat says backlog = 0.
+static void s_finish_with (fixture_t *fixture, const crier_receipt_t *receipts, size_t count)
+{
+    int64_t deadline = zclock_mono () + 10000;
+    while (zclock_mono () < deadline) {
+        for (size_t index = 0; index < count; index++) {
+            char *data;
+            size_t size;
+            assert_int_equal (crier_receipt_encode (&receipts[index], &data, &size), 0);
+            zmsg_t *message = zmsg_new ();
+            zmsg_addstr (message, crier_receipt_type (receipts[index].kind));
+            zmsg_addmem (message, data, size);
+            free (data);
+            assert_int_equal (zmsg_send (&message, fixture->receipts), 0);
+        }
+        json_t *heartbeat = component_next_event (fixture->events, "process.heartbeat", 1000);
+        bool done = heartbeat && component_int (heartbeat, "backlog") == 0 &&
+                    json_object_get (heartbeat, "backlog");
+        json_decref (heartbeat);
+        if (done)
+            return;
+    }
+    fail_msg ("the receipts did not finish the notification within 10 s");
+}
+
+static void test_an_acknowledged_notification_is_journaled_forwarded_and_announced (void **state)
+{
+    fixture_t *fixture = s_start (NULL);
+    crier_reply_t reply = s_ask (fixture, "#ops", "first");
+    assert_true (reply.ok);
+    assert_string_equal (reply.id, "first");
+    crier_reply_free (&reply);
+    uint32_t attempt = 0;
+    crier_notification_t *notification = s_forwarded (fixture, 5000, &attempt);
+    assert_non_null (notification);
+    assert_string_equal (notification->id, "first");
+    assert_string_equal (notification->to[0], "#ops");
+    assert_int_equal (attempt, 1);
+    crier_notification_destroy (&notification);
+    json_t *event = component_next_event (fixture->events, "notification.accepted", 5000);
+    assert_non_null (event);
+    assert_string_equal (component_text (event, "notification_id"), "first");
+    json_decref (event);
+    //  The same id again: a duplicate, answered but not forwarded twice.
+    reply = s_ask (fixture, "#ops", "first");
+    assert_true (reply.ok);
+    assert_true (reply.duplicate);
+    crier_reply_free (&reply);
+    assert_null (s_forwarded (fixture, 300, NULL));
+    s_stop (&fixture);
+}
+
+static void test_without_news_a_notification_goes_again_after_its_lease (void **state)
+{
+    const char *settings[] = {"CRIER_REDELIVER_AFTER", "300ms", NULL};
+    fixture_t *fixture = s_start (settings);
+    crier_reply_t reply = s_ask (fixture, "#ops", "leased");
+    assert_true (reply.ok);
+    crier_reply_free (&reply);
+    uint32_t attempt = 0;
+    crier_notification_t *notification = s_forwarded (fixture, 5000, &attempt);
+    assert_int_equal (attempt, 1);
+    crier_notification_destroy (&notification);
+    notification = s_forwarded (fixture, 5000, &attempt);
+    assert_non_null (notification);
+    assert_string_equal (notification->id, "leased");
+    assert_int_equal (attempt, 2);
+    crier_notification_destroy (&notification);
+    s_stop (&fixture);
+}
+
+static void test_a_finished_notification_is_not_sent_again_after_a_restart (void **state)
+{
+    const char *settings[] = {"CRIER_REDELIVER_AFTER", "1s", NULL};
+    fixture_t *fixture = s_start (settings);
+    crier_reply_t reply = s_ask (fixture, "#ops", "done");
+    crier_reply_free (&reply);
+    crier_notification_t *notification = s_forwarded (fixture, 5000, NULL);
+    crier_notification_destroy (&notification);
+    crier_receipt_delivery_t row = {.channel = "email", .target = "ops@example.org"};
+    crier_delivery_id (row.delivery_id, "done", row.channel, row.target);
+    crier_receipt_t receipts[] = {
+        {.kind = CRIER_RECEIPT_ROUTED,
+         .notification_id = "done",
+         .deliveries = &row,
+         .delivery_count = 1},
+        {.kind = CRIER_RECEIPT_DELIVERED, .notification_id = "done", .delivery = row},
+    };
+    s_finish_with (fixture, receipts, 2);
+
+    //  Restarted on the same journal, past the lease: nothing to send.
+    s_stop_ingest (fixture);
+    s_start_ingest (fixture);
+    json_t *heartbeat = component_next_event (fixture->events, "process.heartbeat", 5000);
+    assert_non_null (heartbeat);
+    assert_int_equal (component_int (heartbeat, "backlog"), 0);
+    json_decref (heartbeat);
+    assert_null (s_forwarded (fixture, 1500, NULL));
+    s_stop (&fixture);
+}
+
+int main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_an_acknowledged_notification_is_journaled_forwarded_and_announced),
+        cmocka_unit_test (test_without_news_a_notification_goes_again_after_its_lease),
+        cmocka_unit_test (test_a_finished_notification_is_not_sent_again_after_a_restart),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,98 @@
+/*  test_matrix_sender_actor.c - crier-sender-matrix's actor in this process, on inproc://
+    endpoints, against the homeserver double: the shared policy for refused credentials when a
+    token is revoked while deliveries flow, asserted on the events the sender publishes. */
+#include "component.h"
+#include "matrix_config.h"
+#include "matrix_sender.h"
+#include "test_homeserver.h"
+
+#include <curl/curl.h>
+#include <czmq.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ROOM "!ops:example.org"
+
+static void test_a_revoked_token_holds_deliveries_until_it_works_again (void **state)
+{
+    const char *args[] = {"--joined", ROOM, NULL};
+    test_homeserver_t *homeserver = test_homeserver_start (args);
+    zsock_t *deliveries = zsock_new_push ("@inproc://matrix-deliveries");
+    assert_non_null (deliveries);
+    zsock_t *events = component_events ("inproc://matrix-events");
+    const char *settings[] = {"CRIER_MATRIX_HOMESERVER",
+                              homeserver->url,
+                              "CRIER_MATRIX_ACCESS_TOKEN",
+                              TEST_MATRIX_TOKEN,
+                              "CRIER_MATRIX_DELIVERIES_ENDPOINT",
+                              "inproc://matrix-deliveries",
+                              "CRIER_EVENTS_PUBLISH_ENDPOINT",
+                              "inproc://matrix-events",
+                              "CRIER_MATRIX_RETRY_DEADLINE",
+                              "1s",
+                              "CRIER_HEARTBEAT_INTERVAL",
+                              "100ms",
+                              NULL};
+    component_settings_set (settings);
+    crier_matrix_config_t config = {0};
+    assert_int_equal (crier_matrix_config_load (&config), 0);
+    component_settings_clear (settings);
+    zactor_t *sender = component_start (crier_matrix_sender, &config, NULL, 0);
+    component_await_bus (events);
+    json_t *heartbeat = component_heartbeat_saying (events, "token", "accepted", 10000);
+    assert_non_null (heartbeat);
+    json_decref (heartbeat);
+
+    //  The token is revoked on the homeserver: what comes is held, past the retry deadline.
+    test_homeserver_post (homeserver, "token", "{\"token\": \"another\"}");
+    test_push_delivery (deliveries, "matrix", "held", ROOM, NULL, "while revoked", NULL);
+    int64_t since = zclock_mono ();
+    for (int renewals = 0; renewals < 3;) {
+        json_t *event = component_next_event (events, "delivery.retrying", 15000);
+        assert_non_null (event);
+        assert_string_equal (component_text (event, "notification_id"), "held");
+        assert_non_null (strstr (component_text (event, "reason"), "M_UNKNOWN_TOKEN"));
+        json_decref (event);
+        renewals++;
+    }
+    assert_true (zclock_mono () - since > 1000);
+    heartbeat = component_heartbeat_saying (events, "credentials", "refused", 5000);
+    assert_non_null (heartbeat);
+    assert_int_equal (component_int (heartbeat, "held"), 1);
+    assert_int_equal (component_int (heartbeat, "failed"), 0);
+    json_decref (heartbeat);
+
+    //  The operator restores it: delivered once, into the room.
+    test_homeserver_post (homeserver, "token", "{\"token\": \"" TEST_MATRIX_TOKEN "\"}");
+    json_t *event = component_next_event (events, "delivery.delivered", 60000);
+    assert_non_null (event);
+    assert_string_equal (component_text (event, "notification_id"), "held");
+    assert_string_equal (component_text (event, "room_id"), ROOM);
+    assert_non_null (component_text (event, "event_id"));
+    json_decref (event);
+    json_t *sent = test_homeserver_wait_events (homeserver, 1, 1000);
+    assert_int_equal (json_array_size (sent), 1);
+    json_decref (sent);
+
+    zactor_destroy (&sender);
+    crier_matrix_config_free (&config);
+    zsock_destroy (&deliveries);
+    zsock_destroy (&events);
+    test_homeserver_destroy (&homeserver);
+}
+
+int main (void)
+{
+    curl_global_init (CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_a_revoked_token_holds_deliveries_until_it_works_again),
+    };
+    int rc = cmocka_run_group_tests (tests, NULL, NULL);
+    curl_global_cleanup ();
+    return rc;
+}
