@@ -2,7 +2,7 @@
     notifications socket, the event bus, the CouchDB feed (through crier_transfers) and the wait for
     a blocked delivery socket, so nothing here ever blocks. */
 #include "resolver_server.h"
-#include "delivery_queue.h"
+#include "channel_flow.h"
 #include "event_bus.h"
 #include "mapping_follower.h"
 #include "router.h"
@@ -30,34 +30,20 @@
 #define RECENT_MAX     50000
 #define RECENT_KEEP_MS (3600 * 1000)
 
-//  How often channels with deliveries waiting are checked for a stall (no timer otherwise).
-#define STALL_CHECK_MS 250
-
-//  One channel's deliveries on their way to its senders.
-typedef struct {
-    crier_delivery_queue_t *waiting; //  frames its socket could not take yet
-    bool polling;                    //  a POLLOUT poller waits for its socket
-    bool held;                       //  deliveries.backpressure was logged
-    bool stalled;                    //  its senders took nothing for CRIER_STALLED_AFTER
-    uint64_t deferred;               //  deliveries deferred since it stalled
-} channel_t;
-
 typedef struct {
     const crier_resolver_config_t *config;
     zloop_t *loop;
-    zsock_t *notifications;                   //  from ingest
-    zsock_t *deliveries[CRIER_CHANNEL_COUNT]; //  to the senders
-    zsock_t *events;                          //  our own events: the bus's XPUB side
+    zsock_t *notifications;     //  from ingest
+    crier_channel_flow_t *flow; //  deliveries to the senders
+    zsock_t *events;            //  our own events: the bus's XPUB side
     crier_event_bus_t *bus;
     crier_transfers_t *http;
     crier_follower_t *follower;
     crier_mapping_t *mapping; //  the last good mapping, or NULL
     crier_routing_t routing;  //  reused for every notification
     crier_intake_t *intake;   //  takes notifications while there is room
-    channel_t channels[CRIER_CHANNEL_COUNT];
-    int stall_timer;        //  while a channel waits: its zloop timer id, else -1
-    crier_recent_t *recent; //  deliveries the senders said were delivered lately
-    uint64_t repeated;      //  redeliveries answered from it
+    crier_recent_t *recent;   //  deliveries the senders said were delivered lately
+    uint64_t repeated;        //  redeliveries answered from it
     crier_heartbeat_t *heartbeat;
     crier_zap_t *zap;               //  with the internal CURVE switch: admits crier's own processes
     crier_handshake_watch_t *watch; //  and logs a process that fails the handshake
@@ -70,6 +56,18 @@ static void s_set_reading (server_t *self, bool reading)
     crier_intake_open (self->intake, reading);
 }
 
+//  Reads notifications again once a mapping is loaded and no channel holds the intake.
+static void s_resume_if_free (server_t *self)
+{
+    if (self->mapping && !crier_channel_flow_holding (self->flow))
+        s_set_reading (self, true);
+}
+
+static void s_on_free (void *arg)
+{
+    s_resume_if_free (arg);
+}
+
 static void s_publish_unroutable (server_t *self, const crier_notification_t *notification,
                                   const char *const *groups, size_t count, const char *reason)
 {
@@ -80,166 +78,6 @@ static void s_publish_unroutable (server_t *self, const crier_notification_t *no
         crier_event_add_text (event, "reason", reason);
         crier_event_send (&event, self->events);
     }
-}
-
-static int s_on_writable (zloop_t *loop, zmq_pollitem_t *item, void *arg);
-static int s_on_stall_check (zloop_t *loop, int timer_id, void *arg);
-
-static void s_poll_writable (server_t *self, crier_channel_t channel, bool on)
-{
-    channel_t *state = &self->channels[channel];
-    if (state->polling == on)
-        return;
-    zmq_pollitem_t item = {zsock_resolve (self->deliveries[channel]), 0, ZMQ_POLLOUT, 0};
-    if (on)
-        zloop_poller (self->loop, &item, s_on_writable, self);
-    else
-        zloop_poller_end (self->loop, &item);
-    state->polling = on;
-    //  The stall check runs only while some channel waits.
-    bool waiting = false;
-    for (int other = 0; other < CRIER_CHANNEL_COUNT; other++)
-        waiting |= self->channels[other].polling;
-    if (waiting && self->stall_timer == -1)
-        self->stall_timer = zloop_timer (self->loop, STALL_CHECK_MS, 0, s_on_stall_check, self);
-    else if (!waiting && self->stall_timer != -1) {
-        zloop_timer_end (self->loop, self->stall_timer);
-        self->stall_timer = -1;
-    }
-}
-
-//  Whether a channel that is not stalled has deliveries waiting: then the intake waits too, so
-//  that back-pressure reaches ingest instead of memory growing here.
-static bool s_holding (const server_t *self)
-{
-    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
-        if (!self->channels[channel].stalled &&
-            crier_delivery_queue_count (self->channels[channel].waiting) > 0)
-            return true;
-    return false;
-}
-
-static void s_resume_if_free (server_t *self)
-{
-    if (self->mapping && !s_holding (self))
-        s_set_reading (self, true);
-}
-
-//  Sends a channel's waiting deliveries in order until its socket would block.
-static void s_flush (server_t *self, crier_channel_t channel)
-{
-    channel_t *state = &self->channels[channel];
-    if (crier_delivery_queue_count (state->waiting) == 0)
-        return;
-    crier_delivery_queue_flush (state->waiting, self->deliveries[channel], zclock_mono ());
-    bool waiting = crier_delivery_queue_count (state->waiting) > 0;
-    s_poll_writable (self, channel, waiting);
-    if (waiting && !state->held) {
-        crier_log (CRIER_LOG_WARN, "deliveries.backpressure", "channel",
-                   crier_channel_name (channel), "endpoint",
-                   self->config->deliveries_endpoint[channel], "hint",
-                   "no crier-sender for this channel is connected, or they are not keeping up; "
-                   "notifications wait meanwhile");
-        state->held = true;
-    } else if (!waiting && state->held) {
-        crier_log (CRIER_LOG_INFO, "deliveries.flowing", "channel", crier_channel_name (channel));
-        state->held = false;
-    }
-}
-
-static int s_on_writable (zloop_t *loop, zmq_pollitem_t *item, void *arg)
-{
-    server_t *self = arg;
-    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
-        if (zsock_resolve (self->deliveries[channel]) == item->socket)
-            s_flush (self, (crier_channel_t)channel);
-    s_resume_if_free (self);
-    return 0;
-}
-
-//  Tells crier-ingest that a delivery went nowhere because its channel is stalled: it sends it
-//  again when a whole lease (CRIER_REDELIVER_AFTER) has passed.
-static void s_defer (server_t *self, crier_channel_t channel, const char *notification_id,
-                     const char *delivery_id, const char *target)
-{
-    self->channels[channel].deferred++;
-    crier_log (CRIER_LOG_DEBUG, "delivery.deferred", "id", notification_id, "delivery_id",
-               delivery_id, "channel", crier_channel_name (channel), "target", target);
-    crier_event_t *event = crier_event_new_outcome_of (
-        "delivery.deferred", delivery_id, notification_id, crier_channel_name (channel), target, 0);
-    if (event) {
-        crier_event_add_text (event, "reason",
-                              "its channel's senders took no delivery for CRIER_STALLED_AFTER; "
-                              "crier-ingest sends it again after CRIER_REDELIVER_AFTER");
-        crier_event_send (&event, self->events);
-    }
-}
-
-//  A channel whose senders took nothing for CRIER_STALLED_AFTER stops holding up the others:
-//  what waited for it is deferred, and so is what comes for it until its socket takes again.
-static void s_stall (server_t *self, crier_channel_t channel)
-{
-    channel_t *state = &self->channels[channel];
-    state->stalled = true;
-    state->held = false;
-    state->deferred = 0;
-    s_poll_writable (self, channel, false);
-    char *frame;
-    size_t size;
-    while ((frame = crier_delivery_queue_take (state->waiting, &size))) {
-        crier_error_t error;
-        crier_delivery_t *delivery = crier_frame_decode_delivery (frame, size, &error);
-        if (delivery)
-            s_defer (self, channel, delivery->notification->id, delivery->delivery_id,
-                     delivery->target);
-        crier_delivery_destroy (&delivery);
-        free (frame);
-    }
-    crier_log (CRIER_LOG_WARN, "deliveries.stalled", "channel", crier_channel_name (channel),
-               "endpoint", self->config->deliveries_endpoint[channel], "deferred",
-               CRIER_LOG_INT (state->deferred), "hint",
-               "no crier-sender for this channel took a delivery for CRIER_STALLED_AFTER (is one "
-               "running? can it reach its server? see its log); the other channels go on, and "
-               "this channel's deliveries wait in crier-ingest's journal and go again every "
-               "CRIER_REDELIVER_AFTER");
-}
-
-static int s_on_stall_check (zloop_t *loop, int timer_id, void *arg)
-{
-    server_t *self = arg;
-    int64_t now = zclock_mono ();
-    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++) {
-        channel_t *state = &self->channels[channel];
-        int64_t since = crier_delivery_queue_stuck_since (state->waiting);
-        if (!state->stalled && since != 0 && now - since >= (int64_t)self->config->stalled_after_ms)
-            s_stall (self, (crier_channel_t)channel);
-    }
-    s_resume_if_free (self);
-    return 0;
-}
-
-//  Puts a delivery frame on its way: queued for its channel, or, when the channel is stalled,
-//  straight to the socket if it takes it now (the channel flows again), else deferred.
-static int s_queue (server_t *self, crier_channel_t channel, char *frame, size_t size,
-                    const char *notification_id, const char *delivery_id, const char *target)
-{
-    channel_t *state = &self->channels[channel];
-    if (!state->stalled)
-        return crier_delivery_queue_add (state->waiting, frame, size);
-    if (crier_socket_send (self->deliveries[channel], frame, size, ZMQ_DONTWAIT) == 0) {
-        crier_log (CRIER_LOG_INFO, "deliveries.flowing", "channel", crier_channel_name (channel),
-                   "deferred", CRIER_LOG_INT (state->deferred));
-        state->stalled = false;
-    } else
-        s_defer (self, channel, notification_id, delivery_id, target);
-    free (frame);
-    return 0;
-}
-
-static void s_flush_all (server_t *self)
-{
-    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
-        s_flush (self, (crier_channel_t)channel);
 }
 
 //  A delivered email passing on the bus: remembered, in case crier-ingest missed it.
@@ -287,7 +125,8 @@ static int s_queue_delivery (server_t *self, const crier_notification_t *notific
         free (frame);
         return 0;
     }
-    if (s_queue (self, channel, frame, size, notification->id, delivery_id, target) != 0) {
+    if (crier_channel_flow_queue (self->flow, channel, frame, size, notification->id, delivery_id,
+                                  target) != 0) {
         crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", notification->id, "channel", name,
                    "target", target, "reason", "out of memory");
         return -1;
@@ -315,7 +154,7 @@ static void s_send_again (server_t *self, const crier_notification_t *notificati
                               redelivery->attempt, delivery_id);
         }
     }
-    s_flush_all (self);
+    crier_channel_flow_flush (self->flow);
 }
 
 static void s_route (server_t *self, const crier_notification_t *notification, uint32_t attempt)
@@ -375,7 +214,7 @@ static void s_route (server_t *self, const crier_notification_t *notification, u
     crier_event_destroy (&event);
     free (values);
     free (ids);
-    s_flush_all (self);
+    crier_channel_flow_flush (self->flow);
 }
 
 //  A notification from ingest. Deliveries left waiting for a channel that is not stalled stop
@@ -397,7 +236,7 @@ static bool s_on_notification (const void *data, size_t size, void *arg)
         crier_log (CRIER_LOG_ERROR, "frame.invalid", "from", "crier-ingest", "field", error.field,
                    "error", error.message, "hint", "run the same crier version in every process");
     crier_notification_destroy (&notification);
-    bool holding = s_holding (self);
+    bool holding = crier_channel_flow_holding (self->flow);
     if (holding)
         s_set_reading (self, false);
     return !holding;
@@ -449,14 +288,6 @@ static void s_on_document (json_t *document, bool deleted, void *arg)
     s_resume_if_free (self);
 }
 
-static size_t s_waiting (const server_t *self)
-{
-    size_t waiting = 0;
-    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
-        waiting += crier_delivery_queue_count (self->channels[channel].waiting);
-    return waiting;
-}
-
 static void s_fill_heartbeat (crier_event_t *event, void *arg)
 {
     server_t *self = arg;
@@ -468,15 +299,12 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
                          self->mapping ? (int64_t)crier_mapping_group_count (self->mapping) : 0);
     crier_event_add_int (event, "routed", (int64_t)self->routed);
     crier_event_add_int (event, "unroutable", (int64_t)self->unroutable);
-    crier_event_add_int (event, "waiting", (int64_t)s_waiting (self));
+    crier_event_add_int (event, "waiting", (int64_t)crier_channel_flow_waiting (self->flow));
     crier_event_add_int (event, "repeated", (int64_t)self->repeated);
     //  The stalled channels by name (crier status shows them), or "none".
-    char stalled[64] = "";
-    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
-        if (self->channels[channel].stalled)
-            snprintf (stalled + strlen (stalled), sizeof stalled - strlen (stalled), "%s%s",
-                      *stalled ? "," : "", crier_channel_name ((crier_channel_t)channel));
-    crier_event_add_text (event, "stalled", *stalled ? stalled : "none");
+    char stalled[64];
+    crier_channel_flow_stalled (self->flow, stalled, sizeof stalled);
+    crier_event_add_text (event, "stalled", stalled);
 }
 
 //  With the internal switch: a line for each process that fails the CURVE handshake.
@@ -490,8 +318,9 @@ static int s_watch (server_t *self)
     int rc = crier_handshake_watch_add (self->watch, self->notifications,
                                         "notifications from crier-ingest", hint);
     for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
-        rc |= crier_handshake_watch_add (self->watch, self->deliveries[channel],
-                                         crier_channel_name ((crier_channel_t)channel), hint);
+        rc |=
+            crier_handshake_watch_add (self->watch, crier_channel_flow_socket (self->flow, channel),
+                                       crier_channel_name ((crier_channel_t)channel), hint);
     rc |= crier_handshake_watch_add (self->watch, crier_event_bus_intake (self->bus),
                                      "event bus (publishers)", hint);
     rc |= crier_handshake_watch_add (self->watch, self->events, "event bus (watchers)", hint);
@@ -507,16 +336,6 @@ static int s_start (server_t *self)
         return -1;
     self->notifications = crier_socket_open (ZMQ_PULL, CRIER_BIND, config->notifications_endpoint,
                                              &config->links, "notifications from crier-ingest");
-    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++) {
-        char purpose[64];
-        snprintf (purpose, sizeof purpose, "deliveries to crier-sender-%s",
-                  crier_channel_name ((crier_channel_t)channel));
-        self->deliveries[channel] = crier_socket_open (
-            ZMQ_PUSH, CRIER_BIND, config->deliveries_endpoint[channel], &config->links, purpose);
-        self->channels[channel].waiting = crier_delivery_queue_new ();
-        if (!self->deliveries[channel] || !self->channels[channel].waiting)
-            return -1;
-    }
     self->intake = self->notifications ? crier_intake_new (self->loop, self->notifications,
                                                            s_on_notification, NULL, self)
                                        : NULL;
@@ -527,6 +346,9 @@ static int s_start (server_t *self)
     if (!self->bus)
         return -1;
     self->events = crier_event_bus_publisher (self->bus);
+    self->flow = crier_channel_flow_new (self->loop, config, self->events, s_on_free, self);
+    if (!self->flow)
+        return -1;
     self->recent = crier_recent_new (RECENT_MAX, RECENT_KEEP_MS);
     if (!self->recent)
         return -1;
@@ -564,15 +386,13 @@ static char *s_on_start (void *arg)
 
 void crier_resolver_server (zsock_t *pipe, void *args)
 {
-    server_t self = {.config = args, .stall_timer = -1};
+    server_t self = {.config = args};
     self.loop = zloop_new ();
     crier_actor_run (pipe, self.loop, s_on_start, &self);
 
     crier_log (CRIER_LOG_INFO, "resolver.stats", "routed_total", CRIER_LOG_INT (self.routed),
                "unroutable_total", CRIER_LOG_INT (self.unroutable), "waiting",
-               CRIER_LOG_INT (s_waiting (&self)));
-    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
-        crier_delivery_queue_destroy (&self.channels[channel].waiting);
+               CRIER_LOG_INT (self.flow ? crier_channel_flow_waiting (self.flow) : 0));
     crier_recent_destroy (&self.recent);
     //  While the watched sockets all still exist.
     crier_handshake_watch_destroy (&self.watch);
@@ -583,9 +403,8 @@ void crier_resolver_server (zsock_t *pipe, void *args)
     crier_intake_destroy (&self.intake);
     crier_mapping_destroy (&self.mapping);
     crier_routing_free (&self.routing);
+    crier_channel_flow_destroy (&self.flow);
     crier_zap_destroy (&self.zap);
     zloop_destroy (&self.loop);
     zsock_destroy (&self.notifications);
-    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
-        zsock_destroy (&self.deliveries[channel]);
 }
