@@ -1,40 +1,31 @@
 /*  control.c - see control.h. */
 #include "crier/control.h"
 #include "msgpack_read.h"
+#include "msgpack_write.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const s_ops[] = {"dead_letters", "retry"};
 
-static int s_finish (msgpack_sbuffer *buffer, char **data_p, size_t *size_p)
-{
-    if (!buffer->data)
-        return -1;
-    *size_p = buffer->size;
-    *data_p = msgpack_sbuffer_release (buffer);
-    return 0;
-}
-
 int crier_control_request_encode (const crier_control_request_t *request, char **data_p,
                                   size_t *size_p)
 {
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    msgpack_packer packer;
-    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    crier_msgpack_writer_t writer;
+    crier_msgpack_writer_init (&writer);
+    msgpack_packer *packer = &writer.packer;
     bool listing = request->op == CRIER_CONTROL_DEAD_LETTERS;
-    msgpack_pack_map (&packer, 1 + (listing || request->id));
-    crier_msgpack_pack_text (&packer, "op");
-    crier_msgpack_pack_text (&packer, s_ops[request->op]);
+    msgpack_pack_map (packer, 1 + (listing || request->id));
+    crier_msgpack_pack_text (packer, "op");
+    crier_msgpack_pack_text (packer, s_ops[request->op]);
     if (listing) {
-        crier_msgpack_pack_text (&packer, "limit");
-        msgpack_pack_uint32 (&packer, request->limit);
+        crier_msgpack_pack_text (packer, "limit");
+        msgpack_pack_uint32 (packer, request->limit);
     } else if (request->id) {
-        crier_msgpack_pack_text (&packer, "id");
-        crier_msgpack_pack_text (&packer, request->id);
+        crier_msgpack_pack_text (packer, "id");
+        crier_msgpack_pack_text (packer, request->id);
     }
-    return s_finish (&buffer, data_p, size_p);
+    return crier_msgpack_writer_finish (&writer, data_p, size_p);
 }
 
 int crier_control_request_decode (const void *data, size_t size, crier_control_request_t *request,
@@ -107,28 +98,27 @@ static void s_pack_letter (msgpack_packer *packer, const crier_dead_letter_t *le
 
 int crier_control_reply_encode (const crier_control_reply_t *reply, char **data_p, size_t *size_p)
 {
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    msgpack_packer packer;
-    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&packer, reply->ok && reply->listing ? 3 : 2);
-    crier_msgpack_pack_text (&packer, "ok");
-    crier_msgpack_pack_bool (&packer, reply->ok);
+    crier_msgpack_writer_t writer;
+    crier_msgpack_writer_init (&writer);
+    msgpack_packer *packer = &writer.packer;
+    msgpack_pack_map (packer, reply->ok && reply->listing ? 3 : 2);
+    crier_msgpack_pack_text (packer, "ok");
+    crier_msgpack_pack_bool (packer, reply->ok);
     if (!reply->ok) {
-        crier_msgpack_pack_text (&packer, "error");
-        crier_msgpack_pack_text (&packer, reply->error ? reply->error : "failed");
+        crier_msgpack_pack_text (packer, "error");
+        crier_msgpack_pack_text (packer, reply->error ? reply->error : "failed");
     } else if (!reply->listing) {
-        crier_msgpack_pack_text (&packer, "retried");
-        msgpack_pack_uint64 (&packer, reply->retried);
+        crier_msgpack_pack_text (packer, "retried");
+        msgpack_pack_uint64 (packer, reply->retried);
     } else {
-        crier_msgpack_pack_text (&packer, "total");
-        msgpack_pack_uint64 (&packer, reply->total);
-        crier_msgpack_pack_text (&packer, "dead_letters");
-        msgpack_pack_array (&packer, reply->count);
+        crier_msgpack_pack_text (packer, "total");
+        msgpack_pack_uint64 (packer, reply->total);
+        crier_msgpack_pack_text (packer, "dead_letters");
+        msgpack_pack_array (packer, reply->count);
         for (size_t index = 0; index < reply->count; index++)
-            s_pack_letter (&packer, &reply->dead_letters[index]);
+            s_pack_letter (packer, &reply->dead_letters[index]);
     }
-    return s_finish (&buffer, data_p, size_p);
+    return crier_msgpack_writer_finish (&writer, data_p, size_p);
 }
 
 static int s_read_letter (const msgpack_object *map, crier_dead_letter_t *letter,

@@ -5,6 +5,7 @@
 #include "crier/frames.h"
 #include "crier/log.h"
 #include "msgpack_read.h"
+#include "msgpack_write.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -15,8 +16,7 @@
 struct crier_event_t {
     char *type;
     uint32_t count;
-    msgpack_sbuffer fields;
-    msgpack_packer packer;
+    crier_msgpack_writer_t fields; //  packed as added; a failed write fails the encoding
 };
 
 crier_event_t *crier_event_new (const char *type)
@@ -29,8 +29,7 @@ crier_event_t *crier_event_new (const char *type)
         free (self);
         return NULL;
     }
-    msgpack_sbuffer_init (&self->fields);
-    msgpack_packer_init (&self->packer, &self->fields, msgpack_sbuffer_write);
+    crier_msgpack_writer_init (&self->fields);
     return self;
 }
 
@@ -39,7 +38,7 @@ void crier_event_destroy (crier_event_t **self_p)
     if (!self_p || !*self_p)
         return;
     crier_event_t *self = *self_p;
-    msgpack_sbuffer_destroy (&self->fields);
+    crier_msgpack_writer_destroy (&self->fields);
     free (self->type);
     free (self);
     *self_p = NULL;
@@ -50,37 +49,38 @@ void crier_event_add_text (crier_event_t *self, const char *key, const char *val
     if (!value)
         return;
     char scrubbed[2048];
-    crier_msgpack_pack_text (&self->packer, key);
-    crier_msgpack_pack_text (&self->packer, crier_secret_scrub (value, scrubbed, sizeof scrubbed));
+    crier_msgpack_pack_text (&self->fields.packer, key);
+    crier_msgpack_pack_text (&self->fields.packer,
+                             crier_secret_scrub (value, scrubbed, sizeof scrubbed));
     self->count++;
 }
 
 void crier_event_add_int (crier_event_t *self, const char *key, int64_t value)
 {
-    crier_msgpack_pack_text (&self->packer, key);
-    msgpack_pack_int64 (&self->packer, value);
+    crier_msgpack_pack_text (&self->fields.packer, key);
+    msgpack_pack_int64 (&self->fields.packer, value);
     self->count++;
 }
 
 void crier_event_add_texts (crier_event_t *self, const char *key, char *const *values, size_t count)
 {
-    crier_msgpack_pack_text (&self->packer, key);
-    msgpack_pack_array (&self->packer, count);
+    crier_msgpack_pack_text (&self->fields.packer, key);
+    msgpack_pack_array (&self->fields.packer, count);
     for (size_t index = 0; index < count; index++)
-        crier_msgpack_pack_text (&self->packer, values[index]);
+        crier_msgpack_pack_text (&self->fields.packer, values[index]);
     self->count++;
 }
 
 void crier_event_add_table (crier_event_t *self, const char *key, const char *const *fields,
                             size_t field_count, const char *const *values, size_t row_count)
 {
-    crier_msgpack_pack_text (&self->packer, key);
-    msgpack_pack_array (&self->packer, row_count);
+    crier_msgpack_pack_text (&self->fields.packer, key);
+    msgpack_pack_array (&self->fields.packer, row_count);
     for (size_t row = 0; row < row_count; row++) {
-        msgpack_pack_map (&self->packer, field_count);
+        msgpack_pack_map (&self->fields.packer, field_count);
         for (size_t field = 0; field < field_count; field++) {
-            crier_msgpack_pack_text (&self->packer, fields[field]);
-            crier_msgpack_pack_text (&self->packer, values[row * field_count + field]);
+            crier_msgpack_pack_text (&self->fields.packer, fields[field]);
+            crier_msgpack_pack_text (&self->fields.packer, values[row * field_count + field]);
         }
     }
     self->count++;
@@ -142,27 +142,26 @@ int crier_event_encode (const crier_event_t *self, int64_t time_ms, char **data_
         gettimeofday (&now, NULL);
         time_ms = (int64_t)now.tv_sec * 1000 + now.tv_usec / 1000;
     }
-    msgpack_sbuffer frame;
-    msgpack_sbuffer_init (&frame);
-    msgpack_packer packer;
-    msgpack_packer_init (&packer, &frame, msgpack_sbuffer_write);
-    msgpack_pack_map (&packer, 5 + self->count);
-    crier_msgpack_pack_text (&packer, "v");
-    msgpack_pack_uint32 (&packer, CRIER_FRAME_VERSION);
-    crier_msgpack_pack_text (&packer, "type");
-    crier_msgpack_pack_text (&packer, self->type);
-    crier_msgpack_pack_text (&packer, "time");
-    msgpack_pack_int64 (&packer, time_ms);
-    crier_msgpack_pack_text (&packer, "source");
-    crier_msgpack_pack_text (&packer, crier_log_process ());
-    crier_msgpack_pack_text (&packer, "instance");
-    crier_msgpack_pack_text (&packer, s_instance ());
-    msgpack_sbuffer_write (&frame, self->fields.data, self->fields.size);
-    if (!frame.data)
+    if (self->fields.failed)
         return -1;
-    *size_p = frame.size;
-    *data_p = msgpack_sbuffer_release (&frame);
-    return 0;
+    crier_msgpack_writer_t frame;
+    crier_msgpack_writer_init (&frame);
+    msgpack_packer *packer = &frame.packer;
+    msgpack_pack_map (packer, 5 + self->count);
+    crier_msgpack_pack_text (packer, "v");
+    msgpack_pack_uint32 (packer, CRIER_FRAME_VERSION);
+    crier_msgpack_pack_text (packer, "type");
+    crier_msgpack_pack_text (packer, self->type);
+    crier_msgpack_pack_text (packer, "time");
+    msgpack_pack_int64 (packer, time_ms);
+    crier_msgpack_pack_text (packer, "source");
+    crier_msgpack_pack_text (packer, crier_log_process ());
+    crier_msgpack_pack_text (packer, "instance");
+    crier_msgpack_pack_text (packer, s_instance ());
+    //  The fields, packed already: their bytes as they are.
+    if (self->fields.buffer.size > 0)
+        msgpack_pack_str_body (packer, self->fields.buffer.data, self->fields.buffer.size);
+    return crier_msgpack_writer_finish (&frame, data_p, size_p);
 }
 
 int crier_event_send_encoded (zsock_t *publisher, const char *type, const void *data, size_t size)

@@ -1,6 +1,7 @@
 /*  frames.c - see frames.h. */
 #include "crier/frames.h"
 #include "msgpack_read.h"
+#include "msgpack_write.h"
 #include "notification_codec.h"
 
 #include <stdlib.h>
@@ -14,15 +15,6 @@ static void s_begin (msgpack_packer *packer, const char *type, uint32_t extra_co
     msgpack_pack_uint32 (packer, CRIER_FRAME_VERSION);
     crier_msgpack_pack_text (packer, "type");
     crier_msgpack_pack_text (packer, type);
-}
-
-static int s_finish (msgpack_sbuffer *buffer, char **data_p, size_t *size_p)
-{
-    if (!buffer->data)
-        return -1;
-    *size_p = buffer->size;
-    *data_p = msgpack_sbuffer_release (buffer);
-    return 0;
 }
 
 //  Unpacks a frame and checks its version and type. Returns 0, or -1 with *error set.
@@ -80,39 +72,38 @@ int crier_frame_encode_redelivery (const crier_notification_t *notification,
 {
     if (!notification->id)
         return -1;
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    msgpack_packer packer;
-    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    crier_msgpack_writer_t writer;
+    crier_msgpack_writer_init (&writer);
+    msgpack_packer *packer = &writer.packer;
     //  "attempt" and "only" only when they say something: a first attempt is the plain frame.
     bool again = redelivery->attempt != 1;
     bool only = redelivery->only_count > 0;
     bool route = only && redelivery->route;
-    s_begin (&packer, "notification",
+    s_begin (packer, "notification",
              1 + again + only + route + crier_notification_field_count (notification));
-    crier_msgpack_pack_text (&packer, "received_at");
-    msgpack_pack_uint64 (&packer, (uint64_t)notification->received_at_ms);
+    crier_msgpack_pack_text (packer, "received_at");
+    msgpack_pack_uint64 (packer, (uint64_t)notification->received_at_ms);
     if (again) {
-        crier_msgpack_pack_text (&packer, "attempt");
-        msgpack_pack_uint32 (&packer, redelivery->attempt);
+        crier_msgpack_pack_text (packer, "attempt");
+        msgpack_pack_uint32 (packer, redelivery->attempt);
     }
     if (only) {
-        crier_msgpack_pack_text (&packer, "only");
-        msgpack_pack_array (&packer, redelivery->only_count);
+        crier_msgpack_pack_text (packer, "only");
+        msgpack_pack_array (packer, redelivery->only_count);
         for (size_t index = 0; index < redelivery->only_count; index++) {
-            msgpack_pack_map (&packer, 2);
-            crier_msgpack_pack_text (&packer, "channel");
-            crier_msgpack_pack_text (&packer, redelivery->only[index].channel);
-            crier_msgpack_pack_text (&packer, "target");
-            crier_msgpack_pack_text (&packer, redelivery->only[index].target);
+            msgpack_pack_map (packer, 2);
+            crier_msgpack_pack_text (packer, "channel");
+            crier_msgpack_pack_text (packer, redelivery->only[index].channel);
+            crier_msgpack_pack_text (packer, "target");
+            crier_msgpack_pack_text (packer, redelivery->only[index].target);
         }
     }
     if (route) {
-        crier_msgpack_pack_text (&packer, "route");
-        msgpack_pack_true (&packer);
+        crier_msgpack_pack_text (packer, "route");
+        msgpack_pack_true (packer);
     }
-    crier_notification_pack_fields (&packer, notification);
-    return s_finish (&buffer, data_p, size_p);
+    crier_notification_pack_fields (packer, notification);
+    return crier_msgpack_writer_finish (&writer, data_p, size_p);
 }
 
 void crier_frame_redelivery_free (crier_frame_redelivery_t *redelivery)
@@ -234,23 +225,22 @@ int crier_frame_encode_delivery_of (const crier_notification_t *notification, co
     view.to_count = group_count < CRIER_MAX_GROUPS ? group_count : CRIER_MAX_GROUPS;
     for (size_t index = 0; index < view.to_count; index++)
         view.to[index] = (char *)groups[index];
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    msgpack_packer packer;
-    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
-    s_begin (&packer, "delivery", 5 + crier_notification_field_count (&view));
-    crier_msgpack_pack_text (&packer, "delivery_id");
-    crier_msgpack_pack_text (&packer, delivery_id);
-    crier_msgpack_pack_text (&packer, "channel");
-    crier_msgpack_pack_text (&packer, channel);
-    crier_msgpack_pack_text (&packer, "target");
-    crier_msgpack_pack_text (&packer, target);
-    crier_msgpack_pack_text (&packer, "attempt");
-    msgpack_pack_uint32 (&packer, attempt);
-    crier_msgpack_pack_text (&packer, "received_at");
-    msgpack_pack_uint64 (&packer, (uint64_t)view.received_at_ms);
-    crier_notification_pack_fields (&packer, &view);
-    return s_finish (&buffer, data_p, size_p);
+    crier_msgpack_writer_t writer;
+    crier_msgpack_writer_init (&writer);
+    msgpack_packer *packer = &writer.packer;
+    s_begin (packer, "delivery", 5 + crier_notification_field_count (&view));
+    crier_msgpack_pack_text (packer, "delivery_id");
+    crier_msgpack_pack_text (packer, delivery_id);
+    crier_msgpack_pack_text (packer, "channel");
+    crier_msgpack_pack_text (packer, channel);
+    crier_msgpack_pack_text (packer, "target");
+    crier_msgpack_pack_text (packer, target);
+    crier_msgpack_pack_text (packer, "attempt");
+    msgpack_pack_uint32 (packer, attempt);
+    crier_msgpack_pack_text (packer, "received_at");
+    msgpack_pack_uint64 (packer, (uint64_t)view.received_at_ms);
+    crier_notification_pack_fields (packer, &view);
+    return crier_msgpack_writer_finish (&writer, data_p, size_p);
 }
 
 int crier_frame_encode_delivery (const crier_delivery_t *delivery, char **data_p, size_t *size_p)

@@ -2,6 +2,7 @@
 #include "crier/notification.h"
 #include "crier/utf8.h"
 #include "msgpack_read.h"
+#include "msgpack_write.h"
 #include "notification_codec.h"
 
 #include <stdio.h>
@@ -266,15 +267,10 @@ void crier_notification_pack_fields (msgpack_packer *packer, const crier_notific
 
 int crier_notification_encode (const crier_notification_t *self, char **data_p, size_t *size_p)
 {
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    msgpack_packer packer;
-    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&packer, crier_notification_field_count (self));
-    crier_notification_pack_fields (&packer, self);
-    if (!buffer.data)
-        return -1;
-    *size_p = buffer.size;
-    *data_p = msgpack_sbuffer_release (&buffer);
-    return 0;
+    crier_msgpack_writer_t writer;
+    crier_msgpack_writer_init (&writer);
+    msgpack_packer *packer = &writer.packer;
+    msgpack_pack_map (packer, crier_notification_field_count (self));
+    crier_notification_pack_fields (packer, self);
+    return crier_msgpack_writer_finish (&writer, data_p, size_p);
 }

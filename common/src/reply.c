@@ -1,38 +1,34 @@
 /*  reply.c - see reply.h. */
 #include "crier/reply.h"
 #include "msgpack_read.h"
+#include "msgpack_write.h"
 
 #include <stdlib.h>
 
 int crier_reply_encode (const crier_reply_t *reply, char **data_p, size_t *size_p)
 {
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    msgpack_packer packer;
-    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    crier_msgpack_writer_t writer;
+    crier_msgpack_writer_init (&writer);
+    msgpack_packer *packer = &writer.packer;
     const char *text = reply->ok ? reply->id : reply->error;
     bool duplicate = reply->ok && reply->duplicate;
     bool temporary = !reply->ok && reply->temporary;
-    msgpack_pack_map (&packer, 1 + (text != NULL) + duplicate + temporary);
-    crier_msgpack_pack_text (&packer, "ok");
-    crier_msgpack_pack_bool (&packer, reply->ok);
+    msgpack_pack_map (packer, 1 + (text != NULL) + duplicate + temporary);
+    crier_msgpack_pack_text (packer, "ok");
+    crier_msgpack_pack_bool (packer, reply->ok);
     if (text) {
-        crier_msgpack_pack_text (&packer, reply->ok ? "id" : "error");
-        crier_msgpack_pack_text (&packer, text);
+        crier_msgpack_pack_text (packer, reply->ok ? "id" : "error");
+        crier_msgpack_pack_text (packer, text);
     }
     if (duplicate) {
-        crier_msgpack_pack_text (&packer, "duplicate");
-        msgpack_pack_true (&packer);
+        crier_msgpack_pack_text (packer, "duplicate");
+        msgpack_pack_true (packer);
     }
     if (temporary) {
-        crier_msgpack_pack_text (&packer, "temporary");
-        msgpack_pack_true (&packer);
+        crier_msgpack_pack_text (packer, "temporary");
+        msgpack_pack_true (packer);
     }
-    if (!buffer.data)
-        return -1;
-    *size_p = buffer.size;
-    *data_p = msgpack_sbuffer_release (&buffer);
-    return 0;
+    return crier_msgpack_writer_finish (&writer, data_p, size_p);
 }
 
 int crier_reply_decode (const void *data, size_t size, crier_reply_t *reply, crier_error_t *error)

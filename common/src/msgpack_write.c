@@ -1,0 +1,36 @@
+/*  msgpack_write.c - see msgpack_write.h. */
+#include "msgpack_write.h"
+
+#include <stdlib.h>
+
+static int s_write (void *data, const char *bytes, size_t length)
+{
+    crier_msgpack_writer_t *self = data;
+    if (!self->failed && msgpack_sbuffer_write (&self->buffer, bytes, length) != 0)
+        self->failed = true;
+    return self->failed ? -1 : 0;
+}
+
+void crier_msgpack_writer_init (crier_msgpack_writer_t *self)
+{
+    msgpack_sbuffer_init (&self->buffer);
+    msgpack_packer_init (&self->packer, self, s_write);
+    self->failed = false;
+}
+
+int crier_msgpack_writer_finish (crier_msgpack_writer_t *self, char **data_p, size_t *size_p)
+{
+    if (self->failed || !self->buffer.data) {
+        crier_msgpack_writer_destroy (self);
+        return -1;
+    }
+    *size_p = self->buffer.size;
+    *data_p = msgpack_sbuffer_release (&self->buffer);
+    return 0;
+}
+
+void crier_msgpack_writer_destroy (crier_msgpack_writer_t *self)
+{
+    msgpack_sbuffer_destroy (&self->buffer);
+    msgpack_sbuffer_init (&self->buffer);
+}
