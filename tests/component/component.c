@@ -96,6 +96,18 @@ json_t *component_heartbeat_saying (zsock_t *events, const char *name, const cha
     return NULL;
 }
 
+json_t *component_heartbeat_after (zsock_t *events, int64_t time_ms, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (zclock_mono () < deadline) {
+        json_t *event = component_next_event (events, "process.heartbeat", 1000);
+        if (event && component_int (event, "time") >= time_ms)
+            return event;
+        json_decref (event);
+    }
+    return NULL;
+}
+
 const char *component_text (const json_t *event, const char *name)
 {
     return json_string_value (json_object_get (event, name));

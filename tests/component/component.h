@@ -28,6 +28,10 @@ void component_await_bus (zsock_t *events);
 json_t *component_heartbeat_saying (zsock_t *events, const char *name, const char *value,
                                     int timeout_ms);
 
+//  The first heartbeat published at or after time_ms (wall clock, as events carry it), or NULL
+//  after timeout_ms: what the actor says now, not what waited in the queue.
+json_t *component_heartbeat_after (zsock_t *events, int64_t time_ms, int timeout_ms);
+
 //  A SUB socket bound at endpoint ("inproc://..."), subscribed to everything, that waits at
 //  most 100 ms per receive.
 zsock_t *component_events (const char *endpoint);

@@ -167,13 +167,11 @@ static void test_refused_credentials_hold_deliveries_until_they_work (void **sta
     assert_true (zclock_mono () - refused_at > 1000);
     //  The channel takes nothing more meanwhile: it counts as stalled at the resolver.
     test_push_delivery (fixture->deliveries, "email", "waits", "ops@example.org", "s", "b", NULL);
-    json_t *heartbeat = s_heartbeat_saying (fixture, "credentials", "refused", 5000);
+    json_t *heartbeat = component_heartbeat_after (fixture->events, zclock_time () + 500, 5000);
     assert_non_null (heartbeat);
+    assert_string_equal (component_text (heartbeat, "credentials"), "refused");
     assert_int_equal (component_int (heartbeat, "held"), 2);
     assert_int_equal (component_int (heartbeat, "failed"), 0);
-    json_decref (heartbeat);
-    heartbeat = s_heartbeat_saying (fixture, "credentials", "refused", 5000);
-    assert_int_equal (component_int (heartbeat, "held"), 2);
     json_decref (heartbeat);
 
     //  The operator fixes the password: everything goes, once each.
@@ -181,11 +179,17 @@ static void test_refused_credentials_hold_deliveries_until_they_work (void **sta
     json_t *messages = test_smtp_wait_messages (fixture->smtp, 3, 60000);
     assert_int_equal (json_array_size (messages), 3);
     json_decref (messages);
-    heartbeat = s_heartbeat_saying (fixture, "credentials", "not refused", 5000);
-    assert_non_null (heartbeat);
-    assert_int_equal (component_int (heartbeat, "delivered"), 3);
-    assert_int_equal (component_int (heartbeat, "failed"), 0);
-    json_decref (heartbeat);
+    //  Heartbeats queued before the last outcome are skipped: the counts catch up.
+    for (int64_t deadline = zclock_mono () + 10000;;) {
+        heartbeat = s_heartbeat_saying (fixture, "credentials", "not refused", 5000);
+        assert_non_null (heartbeat);
+        json_int_t delivered = component_int (heartbeat, "delivered");
+        assert_int_equal (component_int (heartbeat, "failed"), 0);
+        json_decref (heartbeat);
+        if (delivered == 3)
+            break;
+        assert_true (delivered < 3 && zclock_mono () < deadline);
+    }
     s_stop (&fixture);
 
     //  One line when refused, one when accepted again: not one per attempt.

@@ -26,6 +26,15 @@ static const char *const s_links[] = {
     "CRIER_INGEST_ACK_ENDPOINT",       "CRIER_INGEST_CONTROL_ENDPOINT"};
 #define LINKS (sizeof s_links / sizeof s_links[0])
 
+const char *e2e_stack_endpoint (const e2e_stack_t *stack, const char *variable)
+{
+    for (size_t index = 0; index < LINKS; index++)
+        if (strcmp (s_links[index], variable) == 0)
+            return strchr (stack->env[index], '=') + 1;
+    fail_msg ("no link named %s", variable);
+    return NULL;
+}
+
 const char *e2e_stack_name (stack_kind_t kind)
 {
     return s_names[kind];
@@ -61,6 +70,12 @@ static void s_mapping (const e2e_stack_t *stack, char *json, size_t size)
 e2e_stack_t *e2e_stack_start (const char *const *rooms, const char *const *mailboxes,
                               const char *const *extra_env)
 {
+    return e2e_stack_start_mapped (NULL, rooms, mailboxes, extra_env);
+}
+
+e2e_stack_t *e2e_stack_start_mapped (const char *mapping_json, const char *const *rooms,
+                                     const char *const *mailboxes, const char *const *extra_env)
+{
     e2e_stack_t *stack = calloc (1, sizeof *stack);
     assert_non_null (stack);
     assert_true (s_count_of (rooms) <= STACK_MAX_TARGETS);
@@ -79,7 +94,7 @@ e2e_stack_t *e2e_stack_start (const char *const *rooms, const char *const *mailb
     assert_int_equal (test_couch_request (stack->couch, "PUT", "/crier", NULL, NULL), 201);
     char mapping[1024];
     s_mapping (stack, mapping, sizeof mapping);
-    free (test_couch_put_mapping (stack->couch, "crier", mapping));
+    free (test_couch_put_mapping (stack->couch, "crier", mapping_json ? mapping_json : mapping));
     stack->homeserver = test_homeserver_start (joined);
     stack->smtp = test_smtp_start (NULL);
 

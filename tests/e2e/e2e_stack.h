@@ -34,6 +34,14 @@ typedef struct {
 e2e_stack_t *e2e_stack_start (const char *const *rooms, const char *const *mailboxes,
                               const char *const *extra_env);
 
+//  The same with a mapping of its own (the mapping's JSON); rooms are the rooms the bot has
+//  joined, and with mailboxes what e2e_stack_count and e2e_stack_await_all look at.
+e2e_stack_t *e2e_stack_start_mapped (const char *mapping_json, const char *const *rooms,
+                                     const char *const *mailboxes, const char *const *extra_env);
+
+//  The endpoint of a link by its variable, e.g. CRIER_EVENTS_ENDPOINT.
+const char *e2e_stack_endpoint (const e2e_stack_t *stack, const char *variable);
+
 //  Stops every crier process with SIGTERM (each must exit 0), then the doubles and CouchDB.
 void e2e_stack_stop (e2e_stack_t **stack_p);
 

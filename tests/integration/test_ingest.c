@@ -261,8 +261,8 @@ static void test_backpressure_waits_instead_of_dropping (void **state)
 {
     //  An endpoint nothing listens on yet; ipc paths, unlike ports, cannot be taken meanwhile.
     char resolver_endpoint[128];
-    snprintf (resolver_endpoint, sizeof resolver_endpoint, "ipc:///tmp/crier-test-resolver-%d",
-              (int)getpid ());
+    snprintf (resolver_endpoint, sizeof resolver_endpoint, "ipc://%s/resolver-later",
+              test_scratch_dir ());
     char notifications_env[160];
     snprintf (notifications_env, sizeof notifications_env, "CRIER_NOTIFICATIONS_ENDPOINT=%s",
               resolver_endpoint);

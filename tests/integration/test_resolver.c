@@ -24,7 +24,7 @@ static test_couch_t *s_couch;
 typedef struct {
     test_process_t *resolver;
     char database[32];
-    char endpoints[5][96]; //  notifications, matrix, email, events in, events out
+    char endpoints[5][112]; //  notifications, matrix, email, events in, events out
     zsock_t *push;
     zsock_t *matrix;
     zsock_t *email;
@@ -64,7 +64,7 @@ static fixture_t *s_start_with (const char *database, const char *password,
     const char *names[] = {"notifications", "matrix", "email", "events-in", "events-out"};
     for (int index = 0; index < 5; index++)
         snprintf (fixture->endpoints[index], sizeof fixture->endpoints[index],
-                  "ipc:///tmp/crier-test-%d-%d-%s", (int)getpid (), counter, names[index]);
+                  "ipc://%s/resolver-%d-%s", test_scratch_dir (), counter, names[index]);
     counter++;
     char env[10][200];
     snprintf (env[0], 200, "CRIER_COUCHDB_URL=%s", s_couch->url);
@@ -595,14 +595,18 @@ static void test_couchdb_down_at_start (void **state)
     test_unused_endpoint (unused, sizeof unused);
     char url[160];
     snprintf (url, sizeof url, "CRIER_COUCHDB_URL=http://127.0.0.1:%s", strrchr (unused, ':') + 1);
-    const char *env[] = {url,
-                         "CRIER_COUCHDB_RETRY_MAX=500ms",
-                         "CRIER_NOTIFICATIONS_ENDPOINT=ipc:///tmp/crier-test-down-n",
-                         "CRIER_MATRIX_DELIVERIES_ENDPOINT=ipc:///tmp/crier-test-down-m",
-                         "CRIER_EMAIL_DELIVERIES_ENDPOINT=ipc:///tmp/crier-test-down-e",
-                         "CRIER_EVENTS_PUBLISH_ENDPOINT=ipc:///tmp/crier-test-down-p",
-                         "CRIER_EVENTS_ENDPOINT=ipc:///tmp/crier-test-down-s",
-                         NULL};
+    //  Links of its own in this test's scratch folder.
+    const char *links[] = {"CRIER_NOTIFICATIONS_ENDPOINT", "CRIER_MATRIX_DELIVERIES_ENDPOINT",
+                           "CRIER_EMAIL_DELIVERIES_ENDPOINT", "CRIER_EVENTS_PUBLISH_ENDPOINT",
+                           "CRIER_EVENTS_ENDPOINT"};
+    char link_env[5][300];
+    for (int index = 0; index < 5; index++)
+        snprintf (link_env[index], sizeof link_env[index], "%s=ipc://%s/down-%d", links[index],
+                  test_scratch_dir (), index);
+    const char *env[] = {url,         "CRIER_COUCHDB_RETRY_MAX=500ms",
+                         link_env[0], link_env[1],
+                         link_env[2], link_env[3],
+                         link_env[4], NULL};
     test_process_t *resolver = test_process_start ("crier-resolver", NULL, env);
     size_t cursor = 0;
     char line[1024];

@@ -19,7 +19,7 @@ typedef struct {
     test_smtp_t *smtp;
     test_process_t *sender;
     zsock_t *push;
-    char endpoint[96];
+    char endpoint[112];
     size_t cursor;
 } fixture_t;
 
@@ -56,8 +56,8 @@ static fixture_t *s_start (const char *const *smtp_args, const char *const *env)
     static int counter = 0;
     fixture_t *fixture = calloc (1, sizeof *fixture);
     fixture->smtp = test_smtp_start (smtp_args);
-    snprintf (fixture->endpoint, sizeof fixture->endpoint, "ipc:///tmp/crier-test-email-%d-%d",
-              (int)getpid (), counter++);
+    snprintf (fixture->endpoint, sizeof fixture->endpoint, "ipc://%s/email-%d", test_scratch_dir (),
+              counter++);
     char bind[128];
     snprintf (bind, sizeof bind, "@%s", fixture->endpoint);
     fixture->push = zsock_new_push (bind);
@@ -73,7 +73,10 @@ static fixture_t *s_start (const char *const *smtp_args, const char *const *env)
     all[count++] = deliveries;
     all[count++] = "CRIER_SMTP_TLS=none";
     all[count++] = "CRIER_EMAIL_FROM=Crier Alerts <alerts@example.org>";
-    all[count++] = "CRIER_EVENTS_PUBLISH_ENDPOINT=ipc:///tmp/crier-test-email-nobody-listens";
+    char events[300];
+    snprintf (events, sizeof events, "CRIER_EVENTS_PUBLISH_ENDPOINT=ipc://%s/nobody-listens",
+              test_scratch_dir ());
+    all[count++] = events;
     fixture->sender = test_process_start ("crier-sender-email", NULL, all);
     assert_non_null (fixture->sender);
     assert_true (

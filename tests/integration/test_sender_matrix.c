@@ -23,7 +23,7 @@ typedef struct {
     test_homeserver_t *homeserver;
     test_process_t *senders[2];
     zsock_t *push;
-    char endpoint[96];
+    char endpoint[112];
     size_t cursor;
 } fixture_t;
 
@@ -55,7 +55,10 @@ static test_process_t *s_start_sender (fixture_t *fixture, const char *token,
     env[count++] = homeserver;
     env[count++] = access;
     env[count++] = deliveries;
-    env[count++] = "CRIER_EVENTS_PUBLISH_ENDPOINT=ipc:///tmp/crier-test-matrix-nobody-listens";
+    char events[300];
+    snprintf (events, sizeof events, "CRIER_EVENTS_PUBLISH_ENDPOINT=ipc://%s/nobody-listens",
+              test_scratch_dir ());
+    env[count++] = events;
     env[count++] = "CRIER_LOG_LEVEL=debug";
     test_process_t *sender = test_process_start ("crier-sender-matrix", NULL, env);
     assert_non_null (sender);
@@ -73,8 +76,8 @@ static fixture_t *s_start (const char *const *homeserver_args, const char *token
     for (size_t index = 0; homeserver_args && homeserver_args[index] && count < 23; index++)
         args[count++] = homeserver_args[index];
     fixture->homeserver = test_homeserver_start (args);
-    snprintf (fixture->endpoint, sizeof fixture->endpoint, "ipc:///tmp/crier-test-matrix-%d-%d",
-              (int)getpid (), counter++);
+    snprintf (fixture->endpoint, sizeof fixture->endpoint, "ipc://%s/matrix-%d",
+              test_scratch_dir (), counter++);
     char bind[128];
     snprintf (bind, sizeof bind, "@%s", fixture->endpoint);
     fixture->push = zsock_new_push (bind);

@@ -27,10 +27,17 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+class BoundController(Controller):
+    """aiosmtpd on a socket bound here to port 0: the kernel picks a free port and the socket
+    keeps it, so no other process can take it between a probe and its use."""
+
+    def __init__(self, handler, listener, **kwargs):
+        super().__init__(handler, hostname="127.0.0.1", port=listener.getsockname()[1], **kwargs)
+        self.listener = listener
+
+    def _create_server(self):
+        return self.loop.create_server(self._factory_invoker, sock=self.listener,
+                                       ssl=self.ssl_context)
 
 
 def describe(part):
@@ -158,10 +165,11 @@ def main():
             return AuthResult(success=ok, handled=False)
         kwargs.update(authenticator=authenticate, auth_require_tls=bool(options.tls_cert),
                       auth_required=True)
-    smtp_port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=smtp_port,
-                            server_hostname="localhost", **kwargs)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    controller = BoundController(recorder, listener, server_hostname="localhost", **kwargs)
     controller.start()
+    smtp_port = controller.port
 
     http = ThreadingHTTPServer(("127.0.0.1", 0), Control)
     http.recorder = recorder
