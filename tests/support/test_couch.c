@@ -40,6 +40,8 @@ static void s_start (test_couch_t *couch)
 test_couch_t *test_couch_start (void)
 {
     test_couch_t *couch = calloc (1, sizeof *couch);
+    //  pouchdb-server cannot be given port 0 (it takes 0 for its default, 5984) and must keep its
+    //  port across test_couch_restart: a free port from a range no test binds by accident.
     char endpoint[128];
     test_unused_endpoint (endpoint, sizeof endpoint);
     couch->port = atoi (strrchr (endpoint, ':') + 1);
