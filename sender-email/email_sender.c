@@ -155,17 +155,12 @@ static CURLcode s_configure (server_t *self, transfer_t *transfer)
     if (rc == CURLE_OK && config->ca_file)
         rc = curl_easy_setopt (easy, CURLOPT_CAINFO, config->ca_file);
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, (long)config->timeout_ms);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_NOSIGNAL, 1L);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+        rc =
+            crier_transfers_prepare (easy, "smtp,smtps", (long)config->timeout_ms, transfer->error);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt (easy, CURLOPT_HEADERFUNCTION, s_on_reply);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt (easy, CURLOPT_HEADERDATA, transfer);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_ERRORBUFFER, transfer->error);
     if (rc == CURLE_OK && transfer->email.mime) {
         rc = curl_easy_setopt (easy, CURLOPT_HTTPHEADER, transfer->email.headers);
         if (rc == CURLE_OK)

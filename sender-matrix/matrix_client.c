@@ -257,13 +257,7 @@ int crier_matrix_client_request (crier_matrix_client_t *self, const char *method
     if (rc == CURLE_OK)
         rc = curl_easy_setopt (easy, CURLOPT_WRITEDATA, request);
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_ERRORBUFFER, request->error);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, (long)self->timeout_ms);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_NOSIGNAL, 1L);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_PROTOCOLS_STR, "http,https");
+        rc = crier_transfers_prepare (easy, "http,https", (long)self->timeout_ms, request->error);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt (easy, CURLOPT_USERAGENT, "crier/" CRIER_VERSION);
     free (url);

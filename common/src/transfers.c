@@ -140,6 +140,18 @@ static int s_timer_callback (CURLM *multi, long timeout_ms, void *user)
     return s_arm (self, now, timeout_ms);
 }
 
+CURLcode crier_transfers_prepare (CURL *easy, const char *protocols, long timeout_ms, char *error)
+{
+    CURLcode rc = curl_easy_setopt (easy, CURLOPT_NOSIGNAL, 1L);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt (easy, CURLOPT_PROTOCOLS_STR, protocols);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt (easy, CURLOPT_ERRORBUFFER, error);
+    return rc;
+}
+
 crier_transfers_t *crier_transfers_new (zloop_t *loop)
 {
     crier_transfers_t *self = calloc (1, sizeof *self);

@@ -115,7 +115,7 @@ static void test_a_delivery_is_delivered_once_with_the_servers_reply (void **sta
 
 static void test_a_temporary_failure_is_retried_then_fails_at_the_deadline (void **state)
 {
-    const char *settings[] = {"CRIER_SMTP_RETRY_DEADLINE", "1s", NULL};
+    const char *settings[] = {"CRIER_SMTP_RETRY_DEADLINE", "3s", NULL};
     fixture_t *fixture = s_start (NULL, settings);
     test_smtp_fault (fixture->smtp, "RCPT", "451 try later", 100);
     test_push_delivery (fixture->deliveries, "email", "greylisted", "ops@example.org", "s", "b",

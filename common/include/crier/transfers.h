@@ -14,6 +14,11 @@ typedef struct crier_transfers_t crier_transfers_t;
 //  the loop and belongs to the caller again.
 typedef void (crier_transfer_done_fn) (CURL *easy, CURLcode result, void *arg);
 
+//  What every transfer of crier's sets: no signals (threads), only protocols (e.g. "smtp,smtps"),
+//  at most timeout_ms in all, and libcurl's own error text into error (CURL_ERROR_SIZE bytes,
+//  alive as long as the transfer). Returns the first option libcurl refused, or CURLE_OK.
+CURLcode crier_transfers_prepare (CURL *easy, const char *protocols, long timeout_ms, char *error);
+
 //  Creates the driver on a zloop. Returns NULL when out of memory.
 crier_transfers_t *crier_transfers_new (zloop_t *loop);
 
