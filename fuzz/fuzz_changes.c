@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         return 0;
     char problem[256];
     if (crier_changes_parser_feed (parser, feed, split, s_on_change, NULL, problem,
-                                   sizeof problem) == 0)
+                                   sizeof problem) >= 0)
         crier_changes_parser_feed (parser, feed + split, feed_size - split, s_on_change, NULL,
                                    problem, sizeof problem);
     crier_changes_parser_destroy (&parser);

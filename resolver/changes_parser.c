@@ -11,6 +11,7 @@ struct crier_changes_parser_t {
     size_t length;
     size_t capacity;
     size_t max_line;
+    bool skipping; //  inside a line over max_line: its bytes are dropped until its newline
 };
 
 crier_changes_parser_t *crier_changes_parser_new (size_t max_line)
@@ -33,6 +34,7 @@ void crier_changes_parser_destroy (crier_changes_parser_t **self_p)
 void crier_changes_parser_reset (crier_changes_parser_t *self)
 {
     self->length = 0;
+    self->skipping = false;
 }
 
 static int s_fail (char *problem, size_t size, const char *format, ...)
@@ -56,7 +58,7 @@ static int s_read_line (const char *line, size_t length, crier_change_fn *fn, vo
     if (length == 0)
         return 0; //  heartbeat
     json_error_t json_error;
-    json_t *object = json_loadb (line, length, 0, &json_error);
+    json_t *object = json_loadb (line, length, JSON_ALLOW_NUL, &json_error);
     if (!json_is_object (object)) {
         json_decref (object);
         return s_fail (problem, problem_size, "a feed line is not a JSON object: %s",
@@ -90,14 +92,25 @@ static int s_read_line (const char *line, size_t length, crier_change_fn *fn, vo
 int crier_changes_parser_feed (crier_changes_parser_t *self, const char *data, size_t size,
                                crier_change_fn *fn, void *arg, char *problem, size_t problem_size)
 {
+    int lines = 0;
     while (size > 0) {
         const char *newline = memchr (data, '\n', size);
         size_t piece = newline ? (size_t)(newline - data) : size;
-        if (self->length + piece > self->max_line)
-            return s_fail (problem, problem_size, "%s",
-                           "a feed line is longer than the limit; is the mapping document "
-                           "that large?");
-        if (self->length == 0 && newline) {
+        if (!self->skipping && self->length + piece > self->max_line) {
+            //  Too large to read: dropped, not kept, and the feed goes on (reconnecting would
+            //  only download it again).
+            self->skipping = true;
+            self->length = 0;
+        }
+        if (self->skipping) {
+            if (newline) {
+                self->skipping = false;
+                lines++;
+                crier_change_t change = {.kind = CRIER_CHANGE_TOO_LARGE};
+                fn (&change, arg);
+            }
+        } else if (self->length == 0 && newline) {
+            lines++;
             //  A whole line in this piece: read it in place.
             if (s_read_line (data, piece, fn, arg, problem, problem_size) != 0)
                 return -1;
@@ -115,6 +128,7 @@ int crier_changes_parser_feed (crier_changes_parser_t *self, const char *data, s
             memcpy (self->line + self->length, data, piece);
             self->length += piece;
             if (newline) {
+                lines++;
                 size_t length = self->length;
                 self->length = 0;
                 if (s_read_line (self->line, length, fn, arg, problem, problem_size) != 0)
@@ -126,11 +140,13 @@ int crier_changes_parser_feed (crier_changes_parser_t *self, const char *data, s
         data += piece + 1;
         size -= piece + 1;
     }
-    return 0;
+    return lines;
 }
 
 char *crier_change_seq_text (const json_t *seq)
 {
+    if (!seq)
+        return NULL;
     if (json_is_string (seq))
         return strdup (json_string_value (seq));
     return json_dumps (seq, JSON_ENCODE_ANY | JSON_COMPACT);

@@ -15,6 +15,7 @@
 typedef enum {
     CRIER_CHANGE_DOCUMENT, //  a revision of a document (doc is included)
     CRIER_CHANGE_LAST_SEQ, //  the server ended the feed
+    CRIER_CHANGE_TOO_LARGE //  a line over the limit, skipped whole: nothing of it is known
 } crier_change_kind_t;
 
 typedef struct {
@@ -29,7 +30,8 @@ typedef void (crier_change_fn) (const crier_change_t *change, void *arg);
 
 typedef struct crier_changes_parser_t crier_changes_parser_t;
 
-//  Creates a parser refusing lines over max_line bytes. Returns NULL when out of memory.
+//  Creates a parser that skips lines over max_line bytes (CRIER_CHANGE_TOO_LARGE) without
+//  keeping them. Returns NULL when out of memory.
 crier_changes_parser_t *crier_changes_parser_new (size_t max_line);
 
 void crier_changes_parser_destroy (crier_changes_parser_t **self_p);
@@ -37,9 +39,11 @@ void crier_changes_parser_destroy (crier_changes_parser_t **self_p);
 //  Forgets a partial line (after a reconnection).
 void crier_changes_parser_reset (crier_changes_parser_t *self);
 
-//  Takes the next bytes of the feed and calls fn for each complete change line. Returns 0, or -1
-//  with a reason in problem when a line is too long, not JSON, or an error object such as
-//  {"error": "unauthorized", "reason": ...}; the caller then reconnects.
+//  Takes the next bytes of the feed and calls fn for each complete change line. Returns how many
+//  lines ended in these bytes (heartbeats and skipped lines too: the feed is alive), or -1 with
+//  a reason in problem when a line is not JSON, or an error object such as
+//  {"error": "unauthorized", "reason": ...}; the caller then reconnects. A \u0000 in a string
+//  value is read (the mapping's validation refuses it with its path).
 int crier_changes_parser_feed (crier_changes_parser_t *self, const char *data, size_t size,
                                crier_change_fn *fn, void *arg, char *problem, size_t problem_size);
 

@@ -118,6 +118,8 @@ static void s_on_change (const crier_change_t *change, void *arg)
     if (change->kind == CRIER_CHANGE_DOCUMENT && change->doc &&
         strcmp (change->id, self->couchdb->document) == 0)
         self->fn (change->doc, change->deleted, self->arg);
+    else if (change->kind == CRIER_CHANGE_TOO_LARGE)
+        self->fn (NULL, false, self->arg); //  the feed holds the one document only
 }
 
 static size_t s_on_data (char *data, size_t size, size_t count, void *arg)
@@ -136,11 +138,14 @@ static size_t s_on_data (char *data, size_t size, size_t count, void *arg)
         self->error_body[self->error_body_length] = '\0';
         return bytes;
     }
-    if (self->state != STATE_UP)
-        s_report_up (self);
-    if (crier_changes_parser_feed (self->parser, data, bytes, s_on_change, self, self->problem,
-                                   sizeof self->problem) != 0)
+    int lines = crier_changes_parser_feed (self->parser, data, bytes, s_on_change, self,
+                                           self->problem, sizeof self->problem);
+    if (lines < 0)
         return 0; //  abandons the transfer; s_on_done reports self->problem
+    //  Up once a whole line (a change, a heartbeat) was read, not at the first byte: a feed
+    //  that fails inside its first line keeps backing off.
+    if (lines > 0 && self->state != STATE_UP)
+        s_report_up (self);
     return bytes;
 }
 

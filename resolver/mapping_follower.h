@@ -20,7 +20,8 @@
 typedef struct crier_follower_t crier_follower_t;
 
 //  Called with each revision of the document (borrowed for the call). deleted is true when the
-//  document was deleted; document then holds only _id, _rev and _deleted.
+//  document was deleted; document then holds only _id, _rev and _deleted. document is NULL
+//  when a revision was too large to read (over 16 MiB): it was skipped.
 typedef void (crier_follower_fn) (json_t *document, bool deleted, void *arg);
 
 typedef struct {

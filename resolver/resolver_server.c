@@ -270,8 +270,13 @@ static void s_on_document (json_t *document, bool deleted, void *arg)
         s_publish_mapping (self, "mapping.deleted", revision, NULL);
         return;
     }
-    crier_mapping_error_t error;
-    crier_mapping_t *mapping = crier_mapping_new (document, &error);
+    crier_mapping_error_t error = {.path = "(document)"};
+    crier_mapping_t *mapping = NULL;
+    if (document)
+        mapping = crier_mapping_new (document, &error);
+    else
+        snprintf (error.message, sizeof error.message,
+                  "a revision over the 16 MiB crier reads from the changes feed was skipped");
     if (!mapping) {
         crier_log (CRIER_LOG_ERROR, "mapping.rejected", "revision", revision, "path", error.path,
                    "error", error.message, "kept", kept, "hint",

@@ -14,7 +14,9 @@
 
 #define SUBJECT_MAX_BYTES   300 //  keeps the encoded Subject line far below 998 bytes
 #define DEFAULT_SUBJECT_MAX 78
-#define WORD_INPUT_BYTES    45 //  45 bytes -> 60 base64 characters: encoded words under 75
+//  39 bytes -> 52 base64 characters: encoded words of 64, so that even the first, after
+//  "Subject: ", keeps its line under 78 (RFC 2047 allows 75 a word).
+#define WORD_INPUT_BYTES 39
 
 //  Length of the UTF-8 sequence starting with lead (1 for anything unexpected).
 static size_t s_utf8_length (unsigned char lead)
@@ -84,6 +86,36 @@ char *crier_email_header_text (const char *text)
     return encoded;
 }
 
+char *crier_email_header_fold (const char *name, const char *value)
+{
+    size_t length = strlen (name) + 2 + strlen (value);
+    //  Each fold adds two bytes (CR LF before the space), at most one per word.
+    char *line = malloc (length * 3 + 1);
+    if (!line)
+        return NULL;
+    size_t used = (size_t)sprintf (line, "%s:", name);
+    size_t column = used;
+    for (const char *word = value; *word;) {
+        size_t word_length = strcspn (word, " ");
+        //  The word and the space before it: folded first if the line would pass 78 (never
+        //  before the first word, nor before an empty one: no line of white space only).
+        if (word_length > 0 && column > strlen (name) + 1 && column + 1 + word_length > 78) {
+            memcpy (line + used, "\r\n", 2);
+            used += 2;
+            column = 0;
+        }
+        line[used++] = ' ';
+        memcpy (line + used, word, word_length);
+        used += word_length;
+        column += 1 + word_length;
+        word += word_length;
+        if (*word == ' ')
+            word++; //  each space stands for itself: runs of them are kept
+    }
+    line[used] = '\0';
+    return line;
+}
+
 char *crier_email_subject (const crier_notification_t *notification)
 {
     if (notification->subject)
@@ -141,20 +173,32 @@ static struct curl_slist *s_headers (const crier_email_config_t *config,
     list = s_header (list, failed, "Date: %s", date);
     //  An encoded name stands as it is; a plain one is quoted, so that its commas and dots
     //  stay part of the name.
-    if (name && strstr (name, "=?"))
-        list = s_header (list, failed, "From: %s <%s>", name, config->from_address);
+    char *from = name && strstr (name, "=?")
+                     ? malloc (strlen (name) + strlen (config->from_address) + 4)
+                     : NULL;
+    if (from)
+        sprintf (from, "%s <%s>", name, config->from_address);
+    char *folded_from = from ? crier_email_header_fold ("From", from) : NULL;
+    char *folded_subject = crier_email_header_fold ("Subject", subject ? subject : "");
+    if (!folded_subject || (from && !folded_from))
+        *failed = true;
+    if (folded_from)
+        list = s_header (list, failed, "%s", folded_from);
     else if (name)
         list = s_header (list, failed, "From: \"%s\" <%s>", name, config->from_address);
     else
         list = s_header (list, failed, "From: %s", config->from_address);
     list = s_header (list, failed, "To: %s", delivery->target);
-    list = s_header (list, failed, "Subject: %s", subject ? subject : "");
+    list = s_header (list, failed, "%s", folded_subject ? folded_subject : "Subject:");
     list = s_header (list, failed, "Message-ID: <%s@%s>", delivery->delivery_id, domain);
     list = s_header (list, failed, "Auto-Submitted: auto-generated");
     list = s_header (list, failed, "X-Crier-Notification-Id: %s", delivery->notification->id);
     free (subject_text);
     free (subject);
     free (name);
+    free (from);
+    free (folded_from);
+    free (folded_subject);
     return list;
 }
 

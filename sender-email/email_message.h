@@ -38,6 +38,11 @@ void crier_email_free (crier_email_t *email);
 //  characters become spaces first. Caller frees.
 char *crier_email_header_text (const char *text);
 
+//  The header line "name: value" folded (RFC 5322 2.2.3): a space of value becomes CRLF and a
+//  space wherever the line would pass 78 characters, so that each line keeps under 78 where
+//  value's words allow (an encoded word is at most 75). Caller frees.
+char *crier_email_header_fold (const char *name, const char *value);
+
 //  The subject line: the notification's, or the first line of its text cut to 78 bytes.
 //  Caller frees.
 char *crier_email_subject (const crier_notification_t *notification);

@@ -236,9 +236,16 @@ static void s_on_done (CURL *easy, CURLcode result, void *arg)
         snprintf (reason, sizeof reason, "%s%s%s%s%s", curl_easy_strerror (result),
                   transfer->error[0] ? ": " : "", transfer->error,
                   transfer->error_reply[0] ? "; server said: " : "", transfer->error_reply);
-        if (result == CURLE_LOGIN_DENIED)
+        if (result == CURLE_LOGIN_DENIED) {
+            //  The server's words to a login may echo the credentials (an AUTH PLAIN blob is
+            //  base64 of the user and password): only its status codes are kept.
+            size_t codes = strspn (transfer->error_reply, "0123456789. ");
+            snprintf (reason, sizeof reason,
+                      "%s; server said: %.*s(the rest is not shown: it may "
+                      "echo the credentials)",
+                      curl_easy_strerror (result), (int)codes, transfer->error_reply);
             s_login_refused (self, job, reason);
-        else if (code >= 500 && code <= 599)
+        } else if (code >= 500 && code <= 599)
             crier_sender_failed (self->io, &job, reason,
                                  "the mail server refused this message for good; see its reply");
         else
@@ -298,8 +305,9 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
     crier_event_add_int (event, "in_flight", (int64_t)zlistx_size (self->transfers));
 }
 
+//  SMTP cannot refuse a second copy: delivered ids are remembered.
 static const crier_sender_rules_t s_rules = {"email", BACKOFF_BASE_MS, BACKOFF_MAX_MS,
-                                             "check the mail server's health and logs"};
+                                             "check the mail server's health and logs", true};
 
 static const crier_sender_hooks_t s_hooks = {.queue = s_queue,
                                              .pump = s_pump_deliveries,

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int s_check_homeserver (char *url)
+//  Checks CRIER_MATRIX_HOMESERVER and keeps the form that may be logged (a URL may hold a user
+//  and password, which libcurl would use).
+static int s_check_homeserver (char *url, char **display_p)
 {
     if (!url) {
         crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_MATRIX_HOMESERVER",
@@ -21,14 +23,19 @@ static int s_check_homeserver (char *url)
         return -1;
     }
     static const char *const schemes[] = {"https", "http", NULL};
-    if (crier_url_check (url, schemes, NULL) != 0) {
+    if (crier_url_check (url, schemes, display_p) != 0) {
         crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_MATRIX_HOMESERVER",
-                   "value", url, "expected", "an https:// (or http://) URL");
+                   "value", "(not shown: it may hold a password)", "expected",
+                   "an https:// (or http://) URL");
         return -1;
     }
-    size_t length = strlen (url);
-    while (length > 0 && url[length - 1] == '/')
-        url[--length] = '\0';
+    //  Paths are joined to it: no trailing slash, in either form.
+    char *forms[] = {url, *display_p};
+    for (int index = 0; index < 2; index++) {
+        size_t length = strlen (forms[index]);
+        while (length > 0 && forms[index][length - 1] == '/')
+            forms[index][--length] = '\0';
+    }
     return 0;
 }
 
@@ -43,7 +50,7 @@ int crier_matrix_config_load (crier_matrix_config_t *config)
                                     CRIER_DEFAULT_MATRIX_DELIVERIES_ENDPOINT,
                                     "CRIER_MATRIX_RETRY_DEADLINE");
     rc |= crier_config_string ("CRIER_MATRIX_HOMESERVER", NULL, &config->homeserver);
-    rc |= s_check_homeserver (config->homeserver);
+    rc |= s_check_homeserver (config->homeserver, &config->display_homeserver);
     rc |= crier_config_secret ("CRIER_MATRIX_ACCESS_TOKEN", &config->access_token);
     if (!config->access_token) {
         crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_MATRIX_ACCESS_TOKEN",
@@ -66,6 +73,7 @@ void crier_matrix_config_free (crier_matrix_config_t *config)
 {
     crier_sender_config_free (&config->sender);
     free (config->homeserver);
+    free (config->display_homeserver);
     if (config->access_token)
         memset (config->access_token, 0, strlen (config->access_token));
     free (config->access_token);

@@ -9,6 +9,7 @@
 
 typedef struct {
     char *homeserver;             //  CRIER_MATRIX_HOMESERVER, base URL without trailing slash
+    char *display_homeserver;     //  the same without user and password, for logs
     char *access_token;           //  CRIER_MATRIX_ACCESS_TOKEN (or _FILE)
     char *user_id;                //  CRIER_MATRIX_USER_ID, optional: checked against whoami
     bool autojoin;                //  CRIER_MATRIX_AUTOJOIN

@@ -224,8 +224,8 @@ static void s_unreachable (server_t *self, const char *reason)
 {
     if (self->last_whoami_problem && strcmp (self->last_whoami_problem, reason) == 0)
         return;
-    crier_log (CRIER_LOG_ERROR, "matrix.unreachable", "homeserver", self->config->homeserver,
-               "reason", reason, "hint",
+    crier_log (CRIER_LOG_ERROR, "matrix.unreachable", "homeserver",
+               self->config->display_homeserver, "reason", reason, "hint",
                "check CRIER_MATRIX_HOMESERVER and the homeserver; retrying");
     free (self->last_whoami_problem);
     self->last_whoami_problem = strdup (reason);
@@ -235,7 +235,7 @@ static void s_unreachable (server_t *self, const char *reason)
 static void s_unauthorized (server_t *self, const char *reason)
 {
     crier_sender_credentials_refused (self->io, "matrix.unauthorized", "homeserver",
-                                      self->config->homeserver, reason,
+                                      self->config->display_homeserver, reason,
                                       "the access token was refused: set a valid "
                                       "CRIER_MATRIX_ACCESS_TOKEN (docs/matrix.md); deliveries "
                                       "are held, not dropped, until it works");
@@ -244,9 +244,9 @@ static void s_unauthorized (server_t *self, const char *reason)
 //  The first whoami that worked: logged once.
 static void s_ready (server_t *self, const char *user_id)
 {
-    crier_log (CRIER_LOG_INFO, "matrix.ready", "homeserver", self->config->homeserver, "user_id",
-               user_id, "concurrency", CRIER_LOG_INT (self->config->concurrency), "autojoin",
-               self->config->autojoin ? "on" : "off");
+    crier_log (CRIER_LOG_INFO, "matrix.ready", "homeserver", self->config->display_homeserver,
+               "user_id", user_id, "concurrency", CRIER_LOG_INT (self->config->concurrency),
+               "autojoin", self->config->autojoin ? "on" : "off");
     if (self->config->user_id && user_id && strcmp (self->config->user_id, user_id) != 0)
         crier_log (CRIER_LOG_WARN, "matrix.user_mismatch", "configured", self->config->user_id,
                    "token_belongs_to", user_id, "hint",
@@ -471,8 +471,9 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
     crier_event_add_int (event, "in_flight", (int64_t)in_flight);
 }
 
+//  The homeserver refuses a repeated txnId itself: nothing to remember.
 static const crier_sender_rules_t s_rules = {"matrix", BACKOFF_BASE_MS, BACKOFF_MAX_MS,
-                                             "check the homeserver's health and logs"};
+                                             "check the homeserver's health and logs", false};
 
 //  A job's data is its m.room.message content.
 static const crier_sender_hooks_t s_hooks = {.queue = s_queue,
@@ -503,7 +504,8 @@ static char *s_on_start (void *arg)
     if (!self->io || !self->rooms || s_start (self) != 0)
         return NULL;
     crier_log (CRIER_LOG_INFO, "sender.ready", "channel", "matrix", "deliveries",
-               self->config->sender.deliveries_endpoint, "homeserver", self->config->homeserver);
+               self->config->sender.deliveries_endpoint, "homeserver",
+               self->config->display_homeserver);
     return strdup (self->config->sender.deliveries_endpoint);
 }
 

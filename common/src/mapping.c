@@ -1,6 +1,7 @@
 /*  mapping.c - see mapping.h. The validated document is kept as jansson values: its objects are
     hash tables already, so lookups need no structure of our own. */
 #include "crier/mapping.h"
+#include "crier/utf8.h"
 #include "crier/notification.h"
 
 #include <stdarg.h>
@@ -76,15 +77,6 @@ static void s_group_path (char *path, size_t size, const char *group)
     json_decref (name);
 }
 
-static bool s_has_space_or_control (const char *text)
-{
-    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
-        if (*c <= ' ' || *c == 0x7f)
-            return true;
-    }
-    return false;
-}
-
 int crier_matrix_target_check (const char *target, char *message, size_t size)
 {
     const char *problem = NULL;
@@ -96,8 +88,9 @@ int crier_matrix_target_check (const char *target, char *message, size_t size)
                   "#alias:server";
     else if (strlen (target) > TARGET_MAX_BYTES)
         problem = "longer than 255 bytes";
-    else if (s_has_space_or_control (target))
-        problem = "contains white space or a control character";
+    else if (crier_utf8_has_invisible (target, strlen (target)))
+        problem = "contains white space, a control character or an invisible or bidirectional "
+                  "formatting character";
     if (problem) {
         snprintf (message, size, "%s", problem);
         return -1;
@@ -144,6 +137,10 @@ int crier_email_address_check (const char *address, char *message, size_t size)
         }
         if (!problem && (previous == '.' || previous == '-'))
             problem = "not an email address: the domain ends with a dot or hyphen";
+        //  Its bytes may be well placed and still hold a separator or a bidirectional control.
+        if (!problem && crier_utf8_has_invisible (address, strlen (address)))
+            problem = "contains white space, a control character or an invisible or "
+                      "bidirectional formatting character";
     }
     if (problem) {
         snprintf (message, size, "%s", problem);
@@ -210,10 +207,56 @@ static int s_check_group (const char *group, const json_t *channels, crier_mappi
     return 0;
 }
 
+//  Whether a string anywhere below value (at path, used bytes of size) holds a NUL, which C
+//  cannot carry and a log line or an email would cut; path then names it. Recursion is bounded
+//  by jansson's parse depth; the path is one buffer, extended and restored on the way.
+static bool s_find_nul (const json_t *value, char *path, size_t size, size_t used)
+{
+    if (json_is_string (value))
+        return strlen (json_string_value (value)) != json_string_length (value);
+    if (json_is_array (value)) {
+        size_t index;
+        const json_t *item;
+        json_array_foreach (value, index, item)
+        {
+            int added = snprintf (path + used, size - used, "[%zu]", index);
+            size_t next = used + (size_t)added < size ? used + (size_t)added : size - 1;
+            if (s_find_nul (item, path, size, next))
+                return true;
+        }
+    } else if (json_is_object (value)) {
+        const char *key;
+        const json_t *item;
+        json_object_foreach ((json_t *)value, key, item)
+        {
+            //  mapping["#admins"].email: a key of letters, digits, - and _ after a dot, any
+            //  other in brackets, JSON-quoted.
+            bool plain = *key && strspn (key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789_-") == strlen (key);
+            json_t *name = plain ? NULL : json_string (key);
+            char *quoted = name ? json_dumps (name, JSON_ENCODE_ANY) : NULL;
+            int added = plain ? snprintf (path + used, size - used, "%s%s", used ? "." : "", key)
+                              : snprintf (path + used, size - used, "[%s]", quoted ? quoted : "?");
+            free (quoted);
+            json_decref (name);
+            size_t next = used + (size_t)added < size ? used + (size_t)added : size - 1;
+            if (s_find_nul (item, path, size, next))
+                return true;
+        }
+    }
+    path[used] = '\0';
+    return false;
+}
+
 crier_mapping_t *crier_mapping_new (json_t *document, crier_mapping_error_t *error)
 {
     if (!json_is_object (document)) {
         s_fail (error, "(document)", "must be a JSON object, got %s", s_json_type (document));
+        return NULL;
+    }
+    char path[sizeof error->path] = "";
+    if (s_find_nul (document, path, sizeof path, 0)) {
+        s_fail (error, path, "contains a NUL character (\\u0000): remove it");
         return NULL;
     }
     json_t *groups = json_object_get (document, "mapping");
@@ -245,7 +288,8 @@ crier_mapping_t *crier_mapping_new (json_t *document, crier_mapping_error_t *err
 crier_mapping_t *crier_mapping_parse (const char *text, size_t length, crier_mapping_error_t *error)
 {
     json_error_t json_error;
-    json_t *document = json_loadb (text, length, JSON_REJECT_DUPLICATES, &json_error);
+    json_t *document =
+        json_loadb (text, length, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &json_error);
     if (!document) {
         char where[64];
         snprintf (where, sizeof where, "(line %d, column %d)", json_error.line, json_error.column);

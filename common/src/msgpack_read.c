@@ -45,6 +45,53 @@ const char *crier_msgpack_type_name (const msgpack_object *object)
     return "unknown";
 }
 
+//  Orders keys by length, then bytes.
+static int s_compare_keys (const void *a, const void *b)
+{
+    const msgpack_object_str *left = &(*(const msgpack_object *const *)a)->via.str;
+    const msgpack_object_str *right = &(*(const msgpack_object *const *)b)->via.str;
+    if (left->size != right->size)
+        return left->size < right->size ? -1 : 1;
+    return left->size ? memcmp (left->ptr, right->ptr, left->size) : 0;
+}
+
+//  Every key of a top-level map is a string, and none is given twice (whether crier knows the
+//  key or not: a reader must never have to choose one of two values). Sorted, so that a frame
+//  of many keys costs n log n, not n squared.
+static int s_check_keys (const msgpack_object *map, crier_error_t *error)
+{
+    uint32_t count = map->via.map.size;
+    for (uint32_t index = 0; index < count; index++)
+        if (map->via.map.ptr[index].key.type != MSGPACK_OBJECT_STR)
+            return crier_error_set (error, "(frame)", "every key must be a string, one is %s",
+                                    crier_msgpack_type_name (&map->via.map.ptr[index].key));
+    if (count < 2)
+        return 0;
+    const msgpack_object **keys = malloc (count * sizeof *keys);
+    if (!keys)
+        return crier_error_set (error, "(frame)", "out of memory");
+    for (uint32_t index = 0; index < count; index++)
+        keys[index] = &map->via.map.ptr[index].key;
+    qsort (keys, count, sizeof *keys, s_compare_keys);
+    const msgpack_object *twice = NULL;
+    for (uint32_t index = 1; index < count && !twice; index++)
+        if (s_compare_keys (&keys[index - 1], &keys[index]) == 0)
+            twice = keys[index];
+    free (keys);
+    if (!twice)
+        return 0;
+    size_t bad_offset;
+    const msgpack_object_str *key = &twice->via.str;
+    bool readable = key->size < sizeof error->field &&
+                    crier_utf8_valid (key->ptr, key->size, &bad_offset) &&
+                    !memchr (key->ptr, '\0', key->size);
+    if (!readable)
+        return crier_error_set (error, "(frame)", "a key is given more than once");
+    char field[sizeof error->field];
+    snprintf (field, sizeof field, "%.*s", (int)key->size, key->ptr);
+    return crier_error_set (error, field, "given more than once");
+}
+
 int crier_msgpack_unpack_map (const void *data, size_t size, msgpack_unpacked *unpacked,
                               crier_error_t *error)
 {
@@ -72,7 +119,7 @@ int crier_msgpack_unpack_map (const void *data, size_t size, msgpack_unpacked *u
     if (unpacked->data.type != MSGPACK_OBJECT_MAP)
         return crier_error_set (error, "(frame)", "expected a msgpack map at the top level, got %s",
                                 crier_msgpack_type_name (&unpacked->data));
-    return 0;
+    return s_check_keys (&unpacked->data, error);
 }
 
 const msgpack_object *crier_msgpack_map_get (const msgpack_object *map, const char *key,

@@ -80,15 +80,9 @@ int crier_group_name_check (const char *name, size_t length, char *message, size
         problem = "needs a name after '#'";
     else if (length > CRIER_MAX_GROUP_BYTES)
         problem = "longer than 128 bytes";
-    else {
-        for (size_t index = 0; index < length; index++) {
-            unsigned char c = (unsigned char)name[index];
-            if (c <= ' ' || c == 0x7f) {
-                problem = "contains white space or a control character";
-                break;
-            }
-        }
-    }
+    else if (crier_utf8_has_invisible (name, length))
+        problem = "contains white space, a control character or an invisible or bidirectional "
+                  "formatting character";
     if (problem) {
         snprintf (message, message_size, "group \"%.*s\" %s", (int)(length > 64 ? 64 : length),
                   name, problem);

@@ -106,9 +106,8 @@ void crier_sender_delivered (crier_sender_t *self, crier_job_t **job_p, const ch
                detail, "attempts", CRIER_LOG_INT (job->attempts));
     self->delivered++;
     s_send_outcome (self, "delivery.delivered", job, detail_name, detail, -1);
-    //  Remembered: a channel that cannot refuse a second copy (SMTP) relies on it, and it costs
-    //  a redelivery nothing elsewhere.
-    crier_recent_add (self->recent, job->delivery->delivery_id, zclock_mono ());
+    if (self->rules->remembers_delivered)
+        crier_recent_add (self->recent, job->delivery->delivery_id, zclock_mono ());
     s_job_destroy (self, job_p);
 }
 

@@ -16,11 +16,15 @@ int crier_url_check (const char *url, const char *const *schemes, char **display
     bool known = false;
     for (const char *const *candidate = schemes; valid && *candidate && !known; candidate++)
         known = strcmp (scheme, *candidate) == 0;
-    //  A password in the URL is a secret like any other: never logged.
-    char *password = NULL;
-    if (known && curl_url_get (handle, CURLUPART_PASSWORD, &password, CURLU_URLDECODE) == CURLUE_OK)
-        crier_secret_register (password);
-    curl_free (password);
+    //  A password in the URL is a secret like any other: never logged, decoded or as written
+    //  (percent-encoded), which is how it shows in the URL itself.
+    for (int decode = 0; known && decode < 2; decode++) {
+        char *password = NULL;
+        if (curl_url_get (handle, CURLUPART_PASSWORD, &password, decode ? CURLU_URLDECODE : 0) ==
+            CURLUE_OK)
+            crier_secret_register (password);
+        curl_free (password);
+    }
     if (known && display_p) {
         known = curl_url_set (handle, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
                 curl_url_set (handle, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&

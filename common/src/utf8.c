@@ -46,3 +46,30 @@ invalid:
         *bad_offset_p = at;
     return false;
 }
+
+static bool s_invisible (uint32_t point)
+{
+    return point <= 0x20 || (point >= 0x7f && point <= 0xa0) || point == 0xad || point == 0x61c ||
+           point == 0x1680 || point == 0x180e || (point >= 0x2000 && point <= 0x200f) ||
+           (point >= 0x2028 && point <= 0x202f) || (point >= 0x205f && point <= 0x206f) ||
+           point == 0x3000 || point == 0xfeff || (point >= 0xfff9 && point <= 0xfffb) ||
+           (point >= 0xe0000 && point <= 0xe007f);
+}
+
+bool crier_utf8_has_invisible (const char *text, size_t size)
+{
+    const uint8_t *bytes = (const uint8_t *)text;
+    for (size_t at = 0; at < size;) {
+        uint8_t lead = bytes[at];
+        size_t length = lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
+        if (length > size - at)
+            return true; //  not valid UTF-8: the caller checked, so never here
+        uint32_t point = length == 1 ? lead : (uint32_t)(lead & (0x7f >> length));
+        for (size_t index = 1; index < length; index++)
+            point = point << 6 | (bytes[at + index] & 0x3f);
+        if (s_invisible (point))
+            return true;
+        at += length;
+    }
+    return false;
+}

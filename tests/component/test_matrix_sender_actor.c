@@ -2,6 +2,7 @@
     endpoints, against the homeserver double: the shared policy for refused credentials when a
     token is revoked while deliveries flow, asserted on the events the sender publishes. */
 #include "component.h"
+#include "crier/log.h"
 #include "matrix_config.h"
 #include "matrix_sender.h"
 #include "test_homeserver.h"
@@ -25,8 +26,13 @@ static void test_a_revoked_token_holds_deliveries_until_it_works_again (void **s
     zsock_t *deliveries = zsock_new_push ("@inproc://matrix-deliveries");
     assert_non_null (deliveries);
     zsock_t *events = component_events ("inproc://matrix-events");
+    //  A user and password in the homeserver's URL, percent-encoded: never logged.
+    char url[128];
+    snprintf (url, sizeof url, "http://bot:p%%40ss-word@%s", homeserver->url + strlen ("http://"));
+    FILE *log = tmpfile ();
+    crier_log_set_stream (log);
     const char *settings[] = {"CRIER_MATRIX_HOMESERVER",
-                              homeserver->url,
+                              url,
                               "CRIER_MATRIX_ACCESS_TOKEN",
                               TEST_MATRIX_TOKEN,
                               "CRIER_MATRIX_DELIVERIES_ENDPOINT",
@@ -82,6 +88,21 @@ static void test_a_revoked_token_holds_deliveries_until_it_works_again (void **s
 
     zactor_destroy (&sender);
     crier_matrix_config_free (&config);
+    crier_log_set_stream (NULL);
+    rewind (log);
+    char line[2048];
+    int unauthorized = 0, accepted = 0;
+    while (fgets (line, sizeof line, log)) {
+        assert_null (strstr (line, "p%40ss-word"));
+        assert_null (strstr (line, "p@ss-word"));
+        assert_null (strstr (line, "bot:"));
+        unauthorized += strstr (line, " matrix.unauthorized ") != NULL;
+        accepted += strstr (line, " sender.credentials_accepted ") != NULL;
+    }
+    fclose (log);
+    //  One line when refused, one when accepted again: not one per attempt.
+    assert_int_equal (unauthorized, 1);
+    assert_int_equal (accepted, 1);
     zsock_destroy (&deliveries);
     zsock_destroy (&events);
     test_homeserver_destroy (&homeserver);

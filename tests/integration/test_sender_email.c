@@ -198,6 +198,47 @@ static void test_html_message_is_multipart_alternative (void **state)
     s_stop (&fixture);
 }
 
+//  The Subject's raw lines (the first and its continuations) each within 78 characters, as
+//  RFC 5322 asks (encoded words within 75, RFC 2047). Returns how many lines it takes.
+static int s_expect_short_subject_lines (const json_t *message)
+{
+    const char *raw = strstr (s_field (message, "raw_headers"), "\nSubject:");
+    assert_non_null (raw);
+    int lines = 0;
+    for (const char *line = raw + 1; lines == 0 || *line == ' '; lines++) {
+        size_t length = strcspn (line, "\r\n");
+        if (length > 78)
+            fail_msg ("a Subject line of %zu characters: %.*s", length, (int)length, line);
+        line += length;
+        line += strspn (line, "\r\n");
+    }
+    return lines;
+}
+
+static void test_long_subjects_are_folded (void **state)
+{
+    fixture_t *fixture = s_start (NULL, NULL);
+    char ascii[301] = "";
+    while (strlen (ascii) + 9 + 7 <= 300) //  within the 300 bytes a subject keeps
+        strcat (ascii, "replicas ");
+    strcat (ascii, "lagging");
+    const char *unicode = "Réplication arrêtée sur db1, db2 et db3 depuis douze minutes: le "
+                          "disque de la machine primaire est presque plein — à vérifier";
+    s_push (fixture, "fold-plain", "ops@example.org", ascii, "body", NULL);
+    s_push (fixture, "fold-html", "ops@example.org", unicode, NULL, "<p>body</p>");
+    json_t *messages = s_messages (fixture, 2);
+    for (size_t index = 0; index < 2; index++) {
+        const json_t *message = json_array_get (messages, index);
+        const char *id = test_smtp_header (message, "X-Crier-Notification-Id");
+        const char *expected = strcmp (id, "fold-plain") == 0 ? ascii : unicode;
+        assert_string_equal (test_smtp_header (message, "Subject"), expected);
+        assert_true (s_expect_short_subject_lines (message) > 1); //  folded
+        assert_int_equal (json_array_size (json_object_get (message, "defects")), 0);
+    }
+    json_decref (messages);
+    s_stop (&fixture);
+}
+
 static void test_header_injection_goes_nowhere (void **state)
 {
     fixture_t *fixture = s_start (NULL, NULL);
@@ -394,6 +435,7 @@ int main (void)
         cmocka_unit_test (test_plain_message),
         cmocka_unit_test (test_html_message_is_multipart_alternative),
         cmocka_unit_test (test_header_injection_goes_nowhere),
+        cmocka_unit_test (test_long_subjects_are_folded),
         cmocka_unit_test (test_one_message_per_recipient_over_few_connections),
         cmocka_unit_test (test_temporary_failure_then_success_sends_once),
         cmocka_unit_test (test_a_delivery_that_comes_again_is_not_emailed_twice),

@@ -14,6 +14,7 @@ Prints "listening on SMTP_PORT HTTP_PORT" once ready.
 """
 
 import argparse
+import base64
 import email
 import email.policy
 import json
@@ -147,6 +148,8 @@ def main():
     parser.add_argument("--tls-key")
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument("--echo-auth", action="store_true",
+                        help="answer a refused login with its AUTH PLAIN blob, as some servers do")
     options = parser.parse_args()
 
     recorder = Recorder()
@@ -161,8 +164,12 @@ def main():
             ok = (isinstance(data, LoginPassword) and data.login.decode() == options.user
                   and data.password.decode() == recorder.password)
             # handled=False: aiosmtpd answers 535 itself (handled=True would leave the client
-            # waiting for a reply that never comes).
-            return AuthResult(success=ok, handled=False)
+            # waiting for a reply that never comes), or with the message given.
+            message = None
+            if not ok and options.echo_auth and isinstance(data, LoginPassword):
+                blob = base64.b64encode(b"\0" + data.login + b"\0" + data.password).decode()
+                message = "535 5.7.8 Authentication failed for " + blob
+            return AuthResult(success=ok, handled=False, message=message)
         kwargs.update(authenticator=authenticate, auth_require_tls=bool(options.tls_cert),
                       auth_required=True)
     listener = socket.socket()

@@ -101,10 +101,56 @@ static void test_forged_recipient_is_refused (void **state)
     crier_delivery_destroy (&delivery);
 }
 
+//  Every line of a folded header within 78 characters, and unfolding gives the line back.
+static void s_expect_folded (const char *name, const char *value)
+{
+    char *folded = crier_email_header_fold (name, value);
+    assert_non_null (folded);
+    char *unfolded = malloc (strlen (folded) + 1);
+    size_t used = 0;
+    for (char *line = folded; *line;) {
+        size_t length = strcspn (line, "\r");
+        assert_true (length <= 78);
+        assert_true (length > 0 && strspn (line, " ") < length); //  no line of white space only
+        memcpy (unfolded + used, line, length);
+        used += length;
+        line += length;
+        if (*line) {
+            assert_int_equal (strncmp (line, "\r\n ", 3), 0); //  a fold is CRLF then a space
+            line += 2;
+        }
+    }
+    unfolded[used] = '\0';
+    char expected[1024];
+    snprintf (expected, sizeof expected, "%s: %s", name, value);
+    assert_string_equal (unfolded, expected);
+    free (unfolded);
+    free (folded);
+}
+
+static void test_long_headers_are_folded (void **state)
+{
+    char words[400] = "";
+    for (int index = 0; index < 30; index++)
+        strcat (words, index ? " backup9" : "backup9");
+    s_expect_folded ("Subject", words);
+    char *encoded = crier_email_header_text (
+        "Sauvegarde échouée sur db1, db2 et db3 — la réplication est arrêtée depuis 12 minutes "
+        "et le disque est presque plein: à vérifier");
+    s_expect_folded ("Subject", encoded);
+    free (encoded);
+    s_expect_folded ("Subject", "short");
+    s_expect_folded ("Subject", "two  spaces kept");
+    char *folded = crier_email_header_fold ("Subject", "");
+    assert_string_equal (folded, "Subject:");
+    free (folded);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_header_text),
+        cmocka_unit_test (test_long_headers_are_folded),
         cmocka_unit_test (test_default_subject),
         cmocka_unit_test (test_from_parsing),
         cmocka_unit_test (test_forged_recipient_is_refused),

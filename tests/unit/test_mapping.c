@@ -69,6 +69,18 @@ static void test_group_names (void **state)
                     "must be an object of channels");
 }
 
+//  A \u0000 anywhere, even in a field crier ignores, is named with its path (read from the
+//  feed, such a document once made the resolver reconnect again and again).
+static void test_a_nul_anywhere_is_refused_with_its_path (void **state)
+{
+    s_expect_error ("{\"description\": \"ops\\u0000team\", \"mapping\": {}}", "description",
+                    "contains a NUL character");
+    s_expect_error ("{\"mapping\": {\"#admins\": {\"email\": [\"a@b.org\", \"x\\u0000@b.org\"]}}}",
+                    "mapping[\"#admins\"].email[1]", "contains a NUL character");
+    s_expect_error ("{\"notes\": [{\"a\": [1, \"\\u0000\"]}], \"mapping\": {}}", "notes[0].a[1]",
+                    "contains a NUL character");
+}
+
 static void test_channels (void **state)
 {
     s_expect_error ("{\"mapping\": {\"#admins\": {\"slack\": [\"#ops\"]}}}",
@@ -93,6 +105,15 @@ static void test_targets (void **state)
                     "mapping[\"#admins\"].matrix[0]", "needs a name and a server");
     s_expect_error ("{\"mapping\": {\"#admins\": {\"matrix\": [\"!ro om:server\"]}}}",
                     "mapping[\"#admins\"].matrix[0]", "white space");
+    //  Separators and bidirectional controls, which the byte checks alone let through.
+    s_expect_error ("{\"mapping\": {\"#admins\": {\"email\": [\"ops\\u0085@example.org\"]}}}",
+                    "mapping[\"#admins\"].email[0]", "invisible or bidirectional");
+    s_expect_error ("{\"mapping\": {\"#admins\": {\"email\": [\"ops@exa\\u2028mple.org\"]}}}",
+                    "mapping[\"#admins\"].email[0]", "invisible or bidirectional");
+    s_expect_error ("{\"mapping\": {\"#admins\": {\"matrix\": [\"!room\\u202e:server\"]}}}",
+                    "mapping[\"#admins\"].matrix[0]", "invisible or bidirectional");
+    s_expect_error ("{\"mapping\": {\"#adm\\u00a0ins\": {}}}", "mapping[\"#adm\xc2\xa0ins\"]",
+                    "invisible or bidirectional");
 }
 
 static void test_email_syntax (void **state)
@@ -130,9 +151,13 @@ static void test_email_syntax (void **state)
 int main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_valid_document), cmocka_unit_test (test_document_shape),
-        cmocka_unit_test (test_group_names),    cmocka_unit_test (test_channels),
-        cmocka_unit_test (test_targets),        cmocka_unit_test (test_email_syntax),
+        cmocka_unit_test (test_valid_document),
+        cmocka_unit_test (test_document_shape),
+        cmocka_unit_test (test_group_names),
+        cmocka_unit_test (test_channels),
+        cmocka_unit_test (test_a_nul_anywhere_is_refused_with_its_path),
+        cmocka_unit_test (test_targets),
+        cmocka_unit_test (test_email_syntax),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -153,6 +153,23 @@ static void test_to_bare_hash_and_spaces (void **state)
     s_frame_with_to (&frame);
     test_frame_str (&frame, "#my admins");
     s_expect_error (&frame, "to", "white space");
+    //  What looks like nothing, or turns the rest of a log line around, is refused too: NEL,
+    //  line separator, no-break space, right-to-left override, zero-width space.
+    const char *invisible[] = {"#ops\xc2\x85", "#ops\xe2\x80\xa8x", "#ops\xc2\xa0x",
+                               "#\xe2\x80\xaenimda", "#ad\xe2\x80\x8bmins"};
+    for (size_t index = 0; index < sizeof invisible / sizeof invisible[0]; index++) {
+        s_frame_with_to (&frame);
+        test_frame_str (&frame, invisible[index]);
+        s_expect_error (&frame, "to", "invisible or bidirectional");
+    }
+    //  Other letters are fine.
+    s_frame_with_to (&frame);
+    test_frame_str (&frame, "#équipe-日本");
+    crier_error_t error;
+    crier_notification_t *notification = s_decode (&frame, &error);
+    assert_non_null (notification);
+    crier_notification_destroy (&notification);
+    test_frame_free (&frame);
 }
 
 static void test_to_empty_array (void **state)
@@ -379,6 +396,42 @@ static void test_duplicate_key (void **state)
     s_expect_error (&frame, "body", "given more than once");
 }
 
+//  Whatever the key, known or not, and whatever the type of its value: a reader must never
+//  choose between two values.
+static void test_any_key_given_twice_is_refused (void **state)
+{
+    test_frame_t frame;
+    test_frame_init (&frame);
+    msgpack_pack_map (&frame.packer, 4);
+    test_frame_pair (&frame, "to", "#admins");
+    test_frame_pair (&frame, "body", "a");
+    test_frame_pair (&frame, "x-future", "a");
+    test_frame_pair (&frame, "x-future", "b");
+    s_expect_error (&frame, "x-future", "given more than once");
+
+    //  A binary "to" beside a string "to": refused, not routed by the string one.
+    test_frame_init (&frame);
+    msgpack_pack_map (&frame.packer, 3);
+    test_frame_pair (&frame, "body", "a");
+    msgpack_pack_bin (&frame.packer, 2);
+    msgpack_pack_bin_body (&frame.packer, "to", 2);
+    test_frame_str (&frame, "#staff");
+    test_frame_pair (&frame, "to", "#admins");
+    s_expect_error (&frame, "(frame)", "every key must be a string, one is binary");
+
+    //  Many keys, one twice: found without comparing every pair.
+    test_frame_init (&frame);
+    msgpack_pack_map (&frame.packer, 2002);
+    test_frame_pair (&frame, "to", "#admins");
+    for (int index = 0; index < 2000; index++) {
+        char key[16];
+        snprintf (key, sizeof key, "k%d", index % 1999);
+        test_frame_pair (&frame, key, "v");
+    }
+    test_frame_pair (&frame, "body", "a");
+    s_expect_error (&frame, "k0", "given more than once");
+}
+
 static void test_validate_in_memory (void **state)
 {
     crier_notification_t *notification = crier_notification_new ();
@@ -424,6 +477,7 @@ int main (void)
         cmocka_unit_test (test_empty_and_garbage_frames),
         cmocka_unit_test (test_huge_declared_map_is_refused_cheaply),
         cmocka_unit_test (test_duplicate_key),
+        cmocka_unit_test (test_any_key_given_twice_is_refused),
         cmocka_unit_test (test_validate_in_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

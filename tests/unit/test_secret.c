@@ -109,6 +109,10 @@ static void test_url_password_is_a_secret (void **state)
     //  Registered decoded, as a server or a library would echo it.
     assert_string_equal (crier_secret_scrub ("auth p@ss-word failed", buffer, sizeof buffer),
                          "auth [secret] failed");
+    //  And as written, percent-encoded: how it stands in the URL a log line might show.
+    assert_string_equal (
+        crier_secret_scrub ("https://admin:p%40ss-word@matrix.example.org", buffer, sizeof buffer),
+        "https://admin:[secret]@matrix.example.org");
     assert_int_equal (crier_url_check ("ftp://x/", schemes, NULL), -1);
     assert_int_equal (crier_url_check ("not a url", schemes, NULL), -1);
 }

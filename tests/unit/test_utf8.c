@@ -44,11 +44,26 @@ static void test_rejects_ill_formed (void **state)
     assert_false (s_valid ("\xe2\x28\xa1")); //  bad continuation
 }
 
+static void test_invisible_characters (void **state)
+{
+    const char *invisible[] = {"a b",          "a\tb",         "a\x7f",           "\xc2\x85",
+                               "\xc2\xa0",     "\xc2\xad",     "\xe1\x9a\x80",    "\xe2\x80\x8b",
+                               "\xe2\x80\x8f", "\xe2\x80\xa8", "\xe2\x80\xae",    "\xe2\x81\xa6",
+                               "\xe3\x80\x80", "\xef\xbb\xbf", "\xf3\xa0\x80\x81"};
+    for (size_t index = 0; index < sizeof invisible / sizeof invisible[0]; index++)
+        if (!crier_utf8_has_invisible (invisible[index], strlen (invisible[index])))
+            fail_msg ("case %zu passed as visible", index);
+    const char *visible[] = {"#admins", "équipe", "日本語", "\xf0\x9f\x94\x94", "a-b_c.d"};
+    for (size_t index = 0; index < sizeof visible / sizeof visible[0]; index++)
+        assert_false (crier_utf8_has_invisible (visible[index], strlen (visible[index])));
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_accepts_well_formed),
         cmocka_unit_test (test_rejects_ill_formed),
+        cmocka_unit_test (test_invisible_characters),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -55,6 +55,10 @@ typedef struct {
     uint64_t backoff_base_ms; //  the first wait after a temporary failure
     uint64_t backoff_max_ms;  //  the longest
     const char *give_up_hint; //  what to check when a delivery fails at the retry deadline
+    //  Delivered ids are remembered, to answer a redelivery instead of sending it again: for a
+    //  channel that cannot refuse a second copy (SMTP). A homeserver refuses a repeated txnId
+    //  itself, so Matrix saves the memory.
+    bool remembers_delivered;
 } crier_sender_rules_t;
 
 //  What a sender adds: each called with the arg given to crier_sender_open.
@@ -102,9 +106,9 @@ void crier_sender_allow (crier_sender_t *self, bool allowed);
 void crier_sender_attempt (crier_sender_t *self, crier_job_t *job);
 
 //  The job was delivered: logged, "delivery.delivered" with detail_name = detail (the server's
-//  word: event id, SMTP reply), its id remembered for a while (CRIER_SENDER_RECENT_MAX ids,
-//  CRIER_SENDER_RECENT_MS) so that a redelivery is answered instead of sent twice, and the job
-//  destroyed.
+//  word: event id, SMTP reply), its id remembered for a while when the rules say so
+//  (CRIER_SENDER_RECENT_MAX ids, CRIER_SENDER_RECENT_MS) so that a redelivery is answered
+//  instead of sent twice, and the job destroyed.
 void crier_sender_delivered (crier_sender_t *self, crier_job_t **job_p, const char *detail_name,
                              const char *detail);
 #define CRIER_SENDER_RECENT_MAX 20000

@@ -10,4 +10,11 @@
 //  offset of the first byte of the first ill-formed sequence.
 bool crier_utf8_valid (const char *data, size_t size, size_t *bad_offset_p);
 
+//  True when valid UTF-8 text holds a character that shows as nothing or as space, or changes how
+//  the rest reads: the C0 and C1 controls and DEL, every Unicode space and line or paragraph
+//  separator (U+0085, U+00A0, U+2028, U+3000, ...), zero-width and other invisible format
+//  characters (U+200B, U+FEFF, ...) and the bidirectional controls (U+202E and kin, which make a
+//  name in a log or a listing read differently from what it is).
+bool crier_utf8_has_invisible (const char *text, size_t size);
+
 #endif
