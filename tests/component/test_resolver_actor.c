@@ -198,6 +198,39 @@ static void test_an_unknown_group_is_unroutable_and_others_flow (void **state)
     s_stop (&fixture);
 }
 
+//  A revision with a \u0000 (even in a field crier ignores) is rejected with its path; the last
+//  good mapping stays, and the feed does not reconnect over it (it once did, five times a
+//  second, downloading the document each time).
+static void test_a_poison_revision_is_rejected_once_and_the_feed_stays (void **state)
+{
+    fixture_t *fixture = s_start ("{\"#ops\": {\"email\": [\"ops@example.org\"]}}");
+    //  Written by hand: test_couch_put_mapping writes "mapping" only.
+    char *current = NULL;
+    assert_int_equal (test_couch_request (fixture->couch, "GET", "/crier/mapping", NULL, &current),
+                      200);
+    json_t *document = json_loads (current, 0, NULL);
+    free (current);
+    json_object_set_new (document, "description", json_stringn ("ops\0team", 8));
+    json_object_set_new (document, "mapping",
+                         json_pack ("{s{s[s]}}", "#ops", "email", "new@example.org"));
+    char *body = json_dumps (document, JSON_COMPACT);
+    json_decref (document);
+    assert_int_equal (test_couch_request (fixture->couch, "PUT", "/crier/mapping", body, NULL),
+                      201);
+    free (body);
+    json_t *event = component_next_event (fixture->events, "mapping.rejected", 10000);
+    assert_non_null (event);
+    assert_string_equal (component_text (event, "path"), "description");
+    assert_non_null (strstr (component_text (event, "error"), "NUL"));
+    json_decref (event);
+    //  Routing goes on with the last good mapping...
+    s_send (fixture, "kept", "#ops");
+    s_expect_delivery (fixture, CRIER_CHANNEL_EMAIL, "kept", "ops@example.org");
+    //  ...and the feed stays connected: no reconnection within two seconds.
+    assert_null (component_next_event (fixture->events, "mapping_feed.down", 2000));
+    s_stop (&fixture);
+}
+
 int main (void)
 {
     curl_global_init (CURL_GLOBAL_DEFAULT);
@@ -205,6 +238,7 @@ int main (void)
         cmocka_unit_test (test_a_notification_is_routed_to_every_channel_of_its_group),
         cmocka_unit_test (test_a_mapping_edit_applies_without_a_restart),
         cmocka_unit_test (test_an_unknown_group_is_unroutable_and_others_flow),
+        cmocka_unit_test (test_a_poison_revision_is_rejected_once_and_the_feed_stays),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     curl_global_cleanup ();
