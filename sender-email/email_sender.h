@@ -2,14 +2,11 @@
     sends each as one email to one recipient over SMTP (libcurl), reusing up to
     CRIER_SMTP_CONNECTIONS connections.
 
-    - 4xx replies and connection failures: retried with capped exponential backoff and jitter
-      until CRIER_SMTP_RETRY_DEADLINE, then a failed event.
-    - 5xx replies: failed at once, with the server's reply text.
-    - A refused login (535): logged loudly and retried, never dropped.
-    - Bounded: at most 8 x CRIER_SMTP_CONNECTIONS deliveries are held; past that it stops
-      pulling and ZeroMQ pushes back to the resolver.
-
-    Commands on the actor's pipe: START -> "OK", deliveries endpoint, or "ERROR"; $TERM.
+    4xx replies and connection failures are retried with capped exponential backoff and jitter
+    until CRIER_SMTP_RETRY_DEADLINE; 5xx replies fail at once, with the server's reply text; a
+    refused login (535) is a refused credential (crier/sender.h: nothing failed, the login tried
+    again until it works). It holds 8 per connection, and starts and stops as every sender does
+    (crier/sender.h).
 */
 #ifndef CRIER_EMAIL_SENDER_H_INCLUDED
 #define CRIER_EMAIL_SENDER_H_INCLUDED

@@ -36,6 +36,10 @@ typedef struct {
     int64_t resolved_at;
     crier_job_t *head; //  deliveries waiting, in arrival order
     crier_job_t *tail;
+    size_t queued; //  how many
+    bool limited;  //  the homeserver rate-limits it: since limited_since, limits 429s
+    int64_t limited_since;
+    unsigned limits;
     bool busy;              //  a request for this room is in flight
     request_kind_t request; //  which
     bool join_tried;
@@ -81,6 +85,7 @@ static crier_job_t *s_dequeue (room_t *room)
     room->head = job->next;
     if (!room->head)
         room->tail = NULL;
+    room->queued--;
     return job;
 }
 
@@ -90,10 +95,38 @@ static void s_push_front (room_t *room, crier_job_t *job)
     room->head = job;
     if (!room->tail)
         room->tail = job;
+    room->queued++;
+}
+
+//  The homeserver asked this room to wait: logged when a run of such answers starts.
+static void s_rate_limited (room_t *room, uint64_t wait_ms)
+{
+    room->limits++;
+    if (room->limited)
+        return;
+    room->limited = true;
+    room->limited_since = s_now ();
+    crier_log (CRIER_LOG_INFO, "matrix.rate_limited", "room", room->room_id, "wait_ms",
+               CRIER_LOG_INT (wait_ms), "queued", CRIER_LOG_INT (room->queued), "hint",
+               "the homeserver paces this room; its messages wait (crier status shows how many), "
+               "the other rooms go on");
+}
+
+//  A message went through: a run of rate limits, if any, has ended.
+static void s_rate_limit_ended (room_t *room)
+{
+    if (!room->limited)
+        return;
+    crier_log (CRIER_LOG_INFO, "matrix.rate_limit_ended", "room", room->room_id, "after_ms",
+               CRIER_LOG_INT (s_now () - room->limited_since), "answers_429",
+               CRIER_LOG_INT (room->limits), "queued", CRIER_LOG_INT (room->queued));
+    room->limited = false;
+    room->limits = 0;
 }
 
 static void s_delivered (server_t *self, room_t *room, const char *event_id)
 {
+    s_rate_limit_ended (room);
     crier_job_t *job = s_dequeue (room);
     crier_sender_delivered (self->io, &job, "event_id", event_id);
 }
@@ -330,10 +363,10 @@ static void s_on_send (server_t *self, room_t *room, const crier_matrix_answer_t
                 s_retry_later (self, room, "the homeserver's answer has no event_id");
             break;
         case CRIER_MATRIX_RATE_LIMITED:
-            //  Only this room slows down. The same attempt is not counted as a failure.
+            //  Only this room slows down: the homeserver's normal pacing, so it never fails a
+            //  delivery and the same attempt is not counted. Said when it starts and ends.
             room->head->attempts--;
-            crier_log (CRIER_LOG_INFO, "matrix.rate_limited", "room", room->room_id, "wait_ms",
-                       CRIER_LOG_INT (answer->delay_ms));
+            s_rate_limited (room, answer->delay_ms);
             s_pause (room, answer->delay_ms);
             break;
         case CRIER_MATRIX_UNAUTHORIZED:
@@ -437,6 +470,7 @@ static void s_queue (crier_job_t *job, void *arg)
     else
         room->head = job;
     room->tail = job;
+    room->queued++;
 }
 
 static void s_pump_rooms (void *arg)
@@ -469,6 +503,27 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
     //  The first heartbeat goes before the client exists.
     size_t in_flight = self->client ? crier_matrix_client_in_flight (self->client) : 0;
     crier_event_add_int (event, "in_flight", (int64_t)in_flight);
+    //  The rate-limited rooms with their queues ("!a:example.org=12,..."), the first few.
+    char limited[512] = "";
+    size_t shown = 0, more = 0;
+    for (const room_t *room = zhashx_first (self->rooms); room; room = zhashx_next (self->rooms)) {
+        if (!room->limited)
+            continue;
+        size_t used = strlen (limited);
+        int wrote = shown < 8 ? snprintf (limited + used, sizeof limited - used, "%s%s=%zu",
+                                          used ? "," : "", room->room_id, room->queued)
+                              : -1;
+        if (wrote > 0 && (size_t)wrote < sizeof limited - used)
+            shown++;
+        else {
+            limited[used] = '\0';
+            more++;
+        }
+    }
+    if (more)
+        snprintf (limited + strlen (limited), sizeof limited - strlen (limited), "%s+%zu more",
+                  shown ? "," : "", more);
+    crier_event_add_text (event, "rate_limited", *limited ? limited : "none");
 }
 
 //  The homeserver refuses a repeated txnId itself: nothing to remember.

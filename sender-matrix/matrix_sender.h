@@ -8,14 +8,12 @@
       CRIER_MATRIX_CONCURRENCY requests over libcurl's reused connections.
     - At the homeserver's pace: 429 pauses only that room for retry_after_ms (or Retry-After);
       5xx, timeouts and connection errors retry with capped exponential backoff and jitter until
-      CRIER_MATRIX_RETRY_DEADLINE, then fail; 401 holds every delivery (nothing is thrown away)
-      and checks the token again until it works; 403 joins the room once when
+      CRIER_MATRIX_RETRY_DEADLINE, then fail; 401 is a refused credential (crier/sender.h:
+      everything held, the token checked again until it works); 403 joins the room once when
       CRIER_MATRIX_AUTOJOIN is on, else fails that delivery; room aliases are resolved through
       the room directory and cached.
-    - Bounded: at most 8 x CRIER_MATRIX_CONCURRENCY deliveries are held; past that it stops
-      pulling and ZeroMQ pushes back to the resolver.
-
-    Commands on the actor's pipe: START -> "OK", deliveries endpoint, or "ERROR"; $TERM.
+    It holds 8 per unit of CRIER_MATRIX_CONCURRENCY, and starts and stops as every sender does
+    (crier/sender.h).
 */
 #ifndef CRIER_MATRIX_SENDER_H_INCLUDED
 #define CRIER_MATRIX_SENDER_H_INCLUDED

@@ -108,11 +108,87 @@ static void test_a_revoked_token_holds_deliveries_until_it_works_again (void **s
     test_homeserver_destroy (&homeserver);
 }
 
+//  A room the homeserver keeps rate-limiting: nothing fails however long it lasts (past the
+//  retry deadline here), crier status shows the room and its queue, and the log says when it
+//  starts and when it ends, not at every 429.
+static void test_a_rate_limited_room_is_visible_and_never_fails (void **state)
+{
+    const char *args[] = {"--joined", ROOM, NULL};
+    test_homeserver_t *homeserver = test_homeserver_start (args);
+    test_homeserver_post (homeserver, "fault",
+                          "{\"kind\": \"send\", \"room\": \"" ROOM "\", \"status\": 429,"
+                          " \"retry_after_ms\": 300, \"count\": 8}");
+    zsock_t *deliveries = zsock_new_push ("@inproc://limited-deliveries");
+    assert_non_null (deliveries);
+    zsock_t *events = component_events ("inproc://limited-events");
+    FILE *log = tmpfile ();
+    crier_log_set_stream (log);
+    const char *settings[] = {"CRIER_MATRIX_HOMESERVER",
+                              homeserver->url,
+                              "CRIER_MATRIX_ACCESS_TOKEN",
+                              TEST_MATRIX_TOKEN,
+                              "CRIER_MATRIX_DELIVERIES_ENDPOINT",
+                              "inproc://limited-deliveries",
+                              "CRIER_EVENTS_PUBLISH_ENDPOINT",
+                              "inproc://limited-events",
+                              "CRIER_MATRIX_RETRY_DEADLINE",
+                              "1s",
+                              "CRIER_HEARTBEAT_INTERVAL",
+                              "100ms",
+                              NULL};
+    component_settings_set (settings);
+    crier_matrix_config_t config = {0};
+    assert_int_equal (crier_matrix_config_load (&config), 0);
+    component_settings_clear (settings);
+    zactor_t *sender = component_start (crier_matrix_sender, &config, NULL, 0);
+    component_await_bus (events);
+    for (int index = 0; index < 3; index++) {
+        char id[16];
+        snprintf (id, sizeof id, "paced-%d", index);
+        test_push_delivery (deliveries, "matrix", id, ROOM, NULL, "paced", NULL);
+    }
+    json_t *heartbeat = component_heartbeat_saying (events, "rate_limited", ROOM "=3", 10000);
+    assert_non_null (heartbeat);
+    json_decref (heartbeat);
+    //  Eight 429s of 300 ms: well past the one-second retry deadline, and all three arrive.
+    for (int index = 0; index < 3; index++) {
+        json_t *event = component_next_event (events, "delivery.delivered", 20000);
+        assert_non_null (event);
+        json_decref (event);
+    }
+    heartbeat = component_heartbeat_after (events, zclock_time (), 5000);
+    assert_non_null (heartbeat);
+    assert_string_equal (component_text (heartbeat, "rate_limited"), "none");
+    assert_int_equal (component_int (heartbeat, "failed"), 0);
+    json_decref (heartbeat);
+
+    zactor_destroy (&sender);
+    crier_matrix_config_free (&config);
+    crier_log_set_stream (NULL);
+    rewind (log);
+    char line[2048];
+    int started = 0, ended = 0;
+    while (fgets (line, sizeof line, log)) {
+        started += strstr (line, " matrix.rate_limited ") != NULL;
+        if (strstr (line, " matrix.rate_limit_ended ")) {
+            ended++;
+            assert_non_null (strstr (line, "answers_429=8"));
+        }
+    }
+    fclose (log);
+    assert_int_equal (started, 1);
+    assert_int_equal (ended, 1);
+    zsock_destroy (&deliveries);
+    zsock_destroy (&events);
+    test_homeserver_destroy (&homeserver);
+}
+
 int main (void)
 {
     curl_global_init (CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_a_revoked_token_holds_deliveries_until_it_works_again),
+        cmocka_unit_test (test_a_rate_limited_room_is_visible_and_never_fails),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     curl_global_cleanup ();

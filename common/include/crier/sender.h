@@ -12,7 +12,11 @@
     failed for it. The sender stops taking deliveries (the resolver counts the channel as stalled
     and keeps the others flowing), holds what it has, renews their leases with a
     "delivery.retrying" each while it tries the credentials again (backoff from 1 s to 30 s), and
-    logs once when they are refused and once when they work again. */
+    logs once when they are refused and once when they work again.
+
+    Bounded: a sender holds at most its capacity of jobs; past that it stops pulling and ZeroMQ
+    pushes back to the resolver. As an actor (crier_sender_run): START -> "OK", deliveries
+    endpoint, or "ERROR"; $TERM finishes what it holds for up to CRIER_STOP_GRACE. */
 #ifndef CRIER_SENDER_H_INCLUDED
 #define CRIER_SENDER_H_INCLUDED
 
