@@ -10,6 +10,7 @@
 #include "crier/intake.h"
 #include "crier/sender.h"
 #include "crier/log.h"
+#include "crier/mapping.h"
 #include "crier/process.h"
 #include "crier/socket.h"
 
@@ -331,6 +332,17 @@ static void s_probe (void *arg)
 static void s_on_directory (server_t *self, room_t *room, const crier_matrix_answer_t *answer)
 {
     const char *room_id = json_string_value (json_object_get (answer->body, "room_id"));
+    char problem[160] = "";
+    if (answer->outcome == CRIER_MATRIX_OK && room_id &&
+        (room_id[0] != '!' || crier_matrix_target_check (room_id, problem, sizeof problem) != 0)) {
+        //  Checked like a room id of the mapping: a server's answer is input like any other.
+        char reason[400];
+        snprintf (reason, sizeof reason, "the room directory answered a room id crier refuses: %s",
+                  problem[0] ? problem : "it does not start with '!'");
+        while (room->head)
+            s_failed (self, room, reason, "check the alias on the homeserver");
+        return;
+    }
     if (answer->outcome == CRIER_MATRIX_OK && room_id) {
         free (room->room_id);
         room->room_id = strdup (room_id);

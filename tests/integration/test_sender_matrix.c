@@ -415,7 +415,14 @@ static void test_not_in_room (void **state)
 
 static void test_aliases_are_resolved_once (void **state)
 {
-    const char *args[] = {"--alias", "#ops:example.org=" ROOM_B, NULL};
+    //  A hostile directory answer: a "room id" of 400 slashes (a path too long to send to) and
+    //  one that is not a room id at all. Each fails its deliveries; the other rooms go on.
+    char slashes[480] = "#slashes:example.org=!";
+    for (int index = 0; index < 400; index++)
+        strcat (slashes, "/");
+    strcat (slashes, ":example.org");
+    const char *args[] = {"--alias", "#ops:example.org=" ROOM_B,    "--alias", slashes,
+                          "--alias", "#odd:example.org=not a room", NULL};
     fixture_t *fixture = s_start (args, TEST_MATRIX_TOKEN, NULL, true);
     s_push (fixture, "via-alias-1", "#ops:example.org", NULL, "first", NULL);
     s_push (fixture, "via-alias-2", "#ops:example.org", NULL, "second", NULL);
@@ -428,7 +435,18 @@ static void test_aliases_are_resolved_once (void **state)
     char line[1024];
     s_expect_log (fixture, "delivery.failed id=nowhere", line, sizeof line);
     assert_non_null (strstr (line, "room alias does not exist"));
-    assert_int_equal (s_count_requests (fixture, "directory", NULL), 2); //  one per alias
+    s_push (fixture, "slashed", "#slashes:example.org", NULL, "x", NULL);
+    s_expect_log (fixture, "delivery.failed id=slashed", line, sizeof line);
+    assert_non_null (strstr (line, "the room directory answered a room id crier refuses"));
+    s_push (fixture, "odd", "#odd:example.org", NULL, "x", NULL);
+    s_expect_log (fixture, "delivery.failed id=odd", line, sizeof line);
+    assert_non_null (strstr (line, "the room directory answered a room id crier refuses"));
+    s_push (fixture, "after", "#ops:example.org", NULL, "still flowing", NULL);
+    json_decref (events);
+    events = s_events (fixture, 3);
+    s_expect_content (json_array_get (events, 2), ROOM_B,
+                      "{\"msgtype\": \"m.text\", \"body\": \"still flowing\"}");
+    assert_int_equal (s_count_requests (fixture, "directory", NULL), 4); //  one per alias
     json_decref (events);
     s_stop (&fixture);
 }
@@ -459,7 +477,7 @@ static void test_a_room_id_no_request_can_carry_fails_alone (void **state)
     s_push (fixture, "after-it", ROOM_A, NULL, "still flowing", NULL);
     char line[2048];
     s_expect_log (fixture, "delivery.failed id=too-long", line, sizeof line);
-    assert_non_null (strstr (line, "request path over"));
+    assert_non_null (strstr (line, "the room directory answered a room id crier refuses"));
     json_t *events = s_events (fixture, 1);
     s_expect_content (json_array_get (events, 0), ROOM_A,
                       "{\"msgtype\": \"m.text\", \"body\": \"still flowing\"}");
