@@ -64,19 +64,77 @@ struct crier_ingest_batch_t {
 static const char *s_unwritten_message =
     "crier-ingest could not write its journal (see its log); try again";
 
-static void s_reject (ingest_server_t *self, size_t bytes, const crier_error_t *error)
+//  A frame refused: logged and published, but for each source and field once per
+//  REJECTIONS_INTERVAL_MS, with how many more came (a client sending garbage as fast as it can
+//  must not fill the disk with warnings). source is the client's CURVE key, else its address.
+//  Rejected frames are said once per source and field in this long, with a count; at most this
+//  many sources are told apart (past that, they share one line).
+#define REJECTIONS_INTERVAL_MS 10000
+#define REJECTIONS_SOURCES     1024
+
+static void s_reject (ingest_server_t *self, const char *source, size_t bytes,
+                      const crier_error_t *error)
 {
     self->rejected++;
-    crier_log (CRIER_LOG_WARN, "frame.rejected", "field", error->field, "error", error->message,
-               "bytes", CRIER_LOG_INT (bytes), "rejected_total", CRIER_LOG_INT (self->rejected),
-               "hint", "fix the sender; other notifications are not affected");
+    //  The same mistake is the same source, field and message but for its numbers (sizes,
+    //  offsets, indices): each different mistake is still said at least once.
+    char key[CRIER_INGEST_SOURCE_BYTES + sizeof error->field + sizeof error->message + 2];
+    int length = snprintf (key, sizeof key, "%s|%s|%s", source, error->field, error->message);
+    size_t kept = strlen (source) + 1;
+    for (size_t at = kept; at < (size_t)length && at < sizeof key - 1; at++)
+        if (key[at] < '0' || key[at] > '9')
+            key[kept++] = key[at];
+    key[kept] = '\0';
+    uint64_t unsaid = 0;
+    if (self->rejections && !crier_repeats_occur (self->rejections, key, zclock_mono (), &unsaid))
+        return;
+    crier_log (CRIER_LOG_WARN, "frame.rejected", "from", source, "field", error->field, "error",
+               error->message, "bytes", CRIER_LOG_INT (bytes), "more_like_it",
+               CRIER_LOG_INT (unsaid), "rejected_total", CRIER_LOG_INT (self->rejected), "hint",
+               "fix the sender; other notifications are not affected (the same mistake from the "
+               "same sender: one line every 10 s, with how many more came)");
     crier_event_t *event = crier_event_new ("frame.rejected");
     if (event) {
+        crier_event_add_text (event, "from", source);
         crier_event_add_text (event, "field", error->field);
         crier_event_add_text (event, "error", error->message);
         crier_event_add_int (event, "bytes", (int64_t)bytes);
+        crier_event_add_int (event, "more_like_it", (int64_t)unsaid);
         crier_event_send (&event, self->events);
     }
+}
+
+//  What a flood left unsaid when it stopped: one line and one event with the count.
+static void s_rejections_unsaid (const char *key, uint64_t unsaid, void *arg)
+{
+    ingest_server_t *self = arg;
+    //  key is "source|field|message" without the message's numbers.
+    const char *bar = strchr (key, '|');
+    char source[CRIER_INGEST_SOURCE_BYTES];
+    snprintf (source, sizeof source, "%.*s", bar ? (int)(bar - key) : 0, key);
+    const char *mistake = bar ? bar + 1 : key;
+    crier_log (CRIER_LOG_WARN, "frame.rejected", "from", source, "mistake", mistake, "more_like_it",
+               CRIER_LOG_INT (unsaid), "hint",
+               "the rest of a run of frames rejected for the same mistake");
+    crier_event_t *event = crier_event_new ("frame.rejected");
+    if (event) {
+        crier_event_add_text (event, "from", source);
+        crier_event_add_text (event, "mistake", mistake);
+        crier_event_add_int (event, "more_like_it", (int64_t)unsaid);
+        crier_event_send (&event, self->events);
+    }
+}
+
+void crier_ingest_flush_rejections (ingest_server_t *self)
+{
+    if (self->rejections)
+        crier_repeats_flush (self->rejections, zclock_mono (), s_rejections_unsaid, self);
+}
+
+//  Who sent a frame, for the rejection lines: its CURVE key, its address, or "unknown".
+static const char *s_source (const char *key, const char *address)
+{
+    return key ? key : address ? address : "unknown";
 }
 
 //  Encodes notification.accepted into the batch's events, for taken (published once it is on
@@ -193,12 +251,13 @@ static size_t s_backlog (const ingest_server_t *self)
 //  Decides on one frame from a service; id receives the notification id when there is one.
 //  client_key is the sender's CURVE public key, NULL in plain mode.
 static verdict_t s_take (ingest_server_t *self, const void *data, size_t size,
-                         const char *client_key, char *id, size_t id_size, crier_error_t *error)
+                         const char *client_key, const char *source, char *id, size_t id_size,
+                         crier_error_t *error)
 {
     crier_notification_t *notification =
         crier_notification_decode (data, size, self->config->max_message_bytes, error);
     if (!notification) {
-        s_reject (self, size, error);
+        s_reject (self, source, size, error);
         return VERDICT_REJECTED;
     }
     if (!s_allowed (self, client_key, notification, error)) {
@@ -329,11 +388,13 @@ static bool s_take_pulled (ingest_server_t *self)
         crier_error_set (&error, "(frame)",
                          "a multi-part message of %zu frames: send each notification as one frame",
                          parts);
-        s_reject (self, bytes, &error);
+        const char *key = self->zap ? zmq_msg_gets (&part, "User-Id") : NULL;
+        s_reject (self, s_source (key, zmq_msg_gets (&part, "Peer-Address")), bytes, &error);
     } else {
         char id[CRIER_MAX_ID_BYTES + 1];
         const char *key = self->zap ? zmq_msg_gets (&part, "User-Id") : NULL;
-        s_take (self, zmq_msg_data (&part), bytes, key, id, sizeof id, &error);
+        s_take (self, zmq_msg_data (&part), bytes, key,
+                s_source (key, zmq_msg_gets (&part, "Peer-Address")), id, sizeof id, &error);
     }
     zmq_msg_close (&part);
     return true;
@@ -363,8 +424,9 @@ static void s_take_request (ingest_server_t *self, zmsg_t *request)
     crier_ingest_batch_t *batch = self->batch;
     size_t taken_before = batch->taken_count;
     const char *key = self->zap ? zframe_meta (frame, "User-Id") : NULL;
+    const char *source = s_source (key, zframe_meta (frame, "Peer-Address"));
     verdict_t verdict =
-        s_take (self, zframe_data (frame), zframe_size (frame), key, id, sizeof id, &error);
+        s_take (self, zframe_data (frame), zframe_size (frame), key, source, id, sizeof id, &error);
     zframe_destroy (&frame);
     char message[300];
     crier_reply_t answer = {.ok = verdict == VERDICT_ACCEPTED || verdict == VERDICT_DUPLICATE,
@@ -439,11 +501,13 @@ int crier_ingest_intake_new (ingest_server_t *self)
     self->batch = calloc (1, sizeof *self->batch);
     if (!self->batch || !(self->batch->client_ids = zhashx_new ()))
         return -1;
-    return 0;
+    self->rejections = crier_repeats_new (REJECTIONS_INTERVAL_MS, REJECTIONS_SOURCES);
+    return self->rejections ? 0 : -1;
 }
 
 void crier_ingest_intake_destroy (ingest_server_t *self)
 {
+    crier_repeats_destroy (&self->rejections);
     crier_ingest_batch_t *batch = self->batch;
     if (!batch)
         return;

@@ -167,6 +167,7 @@ static int s_on_tick (zloop_t *loop, int timer_id, void *arg)
         crier_ingest_journal_failed (self);
     else if (crier_journal_size (self->journal) >= self->compact_at)
         s_compact (self);
+    crier_ingest_flush_rejections (self);
     crier_ingest_step (self);
     return 0;
 }

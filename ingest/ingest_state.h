@@ -14,6 +14,7 @@
 #include "crier/handshake_watch.h"
 #include "crier/paced.h"
 #include "crier/process.h"
+#include "crier/repeats.h"
 #include "crier/zap.h"
 
 #include <czmq.h>
@@ -53,6 +54,7 @@ typedef struct {
     uint64_t compact_at;         //  journal size that starts a compaction
     uint64_t accepted;
     uint64_t rejected;
+    crier_repeats_t *rejections; //  "source|field" of rejected frames: one line each a while
     uint64_t duplicates;
     uint64_t refused; //  by a client certificate's groups
     uint64_t redelivered;
@@ -83,5 +85,11 @@ void crier_ingest_on_receipts (zsock_t *socket, void *arg);
 void crier_ingest_step (ingest_server_t *self);
 //  The journal could not be written: enters the failing state (logged once).
 void crier_ingest_journal_failed (ingest_server_t *self);
+
+//  Room for a rejected frame's source: a CURVE key (40) or an address.
+#define CRIER_INGEST_SOURCE_BYTES 64
+
+//  Says what runs of rejected frames left unsaid (ingest_intake.c; the tick calls it).
+void crier_ingest_flush_rejections (ingest_server_t *self);
 
 #endif

@@ -127,7 +127,8 @@ static void test_valid_frames_pass_and_bad_ones_are_skipped (void **state)
         if (!test_process_wait_log (fixture->ingest, reasons[index], 5000, &cursor, line,
                                     sizeof line))
             fail_msg ("no log line says \"%s\"", reasons[index]);
-        assert_non_null (strstr (line, " warn crier-ingest frame.rejected field=(frame) "));
+        assert_non_null (strstr (line, " warn crier-ingest frame.rejected from="));
+        assert_non_null (strstr (line, " field=(frame) "));
     }
     assert_int_equal (test_process_count_log (fixture->ingest, "frame.rejected"), 6);
 
@@ -240,6 +241,32 @@ static void test_a_frame_past_the_hard_limit_is_never_read (void **state)
     ingest_fixture_stop (&fixture, NULL);
 }
 
+//  A flood of the same garbage is one line (and one event) at once, then one with the count
+//  when the interval is over, not a line per frame (51,000 frames once wrote 12 MB of log).
+static void test_a_flood_of_rejections_is_said_with_a_count (void **state)
+{
+    const char *env[] = {"CRIER_HEARTBEAT_INTERVAL=100ms", NULL};
+    ingest_fixture_t *fixture = ingest_fixture_start (env);
+    zsock_t *push = s_client (fixture);
+    for (int index = 0; index < 500; index++)
+        s_send_raw (push, "\xc1", 1);
+    s_send_raw (push, "", 0); //  another mistake: said at once too
+    s_send_valid (push, "after-the-flood", "x");
+    crier_notification_t *forwarded = ingest_fixture_receive (fixture, 10000);
+    assert_non_null (forwarded);
+    crier_notification_destroy (&forwarded);
+    assert_true (ingest_fixture_await_heartbeat (fixture, "rejected", 501, 10000));
+    assert_int_equal (test_process_count_log (fixture->ingest, "frame.rejected"), 2);
+    //  Within the next interval (10 s), the rest of the run is said once, with its count.
+    char line[1024];
+    if (!test_process_wait_log (fixture->ingest, "more_like_it=499", 15000, NULL, line,
+                                sizeof line))
+        fail_msg ("the run's count was never said");
+    assert_int_equal (test_process_count_log (fixture->ingest, "frame.rejected"), 3);
+    zsock_destroy (&push);
+    ingest_fixture_stop (&fixture, "rejected_total=501");
+}
+
 static void test_counters_are_logged_at_stop (void **state)
 {
     ingest_fixture_t *fixture = ingest_fixture_start (NULL);
@@ -332,6 +359,7 @@ int main (void)
         cmocka_unit_test (test_field_errors_name_the_field),
         cmocka_unit_test (test_a_frame_past_the_hard_limit_is_never_read),
         cmocka_unit_test (test_counters_are_logged_at_stop),
+        cmocka_unit_test (test_a_flood_of_rejections_is_said_with_a_count),
         cmocka_unit_test (test_backpressure_waits_instead_of_dropping),
         cmocka_unit_test (test_bad_configuration_exits_with_status_2),
     };
