@@ -113,6 +113,12 @@ static void s_rejections_unsaid (const char *key, uint64_t unsaid, void *arg)
     char source[CRIER_INGEST_SOURCE_BYTES];
     snprintf (source, sizeof source, "%.*s", bar ? (int)(bar - key) : 0, key);
     const char *mistake = bar ? bar + 1 : key;
+    if (strncmp (mistake, "refused|", 8) == 0) {
+        crier_log (CRIER_LOG_WARN, "notification.refused", "key", source, "error", mistake + 8,
+                   "more_like_it", CRIER_LOG_INT (unsaid), "hint",
+                   "the rest of a run of notifications refused for the same reason");
+        return;
+    }
     crier_log (CRIER_LOG_WARN, "frame.rejected", "from", source, "mistake", mistake, "more_like_it",
                CRIER_LOG_INT (unsaid), "hint",
                "the rest of a run of frames rejected for the same mistake");
@@ -233,9 +239,15 @@ static bool s_allowed (ingest_server_t *self, const char *key,
         crier_error_set (error, "(client)",
                          "this client's certificate was removed from CRIER_CURVE_CLIENTS_DIR");
     self->refused++;
+    //  Said once per client and message every REJECTIONS_INTERVAL_MS, as rejected frames are.
+    char repeat[CRIER_INGEST_SOURCE_BYTES + sizeof error->message + 16];
+    snprintf (repeat, sizeof repeat, "%s|refused|%s", key ? key : "", error->message);
+    uint64_t unsaid = 0;
+    if (!crier_repeats_occur (self->rejections, repeat, zclock_mono (), &unsaid))
+        return false;
     crier_log (CRIER_LOG_WARN, "notification.refused", "client", client ? client->name : "", "key",
-               key ? key : "", "error", error->message, "refused_total",
-               CRIER_LOG_INT (self->refused), "hint",
+               key ? key : "", "error", error->message, "more_like_it", CRIER_LOG_INT (unsaid),
+               "refused_total", CRIER_LOG_INT (self->refused), "hint",
                client
                    ? "send to a group the certificate's groups list, or add the group there "
                      "(CRIER_CURVE_CLIENTS_DIR)"
