@@ -30,6 +30,8 @@
 #define HARD_LIMIT_FACTOR 4
 //  A control request is a few ids; nothing larger is read.
 #define CONTROL_MAX_BYTES (64 * 1024)
+//  Answers queued for one client of the acknowledged endpoint, at most (crier_socket_limits_t).
+#define ANSWERS_HWM 2000
 //  The receipts socket queues this many events at most: a lost receipt costs a redelivery.
 #define RECEIPTS_HWM 200000
 //  Receipts are read in batches at most this often: a busy pipeline sends several per
@@ -259,15 +261,19 @@ static int s_open_sockets (server_t *self)
     //  that ZeroMQ drops the connection before reading, so that no client can make ingest hold
     //  more.
     int64_t hard_limit = (int64_t)config->max_message_bytes * HARD_LIMIT_FACTOR;
-    self->pull =
-        crier_socket_open_limited (ZMQ_PULL, CRIER_BIND, config->ingest_endpoint, config->links.hwm,
-                                   "ingest endpoint for services", self->curve, hard_limit);
-    self->router = crier_socket_open_limited (
-        ZMQ_ROUTER, CRIER_BIND, config->ack_endpoint, config->links.hwm,
-        "acknowledged ingest endpoint for services", self->curve, hard_limit);
-    self->control = crier_socket_open_limited (ZMQ_ROUTER, CRIER_BIND, config->control_endpoint,
-                                               100, "control endpoint for crier dead-letters",
-                                               self->curve, CONTROL_MAX_BYTES);
+    int hwm = config->links.hwm;
+    //  Answers wait for a client that does not read them up to ANSWERS_HWM each, then are
+    //  dropped: a client that never reads cannot make ingest hold CRIER_SOCKET_HWM of them.
+    crier_socket_limits_t services = {hwm, hwm < ANSWERS_HWM ? hwm : ANSWERS_HWM, hard_limit};
+    crier_socket_limits_t control = {100, 100, CONTROL_MAX_BYTES};
+    self->pull = crier_socket_open_limited (ZMQ_PULL, CRIER_BIND, config->ingest_endpoint,
+                                            &services, "ingest endpoint for services", self->curve);
+    self->router =
+        crier_socket_open_limited (ZMQ_ROUTER, CRIER_BIND, config->ack_endpoint, &services,
+                                   "acknowledged ingest endpoint for services", self->curve);
+    self->control =
+        crier_socket_open_limited (ZMQ_ROUTER, CRIER_BIND, config->control_endpoint, &control,
+                                   "control endpoint for crier dead-letters", self->curve);
     self->push = crier_socket_open (ZMQ_PUSH, CRIER_CONNECT, config->notifications_endpoint,
                                     &config->links, "notifications to crier-resolver");
     self->events = crier_socket_open (ZMQ_PUB, CRIER_CONNECT, config->events_publish_endpoint,

@@ -14,12 +14,13 @@ zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endp
 zsock_t *crier_socket_open_secured (int type, crier_socket_mode_t mode, const char *endpoint,
                                     int hwm, const char *purpose, const crier_curve_t *curve)
 {
-    return crier_socket_open_limited (type, mode, endpoint, hwm, purpose, curve, -1);
+    crier_socket_limits_t limits = {hwm, hwm, -1};
+    return crier_socket_open_limited (type, mode, endpoint, &limits, purpose, curve);
 }
 
 zsock_t *crier_socket_open_limited (int type, crier_socket_mode_t mode, const char *endpoint,
-                                    int hwm, const char *purpose, const crier_curve_t *curve,
-                                    int64_t max_message_bytes)
+                                    const crier_socket_limits_t *limits, const char *purpose,
+                                    const crier_curve_t *curve)
 {
     zsock_t *socket = zsock_new (type);
     if (!socket) {
@@ -27,9 +28,9 @@ zsock_t *crier_socket_open_limited (int type, crier_socket_mode_t mode, const ch
                    zmq_strerror (zmq_errno ()));
         return NULL;
     }
-    zsock_set_sndhwm (socket, hwm);
-    zsock_set_rcvhwm (socket, hwm);
-    int64_t limit = max_message_bytes;
+    zsock_set_sndhwm (socket, limits->send_hwm);
+    zsock_set_rcvhwm (socket, limits->receive_hwm);
+    int64_t limit = limits->max_message_bytes;
     zmq_setsockopt (zsock_resolve (socket), ZMQ_MAXMSGSIZE, &limit, sizeof limit);
     if (curve)
         crier_curve_apply (curve, socket);

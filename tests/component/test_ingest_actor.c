@@ -266,12 +266,58 @@ static void test_a_finished_notification_is_not_sent_again_after_a_restart (void
     s_stop (&fixture);
 }
 
+//  A client that sends and never reads its answers: ingest keeps at most 2,000 of them for it
+//  (the rest are dropped), not CRIER_SOCKET_HWM, so that such clients cannot fill its memory.
+//  On inproc nothing buffers in between: what the client finds is what ingest kept.
+static void test_answers_a_client_does_not_read_are_bounded (void **state)
+{
+    fixture_t *fixture = s_start (NULL);
+    char endpoint[80];
+    snprintf (endpoint, sizeof endpoint, ">%s", fixture->ack);
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    assert_non_null (dealer);
+    zsock_set_rcvhwm (dealer, 1);
+    assert_int_equal (zsock_connect (dealer, "%s", endpoint + 1), 0);
+    crier_notification_t *notification = crier_notification_new ();
+    assert_int_equal (crier_notification_add_group (notification, "#ops"), 0);
+    assert_int_equal (crier_notification_set (&notification->body, "unread"), 0);
+    char *data;
+    size_t size;
+    assert_int_equal (crier_notification_encode (notification, &data, &size), 0);
+    crier_notification_destroy (&notification);
+    const int sent = 3000;
+    for (int index = 0; index < sent; index++) {
+        zmsg_t *request = zmsg_new ();
+        zmsg_addmem (request, "", 0); //  the delimiter, as docs/protocol.md shows DEALER clients
+        zmsg_addmem (request, data, size);
+        assert_int_equal (zmsg_send (&request, dealer), 0);
+    }
+    free (data);
+    //  Every one was taken (the heartbeat counts them) before the client reads anything.
+    bool all_taken = false;
+    for (int64_t deadline = zclock_mono () + 20000; !all_taken && zclock_mono () < deadline;) {
+        json_t *heartbeat = component_next_event (fixture->events, "process.heartbeat", 1000);
+        all_taken = heartbeat && component_int (heartbeat, "accepted") == sent;
+        json_decref (heartbeat);
+    }
+    assert_true (all_taken);
+    zsock_set_rcvtimeo (dealer, 500);
+    int answers = 0;
+    for (zmsg_t *answer; (answer = zmsg_recv (dealer)); answers++)
+        zmsg_destroy (&answer);
+    assert_true (answers > 0);
+    assert_true (answers <= 2000 + 1);
+    zsock_destroy (&dealer);
+    s_stop (&fixture);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_an_acknowledged_notification_is_journaled_forwarded_and_announced),
         cmocka_unit_test (test_without_news_a_notification_goes_again_after_its_lease),
         cmocka_unit_test (test_a_finished_notification_is_not_sent_again_after_a_restart),
+        cmocka_unit_test (test_answers_a_client_does_not_read_are_bounded),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -28,13 +28,19 @@ zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endp
 zsock_t *crier_socket_open_secured (int type, crier_socket_mode_t mode, const char *endpoint,
                                     int hwm, const char *purpose, const crier_curve_t *curve);
 
-//  crier_socket_open_secured for a socket that faces clients: a peer that sends a message over
-//  max_message_bytes (-1: no limit) is disconnected by ZeroMQ before the message is read. Like
-//  every option, it is set before the bind: ZeroMQ copies a listener's options to each
-//  connection it accepts, so a limit set later never applies.
+//  What a socket that faces clients holds at most, per connection.
+typedef struct {
+    int receive_hwm;           //  messages queued from one peer
+    int send_hwm;              //  messages queued for one peer (answers it does not read)
+    int64_t max_message_bytes; //  a peer sending more is disconnected unread (-1: no limit)
+} crier_socket_limits_t;
+
+//  crier_socket_open_secured for a socket that faces clients, with its limits. Like every
+//  option, they are set before the bind: ZeroMQ copies a listener's options to each connection
+//  it accepts, so a limit set later never applies.
 zsock_t *crier_socket_open_limited (int type, crier_socket_mode_t mode, const char *endpoint,
-                                    int hwm, const char *purpose, const crier_curve_t *curve,
-                                    int64_t max_message_bytes);
+                                    const crier_socket_limits_t *limits, const char *purpose,
+                                    const crier_curve_t *curve);
 
 //  The endpoint a socket last bound, as it really listens (the port filled in when it was '*').
 //  Caller frees.
