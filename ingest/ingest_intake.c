@@ -422,15 +422,59 @@ int crier_ingest_on_pull (zloop_t *loop, zsock_t *socket, void *arg)
     return 0;
 }
 
-//  Answers one request on the acknowledged endpoint: [envelope...][notification].
-static void s_take_request (ingest_server_t *self, zmsg_t *request)
+zframe_t *crier_ingest_request_body (zmsg_t *request)
 {
-    zframe_t *frame = zmsg_last (request);
-    if (!frame || zmsg_size (request) < 2) {
-        zmsg_destroy (&request);
+    if (zmsg_size (request) != 3)
+        return NULL;
+    zmsg_first (request); //  the routing id
+    zframe_t *delimiter = zmsg_next (request);
+    if (!delimiter || zframe_size (delimiter) != 0)
+        return NULL;
+    zframe_t *body = zmsg_last (request);
+    zmsg_remove (request, body);
+    return body;
+}
+
+//  A request whose frames are not [routing id][empty][notification]: refused with a reason,
+//  answered only when the routing id and a delimiter can carry the answer.
+static void s_refuse_envelope (ingest_server_t *self, zmsg_t **request_p)
+{
+    zmsg_t *request = *request_p;
+    zframe_t *first = zmsg_first (request);
+    crier_error_t error;
+    crier_error_set (&error, "(frame)",
+                     "a request of %zu frames: send one notification frame after the empty "
+                     "delimiter (REQ adds it; DEALER clients send it themselves)",
+                     zmsg_size (request) > 0 ? zmsg_size (request) - 1 : 0);
+    const char *key = self->zap && first ? zframe_meta (first, "User-Id") : NULL;
+    s_reject (self, s_source (key, first ? zframe_meta (first, "Peer-Address") : NULL),
+              zmsg_content_size (request), &error);
+    char message[300], *data;
+    size_t size;
+    snprintf (message, sizeof message, "%s: %s", error.field, error.message);
+    crier_reply_t answer = {.ok = false, .error = message};
+    zframe_t *identity = first ? zframe_dup (first) : NULL;
+    zmsg_destroy (request_p);
+    if (!identity || crier_reply_encode (&answer, &data, &size) != 0) {
+        zframe_destroy (&identity);
         return;
     }
-    zmsg_remove (request, frame);
+    zmsg_t *reply = zmsg_new ();
+    zmsg_append (reply, &identity);
+    zmsg_addmem (reply, "", 0);
+    zmsg_addmem (reply, data, size);
+    free (data);
+    zmsg_send (&reply, self->router);
+}
+
+//  Answers one request on the acknowledged endpoint: [routing id][empty][notification].
+static void s_take_request (ingest_server_t *self, zmsg_t *request)
+{
+    zframe_t *frame = crier_ingest_request_body (request);
+    if (!frame) {
+        s_refuse_envelope (self, &request);
+        return;
+    }
     char id[CRIER_MAX_ID_BYTES + 1] = "";
     crier_error_t error;
     crier_ingest_batch_t *batch = self->batch;

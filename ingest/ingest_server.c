@@ -70,18 +70,20 @@ void crier_ingest_journal_failed (server_t *self)
         "data directory's disk");
 }
 
-//  Answers crier dead-letters: [envelope...][request] -> [envelope...][reply], once a retry is
-//  on disk.
+//  Answers crier dead-letters: [routing id][empty][request] -> [routing id][empty][reply], once
+//  a retry is on disk. Anything else is dropped (logged at debug level).
 static int s_on_control (zloop_t *loop, zsock_t *socket, void *arg)
 {
     server_t *self = arg;
     zmsg_t *request = zmsg_recv (self->control);
-    zframe_t *body = request ? zmsg_last (request) : NULL;
-    if (!body || zmsg_size (request) < 2) {
+    zframe_t *body = request ? crier_ingest_request_body (request) : NULL;
+    if (!body) {
+        crier_log (CRIER_LOG_DEBUG, "control.malformed", "frames",
+                   CRIER_LOG_INT (request ? zmsg_size (request) : 0), "hint",
+                   "send one request frame after the empty delimiter (docs/protocol.md)");
         zmsg_destroy (&request);
         return 0;
     }
-    zmsg_remove (request, body);
     crier_control_reply_t reply = {0};
     const crier_client_t *client =
         self->zap ? crier_zap_client (self->zap, zframe_meta (body, "User-Id")) : NULL;

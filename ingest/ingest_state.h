@@ -89,6 +89,12 @@ void crier_ingest_journal_failed (ingest_server_t *self);
 //  Room for a rejected frame's source: a CURVE key (40) or an address.
 #define CRIER_INGEST_SOURCE_BYTES 64
 
+//  The body of a request on a ROUTER endpoint when it is exactly what REQ and DEALER clients
+//  send (docs/protocol.md): [routing id][empty delimiter][body]. Returns the body, taken out of
+//  request (which keeps the routing id and delimiter for the answer), or NULL when the request
+//  holds anything else: more frames, or no delimiter, are not echoed back as an envelope.
+zframe_t *crier_ingest_request_body (zmsg_t *request);
+
 //  Says what runs of rejected frames left unsaid (ingest_intake.c; the tick calls it).
 void crier_ingest_flush_rejections (ingest_server_t *self);
 

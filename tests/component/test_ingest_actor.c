@@ -311,6 +311,58 @@ static void test_answers_a_client_does_not_read_are_bounded (void **state)
     s_stop (&fixture);
 }
 
+//  Sends count text frames from a DEALER and expects them refused: an answer of the delimiter
+//  and an error map, nothing of the request echoed back.
+static void s_expect_envelope_refused (zsock_t *dealer, const char *const *frames, int count)
+{
+    zmsg_t *request = zmsg_new ();
+    for (int index = 0; index < count; index++)
+        zmsg_addmem (request, frames[index], strlen (frames[index]));
+    assert_int_equal (zmsg_send (&request, dealer), 0);
+    zmsg_t *answer = zmsg_recv (dealer);
+    assert_non_null (answer);
+    assert_int_equal (zmsg_size (answer), 2); //  the delimiter and the answer, no echo
+    zframe_t *delimiter = zmsg_first (answer);
+    assert_int_equal (zframe_size (delimiter), 0);
+    zframe_t *body = zmsg_next (answer);
+    crier_reply_t reply;
+    crier_error_t error;
+    assert_int_equal (crier_reply_decode (zframe_data (body), zframe_size (body), &reply, &error),
+                      0);
+    assert_false (reply.ok);
+    assert_non_null (strstr (reply.error, "send one notification frame after the empty delimiter"));
+    crier_reply_free (&reply);
+    zmsg_destroy (&answer);
+}
+
+//  The acknowledged endpoint takes exactly what REQ and DEALER clients send; frames before the
+//  notification are not taken as an envelope to echo back.
+static void test_only_the_documented_envelope_is_taken (void **state)
+{
+    fixture_t *fixture = s_start (NULL);
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    assert_int_equal (zsock_connect (dealer, "%s", fixture->ack), 0);
+    zsock_set_rcvtimeo (dealer, 5000);
+    const char *extra[] = {"", "spoofed-envelope", "not even a notification"};
+    s_expect_envelope_refused (dealer, extra, 3);
+    const char *several[] = {"", "a", "b", "c"};
+    s_expect_envelope_refused (dealer, several, 4);
+    //  Without the delimiter: refused too, and answered where an answer can go.
+    const char *bare[] = {"x"};
+    zmsg_t *request = zmsg_new ();
+    zmsg_addmem (request, bare[0], 1);
+    assert_int_equal (zmsg_send (&request, dealer), 0);
+    zmsg_t *answer = zmsg_recv (dealer);
+    assert_non_null (answer);
+    zmsg_destroy (&answer);
+    zsock_destroy (&dealer);
+    //  The documented form still works.
+    crier_reply_t reply = s_ask (fixture, "#ops", "after-bad-envelopes");
+    assert_true (reply.ok);
+    crier_reply_free (&reply);
+    s_stop (&fixture);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +370,7 @@ int main (void)
         cmocka_unit_test (test_without_news_a_notification_goes_again_after_its_lease),
         cmocka_unit_test (test_a_finished_notification_is_not_sent_again_after_a_restart),
         cmocka_unit_test (test_answers_a_client_does_not_read_are_bounded),
+        cmocka_unit_test (test_only_the_documented_envelope_is_taken),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
