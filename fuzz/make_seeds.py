@@ -26,6 +26,10 @@ write("fuzz_notification", "full", msgpack.packb(notification))
 write("fuzz_notification", "minimal", msgpack.packb({"to": "#admins", "body": "x"}))
 write("fuzz_notification", "unicode", msgpack.packb({"to": ["#ops"], "subject": "caf\u00e9 \u2603",
                                                      "body": "\U0001F600"}))
+# Separators and bidirectional controls (refused in group names), and a key given twice.
+write("fuzz_notification", "invisible_group", msgpack.packb({"to": ["#ops\u2028x", "#\u202eops"],
+                                                            "body": "b\u0085"}))
+write("fuzz_notification", "duplicate_key", b"\x83\xa2to\xa4#ops\xa4body\xa1b\xa4body\xa1c")
 write("fuzz_notification", "binary_body", msgpack.packb({"to": ["#a"], "body": b"\xff\xfe"}))
 
 frame = dict(notification, v=1, type="notification", received_at=1764000000000)
@@ -67,6 +71,8 @@ write("fuzz_mapping", "valid", json.dumps(mapping))
 write("fuzz_mapping", "empty", json.dumps({"mapping": {}}))
 write("fuzz_mapping", "bad_email", json.dumps({"mapping": {"#a": {"email": ["not an address"]}}}))
 write("fuzz_mapping", "syntax_error", '{"mapping": {"#a": ')
+write("fuzz_mapping", "invisible", json.dumps({"description": "x\u0000y", "mapping": {
+    "#a\u00a0b": {"email": ["ops\u0085@example.org"], "matrix": ["!r\u202e:hs"]}}}))
 
 line = json.dumps({"seq": "12-g1AAAABteJzLYWBgYMpgTmHgz8tPSTV0MDQy0TM0NLIAAIqAB9k",
                    "id": "mapping", "changes": [{"rev": "3-abc"}], "doc": mapping})

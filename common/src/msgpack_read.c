@@ -82,7 +82,8 @@ static int s_check_keys (const msgpack_object *map, crier_error_t *error)
         return 0;
     size_t bad_offset;
     const msgpack_object_str *key = &twice->via.str;
-    bool readable = key->size < sizeof error->field &&
+    //  Named when it can stand as a field: not empty, not too long, text without NUL.
+    bool readable = key->size > 0 && key->size < sizeof error->field &&
                     crier_utf8_valid (key->ptr, key->size, &bad_offset) &&
                     !memchr (key->ptr, '\0', key->size);
     if (!readable)

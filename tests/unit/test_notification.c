@@ -419,6 +419,13 @@ static void test_any_key_given_twice_is_refused (void **state)
     test_frame_pair (&frame, "to", "#admins");
     s_expect_error (&frame, "(frame)", "every key must be a string, one is binary");
 
+    //  An empty key twice (found by fuzz_notification): refused, and the refusal says where.
+    test_frame_init (&frame);
+    msgpack_pack_map (&frame.packer, 2);
+    test_frame_pair (&frame, "", "to");
+    test_frame_pair (&frame, "", "#");
+    s_expect_error (&frame, "(frame)", "a key is given more than once");
+
     //  Many keys, one twice: found without comparing every pair.
     test_frame_init (&frame);
     msgpack_pack_map (&frame.packer, 2002);
