@@ -67,6 +67,9 @@ static const char *s_unwritten_message =
 //  A frame refused: logged and published, but for each source and field once per
 //  REJECTIONS_INTERVAL_MS, with how many more came (a client sending garbage as fast as it can
 //  must not fill the disk with warnings). source is the client's CURVE key, else its address.
+//  Hex characters of the client's tag in a scoped id (48 bits: no two clients of one crier meet).
+#define SCOPE_TAG_BYTES 12
+
 //  Rejected frames are said once per source and field in this long, with a count; at most this
 //  many sources are told apart (past that, they share one line).
 #define REJECTIONS_INTERVAL_MS 10000
@@ -278,6 +281,13 @@ static verdict_t s_take (ingest_server_t *self, const void *data, size_t size,
     }
     verdict_t verdict;
     bool client_id = notification->id != NULL;
+    //  The answer names the id as the client gave it; crier goes on with the scoped one.
+    if (client_id)
+        snprintf (id, id_size, "%s", notification->id);
+    if (client_id && client_key && crier_ingest_scope_id (&notification->id, client_key) != 0) {
+        crier_notification_destroy (&notification);
+        return VERDICT_UNWRITTEN; //  out of memory: the client tries again
+    }
     if (client_id && (crier_ledger_seen (self->ledger, notification->id, zclock_time ()) ||
                       zhashx_lookup (self->batch->client_ids, notification->id))) {
         self->duplicates++;
@@ -297,10 +307,30 @@ static verdict_t s_take (ingest_server_t *self, const void *data, size_t size,
         verdict =
             notification->id ? s_record (self, notification, client_id, size) : VERDICT_UNWRITTEN;
     }
-    if (notification->id)
+    if (notification->id && !client_id)
         snprintf (id, id_size, "%s", notification->id);
     crier_notification_destroy (&notification);
     return verdict;
+}
+
+int crier_ingest_scope_id (char **id_p, const char *client_key)
+{
+    char tag[CRIER_DIGEST_BYTES];
+    const char *const key[] = {client_key};
+    crier_id_digest (tag, key, 1);
+    char scoped[CRIER_MAX_ID_BYTES + 1];
+    if (strlen (*id_p) + 1 + SCOPE_TAG_BYTES <= CRIER_MAX_ID_BYTES)
+        snprintf (scoped, sizeof scoped, "%s@%.*s", *id_p, SCOPE_TAG_BYTES, tag);
+    else {
+        const char *const parts[] = {client_key, *id_p};
+        crier_id_digest (scoped, parts, 2); //  40 hex: fits, and is the same each time
+    }
+    char *copy = strdup (scoped);
+    if (!copy)
+        return -1;
+    free (*id_p);
+    *id_p = copy;
+    return 0;
 }
 
 //  Admits what was taken into the ledger once it is on disk. Returns how many could not be.

@@ -5,6 +5,7 @@
 #include "component.h"
 #include "ingest_config.h"
 #include "ingest_server.h"
+#include "ingest_state.h"
 #include "test_support.h"
 
 #include "crier/frames.h"
@@ -363,6 +364,32 @@ static void test_only_the_documented_envelope_is_taken (void **state)
     s_stop (&fixture);
 }
 
+//  A scoped id: the client's id and its tag, or a digest of both when that would pass 128 bytes;
+//  the same for the same client and id, another for another client.
+static void test_scoped_ids (void **state)
+{
+    const char *key_a = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+    const char *key_b = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
+    char *a = strdup ("nightly"), *b = strdup ("nightly"), *again = strdup ("nightly");
+    assert_int_equal (crier_ingest_scope_id (&a, key_a), 0);
+    assert_int_equal (crier_ingest_scope_id (&b, key_b), 0);
+    assert_int_equal (crier_ingest_scope_id (&again, key_a), 0);
+    assert_int_equal (strncmp (a, "nightly@", 8), 0);
+    assert_int_equal (strlen (a), 8 + 12);
+    assert_string_not_equal (a, b);
+    assert_string_equal (a, again);
+    char long_id[CRIER_MAX_ID_BYTES + 1];
+    memset (long_id, 'x', CRIER_MAX_ID_BYTES);
+    long_id[CRIER_MAX_ID_BYTES] = '\0';
+    char *longer = strdup (long_id);
+    assert_int_equal (crier_ingest_scope_id (&longer, key_a), 0);
+    assert_int_equal (strlen (longer), 40);
+    free (a);
+    free (b);
+    free (again);
+    free (longer);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +398,7 @@ int main (void)
         cmocka_unit_test (test_a_finished_notification_is_not_sent_again_after_a_restart),
         cmocka_unit_test (test_answers_a_client_does_not_read_are_bounded),
         cmocka_unit_test (test_only_the_documented_envelope_is_taken),
+        cmocka_unit_test (test_scoped_ids),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -70,6 +70,9 @@ static void s_await_clients (int count)
 }
 
 //  Runs crier send (or dead-letters) as client NAME (NULL: plain). Returns the exit status.
+//  The id crier send gives its notification, or NULL for none.
+static const char *s_id;
+
 static int s_crier_as (const char *client, const char *command, const char *to, bool no_ack,
                        char **err_p)
 {
@@ -96,6 +99,10 @@ static int s_crier_as (const char *client, const char *command, const char *to, 
         args[count++] = cert;
         args[count++] = "--server-cert";
         args[count++] = server_cert;
+    }
+    if (strcmp (command, "send") == 0 && s_id) {
+        args[count++] = "--id";
+        args[count++] = s_id;
     }
     if (strcmp (command, "send") == 0)
         args[count++] = "the body";
@@ -151,6 +158,42 @@ static void test_known_client_sends_on_both_endpoints (void **state)
     assert_int_equal (s_crier_as ("any", "send", "#ops", true, &err), 0);
     free (err);
     s_expect_forwarded ("#ops");
+}
+
+//  Ids are scoped by client: one client using the id another's job will use cannot make ingest
+//  drop the job's notification as a duplicate, nor share its delivery ids; the same client
+//  sending its id again is a duplicate, as before.
+static void test_ids_are_scoped_by_client (void **state)
+{
+    s_id = "backups-nightly-2026-11-30";
+    char *err;
+    assert_int_equal (s_crier_as ("shop", "send", "#staff", false, &err), 0);
+    assert_null (strstr (err, "accepted before"));
+    free (err);
+    crier_notification_t *first = ingest_fixture_receive (s_fixture, 5000);
+    assert_non_null (first);
+    assert_int_equal (s_crier_as ("any", "send", "#admins", false, &err), 0);
+    assert_null (strstr (err, "accepted before"));
+    free (err);
+    crier_notification_t *second = ingest_fixture_receive (s_fixture, 5000);
+    assert_non_null (second);
+    assert_string_equal (second->to[0], "#admins");
+    //  Two notifications, two ids inside crier, each the client's id and its tag.
+    assert_string_not_equal (first->id, second->id);
+    assert_int_equal (strncmp (first->id, s_id, strlen (s_id)), 0);
+    assert_int_equal (strncmp (second->id, s_id, strlen (s_id)), 0);
+    char one[CRIER_DIGEST_BYTES], other[CRIER_DIGEST_BYTES];
+    crier_delivery_id (one, first->id, "email", "ops@example.org");
+    crier_delivery_id (other, second->id, "email", "ops@example.org");
+    assert_string_not_equal (one, other);
+    crier_notification_destroy (&first);
+    crier_notification_destroy (&second);
+    //  The same client again: a duplicate, said so, not forwarded.
+    assert_int_equal (s_crier_as ("any", "send", "#admins", false, &err), 0);
+    assert_non_null (strstr (err, "id backups-nightly-2026-11-30 was accepted before"));
+    free (err);
+    assert_null (ingest_fixture_receive (s_fixture, 300));
+    s_id = NULL;
 }
 
 static void test_plain_client_is_refused (void **state)
@@ -344,6 +387,7 @@ int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_known_client_sends_on_both_endpoints),
+        cmocka_unit_test (test_ids_are_scoped_by_client),
         cmocka_unit_test (test_plain_client_is_refused),
         cmocka_unit_test (test_unknown_client_is_refused_and_logged_with_its_key),
         cmocka_unit_test (test_certificate_groups_limit_the_client),
