@@ -74,6 +74,15 @@ static char *s_read_stdin (size_t max_bytes)
         free (text);
         return NULL;
     }
+    //  A NUL would cut the text short silently (the protocol refuses strings holding one).
+    if (memchr (text, '\0', length)) {
+        fprintf (stderr,
+                 "crier send: the body on standard input holds a NUL byte at byte %zu: send text "
+                 "(a binary file is not a message body)\n",
+                 (size_t)((char *)memchr (text, '\0', length) - text));
+        free (text);
+        return NULL;
+    }
     text[length] = '\0';
     return text;
 }

@@ -194,6 +194,17 @@ static void test_bad_input_is_refused_before_sending (void **state)
         free (out);
         free (err);
     }
+    //  A NUL byte in the body on standard input would cut it short: refused, with where.
+    char command[512];
+    snprintf (command, sizeof command,
+              "printf 'a\\000b' | CRIER_ACK_ENDPOINT=%s %s/crier send --to '#admins' -",
+              s_fixture->ack_endpoint, CRIER_BIN_DIR);
+    const char *shell[] = {"-c", command, NULL};
+    char *out, *err;
+    assert_int_equal (test_run ("/bin/sh", shell, NULL, NULL, 15000, &out, &err), 2);
+    assert_non_null (strstr (err, "holds a NUL byte at byte 1"));
+    free (out);
+    free (err);
     //  None of them reached crier-ingest.
     crier_notification_t *nothing = ingest_fixture_receive (s_fixture, 300);
     assert_null (nothing);
