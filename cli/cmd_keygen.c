@@ -106,6 +106,11 @@ int crier_cmd_keygen (int argc, char *argv[])
                  public_path);
         return CRIER_EXIT_UNAVAILABLE;
     }
+    //  The folder is made (private) when it does not exist: docs/security.md's first step.
+    if (access (dir, F_OK) != 0 && mkdir (dir, 0700) != 0) {
+        fprintf (stderr, "crier keygen: could not make the folder %s: %s\n", dir, strerror (errno));
+        return CRIER_EXIT_UNAVAILABLE;
+    }
     zcert_t *cert = zcert_new ();
     if (!cert || !zsys_has_curve ()) {
         fprintf (stderr, "crier keygen: could not make keys: this libzmq has no CURVE\n");

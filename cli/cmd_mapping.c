@@ -11,6 +11,7 @@
 #include "crier/mapping.h"
 #include "crier/url.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -66,7 +67,7 @@ static char *s_read_file (const char *path)
 {
     FILE *file = strcmp (path, "-") == 0 ? stdin : fopen (path, "rb");
     if (!file) {
-        perror (path);
+        fprintf (stderr, "crier mapping: could not open %s: %s\n", path, strerror (errno));
         return NULL;
     }
     char *text = malloc (MAX_FILE_BYTES + 1);

@@ -67,10 +67,14 @@ static char *s_read_stdin (size_t max_bytes)
     char *text = malloc (max_bytes + 1);
     size_t length = text ? fread (text, 1, max_bytes + 1, stdin) : 0;
     if (!text || ferror (stdin) || length > max_bytes) {
-        fprintf (stderr, "crier send: %s\n",
-                 !text            ? "out of memory"
-                 : ferror (stdin) ? "could not read the body from standard input"
-                                  : "the body on standard input is over CRIER_MAX_MESSAGE_BYTES");
+        if (text && !ferror (stdin))
+            fprintf (stderr,
+                     "crier send: the body on standard input is over the limit of %zu bytes "
+                     "(CRIER_MAX_MESSAGE_BYTES)\n",
+                     max_bytes);
+        else
+            fprintf (stderr, "crier send: %s\n",
+                     !text ? "out of memory" : "could not read the body from standard input");
         free (text);
         return NULL;
     }

@@ -140,6 +140,15 @@ static void test_invalid_documents_are_refused_with_their_path (void **state)
 static void test_errors_say_what_to_do (void **state)
 {
     char *out, *err;
+    //  A file that is not there: said with the command's name, like every other error.
+    assert_int_not_equal (s_mapping ("nothing", TEST_COUCH_PASSWORD,
+                                     (const char *[]){"put", "/nonexistent/mapping.json", NULL},
+                                     NULL, &out, &err),
+                          0);
+    assert_non_null (
+        strstr (err, "crier mapping: could not open /nonexistent/mapping.json: No such file"));
+    free (out);
+    free (err);
     assert_int_equal (
         s_mapping ("nothing", TEST_COUCH_PASSWORD, (const char *[]){"get", NULL}, NULL, &out, &err),
         1);
