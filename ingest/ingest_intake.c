@@ -303,6 +303,10 @@ static verdict_t s_take (ingest_server_t *self, const void *data, size_t size,
             char fresh[CRIER_ID_BYTES];
             crier_id_generate (fresh);
             crier_notification_set (&notification->id, fresh);
+            //  Its client is known by the tag too (its dead letters are its own).
+            if (notification->id && client_key &&
+                crier_ingest_scope_id (&notification->id, client_key) != 0)
+                crier_notification_set (&notification->id, NULL);
         }
         verdict =
             notification->id ? s_record (self, notification, client_id, size) : VERDICT_UNWRITTEN;
@@ -322,8 +326,11 @@ int crier_ingest_scope_id (char **id_p, const char *client_key)
     if (strlen (*id_p) + 1 + SCOPE_TAG_BYTES <= CRIER_MAX_ID_BYTES)
         snprintf (scoped, sizeof scoped, "%s@%.*s", *id_p, SCOPE_TAG_BYTES, tag);
     else {
+        //  Too long to carry: a digest of both (the same each time), and the tag all the same.
+        char digest[CRIER_DIGEST_BYTES];
         const char *const parts[] = {client_key, *id_p};
-        crier_id_digest (scoped, parts, 2); //  40 hex: fits, and is the same each time
+        crier_id_digest (digest, parts, 2);
+        snprintf (scoped, sizeof scoped, "%.28s@%.*s", digest, SCOPE_TAG_BYTES, tag);
     }
     char *copy = strdup (scoped);
     if (!copy)

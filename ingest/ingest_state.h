@@ -86,11 +86,12 @@ void crier_ingest_step (ingest_server_t *self);
 //  The journal could not be written: enters the failing state (logged once).
 void crier_ingest_journal_failed (ingest_server_t *self);
 
-//  With CURVE, a client's own notification id is scoped by the client, so that one client cannot
-//  silence another's notification by sending its id first: "<id>@<12 hex of a digest of the
-//  client's public key>", or, when that would pass 128 bytes, the digest of both (40 hex). The
-//  same client sending the same id again gets the same scoped id (a duplicate). Replaces *id_p;
-//  returns 0, or -1 when out of memory (*id_p unchanged). Plain mode has one client: ids stay.
+//  With CURVE, every notification id is scoped by the client, so that one client cannot silence
+//  another's notification by sending its id first, and so that its dead letters count as its
+//  own: "<id>@<tag>", the tag being 12 hex of a digest of the client's public key, or, when that
+//  would pass 128 bytes, "<28 hex of a digest of both>@<tag>". The same client sending the same
+//  id again gets the same scoped id (a duplicate). Replaces *id_p; returns 0, or -1 when out of
+//  memory (*id_p unchanged). Plain mode has one client: ids stay as given.
 int crier_ingest_scope_id (char **id_p, const char *client_key);
 
 //  Room for a rejected frame's source: a CURVE key (40) or an address.

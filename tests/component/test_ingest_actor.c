@@ -383,7 +383,8 @@ static void test_scoped_ids (void **state)
     long_id[CRIER_MAX_ID_BYTES] = '\0';
     char *longer = strdup (long_id);
     assert_int_equal (crier_ingest_scope_id (&longer, key_a), 0);
-    assert_int_equal (strlen (longer), 40);
+    assert_int_equal (strlen (longer), 28 + 1 + 12);
+    assert_string_equal (strchr (longer, '@'), strchr (a, '@')); //  the same client's tag
     free (a);
     free (b);
     free (again);
