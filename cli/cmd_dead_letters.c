@@ -17,6 +17,7 @@
 static const char *s_usage =
     "Usage: crier dead-letters [--limit N] [options]\n"
     "       crier dead-letters retry ID|--all [options]\n"
+    "       crier dead-letters drop ID|--all [options]\n"
     "\n"
     "Dead letters are deliveries that failed for good (e.g. a mail server's 5xx, a room that\n"
     "refuses the bot) and groups that the mapping did not know when they were sent. The first\n"
@@ -24,7 +25,11 @@ static const char *s_usage =
     "    TIME  NOTIFICATION-ID  DELIVERY-ID  CHANNEL  TARGET  REASON\n"
     "(DELIVERY-ID and CHANNEL are '-' for unroutable groups; TARGET then lists the groups).\n"
     "The second form tries them again: ID is a notification id (all of its dead letters) or a\n"
-    "delivery id; --all retries every one.\n"
+    "delivery id; --all retries every one. The third lets them go for good: ID is a notification\n"
+    "id (a notification that only dead letters keep); --all drops every such notification.\n"
+    "Each client's dead letters count toward its share (CRIER_MAX_DEAD_LETTERS,\n"
+    "CRIER_MAX_DEAD_LETTER_BYTES): past it, that client is refused until they are retried or\n"
+    "dropped.\n"
     "\n"
     "Options:\n"
     "  -n, --limit N         list at most N (1 to 10000, default 100)\n"
@@ -63,6 +68,11 @@ static int s_report (const crier_control_request_t *request, const crier_control
     if (request->op == CRIER_CONTROL_RETRY) {
         printf ("%llu dead letter%s put back to be sent again\n",
                 (unsigned long long)reply->retried, reply->retried == 1 ? "" : "s");
+        return CRIER_EXIT_OK;
+    }
+    if (request->op == CRIER_CONTROL_DROP) {
+        printf ("%llu notification%s let go with their dead letters\n",
+                (unsigned long long)reply->dropped, reply->dropped == 1 ? "" : "s");
         return CRIER_EXIT_OK;
     }
     for (size_t index = 0; index < reply->count; index++)
@@ -119,9 +129,9 @@ int crier_cmd_dead_letters (int argc, char *argv[])
     int all = 0, option;
     opterr = 0;
     optind = 1;
-    //  "retry" comes first, before its options.
-    if (argc > 1 && strcmp (argv[1], "retry") == 0) {
-        request.op = CRIER_CONTROL_RETRY;
+    //  "retry" or "drop" comes first, before its options.
+    if (argc > 1 && (strcmp (argv[1], "retry") == 0 || strcmp (argv[1], "drop") == 0)) {
+        request.op = strcmp (argv[1], "retry") == 0 ? CRIER_CONTROL_RETRY : CRIER_CONTROL_DROP;
         argv++;
         argc--;
     }
@@ -158,9 +168,11 @@ int crier_cmd_dead_letters (int argc, char *argv[])
     }
     const char *id = optind < argc ? argv[optind] : NULL;
     if (request.op == CRIER_CONTROL_DEAD_LETTERS && (id || all))
-        return cli_fail_usage ("dead-letters", "an ID or --all only goes with 'retry'", id);
-    if (request.op == CRIER_CONTROL_RETRY && !id == !all)
-        return cli_fail_usage ("dead-letters", "retry needs exactly one of ID or --all", id);
+        return cli_fail_usage ("dead-letters", "an ID or --all only goes with 'retry' or 'drop'",
+                               id);
+    if (request.op != CRIER_CONTROL_DEAD_LETTERS && !id == !all)
+        return cli_fail_usage ("dead-letters", "retry and drop need exactly one of ID or --all",
+                               id);
     if (optind + 1 < argc)
         return cli_fail_usage ("dead-letters", "more than one ID", argv[optind + 1]);
     request.limit = (uint32_t)limit;

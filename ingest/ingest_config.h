@@ -16,6 +16,8 @@ typedef struct {
     char *data_dir;                 //  CRIER_DATA_DIR: the journal
     uint64_t redeliver_after_ms;    //  CRIER_REDELIVER_AFTER: the lease
     uint64_t max_backlog;           //  CRIER_MAX_BACKLOG: accepted and not done, at most
+    uint64_t max_dead_letters;      //  CRIER_MAX_DEAD_LETTERS: per client
+    uint64_t max_dead_letter_bytes; //  CRIER_MAX_DEAD_LETTER_BYTES: per client
     uint64_t max_in_flight;         //  CRIER_MAX_IN_FLIGHT: sent to the resolver and not done
     uint64_t dedup_window_ms;       //  CRIER_DEDUP_WINDOW
     uint64_t dedup_max;             //  CRIER_DEDUP_MAX

@@ -71,6 +71,53 @@ static crier_control_write_t s_retry (crier_ledger_t *ledger, crier_journal_t *j
     return CRIER_CONTROL_SYNC;
 }
 
+//  Journals a "complete" record for each notification dropped (at the first failure, the rest
+//  are counted as failed: the caller says the journal could not take them).
+typedef struct {
+    crier_journal_t *journal;
+    bool failed;
+} dropping_t;
+
+static void s_dropped (const char *id, void *arg)
+{
+    dropping_t *dropping = arg;
+    if (!dropping->failed && crier_record_write_complete (dropping->journal, id) != 0)
+        dropping->failed = true;
+}
+
+static crier_control_write_t s_drop (crier_ledger_t *ledger, crier_journal_t *journal,
+                                     const char *id, crier_control_reply_t *reply)
+{
+    reply->dropping = true;
+    if (!journal) {
+        //  A drop must reach the disk, or the dead letters would come back at the next start.
+        reply->ok = false;
+        reply->error = strdup ("crier-ingest cannot write its journal now (see its log, "
+                               "journal.*): nothing was dropped; try again once it has room");
+        return CRIER_CONTROL_NOTHING_WRITTEN;
+    }
+    dropping_t dropping = {journal, false};
+    reply->dropped = crier_ledger_drop (ledger, id, s_dropped, &dropping);
+    if (reply->dropped == 0) {
+        reply->ok = false;
+        reply->error = strdup (id ? "no notification of this id is kept by dead letters only (a "
+                                    "delivery id? give its notification's id; still being "
+                                    "worked on? wait)"
+                                  : "there are no dead letters to drop");
+        return CRIER_CONTROL_NOTHING_WRITTEN;
+    }
+    crier_log (CRIER_LOG_INFO, "dead_letters.dropped", "id", id ? id : "(all)", "notifications",
+               CRIER_LOG_INT (reply->dropped), "hint", "let go for good by an operator");
+    if (dropping.failed) {
+        reply->ok = false;
+        reply->error = strdup ("dropped, but crier-ingest could not write it to its journal (see "
+                               "its log, journal.*): it is written once the disk has room, and a "
+                               "restart before then would bring the dead letters back");
+        return CRIER_CONTROL_UNWRITTEN;
+    }
+    return CRIER_CONTROL_SYNC;
+}
+
 void crier_ingest_control_unwritten (crier_control_reply_t *reply)
 {
     reply->ok = false;
@@ -101,7 +148,9 @@ crier_control_write_t crier_ingest_control_answer (crier_ledger_t *ledger, crier
             crier_control_reply_free (reply);
             *reply = (crier_control_reply_t){.ok = false};
         }
-    } else
+    } else if (request.op == CRIER_CONTROL_DROP)
+        write = s_drop (ledger, journal, request.id, reply);
+    else
         write = s_retry (ledger, journal, request.id, reply);
     crier_control_request_free (&request);
     return write;

@@ -25,6 +25,7 @@ typedef enum {
     VERDICT_REJECTED,
     VERDICT_FULL,
     VERDICT_UNWRITTEN, //  the journal could not take it: try again
+    VERDICT_DEAD_FULL, //  the client's dead letters fill its share: let them go, then again
 } verdict_t;
 
 //  An accepted notification whose record waits for the next sync.
@@ -258,6 +259,29 @@ static bool s_allowed (ingest_server_t *self, const char *key,
     return false;
 }
 
+//  Whether the dead letters of the client (its CURVE key; NULL: the one plain client) fill its
+//  share, so that it must let them go before sending more; the others go on. *error says so.
+static bool s_dead_full (ingest_server_t *self, const char *client_key, crier_error_t *error)
+{
+    //  Any id of the client's tells its share: the tag is all that counts.
+    char *probe = strdup ("probe");
+    if (!probe || (client_key && crier_ingest_scope_id (&probe, client_key) != 0)) {
+        free (probe);
+        return false;
+    }
+    crier_dead_share_t share = crier_ledger_dead_share (self->ledger, probe);
+    free (probe);
+    if (share.count < self->config->max_dead_letters &&
+        share.bytes < self->config->max_dead_letter_bytes)
+        return false;
+    crier_error_set (error, "(client)",
+                     "this client's dead letters fill its share (%zu notifications, %llu bytes; "
+                     "CRIER_MAX_DEAD_LETTERS, CRIER_MAX_DEAD_LETTER_BYTES): retry or drop them "
+                     "(crier dead-letters), then send again",
+                     share.count, (unsigned long long)share.bytes);
+    return true;
+}
+
 static size_t s_backlog (const ingest_server_t *self)
 {
     return crier_ledger_backlog (self->ledger) + self->batch->taken_count;
@@ -298,7 +322,10 @@ static verdict_t s_take (ingest_server_t *self, const void *data, size_t size,
         verdict = VERDICT_UNWRITTEN;
     else if (s_backlog (self) >= self->config->max_backlog)
         verdict = VERDICT_FULL;
-    else {
+    else if (s_dead_full (self, client_key, error)) {
+        s_reject (self, source, size, error);
+        verdict = VERDICT_DEAD_FULL;
+    } else {
         if (!client_id) {
             char fresh[CRIER_ID_BYTES];
             crier_id_generate (fresh);
@@ -524,10 +551,11 @@ static void s_take_request (ingest_server_t *self, zmsg_t *request)
     char message[300];
     crier_reply_t answer = {.ok = verdict == VERDICT_ACCEPTED || verdict == VERDICT_DUPLICATE,
                             .duplicate = verdict == VERDICT_DUPLICATE,
-                            .temporary = verdict == VERDICT_FULL || verdict == VERDICT_UNWRITTEN,
+                            .temporary = verdict == VERDICT_FULL || verdict == VERDICT_UNWRITTEN ||
+                                         verdict == VERDICT_DEAD_FULL,
                             .id = id,
                             .error = message};
-    if (verdict == VERDICT_REJECTED)
+    if (verdict == VERDICT_REJECTED || verdict == VERDICT_DEAD_FULL)
         snprintf (message, sizeof message, "%s: %s", error.field, error.message);
     else if (verdict == VERDICT_FULL)
         snprintf (message, sizeof message,

@@ -1,5 +1,6 @@
 /*  ledger.c - see ledger.h. */
 #include "ledger.h"
+#include "dead_shares.h"
 
 #include "crier/array.h"
 #include "crier/recent.h"
@@ -56,9 +57,10 @@ struct crier_ledger_t {
     crier_recent_t *seen;       //  client ids, for the dedup window
     crier_frame_target_t *only; //  the last work's targets (borrowed strings)
     size_t only_capacity;
-    size_t dead;       //  dead letters held
-    size_t in_journal; //  accepted notifications waiting in the journal only
-    uint64_t cursor;   //  where the first of them starts in the journal
+    size_t dead;                 //  dead letters held
+    size_t in_journal;           //  accepted notifications waiting in the journal only
+    uint64_t cursor;             //  where the first of them starts in the journal
+    crier_dead_shares_t *shares; //  what each client's dead letters hold (the idle entries)
 };
 
 static void s_entry_destroy (void **item)
@@ -93,7 +95,9 @@ crier_ledger_t *crier_ledger_new (const crier_ledger_options_t *options)
     self->sent = zlistx_new ();
     self->idle = zlistx_new ();
     self->seen = crier_recent_new (options->dedup_max, (int64_t)options->dedup_window_ms);
-    if (!self->entries || !self->queued || !self->sent || !self->idle || !self->seen) {
+    self->shares = crier_dead_shares_new ();
+    if (!self->entries || !self->queued || !self->sent || !self->idle || !self->seen ||
+        !self->shares) {
         crier_ledger_destroy (&self);
         return NULL;
     }
@@ -111,6 +115,7 @@ void crier_ledger_destroy (crier_ledger_t **self_p)
     zlistx_destroy (&self->idle);
     zhashx_destroy (&self->entries);
     crier_recent_destroy (&self->seen);
+    crier_dead_shares_destroy (&self->shares);
     free (self->only);
     free (self);
     *self_p = NULL;
@@ -122,12 +127,19 @@ static zlistx_t *s_list_of (crier_ledger_t *self, stage_t stage)
 }
 
 //  Moves an entry to the tail of a stage's list.
+//  Moves an entry to the tail of a stage's list. An idle entry is kept by its dead letters only:
+//  it counts toward its client's share.
 static void s_move (crier_ledger_t *self, entry_t *entry, stage_t stage)
 {
-    if (entry->handle)
+    if (entry->handle) {
         zlistx_delete (s_list_of (self, entry->stage), entry->handle);
+        if (entry->stage == STAGE_IDLE)
+            crier_dead_shares_remove (self->shares, entry->id, entry->position.size);
+    }
     entry->stage = stage;
     entry->handle = zlistx_add_end (s_list_of (self, stage), entry);
+    if (stage == STAGE_IDLE)
+        crier_dead_shares_add (self->shares, entry->id, entry->position.size);
 }
 
 bool crier_ledger_seen (crier_ledger_t *self, const char *id, int64_t now_ms)
@@ -418,7 +430,34 @@ void crier_ledger_forget (crier_ledger_t *self, const char *id)
         return;
     self->dead -= s_dead_in (entry);
     zlistx_delete (s_list_of (self, entry->stage), entry->handle);
+    if (entry->handle && entry->stage == STAGE_IDLE)
+        crier_dead_shares_remove (self->shares, entry->id, entry->position.size);
     zhashx_delete (self->entries, id);
+}
+
+crier_dead_share_t crier_ledger_dead_share (const crier_ledger_t *self, const char *id)
+{
+    return crier_dead_shares_of (self->shares, id);
+}
+
+size_t crier_ledger_drop (crier_ledger_t *self, const char *id, crier_ledger_dropped_fn *fn,
+                          void *arg)
+{
+    if (id) {
+        entry_t *entry = zhashx_lookup (self->entries, id);
+        if (!entry || entry->stage != STAGE_IDLE)
+            return 0;
+        fn (entry->id, arg);
+        crier_ledger_forget (self, id);
+        return 1;
+    }
+    size_t count = 0;
+    for (entry_t *entry = zlistx_first (self->idle); entry; entry = zlistx_first (self->idle)) {
+        fn (entry->id, arg);
+        crier_ledger_forget (self, entry->id);
+        count++;
+    }
+    return count;
 }
 
 size_t crier_ledger_expire (crier_ledger_t *self, int64_t now_ms)

@@ -23,6 +23,7 @@
 #include "crier/control.h"
 #include "crier/frames.h"
 #include "crier/receipt.h"
+#include "dead_shares.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -113,6 +114,19 @@ size_t crier_ledger_backlog (const crier_ledger_t *self);
 size_t crier_ledger_in_flight (const crier_ledger_t *self);
 //  Dead letters: failed deliveries, and notifications with unroutable groups.
 size_t crier_ledger_dead_count (const crier_ledger_t *self);
+
+//  What the dead letters of id's client hold (dead_shares.h): the notifications that only dead
+//  letters keep, and their journal bytes.
+crier_dead_share_t crier_ledger_dead_share (const crier_ledger_t *self, const char *id);
+
+//  Called with the id of each notification dropped, before it is forgotten (journal a
+//  "complete" record for it).
+typedef void (crier_ledger_dropped_fn) (const char *id, void *arg);
+
+//  Drops the dead letters of a notification that only they keep (id), or of every such
+//  notification (id NULL): an operator's way to let them go. Returns how many notifications.
+size_t crier_ledger_drop (crier_ledger_t *self, const char *id, crier_ledger_dropped_fn *fn,
+                          void *arg);
 
 //  Calls fn with every dead letter, oldest notification first (the letter's strings are the
 //  ledger's: valid during the call).

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const s_ops[] = {"dead_letters", "retry"};
+static const char *const s_ops[] = {"dead_letters", "retry", "drop"};
 
 int crier_control_request_encode (const crier_control_request_t *request, char **data_p,
                                   size_t *size_p)
@@ -45,10 +45,12 @@ int crier_control_request_decode (const void *data, size_t size, crier_control_r
             request->op = CRIER_CONTROL_DEAD_LETTERS;
         else if (strcmp (op, s_ops[CRIER_CONTROL_RETRY]) == 0)
             request->op = CRIER_CONTROL_RETRY;
+        else if (strcmp (op, s_ops[CRIER_CONTROL_DROP]) == 0)
+            request->op = CRIER_CONTROL_DROP;
         else
             op = (free (op), NULL);
         if (!op)
-            crier_error_set (error, "op", "must be \"dead_letters\" or \"retry\"");
+            crier_error_set (error, "op", "must be \"dead_letters\", \"retry\" or \"drop\"");
         else if (limit < 1 || limit > CRIER_CONTROL_MAX_LIMIT)
             crier_error_set (error, "limit", "must be 1 to %d", CRIER_CONTROL_MAX_LIMIT);
         else {
@@ -108,8 +110,8 @@ int crier_control_reply_encode (const crier_control_reply_t *reply, char **data_
         crier_msgpack_pack_text (packer, "error");
         crier_msgpack_pack_text (packer, reply->error ? reply->error : "failed");
     } else if (!reply->listing) {
-        crier_msgpack_pack_text (packer, "retried");
-        msgpack_pack_uint64 (packer, reply->retried);
+        crier_msgpack_pack_text (packer, reply->dropping ? "dropped" : "retried");
+        msgpack_pack_uint64 (packer, reply->dropping ? reply->dropped : reply->retried);
     } else {
         crier_msgpack_pack_text (packer, "total");
         msgpack_pack_uint64 (packer, reply->total);
@@ -172,9 +174,13 @@ int crier_control_reply_decode (const void *data, size_t size, crier_control_rep
         crier_msgpack_read_bool (map, "ok", &reply->ok, error) == 0 &&
         crier_msgpack_read_optional_text (map, "error", &reply->error, error) == 0 &&
         crier_msgpack_read_optional_uint (map, "retried", &reply->retried, error) == 0 &&
+        crier_msgpack_read_optional_uint (map, "dropped", &reply->dropped, error) == 0 &&
         crier_msgpack_read_optional_uint (map, "total", &reply->total, error) == 0 &&
-        s_read_letters (map, reply, error) == 0)
+        s_read_letters (map, reply, error) == 0) {
+        bool duplicate = false;
+        reply->dropping = crier_msgpack_map_get (map, "dropped", &duplicate) != NULL;
         rc = 0;
+    }
     msgpack_unpacked_destroy (&unpacked);
     if (rc != 0)
         crier_control_reply_free (reply);

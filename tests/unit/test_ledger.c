@@ -371,9 +371,61 @@ static void test_client_ids_are_remembered_for_the_window (void **state)
     crier_ledger_destroy (&ledger);
 }
 
+//  Fails both deliveries of a sent notification: only dead letters keep it.
+static void s_fail_both (crier_ledger_t *ledger, char *id, int64_t now)
+{
+    assert_int_equal (s_routed (ledger, id, now), CRIER_LEDGER_UPDATED);
+    crier_receipt_t first = s_outcome (CRIER_RECEIPT_FAILED, id, 'a', "a@example.org");
+    crier_receipt_t second = s_outcome (CRIER_RECEIPT_FAILED, id, 'b', "!room:example.org");
+    second.delivery.channel = "matrix";
+    crier_ledger_apply (ledger, &first, now);
+    assert_int_equal (crier_ledger_apply (ledger, &second, now), CRIER_LEDGER_FINISHED);
+    assert_false (crier_ledger_finish (ledger, id)); //  kept by its dead letters
+}
+
+static void s_count_dropped (const char *id, void *arg)
+{
+    (*(int *)arg)++;
+}
+
+//  Each client's dead letters are counted apart (by the tag of its ids), and dropping them lets
+//  the notifications go.
+static void test_dead_letters_are_counted_per_client (void **state)
+{
+    crier_ledger_t *ledger = s_ledger ();
+    s_accept_and_send (ledger, "n1@0123456789ab", 0);
+    s_fail_both (ledger, "n1@0123456789ab", 1);
+    s_accept_and_send (ledger, "n2@0123456789ab", 2);
+    s_fail_both (ledger, "n2@0123456789ab", 3);
+    s_accept_and_send (ledger, "other@ba9876543210", 4);
+    s_fail_both (ledger, "other@ba9876543210", 5);
+    s_accept_and_send (ledger, "plain", 6); //  no tag: the one plain client
+    s_fail_both (ledger, "plain", 7);
+    crier_dead_share_t share = crier_ledger_dead_share (ledger, "anything@0123456789ab");
+    assert_int_equal (share.count, 2);
+    assert_int_equal (share.bytes, 20); //  two records of 10 bytes
+    assert_int_equal (crier_ledger_dead_share (ledger, "x@ba9876543210").count, 1);
+    assert_int_equal (crier_ledger_dead_share (ledger, "y").count, 1);
+    assert_int_equal (crier_ledger_dead_share (ledger, "z@ffffffffffff").count, 0);
+    //  A retried one is no longer only dead letters; dropped ones are gone.
+    assert_int_equal (crier_ledger_retry (ledger, "n1@0123456789ab"), 2);
+    assert_int_equal (crier_ledger_dead_share (ledger, "a@0123456789ab").count, 1);
+    int dropped = 0;
+    assert_int_equal (crier_ledger_drop (ledger, "n1@0123456789ab", s_count_dropped, &dropped),
+                      0); //  being worked on again: not dropped
+    assert_int_equal (crier_ledger_drop (ledger, "n2@0123456789ab", s_count_dropped, &dropped), 1);
+    assert_int_equal (crier_ledger_dead_share (ledger, "a@0123456789ab").count, 0);
+    assert_int_equal (crier_ledger_drop (ledger, NULL, s_count_dropped, &dropped), 2);
+    assert_int_equal (dropped, 3);
+    assert_int_equal (crier_ledger_dead_share (ledger, "y").count, 0);
+    assert_int_equal (crier_ledger_dead_count (ledger), 0);
+    crier_ledger_destroy (&ledger);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_dead_letters_are_counted_per_client),
         cmocka_unit_test (test_done_when_every_delivery_has_its_outcome),
         cmocka_unit_test (test_expired_lease_sends_only_what_is_pending),
         cmocka_unit_test (test_never_routed_goes_again_whole),

@@ -3,6 +3,8 @@
         {"op": "dead_letters", "limit": 100}  ->  {"ok": true, "total": N, "dead_letters": [...]}
         {"op": "retry", "id": "..."}          ->  {"ok": true, "retried": N}
         {"op": "retry"}  (every dead letter)  ->  {"ok": true, "retried": N}
+        {"op": "drop", "id": "..."}           ->  {"ok": true, "dropped": N}
+        {"op": "drop"}  (every dead letter)   ->  {"ok": true, "dropped": N}
         anything wrong                        ->  {"ok": false, "error": "..."}
 */
 #ifndef CRIER_CONTROL_H_INCLUDED
@@ -18,11 +20,16 @@
 #define CRIER_CONTROL_MAX_LIMIT     10000
 #define CRIER_CONTROL_DEFAULT_LIMIT 100
 
-typedef enum { CRIER_CONTROL_DEAD_LETTERS, CRIER_CONTROL_RETRY } crier_control_op_t;
+typedef enum {
+    CRIER_CONTROL_DEAD_LETTERS,
+    CRIER_CONTROL_RETRY,
+    CRIER_CONTROL_DROP
+} crier_control_op_t;
 
 typedef struct {
     crier_control_op_t op;
     char *id;       //  retry: a notification id or a delivery id; NULL retries every dead letter
+                    //  drop: a notification id; NULL drops every notification dead letters keep
     uint32_t limit; //  dead_letters: how many to list (1 to CRIER_CONTROL_MAX_LIMIT)
 } crier_control_request_t;
 
@@ -40,6 +47,8 @@ typedef struct {
     bool ok;
     char *error;                       //  when not ok
     uint64_t retried;                  //  retry
+    uint64_t dropped;                  //  drop: notifications let go
+    bool dropping;                     //  the answer to drop ("dropped" is written)
     uint64_t total;                    //  dead_letters: how many there are
     crier_dead_letter_t *dead_letters; //  dead_letters: the first ones, oldest first
     size_t count;
