@@ -6,6 +6,7 @@
 #include "crier/log.h"
 #include "crier/process.h"
 
+#include <malloc.h>
 #include <signal.h>
 
 int main (int argc, char *argv[])
@@ -20,6 +21,11 @@ int main (int argc, char *argv[])
     //  A file size limit (ulimit -f) must make journal writes fail, which ingest handles, not
     //  kill the process.
     signal (SIGXFSZ, SIG_IGN);
+    //  libzmq holds a multi-part message whole before ingest can refuse it (it limits each part,
+    //  not their number). Parts of 128 KiB and more are mapped on their own and given back to
+    //  the system once freed: glibc's default raises that threshold as large blocks come and
+    //  go, after which a client's refused message would stay in ingest's memory for good.
+    mallopt (M_MMAP_THRESHOLD, 128 * 1024);
     crier_ingest_config_t config = {0};
     if (crier_ingest_config_load (&config) != 0) {
         crier_ingest_config_free (&config);
