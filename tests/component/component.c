@@ -108,6 +108,20 @@ json_t *component_heartbeat_after (zsock_t *events, int64_t time_ms, int timeout
     return NULL;
 }
 
+int component_log_count (FILE *log, const char *needle, const char *const *never)
+{
+    rewind (log);
+    char line[4096];
+    int count = 0;
+    while (fgets (line, sizeof line, log)) {
+        count += strstr (line, needle) != NULL;
+        for (size_t index = 0; never && never[index]; index++)
+            if (strstr (line, never[index]))
+                fail_msg ("the log holds \"%s\": %s", never[index], line);
+    }
+    return count;
+}
+
 const char *component_text (const json_t *event, const char *name)
 {
     return json_string_value (json_object_get (event, name));

@@ -36,6 +36,10 @@ json_t *component_heartbeat_after (zsock_t *events, int64_t time_ms, int timeout
 //  most 100 ms per receive.
 zsock_t *component_events (const char *endpoint);
 
+//  How many lines of a log file hold needle; fails the test when any line holds one of never
+//  (NULL-ended, may be NULL).
+int component_log_count (FILE *log, const char *needle, const char *const *never);
+
 //  A text field of an event, or NULL.
 const char *component_text (const json_t *event, const char *name);
 

@@ -199,20 +199,13 @@ static void test_refused_credentials_hold_deliveries_until_they_work (void **sta
     }
     s_stop (&fixture);
 
-    //  One line when refused, one when accepted again: not one per attempt.
+    //  One line when refused, one when accepted again: not one per attempt; never the password
+    //  nor the AUTH blob the server echoed.
     crier_log_set_stream (NULL);
-    rewind (log);
-    char line[2048];
-    int refused = 0, accepted = 0;
-    while (fgets (line, sizeof line, log)) {
-        refused += strstr (line, " smtp.login_refused ") != NULL;
-        accepted += strstr (line, " sender.credentials_accepted ") != NULL;
-        assert_null (strstr (line, "wrong")); //  never the password
-        assert_null (strstr (line, BLOB));
-    }
+    const char *never[] = {"wrong", BLOB, NULL};
+    assert_int_equal (component_log_count (log, " smtp.login_refused ", never), 1);
+    assert_int_equal (component_log_count (log, " sender.credentials_accepted ", never), 1);
     fclose (log);
-    assert_int_equal (refused, 1);
-    assert_int_equal (accepted, 1);
 }
 
 int main (void)

@@ -119,31 +119,7 @@ static void s_stop (fixture_t **fixture_p)
 //  Sends a notification for to on the acknowledged endpoint; returns ingest's answer.
 static crier_reply_t s_ask (fixture_t *fixture, const char *to, const char *id)
 {
-    char endpoint[80];
-    snprintf (endpoint, sizeof endpoint, ">%s", fixture->ack);
-    zsock_t *request = zsock_new_req (endpoint);
-    assert_non_null (request);
-    zsock_set_rcvtimeo (request, 10000);
-    crier_notification_t *notification = crier_notification_new ();
-    assert_int_equal (crier_notification_add_group (notification, to), 0);
-    assert_int_equal (crier_notification_set (&notification->body, "the body"), 0);
-    if (id)
-        assert_int_equal (crier_notification_set (&notification->id, id), 0);
-    char *data;
-    size_t size;
-    assert_int_equal (crier_notification_encode (notification, &data, &size), 0);
-    crier_notification_destroy (&notification);
-    assert_int_equal (zmq_send (zsock_resolve (request), data, size, 0), (int)size);
-    free (data);
-    zframe_t *answer = zframe_recv (request);
-    assert_non_null (answer);
-    crier_reply_t reply;
-    crier_error_t error;
-    assert_int_equal (
-        crier_reply_decode (zframe_data (answer), zframe_size (answer), &reply, &error), 0);
-    zframe_destroy (&answer);
-    zsock_destroy (&request);
-    return reply;
+    return test_ask (fixture->ack, to, "the body", id);
 }
 
 //  The next notification on the resolver's side (attempt in *attempt_p), or NULL.

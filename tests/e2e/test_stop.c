@@ -43,17 +43,11 @@ static void s_send_acknowledged (zsock_t *request, int number)
     char body[32];
     snprintf (body, sizeof body, "stop-test %d", number);
     assert_int_equal (test_send_notification (request, "#all", "body", body), 0);
-    zframe_t *answer = zframe_recv (request);
-    assert_non_null (answer);
-    crier_reply_t reply;
-    crier_error_t error;
-    assert_int_equal (
-        crier_reply_decode (zframe_data (answer), zframe_size (answer), &reply, &error), 0);
+    crier_reply_t reply = test_receive_reply (request);
     if (!reply.ok)
         fail_msg ("not accepted: %s", reply.error);
     s_acknowledged++;
     crier_reply_free (&reply);
-    zframe_destroy (&answer);
 }
 
 static void s_send_batch (void)

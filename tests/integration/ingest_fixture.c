@@ -99,33 +99,7 @@ crier_notification_t *ingest_fixture_receive (ingest_fixture_t *fixture, int tim
 crier_reply_t ingest_fixture_ask (ingest_fixture_t *fixture, const char *to, const char *body,
                                   const char *id)
 {
-    char endpoint[160];
-    snprintf (endpoint, sizeof endpoint, ">%s", fixture->ack_endpoint);
-    zsock_t *request = zsock_new_req (endpoint);
-    assert_non_null (request);
-    zsock_set_rcvtimeo (request, 10000);
-    zsock_set_linger (request, 0);
-    crier_notification_t *notification = crier_notification_new ();
-    assert_int_equal (crier_notification_add_group (notification, to), 0);
-    assert_int_equal (crier_notification_set (&notification->body, body), 0);
-    if (id)
-        assert_int_equal (crier_notification_set (&notification->id, id), 0);
-    char *data;
-    size_t size;
-    assert_int_equal (crier_notification_encode (notification, &data, &size), 0);
-    crier_notification_destroy (&notification);
-    assert_int_equal (zmq_send (zsock_resolve (request), data, size, 0), (int)size);
-    free (data);
-    zframe_t *answer = zframe_recv (request);
-    if (!answer)
-        fail_msg ("crier-ingest did not answer on %s within 10 s", fixture->ack_endpoint);
-    crier_reply_t reply;
-    crier_error_t error;
-    if (crier_reply_decode (zframe_data (answer), zframe_size (answer), &reply, &error) != 0)
-        fail_msg ("a bad answer: %s: %s", error.field, error.message);
-    zframe_destroy (&answer);
-    zsock_destroy (&request);
-    return reply;
+    return test_ask (fixture->ack_endpoint, to, body, id);
 }
 
 void ingest_fixture_publish (ingest_fixture_t *fixture, const crier_receipt_t *receipt)

@@ -601,3 +601,39 @@ void test_push_redelivery (zsock_t *push, const char *channel, const char *id, c
 {
     s_push_delivery (push, channel, id, target, "x", "y", NULL, attempt);
 }
+
+crier_reply_t test_receive_reply (zsock_t *socket)
+{
+    zframe_t *answer = zframe_recv (socket);
+    if (!answer)
+        fail_msg ("no answer from crier-ingest");
+    crier_reply_t reply;
+    crier_error_t error;
+    if (crier_reply_decode (zframe_data (answer), zframe_size (answer), &reply, &error) != 0)
+        fail_msg ("a bad answer: %s: %s", error.field, error.message);
+    zframe_destroy (&answer);
+    return reply;
+}
+
+crier_reply_t test_ask (const char *endpoint, const char *to, const char *body, const char *id)
+{
+    zsock_t *request = zsock_new (ZMQ_REQ);
+    assert_non_null (request);
+    zsock_set_rcvtimeo (request, 10000);
+    zsock_set_linger (request, 0);
+    assert_int_equal (zsock_connect (request, "%s", endpoint), 0);
+    crier_notification_t *notification = crier_notification_new ();
+    assert_int_equal (crier_notification_add_group (notification, to), 0);
+    assert_int_equal (crier_notification_set (&notification->body, body), 0);
+    if (id)
+        assert_int_equal (crier_notification_set (&notification->id, id), 0);
+    char *data;
+    size_t size;
+    assert_int_equal (crier_notification_encode (notification, &data, &size), 0);
+    crier_notification_destroy (&notification);
+    assert_int_equal (zmq_send (zsock_resolve (request), data, size, 0), (int)size);
+    free (data);
+    crier_reply_t reply = test_receive_reply (request);
+    zsock_destroy (&request);
+    return reply;
+}

@@ -3,7 +3,9 @@
 #ifndef CRIER_TEST_SUPPORT_H_INCLUDED
 #define CRIER_TEST_SUPPORT_H_INCLUDED
 
-#include <czmq.h>
+#include <czmq.h> //  first: it sets the feature macros the rest relies on
+
+#include "crier/reply.h"
 #include <msgpack.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,6 +24,15 @@ void test_frame_free (test_frame_t *frame);
 void test_frame_str (test_frame_t *frame, const char *text);
 //  Packs key then value as strings.
 void test_frame_pair (test_frame_t *frame, const char *key, const char *value);
+
+//  Receives one answer of the acknowledged endpoint on socket (REQ: the map; fails the test when
+//  none comes within the socket's receive timeout or it is not a reply). Free with
+//  crier_reply_free.
+crier_reply_t test_receive_reply (zsock_t *socket);
+
+//  Sends {to, body, id (NULL: none)} to the acknowledged endpoint (a REQ connected for this
+//  call) and returns the answer (fails the test when none comes within 10 s).
+crier_reply_t test_ask (const char *endpoint, const char *to, const char *body, const char *id);
 
 //  Sends the notification {"to": to, key: value} as one frame. Returns 0, or -1.
 int test_send_notification (zsock_t *socket, const char *to, const char *key, const char *value);
