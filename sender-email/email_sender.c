@@ -21,6 +21,7 @@
 #define BACKOFF_BASE_MS     1000
 #define BACKOFF_MAX_MS      300000
 #define REPLY_BYTES         512
+#define IDLE_REUSE_SECONDS  30L
 
 typedef struct server_t server_t;
 
@@ -157,6 +158,10 @@ static CURLcode s_configure (server_t *self, transfer_t *transfer)
     if (rc == CURLE_OK)
         rc =
             crier_transfers_prepare (easy, "smtp,smtps", (long)config->timeout_ms, transfer->error);
+    //  A connection idle longer than this is not reused: mail servers close idle ones after a
+    //  minute or more (postfix: 300 s; some 60 s), and a closed one costs a round trip.
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt (easy, CURLOPT_MAXAGE_CONN, IDLE_REUSE_SECONDS);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt (easy, CURLOPT_HEADERFUNCTION, s_on_reply);
     if (rc == CURLE_OK)
@@ -221,6 +226,16 @@ static void s_login_refused (server_t *self, crier_job_t *job, const char *reaso
                                       "are held, not failed, and the login is tried again");
 }
 
+//  Whether a transfer failed because the connection it reused was gone: the server closed it
+//  while idle (postfix says "421 ... Timeout" first), which is no fault of the delivery.
+static bool s_stale_connection (CURL *easy, CURLcode result, long code)
+{
+    long connects = 1;
+    curl_easy_getinfo (easy, CURLINFO_NUM_CONNECTS, &connects);
+    return connects == 0 && (code == 421 || result == CURLE_SEND_ERROR ||
+                             result == CURLE_RECV_ERROR || result == CURLE_GOT_NOTHING);
+}
+
 static void s_on_done (CURL *easy, CURLcode result, void *arg)
 {
     transfer_t *transfer = arg;
@@ -236,7 +251,12 @@ static void s_on_done (CURL *easy, CURLcode result, void *arg)
         snprintf (reason, sizeof reason, "%s%s%s%s%s", curl_easy_strerror (result),
                   transfer->error[0] ? ": " : "", transfer->error,
                   transfer->error_reply[0] ? "; server said: " : "", transfer->error_reply);
-        if (result == CURLE_LOGIN_DENIED) {
+        if (!job->restarted && s_stale_connection (easy, result, code)) {
+            //  Sent again at once on a new connection, not counted, not said.
+            job->restarted = true;
+            job->attempts--;
+            s_push_front (self, job);
+        } else if (result == CURLE_LOGIN_DENIED) {
             //  The server's words to a login may echo the credentials (an AUTH PLAIN blob is
             //  base64 of the user and password): only its status codes are kept.
             size_t codes = strspn (transfer->error_reply, "0123456789. ");

@@ -208,6 +208,28 @@ static void test_refused_credentials_hold_deliveries_until_they_work (void **sta
     fclose (log);
 }
 
+//  A mail server that closes idle connections, saying 421 first (postfix does after a while): the
+//  next email goes out at once on a new connection, not after a retry and a warning.
+static void test_a_connection_the_server_closed_is_not_a_failure (void **state)
+{
+    const char *smtp_args[] = {"--idle-timeout", "1", NULL};
+    fixture_t *fixture = s_start (smtp_args, NULL);
+    test_push_delivery (fixture->deliveries, "email", "before", "ops@example.org", "s", "b", NULL);
+    json_t *event = s_next_event (fixture, "delivery.delivered", 15000);
+    assert_non_null (event);
+    json_decref (event);
+    //  The server closes the idle connection.
+    assert_true (test_smtp_wait_timeouts (fixture->smtp, 1, 10000) >= 1);
+    test_push_delivery (fixture->deliveries, "email", "after", "ops@example.org", "s", "b", NULL);
+    event = s_next_event (fixture, "delivery.delivered", 15000);
+    assert_non_null (event);
+    assert_string_equal (component_text (event, "notification_id"), "after");
+    assert_int_equal (component_int (event, "attempts"), 1);
+    json_decref (event);
+    assert_null (s_next_event (fixture, "delivery.retrying", 300));
+    s_stop (&fixture);
+}
+
 int main (void)
 {
     curl_global_init (CURL_GLOBAL_DEFAULT);
@@ -215,6 +237,7 @@ int main (void)
         cmocka_unit_test (test_a_delivery_is_delivered_once_with_the_servers_reply),
         cmocka_unit_test (test_a_temporary_failure_is_retried_then_fails_at_the_deadline),
         cmocka_unit_test (test_refused_credentials_hold_deliveries_until_they_work),
+        cmocka_unit_test (test_a_connection_the_server_closed_is_not_a_failure),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     curl_global_cleanup ();

@@ -25,16 +25,33 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+
+class PostfixLikeSMTP(SMTP):
+    """Says "421 Timeout" before closing an idle connection, as postfix does (aiosmtpd closes it
+    without a word), so that a client that reuses it reads the 421."""
+
+    def _timeout_cb(self):
+        self.transport.write(b"421 4.4.2 Timeout - closing connection\r\n")
+        with self.event_handler.lock:
+            self.event_handler.timeouts += 1
+        super()._timeout_cb()
 
 
 class BoundController(Controller):
     """aiosmtpd on a socket bound here to port 0: the kernel picks a free port and the socket
     keeps it, so no other process can take it between a probe and its use."""
 
-    def __init__(self, handler, listener, **kwargs):
+    def __init__(self, handler, listener, idle_timeout=None, **kwargs):
         super().__init__(handler, hostname="127.0.0.1", port=listener.getsockname()[1], **kwargs)
         self.listener = listener
+        self.idle_timeout = idle_timeout
+
+    def factory(self):
+        if self.idle_timeout is None:
+            return super().factory()
+        return PostfixLikeSMTP(self.handler, timeout=self.idle_timeout, **self.SMTP_kwargs)
 
     def _create_server(self):
         return self.loop.create_server(self._factory_invoker, sock=self.listener,
@@ -60,6 +77,7 @@ class Recorder:
         self.messages = []
         self.faults = []
         self.password = None
+        self.timeouts = 0  # idle connections closed (--idle-timeout)
 
     def _fault(self, stage):
         with self.lock:
@@ -127,6 +145,8 @@ class Control(BaseHTTPRequestHandler):
         with recorder.lock:
             if self.path == "/messages":
                 return self._reply(recorder.messages)
+            if self.path == "/timeouts":
+                return self._reply(recorder.timeouts)
         self.send_error(404)
 
     def do_POST(self):
@@ -148,6 +168,8 @@ def main():
     parser.add_argument("--tls-key")
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument("--idle-timeout", type=float,
+                        help="close idle connections after this many seconds, saying 421 first")
     parser.add_argument("--echo-auth", action="store_true",
                         help="answer a refused login with its AUTH PLAIN blob, as some servers do")
     options = parser.parse_args()
@@ -174,7 +196,8 @@ def main():
                       auth_required=True)
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
-    controller = BoundController(recorder, listener, server_hostname="localhost", **kwargs)
+    controller = BoundController(recorder, listener, idle_timeout=options.idle_timeout,
+                                 server_hostname="localhost", **kwargs)
     controller.start()
     smtp_port = controller.port
 

@@ -59,6 +59,22 @@ void test_smtp_set_password (test_smtp_t *smtp, const char *password)
     assert_int_equal (test_http ("POST", url, body, NULL, NULL), 200);
 }
 
+long test_smtp_wait_timeouts (test_smtp_t *smtp, long count, int timeout_ms)
+{
+    char url[128];
+    snprintf (url, sizeof url, "%s/timeouts", smtp->control);
+    long closed = 0;
+    for (int waited = 0; closed < count && waited <= timeout_ms; waited += 50) {
+        char *body = NULL;
+        assert_int_equal (test_http ("GET", url, NULL, NULL, &body), 200);
+        closed = atol (body);
+        free (body);
+        if (closed < count)
+            poll (NULL, 0, 50);
+    }
+    return closed;
+}
+
 json_t *test_smtp_wait_messages (test_smtp_t *smtp, size_t count, int timeout_ms)
 {
     char url[128];

@@ -25,6 +25,10 @@ void test_smtp_fault (test_smtp_t *smtp, const char *stage, const char *reply, i
 //  Makes the password of --user another (the operator fixed it on the server's side).
 void test_smtp_set_password (test_smtp_t *smtp, const char *password);
 
+//  Waits until the double closed at least count idle connections (--idle-timeout), or
+//  timeout_ms; returns how many it closed.
+long test_smtp_wait_timeouts (test_smtp_t *smtp, long count, int timeout_ms);
+
 //  Waits until at least count messages arrived, or timeout_ms; returns them all (decref).
 json_t *test_smtp_wait_messages (test_smtp_t *smtp, size_t count, int timeout_ms);
 

@@ -40,6 +40,7 @@ typedef struct crier_job_t {
     void *data;                 //  the sender's own, freed with the options' free_data
     void *arg;                  //  the options' arg, for the sender's timers
     int timer;                  //  -1, or the sender's zloop timer for it (ended with the job)
+    bool restarted;             //  the sender's own: sent again at once (a stale connection)
     struct crier_job_t *next;   //  the sender's queue
 } crier_job_t;
 
