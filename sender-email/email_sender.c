@@ -232,8 +232,10 @@ static bool s_stale_connection (CURL *easy, CURLcode result, long code)
 {
     long connects = 1;
     curl_easy_getinfo (easy, CURLINFO_NUM_CONNECTS, &connects);
-    return connects == 0 && (code == 421 || result == CURLE_SEND_ERROR ||
-                             result == CURLE_RECV_ERROR || result == CURLE_GOT_NOTHING);
+    //  libcurl reports a refused RCPT as a send error too: only one without a reply is stale.
+    bool no_reply = code == 0 && (result == CURLE_SEND_ERROR || result == CURLE_RECV_ERROR ||
+                                  result == CURLE_GOT_NOTHING);
+    return connects == 0 && (code == 421 || no_reply);
 }
 
 static void s_on_done (CURL *easy, CURLcode result, void *arg)
