@@ -7,6 +7,7 @@
 
 #include <gumbo.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -53,6 +54,9 @@ static bool s_safe_url (const char *value, const char *const *schemes)
     return false;
 }
 
+//  Where images may come from in the profile being checked.
+static const char *const *s_image_schemes;
+
 static void s_check (const GumboNode *node)
 {
     if (node->type != GUMBO_NODE_ELEMENT)
@@ -66,8 +70,7 @@ static void s_check (const GumboNode *node)
             abort ();
         if (strcmp (attribute->name, "href") == 0 && !s_safe_url (attribute->value, s_schemes))
             abort ();
-        const char *const mxc[] = {"mxc://", NULL};
-        if (strcmp (attribute->name, "src") == 0 && !s_safe_url (attribute->value, mxc))
+        if (strcmp (attribute->name, "src") == 0 && !s_safe_url (attribute->value, s_image_schemes))
             abort ();
     }
     for (unsigned int index = 0; index < element->children.length; index++)
@@ -78,7 +81,13 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     char *text = crier_html_to_text ((const char *)data, size);
     free (text);
-    char *safe = crier_html_sanitize ((const char *)data, size);
+    //  The first byte picks the profile: both are checked against their own allow-list.
+    static const char *const matrix[] = {"mxc://", NULL};
+    static const char *const mail[] = {"https://", "http://", NULL};
+    bool for_mail = size > 0 && data[0] % 2;
+    s_image_schemes = for_mail ? mail : matrix;
+    char *safe = crier_html_sanitize ((const char *)data, size,
+                                      for_mail ? CRIER_HTML_MAIL : CRIER_HTML_MATRIX);
     if (safe) {
         GumboOutput *output = gumbo_parse (safe);
         if (output) {

@@ -275,8 +275,17 @@ int crier_email_build (crier_email_t *email, CURL *easy, const crier_email_confi
     CURLcode rc = email->mime && plain ? CURLE_OK : CURLE_OUT_OF_MEMORY;
     if (rc == CURLE_OK)
         rc = s_add_text_part (email->mime, plain, "text/plain; charset=utf-8");
+    //  The same allow-list as Matrix's: no script, event handler, style or javascript: URL
+    //  reaches a mail client (docs/security.md).
+    char *clean =
+        rc == CURLE_OK
+            ? crier_html_sanitize (notification->html, strlen (notification->html), CRIER_HTML_MAIL)
+            : NULL;
+    if (rc == CURLE_OK && !clean)
+        rc = CURLE_OUT_OF_MEMORY;
     if (rc == CURLE_OK)
-        rc = s_add_text_part (email->mime, notification->html, "text/html; charset=utf-8");
+        rc = s_add_text_part (email->mime, clean, "text/html; charset=utf-8");
+    free (clean);
     free (rendered);
     if (rc == CURLE_OK)
         email->headers = s_header (email->headers, &failed, "Content-Type: multipart/alternative");

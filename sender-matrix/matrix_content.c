@@ -71,7 +71,7 @@ char *crier_matrix_content (const crier_notification_t *notification)
         s_append (&plain, "\n");
     }
     if (html) {
-        char *clean = crier_html_sanitize (html, strlen (html));
+        char *clean = crier_html_sanitize (html, strlen (html), CRIER_HTML_MATRIX);
         char *rendered = notification->body ? NULL : crier_html_to_text (html, strlen (html));
         s_append (&formatted, clean);
         s_append (&plain, notification->body ? notification->body : rendered);

@@ -168,7 +168,8 @@ static bool s_colour (const char *value)
     return true;
 }
 
-static bool s_attribute_allowed (GumboTag tag, const char *name, const char *value)
+static bool s_attribute_allowed (GumboTag tag, const char *name, const char *value,
+                                 crier_html_profile_t profile)
 {
     bool colour_attribute =
         strcmp (name, "data-mx-bg-color") == 0 || strcmp (name, "data-mx-color") == 0;
@@ -191,7 +192,10 @@ static bool s_attribute_allowed (GumboTag tag, const char *name, const char *val
             return false;
         case GUMBO_TAG_IMG:
             if (strcmp (name, "src") == 0)
-                return s_starts_with (value, "mxc://") && !s_has_control (value);
+                return !s_has_control (value) &&
+                       (profile == CRIER_HTML_MATRIX ? s_starts_with (value, "mxc://")
+                                                     : s_starts_with (value, "https://") ||
+                                                           s_starts_with (value, "http://"));
             if (strcmp (name, "width") == 0 || strcmp (name, "height") == 0)
                 return value[0] && strspn (value, "0123456789") == strlen (value) &&
                        strlen (value) < 6;
@@ -235,7 +239,7 @@ static void s_put_escaped (out_t *out, const char *text, bool attribute)
     }
 }
 
-static void s_open_tag (out_t *out, const GumboNode *node)
+static void s_open_tag (out_t *out, const GumboNode *node, crier_html_profile_t profile)
 {
     GumboTag tag = node->v.element.tag;
     s_puts (out, "<");
@@ -243,7 +247,7 @@ static void s_open_tag (out_t *out, const GumboNode *node)
     const GumboVector *attributes = &node->v.element.attributes;
     for (unsigned index = 0; index < attributes->length; index++) {
         const GumboAttribute *attribute = attributes->data[index];
-        if (!s_attribute_allowed (tag, attribute->name, attribute->value))
+        if (!s_attribute_allowed (tag, attribute->name, attribute->value, profile))
             continue;
         s_puts (out, " ");
         s_puts (out, attribute->name);
@@ -255,14 +259,14 @@ static void s_open_tag (out_t *out, const GumboNode *node)
 }
 
 //  An image with no allowed source shows nothing: it is dropped with its attributes.
-static bool s_dropped_image (const GumboNode *node)
+static bool s_dropped_image (const GumboNode *node, crier_html_profile_t profile)
 {
     const GumboAttribute *src = gumbo_get_attribute (&node->v.element.attributes, "src");
     return node->v.element.tag == GUMBO_TAG_IMG &&
-           !(src && s_attribute_allowed (GUMBO_TAG_IMG, "src", src->value));
+           !(src && s_attribute_allowed (GUMBO_TAG_IMG, "src", src->value, profile));
 }
 
-char *crier_html_sanitize (const char *html, size_t length)
+char *crier_html_sanitize (const char *html, size_t length, crier_html_profile_t profile)
 {
     GumboOptions options;
     GumboOutput *parsed = s_parse (html, length, &options);
@@ -297,9 +301,9 @@ char *crier_html_sanitize (const char *html, size_t length)
         }
         if (s_hidden (tag) || node->type == GUMBO_NODE_TEMPLATE)
             continue;
-        bool kept = s_allowed (tag) && depth < MAX_OUTPUT_DEPTH && !s_dropped_image (node);
+        bool kept = s_allowed (tag) && depth < MAX_OUTPUT_DEPTH && !s_dropped_image (node, profile);
         if (kept) {
-            s_open_tag (&out, node);
+            s_open_tag (&out, node, profile);
             depth++;
         }
         s_push_children (&walk, node, kept);
@@ -448,7 +452,8 @@ char *crier_html_to_text (const char *html, size_t length)
                 const GumboAttribute *href =
                     gumbo_get_attribute (&node->v.element.attributes, "href");
                 //  Only a URL the sanitizer would keep is worth showing.
-                if (href && s_attribute_allowed (GUMBO_TAG_A, "href", href->value) &&
+                if (href &&
+                    s_attribute_allowed (GUMBO_TAG_A, "href", href->value, CRIER_HTML_MAIL) &&
                     !s_link_shows_url (node, href->value)) {
                     s_text (&text, " (");
                     s_put (&text.out, href->value, strlen (href->value));

@@ -239,6 +239,30 @@ static void test_long_subjects_are_folded (void **state)
     s_stop (&fixture);
 }
 
+//  The HTML part goes through the same allow-list as Matrix messages: no script, event handler,
+//  style or javascript: link reaches a mail client; remote images stay (mail clients ask).
+static void test_html_is_sanitized (void **state)
+{
+    fixture_t *fixture = s_start (NULL, NULL);
+    s_push (fixture, "hostile", "ops@example.org", "Hostile", NULL,
+            "<p onclick=\"steal()\" style=\"x\">Read <a href=\"javascript:alert(1)\">this</a> and "
+            "<a href=\"https://example.org/\">that</a></p><script>steal()</script>"
+            "<img src=\"https://example.org/logo.png\" onerror=\"x()\" alt=\"logo\">");
+    json_t *messages = s_messages (fixture, 1);
+    const char *html = s_field (s_part (json_array_get (messages, 0), 1), "text");
+    assert_non_null (html);
+    assert_null (strstr (html, "script"));
+    assert_null (strstr (html, "steal"));
+    assert_null (strstr (html, "onclick"));
+    assert_null (strstr (html, "onerror"));
+    assert_null (strstr (html, "style"));
+    assert_null (strstr (html, "javascript"));
+    assert_non_null (strstr (html, "<a href=\"https://example.org/\">that</a>"));
+    assert_non_null (strstr (html, "src=\"https://example.org/logo.png\""));
+    json_decref (messages);
+    s_stop (&fixture);
+}
+
 static void test_header_injection_goes_nowhere (void **state)
 {
     fixture_t *fixture = s_start (NULL, NULL);
@@ -435,6 +459,7 @@ int main (void)
         cmocka_unit_test (test_plain_message),
         cmocka_unit_test (test_html_message_is_multipart_alternative),
         cmocka_unit_test (test_header_injection_goes_nowhere),
+        cmocka_unit_test (test_html_is_sanitized),
         cmocka_unit_test (test_long_subjects_are_folded),
         cmocka_unit_test (test_one_message_per_recipient_over_few_connections),
         cmocka_unit_test (test_temporary_failure_then_success_sends_once),

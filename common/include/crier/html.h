@@ -7,12 +7,20 @@
 
 #include <stddef.h>
 
+//  Where sanitized HTML goes: the allow-lists differ only in where images may come from.
+typedef enum {
+    CRIER_HTML_MATRIX, //  images from mxc:// only (the homeserver's media)
+    CRIER_HTML_MAIL    //  images from https:// and http:// (mail clients ask before loading them)
+} crier_html_profile_t;
+
 //  Keeps only the tags and attributes the Matrix client-server specification recommends
-//  clients allow (m.room.message, format org.matrix.custom.html): other elements are dropped
-//  but their text is kept, except script, style and the like, whose content goes too. Links keep
-//  only http, https, ftp, mailto and magnet URLs; images only mxc:// sources. Nesting deeper than
-//  100 elements keeps its text only. Returns a new string (caller frees), NULL when out of memory.
-char *crier_html_sanitize (const char *html, size_t length);
+//  clients allow (m.room.message, format org.matrix.custom.html), for Matrix and for email
+//  alike: other elements are dropped but their text is kept, except script, style and the like,
+//  whose content goes too; no event handler (on*), no style, no class but a code block's
+//  language. Links keep only http, https, ftp, mailto and magnet URLs; images the profile's
+//  sources. Nesting deeper than 100 elements keeps its text only. Returns a new string (caller
+//  frees), NULL when out of memory.
+char *crier_html_sanitize (const char *html, size_t length, crier_html_profile_t profile);
 
 //  Renders HTML as plain text: tags removed, entities decoded, white space collapsed as a browser
 //  would, <br> and block elements (p, div, headings, list items, table rows...) as line breaks,
