@@ -22,7 +22,9 @@
 
 static const char *s_usage =
     "Usage: crier mapping get [FILE]    print the mapping document (or write it to FILE)\n"
-    "       crier mapping put FILE      check FILE and store it as the mapping document\n"
+    "       crier mapping put FILE      check FILE and store it as the mapping document; it\n"
+    "                                   says what changes, and takes --force when groups\n"
+    "                                   in use would disappear\n"
     "       crier mapping check FILE    only check FILE\n"
     "\n"
     "FILE '-' is standard input or output. The document is {\"mapping\": {\"#group\": "
@@ -139,21 +141,17 @@ static int s_get (const crier_couchdb_t *couchdb, const char *document_url, cons
     return status;
 }
 
-//  The current revision, NULL when there is no document; creates the database when missing.
-//  Returns 0 or an exit status.
-static int s_current_revision (const crier_couchdb_t *couchdb, const char *document_url,
-                               char **revision_p)
+//  The current document (caller decrefs), NULL when there is none; creates the database when
+//  missing. Returns 0 or an exit status.
+static int s_current (const crier_couchdb_t *couchdb, const char *document_url, json_t **document_p)
 {
-    *revision_p = NULL;
+    *document_p = NULL;
     couch_response_t response;
     couch_request (couchdb, "GET", document_url, NULL, &response);
     int status = 0;
-    if (response.status == 200) {
-        json_t *document = json_loads (response.body, 0, NULL);
-        const char *revision = json_string_value (json_object_get (document, "_rev"));
-        *revision_p = revision ? strdup (revision) : NULL;
-        json_decref (document);
-    } else if (response.status == 404) {
+    if (response.status == 200)
+        *document_p = json_loads (response.body, 0, NULL);
+    else if (response.status == 404) {
         //  The document or the whole database is missing: create the database (412 when it
         //  exists already is fine).
         char *database_url = crier_couchdb_url (couchdb, NULL, NULL);
@@ -171,7 +169,36 @@ static int s_current_revision (const crier_couchdb_t *couchdb, const char *docum
     return status;
 }
 
-static int s_put (const crier_couchdb_t *couchdb, const char *document_url, const char *path)
+//  What storing groups over current changes, as a line (",": nothing), and the groups it would
+//  remove in removed (the first few, space-separated). Returns how many it removes.
+static size_t s_changes (const json_t *current, const json_t *groups, char *line, size_t size,
+                         char *removed, size_t removed_size)
+{
+    size_t added = 0, gone = 0, changed = 0;
+    const char *name;
+    const json_t *value;
+    removed[0] = '\0';
+    json_object_foreach ((json_t *)current, name, value)
+    {
+        const json_t *now = json_object_get (groups, name);
+        if (!now) {
+            if (gone++ < 5)
+                snprintf (removed + strlen (removed), removed_size - strlen (removed), "%s%s",
+                          *removed ? " " : "", name);
+        } else if (!json_equal ((json_t *)now, (json_t *)value))
+            changed++;
+    }
+    json_object_foreach ((json_t *)groups, name, value) added +=
+        json_object_get (current, name) == NULL;
+    if (gone > 5)
+        snprintf (removed + strlen (removed), removed_size - strlen (removed), " and %zu more",
+                  gone - 5);
+    snprintf (line, size, "%zu added, %zu removed, %zu changed", added, gone, changed);
+    return gone;
+}
+
+static int s_put (const crier_couchdb_t *couchdb, const char *document_url, const char *path,
+                  bool force)
 {
     crier_mapping_t *mapping = s_load (path);
     if (!mapping)
@@ -179,23 +206,35 @@ static int s_put (const crier_couchdb_t *couchdb, const char *document_url, cons
     json_t *document = json_deep_copy (crier_mapping_document (mapping));
     //  The document id comes from CRIER_MAPPING_DOC, whatever the file says.
     json_object_del (document, "_id");
-    int status = 0;
-    if (!json_object_get (document, "_rev")) {
-        char *revision = NULL;
-        status = s_current_revision (couchdb, document_url, &revision);
-        if (revision)
-            json_object_set_new (document, "_rev", json_string (revision));
-        free (revision);
+    json_t *current = NULL;
+    int status = s_current (couchdb, document_url, &current);
+    const char *revision = json_string_value (json_object_get (current, "_rev"));
+    if (status == 0 && revision && !json_object_get (document, "_rev"))
+        json_object_set_new (document, "_rev", json_string (revision));
+    //  What changes, said before anything is stored; losing groups takes --force.
+    char changes[160] = "", removed[400];
+    const json_t *old_groups = json_object_get (current, "mapping");
+    size_t gone = status == 0 && json_is_object (old_groups)
+                      ? s_changes (old_groups, json_object_get (document, "mapping"), changes,
+                                   sizeof changes, removed, sizeof removed)
+                      : 0;
+    if (gone > 0 && !force) {
+        fprintf (stderr,
+                 "crier mapping: %s would remove %zu group%s now in use (%s): their "
+                 "notifications would become dead letters. Pass --force to store it anyway\n",
+                 path, gone, gone == 1 ? "" : "s", removed);
+        status = CRIER_EXIT_USAGE;
     }
+    json_decref (current);
     if (status == 0) {
         char *body = json_dumps (document, JSON_COMPACT | JSON_PRESERVE_ORDER);
         couch_response_t response;
         couch_request (couchdb, "PUT", document_url, body, &response);
         if (response.status == 201 || response.status == 202) {
             json_t *answer = json_loads (response.body, 0, NULL);
-            printf ("stored revision %s (%zu groups)\n",
+            printf ("stored revision %s (%zu groups%s%s)\n",
                     json_string_value (json_object_get (answer, "rev")),
-                    crier_mapping_group_count (mapping));
+                    crier_mapping_group_count (mapping), *changes ? ": " : "", changes);
             json_decref (answer);
         } else if (response.status == 409) {
             fprintf (stderr,
@@ -221,11 +260,23 @@ int crier_cmd_mapping (int argc, char *argv[])
         return argc < 2 ? CRIER_EXIT_USAGE : CRIER_EXIT_OK;
     }
     const char *action = argv[1];
-    const char *path = argc > 2 ? argv[2] : NULL;
+    //  put takes --force, before or after its FILE.
+    bool force = false;
+    const char *path = NULL;
+    int words = 0;
+    for (int index = 2; index < argc; index++) {
+        if (strcmp (argv[index], "--force") == 0 && strcmp (action, "put") == 0)
+            force = true;
+        else {
+            path = argv[index];
+            words++;
+        }
+    }
     bool known =
         strcmp (action, "get") == 0 || strcmp (action, "put") == 0 || strcmp (action, "check") == 0;
-    if (!known || argc > 3 || (!path && strcmp (action, "get") != 0)) {
-        fprintf (stderr, "crier mapping: expected get [FILE], put FILE or check FILE\n\n%s",
+    if (!known || words > 1 || (!path && strcmp (action, "get") != 0)) {
+        fprintf (stderr,
+                 "crier mapping: expected get [FILE], put FILE [--force] or check FILE\n\n%s",
                  s_usage);
         return CRIER_EXIT_USAGE;
     }
@@ -239,7 +290,7 @@ int crier_cmd_mapping (int argc, char *argv[])
         char *document_url = suffix ? crier_couchdb_url (&couchdb, suffix, NULL) : NULL;
         if (document_url)
             status = strcmp (action, "get") == 0 ? s_get (&couchdb, document_url, path)
-                                                 : s_put (&couchdb, document_url, path);
+                                                 : s_put (&couchdb, document_url, path, force);
         free (document_url);
         free (suffix);
         curl_global_cleanup ();

@@ -77,6 +77,43 @@ static void test_put_creates_database_and_get_returns_it (void **state)
     free (err);
 }
 
+//  put says what changes, and storing a document that loses groups in use takes --force (a
+//  {"mapping": {}} once wiped every group without a word).
+static void test_put_says_what_changes_and_guards_removals (void **state)
+{
+    char *out, *err;
+    s_write ("{\"mapping\": {\"#a\": {\"email\": [\"a@example.org\"]}, "
+             "\"#b\": {\"email\": [\"b@example.org\"]}}}");
+    assert_int_equal (s_mapping ("changes", TEST_COUCH_PASSWORD,
+                                 (const char *[]){"put", s_file, NULL}, NULL, &out, &err),
+                      0);
+    free (out);
+    free (err);
+    s_write ("{\"mapping\": {\"#a\": {\"email\": [\"new@example.org\"]}, "
+             "\"#b\": {\"email\": [\"b@example.org\"]}, \"#c\": {}}}");
+    assert_int_equal (s_mapping ("changes", TEST_COUCH_PASSWORD,
+                                 (const char *[]){"put", s_file, NULL}, NULL, &out, &err),
+                      0);
+    assert_non_null (strstr (out, "(3 groups: 1 added, 0 removed, 1 changed)"));
+    free (out);
+    free (err);
+    s_write ("{\"mapping\": {}}");
+    assert_int_equal (s_mapping ("changes", TEST_COUCH_PASSWORD,
+                                 (const char *[]){"put", s_file, NULL}, NULL, &out, &err),
+                      2);
+    assert_non_null (strstr (err, "would remove 3 groups now in use (#a #b #c)"));
+    assert_non_null (strstr (err, "--force"));
+    free (out);
+    free (err);
+    assert_int_equal (s_mapping ("changes", TEST_COUCH_PASSWORD,
+                                 (const char *[]){"put", "--force", s_file, NULL}, NULL, &out,
+                                 &err),
+                      0);
+    assert_non_null (strstr (out, "(0 groups: 0 added, 3 removed, 0 changed)"));
+    free (out);
+    free (err);
+}
+
 static void test_rev_is_handled (void **state)
 {
     char *out, *err;
@@ -185,6 +222,7 @@ int main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_put_creates_database_and_get_returns_it),
         cmocka_unit_test (test_rev_is_handled),
+        cmocka_unit_test (test_put_says_what_changes_and_guards_removals),
         cmocka_unit_test (test_invalid_documents_are_refused_with_their_path),
         cmocka_unit_test (test_errors_say_what_to_do),
     };
