@@ -77,6 +77,10 @@ export CRIER_EMAIL_FROM="${CRIER_EMAIL_FROM:-crier <crier@localhost>}"
 pids+=($!)
 "$bin/crier-sender-email" &
 pids+=($!)
+# A local run listens on loopback only (plain mode: anyone who reaches the port may send); set
+# CRIER_INGEST_ENDPOINT and CRIER_INGEST_ACK_ENDPOINT to open it to others (docs/security.md).
+export CRIER_INGEST_ENDPOINT="${CRIER_INGEST_ENDPOINT:-tcp://127.0.0.1:7400}"
+export CRIER_INGEST_ACK_ENDPOINT="${CRIER_INGEST_ACK_ENDPOINT:-tcp://127.0.0.1:7401}"
 CRIER_DATA_DIR="$state/ingest" "$bin/crier-ingest" &
 pids+=($!)
 if [[ -n "${CRIER_MATRIX_HOMESERVER:-}" && ( -n "${CRIER_MATRIX_ACCESS_TOKEN:-}" ||
@@ -91,8 +95,8 @@ fi
 cat >&2 <<MSG
 
 crier is running:
-  crier-ingest     tcp://*:7400 (CRIER_INGEST_ENDPOINT): services push notifications here
-                   tcp://*:7401 (CRIER_INGEST_ACK_ENDPOINT): or send and get an answer
+  crier-ingest     $CRIER_INGEST_ENDPOINT (CRIER_INGEST_ENDPOINT): services push notifications here
+                   $CRIER_INGEST_ACK_ENDPOINT (CRIER_INGEST_ACK_ENDPOINT): or send and get an answer
                    its journal: $state/ingest; what failed for good: $bin/crier dead-letters
   crier-resolver   routes with the mapping in CouchDB at http://127.0.0.1:5984, database crier
   events           tcp://127.0.0.1:7402: watch them with  $bin/crier tail

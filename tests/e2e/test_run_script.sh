@@ -48,6 +48,12 @@ until_ok 900 grep -q "Press Ctrl-C to stop" "$state/run.out" || fail "no 'crier 
 grep -q "open http://127.0.0.1:1080" "$state/run.out" || fail "the banner does not say where mail goes"
 grep -q "Matrix is off: set CRIER_MATRIX_HOMESERVER" "$state/run.out" ||
     fail "the banner does not say how to turn Matrix on"
+# A local run listens on loopback only, says so, and so has nothing to warn about.
+grep -q "crier-ingest     tcp://127.0.0.1:7400" "$state/run.out" ||
+    fail "the banner does not show ingest's loopback endpoint"
+if grep -q "ingest.unauthenticated" "$state/run.out"; then
+    fail "a local run warns that ingest is open to other hosts"
+fi
 bin="$root/build-release/bin"
 children=$(pgrep -P "$script" | tr '\n' ' ')
 [[ $(wc -w <<<"$children") -eq 5 ]] ||
