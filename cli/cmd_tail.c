@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+//  How long crier tail waits for a first event before it says what may be wrong.
+#define QUIET_HINT_MS 6000
+
 static const char *s_usage =
     "Usage: crier tail [--filter PREFIX ...] [--count N] [--timeout T] [--endpoint URL]\n"
     "\n"
@@ -90,11 +93,22 @@ int crier_cmd_tail (int argc, char *argv[])
         }
     }
     long seen = 0;
-    int64_t deadline = timeout_ms ? zclock_mono () + (int64_t)timeout_ms : 0;
+    int64_t started = zclock_mono ();
+    int64_t deadline = timeout_ms ? started + (int64_t)timeout_ms : 0;
+    bool hinted = false;
     while (status < 0 && !zsys_interrupted) {
         int64_t wait = deadline ? deadline - zclock_mono () : 1000;
         if (deadline && wait <= 0)
             break;
+        //  Every crier process publishes a heartbeat every 5 s: silence means a wrong endpoint
+        //  or a stopped resolver, said once rather than waiting without a word.
+        if (!hinted && seen == 0 && zclock_mono () - started >= QUIET_HINT_MS) {
+            fprintf (stderr,
+                     "crier tail: nothing from %s yet; is crier-resolver running there (it "
+                     "carries the event bus), and is it the right endpoint? Waiting\n",
+                     endpoint);
+            hinted = true;
+        }
         zsock_set_rcvtimeo (subscriber, (int)(wait < 1000 ? wait : 1000));
         char *type = NULL;
         zframe_t *body = NULL;
@@ -109,6 +123,11 @@ int crier_cmd_tail (int argc, char *argv[])
         if (++seen == count)
             status = CRIER_EXIT_OK;
     }
+    if (status < 0 && seen == 0 && deadline && !zsys_interrupted)
+        fprintf (stderr,
+                 "crier tail: no event from %s within the timeout: is crier-resolver running "
+                 "there, and is it the right endpoint (CRIER_EVENTS_ENDPOINT, --endpoint)?\n",
+                 endpoint);
     if (status < 0)
         status = seen > 0 || !deadline ? CRIER_EXIT_OK : CRIER_EXIT_UNAVAILABLE;
     zsock_destroy (&subscriber);

@@ -638,6 +638,15 @@ static void test_crier_tail_prints_events (void **state)
                          "--count needs a number of events");
     s_expect_tail_usage ((const char *[]){"tail", "--frob", NULL},
                          "crier tail: unknown or incomplete option: --frob");
+    //  Nothing there: said, not a silent exit 1.
+    char *out = NULL, *err = NULL, unused[128];
+    test_unused_endpoint (unused, sizeof unused);
+    const char *nothing[] = {"tail", "--endpoint", unused, "--timeout", "300ms", NULL};
+    assert_int_equal (test_run ("crier", nothing, NULL, NULL, 10000, &out, &err), 1);
+    assert_non_null (strstr (err, "crier tail: no event from"));
+    assert_non_null (strstr (err, "is crier-resolver running there"));
+    free (out);
+    free (err);
     s_create_database ("tail");
     fixture_t *fixture = s_start ("tail", TEST_COUCH_PASSWORD);
     const char *args[] = {"tail", "--filter",   "mapping.loaded",      "--count", "1", "--timeout",
