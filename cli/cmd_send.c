@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *s_usage =
     "Usage: crier send --to GROUP [--to GROUP ...] [options] [BODY]\n"
@@ -64,6 +65,10 @@ typedef struct {
 //  Reads all of standard input, up to max_bytes. Caller frees; NULL with a message on failure.
 static char *s_read_stdin (size_t max_bytes)
 {
+    //  Someone at a terminal who gave no BODY would otherwise see nothing happen.
+    if (isatty (STDIN_FILENO))
+        fprintf (stderr, "crier send: type the body, then Ctrl-D on a line of its own (or give "
+                         "BODY on the command line)\n");
     char *text = malloc (max_bytes + 1);
     size_t length = text ? fread (text, 1, max_bytes + 1, stdin) : 0;
     if (!text || ferror (stdin) || length > max_bytes) {
