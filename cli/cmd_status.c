@@ -29,6 +29,7 @@ static const char *s_usage =
     "      --here            only processes on this host (a container's healthcheck)\n"
     "  -e, --endpoint URL    the event bus (default: $CRIER_EVENTS_ENDPOINT or\n"
     "                        " CRIER_DEFAULT_EVENTS_ENDPOINT ")\n"
+    "  -h, --help            show this help\n"
     "\n"
     "Exit status: 0 when at least one (matching) process answered, 1 when none did, 2 bad\n"
     "arguments.\n";

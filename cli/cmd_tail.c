@@ -28,7 +28,11 @@ static const char *s_usage =
     "  -n, --count N         stop after N events\n"
     "      --timeout T       stop after T (e.g. 30s); exit status 1 if no event came\n"
     "  -e, --endpoint URL    the event bus (default: $CRIER_EVENTS_ENDPOINT or\n"
-    "                        " CRIER_DEFAULT_EVENTS_ENDPOINT ")\n";
+    "                        " CRIER_DEFAULT_EVENTS_ENDPOINT ")\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Exit status: 0 on Ctrl-C or after N events, 1 when --timeout passed without any event, 2\n"
+    "bad arguments.\n";
 
 int crier_cmd_tail (int argc, char *argv[])
 {

@@ -237,6 +237,16 @@ static void test_help_and_version (void **state)
     assert_non_null (strstr (out, "--to GROUP"));
     free (out);
     free (err);
+    //  Every command's help lists -h and says what its exit statuses mean.
+    const char *commands[] = {"send", "tail", "status", "dead-letters", "keygen", "mapping"};
+    for (size_t index = 0; index < sizeof commands / sizeof commands[0]; index++) {
+        assert_int_equal (
+            s_crier ((const char *[]){commands[index], "--help", NULL}, NULL, &out, &err), 0);
+        if (!strstr (out, "Exit status"))
+            fail_msg ("crier %s --help does not say its exit statuses", commands[index]);
+        free (out);
+        free (err);
+    }
     assert_int_equal (s_crier ((const char *[]){"--version", NULL}, NULL, &out, &err), 0);
     assert_string_equal (out, "crier " CRIER_VERSION "\n");
     free (out);
