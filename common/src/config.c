@@ -37,14 +37,16 @@ int crier_config_string (const char *name, const char *fallback, char **value_p)
     return 0;
 }
 
-//  Reads a whole secret file; logs and returns NULL on failure. Caller frees.
-static char *s_read_secret_file (const char *variable, const char *path)
+//  Reads a whole secret file into *content_p (caller frees; NULL for an empty file: no secret,
+//  as for a mail relay without AUTH). Returns 0, or -1 after logging.
+static int s_read_secret_file (const char *variable, const char *path, char **content_p)
 {
+    *content_p = NULL;
     FILE *file = fopen (path, "rb");
     if (!file) {
         crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", variable, "file", path, "error",
                    strerror (errno), "expected", "a readable file holding the secret");
-        return NULL;
+        return -1;
     }
     char *content = malloc (SECRET_FILE_MAX_BYTES + 1);
     size_t length = content ? fread (content, 1, SECRET_FILE_MAX_BYTES + 1, file) : 0;
@@ -63,18 +65,21 @@ static char *s_read_secret_file (const char *variable, const char *path)
             content[--length] = '\0';
         if (length > 0 && content[length - 1] == '\r')
             content[--length] = '\0';
-        if (length == 0)
-            problem = "file is empty";
-        else if (strlen (content) != length)
+        if (strlen (content) != length)
             problem = "file holds a NUL byte";
     }
     if (problem) {
         crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", variable, "file", path, "error",
                    problem, "expected", "a file holding the secret");
         free (content);
-        return NULL;
+        return -1;
     }
-    return content;
+    if (length == 0) {
+        free (content);
+        return 0;
+    }
+    *content_p = content;
+    return 0;
 }
 
 int crier_config_secret (const char *name, char **value_p)
@@ -92,7 +97,7 @@ int crier_config_secret (const char *name, char **value_p)
     }
     if (value)
         *value_p = strdup (value);
-    else if (path && !(*value_p = s_read_secret_file (file_name, path)))
+    else if (path && s_read_secret_file (file_name, path, value_p) != 0)
         return -1;
     crier_secret_register (*value_p);
     return 0;
