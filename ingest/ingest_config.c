@@ -49,6 +49,7 @@ int crier_ingest_config_load (crier_ingest_config_t *config)
                               64 * 1024 * 1024, &max_bytes);
     config->max_message_bytes = (size_t)max_bytes;
     rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
+    rc |= crier_config_stop_grace (&config->stop_grace_ms);
     rc |= crier_links_load (&config->links);
     rc |= crier_config_string ("CRIER_CURVE_SECRET_KEY_FILE", NULL, &config->curve_secret_key_file);
     rc |= crier_config_string ("CRIER_CURVE_CLIENTS_DIR", NULL, &config->curve_clients_dir);

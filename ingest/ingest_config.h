@@ -28,6 +28,7 @@ typedef struct {
     crier_links_t links;            //  CRIER_SOCKET_HWM, CRIER_CURVE_INTERNAL_CERT
     crier_log_level_t log_level;    //  CRIER_LOG_LEVEL
     uint64_t heartbeat_interval_ms; //  CRIER_HEARTBEAT_INTERVAL
+    uint64_t stop_grace_ms;         //  CRIER_STOP_GRACE: waiting for outcomes when stopping
     char *curve_secret_key_file;    //  CRIER_CURVE_SECRET_KEY_FILE: NULL for plain sockets
     char *curve_clients_dir;        //  CRIER_CURVE_CLIENTS_DIR: who may connect, with CURVE
 } crier_ingest_config_t;

@@ -56,6 +56,8 @@ static int s_work_frame (ingest_server_t *self, const crier_ledger_work_t *work,
 
 void crier_ingest_dispatch (ingest_server_t *self)
 {
+    if (self->stopping)
+        return; //  nothing new goes out: it would be sent again at the next start
     crier_ledger_work_t work;
     bool blocked = false;
     //  Once the window is full, wait until a tenth of it is free and send that in one burst:
@@ -116,6 +118,7 @@ static void s_apply_receipt (ingest_server_t *self, const void *data, size_t siz
                    "hint", "run the same crier version in every process");
     if (rc <= 0)
         return;
+    self->last_receipt_ms = zclock_mono ();
     crier_journal_t *journal = self->journal_failing ? NULL : self->journal;
     if (crier_backlog_apply_receipt (self->ledger, journal, &receipt, data, size, zclock_time ()) !=
         0) {

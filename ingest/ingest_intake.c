@@ -596,7 +596,7 @@ int crier_ingest_on_router (zloop_t *loop, zsock_t *socket, void *arg)
 void crier_ingest_set_reading (ingest_server_t *self)
 {
     bool room = crier_ledger_backlog (self->ledger) < self->config->max_backlog;
-    bool read = room && !self->journal_failing;
+    bool read = room && !self->journal_failing && !self->stopping;
     if (read != self->pull_reading) {
         if (read)
             zloop_reader (self->loop, self->pull, crier_ingest_on_pull, self);

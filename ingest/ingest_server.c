@@ -32,6 +32,8 @@
 #define CONTROL_MAX_BYTES (64 * 1024)
 //  Answers queued for one client of the acknowledged endpoint, at most (crier_socket_limits_t).
 #define ANSWERS_HWM 2000
+//  A stopping ingest stops waiting for outcomes once none came for this long.
+#define QUIET_MS 2000
 //  The receipts socket queues this many events at most: a lost receipt costs a redelivery.
 #define RECEIPTS_HWM 200000
 //  Receipts are read in batches at most this often: a busy pipeline sends several per
@@ -337,11 +339,41 @@ static char *s_on_start (void *arg)
     return endpoint;
 }
 
+//  Told to stop: takes nothing new (the endpoints stop reading, nothing more goes to the
+//  resolver) and waits, up to CRIER_STOP_GRACE, for the outcomes of what senders may be sending
+//  now, until they stop coming (QUIET_MS): a notification stopped in flight would be sent again
+//  at the next start, and an email cannot be taken back.
+static bool s_finishing (void *arg, bool out_of_time)
+{
+    server_t *self = arg;
+    if (!self->stopping) {
+        self->stopping = true;
+        self->last_receipt_ms = zclock_mono ();
+        crier_ingest_commit (self);
+        zloop_reader_end (self->loop, self->router);
+        crier_ingest_set_reading (self);
+        if (crier_ledger_routed_pending (self->ledger) > 0)
+            crier_log (
+                CRIER_LOG_INFO, "ingest.finishing", "notifications",
+                CRIER_LOG_INT (crier_ledger_routed_pending (self->ledger)), "hint",
+                "waiting for the outcomes of what senders may be sending (CRIER_STOP_GRACE)");
+    }
+    size_t waiting = crier_ledger_routed_pending (self->ledger);
+    bool quiet = zclock_mono () - self->last_receipt_ms >= QUIET_MS;
+    if (waiting > 0 && (out_of_time || quiet))
+        crier_log (CRIER_LOG_INFO, "ingest.stopped_waiting", "notifications",
+                   CRIER_LOG_INT (waiting), "hint",
+                   "no more outcomes came; what was not delivered is sent again at the next "
+                   "start (with the same delivery ids)");
+    return waiting > 0 && !quiet && !out_of_time;
+}
+
 void crier_ingest_server (zsock_t *pipe, void *args)
 {
     server_t self = {.config = args};
     self.loop = zloop_new ();
-    crier_actor_run (pipe, self.loop, s_on_start, &self);
+    crier_actor_run_finishing (pipe, self.loop, s_on_start, &self, s_finishing, &self,
+                               self.config->stop_grace_ms);
 
     //  Anything taken but not yet answered is answered now (it is synced first).
     if (self.journal && self.heartbeat) {

@@ -43,6 +43,8 @@ typedef struct {
     crier_zap_t *zap;               //  who may connect, and send where; NULL in plain mode
     crier_handshake_watch_t *watch; //  logs clients that fail the CURVE handshake
     bool pull_reading;
+    bool stopping;             //  told to stop: takes nothing new, waits for outcomes in flight
+    int64_t last_receipt_ms;   //  when the last receipt came (a stopping ingest waits for quiet)
     bool waiting_for_resolver; //  a POLLOUT poller is set on push
     bool window_full;          //  the in-flight window filled: refill it in a burst
     bool backlog_full;         //  logged once per episode

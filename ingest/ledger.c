@@ -483,6 +483,14 @@ size_t crier_ledger_in_flight (const crier_ledger_t *self)
     return zlistx_size (self->sent);
 }
 
+size_t crier_ledger_routed_pending (const crier_ledger_t *self)
+{
+    size_t count = 0;
+    for (const entry_t *entry = zlistx_first (self->sent); entry; entry = zlistx_next (self->sent))
+        count += entry->routed && entry->pending > 0;
+    return count;
+}
+
 size_t crier_ledger_dead_count (const crier_ledger_t *self)
 {
     return self->dead;

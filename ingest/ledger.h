@@ -115,6 +115,10 @@ size_t crier_ledger_in_flight (const crier_ledger_t *self);
 //  Dead letters: failed deliveries, and notifications with unroutable groups.
 size_t crier_ledger_dead_count (const crier_ledger_t *self);
 
+//  Notifications sent and routed whose deliveries are not all done: what senders may be working
+//  on now (a stopping ingest waits for their outcomes).
+size_t crier_ledger_routed_pending (const crier_ledger_t *self);
+
 //  What the dead letters of id's client hold (dead_shares.h): the notifications that only dead
 //  letters keep, and their journal bytes.
 crier_dead_share_t crier_ledger_dead_share (const crier_ledger_t *self, const char *id);

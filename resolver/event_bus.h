@@ -7,6 +7,8 @@
 #include "crier/links.h"
 
 #include <czmq.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 typedef struct crier_event_bus_t crier_event_bus_t;
 
@@ -15,6 +17,13 @@ crier_event_bus_t *crier_event_bus_new (zloop_t *loop, const char *publish_endpo
                                         const char *subscribe_endpoint, const crier_links_t *links);
 
 void crier_event_bus_destroy (crier_event_bus_t **self_p);
+
+//  Whether a watcher follows the outcomes of deliveries (crier-ingest subscribes to
+//  delivery.delivered): a stopping resolver keeps the bus for it.
+bool crier_event_bus_outcomes_followed (const crier_event_bus_t *self);
+
+//  When a delivery.* event last passed (zclock_mono), 0 if none did.
+int64_t crier_event_bus_last_outcome_ms (const crier_event_bus_t *self);
 
 //  The XPUB side, where the resolver publishes its own events: sent there directly, they skip a
 //  trip through the kernel to the XSUB side and back. Owned by the bus; use it on the bus's loop.

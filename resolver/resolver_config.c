@@ -36,6 +36,7 @@ int crier_resolver_config_load (crier_resolver_config_t *config)
     rc |= crier_config_duration_ms ("CRIER_STALLED_AFTER", 10000, 100, 3600000,
                                     &config->stalled_after_ms);
     rc |= crier_links_load (&config->links);
+    rc |= crier_config_stop_grace (&config->stop_grace_ms);
     return rc ? -1 : 0;
 }
 

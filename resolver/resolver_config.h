@@ -21,6 +21,7 @@ typedef struct {
     uint64_t retry_max_ms;          //  CRIER_COUCHDB_RETRY_MAX
     uint64_t heartbeat_interval_ms; //  CRIER_HEARTBEAT_INTERVAL
     uint64_t stalled_after_ms;      //  CRIER_STALLED_AFTER
+    uint64_t stop_grace_ms;         //  CRIER_STOP_GRACE: the bus kept for crier-ingest
 } crier_resolver_config_t;
 
 //  Reads every setting, logging each bad one. Returns 0, or -1 when any was invalid.

@@ -49,7 +49,12 @@ typedef struct {
     crier_handshake_watch_t *watch; //  and logs a process that fails the handshake
     uint64_t routed;
     uint64_t unroutable;
+    bool stopping; //  told to stop: routes nothing more, keeps the bus for crier-ingest
+    int64_t stopping_since;
 } server_t;
+
+//  A stopping resolver keeps the bus until no outcome passed for this long.
+#define QUIET_MS 2000
 
 static void s_set_reading (server_t *self, bool reading)
 {
@@ -59,7 +64,7 @@ static void s_set_reading (server_t *self, bool reading)
 //  Reads notifications again once a mapping is loaded and no channel holds the intake.
 static void s_resume_if_free (server_t *self)
 {
-    if (self->mapping && !crier_channel_flow_holding (self->flow))
+    if (self->mapping && !self->stopping && !crier_channel_flow_holding (self->flow))
         s_set_reading (self, true);
 }
 
@@ -389,11 +394,36 @@ static char *s_on_start (void *arg)
     return endpoint;
 }
 
+//  Told to stop: routes nothing more, but keeps the event bus while crier-ingest follows the
+//  outcomes, up to CRIER_STOP_GRACE: when every process is stopped at once (Ctrl-C on a
+//  terminal), the senders' last outcomes must still reach ingest, or it would send those
+//  notifications again at its next start.
+static bool s_finishing (void *arg, bool out_of_time)
+{
+    server_t *self = arg;
+    if (!self->stopping) {
+        self->stopping = true;
+        self->stopping_since = zclock_mono ();
+        s_set_reading (self, false);
+        if (crier_event_bus_outcomes_followed (self->bus))
+            crier_log (CRIER_LOG_INFO, "resolver.finishing", "hint",
+                       "forwarding the senders' last outcomes to crier-ingest until it stops "
+                       "(CRIER_STOP_GRACE)");
+    }
+    //  Quiet: no outcome passed since the stop (or for QUIET_MS): no sender is finishing work.
+    int64_t last = crier_event_bus_last_outcome_ms (self->bus);
+    if (last < self->stopping_since)
+        last = self->stopping_since;
+    bool quiet = zclock_mono () - last >= QUIET_MS;
+    return crier_event_bus_outcomes_followed (self->bus) && !quiet && !out_of_time;
+}
+
 void crier_resolver_server (zsock_t *pipe, void *args)
 {
     server_t self = {.config = args};
     self.loop = zloop_new ();
-    crier_actor_run (pipe, self.loop, s_on_start, &self);
+    crier_actor_run_finishing (pipe, self.loop, s_on_start, &self, s_finishing, &self,
+                               self.config->stop_grace_ms);
 
     crier_log (CRIER_LOG_INFO, "resolver.stats", "routed_total", CRIER_LOG_INT (self.routed),
                "unroutable_total", CRIER_LOG_INT (self.unroutable), "waiting",

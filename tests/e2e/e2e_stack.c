@@ -172,6 +172,26 @@ void e2e_stack_start_one (e2e_stack_t *stack, stack_kind_t kind, int index)
     stack->processes[kind][index] = s_start (stack, kind);
 }
 
+void e2e_stack_restart_all_at_once (e2e_stack_t *stack, int signal)
+{
+    for (int kind = 0; kind < STACK_KINDS; kind++)
+        for (int index = 0; index < 2; index++)
+            if (stack->processes[kind][index])
+                kill (stack->processes[kind][index]->pid, signal);
+    for (int kind = 0; kind < STACK_KINDS; kind++)
+        for (int index = 0; index < 2; index++)
+            if (stack->processes[kind][index]) {
+                int status = test_process_stop (stack->processes[kind][index], 0, 30000);
+                if (status != 0)
+                    fail_msg ("%s exited with %d after signal %d", s_names[kind], status, signal);
+                test_process_destroy (&stack->processes[kind][index]);
+            }
+    const stack_kind_t order[] = {STACK_RESOLVER, STACK_INGEST, STACK_MATRIX, STACK_EMAIL};
+    for (int kind = 0; kind < STACK_KINDS; kind++)
+        for (int index = 0; index < (order[kind] >= STACK_MATRIX ? 2 : 1); index++)
+            e2e_stack_start_one (stack, order[kind], index);
+}
+
 void e2e_stack_restart (e2e_stack_t *stack, stack_kind_t kind, int index, int signal,
                         int expected_status)
 {

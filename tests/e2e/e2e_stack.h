@@ -56,6 +56,10 @@ void e2e_stack_stop_one (e2e_stack_t *stack, stack_kind_t kind, int index, int s
 //  Starts one process that was stopped and waits until it is ready.
 void e2e_stack_start_one (e2e_stack_t *stack, stack_kind_t kind, int index);
 
+//  Sends signal to every crier process at once (what Ctrl-C does to a terminal's process group),
+//  checks that each ends with exit status 0, then starts them all again.
+void e2e_stack_restart_all_at_once (e2e_stack_t *stack, int signal);
+
 //  Both of the above.
 void e2e_stack_restart (e2e_stack_t *stack, stack_kind_t kind, int index, int signal,
                         int expected_status);
