@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TAG_BYTES 12
-
 struct crier_dead_shares_t {
     zhashx_t *shares; //  client tag -> crier_dead_share_t
 };
@@ -37,17 +35,18 @@ void crier_dead_shares_destroy (crier_dead_shares_t **self_p)
     *self_p = NULL;
 }
 
-void crier_dead_shares_client (const char *id, char client[TAG_BYTES + 1])
+void crier_dead_shares_client (const char *id, char client[CRIER_CLIENT_TAG_BYTES + 1])
 {
     size_t length = strlen (id);
-    const char *tag = length > TAG_BYTES ? id + length - TAG_BYTES : NULL;
-    bool tagged = tag && tag[-1] == '@' && strspn (tag, "0123456789abcdef") == TAG_BYTES;
-    snprintf (client, TAG_BYTES + 1, "%s", tagged ? tag : "");
+    const char *tag = length > CRIER_CLIENT_TAG_BYTES ? id + length - CRIER_CLIENT_TAG_BYTES : NULL;
+    bool tagged =
+        tag && tag[-1] == '@' && strspn (tag, "0123456789abcdef") == CRIER_CLIENT_TAG_BYTES;
+    snprintf (client, CRIER_CLIENT_TAG_BYTES + 1, "%s", tagged ? tag : "");
 }
 
 void crier_dead_shares_add (crier_dead_shares_t *self, const char *id, uint64_t bytes)
 {
-    char client[TAG_BYTES + 1];
+    char client[CRIER_CLIENT_TAG_BYTES + 1];
     crier_dead_shares_client (id, client);
     crier_dead_share_t *share = zhashx_lookup (self->shares, client);
     if (!share) {
@@ -62,7 +61,7 @@ void crier_dead_shares_add (crier_dead_shares_t *self, const char *id, uint64_t 
 
 void crier_dead_shares_remove (crier_dead_shares_t *self, const char *id, uint64_t bytes)
 {
-    char client[TAG_BYTES + 1];
+    char client[CRIER_CLIENT_TAG_BYTES + 1];
     crier_dead_shares_client (id, client);
     crier_dead_share_t *share = zhashx_lookup (self->shares, client);
     if (!share)
@@ -73,10 +72,8 @@ void crier_dead_shares_remove (crier_dead_shares_t *self, const char *id, uint64
         zhashx_delete (self->shares, client);
 }
 
-crier_dead_share_t crier_dead_shares_of (const crier_dead_shares_t *self, const char *id)
+crier_dead_share_t crier_dead_shares_of (const crier_dead_shares_t *self, const char *client)
 {
-    char client[TAG_BYTES + 1];
-    crier_dead_shares_client (id, client);
     const crier_dead_share_t *share = zhashx_lookup (self->shares, client);
     return share ? *share : (crier_dead_share_t){0};
 }

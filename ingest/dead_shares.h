@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+//  Hex characters of a client's tag in its ids.
+#define CRIER_CLIENT_TAG_BYTES 12
+
 typedef struct crier_dead_shares_t crier_dead_shares_t;
 
 typedef struct {
@@ -27,10 +30,10 @@ void crier_dead_shares_destroy (crier_dead_shares_t **self_p);
 void crier_dead_shares_add (crier_dead_shares_t *self, const char *id, uint64_t bytes);
 void crier_dead_shares_remove (crier_dead_shares_t *self, const char *id, uint64_t bytes);
 
-//  What the dead letters of id's client hold.
-crier_dead_share_t crier_dead_shares_of (const crier_dead_shares_t *self, const char *id);
+//  What the dead letters of a client (its tag, "" for untagged ids) hold.
+crier_dead_share_t crier_dead_shares_of (const crier_dead_shares_t *self, const char *client);
 
-//  The client part of an id: its 12 hex tag, or "" (one client for untagged ids).
-void crier_dead_shares_client (const char *id, char client[13]);
+//  The client part of an id: its tag, or "" (one client for untagged ids).
+void crier_dead_shares_client (const char *id, char client[CRIER_CLIENT_TAG_BYTES + 1]);
 
 #endif

@@ -68,9 +68,6 @@ static const char *s_unwritten_message =
 //  A frame refused: logged and published, but for each source and field once per
 //  REJECTIONS_INTERVAL_MS, with how many more came (a client sending garbage as fast as it can
 //  must not fill the disk with warnings). source is the client's CURVE key, else its address.
-//  Hex characters of the client's tag in a scoped id (48 bits: no two clients of one crier meet).
-#define SCOPE_TAG_BYTES 12
-
 //  Rejected frames are said once per source and field in this long, with a count; at most this
 //  many sources are told apart (past that, they share one line).
 #define REJECTIONS_INTERVAL_MS 10000
@@ -261,16 +258,9 @@ static bool s_allowed (ingest_server_t *self, const char *key,
 
 //  Whether the dead letters of the client (its CURVE key; NULL: the one plain client) fill its
 //  share, so that it must let them go before sending more; the others go on. *error says so.
-static bool s_dead_full (ingest_server_t *self, const char *client_key, crier_error_t *error)
+static bool s_dead_full (ingest_server_t *self, const char *tag, crier_error_t *error)
 {
-    //  Any id of the client's tells its share: the tag is all that counts.
-    char *probe = strdup ("probe");
-    if (!probe || (client_key && crier_ingest_scope_id (&probe, client_key) != 0)) {
-        free (probe);
-        return false;
-    }
-    crier_dead_share_t share = crier_ledger_dead_share (self->ledger, probe);
-    free (probe);
+    crier_dead_share_t share = crier_ledger_dead_share (self->ledger, tag);
     if (share.count < self->config->max_dead_letters &&
         share.bytes < self->config->max_dead_letter_bytes)
         return false;
@@ -305,10 +295,14 @@ static verdict_t s_take (ingest_server_t *self, const void *data, size_t size,
     }
     verdict_t verdict;
     bool client_id = notification->id != NULL;
+    char tag[CRIER_CLIENT_TAG_BYTES + 1] = ""; //  the client's, with CURVE
+    if (client_key)
+        crier_ingest_client_tag (client_key, tag);
     //  The answer names the id as the client gave it; crier goes on with the scoped one.
     if (client_id)
         snprintf (id, id_size, "%s", notification->id);
-    if (client_id && client_key && crier_ingest_scope_id (&notification->id, client_key) != 0) {
+    if (client_id && client_key &&
+        crier_ingest_scope_id (&notification->id, client_key, tag) != 0) {
         crier_notification_destroy (&notification);
         return VERDICT_UNWRITTEN; //  out of memory: the client tries again
     }
@@ -322,7 +316,7 @@ static verdict_t s_take (ingest_server_t *self, const void *data, size_t size,
         verdict = VERDICT_UNWRITTEN;
     else if (s_backlog (self) >= self->config->max_backlog)
         verdict = VERDICT_FULL;
-    else if (s_dead_full (self, client_key, error)) {
+    else if (s_dead_full (self, tag, error)) {
         s_reject (self, source, size, error);
         verdict = VERDICT_DEAD_FULL;
     } else {
@@ -332,7 +326,7 @@ static verdict_t s_take (ingest_server_t *self, const void *data, size_t size,
             crier_notification_set (&notification->id, fresh);
             //  Its client is known by the tag too (its dead letters are its own).
             if (notification->id && client_key &&
-                crier_ingest_scope_id (&notification->id, client_key) != 0)
+                crier_ingest_scope_id (&notification->id, client_key, tag) != 0)
                 crier_notification_set (&notification->id, NULL);
         }
         verdict =
@@ -344,20 +338,26 @@ static verdict_t s_take (ingest_server_t *self, const void *data, size_t size,
     return verdict;
 }
 
-int crier_ingest_scope_id (char **id_p, const char *client_key)
+void crier_ingest_client_tag (const char *client_key, char tag[CRIER_CLIENT_TAG_BYTES + 1])
 {
-    char tag[CRIER_DIGEST_BYTES];
+    char digest[CRIER_DIGEST_BYTES];
     const char *const key[] = {client_key};
-    crier_id_digest (tag, key, 1);
+    crier_id_digest (digest, key, 1);
+    memcpy (tag, digest, CRIER_CLIENT_TAG_BYTES); //  its first characters
+    tag[CRIER_CLIENT_TAG_BYTES] = '\0';
+}
+
+int crier_ingest_scope_id (char **id_p, const char *client_key, const char *tag)
+{
     char scoped[CRIER_MAX_ID_BYTES + 1];
-    if (strlen (*id_p) + 1 + SCOPE_TAG_BYTES <= CRIER_MAX_ID_BYTES)
-        snprintf (scoped, sizeof scoped, "%s@%.*s", *id_p, SCOPE_TAG_BYTES, tag);
+    if (strlen (*id_p) + 1 + CRIER_CLIENT_TAG_BYTES <= CRIER_MAX_ID_BYTES)
+        snprintf (scoped, sizeof scoped, "%s@%s", *id_p, tag);
     else {
         //  Too long to carry: a digest of both (the same each time), and the tag all the same.
         char digest[CRIER_DIGEST_BYTES];
         const char *const parts[] = {client_key, *id_p};
         crier_id_digest (digest, parts, 2);
-        snprintf (scoped, sizeof scoped, "%.28s@%.*s", digest, SCOPE_TAG_BYTES, tag);
+        snprintf (scoped, sizeof scoped, "%.28s@%s", digest, tag);
     }
     char *copy = strdup (scoped);
     if (!copy)

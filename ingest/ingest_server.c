@@ -348,7 +348,8 @@ static bool s_finishing (void *arg, bool out_of_time)
     server_t *self = arg;
     if (!self->stopping) {
         self->stopping = true;
-        self->last_receipt_ms = zclock_mono ();
+        self->receipts_seen = self->receipts_applied;
+        self->receipt_at = zclock_mono ();
         crier_ingest_commit (self);
         zloop_reader_end (self->loop, self->router);
         crier_ingest_set_reading (self);
@@ -359,7 +360,11 @@ static bool s_finishing (void *arg, bool out_of_time)
                 "waiting for the outcomes of what senders may be sending (CRIER_STOP_GRACE)");
     }
     size_t waiting = crier_ledger_routed_pending (self->ledger);
-    bool quiet = zclock_mono () - self->last_receipt_ms >= QUIET_MS;
+    if (self->receipts_applied != self->receipts_seen) {
+        self->receipts_seen = self->receipts_applied;
+        self->receipt_at = zclock_mono ();
+    }
+    bool quiet = zclock_mono () - self->receipt_at >= QUIET_MS;
     if (waiting > 0 && (out_of_time || quiet))
         crier_log (CRIER_LOG_INFO, "ingest.stopped_waiting", "notifications",
                    CRIER_LOG_INT (waiting), "hint",

@@ -44,7 +44,9 @@ typedef struct {
     crier_handshake_watch_t *watch; //  logs clients that fail the CURVE handshake
     bool pull_reading;
     bool stopping;             //  told to stop: takes nothing new, waits for outcomes in flight
-    int64_t last_receipt_ms;   //  when the last receipt came (a stopping ingest waits for quiet)
+    uint64_t receipts_applied; //  applied so far (a stopping ingest waits until they stop coming)
+    uint64_t receipts_seen;    //  while stopping: the count when last looked at
+    int64_t receipt_at;        //  and when it last changed (or the stop)
     bool waiting_for_resolver; //  a POLLOUT poller is set on push
     bool window_full;          //  the in-flight window filled: refill it in a burst
     bool backlog_full;         //  logged once per episode
@@ -94,7 +96,10 @@ void crier_ingest_journal_failed (ingest_server_t *self);
 //  would pass 128 bytes, "<28 hex of a digest of both>@<tag>". The same client sending the same
 //  id again gets the same scoped id (a duplicate). Replaces *id_p; returns 0, or -1 when out of
 //  memory (*id_p unchanged). Plain mode has one client: ids stay as given.
-int crier_ingest_scope_id (char **id_p, const char *client_key);
+int crier_ingest_scope_id (char **id_p, const char *client_key, const char *tag);
+
+//  A client's tag: CRIER_CLIENT_TAG_BYTES hex of a digest of its CURVE public key.
+void crier_ingest_client_tag (const char *client_key, char tag[CRIER_CLIENT_TAG_BYTES + 1]);
 
 //  Room for a rejected frame's source: a CURVE key (40) or an address.
 #define CRIER_INGEST_SOURCE_BYTES 64

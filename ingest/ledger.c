@@ -435,9 +435,9 @@ void crier_ledger_forget (crier_ledger_t *self, const char *id)
     zhashx_delete (self->entries, id);
 }
 
-crier_dead_share_t crier_ledger_dead_share (const crier_ledger_t *self, const char *id)
+crier_dead_share_t crier_ledger_dead_share (const crier_ledger_t *self, const char *client)
 {
-    return crier_dead_shares_of (self->shares, id);
+    return crier_dead_shares_of (self->shares, client);
 }
 
 size_t crier_ledger_drop (crier_ledger_t *self, const char *id, crier_ledger_dropped_fn *fn,

@@ -119,9 +119,9 @@ size_t crier_ledger_dead_count (const crier_ledger_t *self);
 //  on now (a stopping ingest waits for their outcomes).
 size_t crier_ledger_routed_pending (const crier_ledger_t *self);
 
-//  What the dead letters of id's client hold (dead_shares.h): the notifications that only dead
-//  letters keep, and their journal bytes.
-crier_dead_share_t crier_ledger_dead_share (const crier_ledger_t *self, const char *id);
+//  What the dead letters of a client (its tag; "" for untagged ids, dead_shares.h) hold: the
+//  notifications that only dead letters keep, and their journal bytes.
+crier_dead_share_t crier_ledger_dead_share (const crier_ledger_t *self, const char *client);
 
 //  Called with the id of each notification dropped, before it is forgotten (journal a
 //  "complete" record for it).

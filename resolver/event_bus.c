@@ -24,8 +24,8 @@ struct crier_event_bus_t {
     size_t watched_length;
     crier_event_bus_fn *on_watched;
     void *arg;
-    bool outcomes_followed;  //  a watcher subscribes to delivery.delivered (crier-ingest does)
-    int64_t last_outcome_ms; //  when a delivery.* event last passed
+    bool outcomes_followed;   //  a watcher subscribes to delivery.delivered (crier-ingest does)
+    uint64_t outcomes_passed; //  delivery.* events forwarded so far
 };
 
 //  The subscription that says crier-ingest follows the outcomes of deliveries.
@@ -38,11 +38,23 @@ static bool s_is_watched (const crier_event_bus_t *self, zmq_msg_t *topic)
            memcmp (zmq_msg_data (topic), self->watched, self->watched_length) == 0;
 }
 
+//  A subscription passing to the publishers. XPUB passes the first subscription to a topic and
+//  the last unsubscription (also when a watcher goes away), so one flag follows whether someone
+//  follows the outcomes.
+static void s_note_subscription (crier_event_bus_t *self, zmq_msg_t *message)
+{
+    const unsigned char *data = zmq_msg_data (message);
+    size_t size = zmq_msg_size (message);
+    if (size == 1 + strlen (OUTCOMES_TOPIC) && (data[0] == 0 || data[0] == 1) &&
+        memcmp (data + 1, OUTCOMES_TOPIC, size - 1) == 0)
+        self->outcomes_followed = data[0] == 1;
+}
+
 //  Moves whole messages (all their frames, without copying) from one socket to the other, every
-//  one waiting up to BATCH, showing the watched events' bodies on the way when watch is set.
-//  Never blocks: XPUB drops for a subscriber that is too far behind, which is what PUB/SUB
-//  promises.
-static void s_move (crier_event_bus_t *self, zsock_t *from, zsock_t *to, bool watch)
+//  one waiting up to BATCH: events (showing the watched events' bodies on the way, and noting
+//  when outcomes pass), or subscriptions (noting who follows the outcomes). Never blocks: XPUB
+//  drops for a subscriber that is too far behind, which is what PUB/SUB promises.
+static void s_move (crier_event_bus_t *self, zsock_t *from, zsock_t *to, bool events)
 {
     void *source = zsock_resolve (from);
     void *sink = zsock_resolve (to);
@@ -55,11 +67,13 @@ static void s_move (crier_event_bus_t *self, zsock_t *from, zsock_t *to, bool wa
         bool watched = false;
         while (more && zmq_msg_recv (&part, source, flags) != -1) {
             more = zmq_msg_more (&part);
-            if (watch && index == 0) {
+            if (events && index == 0) {
                 watched = s_is_watched (self, &part);
-                if (zmq_msg_size (&part) > 9 && memcmp (zmq_msg_data (&part), "delivery.", 9) == 0)
-                    self->last_outcome_ms = zclock_mono ();
-            } else if (watched && index == 1)
+                self->outcomes_passed +=
+                    zmq_msg_size (&part) > 9 && memcmp (zmq_msg_data (&part), "delivery.", 9) == 0;
+            } else if (index == 0)
+                s_note_subscription (self, &part);
+            else if (watched && index == 1)
                 self->on_watched (zmq_msg_data (&part), zmq_msg_size (&part), self->arg);
             index++;
             if (zmq_msg_send (&part, sink, (more ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT) == -1)
@@ -80,26 +94,11 @@ static void s_on_events (zsock_t *xsub, void *arg)
     s_move (self, xsub, self->xpub, true);
 }
 
-//  Subscriptions, watchers to publishers: rare, forwarded as they come. XPUB passes the first
-//  subscription to a topic and the last unsubscription (also when a watcher goes away), so one
-//  flag follows whether someone follows the outcomes.
+//  Subscriptions, watchers to publishers: rare, forwarded as they come.
 static int s_on_subscription (zloop_t *loop, zsock_t *xpub, void *arg)
 {
     crier_event_bus_t *self = arg;
-    void *source = zsock_resolve (self->xpub);
-    zmq_msg_t message;
-    zmq_msg_init (&message);
-    while (zmq_msg_recv (&message, source, ZMQ_DONTWAIT) != -1) {
-        const unsigned char *data = zmq_msg_data (&message);
-        size_t size = zmq_msg_size (&message);
-        if (size == 1 + strlen (OUTCOMES_TOPIC) && (data[0] == 0 || data[0] == 1) &&
-            memcmp (data + 1, OUTCOMES_TOPIC, size - 1) == 0)
-            self->outcomes_followed = data[0] == 1;
-        if (zmq_msg_send (&message, zsock_resolve (self->xsub), ZMQ_DONTWAIT) == -1)
-            zmq_msg_close (&message);
-        zmq_msg_init (&message);
-    }
-    zmq_msg_close (&message);
+    s_move (self, self->xpub, self->xsub, false);
     return 0;
 }
 
@@ -108,9 +107,9 @@ bool crier_event_bus_outcomes_followed (const crier_event_bus_t *self)
     return self->outcomes_followed;
 }
 
-int64_t crier_event_bus_last_outcome_ms (const crier_event_bus_t *self)
+uint64_t crier_event_bus_outcomes_passed (const crier_event_bus_t *self)
 {
-    return self->last_outcome_ms;
+    return self->outcomes_passed;
 }
 
 crier_event_bus_t *crier_event_bus_new (zloop_t *loop, const char *publish_endpoint,

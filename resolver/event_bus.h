@@ -22,8 +22,9 @@ void crier_event_bus_destroy (crier_event_bus_t **self_p);
 //  delivery.delivered): a stopping resolver keeps the bus for it.
 bool crier_event_bus_outcomes_followed (const crier_event_bus_t *self);
 
-//  When a delivery.* event last passed (zclock_mono), 0 if none did.
-int64_t crier_event_bus_last_outcome_ms (const crier_event_bus_t *self);
+//  How many delivery.* events the bus forwarded so far (a stopping resolver waits for them to stop
+//  coming).
+uint64_t crier_event_bus_outcomes_passed (const crier_event_bus_t *self);
 
 //  The XPUB side, where the resolver publishes its own events: sent there directly, they skip a
 //  trip through the kernel to the XSUB side and back. Owned by the bus; use it on the bus's loop.

@@ -49,8 +49,9 @@ typedef struct {
     crier_handshake_watch_t *watch; //  and logs a process that fails the handshake
     uint64_t routed;
     uint64_t unroutable;
-    bool stopping; //  told to stop: routes nothing more, keeps the bus for crier-ingest
-    int64_t stopping_since;
+    bool stopping;          //  told to stop: routes nothing more, keeps the bus for crier-ingest
+    uint64_t outcomes_seen; //  while stopping: the bus's count of outcomes when last looked at
+    int64_t outcome_at;     //  and when it last changed (or the stop)
 } server_t;
 
 //  A stopping resolver keeps the bus until no outcome passed for this long.
@@ -403,18 +404,21 @@ static bool s_finishing (void *arg, bool out_of_time)
     server_t *self = arg;
     if (!self->stopping) {
         self->stopping = true;
-        self->stopping_since = zclock_mono ();
+        self->outcomes_seen = crier_event_bus_outcomes_passed (self->bus);
+        self->outcome_at = zclock_mono ();
         s_set_reading (self, false);
         if (crier_event_bus_outcomes_followed (self->bus))
             crier_log (CRIER_LOG_INFO, "resolver.finishing", "hint",
                        "forwarding the senders' last outcomes to crier-ingest until it stops "
                        "(CRIER_STOP_GRACE)");
     }
-    //  Quiet: no outcome passed since the stop (or for QUIET_MS): no sender is finishing work.
-    int64_t last = crier_event_bus_last_outcome_ms (self->bus);
-    if (last < self->stopping_since)
-        last = self->stopping_since;
-    bool quiet = zclock_mono () - last >= QUIET_MS;
+    //  Quiet: no outcome passed for QUIET_MS since the stop: no sender is finishing work.
+    uint64_t passed = crier_event_bus_outcomes_passed (self->bus);
+    if (passed != self->outcomes_seen) {
+        self->outcomes_seen = passed;
+        self->outcome_at = zclock_mono ();
+    }
+    bool quiet = zclock_mono () - self->outcome_at >= QUIET_MS;
     return crier_event_bus_outcomes_followed (self->bus) && !quiet && !out_of_time;
 }
 

@@ -347,9 +347,12 @@ static void test_scoped_ids (void **state)
     const char *key_a = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
     const char *key_b = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
     char *a = strdup ("nightly"), *b = strdup ("nightly"), *again = strdup ("nightly");
-    assert_int_equal (crier_ingest_scope_id (&a, key_a), 0);
-    assert_int_equal (crier_ingest_scope_id (&b, key_b), 0);
-    assert_int_equal (crier_ingest_scope_id (&again, key_a), 0);
+    char tag_a[CRIER_CLIENT_TAG_BYTES + 1], tag_b[CRIER_CLIENT_TAG_BYTES + 1];
+    crier_ingest_client_tag (key_a, tag_a);
+    crier_ingest_client_tag (key_b, tag_b);
+    assert_int_equal (crier_ingest_scope_id (&a, key_a, tag_a), 0);
+    assert_int_equal (crier_ingest_scope_id (&b, key_b, tag_b), 0);
+    assert_int_equal (crier_ingest_scope_id (&again, key_a, tag_a), 0);
     assert_int_equal (strncmp (a, "nightly@", 8), 0);
     assert_int_equal (strlen (a), 8 + 12);
     assert_string_not_equal (a, b);
@@ -358,7 +361,7 @@ static void test_scoped_ids (void **state)
     memset (long_id, 'x', CRIER_MAX_ID_BYTES);
     long_id[CRIER_MAX_ID_BYTES] = '\0';
     char *longer = strdup (long_id);
-    assert_int_equal (crier_ingest_scope_id (&longer, key_a), 0);
+    assert_int_equal (crier_ingest_scope_id (&longer, key_a, tag_a), 0);
     assert_int_equal (strlen (longer), 28 + 1 + 12);
     assert_string_equal (strchr (longer, '@'), strchr (a, '@')); //  the same client's tag
     free (a);
