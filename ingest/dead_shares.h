@@ -9,12 +9,11 @@
 #ifndef CRIER_DEAD_SHARES_H_INCLUDED
 #define CRIER_DEAD_SHARES_H_INCLUDED
 
+#include "crier/id.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-//  Hex characters of a client's tag in its ids.
-#define CRIER_CLIENT_TAG_BYTES 12
 
 typedef struct crier_dead_shares_t crier_dead_shares_t;
 

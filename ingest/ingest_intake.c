@@ -218,13 +218,17 @@ static verdict_t s_record (ingest_server_t *self, crier_notification_t *notifica
 }
 
 //  With CURVE: whether the client that sent a notification (its public key, from the message's
-//  "User-Id") may send to all of its groups. Returns true, or false with *error set and logged.
+//  "User-Id") may send to all of its groups. Returns true (*client_p: the client, NULL in plain
+//  mode), or false with *error set and logged.
 static bool s_allowed (ingest_server_t *self, const char *key,
-                       const crier_notification_t *notification, crier_error_t *error)
+                       const crier_notification_t *notification, const crier_client_t **client_p,
+                       crier_error_t *error)
 {
+    *client_p = NULL;
     if (!self->zap)
         return true;
     const crier_client_t *client = crier_zap_client (self->zap, key);
+    *client_p = client;
     const char *group = NULL;
     for (size_t index = 0; client && !group && index < notification->to_count; index++)
         if (!crier_client_may_send_to (client, notification->to[index]))
@@ -289,20 +293,18 @@ static verdict_t s_take (ingest_server_t *self, const void *data, size_t size,
         s_reject (self, source, size, error);
         return VERDICT_REJECTED;
     }
-    if (!s_allowed (self, client_key, notification, error)) {
+    const crier_client_t *client;
+    if (!s_allowed (self, client_key, notification, &client, error)) {
         crier_notification_destroy (&notification);
         return VERDICT_REJECTED;
     }
     verdict_t verdict;
     bool client_id = notification->id != NULL;
-    char tag[CRIER_CLIENT_TAG_BYTES + 1] = ""; //  the client's, with CURVE
-    if (client_key)
-        crier_ingest_client_tag (client_key, tag);
+    const char *tag = client ? client->tag : ""; //  "": the one plain client
     //  The answer names the id as the client gave it; crier goes on with the scoped one.
     if (client_id)
         snprintf (id, id_size, "%s", notification->id);
-    if (client_id && client_key &&
-        crier_ingest_scope_id (&notification->id, client_key, tag) != 0) {
+    if (client_id && client && crier_ingest_scope_id (&notification->id, client->key, tag) != 0) {
         crier_notification_destroy (&notification);
         return VERDICT_UNWRITTEN; //  out of memory: the client tries again
     }
@@ -325,8 +327,8 @@ static verdict_t s_take (ingest_server_t *self, const void *data, size_t size,
             crier_id_generate (fresh);
             crier_notification_set (&notification->id, fresh);
             //  Its client is known by the tag too (its dead letters are its own).
-            if (notification->id && client_key &&
-                crier_ingest_scope_id (&notification->id, client_key, tag) != 0)
+            if (notification->id && client &&
+                crier_ingest_scope_id (&notification->id, client->key, tag) != 0)
                 crier_notification_set (&notification->id, NULL);
         }
         verdict =
@@ -336,15 +338,6 @@ static verdict_t s_take (ingest_server_t *self, const void *data, size_t size,
         snprintf (id, id_size, "%s", notification->id);
     crier_notification_destroy (&notification);
     return verdict;
-}
-
-void crier_ingest_client_tag (const char *client_key, char tag[CRIER_CLIENT_TAG_BYTES + 1])
-{
-    char digest[CRIER_DIGEST_BYTES];
-    const char *const key[] = {client_key};
-    crier_id_digest (digest, key, 1);
-    memcpy (tag, digest, CRIER_CLIENT_TAG_BYTES); //  its first characters
-    tag[CRIER_CLIENT_TAG_BYTES] = '\0';
 }
 
 int crier_ingest_scope_id (char **id_p, const char *client_key, const char *tag)

@@ -98,9 +98,6 @@ void crier_ingest_journal_failed (ingest_server_t *self);
 //  memory (*id_p unchanged). Plain mode has one client: ids stay as given.
 int crier_ingest_scope_id (char **id_p, const char *client_key, const char *tag);
 
-//  A client's tag: CRIER_CLIENT_TAG_BYTES hex of a digest of its CURVE public key.
-void crier_ingest_client_tag (const char *client_key, char tag[CRIER_CLIENT_TAG_BYTES + 1]);
-
 //  Room for a rejected frame's source: a CURVE key (40) or an address.
 #define CRIER_INGEST_SOURCE_BYTES 64
 

@@ -51,3 +51,12 @@ void crier_id_digest (char digest[CRIER_DIGEST_BYTES], const char *const *parts,
     digest[CRIER_DIGEST_BYTES - 1] = '\0';
     zdigest_destroy (&sha1);
 }
+
+void crier_id_client_tag (char tag[CRIER_CLIENT_TAG_BYTES + 1], const char *client_key)
+{
+    char digest[CRIER_DIGEST_BYTES];
+    const char *const key[] = {client_key};
+    crier_id_digest (digest, key, 1);
+    memcpy (tag, digest, CRIER_CLIENT_TAG_BYTES); //  its first characters
+    tag[CRIER_CLIENT_TAG_BYTES] = '\0';
+}

@@ -90,6 +90,7 @@ static crier_client_t *s_client_new (const char *path, const char *file_name)
     const char *operator= zcert_meta (cert, "operator");
     if (client) {
         snprintf (client->key, sizeof client->key, "%s", zcert_public_txt (cert));
+        crier_id_client_tag (client->tag, client->key);
         client->name = strdup (name && *name ? name : file_name);
         client->file = strdup (path);
         client->operator= operator&& (strcmp (operator, "yes") == 0 ||

@@ -348,8 +348,8 @@ static void test_scoped_ids (void **state)
     const char *key_b = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
     char *a = strdup ("nightly"), *b = strdup ("nightly"), *again = strdup ("nightly");
     char tag_a[CRIER_CLIENT_TAG_BYTES + 1], tag_b[CRIER_CLIENT_TAG_BYTES + 1];
-    crier_ingest_client_tag (key_a, tag_a);
-    crier_ingest_client_tag (key_b, tag_b);
+    crier_id_client_tag (tag_a, key_a);
+    crier_id_client_tag (tag_b, key_b);
     assert_int_equal (crier_ingest_scope_id (&a, key_a, tag_a), 0);
     assert_int_equal (crier_ingest_scope_id (&b, key_b, tag_b), 0);
     assert_int_equal (crier_ingest_scope_id (&again, key_a, tag_a), 0);

@@ -35,6 +35,24 @@ static void test_digest_known_value (void **state)
     assert_string_equal (digest, "03cfd743661f07975fa2f1220c5194cbaff48451");
 }
 
+//  A client's tag is the start of its key's digest: the same key, the same tag; another, another.
+static void test_client_tag (void **state)
+{
+    (void)state;
+    const char *key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+    char tag[CRIER_CLIENT_TAG_BYTES + 1], again[CRIER_CLIENT_TAG_BYTES + 1];
+    char other[CRIER_CLIENT_TAG_BYTES + 1], digest[CRIER_DIGEST_BYTES];
+    crier_id_client_tag (tag, key);
+    crier_id_client_tag (again, key);
+    crier_id_client_tag (other, "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID");
+    const char *const parts[] = {key};
+    crier_id_digest (digest, parts, 1);
+    assert_int_equal (strlen (tag), CRIER_CLIENT_TAG_BYTES);
+    assert_memory_equal (tag, digest, CRIER_CLIENT_TAG_BYTES);
+    assert_string_equal (tag, again);
+    assert_string_not_equal (tag, other);
+}
+
 static void test_guard (void **state)
 {
     //  Plausible frames pass, whatever their nesting.
@@ -59,6 +77,7 @@ int main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_uuid_v7_shape_order_and_uniqueness),
         cmocka_unit_test (test_digest_known_value),
+        cmocka_unit_test (test_client_tag),
         cmocka_unit_test (test_guard),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

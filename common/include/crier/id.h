@@ -17,4 +17,10 @@ void crier_id_generate (char id[CRIER_ID_BYTES]);
 //  them Matrix transaction ids) this way, so a retry by any process is recognisably the same.
 void crier_id_digest (char digest[CRIER_DIGEST_BYTES], const char *const *parts, size_t count);
 
+#define CRIER_CLIENT_TAG_BYTES 12 //  hex characters of a client's tag in its ids
+
+//  A CURVE client's tag: the first CRIER_CLIENT_TAG_BYTES hex of the digest of its public key.
+//  Ingest scopes the ids a client gives with it ("<id>@<tag>"), so clients cannot collide.
+void crier_id_client_tag (char tag[CRIER_CLIENT_TAG_BYTES + 1], const char *client_key);
+
 #endif

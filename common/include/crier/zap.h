@@ -10,15 +10,18 @@
 #ifndef CRIER_ZAP_H_INCLUDED
 #define CRIER_ZAP_H_INCLUDED
 
+#include "crier/id.h"
+
 #include <czmq.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 typedef struct {
-    char key[41];  //  public key, Z85
-    char *name;    //  metadata "name", else the file name
-    char *file;    //  where the certificate was read
-    char **groups; //  the groups it may send to; none: any
+    char key[41];                         //  public key, Z85
+    char tag[CRIER_CLIENT_TAG_BYTES + 1]; //  scopes its ids: crier_id_client_tag of key
+    char *name;                           //  metadata "name", else the file name
+    char *file;                           //  where the certificate was read
+    char **groups;                        //  the groups it may send to; none: any
     size_t group_count;
     bool operator; //  may use the control endpoint
 } crier_client_t;
