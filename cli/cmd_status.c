@@ -1,8 +1,9 @@
-/*  cmd_status.c - crier status: which crier processes are up and what they report, from the
-    heartbeats every process publishes on the event bus. */
+/*  cmd_status.c - crier status: which crier processes are up and what they report. Its
+    subscription to process.heartbeat asks every process for a heartbeat at once (docs/protocol.md
+    §3), so the answers come in milliseconds; it stops once QUIET_MS pass without a new one. */
+#include "bus.h"
 #include "commands.h"
 
-#include "crier/links.h"
 #include "crier/config.h"
 #include "crier/endpoints.h"
 #include "crier/event.h"
@@ -16,23 +17,28 @@
 #include <string.h>
 #include <unistd.h>
 
+//  The answers to one request come within milliseconds of each other: once this long passes
+//  without a new process, every running one has answered.
+#define QUIET_MS 300
+
 static const char *s_usage =
     "Usage: crier status [--wait T] [--only PROCESS] [--here] [--endpoint URL]\n"
     "\n"
-    "Listens to the event bus for the heartbeats every crier process publishes (every\n"
-    "CRIER_HEARTBEAT_INTERVAL, 5s by default) and prints one line per process: its name, its\n"
-    "instance (host:pid) and what it reports (mapping revision, counts, connections).\n"
+    "Asks every crier process for its heartbeat over the event bus and prints one line per\n"
+    "process: its name, its instance (host:pid) and what it reports (mapping revision, counts,\n"
+    "connections). It returns as soon as the answers stop coming (well under a second), or\n"
+    "after T when none comes.\n"
     "\n"
     "Options:\n"
-    "      --wait T          how long to listen (default 6s)\n"
+    "      --wait T          how long to wait for a first answer (default 2s)\n"
     "      --only PROCESS    only that process, e.g. crier-resolver\n"
     "      --here            only processes on this host (a container's healthcheck)\n"
     "  -e, --endpoint URL    the event bus (default: $CRIER_EVENTS_ENDPOINT or\n"
     "                        " CRIER_DEFAULT_EVENTS_ENDPOINT ")\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Exit status: 0 when at least one (matching) process answered, 1 when none did, 2 bad\n"
-    "arguments.\n";
+    "Exit status: 0 when at least one (matching) process answered, 1 when none did or the event\n"
+    "bus refused this command (another stack), 2 bad arguments.\n";
 
 //  Prints one process: name, instance, then its own fields as key=value.
 static void s_print (const char *instance, json_t *heartbeat)
@@ -63,7 +69,7 @@ int crier_cmd_status (int argc, char *argv[])
     if (crier_config_endpoint ("CRIER_EVENTS_ENDPOINT", CRIER_DEFAULT_EVENTS_ENDPOINT, &endpoint) !=
         0)
         return CRIER_EXIT_USAGE;
-    uint64_t wait_ms = 6000;
+    uint64_t wait_ms = 2000;
     const char *only = NULL;
     char here[256] = "";
     int option;
@@ -89,24 +95,20 @@ int crier_cmd_status (int argc, char *argv[])
             return option == 'h' ? CRIER_EXIT_OK : CRIER_EXIT_USAGE;
         }
     }
-    zsock_t *subscriber = zsock_new (ZMQ_SUB);
-    zsock_set_subscribe (subscriber, "process.heartbeat");
-    crier_links_t links = {0};
-    int loaded = crier_links_load (&links);
-    crier_links_secure (&links, subscriber, false);
-    if (loaded != 0 || zsock_connect (subscriber, "%s", endpoint) != 0) {
-        crier_links_free (&links);
-        fprintf (stderr, "crier status: bad endpoint '%s' or CRIER_CURVE_INTERNAL_CERT\n",
-                 endpoint);
-        zsock_destroy (&subscriber);
+    const char *topics[] = {"process.heartbeat", NULL};
+    bus_result_t connection;
+    int64_t deadline = zclock_mono () + (int64_t)wait_ms;
+    zsock_t *subscriber = bus_subscribe ("crier status", endpoint, topics, wait_ms, &connection);
+    if (!subscriber) {
         free (endpoint);
-        return CRIER_EXIT_USAGE;
+        return CRIER_EXIT_UNAVAILABLE;
     }
     //  The latest heartbeat of each instance, in the order they were first heard.
     json_t *seen = json_object ();
-    int64_t deadline = zclock_mono () + (int64_t)wait_ms;
+    int64_t quiet_from = 0; //  when the last new instance answered
     while (!zsys_interrupted) {
-        int64_t left = deadline - zclock_mono ();
+        int64_t now = zclock_mono ();
+        int64_t left = quiet_from ? quiet_from + QUIET_MS - now : deadline - now;
         if (left <= 0)
             break;
         zsock_set_rcvtimeo (subscriber, (int)left);
@@ -120,6 +122,8 @@ int crier_cmd_status (int argc, char *argv[])
         const char *source = json_string_value (json_object_get (heartbeat, "source"));
         bool wanted = instance && source && (!only || strcmp (source, only) == 0) &&
                       (!here[0] || strncmp (instance, here, strlen (here)) == 0);
+        if (wanted && !json_object_get (seen, instance))
+            quiet_from = zclock_mono ();
         if (wanted)
             json_object_set (seen, instance, heartbeat);
         json_decref (heartbeat);
@@ -128,13 +132,21 @@ int crier_cmd_status (int argc, char *argv[])
         zframe_destroy (&body);
     }
     int status = CRIER_EXIT_OK;
-    if (json_object_size (seen) == 0) {
+    if (json_object_size (seen) == 0 && connection == BUS_CONNECTED)
         fprintf (stderr,
-                 "crier status: no %s%s answered on %s within %llums; is crier-resolver "
-                 "running (it hosts the event bus)? Set --endpoint or CRIER_EVENTS_ENDPOINT if it "
+                 "crier status: the event bus at %s answered, but no %s%s did within %llums%s\n",
+                 endpoint, only ? only : "crier process", here[0] ? " on this host" : "",
+                 (unsigned long long)wait_ms,
+                 only ? "; is it running, and is the name right (crier-ingest, crier-resolver, "
+                        "crier-sender-matrix, crier-sender-email)?"
+                      : "");
+    else if (json_object_size (seen) == 0)
+        fprintf (stderr,
+                 "crier status: nothing answers at %s within %llums; is crier-resolver running "
+                 "(it hosts the event bus)? Set --endpoint or CRIER_EVENTS_ENDPOINT if it "
                  "listens elsewhere.\n",
-                 only ? only : "crier process", here[0] ? " on this host" : "", endpoint,
-                 (unsigned long long)wait_ms);
+                 endpoint, (unsigned long long)wait_ms);
+    if (json_object_size (seen) == 0) {
         status = CRIER_EXIT_UNAVAILABLE;
     } else {
         printf ("%-22s %-28s %s\n", "PROCESS", "INSTANCE", "REPORTS");
@@ -147,7 +159,6 @@ int crier_cmd_status (int argc, char *argv[])
     }
     json_decref (seen);
     zsock_destroy (&subscriber);
-    crier_links_free (&links);
     free (endpoint);
     return status;
 }

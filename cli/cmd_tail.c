@@ -1,8 +1,8 @@
 /*  cmd_tail.c - crier tail: print every event on the bus, one JSON object per line. */
+#include "bus.h"
 #include "commands.h"
 #include "usage.h"
 
-#include "crier/links.h"
 #include "crier/config.h"
 #include "crier/endpoints.h"
 #include "crier/event.h"
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  How long crier tail waits for a first event before it says what may be wrong.
-#define QUIET_HINT_MS 6000
+//  How long crier tail waits for the event bus before it says what may be wrong.
+#define CONNECT_MS 3000
 
 static const char *s_usage =
     "Usage: crier tail [--filter PREFIX ...] [--count N] [--timeout T] [--endpoint URL]\n"
@@ -31,8 +31,8 @@ static const char *s_usage =
     "                        " CRIER_DEFAULT_EVENTS_ENDPOINT ")\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Exit status: 0 on Ctrl-C or after N events, 1 when --timeout passed without any event, 2\n"
-    "bad arguments.\n";
+    "Exit status: 0 on Ctrl-C or after N events, 1 when --timeout passed without any event or\n"
+    "the event bus refused this command (another stack), 2 bad arguments.\n";
 
 int crier_cmd_tail (int argc, char *argv[])
 {
@@ -81,38 +81,34 @@ int crier_cmd_tail (int argc, char *argv[])
                 status = cli_unknown_option ("tail", argc, argv, optind);
         }
     }
-    crier_links_t links = {0};
-    zsock_t *subscriber = status < 0 ? zsock_new (ZMQ_SUB) : NULL;
-    if (subscriber) {
-        if (zlist_size (filters) == 0)
-            zsock_set_subscribe (subscriber, "");
-        for (char *filter = zlist_first (filters); filter; filter = zlist_next (filters))
-            zsock_set_subscribe (subscriber, filter);
-        if (crier_links_load (&links) != 0)
-            status = CRIER_EXIT_USAGE;
-        crier_links_secure (&links, subscriber, false);
-        if (status < 0 && zsock_connect (subscriber, "%s", endpoint) != 0) {
-            fprintf (stderr, "crier tail: bad endpoint '%s'\n", endpoint);
-            status = CRIER_EXIT_USAGE;
-        }
-    }
+    //  The filters as topics, NULL-ended.
+    const char *topics[64] = {NULL};
+    size_t topic_count = 0;
+    for (const char *filter = zlist_first (filters); filter && topic_count < 63;
+         filter = zlist_next (filters))
+        topics[topic_count++] = filter;
+    if (status < 0 && zlist_size (filters) > 63)
+        status = cli_fail_usage ("tail", "at most 63 --filter options", "");
+    bus_result_t connection = BUS_FAILED;
+    uint64_t connect_ms = timeout_ms && timeout_ms < CONNECT_MS ? timeout_ms : CONNECT_MS;
+    zsock_t *subscriber =
+        status < 0 ? bus_subscribe ("crier tail", endpoint, topics, connect_ms, &connection) : NULL;
+    if (status < 0 && !subscriber)
+        status = CRIER_EXIT_UNAVAILABLE;
+    //  Said once rather than waiting without a word; the socket keeps trying.
+    if (connection == BUS_UNREACHABLE)
+        fprintf (stderr,
+                 "crier tail: nothing answers at %s yet; is crier-resolver running there (it "
+                 "carries the event bus), and is it the right endpoint (CRIER_EVENTS_ENDPOINT, "
+                 "--endpoint)? Waiting\n",
+                 endpoint);
     long seen = 0;
     int64_t started = zclock_mono ();
     int64_t deadline = timeout_ms ? started + (int64_t)timeout_ms : 0;
-    bool hinted = false;
     while (status < 0 && !zsys_interrupted) {
         int64_t wait = deadline ? deadline - zclock_mono () : 1000;
         if (deadline && wait <= 0)
             break;
-        //  Every crier process publishes a heartbeat every 5 s: silence means a wrong endpoint
-        //  or a stopped resolver, said once rather than waiting without a word.
-        if (!hinted && seen == 0 && zclock_mono () - started >= QUIET_HINT_MS) {
-            fprintf (stderr,
-                     "crier tail: nothing from %s yet; is crier-resolver running there (it "
-                     "carries the event bus), and is it the right endpoint? Waiting\n",
-                     endpoint);
-            hinted = true;
-        }
         zsock_set_rcvtimeo (subscriber, (int)(wait < 1000 ? wait : 1000));
         char *type = NULL;
         zframe_t *body = NULL;
@@ -128,14 +124,15 @@ int crier_cmd_tail (int argc, char *argv[])
             status = CRIER_EXIT_OK;
     }
     if (status < 0 && seen == 0 && deadline && !zsys_interrupted)
-        fprintf (stderr,
-                 "crier tail: no event from %s within the timeout: is crier-resolver running "
-                 "there, and is it the right endpoint (CRIER_EVENTS_ENDPOINT, --endpoint)?\n",
-                 endpoint);
+        fprintf (stderr, "crier tail: no event%s from %s within the timeout%s\n",
+                 topic_count ? " matching the filters" : "", endpoint,
+                 connection == BUS_CONNECTED
+                     ? ""
+                     : ": is crier-resolver running there, and is it the right endpoint "
+                       "(CRIER_EVENTS_ENDPOINT, --endpoint)?");
     if (status < 0)
         status = seen > 0 || !deadline ? CRIER_EXIT_OK : CRIER_EXIT_UNAVAILABLE;
     zsock_destroy (&subscriber);
-    crier_links_free (&links);
     zlist_destroy (&filters);
     free (endpoint);
     return status;

@@ -1,5 +1,6 @@
 /*  ingest_request.c - see ingest_request.h. */
 #include "ingest_request.h"
+#include "handshake.h"
 
 #include "crier/config.h"
 #include "crier/socket.h"
@@ -7,10 +8,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-#define HANDSHAKE_EVENTS                                                                           \
-    (ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |                             \
-     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
 
 int ingest_request_timeout (const char *what, const char *text, uint64_t *timeout_ms_p)
 {
@@ -49,18 +46,26 @@ crier_curve_t *ingest_request_curve (const char *what, const char *cert_option,
     return curve;
 }
 
-//  Reads handshake events until one says how it went or the deadline passes.
-static ingest_request_result_t s_await_handshake (const char *what, zsock_t *monitor,
-                                                  const char *endpoint, const crier_curve_t *curve,
-                                                  int64_t deadline, uint64_t timeout_ms)
+ingest_request_result_t ingest_connect (const char *what, zsock_t *socket, const char *endpoint,
+                                        const crier_curve_t *curve, uint64_t timeout_ms)
 {
-    for (;;) {
-        int64_t left = deadline - zclock_mono ();
-        zsock_set_rcvtimeo (monitor, left > 0 ? (int)left : 0);
-        zmsg_t *event = zmsg_recv (monitor);
-        zframe_t *header = event ? zmsg_first (event) : NULL;
-        if (!header || zframe_size (header) < 6) {
-            zmsg_destroy (&event);
+    //  Only queue once connected, so that an absent crier-ingest is told apart from a slow one.
+    zsock_set_immediate (socket, 1);
+    if (curve)
+        crier_curve_apply (curve, socket);
+    unsigned code;
+    switch (handshake_connect (socket, endpoint, timeout_ms, &code)) {
+        case HANDSHAKE_DONE:
+            return INGEST_ANSWERED;
+        case HANDSHAKE_UNWATCHED:
+            fprintf (stderr, "%s: could not watch the connection: %s\n", what,
+                     zmq_strerror (zmq_errno ()));
+            return INGEST_UNREACHABLE;
+        case HANDSHAKE_BAD_ENDPOINT:
+            fprintf (stderr, "%s: bad endpoint '%s': %s\n", what, endpoint,
+                     zmq_strerror (zmq_errno ()));
+            return INGEST_BAD_ENDPOINT;
+        case HANDSHAKE_TIMEOUT:
             fprintf (stderr,
                      "%s: could not reach crier-ingest at %s within %llums; is it running? Set "
                      "--endpoint if it listens elsewhere.%s\n",
@@ -69,63 +74,22 @@ static ingest_request_result_t s_await_handshake (const char *what, zsock_t *mon
                              "public certificate."
                            : "");
             return INGEST_UNREACHABLE;
-        }
-        uint16_t kind;
-        uint32_t value;
-        memcpy (&kind, zframe_data (header), sizeof kind);
-        memcpy (&value, zframe_data (header) + 2, sizeof value);
-        zmsg_destroy (&event);
-        if (kind == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
-            return INGEST_ANSWERED;
-        if (kind == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        case HANDSHAKE_REFUSED:
             fprintf (stderr,
                      "%s: crier-ingest at %s refused this client's certificate (public key %s, "
                      "status %u): its public certificate must be in crier-ingest's "
                      "CRIER_CURVE_CLIENTS_DIR\n",
-                     what, endpoint, curve ? crier_curve_public_key (curve) : "none",
-                     (unsigned)value);
-        else
+                     what, endpoint, curve ? crier_curve_public_key (curve) : "none", code);
+            return INGEST_REFUSED;
+        default:
             fprintf (stderr, "%s: the handshake with crier-ingest at %s failed: %s\n", what,
                      endpoint,
                      curve ? "check that --server-cert is crier-ingest's public certificate and "
                              "that crier-ingest uses CURVE"
                            : "crier-ingest may require CURVE: pass --cert and --server-cert "
                              "(docs/security.md)");
-        return INGEST_REFUSED;
+            return INGEST_REFUSED;
     }
-}
-
-ingest_request_result_t ingest_connect (const char *what, zsock_t *socket, const char *endpoint,
-                                        const crier_curve_t *curve, uint64_t timeout_ms)
-{
-    int64_t deadline = zclock_mono () + (int64_t)timeout_ms;
-    //  Only queue once connected, so that an absent crier-ingest is told apart from a slow one.
-    zsock_set_immediate (socket, 1);
-    if (curve)
-        crier_curve_apply (curve, socket);
-    char monitor_endpoint[64];
-    snprintf (monitor_endpoint, sizeof monitor_endpoint, "inproc://crier-cli-monitor-%p",
-              (void *)socket);
-    zsock_t *monitor = NULL;
-    if (zmq_socket_monitor (zsock_resolve (socket), monitor_endpoint, HANDSHAKE_EVENTS) == 0) {
-        monitor = zsock_new (ZMQ_PAIR);
-        if (monitor && zsock_connect (monitor, "%s", monitor_endpoint) != 0)
-            zsock_destroy (&monitor);
-    }
-    ingest_request_result_t result = INGEST_ANSWERED;
-    if (!monitor) {
-        fprintf (stderr, "%s: could not watch the connection: %s\n", what,
-                 zmq_strerror (zmq_errno ()));
-        result = INGEST_UNREACHABLE;
-    } else if (zsock_connect (socket, "%s", endpoint) != 0) {
-        fprintf (stderr, "%s: bad endpoint '%s': %s\n", what, endpoint,
-                 zmq_strerror (zmq_errno ()));
-        result = INGEST_BAD_ENDPOINT;
-    } else
-        result = s_await_handshake (what, monitor, endpoint, curve, deadline, timeout_ms);
-    zmq_socket_monitor (zsock_resolve (socket), NULL, 0);
-    zsock_destroy (&monitor);
-    return result;
 }
 
 ingest_request_result_t ingest_request (const char *what, const char *endpoint,

@@ -237,9 +237,8 @@ static int s_open_curve (server_t *self)
         return 0;
     self->curve =
         crier_curve_server_new (config->curve_secret_key_file, "CRIER_CURVE_SECRET_KEY_FILE");
-    self->zap = self->curve ? crier_zap_new (self->loop, config->curve_clients_dir,
-                                             crier_links_internal_key (&config->links))
-                            : NULL;
+    self->zap =
+        self->curve ? crier_zap_new (self->loop, config->curve_clients_dir, &config->links) : NULL;
     return self->zap ? 0 : -1;
 }
 
@@ -280,21 +279,28 @@ static int s_open_sockets (server_t *self)
                                    "control endpoint for crier dead-letters", self->curve);
     self->push = crier_socket_open (ZMQ_PUSH, CRIER_CONNECT, config->notifications_endpoint,
                                     &config->links, "notifications to crier-resolver");
-    self->events = crier_socket_open (ZMQ_PUB, CRIER_CONNECT, config->events_publish_endpoint,
+    //  An XPUB, a PUB that reads subscriptions: crier status asks for heartbeats with them.
+    self->events = crier_socket_open (ZMQ_XPUB, CRIER_CONNECT, config->events_publish_endpoint,
                                       &config->links, "event bus");
-    self->receipts = crier_socket_open_secured (ZMQ_SUB, CRIER_CONNECT, config->events_endpoint,
-                                                RECEIPTS_HWM, "receipts from the event bus",
-                                                crier_links_curve (&config->links, false));
+    crier_socket_limits_t receipts = {RECEIPTS_HWM, RECEIPTS_HWM, -1};
+    self->receipts =
+        crier_socket_open_link (ZMQ_SUB, CRIER_CONNECT, config->events_endpoint, &config->links,
+                                &receipts, "receipts from the event bus");
     if (!self->pull || !self->router || !self->control || !self->push || !self->events ||
         !self->receipts)
+        return -1;
+    self->watch = crier_handshake_watch_new (self->loop, "curve.handshake_failed");
+    if (!self->watch ||
+        crier_handshake_watch_connected (self->watch, self->push,
+                                         "notifications to crier-resolver") != 0 ||
+        crier_handshake_watch_connected (self->watch, self->events, "event bus") != 0 ||
+        crier_handshake_watch_connected (self->watch, self->receipts, "receipts") != 0)
         return -1;
     if (self->curve) {
         static const char *hint = "the client needs CURVE with crier-ingest's public "
                                   "certificate (crier send --cert ... --server-cert ...; "
                                   "docs/security.md)";
-        self->watch = crier_handshake_watch_new (self->loop);
-        if (!self->watch ||
-            crier_handshake_watch_add (self->watch, self->pull, "ingest endpoint", hint) != 0 ||
+        if (crier_handshake_watch_add (self->watch, self->pull, "ingest endpoint", hint) != 0 ||
             crier_handshake_watch_add (self->watch, self->router, "acknowledged endpoint", hint) !=
                 0 ||
             crier_handshake_watch_add (self->watch, self->control, "control endpoint", hint) != 0)
@@ -317,8 +323,10 @@ static int s_open_sockets (server_t *self)
     zloop_timer (self->loop, STATS_INTERVAL_MS, 0, s_on_stats, self);
     self->heartbeat = crier_heartbeat_new (self->loop, self->events, config->heartbeat_interval_ms,
                                            s_fill_heartbeat, self);
+    if (!self->heartbeat || crier_heartbeat_answer_requests (self->heartbeat) != 0)
+        return -1;
     crier_ingest_step (self);
-    return self->heartbeat && self->receipts_reader ? 0 : -1;
+    return self->receipts_reader ? 0 : -1;
 }
 
 static char *s_on_start (void *arg)

@@ -24,8 +24,10 @@ struct crier_event_bus_t {
     size_t watched_length;
     crier_event_bus_fn *on_watched;
     void *arg;
-    bool outcomes_followed;   //  a watcher subscribes to delivery.delivered (crier-ingest does)
-    uint64_t outcomes_passed; //  delivery.* events forwarded so far
+    crier_heartbeat_t *heartbeat; //  the resolver's own, asked for by watchers (or NULL)
+    bool heartbeat_asked;         //  a subscription passing asks for heartbeats
+    bool outcomes_followed;       //  a watcher subscribes to delivery.delivered (crier-ingest does)
+    uint64_t outcomes_passed;     //  delivery.* events forwarded so far
 };
 
 //  The subscription that says crier-ingest follows the outcomes of deliveries.
@@ -38,13 +40,14 @@ static bool s_is_watched (const crier_event_bus_t *self, zmq_msg_t *topic)
            memcmp (zmq_msg_data (topic), self->watched, self->watched_length) == 0;
 }
 
-//  A subscription passing to the publishers. XPUB passes the first subscription to a topic and
+//  A subscription passing to the publishers. XPUB passes every subscription (XPUB_VERBOSE) and
 //  the last unsubscription (also when a watcher goes away), so one flag follows whether someone
-//  follows the outcomes.
+//  follows the outcomes. One covering the heartbeats asks for the resolver's own as well.
 static void s_note_subscription (crier_event_bus_t *self, zmq_msg_t *message)
 {
     const unsigned char *data = zmq_msg_data (message);
     size_t size = zmq_msg_size (message);
+    self->heartbeat_asked |= crier_heartbeat_is_request (data, size);
     if (size == 1 + strlen (OUTCOMES_TOPIC) && (data[0] == 0 || data[0] == 1) &&
         memcmp (data + 1, OUTCOMES_TOPIC, size - 1) == 0)
         self->outcomes_followed = data[0] == 1;
@@ -99,7 +102,15 @@ static int s_on_subscription (zloop_t *loop, zsock_t *xpub, void *arg)
 {
     crier_event_bus_t *self = arg;
     s_move (self, self->xpub, self->xsub, false);
+    if (self->heartbeat_asked && self->heartbeat)
+        crier_heartbeat_request (self->heartbeat);
+    self->heartbeat_asked = false;
     return 0;
+}
+
+void crier_event_bus_answer_heartbeats (crier_event_bus_t *self, crier_heartbeat_t *heartbeat)
+{
+    self->heartbeat = heartbeat;
 }
 
 bool crier_event_bus_outcomes_followed (const crier_event_bus_t *self)
@@ -123,6 +134,12 @@ crier_event_bus_t *crier_event_bus_new (zloop_t *loop, const char *publish_endpo
                                     "event bus, publisher side");
     self->xpub = crier_socket_open (ZMQ_XPUB, CRIER_BIND, subscribe_endpoint, links,
                                     "event bus, subscriber side");
+    //  Every subscription passes to the publishers, also one to a topic already subscribed:
+    //  each crier status asks for heartbeats that way (crier_heartbeat_answer_requests).
+    //  ZeroMQ reads this flag at each subscription, so it may follow the bind.
+    int verbose = 1;
+    if (self->xpub)
+        zmq_setsockopt (zsock_resolve (self->xpub), ZMQ_XPUB_VERBOSE, &verbose, sizeof verbose);
     if (self->xsub && self->xpub)
         self->events = crier_paced_new (loop, self->xsub, INTERVAL_MS, s_on_events, self);
     if (!self->events || zloop_reader (loop, self->xpub, s_on_subscription, self) != 0) {

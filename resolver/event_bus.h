@@ -1,10 +1,12 @@
-/*  event_bus.h - the forwarder every event passes through: publishers connect PUB sockets to its
-    XSUB side, watchers connect SUB sockets to its XPUB side, and subscriptions travel back. It
-    runs on the resolver's zloop; see docs/protocol.md, "Events". */
+/*  event_bus.h - the forwarder every event passes through: publishers connect XPUB sockets to
+    its XSUB side, watchers connect SUB sockets to its XPUB side, and subscriptions travel back
+    (every one of them: a subscription to process.heartbeat asks each process for one). It runs
+    on the resolver's zloop; see docs/protocol.md, "Events". */
 #ifndef CRIER_EVENT_BUS_H_INCLUDED
 #define CRIER_EVENT_BUS_H_INCLUDED
 
 #include "crier/links.h"
+#include "crier/process.h"
 
 #include <czmq.h>
 #include <stdbool.h>
@@ -17,6 +19,10 @@ crier_event_bus_t *crier_event_bus_new (zloop_t *loop, const char *publish_endpo
                                         const char *subscribe_endpoint, const crier_links_t *links);
 
 void crier_event_bus_destroy (crier_event_bus_t **self_p);
+
+//  A subscription covering process.heartbeat asks for heartbeat too (the resolver's own; the
+//  other processes see the subscription themselves).
+void crier_event_bus_answer_heartbeats (crier_event_bus_t *self, crier_heartbeat_t *heartbeat);
 
 //  Whether a watcher follows the outcomes of deliveries (crier-ingest subscribes to
 //  delivery.delivered): a stopping resolver keeps the bus for it.

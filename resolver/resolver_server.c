@@ -45,7 +45,8 @@ typedef struct {
     crier_recent_t *recent;   //  deliveries the senders said were delivered lately
     uint64_t repeated;        //  redeliveries answered from it
     crier_heartbeat_t *heartbeat;
-    crier_zap_t *zap;               //  with the internal CURVE switch: admits crier's own processes
+    crier_zap_t
+        *zap; //  with the internal switch or a stack identity: admits this stack's processes
     crier_handshake_watch_t *watch; //  and logs a process that fails the handshake
     uint64_t routed;
     uint64_t unroutable;
@@ -318,12 +319,18 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
     crier_event_add_text (event, "stalled", stalled);
 }
 
-//  With the internal switch: a line for each process that fails the CURVE handshake.
+//  A line for each process that fails the handshake before the ZAP handler sees it (another
+//  mechanism: CURVE, a stack identity or none; another server key).
 static int s_watch (server_t *self)
 {
-    static const char *hint = "give every crier process the same CRIER_CURVE_INTERNAL_CERT "
-                              "(docs/security.md)";
-    self->watch = crier_handshake_watch_new (self->loop);
+    const char *hint = crier_links_internal_key (&self->config->links)
+                           ? "give every crier process the same CRIER_CURVE_INTERNAL_CERT "
+                             "(docs/security.md)"
+                           : "give every process of this stack the same CRIER_STACK_ID; a "
+                             "process of another stack must use that stack's endpoints";
+    self->watch = crier_handshake_watch_new (
+        self->loop, crier_links_internal_key (&self->config->links) ? "curve.handshake_failed"
+                                                                    : "link.handshake_failed");
     if (!self->watch)
         return -1;
     int rc = crier_handshake_watch_add (self->watch, self->notifications,
@@ -341,9 +348,10 @@ static int s_watch (server_t *self)
 static int s_start (server_t *self)
 {
     const crier_resolver_config_t *config = self->config;
-    //  The resolver binds every internal link: with CURVE, its ZAP handler must come first.
-    const char *internal_key = crier_links_internal_key (&config->links);
-    if (internal_key && !(self->zap = crier_zap_new (self->loop, NULL, internal_key)))
+    //  The resolver binds every internal link: with CURVE or a stack identity, its ZAP handler
+    //  must come first.
+    if ((crier_links_internal_key (&config->links) || crier_links_stack_id (&config->links)) &&
+        !(self->zap = crier_zap_new (self->loop, NULL, &config->links)))
         return -1;
     self->notifications = crier_socket_open (ZMQ_PULL, CRIER_BIND, config->notifications_endpoint,
                                              &config->links, "notifications from crier-ingest");
@@ -364,7 +372,7 @@ static int s_start (server_t *self)
     if (!self->recent)
         return -1;
     crier_event_bus_watch (self->bus, "delivery.delivered", s_on_delivered, self);
-    if (self->zap && s_watch (self) != 0)
+    if (s_watch (self) != 0)
         return -1;
     self->http = crier_transfers_new (self->loop);
     crier_follower_options_t options = {config->heartbeat_ms, config->retry_max_ms};
@@ -375,6 +383,9 @@ static int s_start (server_t *self)
         return -1;
     self->heartbeat = crier_heartbeat_new (self->loop, self->events, config->heartbeat_interval_ms,
                                            s_fill_heartbeat, self);
+    if (!self->heartbeat)
+        return -1;
+    crier_event_bus_answer_heartbeats (self->bus, self->heartbeat);
     crier_log (CRIER_LOG_INFO, "mapping.waiting", "url", config->couchdb.display_url, "database",
                config->couchdb.database, "document", config->couchdb.document, "hint",
                "notifications wait in the queue until the mapping document loads");
@@ -391,7 +402,7 @@ static char *s_on_start (void *arg)
     crier_log (CRIER_LOG_INFO, "resolver.ready", "endpoint", endpoint, "matrix",
                config->deliveries_endpoint[CRIER_CHANNEL_MATRIX], "email",
                config->deliveries_endpoint[CRIER_CHANNEL_EMAIL], "events", config->events_endpoint,
-               "security", crier_links_internal_key (&self->config->links) ? "curve" : "plain");
+               "security", crier_links_security (&self->config->links));
     return endpoint;
 }
 

@@ -17,6 +17,8 @@ packages=(
     # The tests' stand-ins: the Matrix homeserver double and the SMTP server (aiosmtpd), and
     # openssl for their TLS certificate.
     python3 python3-aiosmtpd openssl
+    # ss, with which scripts/run.sh names what holds a port it needs.
+    iproute2
 )
 if [[ "${1:-}" == "--lint" ]]; then
     packages+=(clang-format cppcheck docker-compose)

@@ -28,6 +28,47 @@ fi
 export CRIER_COUCHDB_URL=http://127.0.0.1:5984
 export CRIER_COUCHDB_USER=crier
 export CRIER_COUCHDB_PASSWORD_FILE="$state/couchdb-password"
+# This stack's identity: a process of another stack (another run.sh, with other local state)
+# that reaches these ports is refused (docs/security.md).
+if [[ ! -s "$state/stack-id" ]]; then
+    head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$state/stack-id"
+    chmod 600 "$state/stack-id"
+fi
+export CRIER_STACK_ID_FILE="$state/stack-id"
+
+# A local run listens on loopback only (plain mode: anyone who reaches the port may send); set
+# CRIER_INGEST_ENDPOINT and CRIER_INGEST_ACK_ENDPOINT to open it to others (docs/security.md).
+export CRIER_INGEST_ENDPOINT="${CRIER_INGEST_ENDPOINT:-tcp://127.0.0.1:7400}"
+export CRIER_INGEST_ACK_ENDPOINT="${CRIER_INGEST_ACK_ENDPOINT:-tcp://127.0.0.1:7401}"
+
+# Every port this run needs must be free: name what holds one (often another run.sh).
+port_taken() {
+    local port=$1 setting=$2
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || return 0
+    local holder
+    holder=$(ss -Hltnp "sport = :$port" 2>/dev/null |
+        sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/\1 (pid \2)/p' | head -n 1)
+    echo "crier: port $port ($setting) is taken by ${holder:-a process this user cannot see}." \
+        "Another crier stack may be running (stop it: Ctrl-C in its terminal), or set $setting" \
+        "to a free port." >&2
+    return 1
+}
+free=0
+port_taken 5984 "pouchdb-server's port, fixed here" || free=1
+if [[ -z "${CRIER_SMTP_URL:-}" ]]; then
+    port_taken 2525 "MailDev's SMTP port; or set CRIER_SMTP_URL to your own server" || free=1
+    port_taken 1080 "MailDev's web inbox; or set CRIER_SMTP_URL to your own server" || free=1
+fi
+for setting in CRIER_INGEST_ENDPOINT:7400 CRIER_INGEST_ACK_ENDPOINT:7401 \
+    CRIER_INGEST_CONTROL_ENDPOINT:7404 CRIER_EVENTS_ENDPOINT:7402 \
+    CRIER_EVENTS_PUBLISH_ENDPOINT:7403 CRIER_NOTIFICATIONS_ENDPOINT:7410 \
+    CRIER_MATRIX_DELIVERIES_ENDPOINT:7411 CRIER_EMAIL_DELIVERIES_ENDPOINT:7412; do
+    name=${setting%%:*}
+    endpoint=${!name:-tcp://127.0.0.1:${setting##*:}}
+    [[ $endpoint == tcp://* ]] || continue
+    port_taken "${endpoint##*:}" "$name" || free=1
+done
+((free == 0)) || exit 1
 
 pids=()
 stop() {
@@ -77,10 +118,6 @@ export CRIER_EMAIL_FROM="${CRIER_EMAIL_FROM:-crier <crier@localhost>}"
 pids+=($!)
 "$bin/crier-sender-email" &
 pids+=($!)
-# A local run listens on loopback only (plain mode: anyone who reaches the port may send); set
-# CRIER_INGEST_ENDPOINT and CRIER_INGEST_ACK_ENDPOINT to open it to others (docs/security.md).
-export CRIER_INGEST_ENDPOINT="${CRIER_INGEST_ENDPOINT:-tcp://127.0.0.1:7400}"
-export CRIER_INGEST_ACK_ENDPOINT="${CRIER_INGEST_ACK_ENDPOINT:-tcp://127.0.0.1:7401}"
 CRIER_DATA_DIR="$state/ingest" "$bin/crier-ingest" &
 pids+=($!)
 if [[ -n "${CRIER_MATRIX_HOMESERVER:-}" && ( -n "${CRIER_MATRIX_ACCESS_TOKEN:-}" ||
@@ -99,14 +136,16 @@ crier is running:
                    $CRIER_INGEST_ACK_ENDPOINT (CRIER_INGEST_ACK_ENDPOINT): or send and get an answer
                    its journal: $state/ingest; what failed for good: $bin/crier dead-letters
   crier-resolver   routes with the mapping in CouchDB at http://127.0.0.1:5984, database crier
-  events           tcp://127.0.0.1:7402: watch them with  $bin/crier tail
+  events           ${CRIER_EVENTS_ENDPOINT:-tcp://127.0.0.1:7402}: watch them with  $bin/crier tail
   $mail
   $matrix
 
 In another terminal:
-  export CRIER_COUCHDB_USER=crier CRIER_COUCHDB_PASSWORD_FILE=$state/couchdb-password
+  export CRIER_COUCHDB_USER=crier CRIER_COUCHDB_PASSWORD_FILE=$state/couchdb-password \\
+         CRIER_STACK_ID_FILE=$state/stack-id
   $bin/crier send --to '#admins' 'hello'
   $bin/crier mapping get              # the mapping; edit it and: crier mapping put FILE
+  $bin/crier status                   # what each process reports
 
 Press Ctrl-C to stop.
 MSG

@@ -10,21 +10,26 @@
 typedef struct {
     zsock_t *monitor; //  PAIR receiving the socket's monitor events
     char *purpose;
-    char *hint;
-    int64_t logged_at[2]; //  per kind (protocol, no detail); 0: never
+    char *hint;           //  NULL: a connecting socket
+    int64_t logged_at[2]; //  per kind (protocol, other); 0: never
 } watched_t;
 
 struct crier_handshake_watch_t {
     zloop_t *loop;
+    char *event;
     watched_t watched[MAX_WATCHED];
     size_t count;
 };
 
-crier_handshake_watch_t *crier_handshake_watch_new (zloop_t *loop)
+crier_handshake_watch_t *crier_handshake_watch_new (zloop_t *loop, const char *event)
 {
     crier_handshake_watch_t *self = calloc (1, sizeof *self);
-    if (self)
+    if (self) {
         self->loop = loop;
+        self->event = strdup (event);
+    }
+    if (self && !self->event)
+        crier_handshake_watch_destroy (&self);
     return self;
 }
 
@@ -32,22 +37,34 @@ static const char *s_reason (uint16_t kind, uint32_t value)
 {
     if (kind == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
         value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
-        return "the peer does not use CURVE";
+        return "the other end uses another security mechanism (CURVE, a stack identity, or none)";
     if (kind == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
         value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC)
         return "the peer encrypted for another server key";
     if (kind == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
-        return "the peer hung up during the handshake (it may not use CURVE, or use another "
-               "server key)";
+        return "the peer hung up during the handshake (it may use another security mechanism, "
+               "stack identity or server key)";
+    if (kind == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        return "the other end refused this process: it belongs to another crier stack, or holds "
+               "another CRIER_STACK_ID or internal certificate";
     return "the security handshake failed";
 }
 
+static const char s_connected_hint[] =
+    "give every process of one stack the same CRIER_STACK_ID (or CRIER_CURVE_INTERNAL_CERT), and "
+    "check that this endpoint is this stack's: scripts/run.sh keeps its identity in its state "
+    "folder (docs/security.md)";
+
 static int s_on_event (zloop_t *loop, zsock_t *monitor, void *arg)
 {
-    watched_t *watched = arg;
+    crier_handshake_watch_t *self = arg;
+    watched_t *watched = NULL;
+    for (size_t index = 0; index < self->count && !watched; index++)
+        if (self->watched[index].monitor == monitor)
+            watched = &self->watched[index];
     zmsg_t *event = zmsg_recv (monitor);
     zframe_t *header = event ? zmsg_first (event) : NULL;
-    if (header && zframe_size (header) >= 6) {
+    if (watched && header && zframe_size (header) >= 6) {
         uint16_t kind;
         uint32_t value;
         memcpy (&kind, zframe_data (header), sizeof kind);
@@ -59,10 +76,12 @@ static int s_on_event (zloop_t *loop, zsock_t *monitor, void *arg)
         if (!*logged_at || now - *logged_at >= LOG_INTERVAL_MS) {
             *logged_at = now;
             char code[16];
-            snprintf (code, sizeof code, "0x%x", (unsigned)value);
-            crier_log (CRIER_LOG_WARN, "curve.handshake_failed", "socket", watched->purpose,
-                       "endpoint", endpoint ? endpoint : "", "error", s_reason (kind, value),
-                       "code", code, "hint", watched->hint);
+            snprintf (code, sizeof code, kind == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "%u" : "0x%x",
+                      (unsigned)value);
+            crier_log (CRIER_LOG_WARN, watched->hint ? self->event : "link.refused", "socket",
+                       watched->purpose, "endpoint", endpoint ? endpoint : "", "error",
+                       s_reason (kind, value), "code", code, "hint",
+                       watched->hint ? watched->hint : s_connected_hint);
         }
         free (endpoint);
     }
@@ -70,29 +89,42 @@ static int s_on_event (zloop_t *loop, zsock_t *monitor, void *arg)
     return 0;
 }
 
-int crier_handshake_watch_add (crier_handshake_watch_t *self, zsock_t *socket, const char *purpose,
-                               const char *hint)
+static int s_add (crier_handshake_watch_t *self, zsock_t *socket, const char *purpose,
+                  const char *hint, int events)
 {
     if (self->count == MAX_WATCHED)
         return -1;
     watched_t *watched = &self->watched[self->count];
     char endpoint[64];
     snprintf (endpoint, sizeof endpoint, "inproc://crier-handshake-watch-%p", (void *)socket);
-    //  "No detail" is a connection lost during the handshake: a client that gave up on a
-    //  mismatch before this side saw it.
-    int events = ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
     if (zmq_socket_monitor (zsock_resolve (socket), endpoint, events) != 0 ||
         !(watched->monitor = zsock_new (ZMQ_PAIR)) ||
         zsock_connect (watched->monitor, "%s", endpoint) != 0) {
-        crier_log (CRIER_LOG_ERROR, "curve.watch_failed", "socket", purpose, "error",
+        crier_log (CRIER_LOG_ERROR, "link.watch_failed", "socket", purpose, "error",
                    zmq_strerror (zmq_errno ()));
         zsock_destroy (&watched->monitor);
         return -1;
     }
     watched->purpose = strdup (purpose);
-    watched->hint = strdup (hint);
+    watched->hint = hint ? strdup (hint) : NULL;
     self->count++;
-    return zloop_reader (self->loop, watched->monitor, s_on_event, watched);
+    return zloop_reader (self->loop, watched->monitor, s_on_event, self);
+}
+
+int crier_handshake_watch_add (crier_handshake_watch_t *self, zsock_t *socket, const char *purpose,
+                               const char *hint)
+{
+    //  "No detail" is a connection lost during the handshake: a client that gave up on a
+    //  mismatch before this side saw it.
+    return s_add (self, socket, purpose, hint,
+                  ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+}
+
+int crier_handshake_watch_connected (crier_handshake_watch_t *self, zsock_t *socket,
+                                     const char *purpose)
+{
+    return s_add (self, socket, purpose, NULL,
+                  ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
 }
 
 void crier_handshake_watch_destroy (crier_handshake_watch_t **self_p)
@@ -106,6 +138,7 @@ void crier_handshake_watch_destroy (crier_handshake_watch_t **self_p)
         free (self->watched[index].purpose);
         free (self->watched[index].hint);
     }
+    free (self->event);
     free (self);
     *self_p = NULL;
 }

@@ -142,8 +142,9 @@ static int s_on_command (zloop_t *loop, zsock_t *pipe, void *arg)
             rc = 0;
         }
     } else if (streq (command, "START")) {
+        //  Only a started actor has work to finish: one that could not start has nothing open.
         char *endpoint = actor->started ? NULL : actor->start (actor->arg);
-        actor->started = true;
+        actor->started = endpoint != NULL;
         if (endpoint)
             zstr_sendx (pipe, "OK", endpoint, NULL);
         else
@@ -173,22 +174,79 @@ void crier_actor_run (zsock_t *pipe, zloop_t *loop, crier_actor_start_fn *start,
     crier_actor_run_finishing (pipe, loop, start, arg, NULL, NULL, 0);
 }
 
+//  A heartbeat asked for comes at most this often: a burst of requests costs one.
+#define HEARTBEAT_ANSWER_GAP_MS 50
+
 struct crier_heartbeat_t {
     zloop_t *loop;
     zsock_t *events;
     crier_heartbeat_fn *fill;
     void *arg;
     int timer;
+    int due_timer;   //  -1, or the one-shot timer of an answer held back by the gap
+    int64_t sent_at; //  when the last heartbeat went out
+    bool reading;    //  reads requests from events (crier_heartbeat_answer_requests)
 };
 
-static int s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
+static void s_publish_heartbeat (crier_heartbeat_t *self)
 {
-    crier_heartbeat_t *self = arg;
     crier_event_t *event = crier_event_new ("process.heartbeat");
     if (event) {
         self->fill (event, self->arg);
         crier_event_send (&event, self->events);
     }
+    self->sent_at = zclock_mono ();
+}
+
+static int s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
+{
+    s_publish_heartbeat (arg);
+    return 0;
+}
+
+static int s_on_due (zloop_t *loop, int timer_id, void *arg)
+{
+    crier_heartbeat_t *self = arg;
+    self->due_timer = -1;
+    s_publish_heartbeat (self);
+    return 0;
+}
+
+bool crier_heartbeat_is_request (const void *data, size_t size)
+{
+    static const char topic[] = "process.heartbeat";
+    const unsigned char *bytes = data;
+    return size >= 1 && bytes[0] == 1 && size - 1 <= sizeof topic - 1 &&
+           memcmp (bytes + 1, topic, size - 1) == 0;
+}
+
+void crier_heartbeat_request (crier_heartbeat_t *self)
+{
+    if (self->due_timer != -1)
+        return; //  an answer is already on its way
+    int64_t wait = self->sent_at + HEARTBEAT_ANSWER_GAP_MS - zclock_mono ();
+    if (wait <= 0)
+        s_publish_heartbeat (self);
+    else
+        self->due_timer = zloop_timer (self->loop, (size_t)wait, 1, s_on_due, self);
+}
+
+//  Subscriptions reaching a process's XPUB from the event bus: each that covers the
+//  heartbeats asks for one.
+static int s_on_subscriptions (zloop_t *loop, zsock_t *events, void *arg)
+{
+    crier_heartbeat_t *self = arg;
+    bool requested = false;
+    zmq_msg_t message;
+    zmq_msg_init (&message);
+    for (int count = 0; count < 1000; count++) {
+        if (zmq_msg_recv (&message, zsock_resolve (events), ZMQ_DONTWAIT) == -1)
+            break;
+        requested |= crier_heartbeat_is_request (zmq_msg_data (&message), zmq_msg_size (&message));
+    }
+    zmq_msg_close (&message);
+    if (requested)
+        crier_heartbeat_request (self);
     return 0;
 }
 
@@ -198,19 +256,35 @@ crier_heartbeat_t *crier_heartbeat_new (zloop_t *loop, zsock_t *events, uint64_t
     crier_heartbeat_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    *self = (crier_heartbeat_t){loop, events, fill, arg, -1};
-    s_on_heartbeat (loop, 0, self); //  one at once, so that crier status need not wait
+    *self = (crier_heartbeat_t){loop, events, fill, arg, -1, -1, 0, false};
+    s_publish_heartbeat (self); //  one at once, so that crier status need not wait
     self->timer = zloop_timer (loop, (size_t)interval_ms, 0, s_on_heartbeat, self);
     return self;
+}
+
+int crier_heartbeat_answer_requests (crier_heartbeat_t *self)
+{
+    int verbose = 1;
+    if (zmq_setsockopt (zsock_resolve (self->events), ZMQ_XPUB_VERBOSE, &verbose, sizeof verbose) !=
+            0 ||
+        zloop_reader (self->loop, self->events, s_on_subscriptions, self) != 0)
+        return -1;
+    self->reading = true;
+    return 0;
 }
 
 void crier_heartbeat_destroy (crier_heartbeat_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    if ((*self_p)->timer != -1)
-        zloop_timer_end ((*self_p)->loop, (*self_p)->timer);
-    free (*self_p);
+    crier_heartbeat_t *self = *self_p;
+    if (self->timer != -1)
+        zloop_timer_end (self->loop, self->timer);
+    if (self->due_timer != -1)
+        zloop_timer_end (self->loop, self->due_timer);
+    if (self->reading)
+        zloop_reader_end (self->loop, self->events);
+    free (self);
     *self_p = NULL;
 }
 

@@ -63,7 +63,8 @@ int crier_sender_open (crier_sender_t *self, const crier_sender_rules_t *rules,
     self->arg = arg;
     self->deliveries = crier_socket_open (ZMQ_PULL, CRIER_CONNECT, config->deliveries_endpoint,
                                           &config->links, "deliveries from crier-resolver");
-    self->events = crier_socket_open (ZMQ_PUB, CRIER_CONNECT, config->events_publish_endpoint,
+    //  An XPUB, a PUB that reads subscriptions: crier status asks for heartbeats with them.
+    self->events = crier_socket_open (ZMQ_XPUB, CRIER_CONNECT, config->events_publish_endpoint,
                                       &config->links, "event bus");
     //  Outcomes and releases sent just before stopping must still go out.
     if (self->events)
@@ -73,9 +74,15 @@ int crier_sender_open (crier_sender_t *self, const crier_sender_rules_t *rules,
             crier_intake_new (self->loop, self->deliveries, s_on_frame, s_after_frames, self);
     if (!self->intake || !self->events)
         return -1;
+    self->watch = crier_handshake_watch_new (self->loop, "link.handshake_failed");
+    if (!self->watch ||
+        crier_handshake_watch_connected (self->watch, self->deliveries,
+                                         "deliveries from crier-resolver") != 0 ||
+        crier_handshake_watch_connected (self->watch, self->events, "event bus") != 0)
+        return -1;
     self->heartbeat = crier_heartbeat_new (self->loop, self->events, config->heartbeat_interval_ms,
                                            s_fill_heartbeat, self);
-    if (!self->heartbeat)
+    if (!self->heartbeat || crier_heartbeat_answer_requests (self->heartbeat) != 0)
         return -1;
     crier_sender_regulate (self);
     return 0;
@@ -162,6 +169,7 @@ void crier_sender_destroy (crier_sender_t **self_p)
     crier_heartbeat_destroy (&self->heartbeat);
     crier_transfers_destroy (&self->transfers);
     crier_intake_destroy (&self->intake);
+    crier_handshake_watch_destroy (&self->watch);
     zsock_destroy (&self->deliveries);
     zsock_destroy (&self->events);
     zhashx_destroy (&self->holding);

@@ -3,6 +3,7 @@
 #ifndef CRIER_SENDER_STATE_H_INCLUDED
 #define CRIER_SENDER_STATE_H_INCLUDED
 
+#include "crier/handshake_watch.h"
 #include "crier/recent.h"
 #include "crier/sender.h"
 
@@ -18,8 +19,9 @@ struct crier_sender_t {
     crier_transfers_t *transfers;
     crier_intake_t *intake;
     crier_heartbeat_t *heartbeat;
-    zhashx_t *holding;      //  delivery id -> its crier_job_t: owned here, queues borrow
-    crier_recent_t *recent; //  ids this sender delivered lately
+    crier_handshake_watch_t *watch; //  logs a resolver that refuses this sender (another stack)
+    zhashx_t *holding;              //  delivery id -> its crier_job_t: owned here, queues borrow
+    crier_recent_t *recent;         //  ids this sender delivered lately
     bool stopping;
     bool allowed;       //  what the sender last said about taking deliveries
     uint64_t delivered; //  outcomes so far

@@ -1,26 +1,33 @@
 /*  socket.c - see socket.h. */
 #include "crier/socket.h"
 #include "crier/log.h"
+#include "crier/port_holder.h"
 
 #include <errno.h>
 
-zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endpoint,
-                            const crier_links_t *links, const char *purpose)
+static void s_log_failure (crier_socket_mode_t mode, const char *endpoint, const char *purpose,
+                           int error)
 {
-    return crier_socket_open_secured (type, mode, endpoint, links->hwm, purpose,
-                                      crier_links_curve (links, mode == CRIER_BIND));
+    if (mode == CRIER_CONNECT) {
+        crier_log (CRIER_LOG_ERROR, "socket.connect_failed", "purpose", purpose, "endpoint",
+                   endpoint, "error", zmq_strerror (error), "hint", "check the endpoint's syntax");
+        return;
+    }
+    char holder[160] = "";
+    if (error == EADDRINUSE)
+        crier_port_holder (endpoint, holder, sizeof holder);
+    const char *hint =
+        error == EADDRINUSE
+            ? "another process listens there (held_by): stop it, or give this crier stack ports "
+              "of its own (the CRIER_*_ENDPOINT settings: README, Configuration)"
+            : "check that the address belongs to this host and the endpoint's syntax";
+    crier_log (CRIER_LOG_ERROR, "socket.bind_failed", "purpose", purpose, "endpoint", endpoint,
+               "error", zmq_strerror (error), "held_by", holder[0] ? holder : NULL, "hint", hint);
 }
 
-zsock_t *crier_socket_open_secured (int type, crier_socket_mode_t mode, const char *endpoint,
-                                    int hwm, const char *purpose, const crier_curve_t *curve)
-{
-    crier_socket_limits_t limits = {hwm, hwm, -1};
-    return crier_socket_open_limited (type, mode, endpoint, &limits, purpose, curve);
-}
-
-zsock_t *crier_socket_open_limited (int type, crier_socket_mode_t mode, const char *endpoint,
-                                    const crier_socket_limits_t *limits, const char *purpose,
-                                    const crier_curve_t *curve)
+static zsock_t *s_open (int type, crier_socket_mode_t mode, const char *endpoint,
+                        const crier_socket_limits_t *limits, const char *purpose,
+                        const crier_links_t *links, const crier_curve_t *curve)
 {
     zsock_t *socket = zsock_new (type);
     if (!socket) {
@@ -32,22 +39,38 @@ zsock_t *crier_socket_open_limited (int type, crier_socket_mode_t mode, const ch
     zsock_set_rcvhwm (socket, limits->receive_hwm);
     int64_t limit = limits->max_message_bytes;
     zmq_setsockopt (zsock_resolve (socket), ZMQ_MAXMSGSIZE, &limit, sizeof limit);
-    if (curve)
+    if (links)
+        crier_links_secure (links, socket, mode == CRIER_BIND);
+    else if (curve)
         crier_curve_apply (curve, socket);
     int rc = mode == CRIER_BIND ? zsock_bind (socket, "%s", endpoint)
                                 : zsock_connect (socket, "%s", endpoint);
     if (rc == -1) {
-        const char *hint = mode == CRIER_BIND
-                               ? "check that no other process listens there and that the "
-                                 "address belongs to this host"
-                               : "check the endpoint's syntax";
-        crier_log (CRIER_LOG_ERROR,
-                   mode == CRIER_BIND ? "socket.bind_failed" : "socket.connect_failed", "purpose",
-                   purpose, "endpoint", endpoint, "error", zmq_strerror (zmq_errno ()), "hint",
-                   hint);
+        s_log_failure (mode, endpoint, purpose, zmq_errno ());
         zsock_destroy (&socket);
     }
     return socket;
+}
+
+zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endpoint,
+                            const crier_links_t *links, const char *purpose)
+{
+    crier_socket_limits_t limits = {links->hwm, links->hwm, -1};
+    return s_open (type, mode, endpoint, &limits, purpose, links, NULL);
+}
+
+zsock_t *crier_socket_open_link (int type, crier_socket_mode_t mode, const char *endpoint,
+                                 const crier_links_t *links, const crier_socket_limits_t *limits,
+                                 const char *purpose)
+{
+    return s_open (type, mode, endpoint, limits, purpose, links, NULL);
+}
+
+zsock_t *crier_socket_open_limited (int type, crier_socket_mode_t mode, const char *endpoint,
+                                    const crier_socket_limits_t *limits, const char *purpose,
+                                    const crier_curve_t *curve)
+{
+    return s_open (type, mode, endpoint, limits, purpose, NULL, curve);
 }
 
 char *crier_socket_endpoint (zsock_t *socket)

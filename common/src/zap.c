@@ -30,6 +30,7 @@ struct crier_zap_t {
     int hangup_fd; //  readable on SIGHUP
     int timer;
     char internal_key[41]; //  the internal switch's key (Z85), or ""
+    char *stack_id;        //  the stack identity PLAIN peers must present, or NULL
 };
 
 static void s_free_item (void **item)
@@ -176,24 +177,33 @@ static void s_refresh (crier_zap_t *self)
         self->stamp = status;
 }
 
-//  Logs a refused key, at most once a minute per key.
-static void s_log_refusal (crier_zap_t *self, const char *key, const char *address, bool internal)
+//  Whether a refusal of this peer (a key, or a process and address) should be logged: at most
+//  once a minute each, for at most REFUSALS_REMEMBERED peers at once.
+static bool s_should_log (crier_zap_t *self, const char *peer)
 {
     int64_t now = zclock_mono ();
-    int64_t *last = zhashx_lookup (self->refusals, key);
+    int64_t *last = zhashx_lookup (self->refusals, peer);
     if (last && now - *last < REFUSAL_LOG_INTERVAL_MS)
-        return;
+        return false;
     if (!last) {
         if (zhashx_size (self->refusals) >= REFUSALS_REMEMBERED)
             zhashx_purge (self->refusals);
         last = malloc (sizeof *last);
-        if (!last || zhashx_insert (self->refusals, key, last) != 0) {
+        if (!last || zhashx_insert (self->refusals, peer, last) != 0) {
             free (last);
             last = NULL;
         }
     }
     if (last)
         *last = now;
+    return true;
+}
+
+//  Logs a refused key, at most once a minute per key.
+static void s_log_refusal (crier_zap_t *self, const char *key, const char *address, bool internal)
+{
+    if (!s_should_log (self, key))
+        return;
     if (internal)
         crier_log (CRIER_LOG_WARN, "curve.client_refused", "key", key, "address", address, "link",
                    "internal", "hint",
@@ -212,6 +222,34 @@ static void s_reply (zsock_t *handler, const char *sequence, const char *status,
     zstr_sendx (handler, "1.0", sequence, status, text, user_id, "", NULL);
 }
 
+//  A peer on a link guarded by the stack identity: PLAIN, the process's name as user (crier
+//  for the command line), the identity as password (user is the first credential frame,
+//  already popped; password the next). Logged once a minute per process and address: one of
+//  another stack retries every few seconds.
+static void s_check_stack (crier_zap_t *self, zmsg_t *request, const char *sequence,
+                           const char *mechanism, zframe_t *user, const char *address)
+{
+    zframe_t *password = zmsg_pop (request);
+    bool admitted = self->stack_id && streq (mechanism, "PLAIN") && user && password &&
+                    zframe_streq (password, self->stack_id);
+    zframe_destroy (&password);
+    char *name = user ? zframe_strdup (user) : NULL;
+    if (admitted)
+        s_reply (self->handler, sequence, "200", "OK", name ? name : "");
+    else {
+        char peer[600];
+        snprintf (peer, sizeof peer, "stack %s %s", name ? name : "", address ? address : "");
+        if (s_should_log (self, peer))
+            crier_log (CRIER_LOG_WARN, "stack.refused", "peer", name, "address",
+                       address ? address : "", "hint",
+                       "a process of another crier stack (or one with another CRIER_STACK_ID) "
+                       "tried to join this one and was refused: give it this stack's "
+                       "CRIER_STACK_ID, or its own stack's endpoints");
+        s_reply (self->handler, sequence, "400", "Another crier stack", "");
+    }
+    free (name);
+}
+
 //  One ZAP request: [version][sequence][domain][address][routing id][mechanism][credentials...]
 static int s_on_request (zloop_t *loop, zsock_t *handler, void *arg)
 {
@@ -226,8 +264,11 @@ static int s_on_request (zloop_t *loop, zsock_t *handler, void *arg)
     zframe_t *routing_id = zmsg_pop (request);
     char *mechanism = zmsg_popstr (request);
     zframe_t *credential = zmsg_pop (request);
+    bool stack = domain && streq (domain, CRIER_ZAP_DOMAIN_STACK);
     if (!version || !streq (version, "1.0") || !mechanism)
         s_reply (handler, sequence ? sequence : "", "500", "Malformed ZAP request", "");
+    else if (stack)
+        s_check_stack (self, request, sequence, mechanism, credential, address);
     else if (!streq (mechanism, "CURVE") || !credential || zframe_size (credential) != 32)
         s_reply (handler, sequence, "400", "CURVE required", "");
     else {
@@ -271,8 +312,10 @@ static int s_on_hangup (zloop_t *loop, zmq_pollitem_t *item, void *arg)
     return 0;
 }
 
-crier_zap_t *crier_zap_new (zloop_t *loop, const char *clients_dir, const char *internal_key)
+crier_zap_t *crier_zap_new (zloop_t *loop, const char *clients_dir, const crier_links_t *links)
 {
+    const char *internal_key = crier_links_internal_key (links);
+    const char *stack_id = crier_links_stack_id (links);
     crier_zap_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
@@ -282,10 +325,12 @@ crier_zap_t *crier_zap_new (zloop_t *loop, const char *clients_dir, const char *
     self->dir = clients_dir ? strdup (clients_dir) : NULL;
     if (internal_key)
         snprintf (self->internal_key, sizeof self->internal_key, "%s", internal_key);
+    self->stack_id = stack_id ? strdup (stack_id) : NULL;
     self->clients = zhashx_new ();
     self->refusals = zhashx_new ();
     self->handler = zsock_new (ZMQ_REP);
-    if ((clients_dir && !self->dir) || !self->clients || !self->refusals || !self->handler) {
+    if ((clients_dir && !self->dir) || (stack_id && !self->stack_id) || !self->clients ||
+        !self->refusals || !self->handler) {
         crier_zap_destroy (&self);
         return NULL;
     }
@@ -331,6 +376,7 @@ void crier_zap_destroy (crier_zap_t **self_p)
     zhashx_destroy (&self->clients);
     zhashx_destroy (&self->refusals);
     free (self->dir);
+    free (self->stack_id);
     free (self);
     *self_p = NULL;
 }

@@ -113,6 +113,9 @@ e2e_stack_t *e2e_stack_start_mapped (const char *mapping_json, const char *const
               stack->smtp->smtp_port);
     //  Ingest keeps its journal across restarts.
     snprintf (stack->env[count++], 256, "CRIER_DATA_DIR=%s/ingest", test_scratch_dir ());
+    //  Every stack has an identity of its own, as scripts/run.sh gives one.
+    snprintf (stack->stack_id, sizeof stack->stack_id, "CRIER_STACK_ID=e2e-%d", (int)getpid ());
+    snprintf (stack->env[count++], 256, "%s", stack->stack_id);
     //  The test's own entries first: the first of a name wins.
     for (size_t index = 0; extra_env && extra_env[index]; index++)
         stack->common[stack->common_count++] = extra_env[index];

@@ -2,7 +2,8 @@
     pouchdb-server with a mapping of "#all" to some rooms and mailboxes, the Matrix homeserver
     double, the SMTP double, and crier-ingest, crier-resolver and two senders of each channel,
     linked over ipc endpoints of their own (so that a restarted process binds the same address,
-    and parallel tests never meet). Ingest keeps its journal across restarts. */
+    and parallel tests never meet), with a stack identity of their own. Ingest keeps its journal
+   across restarts. */
 #ifndef CRIER_TEST_E2E_STACK_H_INCLUDED
 #define CRIER_TEST_E2E_STACK_H_INCLUDED
 
@@ -27,6 +28,7 @@ typedef struct {
     const char *common[32];
     size_t common_count;
     char ack_endpoint[128];
+    char stack_id[64]; //  "CRIER_STACK_ID=...", for crier status and crier tail
 } e2e_stack_t;
 
 //  Starts everything; rooms and mailboxes (NULL-ended, at most STACK_MAX_TARGETS each) are what

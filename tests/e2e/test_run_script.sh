@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's first command, end to end: scripts/run.sh starts the whole local stack; a
-# notification sent with crier send shows up in MailDev's inbox; crier status lists the three
-# processes; SIGTERM (what Ctrl-C sends to the script in a terminal is SIGINT; both are trapped)
+# notification sent with crier send shows up in MailDev's inbox; crier status, given the stack's
+# identity, lists the three processes, and without it is refused; a second run.sh (another
+# local state) stops at once and names what holds the ports; SIGTERM (what Ctrl-C sends to the script in a terminal is SIGINT; both are trapped)
 # stops everything the script started and it exits 0.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -70,10 +71,26 @@ sys.exit(0 if len(mails) == 1 and mails[0]["to"][0]["address"] == "admin@localho
 }
 until_ok 30 inbox_has_it || fail "the notification never reached MailDev's inbox"
 
-status=$("$bin/crier" status)
+[[ -s "$state/stack-id" ]] || fail "scripts/run.sh kept no stack identity in $state/stack-id"
+status=$(CRIER_STACK_ID_FILE="$state/stack-id" "$bin/crier" status)
 for process in crier-ingest crier-resolver crier-sender-email; do
     grep -q "^$process " <<<"$status" || fail "crier status does not list $process: $status"
 done
+refused=0
+"$bin/crier" status > /dev/null 2> "$state/status.err" || refused=$?
+[[ $refused -eq 1 ]] && grep -q "is not the stack's" "$state/status.err" ||
+    fail "crier status without the stack's identity was not refused: $(cat "$state/status.err")"
+
+# A second stack on the same ports stops before starting anything, and says what holds them.
+other=$(mktemp -d)
+second=0
+CRIER_LOCAL_DIR=$other timeout 300 "$root/scripts/run.sh" > "$other/run.out" 2>&1 || second=$?
+grep -q "port 5984 (pouchdb-server's port, fixed here) is taken by [a-z]" "$other/run.out" &&
+    grep -q "port 7410 (CRIER_NOTIFICATIONS_ENDPOINT) is taken by crier-resolver (pid" \
+        "$other/run.out" ||
+    fail "a second run.sh did not name what holds its ports: $(cat "$other/run.out")"
+[[ $second -eq 1 ]] || fail "a second run.sh exited $second, not 1"
+rm -rf "$other"
 
 # A group the mapping does not know becomes a dead letter that crier dead-letters lists.
 "$bin/crier" send --to '#no-such-group' 'nobody gets this' >/dev/null

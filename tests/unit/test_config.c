@@ -1,6 +1,8 @@
 /*  test_config.c - settings from the environment: defaults, units, *_FILE secrets, bad values. */
 #include "crier/config.h"
+#include "crier/links.h"
 #include "crier/log.h"
+#include "crier/process.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +32,7 @@ static int s_teardown (void **state)
     free (s_log_text);
     unsetenv ("CRIER_TEST");
     unsetenv ("CRIER_TEST_FILE");
+    unsetenv ("CRIER_STACK_ID");
     return 0;
 }
 
@@ -199,6 +202,46 @@ static void test_log_level (void **state)
     assert_int_equal (level, CRIER_LOG_INFO);
 }
 
+//  The stack identity: printable ASCII without spaces, at most what PLAIN carries.
+static void test_stack_identity (void **state)
+{
+    crier_links_t links = {0};
+    assert_int_equal (crier_links_load (&links), 0);
+    assert_string_equal (crier_links_security (&links), "plain");
+    assert_null (crier_links_stack_id (&links));
+    crier_links_free (&links);
+    setenv ("CRIER_STACK_ID", "k3Yq-stack_1", 1);
+    assert_int_equal (crier_links_load (&links), 0);
+    assert_string_equal (crier_links_security (&links), "stack");
+    assert_string_equal (crier_links_stack_id (&links), "k3Yq-stack_1");
+    crier_links_free (&links);
+    char long_id[300];
+    memset (long_id, 'a', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    const char *bad[] = {"two words", "tab\there", "caf\xc3\xa9!", long_id};
+    for (size_t index = 0; index < sizeof bad / sizeof bad[0]; index++) {
+        setenv ("CRIER_STACK_ID", bad[index], 1);
+        assert_int_equal (crier_links_load (&links), -1);
+        crier_links_free (&links);
+    }
+    s_expect_logged ("config.invalid variable=CRIER_STACK_ID error=\"longer than 255 bytes\"");
+    s_expect_logged ("holds a space, a control character or a non-ASCII byte");
+}
+
+//  A subscription (1, then the topic) asks for heartbeats when it covers process.heartbeat.
+static void test_heartbeat_requests (void **state)
+{
+    assert_true (crier_heartbeat_is_request ("\x01process.heartbeat", 18));
+    assert_true (crier_heartbeat_is_request ("\x01process.", 9));
+    assert_true (crier_heartbeat_is_request ("\x01", 1));
+    assert_false (crier_heartbeat_is_request ("\x00process.heartbeat", 18)); //  unsubscribe
+    assert_false (crier_heartbeat_is_request ("\x01process.heartbeats", 19));
+    assert_false (crier_heartbeat_is_request ("\x01"
+                                              "delivery.",
+                                              10));
+    assert_false (crier_heartbeat_is_request ("", 0));
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +253,8 @@ int main (void)
         cmocka_unit_test_setup_teardown (test_endpoint, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_secret_from_variable_and_file, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_log_level, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_stack_identity, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_heartbeat_requests, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

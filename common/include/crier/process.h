@@ -63,6 +63,21 @@ typedef struct crier_heartbeat_t crier_heartbeat_t;
 crier_heartbeat_t *crier_heartbeat_new (zloop_t *loop, zsock_t *events, uint64_t interval_ms,
                                         crier_heartbeat_fn *fill, void *arg);
 
+//  A watcher that subscribes to process.heartbeat (or a prefix of it) asks every process for
+//  one at once: crier status answers in milliseconds, not a heartbeat interval. The question
+//  travels as the subscription itself, from the event bus's XPUB through its XSUB to each
+//  publisher, so it needs no port of its own. For a process whose events socket is an XPUB
+//  connected to the bus: makes it pass every subscription (XPUB_VERBOSE) and reads them on the
+//  loop. Returns 0 or -1.
+int crier_heartbeat_answer_requests (crier_heartbeat_t *self);
+
+//  True when a subscription message (ZeroMQ's: 1, then the topic) asks for heartbeats.
+bool crier_heartbeat_is_request (const void *data, size_t size);
+
+//  Publishes a heartbeat now, or as soon as the last one is 50 ms old (the resolver, which
+//  sees the subscriptions on the event bus itself).
+void crier_heartbeat_request (crier_heartbeat_t *self);
+
 //  Stops the heartbeat. NULL-safe.
 void crier_heartbeat_destroy (crier_heartbeat_t **self_p);
 

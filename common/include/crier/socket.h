@@ -15,29 +15,29 @@
 
 typedef enum { CRIER_BIND, CRIER_CONNECT } crier_socket_mode_t;
 
-//  Opens a socket of type on a link between crier's own processes: send and receive high-water
-//  marks and, when the internal switch is on, CURVE keys from links; then binds or connects it
-//  to endpoint. purpose names the link in the error line ("notifications to the resolver").
-//  Returns NULL after logging why.
-zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endpoint,
-                            const crier_links_t *links, const char *purpose);
-
-//  crier_socket_open_secured uses exactly the keys given,
-//  plain when curve is NULL: a server's keys for a socket that binds, a client's for one that
-//  connects (ingest's endpoints for services).
-zsock_t *crier_socket_open_secured (int type, crier_socket_mode_t mode, const char *endpoint,
-                                    int hwm, const char *purpose, const crier_curve_t *curve);
-
-//  What a socket that faces clients holds at most, per connection.
+//  What a socket holds at most, per connection.
 typedef struct {
     int receive_hwm;           //  messages queued from one peer
     int send_hwm;              //  messages queued for one peer (answers it does not read)
     int64_t max_message_bytes; //  a peer sending more is disconnected unread (-1: no limit)
 } crier_socket_limits_t;
 
-//  crier_socket_open_secured for a socket that faces clients, with its limits. Like every
-//  option, they are set before the bind: ZeroMQ copies a listener's options to each connection
-//  it accepts, so a limit set later never applies.
+//  Opens a socket of type on a link between crier's own processes: send and receive high-water
+//  marks and who may be on the other end (CURVE keys or the stack identity) from links; then
+//  binds or connects it to endpoint. purpose names the link in the error line ("notifications
+//  to the resolver"). Returns NULL after logging why; a failed bind names what holds the port.
+zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endpoint,
+                            const crier_links_t *links, const char *purpose);
+
+//  crier_socket_open with limits of its own instead of links' high-water mark.
+zsock_t *crier_socket_open_link (int type, crier_socket_mode_t mode, const char *endpoint,
+                                 const crier_links_t *links, const crier_socket_limits_t *limits,
+                                 const char *purpose);
+
+//  A socket that faces clients (ingest's endpoints for services), with its limits and exactly
+//  the keys given: plain when curve is NULL. Like every option, the limits are set before the
+//  bind: ZeroMQ copies a listener's options to each connection it accepts, so a limit set later
+//  never applies.
 zsock_t *crier_socket_open_limited (int type, crier_socket_mode_t mode, const char *endpoint,
                                     const crier_socket_limits_t *limits, const char *purpose,
                                     const crier_curve_t *curve);

@@ -11,6 +11,7 @@
 #define CRIER_ZAP_H_INCLUDED
 
 #include "crier/id.h"
+#include "crier/links.h"
 
 #include <czmq.h>
 #include <stdbool.h>
@@ -29,11 +30,12 @@ typedef struct {
 typedef struct crier_zap_t crier_zap_t;
 
 //  Reads the client certificates in clients_dir (may be NULL: none) and answers ZAP requests on
-//  loop for every CURVE server socket of this process: those of the domain CRIER_ZAP_DOMAIN
-//  admit the clients of the folder, those of CRIER_ZAP_DOMAIN_INTERNAL the internal key only
-//  (internal_key, Z85, from crier_links_internal_key; NULL: none). Create it before such a socket
-//  binds. Returns NULL after logging why (the folder cannot be read, another handler exists).
-crier_zap_t *crier_zap_new (zloop_t *loop, const char *clients_dir, const char *internal_key);
+//  loop for every secured server socket of this process: those of the domain CRIER_ZAP_DOMAIN
+//  admit the clients of the folder, those of CRIER_ZAP_DOMAIN_INTERNAL the internal key of links
+//  only, those of CRIER_ZAP_DOMAIN_STACK a PLAIN peer presenting the stack identity of links
+//  (stack.refused is logged otherwise). Create it before such a socket binds. Returns NULL after
+//  logging why (the folder cannot be read, another handler exists).
+crier_zap_t *crier_zap_new (zloop_t *loop, const char *clients_dir, const crier_links_t *links);
 
 //  NULL-safe; sets *self_p to NULL.
 void crier_zap_destroy (crier_zap_t **self_p);
