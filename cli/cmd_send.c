@@ -10,6 +10,7 @@
 #include "crier/notification.h"
 #include "crier/reply.h"
 #include "crier/socket.h"
+#include "crier/wait.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -19,6 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+//  --wait without a duration, and the most it may be.
+#define DEFAULT_WAIT_MS 60000
+#define MAX_WAIT_MS     (24 * 60 * 60 * 1000)
+//  How long one wait request asks crier-ingest to hold it, at most.
+#define WAIT_ROUND_MS 30000
 
 static const char *s_usage =
     "Usage: crier send --to GROUP [--to GROUP ...] [options] [BODY]\n"
@@ -39,22 +46,27 @@ static const char *s_usage =
     "      --no-ack          push without waiting for an answer, to the PULL endpoint\n"
     "                        (default: $CRIER_ENDPOINT or " CRIER_DEFAULT_CLIENT_ENDPOINT ")\n"
     "      --timeout T       how long to wait for crier-ingest, e.g. 500ms, 5s (default 5s)\n"
+    "      --wait[=T]        then wait until every delivery has its outcome, up to T (default\n"
+    "                        1m), and say what became of each that failed\n"
     "      --cert FILE       this client's secret CURVE certificate, when crier-ingest uses\n"
     "                        CURVE (default: $CRIER_CURVE_CERT; docs/security.md)\n"
     "      --server-cert FILE  crier-ingest's public certificate (default:\n"
     "                        $CRIER_CURVE_SERVER_CERT)\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Exit status: 0 accepted (or pushed, with --no-ack), 1 crier-ingest could not be reached,\n"
-    "did not answer, refused this client's certificate, or cannot take it now (backlog full: try\n"
-    "again later), 2 bad arguments, bad input, or refused by crier-ingest as invalid or as not\n"
-    "allowed for this client.\n";
+    "Exit status: 0 accepted (or pushed, with --no-ack; with --wait: delivered everywhere), 1\n"
+    "crier-ingest could not be reached, did not answer, refused this client's certificate, or\n"
+    "cannot take it now (backlog full: try again later), 2 bad arguments, bad input, or refused\n"
+    "by crier-ingest as invalid or as not allowed for this client; with --wait, 3 a delivery\n"
+    "failed or a group is not in the mapping (crier dead-letters), 4 not every delivery had\n"
+    "its outcome within T (crier goes on trying).\n";
 
 typedef struct {
     crier_notification_t *notification;
     char *endpoint; //  --endpoint, or NULL for the default of the mode
     bool no_ack;
     uint64_t timeout_ms;
+    uint64_t wait_ms; //  --wait: how long to wait for the outcome; 0: do not wait
     size_t max_bytes;
     const char *body_argument;
     const char *cert;        //  --cert
@@ -99,13 +111,19 @@ static char *s_read_stdin (size_t max_bytes)
 //  Parses the command line into options. Returns -1 to go on, else an exit status.
 static int s_parse (int argc, char *argv[], send_options_t *options)
 {
-    static const struct option long_options[] = {
-        {"to", required_argument, NULL, 't'},      {"subject", required_argument, NULL, 's'},
-        {"html", required_argument, NULL, 'H'},    {"priority", required_argument, NULL, 'p'},
-        {"id", required_argument, NULL, 'i'},      {"endpoint", required_argument, NULL, 'e'},
-        {"timeout", required_argument, NULL, 'T'}, {"no-ack", no_argument, NULL, 'n'},
-        {"cert", required_argument, NULL, 'c'},    {"server-cert", required_argument, NULL, 'S'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    static const struct option long_options[] = {{"to", required_argument, NULL, 't'},
+                                                 {"subject", required_argument, NULL, 's'},
+                                                 {"html", required_argument, NULL, 'H'},
+                                                 {"priority", required_argument, NULL, 'p'},
+                                                 {"id", required_argument, NULL, 'i'},
+                                                 {"endpoint", required_argument, NULL, 'e'},
+                                                 {"timeout", required_argument, NULL, 'T'},
+                                                 {"no-ack", no_argument, NULL, 'n'},
+                                                 {"cert", required_argument, NULL, 'c'},
+                                                 {"server-cert", required_argument, NULL, 'S'},
+                                                 {"wait", optional_argument, NULL, 'w'},
+                                                 {"help", no_argument, NULL, 'h'},
+                                                 {NULL, 0, NULL, 0}};
     crier_notification_t *notification = options->notification;
     int option;
     opterr = 0;
@@ -141,6 +159,15 @@ static int s_parse (int argc, char *argv[], send_options_t *options)
             case 'n':
                 options->no_ack = true;
                 break;
+            case 'w':
+                options->wait_ms = DEFAULT_WAIT_MS;
+                if (optarg && (crier_duration_parse (optarg, &options->wait_ms) != 0 ||
+                               options->wait_ms == 0 || options->wait_ms > MAX_WAIT_MS))
+                    return cli_fail_usage ("send",
+                                           "--wait needs a duration from 1ms to 24h, "
+                                           "e.g. --wait=30s",
+                                           optarg);
+                break;
             case 'c':
                 options->cert = optarg;
                 break;
@@ -158,18 +185,116 @@ static int s_parse (int argc, char *argv[], send_options_t *options)
     }
     if (optind < argc - 1)
         return cli_fail_usage ("send", "more than one BODY; quote the message", argv[optind + 1]);
+    if (options->wait_ms && options->no_ack)
+        return cli_fail_usage ("send", "--wait needs an answer, so not --no-ack", "--no-ack");
     options->body_argument = optind < argc ? argv[optind] : NULL;
     return -1;
 }
 
-//  Sends the frame to the acknowledged endpoint and reads the answer. Returns an exit status.
+//  Says what became of a notification that is done or given up on. Returns the exit status.
+static int s_report (const send_options_t *options, const crier_wait_reply_t *reply)
+{
+    if (reply->state == CRIER_WAIT_DELIVERED) {
+        fprintf (stderr, "crier send: delivered (%llu %s)\n", (unsigned long long)reply->deliveries,
+                 reply->deliveries == 1 ? "delivery" : "deliveries");
+        return CRIER_EXIT_OK;
+    }
+    if (reply->state == CRIER_WAIT_UNKNOWN) {
+        fprintf (stderr,
+                 "crier send: crier-ingest no longer knows %s: it was done more than an hour ago, "
+                 "crier-ingest restarted since, or its dead letters were dropped\n",
+                 reply->id);
+        return CRIER_EXIT_UNAVAILABLE;
+    }
+    if (reply->state == CRIER_WAIT_PENDING) {
+        fprintf (stderr,
+                 "crier send: not every delivery had its outcome within %llums: %s%llu of %llu "
+                 "delivered so far. crier goes on trying; watch it with crier tail --filter "
+                 "delivery.\n",
+                 (unsigned long long)options->wait_ms,
+                 reply->routed ? "" : "not routed yet (is crier-resolver running?); ",
+                 (unsigned long long)reply->delivered, (unsigned long long)reply->deliveries);
+        return CRIER_EXIT_PENDING;
+    }
+    fprintf (stderr, "crier send: not delivered everywhere: %llu of %llu delivered\n",
+             (unsigned long long)reply->delivered, (unsigned long long)reply->deliveries);
+    for (size_t index = 0; index < reply->count; index++) {
+        const crier_dead_letter_t *letter = &reply->dead_letters[index];
+        if (letter->channel)
+            fprintf (stderr, "  %s %s: %s\n", letter->channel, letter->target, letter->reason);
+        else
+            fprintf (stderr, "  %s: %s\n", letter->target, letter->reason);
+    }
+    //  Dead letters name the notification as crier knows it (scoped for a CURVE client).
+    fprintf (stderr,
+             "crier dead-letters lists them; once fixed (the mapping, a mailbox, a room), crier "
+             "dead-letters retry %s sends them again\n",
+             reply->count ? reply->dead_letters[0].notification_id : reply->id);
+    return CRIER_EXIT_UNDELIVERED;
+}
+
+//  Asks crier-ingest, on the connection the notification went over, until it is done or the
+//  wait is over. Returns the exit status.
+static int s_wait (const send_options_t *options, zsock_t *dealer, const char *id)
+{
+    int64_t deadline = zclock_mono () + (int64_t)options->wait_ms;
+    for (;;) {
+        int64_t left = deadline - zclock_mono ();
+        //  Held by ingest for a while at most each time, so that a lost answer costs little.
+        uint64_t hold = left <= 0 ? 0 : left < WAIT_ROUND_MS ? (uint64_t)left : WAIT_ROUND_MS;
+        crier_wait_request_t request = {(char *)id, hold};
+        char *data;
+        size_t size;
+        if (crier_wait_request_encode (&request, &data, &size) != 0)
+            return cli_fail_usage ("send", "out of memory", NULL);
+        zframe_t *answer;
+        ingest_request_result_t result =
+            ingest_ask ("crier send --wait", dealer, options->endpoint, hold + options->timeout_ms,
+                        data, size, &answer);
+        free (data);
+        if (result != INGEST_ANSWERED)
+            return CRIER_EXIT_UNAVAILABLE;
+        crier_wait_reply_t reply;
+        crier_error_t error;
+        int status = -1;
+        if (crier_wait_reply_decode (zframe_data (answer), zframe_size (answer), &reply, &error) !=
+            0) {
+            fprintf (stderr,
+                     "crier send --wait: crier-ingest's answer is not a wait answer (%s: %s)\n",
+                     error.field, error.message);
+            status = CRIER_EXIT_UNAVAILABLE;
+        } else if (!reply.ok) {
+            fprintf (stderr,
+                     "crier send --wait: crier-ingest did not answer the wait request: %s (is it "
+                     "older than this crier?)\n",
+                     reply.error ? reply.error : "no reason given");
+            status = CRIER_EXIT_UNAVAILABLE;
+        } else if (reply.state != CRIER_WAIT_PENDING || left <= 0)
+            status = s_report (options, &reply);
+        crier_wait_reply_free (&reply);
+        zframe_destroy (&answer);
+        if (status >= 0)
+            return status;
+    }
+}
+
+//  Sends the frame to the acknowledged endpoint and reads the answer; with --wait, then waits
+//  for the outcome. Returns an exit status.
 static int s_send_acknowledged (const send_options_t *options, const char *frame, size_t size)
 {
-    zframe_t *answer;
-    ingest_request_result_t result = ingest_request (
-        "crier send", options->endpoint, options->curve, options->timeout_ms, frame, size, &answer);
-    if (result != INGEST_ANSWERED)
+    int64_t deadline = zclock_mono () + (int64_t)options->timeout_ms;
+    ingest_request_result_t result;
+    zsock_t *dealer =
+        ingest_open ("crier send", options->endpoint, options->curve, options->timeout_ms, &result);
+    int64_t left = deadline - zclock_mono ();
+    zframe_t *answer = NULL;
+    if (dealer)
+        result = ingest_ask ("crier send", dealer, options->endpoint, left > 0 ? (uint64_t)left : 0,
+                             frame, size, &answer);
+    if (result != INGEST_ANSWERED) {
+        zsock_destroy (&dealer);
         return result == INGEST_BAD_ENDPOINT ? CRIER_EXIT_USAGE : CRIER_EXIT_UNAVAILABLE;
+    }
     crier_reply_t reply;
     crier_error_t error;
     int status;
@@ -189,10 +314,14 @@ static int s_send_acknowledged (const send_options_t *options, const char *frame
                      "crier send: id %s was accepted before (within CRIER_DEDUP_WINDOW); it is "
                      "not sent again\n",
                      reply.id ? reply.id : "?");
-        status = CRIER_EXIT_OK;
+        printf ("%s\n", options->notification->id);
+        fflush (stdout);
+        status =
+            options->wait_ms ? s_wait (options, dealer, options->notification->id) : CRIER_EXIT_OK;
     }
     crier_reply_free (&reply);
     zframe_destroy (&answer);
+    zsock_destroy (&dealer);
     return status;
 }
 
@@ -264,7 +393,7 @@ static int s_build_and_send (send_options_t *options)
     } else {
         status = options->no_ack ? s_push (options, frame, size)
                                  : s_send_acknowledged (options, frame, size);
-        if (status == CRIER_EXIT_OK)
+        if (status == CRIER_EXIT_OK && options->no_ack)
             printf ("%s\n", notification->id);
     }
     free (frame);

@@ -92,46 +92,66 @@ ingest_request_result_t ingest_connect (const char *what, zsock_t *socket, const
     }
 }
 
+zsock_t *ingest_open (const char *what, const char *endpoint, const crier_curve_t *curve,
+                      uint64_t timeout_ms, ingest_request_result_t *result_p)
+{
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    if (!dealer) {
+        fprintf (stderr, "%s: could not create a ZeroMQ socket: %s\n", what,
+                 zmq_strerror (zmq_errno ()));
+        *result_p = INGEST_UNREACHABLE;
+        return NULL;
+    }
+    zsock_set_linger (dealer, 0);
+    *result_p = ingest_connect (what, dealer, endpoint, curve, timeout_ms);
+    if (*result_p != INGEST_ANSWERED)
+        zsock_destroy (&dealer);
+    return dealer;
+}
+
+ingest_request_result_t ingest_ask (const char *what, zsock_t *dealer, const char *endpoint,
+                                    uint64_t timeout_ms, const void *data, size_t size,
+                                    zframe_t **reply_p)
+{
+    *reply_p = NULL;
+    int64_t deadline = zclock_mono () + (int64_t)timeout_ms;
+    zsock_set_sndtimeo (dealer, (int)timeout_ms);
+    if (zstr_sendm (dealer, "") != 0 || crier_socket_send (dealer, data, size, 0) != 0) {
+        fprintf (stderr, "%s: could not send to crier-ingest at %s: %s\n", what, endpoint,
+                 errno == EAGAIN ? "the connection was lost" : zmq_strerror (errno));
+        return INGEST_UNREACHABLE;
+    }
+    int64_t left = deadline - zclock_mono ();
+    zsock_set_rcvtimeo (dealer, left > 0 ? (int)left : 0);
+    //  The answer is [empty delimiter][body], as a REQ socket would expect it.
+    zmsg_t *answer = zmsg_recv (dealer);
+    if (answer && zmsg_size (answer) == 2) {
+        zframe_t *delimiter = zmsg_pop (answer);
+        zframe_destroy (&delimiter);
+        *reply_p = zmsg_pop (answer);
+    }
+    zmsg_destroy (&answer);
+    if (*reply_p)
+        return INGEST_ANSWERED;
+    fprintf (stderr,
+             "%s: crier-ingest at %s did not answer within %llums; it may still have taken the "
+             "request (check with crier status)\n",
+             what, endpoint, (unsigned long long)timeout_ms);
+    return INGEST_NO_ANSWER;
+}
+
 ingest_request_result_t ingest_request (const char *what, const char *endpoint,
                                         const crier_curve_t *curve, uint64_t timeout_ms,
                                         const void *data, size_t size, zframe_t **reply_p)
 {
     *reply_p = NULL;
-    zsock_t *dealer = zsock_new (ZMQ_DEALER);
-    if (!dealer) {
-        fprintf (stderr, "%s: could not create a ZeroMQ socket: %s\n", what,
-                 zmq_strerror (zmq_errno ()));
-        return INGEST_UNREACHABLE;
-    }
-    zsock_set_linger (dealer, 0);
     int64_t deadline = zclock_mono () + (int64_t)timeout_ms;
-    ingest_request_result_t result = ingest_connect (what, dealer, endpoint, curve, timeout_ms);
+    ingest_request_result_t result;
+    zsock_t *dealer = ingest_open (what, endpoint, curve, timeout_ms, &result);
     int64_t left = deadline - zclock_mono ();
-    zsock_set_sndtimeo (dealer, left > 0 ? (int)left : 0);
-    if (result == INGEST_ANSWERED &&
-        (zstr_sendm (dealer, "") != 0 || crier_socket_send (dealer, data, size, 0) != 0)) {
-        fprintf (stderr, "%s: could not send to crier-ingest at %s: %s\n", what, endpoint,
-                 errno == EAGAIN ? "the connection was lost" : zmq_strerror (errno));
-        result = INGEST_UNREACHABLE;
-    } else if (result == INGEST_ANSWERED) {
-        left = deadline - zclock_mono ();
-        zsock_set_rcvtimeo (dealer, left > 0 ? (int)left : 0);
-        //  The answer is [empty delimiter][body], as a REQ socket would expect it.
-        zmsg_t *answer = zmsg_recv (dealer);
-        if (answer && zmsg_size (answer) == 2) {
-            zframe_t *delimiter = zmsg_pop (answer);
-            zframe_destroy (&delimiter);
-            *reply_p = zmsg_pop (answer);
-        }
-        zmsg_destroy (&answer);
-        if (!*reply_p) {
-            fprintf (stderr,
-                     "%s: crier-ingest at %s did not answer within %llums; it may still have "
-                     "taken the request (check with crier status)\n",
-                     what, endpoint, (unsigned long long)timeout_ms);
-            result = INGEST_NO_ANSWER;
-        }
-    }
+    if (dealer)
+        result =
+            ingest_ask (what, dealer, endpoint, left > 0 ? (uint64_t)left : 0, data, size, reply_p);
     zsock_destroy (&dealer);
     return result;
 }

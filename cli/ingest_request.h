@@ -34,6 +34,18 @@ crier_curve_t *ingest_request_curve (const char *what, const char *cert_option,
 ingest_request_result_t ingest_connect (const char *what, zsock_t *socket, const char *endpoint,
                                         const crier_curve_t *curve, uint64_t timeout_ms);
 
+//  A DEALER socket connected to endpoint (see ingest_connect), for several requests in turn
+//  (crier send --wait asks over the connection it sent on). NULL with *result_p when it did not
+//  connect (said why).
+zsock_t *ingest_open (const char *what, const char *endpoint, const crier_curve_t *curve,
+                      uint64_t timeout_ms, ingest_request_result_t *result_p);
+
+//  One request on a socket from ingest_open: sends data, waits up to timeout_ms for the answer
+//  (*reply_p, caller destroys). Prints why when not answered.
+ingest_request_result_t ingest_ask (const char *what, zsock_t *dealer, const char *endpoint,
+                                    uint64_t timeout_ms, const void *data, size_t size,
+                                    zframe_t **reply_p);
+
 //  Sends data to endpoint and waits up to timeout_ms in all for the answer. what names the
 //  request in error lines ("crier send"). Prints why to stderr when not answered.
 ingest_request_result_t ingest_request (const char *what, const char *endpoint,

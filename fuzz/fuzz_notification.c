@@ -1,7 +1,9 @@
 /*  fuzz_notification.c - the public notification codec (ingest's PULL and acknowledged
     endpoints): any bytes either decode to a valid notification or give a precise error; a
-    decoded notification encodes and decodes again to the same fields. */
+    decoded notification encodes and decodes again to the same fields. What is no notification
+    is read as a wait request, as ingest does: the same holds for it. */
 #include "crier/notification.h"
+#include "crier/wait.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +17,28 @@ static void s_check_same (const char *a, const char *b)
         abort ();
 }
 
+static void s_check_wait (const uint8_t *data, size_t size)
+{
+    crier_wait_request_t request;
+    crier_error_t error;
+    if (crier_wait_request_decode (data, size, &request, &error) != 0) {
+        if (error.field[0] == '\0' || error.message[0] == '\0')
+            abort ();
+        return;
+    }
+    char *encoded = NULL;
+    size_t encoded_size = 0;
+    crier_wait_request_t again;
+    if (crier_wait_request_encode (&request, &encoded, &encoded_size) == 0 &&
+        (crier_wait_request_decode (encoded, encoded_size, &again, &error) != 0 ||
+         strcmp (again.id, request.id) != 0 || again.timeout_ms != request.timeout_ms))
+        abort ();
+    if (encoded)
+        crier_wait_request_free (&again);
+    free (encoded);
+    crier_wait_request_free (&request);
+}
+
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     crier_error_t error;
@@ -23,6 +47,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         //  A refusal always says where and what.
         if (error.field[0] == '\0' || error.message[0] == '\0')
             abort ();
+        s_check_wait (data, size);
         return 0;
     }
     if (crier_notification_validate (notification, &error) != 0)

@@ -31,6 +31,8 @@ write("fuzz_notification", "invisible_group", msgpack.packb({"to": ["#ops\u2028x
                                                             "body": "b\u0085"}))
 write("fuzz_notification", "duplicate_key", b"\x83\xa2to\xa4#ops\xa4body\xa1b\xa4body\xa1c")
 write("fuzz_notification", "binary_body", msgpack.packb({"to": ["#a"], "body": b"\xff\xfe"}))
+write("fuzz_notification", "wait", msgpack.packb({"wait": "backup-2026-11-25", "timeout_ms": 30000}))
+write("fuzz_notification", "wait_too_long", msgpack.packb({"wait": "x", "timeout_ms": 300001}))
 
 frame = dict(notification, v=1, type="notification", received_at=1764000000000)
 write("fuzz_frames", "notification", b"\x00" + msgpack.packb(frame))

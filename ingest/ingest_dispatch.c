@@ -126,6 +126,7 @@ static void s_apply_receipt (ingest_server_t *self, const void *data, size_t siz
                    "out of memory; the receipt is kept in memory and written later");
         crier_ingest_journal_failed (self);
     }
+    crier_ingest_wait_outcome (self, receipt.notification_id);
     crier_receipt_free (&receipt);
 }
 

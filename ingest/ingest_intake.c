@@ -26,6 +26,7 @@ typedef enum {
     VERDICT_FULL,
     VERDICT_UNWRITTEN, //  the journal could not take it: try again
     VERDICT_DEAD_FULL, //  the client's dead letters fill its share: let them go, then again
+    VERDICT_WAIT,      //  not a notification but a wait request (acknowledged endpoint only)
 } verdict_t;
 
 //  An accepted notification whose record waits for the next sync.
@@ -285,10 +286,25 @@ static size_t s_backlog (const ingest_server_t *self)
 //  client_key is the sender's CURVE public key, NULL in plain mode.
 static verdict_t s_take (ingest_server_t *self, const void *data, size_t size,
                          const char *client_key, const char *source, char *id, size_t id_size,
-                         crier_error_t *error)
+                         crier_wait_request_t *wait, crier_error_t *error)
 {
     crier_notification_t *notification =
         crier_notification_decode (data, size, self->config->max_message_bytes, error);
+    //  Only a frame that is no notification is looked at as a wait request: notifications pay
+    //  nothing for it.
+    crier_wait_request_t request;
+    crier_error_t not_wait;
+    if (!notification && size <= CRIER_WAIT_MAX_BYTES &&
+        crier_wait_request_decode (data, size, &request, &not_wait) == 0) {
+        if (wait) {
+            *wait = request;
+            return VERDICT_WAIT;
+        }
+        crier_wait_request_free (&request);
+        crier_error_set (error, "(frame)",
+                         "a wait request: send it to the acknowledged endpoint (REQ or DEALER), "
+                         "where the answer can come back");
+    }
     if (!notification) {
         s_reject (self, source, size, error);
         return VERDICT_REJECTED;
@@ -463,7 +479,7 @@ static bool s_take_pulled (ingest_server_t *self)
         char id[CRIER_MAX_ID_BYTES + 1];
         const char *key = self->zap ? zmq_msg_gets (&part, "User-Id") : NULL;
         s_take (self, zmq_msg_data (&part), bytes, key,
-                s_source (key, zmq_msg_gets (&part, "Peer-Address")), id, sizeof id, &error);
+                s_source (key, zmq_msg_gets (&part, "Peer-Address")), id, sizeof id, NULL, &error);
     }
     zmq_msg_close (&part);
     return true;
@@ -538,9 +554,21 @@ static void s_take_request (ingest_server_t *self, zmsg_t *request)
     size_t taken_before = batch->taken_count;
     const char *key = self->zap ? zframe_meta (frame, "User-Id") : NULL;
     const char *source = s_source (key, zframe_meta (frame, "Peer-Address"));
-    verdict_t verdict =
-        s_take (self, zframe_data (frame), zframe_size (frame), key, source, id, sizeof id, &error);
+    crier_wait_request_t wait;
+    verdict_t verdict = s_take (self, zframe_data (frame), zframe_size (frame), key, source, id,
+                                sizeof id, &wait, &error);
     zframe_destroy (&frame);
+    if (verdict == VERDICT_WAIT) {
+        //  Answered now (queued like the other answers, promising nothing), or held.
+        zmsg_t *answer = crier_ingest_wait (self, request, &wait, key);
+        crier_wait_request_free (&wait);
+        if (answer && crier_array_reserve (&batch->replies, &batch->reply_capacity,
+                                           batch->reply_count, sizeof *batch->replies, 64) == 0)
+            batch->replies[batch->reply_count++] = (reply_t){answer, false, 0};
+        else
+            zmsg_destroy (&answer);
+        return;
+    }
     char message[300];
     crier_reply_t answer = {.ok = verdict == VERDICT_ACCEPTED || verdict == VERDICT_DUPLICATE,
                             .duplicate = verdict == VERDICT_DUPLICATE,

@@ -21,6 +21,8 @@
 //  How often the journal is synced (for receipts; accepted notifications are synced before they
 //  are acknowledged), leases checked and the journal's size looked at.
 #define TICK_MS 100
+//  Wait requests held at most (each a few hundred bytes); past it they are answered at once.
+#define WAITERS_MAX 10000
 //  How soon a failed journal is tried again (by writing the whole state anew), doubling up to
 //  the most: each failed try logs what failed.
 #define RECOVER_INTERVAL_MS     1000
@@ -167,6 +169,7 @@ static int s_on_tick (zloop_t *loop, int timer_id, void *arg)
                    "no news of them within CRIER_REDELIVER_AFTER; their pending deliveries go "
                    "again (same delivery ids)");
     }
+    crier_ingest_wait_expire (self, false);
     if (self->journal_failing)
         s_recover (self);
     else if (crier_journal_unsynced (self->journal) > 0 && crier_journal_sync (self->journal) != 0)
@@ -210,7 +213,8 @@ static int s_open_journal (server_t *self)
         self->config->redeliver_after_ms, self->config->dedup_window_ms,
         (size_t)self->config->dedup_max, (size_t)self->config->max_in_flight};
     self->ledger = crier_ledger_new (&options);
-    if (!self->ledger)
+    self->waiters = crier_waiters_new (WAITERS_MAX);
+    if (!self->ledger || !self->waiters)
         return -1;
     crier_records_report_t report;
     self->journal =
@@ -389,6 +393,8 @@ void crier_ingest_server (zsock_t *pipe, void *args)
                                self.config->stop_grace_ms);
 
     //  Anything taken but not yet answered is answered now (it is synced first).
+    if (self.waiters)
+        crier_ingest_wait_expire (&self, true); //  what is known, rather than silence
     if (self.journal && self.heartbeat) {
         crier_ingest_commit (&self);
         s_on_stats (self.loop, 0, &self);
@@ -396,6 +402,7 @@ void crier_ingest_server (zsock_t *pipe, void *args)
     crier_heartbeat_destroy (&self.heartbeat);
     crier_paced_destroy (&self.receipts_reader);
     crier_journal_close (&self.journal);
+    crier_waiters_destroy (&self.waiters);
     crier_ledger_destroy (&self.ledger);
     crier_ingest_intake_destroy (&self);
     crier_handshake_watch_destroy (&self.watch);

@@ -9,6 +9,7 @@
 #include "ingest_config.h"
 #include "journal.h"
 #include "ledger.h"
+#include "waiters.h"
 
 #include "crier/curve.h"
 #include "crier/handshake_watch.h"
@@ -37,6 +38,7 @@ typedef struct {
     crier_paced_t *receipts_reader;
     crier_journal_t *journal;
     crier_ledger_t *ledger;
+    crier_waiters_t *waiters; //  wait requests held until their notification's outcome
     crier_ingest_batch_t *batch;
     crier_heartbeat_t *heartbeat;
     crier_curve_t *curve;           //  CURVE keys of the three endpoints; NULL in plain mode
@@ -65,6 +67,19 @@ typedef struct {
     uint64_t accepted_logged;
     uint64_t rejected_logged;
 } ingest_server_t;
+
+//  The largest wait request read as one (a notification id and a timeout need far less).
+#define CRIER_WAIT_MAX_BYTES 1024
+
+//  ingest_wait.c: a wait request on the acknowledged endpoint, envelope being its routing id and
+//  delimiter (taken over). Returns the envelope with the answer when it is known now, or NULL
+//  when the request is held until the outcome or its timeout.
+zmsg_t *crier_ingest_wait (ingest_server_t *self, zmsg_t *envelope,
+                           const crier_wait_request_t *request, const char *client_key);
+//  After a receipt: answers the requests waiting for this notification once it is done.
+void crier_ingest_wait_outcome (ingest_server_t *self, const char *id);
+//  Answers the requests whose time is up (every one when stopping) with what is known.
+void crier_ingest_wait_expire (ingest_server_t *self, bool all);
 
 //  ingest_intake.c: zloop readers of the two service endpoints.
 int crier_ingest_on_pull (zloop_t *loop, zsock_t *socket, void *arg);

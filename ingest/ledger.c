@@ -11,6 +11,11 @@
 
 typedef enum { DELIVERY_PENDING, DELIVERY_DONE, DELIVERY_DEAD } delivery_state_t;
 
+//  Notifications done lately that a wait request still finds delivered: at most this many, for
+//  this long (the outcome of older ones is no longer known: "unknown").
+#define FINISHED_MAX     10000
+#define FINISHED_KEEP_MS (60 * 60 * 1000)
+
 //  Deliveries of one notification past which they are found through a hash, not a scan: a
 //  group of thousands of customers would otherwise cost a scan per receipt.
 #define INDEX_FROM 16
@@ -61,6 +66,7 @@ struct crier_ledger_t {
     size_t in_journal;           //  accepted notifications waiting in the journal only
     uint64_t cursor;             //  where the first of them starts in the journal
     crier_dead_shares_t *shares; //  what each client's dead letters hold (the idle entries)
+    crier_recent_t *finished;    //  ids done lately with every delivery delivered (for waits)
 };
 
 static void s_entry_destroy (void **item)
@@ -96,8 +102,9 @@ crier_ledger_t *crier_ledger_new (const crier_ledger_options_t *options)
     self->idle = zlistx_new ();
     self->seen = crier_recent_new (options->dedup_max, (int64_t)options->dedup_window_ms);
     self->shares = crier_dead_shares_new ();
+    self->finished = crier_recent_new (FINISHED_MAX, FINISHED_KEEP_MS);
     if (!self->entries || !self->queued || !self->sent || !self->idle || !self->seen ||
-        !self->shares) {
+        !self->shares || !self->finished) {
         crier_ledger_destroy (&self);
         return NULL;
     }
@@ -116,6 +123,7 @@ void crier_ledger_destroy (crier_ledger_t **self_p)
     zhashx_destroy (&self->entries);
     crier_recent_destroy (&self->seen);
     crier_dead_shares_destroy (&self->shares);
+    crier_recent_destroy (&self->finished);
     free (self->only);
     free (self);
     *self_p = NULL;
@@ -419,6 +427,7 @@ bool crier_ledger_finish (crier_ledger_t *self, const char *id)
             s_move (self, entry, STAGE_IDLE);
         return false;
     }
+    crier_recent_add_value (self->finished, id, zclock_time (), entry->count);
     crier_ledger_forget (self, id);
     return true;
 }
@@ -515,6 +524,58 @@ static void s_list_dead (entry_t *entry, crier_dead_letter_fn *fn, void *arg)
             fn (&letter, arg);
         }
     }
+}
+
+typedef struct {
+    crier_wait_reply_t *reply;
+    size_t capacity;
+} letters_t;
+
+//  Copies a dead letter into a wait answer, up to CRIER_WAIT_MAX_LETTERS.
+static void s_copy_letter (const crier_dead_letter_t *letter, void *arg)
+{
+    letters_t *letters = arg;
+    crier_wait_reply_t *reply = letters->reply;
+    if (reply->count == CRIER_WAIT_MAX_LETTERS ||
+        crier_array_reserve (&reply->dead_letters, &letters->capacity, reply->count,
+                             sizeof *reply->dead_letters, 4) != 0)
+        return;
+    crier_dead_letter_t *copy = &reply->dead_letters[reply->count];
+    *copy = (crier_dead_letter_t){strdup (letter->notification_id),
+                                  letter->delivery_id ? strdup (letter->delivery_id) : NULL,
+                                  letter->channel ? strdup (letter->channel) : NULL,
+                                  strdup (letter->target),
+                                  strdup (letter->reason),
+                                  letter->time_ms};
+    if (copy->notification_id && copy->target && copy->reason &&
+        (!letter->delivery_id || copy->delivery_id) && (!letter->channel || copy->channel))
+        reply->count++;
+    else
+        crier_dead_letter_free (copy);
+}
+
+void crier_ledger_describe (crier_ledger_t *self, const char *id, int64_t now_ms,
+                            crier_wait_reply_t *reply)
+{
+    entry_t *entry = zhashx_lookup (self->entries, id);
+    if (!entry) {
+        uint64_t count = 0;
+        bool done = crier_recent_get (self->finished, id, now_ms, &count);
+        reply->state = done ? CRIER_WAIT_DELIVERED : CRIER_WAIT_UNKNOWN;
+        reply->routed = done;
+        reply->deliveries = reply->delivered = count;
+        return;
+    }
+    reply->routed = entry->routed;
+    reply->deliveries = entry->count;
+    reply->delivered = 0;
+    for (size_t index = 0; index < entry->count; index++)
+        reply->delivered += entry->deliveries[index].state == DELIVERY_DONE;
+    //  Idle: only its dead letters keep it.
+    reply->state = entry->stage == STAGE_IDLE ? CRIER_WAIT_FAILED : CRIER_WAIT_PENDING;
+    letters_t letters = {reply, 0};
+    if (reply->state == CRIER_WAIT_FAILED)
+        s_list_dead (entry, s_copy_letter, &letters);
 }
 
 void crier_ledger_dead_letters (crier_ledger_t *self, crier_dead_letter_fn *fn, void *arg)

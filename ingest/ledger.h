@@ -23,6 +23,7 @@
 #include "crier/control.h"
 #include "crier/frames.h"
 #include "crier/receipt.h"
+#include "crier/wait.h"
 #include "dead_shares.h"
 
 #include <stdbool.h>
@@ -136,6 +137,14 @@ size_t crier_ledger_drop (crier_ledger_t *self, const char *id, crier_ledger_dro
 //  ledger's: valid during the call).
 typedef void (crier_dead_letter_fn) (const crier_dead_letter_t *letter, void *arg);
 void crier_ledger_dead_letters (crier_ledger_t *self, crier_dead_letter_fn *fn, void *arg);
+
+//  What became of a notification, for a wait request: pending while it is worked on (with its
+//  deliveries so far), failed when only its dead letters keep it (the first of them copied into
+//  reply), delivered when it was done lately with every delivery delivered (the last 10,000, for
+//  an hour, since this process started), else unknown. Fills state, routed, deliveries,
+//  delivered and dead_letters of reply.
+void crier_ledger_describe (crier_ledger_t *self, const char *id, int64_t now_ms,
+                            crier_wait_reply_t *reply);
 
 //  Puts dead letters back to be tried again: every one of a notification when id is a
 //  notification id, the one delivery when it is a delivery id, all when id is NULL. Returns how

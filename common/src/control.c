@@ -1,5 +1,6 @@
 /*  control.c - see control.h. */
 #include "crier/control.h"
+#include "dead_letter_codec.h"
 #include "msgpack_read.h"
 #include "msgpack_write.h"
 
@@ -81,7 +82,7 @@ static void s_pack_optional_text (msgpack_packer *packer, const char *text)
         msgpack_pack_nil (packer);
 }
 
-static void s_pack_letter (msgpack_packer *packer, const crier_dead_letter_t *letter)
+void crier_dead_letter_pack (msgpack_packer *packer, const crier_dead_letter_t *letter)
 {
     msgpack_pack_map (packer, 6);
     crier_msgpack_pack_text (packer, "notification_id");
@@ -118,7 +119,7 @@ int crier_control_reply_encode (const crier_control_reply_t *reply, char **data_
         crier_msgpack_pack_text (packer, "dead_letters");
         msgpack_pack_array (packer, reply->count);
         for (size_t index = 0; index < reply->count; index++)
-            s_pack_letter (packer, &reply->dead_letters[index]);
+            crier_dead_letter_pack (packer, &reply->dead_letters[index]);
     }
     return crier_msgpack_writer_finish (&writer, data_p, size_p);
 }
@@ -141,23 +142,23 @@ static int s_read_letter (const msgpack_object *map, crier_dead_letter_t *letter
     return 0;
 }
 
-static int s_read_letters (const msgpack_object *map, crier_control_reply_t *reply,
-                           crier_error_t *error)
+int crier_dead_letters_read (const msgpack_object *map, crier_dead_letter_t **letters_p,
+                             size_t *count_p, bool *present_p, crier_error_t *error)
 {
     bool duplicate = false;
     const msgpack_object *array = crier_msgpack_map_get (map, "dead_letters", &duplicate);
+    *present_p = array != NULL;
     if (!array)
         return 0;
     if (duplicate || array->type != MSGPACK_OBJECT_ARRAY)
         return crier_error_set (error, "dead_letters", "must be given once, as an array");
-    reply->listing = true;
     uint32_t count = array->via.array.size;
-    reply->dead_letters = calloc (count ? count : 1, sizeof *reply->dead_letters);
-    if (!reply->dead_letters)
+    *letters_p = calloc (count ? count : 1, sizeof **letters_p);
+    if (!*letters_p)
         return crier_error_set (error, "dead_letters", "out of memory");
     for (uint32_t index = 0; index < count; index++) {
-        reply->count++;
-        if (s_read_letter (&array->via.array.ptr[index], &reply->dead_letters[index], error) != 0)
+        (*count_p)++;
+        if (s_read_letter (&array->via.array.ptr[index], &(*letters_p)[index], error) != 0)
             return -1;
     }
     return 0;
@@ -176,7 +177,8 @@ int crier_control_reply_decode (const void *data, size_t size, crier_control_rep
         crier_msgpack_read_optional_uint (map, "retried", &reply->retried, error) == 0 &&
         crier_msgpack_read_optional_uint (map, "dropped", &reply->dropped, error) == 0 &&
         crier_msgpack_read_optional_uint (map, "total", &reply->total, error) == 0 &&
-        s_read_letters (map, reply, error) == 0) {
+        crier_dead_letters_read (map, &reply->dead_letters, &reply->count, &reply->listing,
+                                 error) == 0) {
         bool duplicate = false;
         reply->dropping = crier_msgpack_map_get (map, "dropped", &duplicate) != NULL;
         rc = 0;

@@ -7,6 +7,7 @@
 
 typedef struct {
     int64_t at_ms;
+    uint64_t value;
     char id[]; //  the hash's key too (not copied again)
 } entry_t;
 
@@ -66,6 +67,11 @@ static void s_forget_old (crier_recent_t *self, int64_t now_ms)
 
 void crier_recent_add (crier_recent_t *self, const char *id, int64_t at_ms)
 {
+    crier_recent_add_value (self, id, at_ms, 0);
+}
+
+void crier_recent_add_value (crier_recent_t *self, const char *id, int64_t at_ms, uint64_t value)
+{
     if (zhashx_lookup (self->ids, id))
         return;
     size_t length = strlen (id);
@@ -74,6 +80,7 @@ void crier_recent_add (crier_recent_t *self, const char *id, int64_t at_ms)
         return; //  out of memory: only a duplicate caught less
     memcpy (entry->id, id, length + 1);
     entry->at_ms = at_ms;
+    entry->value = value;
     zlistx_add_end (self->order, entry);
     zhashx_insert (self->ids, entry->id, entry);
     s_forget_old (self, at_ms);
@@ -81,8 +88,16 @@ void crier_recent_add (crier_recent_t *self, const char *id, int64_t at_ms)
 
 bool crier_recent_has (crier_recent_t *self, const char *id, int64_t now_ms)
 {
+    return crier_recent_get (self, id, now_ms, NULL);
+}
+
+bool crier_recent_get (crier_recent_t *self, const char *id, int64_t now_ms, uint64_t *value_p)
+{
     s_forget_old (self, now_ms);
-    return zhashx_lookup (self->ids, id) != NULL;
+    const entry_t *entry = zhashx_lookup (self->ids, id);
+    if (entry && value_p)
+        *value_p = entry->value;
+    return entry != NULL;
 }
 
 void crier_recent_each (crier_recent_t *self, int64_t now_ms, crier_recent_fn *fn, void *arg)

@@ -253,6 +253,39 @@ static void test_dead_letters_count_toward_their_clients_share (void **state)
     s_expect_forwarded ("#admins");
 }
 
+//  crier send --wait as a CURVE client: its id is scoped inside crier, and the wait request,
+//  which names it as the client gave it, still finds the notification and its outcome.
+static void test_send_wait_finds_the_clients_scoped_id (void **state)
+{
+    char cert[512], server_cert[512];
+    snprintf (cert, sizeof cert, "%s/shop_secret", s_keys);
+    snprintf (server_cert, sizeof server_cert, "%s/ingest", s_keys);
+    const char *args[] = {"send",     "--to",       "#staff",        "--id",
+                          "waited-1", "--wait=20s", "--endpoint",    s_fixture->ack_endpoint,
+                          "--cert",   cert,         "--server-cert", server_cert,
+                          "the body", NULL};
+    test_process_t *send = test_process_start ("crier", args, NULL);
+    assert_non_null (send);
+    crier_notification_t *sent = ingest_fixture_receive (s_fixture, 5000);
+    assert_non_null (sent);
+    assert_string_not_equal (sent->id, "waited-1"); //  scoped: waited-1@<tag>
+    crier_receipt_delivery_t delivery = {.channel = "email", .target = "staff@example.org"};
+    crier_delivery_id (delivery.delivery_id, sent->id, "email", "staff@example.org");
+    crier_receipt_t routed = {.kind = CRIER_RECEIPT_ROUTED,
+                              .notification_id = sent->id,
+                              .deliveries = &delivery,
+                              .delivery_count = 1};
+    crier_receipt_t delivered = {
+        .kind = CRIER_RECEIPT_DELIVERED, .notification_id = sent->id, .delivery = delivery};
+    ingest_fixture_publish (s_fixture, &routed);
+    ingest_fixture_publish (s_fixture, &delivered);
+    crier_notification_destroy (&sent);
+    assert_int_equal (test_process_stop (send, 0, 25000), 0);
+    assert_true (
+        test_process_wait_log (send, "crier send: delivered (1 delivery)", 0, NULL, NULL, 0));
+    test_process_destroy (&send);
+}
+
 static void test_plain_client_is_refused (void **state)
 {
     char *err;
@@ -445,6 +478,7 @@ int main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_known_client_sends_on_both_endpoints),
         cmocka_unit_test (test_ids_are_scoped_by_client),
+        cmocka_unit_test (test_send_wait_finds_the_clients_scoped_id),
         cmocka_unit_test (test_dead_letters_count_toward_their_clients_share),
         cmocka_unit_test (test_plain_client_is_refused),
         cmocka_unit_test (test_unknown_client_is_refused_and_logged_with_its_key),

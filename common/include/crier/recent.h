@@ -22,8 +22,15 @@ void crier_recent_destroy (crier_recent_t **self_p);
 //  caller's clock, in milliseconds.
 void crier_recent_add (crier_recent_t *self, const char *id, int64_t at_ms);
 
+//  crier_recent_add with a number kept beside the id (crier-ingest: how many deliveries a
+//  notification done lately had).
+void crier_recent_add_value (crier_recent_t *self, const char *id, int64_t at_ms, uint64_t value);
+
 //  Whether the id is remembered within keep_ms of now_ms.
 bool crier_recent_has (crier_recent_t *self, const char *id, int64_t now_ms);
+
+//  The same, with its value into *value_p (may be NULL).
+bool crier_recent_get (crier_recent_t *self, const char *id, int64_t now_ms, uint64_t *value_p);
 
 //  Calls fn with each id still remembered at now_ms, oldest first.
 typedef void (crier_recent_fn) (const char *id, int64_t at_ms, void *arg);
