@@ -375,8 +375,15 @@ static int s_build_and_send (send_options_t *options)
             return cli_fail_usage ("send", "out of memory", NULL);
     }
     crier_error_t error = {0};
+    if (notification->to_count == 0) {
+        //  Often an unquoted '#': the shell took "#admins ..." for a comment.
+        fprintf (stderr, "crier send: --to GROUP is required, quoted so that the shell keeps "
+                         "its '#': --to '#admins'\nTry 'crier send --help'.\n");
+        return CRIER_EXIT_USAGE;
+    }
     if (crier_notification_validate (notification, &error) != 0) {
-        fprintf (stderr, "crier send: invalid notification: %s: %s\n", error.field, error.message);
+        fprintf (stderr, "crier send: invalid notification: %s: %s%s\n", error.field, error.message,
+                 strncmp (error.field, "to", 2) == 0 ? " (quote the group: --to '#admins')" : "");
         return CRIER_EXIT_USAGE;
     }
     char *frame;

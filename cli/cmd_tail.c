@@ -124,12 +124,8 @@ int crier_cmd_tail (int argc, char *argv[])
             status = CRIER_EXIT_OK;
     }
     if (status < 0 && seen == 0 && deadline && !zsys_interrupted)
-        fprintf (stderr, "crier tail: no event%s from %s within the timeout%s\n",
-                 topic_count ? " matching the filters" : "", endpoint,
-                 connection == BUS_CONNECTED
-                     ? ""
-                     : ": is crier-resolver running there, and is it the right endpoint "
-                       "(CRIER_EVENTS_ENDPOINT, --endpoint)?");
+        fprintf (stderr, "crier tail: no event%s from %s within the timeout\n",
+                 topic_count ? " matching the filters" : "", endpoint);
     if (status < 0)
         status = seen > 0 || !deadline ? CRIER_EXIT_OK : CRIER_EXIT_UNAVAILABLE;
     zsock_destroy (&subscriber);

@@ -2,6 +2,7 @@
 #include "usage.h"
 #include "commands.h"
 
+#include <getopt.h>
 #include <stdio.h>
 
 int cli_fail_usage (const char *command, const char *problem, const char *detail)
@@ -13,6 +14,14 @@ int cli_fail_usage (const char *command, const char *problem, const char *detail
 
 int cli_unknown_option (const char *command, int argc, char *argv[], int optind_now)
 {
-    return cli_fail_usage (command, "unknown or incomplete option",
-                           argv[optind_now - 1 < argc ? optind_now - 1 : argc - 1]);
+    int at = optind_now - 1 < argc ? optind_now - 1 : argc - 1;
+    //  An option with nothing after it most often lost its value to the shell: an unquoted
+    //  '#' starts a comment (crier send --to #admins ...).
+    //  getopt names a known option whose value is missing in optopt (0: an unknown one).
+    if (at == argc - 1 && optopt != 0)
+        return cli_fail_usage (command,
+                               "this option needs a value (quote a value that starts with '#': "
+                               "a bare # starts a shell comment)",
+                               argv[at]);
+    return cli_fail_usage (command, "unknown or incomplete option", argv[at]);
 }

@@ -173,8 +173,11 @@ static void test_bad_input_is_refused_before_sending (void **state)
     } cases[] = {
         {{"send", "--to", "admins", "hi", NULL},
          NULL,
-         "invalid notification: to: group \"admins\" must start with '#'"},
-        {{"send", "hi", NULL}, NULL, "invalid notification: to: required"},
+         "invalid notification: to: group \"admins\" must start with '#' (quote the group: "
+         "--to '#admins')"},
+        {{"send", "hi", NULL}, NULL, "--to GROUP is required, quoted so that the shell keeps"},
+        //  What the shell leaves of: crier send --to #admins hi
+        {{"send", "--to", NULL}, NULL, "this option needs a value (quote a value that starts"},
         {{"send", "--to", "#a", "--priority", "asap", "hi", NULL}, NULL, "--priority must be"},
         {{"send", "--to", "#a", "--id", "has space", "hi", NULL}, NULL, "id: must be 1 to 128"},
         {{"send", "--to", "#a", NULL}, "caf\xc3\x28", "body: not valid UTF-8"},
