@@ -296,6 +296,12 @@ static void s_on_document (json_t *document, bool deleted, void *arg)
     self->mapping = mapping;
     crier_log (CRIER_LOG_INFO, "mapping.loaded", "revision", revision, "groups",
                CRIER_LOG_INT (crier_mapping_group_count (mapping)));
+    //  Validated, so that documents can carry it, but not acted on yet: say so, not silence.
+    if (crier_mapping_nag_count (mapping) > 0)
+        crier_log (CRIER_LOG_WARN, "mapping.nag_inactive", "groups",
+                   CRIER_LOG_INT (crier_mapping_nag_count (mapping)), "hint",
+                   "this crier checks the groups' \"nag\" but does not send nag emails yet "
+                   "(docs/nag.md): unread messages are not followed up");
     s_publish_mapping (self, "mapping.loaded", revision, NULL);
     s_resume_if_free (self);
 }

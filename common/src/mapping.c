@@ -1,6 +1,7 @@
 /*  mapping.c - see mapping.h. The validated document is kept as jansson values: its objects are
     hash tables already, so lookups need no structure of our own. */
 #include "crier/mapping.h"
+#include "crier/config.h"
 #include "crier/utf8.h"
 #include "crier/notification.h"
 
@@ -10,10 +11,15 @@
 #include <string.h>
 
 #define TARGET_MAX_BYTES 255
+//  A nag's "after": at least a second, at most a week.
+#define NAG_AFTER_MIN_MS 1000
+#define NAG_AFTER_MAX_MS (7 * 24 * 3600 * 1000ULL)
 
 struct crier_mapping_t {
     json_t *document;
     json_t *groups; //  the "mapping" object inside document
+    json_t *people; //  the "people" object, or NULL
+    size_t nags;    //  groups with a nag
 };
 
 static const char *s_channel_names[CRIER_CHANNEL_COUNT] = {"matrix", "email"};
@@ -177,6 +183,115 @@ static int s_check_targets (const char *group_path, crier_channel_t channel, con
     return 0;
 }
 
+int crier_matrix_user_check (const char *user, char *message, size_t size)
+{
+    const char *problem = NULL;
+    const char *colon = strchr (user, ':');
+    if (user[0] != '@')
+        problem = "not a Matrix user id: it starts with '@' (@name:server)";
+    else if (!colon || colon == user + 1 || colon[1] == '\0')
+        problem = "a Matrix user id needs a name and a server: @name:server";
+    else if (strlen (user) > TARGET_MAX_BYTES)
+        problem = "longer than 255 bytes";
+    else if (crier_utf8_has_invisible (user, strlen (user)))
+        problem = "contains white space, a control character or an invisible or bidirectional "
+                  "formatting character";
+    if (problem) {
+        snprintf (message, size, "%s", problem);
+        return -1;
+    }
+    return 0;
+}
+
+//  A group's "nag": {"after": "15m", "email": [...]}, on a group with Matrix rooms.
+static int s_check_nag (const char *group_path, const json_t *channels, const json_t *nag,
+                        crier_mapping_error_t *error)
+{
+    char path[280];
+    snprintf (path, sizeof path, "%.256s.nag", group_path);
+    if (!json_is_object (nag))
+        return s_fail (error, path,
+                       "must be an object such as {\"after\": \"15m\", \"email\": [...]}, got %s",
+                       s_json_type (nag));
+    if (!json_object_get (channels, "matrix"))
+        return s_fail (error, path,
+                       "nags about messages unread in the group's Matrix rooms, and the group "
+                       "has no \"matrix\"");
+    const char *key;
+    const json_t *value;
+    json_object_foreach ((json_t *)nag, key, value)
+    {
+        char key_path[sizeof error->path];
+        snprintf (key_path, sizeof key_path, "%.280s.%.24s", path, key);
+        if (strcmp (key, "after") != 0 && strcmp (key, "email") != 0)
+            return s_fail (error, key_path, "unknown key: a nag has \"after\" and \"email\"");
+    }
+    const json_t *after = json_object_get (nag, "after");
+    uint64_t after_ms = 0;
+    char after_path[sizeof error->path];
+    snprintf (after_path, sizeof after_path, "%.280s.after", path);
+    if (!after)
+        return s_fail (error, after_path,
+                       "missing: how long a message may stay unread, e.g. \"15m\"");
+    if (!json_is_string (after) || crier_duration_parse (json_string_value (after), &after_ms) != 0)
+        return s_fail (error, after_path, "must be a duration such as \"30s\", \"15m\" or \"2h\"");
+    if (after_ms < NAG_AFTER_MIN_MS || after_ms > NAG_AFTER_MAX_MS)
+        return s_fail (error, after_path, "must be from 1s to 168h");
+    const json_t *emails = json_object_get (nag, "email");
+    if (!emails)
+        return 0;
+    //  The same rules as a channel's addresses, under nag.email.
+    char parent[sizeof error->path];
+    snprintf (parent, sizeof parent, "%.270s", path);
+    return s_check_targets (parent, CRIER_CHANNEL_EMAIL, emails, error);
+}
+
+//  The document's "people": {"@user:server": {"email": "address"}}.
+static int s_check_people (const json_t *people, crier_mapping_error_t *error)
+{
+    if (!json_is_object (people))
+        return s_fail (error, "people",
+                       "must be an object of Matrix users, e.g. {\"@will:example.org\": "
+                       "{\"email\": \"will@example.org\"}}, got %s",
+                       s_json_type (people));
+    const char *user;
+    const json_t *person;
+    json_object_foreach ((json_t *)people, user, person)
+    {
+        char path[300], message[sizeof error->message];
+        json_t *name = json_string (user);
+        char *quoted = name ? json_dumps (name, JSON_ENCODE_ANY) : NULL;
+        snprintf (path, sizeof path, "people[%.270s]", quoted ? quoted : "?");
+        free (quoted);
+        json_decref (name);
+        if (crier_matrix_user_check (user, message, sizeof message) != 0)
+            return s_fail (error, path, "%s", message);
+        if (!json_is_object (person))
+            return s_fail (error, path, "must be an object such as {\"email\": \"...\"}, got %s",
+                           s_json_type (person));
+        const char *key;
+        const json_t *value;
+        json_object_foreach ((json_t *)person, key, value)
+        {
+            if (strcmp (key, "email") != 0) {
+                char key_path[sizeof error->path];
+                snprintf (key_path, sizeof key_path, "%.290s.%.24s", path, key);
+                return s_fail (error, key_path, "unknown key: a person has \"email\"");
+            }
+        }
+        char email_path[sizeof error->path];
+        snprintf (email_path, sizeof email_path, "%.300s.email", path);
+        const json_t *email = json_object_get (person, "email");
+        if (!email)
+            return s_fail (error, email_path, "missing: where this person's nag emails go");
+        if (!json_is_string (email))
+            return s_fail (error, email_path, "must be a string, got %s", s_json_type (email));
+        if (crier_email_address_check (json_string_value (email), message, sizeof message) != 0)
+            return s_fail (error, email_path, "%s", message);
+    }
+    return 0;
+}
+
 static int s_check_group (const char *group, const json_t *channels, crier_mapping_error_t *error)
 {
     char path[256];
@@ -194,11 +309,22 @@ static int s_check_group (const char *group, const json_t *channels, crier_mappi
     json_object_foreach ((json_t *)channels, channel_name, targets)
     {
         crier_channel_t channel;
-        if (crier_channel_parse (channel_name, &channel) != 0) {
-            char channel_path[sizeof error->path];
-            snprintf (channel_path, sizeof channel_path, "%.256s.%.48s", path, channel_name);
-            return s_fail (error, channel_path, "unknown channel: crier knows matrix and email");
+        char channel_path[sizeof error->path];
+        snprintf (channel_path, sizeof channel_path, "%.256s.%.48s", path, channel_name);
+        //  Reserved keys beside the channels (docs/mapping.md).
+        if (strcmp (channel_name, "nag") == 0) {
+            if (s_check_nag (path, channels, targets, error) != 0)
+                return -1;
+            continue;
         }
+        if (strcmp (channel_name, "throttle") == 0)
+            return s_fail (error, channel_path,
+                           "reserved for throttling repeated notifications, which this crier "
+                           "does not do yet: remove it");
+        if (crier_channel_parse (channel_name, &channel) != 0)
+            return s_fail (error, channel_path,
+                           "unknown channel: crier knows matrix and email (and the reserved key "
+                           "nag)");
         if (s_check_targets (path, (crier_channel_t)channel, targets, error) != 0)
             return -1;
     }
@@ -273,6 +399,9 @@ crier_mapping_t *crier_mapping_new (json_t *document, crier_mapping_error_t *err
         if (s_check_group (group, channels, error) != 0)
             return NULL;
     }
+    json_t *people = json_object_get (document, "people");
+    if (people && s_check_people (people, error) != 0)
+        return NULL;
     crier_mapping_t *self = calloc (1, sizeof *self);
     if (!self) {
         s_fail (error, "(document)", "out of memory");
@@ -280,6 +409,11 @@ crier_mapping_t *crier_mapping_new (json_t *document, crier_mapping_error_t *err
     }
     self->document = json_incref (document);
     self->groups = groups;
+    self->people = people;
+    json_object_foreach (groups, group, channels)
+    {
+        self->nags += json_object_get (channels, "nag") != NULL;
+    }
     return self;
 }
 
@@ -330,4 +464,34 @@ const json_t *crier_mapping_targets (const crier_mapping_t *self, const char *gr
 const json_t *crier_mapping_document (const crier_mapping_t *self)
 {
     return self->document;
+}
+
+int crier_mapping_nag (const crier_mapping_t *self, const char *group, uint64_t *after_ms_p,
+                       const json_t **emails_p)
+{
+    const json_t *nag = json_object_get (json_object_get (self->groups, group), "nag");
+    if (!nag)
+        return -1;
+    //  Validated: a duration within bounds.
+    crier_duration_parse (json_string_value (json_object_get (nag, "after")), after_ms_p);
+    if (emails_p)
+        *emails_p = json_object_get (nag, "email");
+    return 0;
+}
+
+const char *crier_mapping_person_email (const crier_mapping_t *self, const char *user)
+{
+    return self->people
+               ? json_string_value (json_object_get (json_object_get (self->people, user), "email"))
+               : NULL;
+}
+
+size_t crier_mapping_nag_count (const crier_mapping_t *self)
+{
+    return self->nags;
+}
+
+size_t crier_mapping_person_count (const crier_mapping_t *self)
+{
+    return self->people ? json_object_size (self->people) : 0;
 }

@@ -591,6 +591,15 @@ static void test_a_redelivery_already_delivered_is_answered_not_sent (void **sta
     s_stop (&fixture);
 }
 
+//  A group's nag is accepted but not acted on yet: the resolver says so rather than stay silent.
+static void test_a_nag_is_said_to_be_inactive (void **state)
+{
+    fixture_t *fixture = s_start_mapped (
+        "nag", "{\"#admins\": {\"matrix\": [\"!r:s\"], \"nag\": {\"after\": \"15m\"}}}", false);
+    s_expect_log (fixture, "mapping.nag_inactive groups=1", NULL, NULL, 0);
+    s_stop (&fixture);
+}
+
 static void test_couchdb_down_at_start (void **state)
 {
     //  Point a resolver at a port nothing listens on: it says so once, stays up, keeps trying.
@@ -685,6 +694,7 @@ int main (void)
         cmocka_unit_test (test_no_sender_holds_deliveries_until_one_connects),
         cmocka_unit_test (test_a_stalled_channel_does_not_hold_up_the_others),
         cmocka_unit_test (test_a_redelivery_already_delivered_is_answered_not_sent),
+        cmocka_unit_test (test_a_nag_is_said_to_be_inactive),
         cmocka_unit_test (test_couchdb_down_at_start),
         cmocka_unit_test (test_crier_tail_prints_events),
         cmocka_unit_test (test_couchdb_frozen_stopped_and_restarted_underneath),

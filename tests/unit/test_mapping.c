@@ -148,6 +148,99 @@ static void test_email_syntax (void **state)
     }
 }
 
+//  A group's nag and the document's people (docs/mapping.md, docs/nag.md).
+static void test_nag_and_people (void **state)
+{
+    const char *json =
+        "{\"mapping\": {"
+        "  \"#admins\": {\"matrix\": [\"!PxMWbvomtRqGOTsaDK:half-shot.uk\"],"
+        "               \"email\": [\"archive@half-shot.uk\"],"
+        "               \"nag\": {\"after\": \"15m\", \"email\": [\"oncall@half-shot.uk\"]}},"
+        "  \"#ops\": {\"matrix\": [], \"nag\": {\"after\": \"2s\"}},"
+        "  \"#quiet\": {\"matrix\": [\"!q:s\"]}},"
+        " \"people\": {\"@will:half-shot.uk\": {\"email\": \"will@half-shot.uk\"}}}";
+    crier_mapping_error_t error;
+    crier_mapping_t *mapping = crier_mapping_parse (json, strlen (json), &error);
+    if (!mapping)
+        fail_msg ("%s: %s", error.path, error.message);
+    assert_int_equal (crier_mapping_group_count (mapping), 3);
+    uint64_t after = 0;
+    const json_t *emails = NULL;
+    assert_int_equal (crier_mapping_nag (mapping, "#admins", &after, &emails), 0);
+    assert_int_equal (after, 15 * 60 * 1000);
+    assert_string_equal (json_string_value (json_array_get (emails, 0)), "oncall@half-shot.uk");
+    assert_int_equal (crier_mapping_nag (mapping, "#ops", &after, &emails), 0);
+    assert_int_equal (after, 2000);
+    assert_null (emails);
+    assert_int_equal (crier_mapping_nag (mapping, "#quiet", &after, NULL), -1);
+    assert_int_equal (crier_mapping_nag (mapping, "#nobody", &after, NULL), -1);
+    //  nag is no channel: routing sees only the group's rooms and addresses.
+    int known = 0;
+    assert_int_equal (
+        json_array_size (crier_mapping_targets (mapping, "#admins", CRIER_CHANNEL_EMAIL, &known)),
+        1);
+    assert_string_equal (crier_mapping_person_email (mapping, "@will:half-shot.uk"),
+                         "will@half-shot.uk");
+    assert_null (crier_mapping_person_email (mapping, "@nobody:half-shot.uk"));
+    assert_int_equal (crier_mapping_person_count (mapping), 1);
+    assert_int_equal (crier_mapping_nag_count (mapping), 2);
+    crier_mapping_destroy (&mapping);
+
+    const char *room = "\"matrix\": [\"!r:s\"]";
+    char text[512];
+    struct {
+        const char *nag;
+        const char *path;
+        const char *message;
+    } nags[] = {
+        {"\"15m\"", "mapping[\"#a\"].nag", "must be an object such as"},
+        {"{}", "mapping[\"#a\"].nag.after", "missing: how long a message may stay unread"},
+        {"{\"after\": \"soon\"}", "mapping[\"#a\"].nag.after", "must be a duration such as"},
+        {"{\"after\": 900}", "mapping[\"#a\"].nag.after", "must be a duration such as"},
+        {"{\"after\": \"500ms\"}", "mapping[\"#a\"].nag.after", "must be from 1s to 168h"},
+        {"{\"after\": \"169h\"}", "mapping[\"#a\"].nag.after", "must be from 1s to 168h"},
+        {"{\"after\": \"1m\", \"emails\": []}", "mapping[\"#a\"].nag.emails",
+         "unknown key: a nag has \"after\" and \"email\""},
+        {"{\"after\": \"1m\", \"email\": \"a@b.org\"}", "mapping[\"#a\"].nag.email",
+         "must be an array of addresses"},
+        {"{\"after\": \"1m\", \"email\": [\"nobody\"]}", "mapping[\"#a\"].nag.email[0]",
+         "not an email address"},
+    };
+    for (size_t index = 0; index < sizeof nags / sizeof nags[0]; index++) {
+        snprintf (text, sizeof text, "{\"mapping\": {\"#a\": {%s, \"nag\": %s}}}", room,
+                  nags[index].nag);
+        s_expect_error (text, nags[index].path, nags[index].message);
+    }
+    s_expect_error ("{\"mapping\": {\"#a\": {\"email\": [], \"nag\": {\"after\": \"1m\"}}}}",
+                    "mapping[\"#a\"].nag", "the group has no \"matrix\"");
+    s_expect_error ("{\"mapping\": {\"#a\": {\"throttle\": {\"window\": \"10m\"}}}}",
+                    "mapping[\"#a\"].throttle", "reserved for throttling");
+    s_expect_error ("{\"mapping\": {\"#a\": {\"nags\": {}}}}", "mapping[\"#a\"].nags",
+                    "unknown channel: crier knows matrix and email (and the reserved key nag)");
+
+    struct {
+        const char *people;
+        const char *path;
+        const char *message;
+    } people[] = {
+        {"[]", "people", "must be an object of Matrix users"},
+        {"{\"will:s\": {\"email\": \"w@b.org\"}}", "people[\"will:s\"]", "starts with '@'"},
+        {"{\"@will\": {\"email\": \"w@b.org\"}}", "people[\"@will\"]", "needs a name and a server"},
+        {"{\"@will:s\": \"w@b.org\"}", "people[\"@will:s\"]", "must be an object such as"},
+        {"{\"@will:s\": {}}", "people[\"@will:s\"].email", "missing"},
+        {"{\"@will:s\": {\"email\": [\"w@b.org\"]}}", "people[\"@will:s\"].email",
+         "must be a string, got array"},
+        {"{\"@will:s\": {\"email\": \"w@b..org\"}}", "people[\"@will:s\"].email",
+         "not an email address"},
+        {"{\"@will:s\": {\"email\": \"w@b.org\", \"phone\": \"1\"}}", "people[\"@will:s\"].phone",
+         "unknown key: a person has \"email\""},
+    };
+    for (size_t index = 0; index < sizeof people / sizeof people[0]; index++) {
+        snprintf (text, sizeof text, "{\"mapping\": {}, \"people\": %s}", people[index].people);
+        s_expect_error (text, people[index].path, people[index].message);
+    }
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +251,7 @@ int main (void)
         cmocka_unit_test (test_a_nul_anywhere_is_refused_with_its_path),
         cmocka_unit_test (test_targets),
         cmocka_unit_test (test_email_syntax),
+        cmocka_unit_test (test_nag_and_people),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,7 +1,11 @@
-/*  mapping.h - the mapping document: which channel targets each group reaches.
+/*  mapping.h - the mapping document: which channel targets each group reaches, how long a
+    group's Matrix messages may stay unread before crier nags by email, and who the people in
+    those rooms are.
 
     { "_id": "mapping", "_rev": "3-…",
-      "mapping": { "#admins": { "matrix": ["!room:server"], "email": ["a@b.org"] } } }
+      "mapping": { "#admins": { "matrix": ["!room:server"], "email": ["a@b.org"],
+                                "nag": {"after": "15m", "email": ["oncall@b.org"]} } },
+      "people": { "@will:server": {"email": "will@b.org"} } }
 
     docs/mapping.md is the reference. A document is validated whole before it is used; the first
     problem is reported with its JSON path, e.g. mapping["#admins"].email[1]: not an email address.
@@ -11,6 +15,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum { CRIER_CHANNEL_MATRIX = 0, CRIER_CHANNEL_EMAIL = 1 } crier_channel_t;
 #define CRIER_CHANNEL_COUNT 2
@@ -50,11 +55,23 @@ size_t crier_mapping_group_count (const crier_mapping_t *self);
 const json_t *crier_mapping_targets (const crier_mapping_t *self, const char *group,
                                      crier_channel_t channel, int *group_known_p);
 
+//  A group's nag: 0 with how long its Matrix messages may stay unread, and *emails_p (may be
+//  NULL) the escalation addresses (a JSON array, or NULL), or -1 when the group has no nag.
+int crier_mapping_nag (const crier_mapping_t *self, const char *group, uint64_t *after_ms_p,
+                       const json_t **emails_p);
+
+//  The email address of a person (a Matrix user id among "people"), or NULL.
+const char *crier_mapping_person_email (const crier_mapping_t *self, const char *user);
+size_t crier_mapping_person_count (const crier_mapping_t *self);
+//  How many groups have a nag.
+size_t crier_mapping_nag_count (const crier_mapping_t *self);
+
 //  The whole document. It belongs to the mapping.
 const json_t *crier_mapping_document (const crier_mapping_t *self);
 
 //  Target syntax checks, shared with tests: 0 when valid, else -1 with a reason in message.
 int crier_matrix_target_check (const char *target, char *message, size_t size);
 int crier_email_address_check (const char *address, char *message, size_t size);
+int crier_matrix_user_check (const char *user, char *message, size_t size);
 
 #endif
