@@ -102,3 +102,22 @@ write("fuzz_matrix_answer", "forbidden", b"\x04" + json.dumps(
     {"errcode": "M_FORBIDDEN", "error": "User @crier:example.org not in room"}).encode())
 write("fuzz_matrix_answer", "proxy_page", b"\x0a" + b"<html><body>Bad Gateway</body></html>")
 write("fuzz_matrix_answer", "whoami", b"\x00" + b'{"user_id":"@crier:example.org","device_id":"X"}')
+
+# fuzz_matrix_sync: /sync answers as the Client-Server API shapes them.
+room = "!room:example.org"
+write("fuzz_matrix_sync", "members_timeline_receipts", json.dumps({
+    "next_batch": "s1", "rooms": {"join": {room: {
+        "state": {"events": [{"type": "m.room.member", "state_key": "@will:example.org",
+                              "sender": "@will:example.org", "content": {"membership": "join"}}]},
+        "timeline": {"limited": False, "events": [
+            {"type": "m.room.message", "event_id": "$alert", "sender": "@crier:example.org",
+             "content": {"msgtype": "m.text", "body": "disk full"}}]},
+        "ephemeral": {"events": [{"type": "m.receipt", "content": {
+            "$alert": {"m.read": {"@will:example.org": {"ts": 1, "thread_id": "main"}}}}}]}}}}}).encode())
+write("fuzz_matrix_sync", "limited_gap", json.dumps({
+    "next_batch": "s2", "rooms": {"join": {room: {
+        "timeline": {"limited": True, "prev_batch": "t1", "events": [
+            {"type": "m.room.message", "event_id": "$after", "sender": "@crier:example.org",
+             "content": {}}]},
+        "ephemeral": {"events": [{"type": "m.receipt", "content": {
+            "$missed": {"m.read": {"@will:example.org": {}}}}}]}}}}}).encode())

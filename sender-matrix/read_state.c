@@ -15,6 +15,7 @@ typedef struct {
     char *unplaced;  //  the event of a receipt not placed yet, or NULL
     uint64_t after;  //  the unplaced event lies after this position (0: not known)
     uint64_t before; //  ... before this one (0: not known)
+    bool joined;     //  a joined member of the room
 } user_t;
 
 typedef struct {
@@ -112,7 +113,7 @@ static uint64_t s_position (const room_t *room, const char *event_id)
 }
 
 int crier_read_state_event (crier_read_state_t *self, const char *room_id, const char *event_id,
-                            const char *sender)
+                            const char *sender, bool state_change)
 {
     room_t *room = s_room (self, room_id, true);
     if (!room)
@@ -125,6 +126,8 @@ int crier_read_state_event (crier_read_state_t *self, const char *room_id, const
         return -1;
     }
     *position = ++room->last;
+    if (state_change)
+        return 0;
     user_t *user = s_user (room, sender);
     if (!user)
         return -1;
@@ -180,6 +183,28 @@ crier_read_t crier_read_state_has_read (crier_read_state_t *self, const char *ro
     if (user->before && user->before <= position)
         return CRIER_READ_NO;
     return CRIER_READ_UNKNOWN;
+}
+
+int crier_read_state_member (crier_read_state_t *self, const char *room_id, const char *user_id,
+                             bool joined)
+{
+    room_t *room = s_room (self, room_id, true);
+    user_t *user = room ? s_user (room, user_id) : NULL;
+    if (!user)
+        return -1;
+    user->joined = joined;
+    return 0;
+}
+
+void crier_read_state_members (crier_read_state_t *self, const char *room_id,
+                               crier_read_member_fn *fn, void *arg)
+{
+    room_t *room = s_room (self, room_id, false);
+    if (!room)
+        return;
+    for (const user_t *user = zhashx_first (room->users); user; user = zhashx_next (room->users))
+        if (user->joined)
+            fn ((const char *)zhashx_cursor (room->users), arg);
 }
 
 const char *crier_read_state_unplaced (crier_read_state_t *self, const char *room_id,

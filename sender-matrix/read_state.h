@@ -5,7 +5,7 @@
     timeline (the order /sync hands events over, never their timestamps):
       - their latest public m.read receipt, unthreaded or on thread "main", is on M or on a later
         event; or
-      - they sent an event after M.
+      - they sent an event after M (a message, a reaction: not a state change such as a join).
     Private receipts (m.read.private) are invisible to others by design: they never count, and
     threaded receipts on other threads do not either. A receipt on an event this state never saw
     (before it started, or in a gap of a limited timeline) cannot be placed: the answer is
@@ -29,9 +29,11 @@ crier_read_state_t *crier_read_state_new (void);
 //  NULL-safe; sets *self_p to NULL.
 void crier_read_state_destroy (crier_read_state_t **self_p);
 
-//  The next event of a room's timeline, in order. Returns 0, or -1 when out of memory.
+//  The next event of a room's timeline, in order. A state event (a join, a topic change) takes
+//  its place in the order but says nothing of what its sender read: state_change. Returns 0,
+//  or -1 when out of memory.
 int crier_read_state_event (crier_read_state_t *self, const char *room, const char *event_id,
-                            const char *sender);
+                            const char *sender, bool state_change);
 
 //  A receipt by user on event_id: type as in m.receipt ("m.read", "m.read.private"),
 //  thread_id as in its content (NULL: unthreaded). Receipts only move forward: one on an
@@ -44,6 +46,16 @@ int crier_read_state_receipt (crier_read_state_t *self, const char *room, const 
 //  reads as unknown.
 crier_read_t crier_read_state_has_read (crier_read_state_t *self, const char *room,
                                         const char *message, const char *user);
+
+//  A member's membership of a room changed (m.room.member: joined is membership "join").
+//  Returns 0, or -1 when out of memory.
+int crier_read_state_member (crier_read_state_t *self, const char *room, const char *user,
+                             bool joined);
+
+//  Calls fn with each joined member of a room, in no order.
+typedef void (crier_read_member_fn) (const char *user, void *arg);
+void crier_read_state_members (crier_read_state_t *self, const char *room, crier_read_member_fn *fn,
+                               void *arg);
 
 //  The event a user's unplaced receipt is on (to ask the homeserver about), or NULL.
 const char *crier_read_state_unplaced (crier_read_state_t *self, const char *room,
