@@ -9,6 +9,13 @@ and store nothing new). Faults are injected through /_test/ endpoints: 429 M_LIM
 with retry_after_ms and Retry-After, 5xx, slow answers and reset connections. Everything it
 received is recorded and can be read back as JSON.
 
+For the nag's watcher it also keeps each room's timeline (the bot's messages, and what tests
+post as other users through /_test/timeline), membership (/_test/member) and receipts
+(/_test/receipt), and serves them as the spec does: GET /sync (since / next_batch tokens,
+long-poll with timeout, joined rooms' state, timeline with limited and prev_batch, ephemeral
+m.receipt; /_test/limit makes the next sync of a room limited), POST /user/{id}/filter, and
+GET /rooms/{room}/context/{event}.
+
 Usage: homeserver_double.py --token TOKEN --user @bot:example.org
        [--joined !room:example.org ...] [--joinable !room:example.org ...]
        [--alias '#alias:example.org=!room:example.org' ...]
@@ -40,6 +47,35 @@ class State:
         self.requests = []  # every Matrix request: kind, path, room, time
         self.faults = []  # pending injected faults
         self.delay_ms = 0  # added to every answer
+        # /sync: every change has a stream position; a sync returns those after its token.
+        self.changed = threading.Condition(self.lock)
+        self.stream = 0
+        self.timeline = {}  # room -> [event], in order, each with its "stream"
+        self.members = {}  # room -> {user: membership}
+        self.receipts = []  # {"stream", "room", "event_id", "user", "type", "thread_id"}
+        self.limits = {}  # room -> how many timeline events the next sync keeps (limited)
+        self.filters = {}  # filter id -> filter
+        self.event_count = 0
+        for room in options.joined:
+            self.members.setdefault(room, {})[options.user] = "join"
+
+    def next_stream(self):
+        self.stream += 1
+        self.changed.notify_all()
+        return self.stream
+
+    def append(self, room, sender, kind, content, state_key=None):
+        """Adds an event to a room's timeline; returns it."""
+        self.stream += 1
+        self.event_count += 1
+        event = {"event_id": "$event%d" % self.event_count,
+                 "room_id": room, "sender": sender, "type": kind, "content": content,
+                 "origin_server_ts": int(time.time() * 1000), "stream": self.stream}
+        if state_key is not None:
+            event["state_key"] = state_key
+        self.timeline.setdefault(room, []).append(event)
+        self.changed.notify_all()
+        return event
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -90,6 +126,35 @@ class Handler(BaseHTTPRequestHandler):
             if method == "POST" and path == "/_test/delay":
                 state.delay_ms = json.loads(body)["ms"]
                 return self._reply(200, {})
+            if method == "POST" and path == "/_test/timeline":
+                # {"room", "sender", "type" (m.room.message), "content", "state_key"?}
+                order = json.loads(body)
+                event = state.append(order["room"], order["sender"],
+                                     order.get("type", "m.room.message"),
+                                     order.get("content", {"msgtype": "m.text", "body": "hi"}),
+                                     order.get("state_key"))
+                return self._reply(200, {"event_id": event["event_id"]})
+            if method == "POST" and path == "/_test/member":
+                # {"room", "user", "membership": "join" | "leave" | ...}: a membership event
+                order = json.loads(body)
+                state.members.setdefault(order["room"], {})[order["user"]] = order["membership"]
+                event = state.append(order["room"], order["user"], "m.room.member",
+                                     {"membership": order["membership"]}, order["user"])
+                return self._reply(200, {"event_id": event["event_id"]})
+            if method == "POST" and path == "/_test/receipt":
+                # {"room", "user", "event_id", "type" (m.read), "thread_id"?}
+                order = json.loads(body)
+                receipt = {"room": order["room"], "user": order["user"],
+                           "event_id": order["event_id"], "type": order.get("type", "m.read"),
+                           "thread_id": order.get("thread_id")}
+                receipt["stream"] = state.next_stream()
+                state.receipts.append(receipt)
+                return self._reply(200, {})
+            if method == "POST" and path == "/_test/limit":
+                # {"room", "keep"}: the next sync of that room keeps only its last events
+                order = json.loads(body)
+                state.limits[order["room"]] = order["keep"]
+                return self._reply(200, {})
         self._error(404, "M_UNRECOGNIZED", "unknown test endpoint")
 
     # --- the Matrix API ---------------------------------------------------------------------
@@ -129,6 +194,12 @@ class Handler(BaseHTTPRequestHandler):
             return "join", segments
         if method == "GET" and len(segments) == 3 and segments[:2] == ["directory", "room"]:
             return "directory", segments
+        if method == "GET" and segments == ["sync"]:
+            return "sync", segments
+        if method == "POST" and len(segments) == 3 and segments[0] == "user" and segments[2] == "filter":
+            return "filter", segments
+        if method == "GET" and len(segments) == 4 and segments[0] == "rooms" and segments[2] == "context":
+            return "context", segments
         return None, None
 
     def _matrix(self, method, path, body):
@@ -136,10 +207,13 @@ class Handler(BaseHTTPRequestHandler):
         kind, segments = self._route(method, path)
         if kind is None:
             return self._error(404, "M_UNRECOGNIZED", "Unrecognized request")
-        room = segments[1] if kind in ("send", "join") else None
+        room = segments[1] if kind in ("send", "join", "context") else None
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
         with state.lock:
             state.requests.append({"kind": kind, "path": path, "room": room, "time": time.time(),
-                                   "txn_id": segments[4] if kind == "send" else None})
+                                   "txn_id": segments[4] if kind == "send" else None,
+                                   "since": query.get("since", [None])[0],
+                                   "filter": query.get("filter", [None])[0]})
             fault = self._take_fault(kind, room)
             delay = state.delay_ms
         if fault and fault.get("delay_ms"):
@@ -161,7 +235,33 @@ class Handler(BaseHTTPRequestHandler):
         token = self._authorised()
         if token is None:
             return
+        if kind == "sync":
+            return self._sync(query)
         with state.lock:
+            if kind == "filter":
+                if segments[1] != state.user:
+                    return self._error(403, "M_FORBIDDEN", "Cannot create filters for other users")
+                try:
+                    definition = json.loads(body)
+                except ValueError:
+                    return self._error(400, "M_NOT_JSON", "Content not JSON.")
+                filter_id = str(len(state.filters) + 1)
+                state.filters[filter_id] = definition
+                return self._reply(200, {"filter_id": filter_id})
+            if kind == "context":
+                events = state.timeline.get(room, [])
+                at = [i for i, e in enumerate(events) if e["event_id"] == segments[3]]
+                if room not in state.joined or not at:
+                    return self._error(404, "M_NOT_FOUND", "Event not found.")
+                limit = int(query.get("limit", ["10"])[0])
+                i = at[0]
+                before = list(reversed(events[max(0, i - limit // 2):i]))
+                after = events[i + 1:i + 1 + limit - limit // 2]
+                strip = lambda e: {k: v for k, v in e.items() if k != "stream"}
+                return self._reply(200, {"event": strip(events[i]),
+                                         "events_before": [strip(e) for e in before],
+                                         "events_after": [strip(e) for e in after],
+                                         "start": "t%d" % i, "end": "t%d" % (i + 1), "state": []})
             if kind == "whoami":
                 return self._reply(200, {"user_id": state.user, "device_id": "CRIERTEST"})
             if kind == "directory":
@@ -174,6 +274,7 @@ class Handler(BaseHTTPRequestHandler):
                 if target not in state.joined and target not in state.joinable:
                     return self._error(403, "M_FORBIDDEN", "You are not invited to this room.")
                 state.joined.add(target)
+                state.members.setdefault(target, {})[state.user] = "join"
                 return self._reply(200, {"room_id": target})
             # send
             txn = segments[4]
@@ -188,11 +289,55 @@ class Handler(BaseHTTPRequestHandler):
                     return self._error(400, "M_NOT_JSON", "Content not JSON.")
                 if not isinstance(content, dict):
                     return self._error(400, "M_BAD_JSON", "Content must be a JSON object.")
-                event_id = "$event%d" % (len(state.events) + 1)
+                event = state.append(room, state.user, segments[3], content)
+                event_id = event["event_id"]
                 state.transactions[key] = event_id
                 state.events.append({"room_id": room, "txn_id": txn, "type": segments[3],
                                      "content": content, "event_id": event_id})
             return self._reply(200, {"event_id": state.transactions[key]})
+
+    def _sync(self, query):
+        """GET /sync: what changed after the since token, as the spec shapes it; long-polls up to
+        timeout ms while nothing did. Rooms are those the bot has joined."""
+        state = self.state
+        since = query.get("since", [None])[0]
+        timeout = int(query.get("timeout", ["0"])[0]) / 1000
+        if since is not None and not (since.startswith("s") and since[1:].isdigit()):
+            return self._error(400, "M_INVALID_PARAM", "Invalid since token")
+        after = int(since[1:]) if since else 0
+        deadline = time.time() + timeout
+        with state.lock:
+            while since is not None and state.stream <= after and time.time() < deadline:
+                state.changed.wait(deadline - time.time())
+            rooms = {}
+            for room in sorted(state.joined):
+                events = [e for e in state.timeline.get(room, []) if e["stream"] > after]
+                receipts = [r for r in state.receipts if r["room"] == room and r["stream"] > after]
+                if since is not None and not events and not receipts:
+                    continue
+                keep = state.limits.pop(room, None)
+                limited = keep is not None and len(events) > keep
+                if limited:
+                    events = events[len(events) - keep:]
+                content = {}
+                for r in receipts:
+                    entry = {"ts": int(time.time() * 1000)}
+                    if r["thread_id"]:
+                        entry["thread_id"] = r["thread_id"]
+                    content.setdefault(r["event_id"], {}).setdefault(r["type"], {})[r["user"]] = entry
+                joined = {"timeline": {"events": [{k: v for k, v in e.items() if k != "stream"}
+                                                  for e in events],
+                                       "limited": limited, "prev_batch": "t%d" % after},
+                          "ephemeral": {"events": [{"type": "m.receipt", "content": content}]
+                                        if content else []}}
+                if since is None:
+                    joined["state"] = {"events": [
+                        {"type": "m.room.member", "state_key": user, "sender": user,
+                         "content": {"membership": membership}, "event_id": "$state-%s" % user}
+                        for user, membership in sorted(state.members.get(room, {}).items())]}
+                rooms[room] = joined
+            return self._reply(200, {"next_batch": "s%d" % state.stream,
+                                     "rooms": {"join": rooms}})
 
     def _handle(self, method):
         body = self._body()
