@@ -51,12 +51,16 @@ static char *s_dump (json_t *content)
     return text;
 }
 
-char *crier_matrix_content (const crier_notification_t *notification)
+char *crier_matrix_content (const crier_notification_t *notification, const char *delivery_id)
 {
     const char *subject = notification->subject;
     const char *html = notification->html;
     json_t *content = json_object ();
     json_object_set_new (content, "msgtype", json_string ("m.text"));
+    if (delivery_id)
+        json_object_set_new (content, CRIER_MATRIX_TAG,
+                             json_pack ("{s:s, s:s}", "id", delivery_id, "notification",
+                                        notification->id ? notification->id : ""));
     if (!subject && !html) {
         json_object_set_new (content, "body", json_string (notification->body));
         return s_dump (content);

@@ -202,9 +202,16 @@ void crier_read_state_members (crier_read_state_t *self, const char *room_id,
     room_t *room = s_room (self, room_id, false);
     if (!room)
         return;
+    //  Gathered first: fn may look this room up, which moves a zhashx's cursor.
+    zlistx_t *members = zlistx_new ();
+    if (!members)
+        return;
     for (const user_t *user = zhashx_first (room->users); user; user = zhashx_next (room->users))
         if (user->joined)
-            fn ((const char *)zhashx_cursor (room->users), arg);
+            zlistx_add_end (members, (void *)zhashx_cursor (room->users));
+    for (const char *user = zlistx_first (members); user; user = zlistx_next (members))
+        fn (user, arg);
+    zlistx_destroy (&members);
 }
 
 const char *crier_read_state_unplaced (crier_read_state_t *self, const char *room_id,

@@ -52,7 +52,7 @@ crier_read_t crier_read_state_has_read (crier_read_state_t *self, const char *ro
 int crier_read_state_member (crier_read_state_t *self, const char *room, const char *user,
                              bool joined);
 
-//  Calls fn with each joined member of a room, in no order.
+//  Calls fn with each joined member of a room, in no order; fn must not change the state.
 typedef void (crier_read_member_fn) (const char *user, void *arg);
 void crier_read_state_members (crier_read_state_t *self, const char *room, crier_read_member_fn *fn,
                                void *arg);

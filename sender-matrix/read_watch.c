@@ -1,0 +1,181 @@
+/*  read_watch.c - see read_watch.h. */
+#include "read_watch.h"
+#include "matrix_content.h"
+
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *room_id;
+    char *event_id; //  also the key in tracked
+    char *delivery_id;
+    char *notification_id;
+    int64_t sent_at_ms;
+    int64_t seen_at_ms;
+    zhashx_t *reported; //  readers already said
+    void *handle;       //  in order
+} tracked_t;
+
+struct crier_read_watch_t {
+    char *bot;
+    size_t max_tracked;
+    int64_t keep_ms;
+    crier_read_state_t *state;
+    zhashx_t *tracked; //  event id -> tracked_t (owned by order)
+    zlistx_t *order;   //  tracked_t, oldest first
+};
+
+static void s_tracked_destroy (void **item)
+{
+    tracked_t *tracked = *item;
+    if (tracked) {
+        free (tracked->room_id);
+        free (tracked->event_id);
+        free (tracked->delivery_id);
+        free (tracked->notification_id);
+        zhashx_destroy (&tracked->reported);
+    }
+    free (tracked);
+    *item = NULL;
+}
+
+crier_read_watch_t *crier_read_watch_new (const char *bot, size_t max_tracked, int64_t keep_ms)
+{
+    crier_read_watch_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->bot = strdup (bot);
+    self->max_tracked = max_tracked;
+    self->keep_ms = keep_ms;
+    self->state = crier_read_state_new ();
+    self->tracked = zhashx_new ();
+    self->order = zlistx_new ();
+    if (!self->bot || !self->state || !self->tracked || !self->order) {
+        crier_read_watch_destroy (&self);
+        return NULL;
+    }
+    zlistx_set_destructor (self->order, s_tracked_destroy);
+    return self;
+}
+
+void crier_read_watch_destroy (crier_read_watch_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    crier_read_watch_t *self = *self_p;
+    zhashx_destroy (&self->tracked);
+    zlistx_destroy (&self->order);
+    crier_read_state_destroy (&self->state);
+    free (self->bot);
+    free (self);
+    *self_p = NULL;
+}
+
+static void s_forget_oldest (crier_read_watch_t *self)
+{
+    tracked_t *oldest = zlistx_first (self->order);
+    zhashx_delete (self->tracked, oldest->event_id);
+    zlistx_delete (self->order, zlistx_cursor (self->order));
+}
+
+//  A bot event carrying the delivery tag: followed from now on.
+static int s_track (crier_read_watch_t *self, const char *room, const json_t *event, int64_t now_ms)
+{
+    const char *sender = json_string_value (json_object_get (event, "sender"));
+    const char *event_id = json_string_value (json_object_get (event, "event_id"));
+    const json_t *tag = json_object_get (json_object_get (event, "content"), CRIER_MATRIX_TAG);
+    const char *delivery_id = json_string_value (json_object_get (tag, "id"));
+    const char *notification_id = json_string_value (json_object_get (tag, "notification"));
+    if (!sender || strcmp (sender, self->bot) != 0 || !event_id || !delivery_id ||
+        !notification_id || zhashx_lookup (self->tracked, event_id))
+        return 0;
+    if (zlistx_size (self->order) >= self->max_tracked)
+        s_forget_oldest (self);
+    tracked_t *tracked = calloc (1, sizeof *tracked);
+    if (!tracked)
+        return -1;
+    json_int_t sent_at = json_integer_value (json_object_get (event, "origin_server_ts"));
+    *tracked = (tracked_t){strdup (room),
+                           strdup (event_id),
+                           strdup (delivery_id),
+                           strdup (notification_id),
+                           sent_at > 0 ? (int64_t)sent_at : 0,
+                           now_ms,
+                           zhashx_new (),
+                           NULL};
+    if (!tracked->room_id || !tracked->event_id || !tracked->delivery_id ||
+        !tracked->notification_id || !tracked->reported) {
+        void *item = tracked;
+        s_tracked_destroy (&item);
+        return -1;
+    }
+    tracked->handle = zlistx_add_end (self->order, tracked);
+    if (!tracked->handle) {
+        void *item = tracked;
+        s_tracked_destroy (&item);
+        return -1;
+    }
+    return zhashx_insert (self->tracked, tracked->event_id, tracked);
+}
+
+typedef struct {
+    crier_read_watch_t *self;
+    tracked_t *tracked;
+    crier_read_report_fn *fn;
+    void *arg;
+} asking_t;
+
+static void s_ask_member (const char *user, void *arg)
+{
+    asking_t *asking = arg;
+    tracked_t *tracked = asking->tracked;
+    if (strcmp (user, asking->self->bot) == 0 || zhashx_lookup (tracked->reported, user) ||
+        crier_read_state_has_read (asking->self->state, tracked->room_id, tracked->event_id,
+                                   user) != CRIER_READ_YES)
+        return;
+    //  Said once: remembered (a failed insert only means it could be said again).
+    zhashx_insert (tracked->reported, user, (void *)1);
+    crier_read_report_t report = {
+        tracked->notification_id, tracked->delivery_id, tracked->room_id, tracked->event_id, user,
+        tracked->sent_at_ms};
+    asking->fn (&report, asking->arg);
+}
+
+int crier_read_watch_apply (crier_read_watch_t *self, const json_t *answer, int64_t now_ms,
+                            crier_read_report_fn *fn, void *arg, crier_sync_summary_t *summary)
+{
+    if (crier_sync_apply (self->state, answer, summary) != 0)
+        return -1;
+    while (zlistx_size (self->order) > 0 &&
+           now_ms - ((tracked_t *)zlistx_first (self->order))->seen_at_ms > self->keep_ms)
+        s_forget_oldest (self);
+    const json_t *join = json_object_get (json_object_get (answer, "rooms"), "join");
+    const char *room;
+    const json_t *joined;
+    json_object_foreach ((json_t *)join, room, joined)
+    {
+        const json_t *events = json_object_get (json_object_get (joined, "timeline"), "events");
+        size_t index;
+        const json_t *event;
+        json_array_foreach (events, index, event)
+        {
+            if (s_track (self, room, event, now_ms) != 0)
+                return -1;
+        }
+    }
+    //  Who read what: every message followed in the rooms this answer touched.
+    for (tracked_t *tracked = zlistx_first (self->order); tracked;
+         tracked = zlistx_next (self->order)) {
+        if (!json_object_get (join, tracked->room_id))
+            continue;
+        asking_t asking = {self, tracked, fn, arg};
+        crier_read_state_members (self->state, tracked->room_id, s_ask_member, &asking);
+    }
+    return 0;
+}
+
+size_t crier_read_watch_tracked (const crier_read_watch_t *self)
+{
+    return zlistx_size (self->order);
+}

@@ -1,0 +1,44 @@
+/*  read_watch.h - what crier-matrix-watch makes of the bot's /sync: it follows crier's own
+    messages (the bot's events tagged with their delivery, matrix_content.h) and says, once per
+    message and person, when a joined member of the room has read one (read_state.h has the
+    rule). Pure state: the caller does the I/O and publishes delivery.read. */
+#ifndef CRIER_READ_WATCH_H_INCLUDED
+#define CRIER_READ_WATCH_H_INCLUDED
+
+#include "read_state.h"
+#include "sync_apply.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct crier_read_watch_t crier_read_watch_t;
+
+//  One message read by one person (strings valid during the call).
+typedef struct {
+    const char *notification_id;
+    const char *delivery_id;
+    const char *room_id;
+    const char *event_id;
+    const char *reader;
+    int64_t sent_at_ms; //  the message's origin_server_ts (0: not given)
+} crier_read_report_t;
+
+typedef void (crier_read_report_fn) (const crier_read_report_t *report, void *arg);
+
+//  Follows the messages bot (its user id) sends: at most max_tracked at once, each for keep_ms
+//  after it was seen (the oldest forgotten first). Returns NULL when out of memory.
+crier_read_watch_t *crier_read_watch_new (const char *bot, size_t max_tracked, int64_t keep_ms);
+
+//  NULL-safe; sets *self_p to NULL.
+void crier_read_watch_destroy (crier_read_watch_t **self_p);
+
+//  Applies a /sync answer at now_ms (crier_sync_apply) and calls fn for each message a member
+//  read since the last answer. Returns 0, or -1 when out of memory.
+int crier_read_watch_apply (crier_read_watch_t *self, const json_t *answer, int64_t now_ms,
+                            crier_read_report_fn *fn, void *arg, crier_sync_summary_t *summary);
+
+//  Messages followed now.
+size_t crier_read_watch_tracked (const crier_read_watch_t *self);
+
+#endif
