@@ -18,9 +18,10 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home crier \
     && install -d -o crier -g crier -m 700 /var/lib/crier
-# The five programs only (the build also makes crier-bench, which a deployment does not need).
+# The six programs only (the build also makes crier-bench, which a deployment does not need).
 COPY --from=build /build/bin/crier /build/bin/crier-ingest /build/bin/crier-resolver \
-     /build/bin/crier-sender-matrix /build/bin/crier-sender-email /usr/local/bin/
+     /build/bin/crier-sender-matrix /build/bin/crier-sender-email /build/bin/crier-matrix-watch \
+     /usr/local/bin/
 COPY examples/mapping.json /usr/local/share/crier/mapping.json
 USER crier
 CMD ["crier", "--help"]

@@ -18,8 +18,9 @@
 #include <unistd.h>
 
 //  The answers to one request come within milliseconds of each other: once this long passes
-//  without a new process, every running one has answered.
-#define QUIET_MS 300
+//  without a new process, every running one has answered (a process busy syncing its journal
+//  on a slow disk may take a few hundred).
+#define QUIET_MS 500
 
 static const char *s_usage =
     "Usage: crier status [--wait T] [--only PROCESS] [--here] [--endpoint URL]\n"

@@ -2,7 +2,8 @@
 # Runs crier on this machine with local defaults: a local CouchDB-compatible server
 # (pouchdb-server, data in .local/couchdb) seeded with examples/mapping.json, a mail catcher
 # with a web inbox (MailDev, unless CRIER_SMTP_URL is set), crier-resolver, crier-ingest,
-# crier-sender-email, and crier-sender-matrix when CRIER_MATRIX_HOMESERVER and a token are set.
+# crier-sender-email, and crier-sender-matrix and crier-matrix-watch when CRIER_MATRIX_HOMESERVER
+# and a token are set.
 # Ctrl-C stops it all.
 # Usage: scripts/run.sh
 set -euo pipefail
@@ -124,7 +125,10 @@ if [[ -n "${CRIER_MATRIX_HOMESERVER:-}" && ( -n "${CRIER_MATRIX_ACCESS_TOKEN:-}"
       -n "${CRIER_MATRIX_ACCESS_TOKEN_FILE:-}" ) ]]; then
     "$bin/crier-sender-matrix" &
     pids+=($!)
-    matrix="crier-sender-matrix sends to $CRIER_MATRIX_HOMESERVER"
+    # Who read what (delivery.read events); its sync position stays in the local state.
+    CRIER_MATRIX_WATCH_DIR="$state/matrix-watch" "$bin/crier-matrix-watch" &
+    pids+=($!)
+    matrix="crier-sender-matrix sends to $CRIER_MATRIX_HOMESERVER; crier-matrix-watch follows who reads"
 else
     matrix="Matrix is off: set CRIER_MATRIX_HOMESERVER and CRIER_MATRIX_ACCESS_TOKEN (docs/matrix.md) and run again"
 fi

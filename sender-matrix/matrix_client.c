@@ -19,7 +19,8 @@ struct crier_matrix_client_t {
     char *homeserver;
     char *authorization; //  the header line
     uint64_t timeout_ms;
-    zlistx_t *requests; //  request_t still running
+    size_t max_response; //  bytes of an answer read at most
+    zlistx_t *requests;  //  request_t still running
 };
 
 typedef struct {
@@ -31,6 +32,7 @@ typedef struct {
     char *body;
     char *response;
     size_t response_length;
+    bool truncated; //  the answer was longer than the client reads
     char error[CURL_ERROR_SIZE];
     void *handle;
 } request_t;
@@ -134,6 +136,7 @@ crier_matrix_client_t *crier_matrix_client_new (crier_transfers_t *http, const c
         return NULL;
     self->http = http;
     self->timeout_ms = timeout_ms;
+    self->max_response = MAX_RESPONSE_BYTES;
     self->homeserver = strdup (homeserver);
     size_t size = strlen (access_token) + 32;
     self->authorization = malloc (size);
@@ -176,6 +179,11 @@ void crier_matrix_client_destroy (crier_matrix_client_t **self_p)
     *self_p = NULL;
 }
 
+void crier_matrix_client_limit (crier_matrix_client_t *self, size_t max_response_bytes)
+{
+    self->max_response = max_response_bytes;
+}
+
 size_t crier_matrix_client_in_flight (const crier_matrix_client_t *self)
 {
     return zlistx_size (self->requests);
@@ -186,8 +194,11 @@ static size_t s_on_response_data (char *data, size_t size, size_t count, void *a
     request_t *request = arg;
     size_t bytes = size * count;
     size_t take = bytes;
-    if (request->response_length + take > MAX_RESPONSE_BYTES)
-        take = MAX_RESPONSE_BYTES - request->response_length; //  the rest is not needed
+    size_t most = request->client->max_response;
+    if (request->response_length + take > most) {
+        take = most - request->response_length; //  the rest is not read
+        request->truncated = true;
+    }
     char *grown = realloc (request->response, request->response_length + take + 1);
     if (!grown)
         return 0;
@@ -213,6 +224,11 @@ static void s_on_done (CURL *easy, CURLcode result, void *arg)
     crier_matrix_answer_t answer;
     crier_matrix_classify (result, request->error, status, request->response, (uint64_t)retry_after,
                            &answer);
+    if (request->truncated) {
+        answer.truncated = true;
+        snprintf (answer.reason, sizeof answer.reason, "HTTP %ld: the answer is over %zu bytes",
+                  status, request->client->max_response);
+    }
     //  Detached first: the callback may start the next request, or destroy the client.
     crier_matrix_answer_fn *fn = request->fn;
     void *fn_arg = request->arg;

@@ -38,6 +38,7 @@ typedef struct {
     const char *errcode; //  body's "errcode" and "error", when given
     const char *error;
     uint64_t delay_ms; //  CRIER_MATRIX_RATE_LIMITED
+    bool truncated;    //  the answer was over the client's limit (crier_matrix_client_limit)
     char reason[512];  //  one line for logs and events, e.g. "HTTP 403 M_FORBIDDEN: not in room"
 } crier_matrix_answer_t;
 
@@ -66,6 +67,10 @@ typedef void (crier_matrix_answer_fn) (const crier_matrix_answer_t *answer, void
 //  request limited to timeout_ms. Returns NULL when out of memory.
 crier_matrix_client_t *crier_matrix_client_new (crier_transfers_t *http, const char *homeserver,
                                                 const char *access_token, uint64_t timeout_ms);
+
+//  How much of an answer the client reads (64 KiB unless set): /sync answers need more. Past
+//  it, the answer is marked truncated.
+void crier_matrix_client_limit (crier_matrix_client_t *self, size_t max_response_bytes);
 
 //  Cancels what is still running (without calling back) and frees the client. NULL-safe.
 void crier_matrix_client_destroy (crier_matrix_client_t **self_p);

@@ -39,6 +39,35 @@ static int s_check_homeserver (char *url, char **display_p)
     return 0;
 }
 
+int crier_matrix_account_load (char **homeserver_p, char **display_p, char **token_p,
+                               char **user_id_p)
+{
+    int rc = crier_config_string ("CRIER_MATRIX_HOMESERVER", NULL, homeserver_p);
+    rc |= s_check_homeserver (*homeserver_p, display_p);
+    rc |= crier_config_secret ("CRIER_MATRIX_ACCESS_TOKEN", token_p);
+    if (!*token_p) {
+        crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_MATRIX_ACCESS_TOKEN",
+                   "expected",
+                   "the bot account's access token (or CRIER_MATRIX_ACCESS_TOKEN_FILE); "
+                   "docs/matrix.md says how to get one");
+        rc = -1;
+    }
+    rc |= crier_config_string ("CRIER_MATRIX_USER_ID", NULL, user_id_p);
+    return rc ? -1 : 0;
+}
+
+void crier_matrix_account_free (char **homeserver_p, char **display_p, char **token_p,
+                                char **user_id_p)
+{
+    free (*homeserver_p);
+    free (*display_p);
+    if (*token_p)
+        memset (*token_p, 0, strlen (*token_p));
+    free (*token_p);
+    free (*user_id_p);
+    *homeserver_p = *display_p = *token_p = *user_id_p = NULL;
+}
+
 int crier_matrix_config_load (crier_matrix_config_t *config)
 {
     static const char *const booleans[] = {"false", "true", "no", "yes", "0",
@@ -49,17 +78,8 @@ int crier_matrix_config_load (crier_matrix_config_t *config)
     rc |= crier_sender_config_load (&config->sender, "CRIER_MATRIX_DELIVERIES_ENDPOINT",
                                     CRIER_DEFAULT_MATRIX_DELIVERIES_ENDPOINT,
                                     "CRIER_MATRIX_RETRY_DEADLINE");
-    rc |= crier_config_string ("CRIER_MATRIX_HOMESERVER", NULL, &config->homeserver);
-    rc |= s_check_homeserver (config->homeserver, &config->display_homeserver);
-    rc |= crier_config_secret ("CRIER_MATRIX_ACCESS_TOKEN", &config->access_token);
-    if (!config->access_token) {
-        crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_MATRIX_ACCESS_TOKEN",
-                   "expected",
-                   "the bot account's access token (or CRIER_MATRIX_ACCESS_TOKEN_FILE); "
-                   "docs/matrix.md says how to get one");
-        rc = -1;
-    }
-    rc |= crier_config_string ("CRIER_MATRIX_USER_ID", NULL, &config->user_id);
+    rc |= crier_matrix_account_load (&config->homeserver, &config->display_homeserver,
+                                     &config->access_token, &config->user_id);
     rc |= crier_config_choice ("CRIER_MATRIX_AUTOJOIN", "false", booleans, &autojoin);
     rc |= crier_config_uint ("CRIER_MATRIX_CONCURRENCY", 8, 1, 256, &concurrency);
     rc |= crier_config_duration_ms ("CRIER_MATRIX_TIMEOUT", 30000, 100, 600000,
@@ -72,11 +92,7 @@ int crier_matrix_config_load (crier_matrix_config_t *config)
 void crier_matrix_config_free (crier_matrix_config_t *config)
 {
     crier_sender_config_free (&config->sender);
-    free (config->homeserver);
-    free (config->display_homeserver);
-    if (config->access_token)
-        memset (config->access_token, 0, strlen (config->access_token));
-    free (config->access_token);
-    free (config->user_id);
+    crier_matrix_account_free (&config->homeserver, &config->display_homeserver,
+                               &config->access_token, &config->user_id);
     memset (config, 0, sizeof *config);
 }

@@ -23,4 +23,12 @@ int crier_matrix_config_load (crier_matrix_config_t *config);
 
 void crier_matrix_config_free (crier_matrix_config_t *config);
 
+//  The bot account's settings, shared with crier-matrix-watch: CRIER_MATRIX_HOMESERVER (and its
+//  form without credentials, for logs), CRIER_MATRIX_ACCESS_TOKEN (or _FILE), CRIER_MATRIX_USER_ID
+//  (optional). Returns 0, or -1 after logging each bad one; free with crier_matrix_account_free.
+int crier_matrix_account_load (char **homeserver_p, char **display_p, char **token_p,
+                               char **user_id_p);
+void crier_matrix_account_free (char **homeserver_p, char **display_p, char **token_p,
+                                char **user_id_p);
+
 #endif

@@ -175,6 +175,11 @@ int crier_read_watch_apply (crier_read_watch_t *self, const json_t *answer, int6
     return 0;
 }
 
+int crier_read_watch_member (crier_read_watch_t *self, const char *room, const char *user)
+{
+    return crier_read_state_member (self->state, room, user, true);
+}
+
 size_t crier_read_watch_tracked (const crier_read_watch_t *self)
 {
     return zlistx_size (self->order);

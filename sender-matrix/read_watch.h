@@ -38,6 +38,10 @@ void crier_read_watch_destroy (crier_read_watch_t **self_p);
 int crier_read_watch_apply (crier_read_watch_t *self, const json_t *answer, int64_t now_ms,
                             crier_read_report_fn *fn, void *arg, crier_sync_summary_t *summary);
 
+//  A joined member of a room learnt outside /sync (joined_members, after a restart that kept
+//  its position: /sync then gives only what changed). Returns 0, or -1 when out of memory.
+int crier_read_watch_member (crier_read_watch_t *self, const char *room, const char *user);
+
 //  Messages followed now.
 size_t crier_read_watch_tracked (const crier_read_watch_t *self);
 

@@ -14,7 +14,7 @@ post as other users through /_test/timeline), membership (/_test/member) and rec
 (/_test/receipt), and serves them as the spec does: GET /sync (since / next_batch tokens,
 long-poll with timeout, joined rooms' state, timeline with limited and prev_batch, ephemeral
 m.receipt; /_test/limit makes the next sync of a room limited), POST /user/{id}/filter, and
-GET /rooms/{room}/context/{event}.
+GET /rooms/{room}/context/{event}, GET /joined_rooms and GET /rooms/{room}/joined_members.
 
 Usage: homeserver_double.py --token TOKEN --user @bot:example.org
        [--joined !room:example.org ...] [--joinable !room:example.org ...]
@@ -134,6 +134,11 @@ class Handler(BaseHTTPRequestHandler):
                                      order.get("content", {"msgtype": "m.text", "body": "hi"}),
                                      order.get("state_key"))
                 return self._reply(200, {"event_id": event["event_id"]})
+            if method == "POST" and path == "/_test/as_bot":
+                # {"room", "content"}: a message of the bot's, as if crier-sender-matrix sent it
+                order = json.loads(body)
+                event = state.append(order["room"], state.user, "m.room.message", order["content"])
+                return self._reply(200, {"event_id": event["event_id"]})
             if method == "POST" and path == "/_test/member":
                 # {"room", "user", "membership": "join" | "leave" | ...}: a membership event
                 order = json.loads(body)
@@ -196,6 +201,10 @@ class Handler(BaseHTTPRequestHandler):
             return "directory", segments
         if method == "GET" and segments == ["sync"]:
             return "sync", segments
+        if method == "GET" and segments == ["joined_rooms"]:
+            return "joined_rooms", segments
+        if method == "GET" and len(segments) == 3 and segments[0] == "rooms" and segments[2] == "joined_members":
+            return "joined_members", segments
         if method == "POST" and len(segments) == 3 and segments[0] == "user" and segments[2] == "filter":
             return "filter", segments
         if method == "GET" and len(segments) == 4 and segments[0] == "rooms" and segments[2] == "context":
@@ -207,7 +216,7 @@ class Handler(BaseHTTPRequestHandler):
         kind, segments = self._route(method, path)
         if kind is None:
             return self._error(404, "M_UNRECOGNIZED", "Unrecognized request")
-        room = segments[1] if kind in ("send", "join", "context") else None
+        room = segments[1] if kind in ("send", "join", "context", "joined_members") else None
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
         with state.lock:
             state.requests.append({"kind": kind, "path": path, "room": room, "time": time.time(),
@@ -248,6 +257,14 @@ class Handler(BaseHTTPRequestHandler):
                 filter_id = str(len(state.filters) + 1)
                 state.filters[filter_id] = definition
                 return self._reply(200, {"filter_id": filter_id})
+            if kind == "joined_rooms":
+                return self._reply(200, {"joined_rooms": sorted(state.joined)})
+            if kind == "joined_members":
+                if room not in state.joined:
+                    return self._error(403, "M_FORBIDDEN", "You aren't a member of the room")
+                members = state.members.get(room, {})
+                return self._reply(200, {"joined": {user: {"display_name": None}
+                                                    for user, m in members.items() if m == "join"}})
             if kind == "context":
                 events = state.timeline.get(room, [])
                 at = [i for i, e in enumerate(events) if e["event_id"] == segments[3]]

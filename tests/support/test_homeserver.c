@@ -60,6 +60,17 @@ void test_homeserver_post (test_homeserver_t *homeserver, const char *what, cons
     assert_int_equal (test_http ("POST", url, json, NULL, NULL), 200);
 }
 
+json_t *test_homeserver_call (test_homeserver_t *homeserver, const char *what, const char *json)
+{
+    char url[160], *answer = NULL;
+    snprintf (url, sizeof url, "%s/_test/%s", homeserver->url, what);
+    assert_int_equal (test_http ("POST", url, json, NULL, &answer), 200);
+    json_t *parsed = json_loads (answer, 0, NULL);
+    free (answer);
+    assert_non_null (parsed);
+    return parsed;
+}
+
 json_t *test_homeserver_wait_events (test_homeserver_t *homeserver, size_t count, int timeout_ms)
 {
     for (int waited = 0;; waited += 20) {

@@ -24,8 +24,12 @@ void test_homeserver_destroy (test_homeserver_t **homeserver_p);
 //  GET a /_test/ listing (events, requests) as parsed JSON; the caller decrefs.
 json_t *test_homeserver_get (test_homeserver_t *homeserver, const char *what);
 
-//  POST a /_test/ command (fault, token, delay) with a JSON body.
+//  POST a /_test/ command (fault, token, delay, timeline, as_bot, member, receipt, limit) with a
+//  JSON body.
 void test_homeserver_post (test_homeserver_t *homeserver, const char *what, const char *json);
+
+//  The same, returning the answer (decref): {"event_id": ...} for timeline, as_bot, member.
+json_t *test_homeserver_call (test_homeserver_t *homeserver, const char *what, const char *json);
 
 //  Waits until at least count events are stored, or timeout_ms; returns the events (decref).
 json_t *test_homeserver_wait_events (test_homeserver_t *homeserver, size_t count, int timeout_ms);

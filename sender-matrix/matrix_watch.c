@@ -1,0 +1,423 @@
+/*  matrix_watch.c - see matrix_watch.h. */
+#include "matrix_watch.h"
+#include "matrix_client.h"
+#include "read_watch.h"
+#include "watch_config.h"
+
+#include "crier/backoff.h"
+#include "crier/event.h"
+#include "crier/log.h"
+#include "crier/process.h"
+#include "crier/socket.h"
+#include "crier/transfers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+//  What the bot's /sync needs: membership, timelines and receipts; nothing of presence or
+//  account data. A timeline of at most 50 events per room and answer: more is a gap.
+#define SYNC_FILTER                                                                                \
+    "{\"presence\": {\"not_types\": [\"*\"]}, \"account_data\": {\"not_types\": [\"*\"]},"         \
+    " \"room\": {\"timeline\": {\"limit\": 50}, \"state\": {\"types\": [\"m.room.member\"]},"      \
+    " \"ephemeral\": {\"types\": [\"m.receipt\"]}, \"account_data\": {\"not_types\": [\"*\"]}}}"
+#define RETRY_BASE_MS 1000
+#define RETRY_CAP_MS  30000
+#define SINCE_FILE    "since"
+
+typedef struct {
+    const crier_watch_config_t *config;
+    zloop_t *loop;
+    zsock_t *events;
+    crier_heartbeat_t *heartbeat;
+    crier_transfers_t *http;
+    crier_matrix_client_t *client;
+    crier_read_watch_t *watch;
+    char *bot;         //  the bot's user id
+    char *since;       //  the position to sync from; NULL: from the start
+    unsigned failures; //  in a row
+    int timer;         //  -1, or the timer of the next try
+    uint64_t syncs;    //  answers applied
+    uint64_t reads;    //  delivery.read said
+    size_t asking;     //  joined_members requests running before the first /sync
+    zlistx_t *askings; //  their asking_t, owned here (a cancelled request never calls back)
+    bool stopping;
+} server_t;
+
+static void s_sync (server_t *self);
+static void s_whoami (server_t *self);
+static void s_start_following (server_t *self);
+
+static void s_free_item (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+static char *s_since_path (const server_t *self, const char *name)
+{
+    size_t size = strlen (self->config->state_dir) + strlen (name) + 2;
+    char *path = malloc (size);
+    if (path)
+        snprintf (path, size, "%s/%s", self->config->state_dir, name);
+    return path;
+}
+
+//  Reads the position kept by an earlier run, if any. Returns 0, or -1 (logged).
+static int s_load_since (server_t *self)
+{
+    if (mkdir (self->config->state_dir, 0700) != 0 && errno != EEXIST) {
+        crier_log (CRIER_LOG_ERROR, "watch.state_unusable", "dir", self->config->state_dir, "error",
+                   strerror (errno), "hint",
+                   "CRIER_MATRIX_WATCH_DIR must be a folder this process can write");
+        return -1;
+    }
+    char *path = s_since_path (self, SINCE_FILE);
+    FILE *file = path ? fopen (path, "r") : NULL;
+    char line[1024] = "";
+    if (file && fgets (line, sizeof line, file))
+        line[strcspn (line, "\n")] = '\0';
+    if (file)
+        fclose (file);
+    free (path);
+    self->since = line[0] ? strdup (line) : NULL;
+    return 0;
+}
+
+//  Keeps the position for the next run: written whole, synced, then renamed over the old one.
+static void s_save_since (server_t *self)
+{
+    char *path = s_since_path (self, SINCE_FILE);
+    char *temporary = s_since_path (self, SINCE_FILE ".new");
+    int fd = temporary ? open (temporary, O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
+    size_t length = strlen (self->since);
+    bool written = fd >= 0 && write (fd, self->since, length) == (ssize_t)length &&
+                   write (fd, "\n", 1) == 1 && fdatasync (fd) == 0;
+    if (fd >= 0)
+        close (fd);
+    if (!written || rename (temporary, path) != 0)
+        crier_log (CRIER_LOG_ERROR, "watch.state_unwritable", "dir", self->config->state_dir,
+                   "error", strerror (errno), "hint",
+                   "the sync position is not kept: after a restart, crier-matrix-watch starts "
+                   "from the homeserver's present state; check the folder and the disk");
+    free (path);
+    free (temporary);
+}
+
+static void s_on_read (const crier_read_report_t *report, void *arg)
+{
+    server_t *self = arg;
+    crier_event_t *event = crier_event_new ("delivery.read");
+    if (!event)
+        return;
+    crier_event_add_text (event, "notification_id", report->notification_id);
+    crier_event_add_text (event, "delivery_id", report->delivery_id);
+    crier_event_add_text (event, "room_id", report->room_id);
+    crier_event_add_text (event, "event_id", report->event_id);
+    crier_event_add_text (event, "reader", report->reader);
+    if (report->sent_at_ms > 0) {
+        crier_event_add_int (event, "sent_at", report->sent_at_ms);
+        int64_t after = zclock_time () - report->sent_at_ms;
+        crier_event_add_int (event, "after_s", after > 0 ? after / 1000 : 0);
+    }
+    crier_event_send (&event, self->events);
+    self->reads++;
+    crier_log (CRIER_LOG_DEBUG, "delivery.read", "id", report->notification_id, "room",
+               report->room_id, "reader", report->reader);
+}
+
+static int s_on_retry (zloop_t *loop, int timer_id, void *arg)
+{
+    server_t *self = arg;
+    self->timer = -1;
+    if (!self->watch)
+        s_whoami (self);
+    else if (self->syncs == 0 && self->since)
+        s_start_following (self);
+    else
+        s_sync (self);
+    return 0;
+}
+
+//  Tries again later: after delay_ms, or the backoff of the failures so far.
+static void s_retry (server_t *self, const crier_matrix_answer_t *answer, const char *hint)
+{
+    self->failures++;
+    if (!answer) {
+        static const crier_matrix_answer_t none = {.outcome = CRIER_MATRIX_RETRYABLE,
+                                                   .reason = "see the hint"};
+        answer = &none;
+    }
+    uint64_t wait = answer->outcome == CRIER_MATRIX_RATE_LIMITED
+                        ? answer->delay_ms
+                        : crier_backoff_ms (self->failures, RETRY_BASE_MS, RETRY_CAP_MS);
+    //  One line when a run of failures starts, then one a minute at most (at the cap).
+    if (self->failures == 1 || self->failures % 3 == 0)
+        crier_log (CRIER_LOG_WARN, "watch.sync_failed", "homeserver",
+                   self->config->display_homeserver, "reason", answer->reason, "failures",
+                   CRIER_LOG_INT (self->failures), "retry_in_ms", CRIER_LOG_INT (wait), "hint",
+                   hint);
+    self->timer = zloop_timer (self->loop, (size_t)wait, 1, s_on_retry, self);
+}
+
+static void s_on_sync (const crier_matrix_answer_t *answer, void *arg)
+{
+    server_t *self = arg;
+    if (self->stopping)
+        return;
+    if (answer->outcome != CRIER_MATRIX_OK) {
+        s_retry (self, answer,
+                 answer->truncated
+                     ? "a /sync answer is larger than CRIER_MATRIX_SYNC_MAX_BYTES: raise it"
+                 : answer->outcome == CRIER_MATRIX_UNAUTHORIZED
+                     ? "check CRIER_MATRIX_ACCESS_TOKEN (docs/matrix.md)"
+                     : "check the homeserver's health; reads are said once it answers");
+        return;
+    }
+    crier_sync_summary_t summary;
+    if (crier_read_watch_apply (self->watch, answer->body, zclock_time (), s_on_read, self,
+                                &summary) != 0) {
+        s_retry (self, NULL, "out of memory");
+        return;
+    }
+    if (summary.skipped > 0)
+        crier_log (CRIER_LOG_WARN, "watch.sync_parts_skipped", "count",
+                   CRIER_LOG_INT (summary.skipped), "first", summary.problem, "hint",
+                   "the homeserver answered parts crier cannot read; the rest was applied");
+    if (!summary.next_batch) {
+        s_retry (self, NULL, "the homeserver's /sync answer has no next_batch");
+        return;
+    }
+    if (self->syncs++ == 0)
+        crier_log (CRIER_LOG_INFO, "watch.synced", "homeserver", self->config->display_homeserver,
+                   "from", self->since ? "the kept position" : "the start", "tracked",
+                   CRIER_LOG_INT (crier_read_watch_tracked (self->watch)));
+    if (self->failures > 0)
+        crier_log (CRIER_LOG_INFO, "watch.sync_recovered", "failures",
+                   CRIER_LOG_INT (self->failures));
+    self->failures = 0;
+    //  Kept once what it said is published: a crash re-reads the same answer, never skips it.
+    if (!self->since || strcmp (self->since, summary.next_batch) != 0) {
+        char *since = strdup (summary.next_batch);
+        if (since) {
+            free (self->since);
+            self->since = since;
+            s_save_since (self);
+        }
+    }
+    s_sync (self);
+}
+
+static void s_sync (server_t *self)
+{
+    char timeout[24], path[4096], reason[256];
+    snprintf (timeout, sizeof timeout, "%llu", (unsigned long long)self->config->sync_timeout_ms);
+    if (crier_matrix_path (path, sizeof path, "/_matrix/client/v3/sync?timeout=", timeout,
+                           "&filter=", SYNC_FILTER, self->since ? "&since=" : "",
+                           self->since ? self->since : "", (char *)NULL) != 0 ||
+        crier_matrix_client_request (self->client, "GET", path, NULL, s_on_sync, self, reason,
+                                     sizeof reason) != 0) {
+        crier_matrix_answer_t failed = {.outcome = CRIER_MATRIX_RETRYABLE};
+        snprintf (failed.reason, sizeof failed.reason, "%s",
+                  path[0] ? reason : "the sync position makes a path too long");
+        s_retry (self, &failed, "see the reason");
+    }
+}
+
+typedef struct {
+    server_t *server;
+    char room[256];
+    void *handle; //  in server->askings
+} asking_t;
+
+static void s_asked (server_t *self)
+{
+    if (self->asking > 0 && --self->asking == 0)
+        s_sync (self);
+}
+
+//  One room's joined members, learnt before following from a kept position.
+static void s_on_members (const crier_matrix_answer_t *answer, void *arg)
+{
+    asking_t *asking = arg;
+    server_t *self = asking->server;
+    const char *user;
+    const json_t *member;
+    json_object_foreach (json_object_get (answer->body, "joined"), user, member)
+    {
+        crier_read_watch_member (self->watch, asking->room, user);
+    }
+    if (answer->outcome != CRIER_MATRIX_OK)
+        crier_log (CRIER_LOG_WARN, "watch.members_unknown", "room", asking->room, "reason",
+                   answer->reason, "hint",
+                   "this room's members are learnt as they change; until then its reads may go "
+                   "unsaid");
+    zlistx_delete (self->askings, asking->handle);
+    s_asked (self);
+}
+
+static void s_on_rooms (const crier_matrix_answer_t *answer, void *arg)
+{
+    server_t *self = arg;
+    if (answer->outcome != CRIER_MATRIX_OK) {
+        s_retry (self, answer, "joined_rooms failed: check the homeserver");
+        return;
+    }
+    const json_t *rooms = json_object_get (answer->body, "joined_rooms");
+    size_t index;
+    const json_t *room;
+    self->asking = 1; //  held until every request is started
+    json_array_foreach (rooms, index, room)
+    {
+        const char *id = json_string_value (room);
+        asking_t *asking = id ? calloc (1, sizeof *asking) : NULL;
+        char path[512], reason[256];
+        if (!asking || strlen (id) >= sizeof asking->room)
+            continue;
+        asking->server = self;
+        snprintf (asking->room, sizeof asking->room, "%s", id);
+        asking->handle = zlistx_add_end (self->askings, asking);
+        if (!asking->handle)
+            free (asking);
+        else if (crier_matrix_path (path, sizeof path, "/_matrix/client/v3/rooms/", id,
+                                    "/joined_members", (char *)NULL) == 0 &&
+                 crier_matrix_client_request (self->client, "GET", path, NULL, s_on_members, asking,
+                                              reason, sizeof reason) == 0)
+            self->asking++;
+        else
+            zlistx_delete (self->askings, asking->handle);
+    }
+    s_asked (self);
+}
+
+//  Follows /sync: at once from the start, or, from a kept position, once the members of the
+//  bot's rooms are known.
+static void s_start_following (server_t *self)
+{
+    char reason[256];
+    if (!self->since)
+        s_sync (self);
+    else if (crier_matrix_client_request (self->client, "GET", "/_matrix/client/v3/joined_rooms",
+                                          NULL, s_on_rooms, self, reason, sizeof reason) != 0) {
+        crier_matrix_answer_t failed = {.outcome = CRIER_MATRIX_RETRYABLE};
+        snprintf (failed.reason, sizeof failed.reason, "%s", reason);
+        s_retry (self, &failed, "see the reason");
+    }
+}
+
+//  whoami: the bot's user id, when CRIER_MATRIX_USER_ID does not say it.
+static void s_on_whoami (const crier_matrix_answer_t *answer, void *arg)
+{
+    server_t *self = arg;
+    const char *user = json_string_value (json_object_get (answer->body, "user_id"));
+    if (answer->outcome != CRIER_MATRIX_OK || !user) {
+        //  Nothing can be followed without knowing which messages are the bot's: try again.
+        s_retry (self, answer,
+                 answer->outcome == CRIER_MATRIX_UNAUTHORIZED
+                     ? "check CRIER_MATRIX_ACCESS_TOKEN (docs/matrix.md)"
+                     : "whoami failed: check the homeserver, or set CRIER_MATRIX_USER_ID");
+        return;
+    }
+    self->bot = strdup (user);
+    self->watch = self->bot ? crier_read_watch_new (self->bot, self->config->max_tracked,
+                                                    (int64_t)self->config->keep_ms)
+                            : NULL;
+    if (!self->watch) {
+        s_retry (self, NULL, "out of memory");
+        return;
+    }
+    self->failures = 0;
+    s_start_following (self);
+}
+
+static void s_whoami (server_t *self)
+{
+    char reason[256];
+    if (crier_matrix_client_request (self->client, "GET", "/_matrix/client/v3/account/whoami", NULL,
+                                     s_on_whoami, self, reason, sizeof reason) != 0) {
+        crier_matrix_answer_t failed = {.outcome = CRIER_MATRIX_RETRYABLE};
+        snprintf (failed.reason, sizeof failed.reason, "%s", reason);
+        s_retry (self, &failed, "see the reason");
+    }
+}
+
+static void s_fill_heartbeat (crier_event_t *event, void *arg)
+{
+    server_t *self = arg;
+    crier_event_add_text (event, "homeserver", self->config->display_homeserver);
+    crier_event_add_text (event, "sync",
+                          self->failures ? "retrying"
+                          : self->syncs  ? "following"
+                                         : "starting");
+    crier_event_add_int (event, "tracked",
+                         self->watch ? (int64_t)crier_read_watch_tracked (self->watch) : 0);
+    crier_event_add_int (event, "reads", (int64_t)self->reads);
+}
+
+static char *s_on_start (void *arg)
+{
+    server_t *self = arg;
+    const crier_watch_config_t *config = self->config;
+    if (s_load_since (self) != 0)
+        return NULL;
+    self->askings = zlistx_new ();
+    if (!self->askings)
+        return NULL;
+    zlistx_set_destructor (self->askings, s_free_item);
+    self->events = crier_socket_open (ZMQ_XPUB, CRIER_CONNECT, config->events_publish_endpoint,
+                                      &config->links, "event bus");
+    if (!self->events)
+        return NULL;
+    zsock_set_linger (self->events, 2000);
+    self->heartbeat = crier_heartbeat_new (self->loop, self->events, config->heartbeat_interval_ms,
+                                           s_fill_heartbeat, self);
+    self->http = crier_transfers_new (self->loop);
+    //  A long poll's time plus the usual margin for the answer to come.
+    self->client =
+        self->http ? crier_matrix_client_new (self->http, config->homeserver, config->access_token,
+                                              config->sync_timeout_ms + 30000)
+                   : NULL;
+    if (!self->heartbeat || crier_heartbeat_answer_requests (self->heartbeat) != 0 || !self->client)
+        return NULL;
+    crier_matrix_client_limit (self->client, (size_t)config->max_answer_bytes);
+    char reason[256];
+    if (config->user_id) {
+        crier_matrix_answer_t known = {.outcome = CRIER_MATRIX_OK};
+        known.body = json_pack ("{s:s}", "user_id", config->user_id);
+        s_on_whoami (&known, self);
+        json_decref (known.body);
+    } else if (crier_matrix_client_request (self->client, "GET",
+                                            "/_matrix/client/v3/account/whoami", NULL, s_on_whoami,
+                                            self, reason, sizeof reason) != 0) {
+        crier_log (CRIER_LOG_ERROR, "watch.whoami_failed", "reason", reason);
+        return NULL;
+    }
+    crier_log (CRIER_LOG_INFO, "watch.ready", "homeserver", config->display_homeserver, "state",
+               config->state_dir, "since", self->since ? "kept" : "none", "events",
+               config->events_publish_endpoint, "security", crier_links_security (&config->links));
+    return strdup (config->display_homeserver);
+}
+
+void crier_matrix_watch (zsock_t *pipe, void *args)
+{
+    server_t self = {.config = args, .timer = -1};
+    self.loop = zloop_new ();
+    if (self.loop)
+        crier_actor_run (pipe, self.loop, s_on_start, &self);
+    self.stopping = true;
+    if (self.timer != -1)
+        zloop_timer_end (self.loop, self.timer);
+    crier_matrix_client_destroy (&self.client);
+    crier_transfers_destroy (&self.http);
+    crier_heartbeat_destroy (&self.heartbeat);
+    crier_read_watch_destroy (&self.watch);
+    zlistx_destroy (&self.askings);
+    zsock_destroy (&self.events);
+    zloop_destroy (&self.loop);
+    free (self.bot);
+    free (self.since);
+}

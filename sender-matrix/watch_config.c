@@ -1,0 +1,42 @@
+/*  watch_config.c - see watch_config.h. */
+#include "watch_config.h"
+#include "matrix_config.h"
+
+#include "crier/config.h"
+#include "crier/endpoints.h"
+#include "crier/process.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int crier_watch_config_load (crier_watch_config_t *config)
+{
+    int rc = crier_config_log_level (&config->log_level);
+    rc |= crier_matrix_account_load (&config->homeserver, &config->display_homeserver,
+                                     &config->access_token, &config->user_id);
+    rc |= crier_config_string ("CRIER_MATRIX_WATCH_DIR", "crier-matrix-watch", &config->state_dir);
+    rc |= crier_config_endpoint ("CRIER_EVENTS_PUBLISH_ENDPOINT",
+                                 CRIER_DEFAULT_EVENTS_PUBLISH_ENDPOINT,
+                                 &config->events_publish_endpoint);
+    rc |= crier_links_load (&config->links);
+    rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
+    rc |= crier_config_duration_ms ("CRIER_MATRIX_SYNC_TIMEOUT", 30000, 0, 300000,
+                                    &config->sync_timeout_ms);
+    //  A nag waits at most 168 h (docs/mapping.md): a day more.
+    rc |= crier_config_duration_ms ("CRIER_MATRIX_WATCH_KEEP", 192 * 3600000ULL, 1000,
+                                    30 * 24 * 3600000ULL, &config->keep_ms);
+    rc |= crier_config_uint ("CRIER_MATRIX_WATCH_MAX", 100000, 1, 10000000, &config->max_tracked);
+    rc |= crier_config_bytes ("CRIER_MATRIX_SYNC_MAX_BYTES", 16 * 1024 * 1024, 64 * 1024,
+                              1024ULL * 1024 * 1024, &config->max_answer_bytes);
+    return rc ? -1 : 0;
+}
+
+void crier_watch_config_free (crier_watch_config_t *config)
+{
+    crier_matrix_account_free (&config->homeserver, &config->display_homeserver,
+                               &config->access_token, &config->user_id);
+    free (config->state_dir);
+    free (config->events_publish_endpoint);
+    crier_links_free (&config->links);
+    memset (config, 0, sizeof *config);
+}
