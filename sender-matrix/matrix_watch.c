@@ -130,6 +130,23 @@ static void s_on_read (const crier_read_report_t *report, void *arg)
                report->room_id, "reader", report->reader);
 }
 
+static void s_on_seen (const crier_read_report_t *message, char *const *members,
+                       size_t member_count, void *arg)
+{
+    server_t *self = arg;
+    crier_event_t *event = crier_event_new ("delivery.seen");
+    if (!event)
+        return;
+    crier_event_add_text (event, "notification_id", message->notification_id);
+    crier_event_add_text (event, "delivery_id", message->delivery_id);
+    crier_event_add_text (event, "room_id", message->room_id);
+    crier_event_add_text (event, "event_id", message->event_id);
+    crier_event_add_texts (event, "members", members, member_count);
+    if (message->sent_at_ms > 0)
+        crier_event_add_int (event, "sent_at", message->sent_at_ms);
+    crier_event_send (&event, self->events);
+}
+
 static int s_on_retry (zloop_t *loop, int timer_id, void *arg)
 {
     server_t *self = arg;
@@ -179,8 +196,8 @@ static void s_on_sync (const crier_matrix_answer_t *answer, void *arg)
         return;
     }
     crier_sync_summary_t summary;
-    if (crier_read_watch_apply (self->watch, answer->body, zclock_time (), s_on_read, self,
-                                &summary) != 0) {
+    if (crier_read_watch_apply (self->watch, answer->body, zclock_time (), s_on_seen, s_on_read,
+                                self, &summary) != 0) {
         s_retry (self, NULL, "out of memory");
         return;
     }

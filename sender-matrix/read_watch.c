@@ -79,14 +79,16 @@ static void s_forget_oldest (crier_read_watch_t *self)
     zlistx_delete (self->order, zlistx_cursor (self->order));
 }
 
-//  A bot event carrying the delivery tag: followed from now on.
-static int s_track (crier_read_watch_t *self, const char *room, const json_t *event, int64_t now_ms)
+//  A bot event carrying the delivery tag: followed from now on. *tracked_p: the new one, or NULL.
+static int s_track (crier_read_watch_t *self, const char *room, const json_t *event, int64_t now_ms,
+                    tracked_t **tracked_p)
 {
     const char *sender = json_string_value (json_object_get (event, "sender"));
     const char *event_id = json_string_value (json_object_get (event, "event_id"));
     const json_t *tag = json_object_get (json_object_get (event, "content"), CRIER_MATRIX_TAG);
     const char *delivery_id = json_string_value (json_object_get (tag, "id"));
     const char *notification_id = json_string_value (json_object_get (tag, "notification"));
+    *tracked_p = NULL;
     if (!sender || strcmp (sender, self->bot) != 0 || !event_id || !delivery_id ||
         !notification_id || zhashx_lookup (self->tracked, event_id))
         return 0;
@@ -116,7 +118,44 @@ static int s_track (crier_read_watch_t *self, const char *room, const json_t *ev
         s_tracked_destroy (&item);
         return -1;
     }
+    *tracked_p = tracked;
     return zhashx_insert (self->tracked, tracked->event_id, tracked);
+}
+
+typedef struct {
+    const char *bot;
+    char **members;
+    size_t count;
+    size_t capacity;
+} gathering_t;
+
+static void s_gather (const char *user, void *arg)
+{
+    gathering_t *gathering = arg;
+    if (strcmp (user, gathering->bot) == 0)
+        return;
+    if (gathering->count == gathering->capacity) {
+        size_t capacity = gathering->capacity ? gathering->capacity * 2 : 16;
+        char **grown = realloc (gathering->members, capacity * sizeof *grown);
+        if (!grown)
+            return;
+        gathering->members = grown;
+        gathering->capacity = capacity;
+    }
+    gathering->members[gathering->count++] = (char *)user;
+}
+
+//  Says a message is seen, with the room's joined members now.
+static void s_say_seen (crier_read_watch_t *self, const tracked_t *tracked,
+                        crier_seen_report_fn *seen, void *arg)
+{
+    gathering_t gathering = {self->bot, NULL, 0, 0};
+    crier_read_state_members (self->state, tracked->room_id, s_gather, &gathering);
+    crier_read_report_t message = {
+        tracked->notification_id, tracked->delivery_id, tracked->room_id, tracked->event_id, NULL,
+        tracked->sent_at_ms};
+    seen (&message, gathering.members, gathering.count, arg);
+    free (gathering.members);
 }
 
 typedef struct {
@@ -143,7 +182,8 @@ static void s_ask_member (const char *user, void *arg)
 }
 
 int crier_read_watch_apply (crier_read_watch_t *self, const json_t *answer, int64_t now_ms,
-                            crier_read_report_fn *fn, void *arg, crier_sync_summary_t *summary)
+                            crier_seen_report_fn *seen, crier_read_report_fn *fn, void *arg,
+                            crier_sync_summary_t *summary)
 {
     if (crier_sync_apply (self->state, answer, summary) != 0)
         return -1;
@@ -160,8 +200,11 @@ int crier_read_watch_apply (crier_read_watch_t *self, const json_t *answer, int6
         const json_t *event;
         json_array_foreach (events, index, event)
         {
-            if (s_track (self, room, event, now_ms) != 0)
+            tracked_t *tracked;
+            if (s_track (self, room, event, now_ms, &tracked) != 0)
                 return -1;
+            if (tracked)
+                s_say_seen (self, tracked, seen, arg);
         }
     }
     //  Who read what: every message followed in the rooms this answer touched.

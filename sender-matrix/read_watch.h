@@ -26,6 +26,11 @@ typedef struct {
 
 typedef void (crier_read_report_fn) (const crier_read_report_t *report, void *arg);
 
+//  A message of crier's seen for the first time, with the room's joined members then (the bot
+//  left out): who a nag may concern. members and strings valid during the call.
+typedef void (crier_seen_report_fn) (const crier_read_report_t *message, char *const *members,
+                                     size_t member_count, void *arg);
+
 //  Follows the messages bot (its user id) sends: at most max_tracked at once, each for keep_ms
 //  after it was seen (the oldest forgotten first). Returns NULL when out of memory.
 crier_read_watch_t *crier_read_watch_new (const char *bot, size_t max_tracked, int64_t keep_ms);
@@ -33,10 +38,12 @@ crier_read_watch_t *crier_read_watch_new (const char *bot, size_t max_tracked, i
 //  NULL-safe; sets *self_p to NULL.
 void crier_read_watch_destroy (crier_read_watch_t **self_p);
 
-//  Applies a /sync answer at now_ms (crier_sync_apply) and calls fn for each message a member
-//  read since the last answer. Returns 0, or -1 when out of memory.
+//  Applies a /sync answer at now_ms (crier_sync_apply), calls seen for each message of crier's
+//  it shows for the first time (reader NULL), then fn for each message a member read since the
+//  last answer. Returns 0, or -1 when out of memory.
 int crier_read_watch_apply (crier_read_watch_t *self, const json_t *answer, int64_t now_ms,
-                            crier_read_report_fn *fn, void *arg, crier_sync_summary_t *summary);
+                            crier_seen_report_fn *seen, crier_read_report_fn *fn, void *arg,
+                            crier_sync_summary_t *summary);
 
 //  A joined member of a room learnt outside /sync (joined_members, after a restart that kept
 //  its position: /sync then gives only what changed). Returns 0, or -1 when out of memory.

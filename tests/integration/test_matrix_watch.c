@@ -24,6 +24,8 @@ static zsock_t *s_bus; //  the event bus's publisher side, as the resolver binds
 static test_process_t *s_watch;
 static char s_env[4][256];
 
+static json_t *s_next_event (int timeout_ms);
+
 static test_process_t *s_start_watch (void)
 {
     const char *env[] = {s_env[0],
@@ -38,6 +40,14 @@ static test_process_t *s_start_watch (void)
     test_process_t *watch = test_process_start ("crier-matrix-watch", NULL, env);
     assert_non_null (watch);
     assert_true (test_process_wait_log (watch, "watch.synced", 15000, NULL, NULL, 0));
+    //  Its answer to the heartbeat subscription: the bus link is up, nothing it says is lost.
+    zsock_set_rcvtimeo (s_bus, 15000);
+    char *type = NULL;
+    zframe_t *body = NULL;
+    assert_int_equal (zsock_recv (s_bus, "sf", &type, &body), 0);
+    assert_string_equal (type, "process.heartbeat");
+    zstr_free (&type);
+    zframe_destroy (&body);
     return watch;
 }
 
@@ -49,6 +59,9 @@ static int s_setup (void **state)
     assert_true (zsock_bind (s_bus, "tcp://127.0.0.1:*") > 0); //  the port
     //  An XSUB subscribes by sending the subscription itself.
     assert_int_equal (zsock_send (s_bus, "s", "\001delivery.read"), 0);
+    assert_int_equal (zsock_send (s_bus, "s", "\001delivery.seen"), 0);
+    //  Which also asks for a heartbeat: once it comes, the watcher has the subscriptions.
+    assert_int_equal (zsock_send (s_bus, "s", "\001process.heartbeat"), 0);
     char *endpoint = zsock_last_endpoint (s_bus);
     snprintf (s_env[0], sizeof s_env[0], "CRIER_EVENTS_PUBLISH_ENDPOINT=%s", endpoint);
     zstr_free (&endpoint);
@@ -104,28 +117,56 @@ static void s_receipt (const char *user, const char *event_id, const char *type)
     test_homeserver_post (s_homeserver, "receipt", order);
 }
 
-//  The next delivery.read on the bus, as JSON (decref), or NULL after timeout_ms.
-static json_t *s_next_read (int timeout_ms)
+//  The next delivery.read or delivery.seen on the bus, as JSON (decref), or NULL after
+//  timeout_ms.
+static json_t *s_next_event (int timeout_ms)
 {
     zsock_set_rcvtimeo (s_bus, timeout_ms);
-    char *type = NULL;
-    zframe_t *body = NULL;
-    if (zsock_recv (s_bus, "sf", &type, &body) != 0)
-        return NULL;
-    char *text = crier_event_to_json (zframe_data (body), zframe_size (body));
-    json_t *event = text ? json_loads (text, 0, NULL) : NULL;
-    assert_string_equal (type, "delivery.read");
-    free (text);
-    zstr_free (&type);
-    zframe_destroy (&body);
+    for (;;) {
+        char *type = NULL;
+        zframe_t *body = NULL;
+        if (zsock_recv (s_bus, "sf", &type, &body) != 0)
+            return NULL;
+        //  Heartbeats (asked for by the subscription) are not what the tests look at.
+        bool heartbeat = strcmp (type, "process.heartbeat") == 0;
+        char *text =
+            heartbeat ? NULL : crier_event_to_json (zframe_data (body), zframe_size (body));
+        json_t *event = text ? json_loads (text, 0, NULL) : NULL;
+        free (text);
+        zstr_free (&type);
+        zframe_destroy (&body);
+        if (!heartbeat)
+            return event;
+    }
+}
+
+//  The next event, which must be of type.
+static json_t *s_expect (const char *type)
+{
+    json_t *event = s_next_event (15000);
+    if (!event)
+        fail_msg ("no %s", type);
+    assert_string_equal (json_string_value (json_object_get (event, "type")), type);
     return event;
+}
+
+//  crier's message was seen, with the room's members then (never the bot).
+static void s_expect_seen (const char *delivery, const char *event_id)
+{
+    json_t *seen = s_expect ("delivery.seen");
+    assert_string_equal (json_string_value (json_object_get (seen, "delivery_id")), delivery);
+    assert_string_equal (json_string_value (json_object_get (seen, "event_id")), event_id);
+    char *members = json_dumps (json_object_get (seen, "members"), JSON_COMPACT);
+    if (!strstr (members, "@will:example.org") || !strstr (members, "@anna:example.org") ||
+        strstr (members, TEST_MATRIX_USER))
+        fail_msg ("members %s", members);
+    free (members);
+    json_decref (seen);
 }
 
 static void s_expect_read (const char *reader, const char *delivery, const char *event_id)
 {
-    json_t *read = s_next_read (15000);
-    if (!read)
-        fail_msg ("no delivery.read for %s", reader);
+    json_t *read = s_expect ("delivery.read");
     assert_string_equal (json_string_value (json_object_get (read, "reader")), reader);
     assert_string_equal (json_string_value (json_object_get (read, "delivery_id")), delivery);
     assert_string_equal (json_string_value (json_object_get (read, "event_id")), event_id);
@@ -141,6 +182,7 @@ static void test_readers_are_said_once_each (void **state)
 {
     char *untagged = s_bot_message (NULL);
     char *alert = s_bot_message ("d1");
+    s_expect_seen ("d1", alert);
     //  The bot's own receipt, a private one, a receipt on a message crier did not tag: nothing.
     s_receipt (TEST_MATRIX_USER, alert, "m.read");
     s_receipt ("@anna:example.org", alert, "m.read.private");
@@ -154,7 +196,7 @@ static void test_readers_are_said_once_each (void **state)
                           "{\"room\": \"" ROOM "\", \"sender\": \"@anna:example.org\", "
                           "\"content\": {\"msgtype\": \"m.text\", \"body\": \"on it\"}}");
     s_expect_read ("@anna:example.org", "d1", alert);
-    assert_null (s_next_read (1500));
+    assert_null (s_next_event (1500));
     free (untagged);
     free (alert);
 }
@@ -187,6 +229,7 @@ static void test_a_restart_goes_on_from_the_kept_position (void **state)
     assert_true (resumed);
     //  And it follows what comes next.
     char *alert = s_bot_message ("d2");
+    s_expect_seen ("d2", alert);
     s_receipt ("@will:example.org", alert, "m.read");
     s_expect_read ("@will:example.org", "d2", alert);
     free (alert);

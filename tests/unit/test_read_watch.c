@@ -40,13 +40,26 @@ static void s_on_read (const crier_read_report_t *report, void *arg)
                   report->reader, (long long)report->sent_at_ms);
 }
 
+static void s_on_seen (const crier_read_report_t *message, char *const *members,
+                       size_t member_count, void *arg)
+{
+    if (s_said_count >= 16)
+        return;
+    int used = snprintf (s_said[s_said_count], sizeof s_said[0], "seen %s %s", message->event_id,
+                         message->reader ? message->reader : "-");
+    for (size_t index = 0; index < member_count && used < (int)sizeof s_said[0]; index++)
+        used += snprintf (s_said[s_said_count] + used, sizeof s_said[0] - (size_t)used, " %s",
+                          members[index]);
+    s_said_count++;
+}
+
 static void s_apply (const char *text, int64_t now_ms)
 {
     json_t *answer = json_loads (text, 0, NULL);
     assert_non_null (answer);
     crier_sync_summary_t summary;
-    assert_int_equal (crier_read_watch_apply (s_watch, answer, now_ms, s_on_read, NULL, &summary),
-                      0);
+    assert_int_equal (
+        crier_read_watch_apply (s_watch, answer, now_ms, s_on_seen, s_on_read, NULL, &summary), 0);
     assert_int_equal (summary.skipped, 0);
     json_decref (answer);
 }
@@ -78,7 +91,13 @@ static void test_each_reader_is_said_once (void **state)
                                                                                      BOT) "]}}}}}",
         1000);
     assert_int_equal (crier_read_watch_tracked (s_watch), 1); //  the untagged one is not followed
-    assert_int_equal (s_said_count, 0);                       //  the bot's own receipt says nothing
+    //  Seen, with the members then (not the bot); the bot's own receipt says nothing.
+    assert_int_equal (s_said_count, 1);
+    assert_non_null (strstr (s_said[0], "seen $alert -"));
+    assert_non_null (strstr (s_said[0], " @will:example.org"));
+    assert_non_null (strstr (s_said[0], " @anna:example.org"));
+    assert_null (strstr (s_said[0], BOT));
+    s_said_count = 0;
     s_apply ("{\"next_batch\": \"s2\", \"rooms\": {\"join\": {\"" ROOM "\": {"
              " \"ephemeral\": {\"events\": [" RECEIPT ("$alert", "@will:example.org") "]}}}}}",
              2000);
@@ -106,6 +125,7 @@ static void test_followed_messages_are_bounded (void **state)
                                                                                 "d4") "]}}}}}",
         1000);
     assert_int_equal (crier_read_watch_tracked (s_watch), 3); //  the oldest is forgotten
+    assert_int_equal (s_said_count, 4);                       //  each was seen once
     //  Forgotten after keep_ms (60 s here).
     s_apply ("{\"next_batch\": \"s2\", \"rooms\": {\"join\": {}}}", 62000);
     assert_int_equal (crier_read_watch_tracked (s_watch), 0);
