@@ -83,18 +83,21 @@ static void s_group_path (char *path, size_t size, const char *group)
     json_decref (name);
 }
 
-int crier_matrix_target_check (const char *target, char *message, size_t size)
+//  A Matrix identifier: a sigil from sigils, a name, ':', a server; at most 255 bytes, nothing
+//  invisible. not_one says what it is not when the sigil is wrong; needs_parts, when a part is
+//  missing.
+static int s_check_matrix_id (const char *id, const char *sigils, const char *not_one,
+                              const char *needs_parts, char *message, size_t size)
 {
     const char *problem = NULL;
-    const char *colon = strchr (target, ':');
-    if (target[0] != '!' && target[0] != '#')
-        problem = "not a Matrix room id (!room:server) or alias (#alias:server)";
-    else if (!colon || colon == target + 1 || colon[1] == '\0')
-        problem = "a Matrix room id or alias needs a name and a server: !room:server, "
-                  "#alias:server";
-    else if (strlen (target) > TARGET_MAX_BYTES)
+    const char *colon = strchr (id, ':');
+    if (!id[0] || !strchr (sigils, id[0]))
+        problem = not_one;
+    else if (!colon || colon == id + 1 || colon[1] == '\0')
+        problem = needs_parts;
+    else if (strlen (id) > TARGET_MAX_BYTES)
         problem = "longer than 255 bytes";
-    else if (crier_utf8_has_invisible (target, strlen (target)))
+    else if (crier_utf8_has_invisible (id, strlen (id)))
         problem = "contains white space, a control character or an invisible or bidirectional "
                   "formatting character";
     if (problem) {
@@ -102,6 +105,22 @@ int crier_matrix_target_check (const char *target, char *message, size_t size)
         return -1;
     }
     return 0;
+}
+
+int crier_matrix_target_check (const char *target, char *message, size_t size)
+{
+    return s_check_matrix_id (target, "!#",
+                              "not a Matrix room id (!room:server) or alias (#alias:server)",
+                              "a Matrix room id or alias needs a name and a server: "
+                              "!room:server, #alias:server",
+                              message, size);
+}
+
+int crier_matrix_user_check (const char *user, char *message, size_t size)
+{
+    return s_check_matrix_id (user, "@", "not a Matrix user id: it starts with '@' (@name:server)",
+                              "a Matrix user id needs a name and a server: @name:server", message,
+                              size);
 }
 
 //  Characters RFC 5322 allows unquoted in a local part ("atext"), plus UTF-8 (RFC 6531).
@@ -179,26 +198,6 @@ static int s_check_targets (const char *group_path, crier_channel_t channel, con
                      : crier_email_address_check (text, message, sizeof message);
         if (rc != 0)
             return s_fail (error, element_path, "%s", message);
-    }
-    return 0;
-}
-
-int crier_matrix_user_check (const char *user, char *message, size_t size)
-{
-    const char *problem = NULL;
-    const char *colon = strchr (user, ':');
-    if (user[0] != '@')
-        problem = "not a Matrix user id: it starts with '@' (@name:server)";
-    else if (!colon || colon == user + 1 || colon[1] == '\0')
-        problem = "a Matrix user id needs a name and a server: @name:server";
-    else if (strlen (user) > TARGET_MAX_BYTES)
-        problem = "longer than 255 bytes";
-    else if (crier_utf8_has_invisible (user, strlen (user)))
-        problem = "contains white space, a control character or an invisible or bidirectional "
-                  "formatting character";
-    if (problem) {
-        snprintf (message, size, "%s", problem);
-        return -1;
     }
     return 0;
 }

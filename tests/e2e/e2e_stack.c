@@ -292,3 +292,29 @@ e2e_tally_t e2e_stack_await_all (e2e_stack_t *stack, const char *prefix, int tot
             tally.mail_duplicates);
     return tally;
 }
+
+void e2e_stack_send (e2e_stack_t *stack, const char *prefix, int count)
+{
+    char ack[200];
+    snprintf (ack, sizeof ack, "CRIER_ACK_ENDPOINT=%s", stack->ack_endpoint);
+    const char *env[] = {ack, NULL};
+    for (int number = 0; number < count; number++) {
+        char body[48], *out, *err;
+        snprintf (body, sizeof body, "%s %d", prefix, number);
+        const char *args[] = {"send", "--to", "#all", body, NULL};
+        assert_int_equal (test_run ("crier", args, env, NULL, 15000, &out, &err), 0);
+        free (out);
+        free (err);
+    }
+}
+
+test_process_t *e2e_stack_start_extra (e2e_stack_t *stack, const char *name, const char *entry)
+{
+    const char *env[40] = {entry};
+    size_t count = 1;
+    for (size_t index = 0; index < stack->common_count && count < 39; index++)
+        env[count++] = stack->common[index];
+    test_process_t *process = test_process_start (name, NULL, env);
+    assert_non_null (process);
+    return process;
+}

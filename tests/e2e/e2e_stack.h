@@ -66,6 +66,13 @@ void e2e_stack_restart_all_at_once (e2e_stack_t *stack, int signal);
 void e2e_stack_restart (e2e_stack_t *stack, stack_kind_t kind, int index, int signal,
                         int expected_status);
 
+//  Starts one more process of the program name, outside the stack's own, with its settings
+//  and entry ("NAME=value") before them; does not wait for it to be ready.
+test_process_t *e2e_stack_start_extra (e2e_stack_t *stack, const char *name, const char *entry);
+
+//  Sends count notifications to "#all" with crier send (acknowledged), bodies "PREFIX NUMBER".
+void e2e_stack_send (e2e_stack_t *stack, const char *prefix, int count);
+
 //  Counts, for each number below total, how many times the body "PREFIX NUMBER" arrived in each
 //  room and each mailbox: counts[target][number], targets being the rooms then the mailboxes.
 //  counts must hold (rooms + mailboxes) arrays of total ints.

@@ -50,24 +50,9 @@ static int s_teardown (void **state)
     return 0;
 }
 
-static void s_send (const char *prefix, int count)
-{
-    char ack[200];
-    snprintf (ack, sizeof ack, "CRIER_ACK_ENDPOINT=%s", s_stack->ack_endpoint);
-    const char *env[] = {ack, NULL};
-    for (int number = 0; number < count; number++) {
-        char body[48], *out, *err;
-        snprintf (body, sizeof body, "%s %d", prefix, number);
-        const char *args[] = {"send", "--to", "#all", body, NULL};
-        assert_int_equal (test_run ("crier", args, env, NULL, 15000, &out, &err), 0);
-        free (out);
-        free (err);
-    }
-}
-
 static void test_pipeline_runs_over_curve_links (void **state)
 {
-    s_send ("curve-run", 10);
+    e2e_stack_send (s_stack, "curve-run", 10);
     e2e_tally_t tally = e2e_stack_await_all (s_stack, "curve-run", 10, 30000);
     assert_int_equal (tally.missing, 0);
     assert_int_equal (tally.room_duplicates, 0);
@@ -100,17 +85,12 @@ static void test_process_with_another_certificate_is_refused (void **state)
     char intruder[300];
     snprintf (intruder, sizeof intruder, "CRIER_CURVE_INTERNAL_CERT=%s/intruder_secret",
               test_scratch_dir ());
-    const char *env[40] = {intruder};
-    size_t count = 1;
-    for (size_t index = 0; index < s_stack->common_count && count < 39; index++)
-        env[count++] = s_stack->common[index];
-    test_process_t *sender = test_process_start ("crier-sender-email", NULL, env);
-    assert_non_null (sender);
+    test_process_t *sender = e2e_stack_start_extra (s_stack, "crier-sender-email", intruder);
     char line[512];
     assert_true (test_process_wait_log (s_stack->processes[STACK_RESOLVER][0], "another server key",
                                         10000, NULL, line, sizeof line));
     assert_non_null (strstr (line, "curve.handshake_failed"));
-    s_send ("intruded", 10);
+    e2e_stack_send (s_stack, "intruded", 10);
     e2e_tally_t tally = e2e_stack_await_all (s_stack, "intruded", 10, 30000);
     assert_int_equal (tally.missing, 0);
     assert_int_equal (test_process_count_log (sender, "delivery.delivered"), 0);

@@ -40,31 +40,10 @@ static int s_teardown (void **state)
     return 0;
 }
 
-static void s_send (const char *prefix, int count)
-{
-    char ack[200];
-    snprintf (ack, sizeof ack, "CRIER_ACK_ENDPOINT=%s", s_stack->ack_endpoint);
-    const char *env[] = {ack, NULL};
-    for (int number = 0; number < count; number++) {
-        char body[48], *out, *err;
-        snprintf (body, sizeof body, "%s %d", prefix, number);
-        const char *args[] = {"send", "--to", "#all", body, NULL};
-        assert_int_equal (test_run ("crier", args, env, NULL, 15000, &out, &err), 0);
-        free (out);
-        free (err);
-    }
-}
-
 //  An email sender on this stack's endpoints with identity (an entry "CRIER_STACK_ID=...").
 static test_process_t *s_start_intruder (const char *identity)
 {
-    const char *env[40] = {identity};
-    size_t count = 1;
-    for (size_t index = 0; index < s_stack->common_count && count < 39; index++)
-        env[count++] = s_stack->common[index];
-    test_process_t *sender = test_process_start ("crier-sender-email", NULL, env);
-    assert_non_null (sender);
-    return sender;
+    return e2e_stack_start_extra (s_stack, "crier-sender-email", identity);
 }
 
 static void s_expect_refused (const char *identity, const char *resolver_line,
@@ -83,7 +62,7 @@ static void s_expect_refused (const char *identity, const char *resolver_line,
     if (!strstr (line, sender_error))
         fail_msg ("the sender said: %s", line);
     assert_true (test_process_wait_log (resolver, resolver_line, 10000, &from, NULL, 0));
-    s_send (prefix, 10);
+    e2e_stack_send (s_stack, prefix, 10);
     e2e_tally_t tally = e2e_stack_await_all (s_stack, prefix, 10, 30000);
     assert_int_equal (tally.missing, 0);
     assert_int_equal (tally.mail_duplicates, 0);
@@ -142,12 +121,7 @@ static void test_a_taken_port_stops_the_process_and_names_its_holder (void **sta
     char *endpoint = zsock_last_endpoint (holder);
     char taken[200];
     snprintf (taken, sizeof taken, "CRIER_NOTIFICATIONS_ENDPOINT=%s", endpoint);
-    const char *env[40] = {taken};
-    size_t count = 1;
-    for (size_t index = 0; index < s_stack->common_count && count < 39; index++)
-        env[count++] = s_stack->common[index];
-    test_process_t *resolver = test_process_start ("crier-resolver", NULL, env);
-    assert_non_null (resolver);
+    test_process_t *resolver = e2e_stack_start_extra (s_stack, "crier-resolver", taken);
     assert_int_equal (test_process_stop (resolver, 0, 15000), 1);
     char line[1024], pid[32];
     assert_true (
