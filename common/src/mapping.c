@@ -73,12 +73,13 @@ static int s_fail (crier_mapping_error_t *error, const char *path, const char *f
     return -1;
 }
 
-//  Writes mapping["<group>"] with the group name JSON-escaped, so the path shows it exactly.
-static void s_group_path (char *path, size_t size, const char *group)
+//  Writes object["<key>"] (mapping["#admins"], people["@will:server"]) with the key
+//  JSON-escaped, so the path shows it exactly.
+static void s_keyed_path (char *path, size_t size, const char *object, const char *key)
 {
-    json_t *name = json_string (group);
+    json_t *name = json_string (key);
     char *quoted = name ? json_dumps (name, JSON_ENCODE_ANY) : NULL;
-    snprintf (path, size, "mapping[%s]", quoted ? quoted : "?");
+    snprintf (path, size, "%s[%.270s]", object, quoted ? quoted : "?");
     free (quoted);
     json_decref (name);
 }
@@ -258,11 +259,7 @@ static int s_check_people (const json_t *people, crier_mapping_error_t *error)
     json_object_foreach ((json_t *)people, user, person)
     {
         char path[300], message[sizeof error->message];
-        json_t *name = json_string (user);
-        char *quoted = name ? json_dumps (name, JSON_ENCODE_ANY) : NULL;
-        snprintf (path, sizeof path, "people[%.270s]", quoted ? quoted : "?");
-        free (quoted);
-        json_decref (name);
+        s_keyed_path (path, sizeof path, "people", user);
         if (crier_matrix_user_check (user, message, sizeof message) != 0)
             return s_fail (error, path, "%s", message);
         if (!json_is_object (person))
@@ -294,7 +291,7 @@ static int s_check_people (const json_t *people, crier_mapping_error_t *error)
 static int s_check_group (const char *group, const json_t *channels, crier_mapping_error_t *error)
 {
     char path[256];
-    s_group_path (path, sizeof path, group);
+    s_keyed_path (path, sizeof path, "mapping", group);
     char message[sizeof error->message];
     if (crier_group_name_check (group, strlen (group), message, sizeof message) != 0)
         return s_fail (error, path, "%s", message);
