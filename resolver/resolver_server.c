@@ -196,6 +196,10 @@ static void s_route (server_t *self, const crier_notification_t *notification, u
     }
     const char **values = calloc (routing->count * 3 + 1, sizeof *values);
     char (*ids)[CRIER_DIGEST_BYTES] = calloc (routing->count + 1, sizeof *ids);
+    //  The deliveries with a nag, and how long each may stay unread (docs/nag.md).
+    const char **nag_ids = calloc (routing->count + 1, sizeof *nag_ids);
+    int64_t *nag_after = calloc (routing->count + 1, sizeof *nag_after);
+    size_t nags = 0;
     size_t rows = 0;
     for (size_t index = 0; values && ids && index < routing->count; index++) {
         const crier_route_t *route = &routing->routes[index];
@@ -205,6 +209,10 @@ static void s_route (server_t *self, const crier_notification_t *notification, u
         values[rows * 3] = ids[rows];
         values[rows * 3 + 1] = crier_channel_name (route->channel);
         values[rows * 3 + 2] = route->target;
+        if (route->nag_after_ms && nag_ids && nag_after) {
+            nag_ids[nags] = ids[rows];
+            nag_after[nags++] = (int64_t)route->nag_after_ms;
+        }
         rows++;
     }
     if (routing->count > 0)
@@ -216,11 +224,16 @@ static void s_route (server_t *self, const crier_notification_t *notification, u
         static const char *const fields[] = {"delivery_id", "channel", "target"};
         crier_event_add_text (event, "notification_id", notification->id);
         crier_event_add_table (event, "deliveries", fields, 3, values, rows);
+        if (nags > 0)
+            crier_event_add_id_values (event, "nags", "delivery_id", "after_ms", nag_ids, nag_after,
+                                       nags);
         crier_event_send (&event, self->events);
     }
     crier_event_destroy (&event);
     free (values);
     free (ids);
+    free (nag_ids);
+    free (nag_after);
     crier_channel_flow_flush (self->flow);
 }
 

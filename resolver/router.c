@@ -29,6 +29,7 @@ static int s_add (crier_routing_t *routing, crier_channel_t channel, const char 
         route->channel = channel;
         route->target = target;
         route->group_count = 0;
+        route->nag_after_ms = 0;
     }
     //  A group listed twice in to[] still counts once.
     for (size_t index = 0; index < route->group_count; index++) {
@@ -38,6 +39,16 @@ static int s_add (crier_routing_t *routing, crier_channel_t channel, const char 
     if (route->group_count < CRIER_MAX_GROUPS)
         route->groups[route->group_count++] = group;
     return 0;
+}
+
+//  A Matrix room reached through groups with a nag: the shortest applies (docs/nag.md).
+static void s_add_nag (const crier_mapping_t *mapping, crier_route_t *route, const char *group)
+{
+    uint64_t after_ms;
+    if (route->channel == CRIER_CHANNEL_MATRIX &&
+        crier_mapping_nag (mapping, group, &after_ms, NULL) == 0 &&
+        (route->nag_after_ms == 0 || after_ms < route->nag_after_ms))
+        route->nag_after_ms = after_ms;
 }
 
 int crier_router_route (const crier_mapping_t *mapping, const crier_notification_t *notification,
@@ -62,6 +73,9 @@ int crier_router_route (const crier_mapping_t *mapping, const crier_notification
                 if (s_add (routing, (crier_channel_t)channel, json_string_value (target), group) !=
                     0)
                     return -1;
+                s_add_nag (mapping,
+                           s_find (routing, (crier_channel_t)channel, json_string_value (target)),
+                           group);
             }
         }
     }

@@ -7,12 +7,15 @@
 #include "crier/notification.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
     crier_channel_t channel;
     const char *target;                   //  borrowed from the mapping
     const char *groups[CRIER_MAX_GROUPS]; //  the notification's groups that reach it
     size_t group_count;
+    uint64_t nag_after_ms; //  Matrix: how long it may stay unread (the shortest nag of its
+                           //  groups; docs/nag.md), 0: no nag
 } crier_route_t;
 
 typedef struct {

@@ -86,6 +86,22 @@ void crier_event_add_table (crier_event_t *self, const char *key, const char *co
     self->count++;
 }
 
+void crier_event_add_id_values (crier_event_t *self, const char *key, const char *id_field,
+                                const char *value_field, const char *const *ids,
+                                const int64_t *values, size_t count)
+{
+    crier_msgpack_pack_text (&self->fields.packer, key);
+    msgpack_pack_array (&self->fields.packer, count);
+    for (size_t row = 0; row < count; row++) {
+        msgpack_pack_map (&self->fields.packer, 2);
+        crier_msgpack_pack_text (&self->fields.packer, id_field);
+        crier_msgpack_pack_text (&self->fields.packer, ids[row]);
+        crier_msgpack_pack_text (&self->fields.packer, value_field);
+        msgpack_pack_int64 (&self->fields.packer, values[row]);
+    }
+    self->count++;
+}
+
 crier_event_t *crier_event_new_outcome_of (const char *type, const char *delivery_id,
                                            const char *notification_id, const char *channel,
                                            const char *target, unsigned attempts)

@@ -79,7 +79,7 @@ static void s_keyed_path (char *path, size_t size, const char *object, const cha
 {
     json_t *name = json_string (key);
     char *quoted = name ? json_dumps (name, JSON_ENCODE_ANY) : NULL;
-    snprintf (path, size, "%s[%.270s]", object, quoted ? quoted : "?");
+    snprintf (path, size, "%s[%s]", object, quoted ? quoted : "?");
     free (quoted);
     json_decref (name);
 }

@@ -170,6 +170,28 @@ static void test_a_notification_is_routed_to_every_channel_of_its_group (void **
     s_stop (&fixture);
 }
 
+//  A Matrix delivery of a group with a nag carries how long it may stay unread, in
+//  notification.routed (what crier-ingest journals; docs/nag.md); its email delivery does not.
+static void test_a_nag_is_told_with_the_routing (void **state)
+{
+    fixture_t *fixture =
+        s_start ("{\"#ops\": {\"matrix\": [\"!room:example.org\"], \"email\": [\"a@example.org\"],"
+                 " \"nag\": {\"after\": \"15m\"}}}");
+    s_send (fixture, "nagged-1", "#ops");
+    json_t *event = component_next_event (fixture->events, "notification.routed", 5000);
+    assert_non_null (event);
+    const json_t *nags = json_object_get (event, "nags");
+    assert_int_equal (json_array_size (nags), 1);
+    char delivery_id[CRIER_DIGEST_BYTES];
+    crier_delivery_id (delivery_id, "nagged-1", "matrix", "!room:example.org");
+    assert_string_equal (
+        json_string_value (json_object_get (json_array_get (nags, 0), "delivery_id")), delivery_id);
+    assert_int_equal (json_integer_value (json_object_get (json_array_get (nags, 0), "after_ms")),
+                      15 * 60000);
+    json_decref (event);
+    s_stop (&fixture);
+}
+
 static void test_a_mapping_edit_applies_without_a_restart (void **state)
 {
     fixture_t *fixture = s_start ("{\"#ops\": {\"email\": [\"old@example.org\"]}}");
@@ -236,6 +258,7 @@ int main (void)
     curl_global_init (CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_a_notification_is_routed_to_every_channel_of_its_group),
+        cmocka_unit_test (test_a_nag_is_told_with_the_routing),
         cmocka_unit_test (test_a_mapping_edit_applies_without_a_restart),
         cmocka_unit_test (test_an_unknown_group_is_unroutable_and_others_flow),
         cmocka_unit_test (test_a_poison_revision_is_rejected_once_and_the_feed_stays),

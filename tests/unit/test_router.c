@@ -56,10 +56,44 @@ static void test_fan_out_is_deduplicated_across_groups (void **state)
     crier_mapping_destroy (&mapping);
 }
 
+//  A room reached through groups with nags takes the shortest; other routes have none.
+static void test_a_nag_takes_the_shortest_after (void **state)
+{
+    const char *document =
+        "{\"mapping\": {"
+        " \"#admins\": {\"matrix\": [\"!ops:example.org\"], \"email\": [\"a@example.org\"],"
+        "              \"nag\": {\"after\": \"15m\"}},"
+        " \"#oncall\": {\"matrix\": [\"!ops:example.org\", \"!pager:example.org\"],"
+        "              \"nag\": {\"after\": \"2m\"}},"
+        " \"#users\":  {\"matrix\": [\"!users:example.org\"]}}}";
+    crier_mapping_error_t error;
+    crier_mapping_t *mapping = crier_mapping_parse (document, strlen (document), &error);
+    assert_non_null (mapping);
+    crier_notification_t *notification = crier_notification_new ();
+    crier_notification_add_group (notification, "#admins");
+    crier_notification_add_group (notification, "#oncall");
+    crier_notification_add_group (notification, "#users");
+    crier_routing_t routing = {0};
+    assert_int_equal (crier_router_route (mapping, notification, &routing), 0);
+    assert_int_equal (routing.count, 4);
+    assert_string_equal (routing.routes[0].target, "!ops:example.org");
+    assert_int_equal (routing.routes[0].nag_after_ms, 2 * 60000); //  the shorter of 15m and 2m
+    assert_string_equal (routing.routes[1].target, "a@example.org");
+    assert_int_equal (routing.routes[1].nag_after_ms, 0); //  email is not nagged about
+    assert_string_equal (routing.routes[2].target, "!pager:example.org");
+    assert_int_equal (routing.routes[2].nag_after_ms, 2 * 60000);
+    assert_string_equal (routing.routes[3].target, "!users:example.org");
+    assert_int_equal (routing.routes[3].nag_after_ms, 0);
+    crier_routing_free (&routing);
+    crier_notification_destroy (&notification);
+    crier_mapping_destroy (&mapping);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_fan_out_is_deduplicated_across_groups),
+        cmocka_unit_test (test_a_nag_takes_the_shortest_after),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

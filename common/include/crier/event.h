@@ -27,6 +27,11 @@ void crier_event_add_int (crier_event_t *self, const char *key, int64_t value);
 void crier_event_add_texts (crier_event_t *self, const char *key, char *const *values,
                             size_t count);
 
+//  Adds key: an array of count maps {id_field: ids[i], value_field: values[i]}.
+void crier_event_add_id_values (crier_event_t *self, const char *key, const char *id_field,
+                                const char *value_field, const char *const *ids,
+                                const int64_t *values, size_t count);
+
 //  Adds key: an array of row_count maps, each with the same field_count string fields; the
 //  value of field f in row r is values[r * field_count + f].
 void crier_event_add_table (crier_event_t *self, const char *key, const char *const *fields,
