@@ -293,18 +293,23 @@ static verdict_t s_take (ingest_server_t *self, const void *data, size_t size,
     //  Only a frame that is no notification is looked at as a wait request: notifications pay
     //  nothing for it.
     crier_wait_request_t request;
-    crier_error_t not_wait;
-    if (!notification && size <= CRIER_WAIT_MAX_BYTES &&
-        crier_wait_request_decode (data, size, &request, &not_wait) == 0) {
-        if (wait) {
-            *wait = request;
-            return VERDICT_WAIT;
-        }
+    crier_error_t not_wait = {{0}, {0}};
+    int wait_rc = notification || size > CRIER_WAIT_MAX_BYTES
+                      ? -1
+                      : crier_wait_request_decode (data, size, &request, &not_wait);
+    if (wait_rc == 0 && wait) {
+        *wait = request;
+        return VERDICT_WAIT;
+    }
+    if (wait_rc == 0) {
         crier_wait_request_free (&request);
         crier_error_set (error, "(frame)",
                          "a wait request: send it to the acknowledged endpoint (REQ or DEALER), "
                          "where the answer can come back");
-    }
+    } else if (!notification && size <= CRIER_WAIT_MAX_BYTES &&
+               (strcmp (not_wait.field, "timeout_ms") == 0 ||
+                (strcmp (not_wait.field, "wait") == 0 && strcmp (not_wait.message, "required"))))
+        *error = not_wait; //  a wait request, but a wrong one: say what is wrong with it
     if (!notification) {
         s_reject (self, source, size, error);
         return VERDICT_REJECTED;

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include "crier/wait.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -516,6 +518,93 @@ static void test_a_retry_the_full_disk_could_not_keep_says_so (void **state)
     ingest_fixture_stop (&fixture, NULL);
 }
 
+//  A wait request on a DEALER socket (the answer may come later), as a client in another
+//  language would send it.
+static zsock_t *s_ask_wait (ingest_fixture_t *fixture, const char *id, uint64_t timeout_ms)
+{
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    assert_non_null (dealer);
+    zsock_set_linger (dealer, 0);
+    zsock_set_rcvtimeo (dealer, 10000);
+    assert_int_equal (zsock_connect (dealer, "%s", fixture->ack_endpoint), 0);
+    crier_wait_request_t request = {(char *)id, timeout_ms};
+    char *data;
+    size_t size;
+    assert_int_equal (crier_wait_request_encode (&request, &data, &size), 0);
+    zframe_t *frame = zframe_new (data, size);
+    free (data);
+    assert_int_equal (zstr_sendm (dealer, ""), 0);
+    assert_int_equal (zframe_send (&frame, dealer, 0), 0);
+    return dealer;
+}
+
+//  The answer on a socket from s_ask_wait (which it destroys).
+static crier_wait_reply_t s_wait_answer (zsock_t **dealer_p)
+{
+    zmsg_t *answer = zmsg_recv (*dealer_p);
+    if (!answer || zmsg_size (answer) != 2)
+        fail_msg ("no answer to the wait request");
+    zframe_t *body = zmsg_last (answer);
+    crier_wait_reply_t reply;
+    crier_error_t error;
+    if (crier_wait_reply_decode (zframe_data (body), zframe_size (body), &reply, &error) != 0)
+        fail_msg ("a bad wait answer: %s: %s", error.field, error.message);
+    zmsg_destroy (&answer);
+    zsock_destroy (dealer_p);
+    return reply;
+}
+
+//  Wait requests (docs/protocol.md §1): answered at once from the ledger, or held until the
+//  receipts finish the notification; an id ingest does not know, and a malformed request, say
+//  so.
+static void test_wait_requests_are_answered_from_the_ledger (void **state)
+{
+    char data_dir[300];
+    s_data_dir (data_dir, sizeof data_dir, "waits");
+    const char *env[] = {data_dir, HEARTBEAT, NULL};
+    ingest_fixture_t *fixture = ingest_fixture_start (env);
+    s_expect_taken (fixture, "w-1");
+    zsock_t *dealer = s_ask_wait (fixture, "w-1", 0);
+    crier_wait_reply_t reply = s_wait_answer (&dealer);
+    assert_true (reply.ok);
+    assert_string_equal (reply.id, "w-1");
+    assert_int_equal (reply.state, CRIER_WAIT_PENDING);
+    assert_false (reply.routed);
+    crier_wait_reply_free (&reply);
+    //  Held while pending; answered when the receipts finish it.
+    dealer = s_ask_wait (fixture, "w-1", 20000);
+    crier_receipt_delivery_t delivery = {.channel = "email", .target = "ops@example.org"};
+    crier_delivery_id (delivery.delivery_id, "w-1", "email", "ops@example.org");
+    crier_receipt_t receipts[] = {
+        {.kind = CRIER_RECEIPT_ROUTED,
+         .notification_id = "w-1",
+         .deliveries = &delivery,
+         .delivery_count = 1},
+        {.kind = CRIER_RECEIPT_DELIVERED, .notification_id = "w-1", .delivery = delivery}};
+    s_publish_until (fixture, receipts, 2, "backlog", 0);
+    reply = s_wait_answer (&dealer);
+    assert_int_equal (reply.state, CRIER_WAIT_DELIVERED);
+    assert_int_equal (reply.deliveries, 1);
+    assert_int_equal (reply.delivered, 1);
+    crier_wait_reply_free (&reply);
+    //  Asked again later: still known as delivered.
+    dealer = s_ask_wait (fixture, "w-1", 0);
+    reply = s_wait_answer (&dealer);
+    assert_int_equal (reply.state, CRIER_WAIT_DELIVERED);
+    crier_wait_reply_free (&reply);
+    dealer = s_ask_wait (fixture, "never-sent", 0);
+    reply = s_wait_answer (&dealer);
+    assert_int_equal (reply.state, CRIER_WAIT_UNKNOWN);
+    crier_wait_reply_free (&reply);
+    //  A wait request, but a wrong one: said, not taken for a notification without "to".
+    dealer = s_ask_wait (fixture, "w-1", CRIER_WAIT_MAX_TIMEOUT_MS + 1);
+    reply = s_wait_answer (&dealer);
+    assert_false (reply.ok);
+    assert_non_null (strstr (reply.error, "timeout_ms: must be at most 300000"));
+    crier_wait_reply_free (&reply);
+    ingest_fixture_stop (&fixture, NULL);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -527,6 +616,7 @@ int main (void)
         cmocka_unit_test (test_a_long_backlog_waits_in_the_journal_and_goes_in_order),
         cmocka_unit_test (test_a_full_disk_refuses_and_never_delivers_what_it_refused),
         cmocka_unit_test (test_a_retry_the_full_disk_could_not_keep_says_so),
+        cmocka_unit_test (test_wait_requests_are_answered_from_the_ledger),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
