@@ -10,6 +10,7 @@
 #include "ingest_fixture.h"
 
 #include "crier/control.h"
+#include "crier/wait.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,8 +18,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
-#include "crier/wait.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
