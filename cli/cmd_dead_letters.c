@@ -85,16 +85,16 @@ static int s_report (const crier_control_request_t *request, const crier_control
     return CRIER_EXIT_OK;
 }
 
-static int s_ask (const char *endpoint, const crier_curve_t *curve, uint64_t timeout_ms,
-                  const crier_control_request_t *request)
+static int s_ask (const char *endpoint, const crier_curve_t *curve, const crier_links_t *links,
+                  uint64_t timeout_ms, const crier_control_request_t *request)
 {
     char *data;
     size_t size;
     if (crier_control_request_encode (request, &data, &size) != 0)
         return cli_fail_usage ("dead-letters", "out of memory", NULL);
     zframe_t *answer;
-    ingest_request_result_t result =
-        ingest_request ("crier dead-letters", endpoint, curve, timeout_ms, data, size, &answer);
+    ingest_request_result_t result = ingest_request ("crier dead-letters", endpoint, curve, links,
+                                                     timeout_ms, data, size, &answer);
     free (data);
     if (result != INGEST_ANSWERED)
         return result == INGEST_BAD_ENDPOINT ? CRIER_EXIT_USAGE : CRIER_EXIT_UNAVAILABLE;
@@ -180,17 +180,22 @@ int crier_cmd_dead_letters (int argc, char *argv[])
     char *endpoint = NULL;
     bool failed = false;
     crier_curve_t *curve = ingest_request_curve ("crier dead-letters", cert, server_cert, &failed);
+    //  Without CURVE for clients, the control endpoint asks for the stack's own security.
+    crier_links_t links = {0};
+    if (!failed && !curve && crier_links_load (&links) != 0)
+        failed = true;
     int status;
     if (failed)
         status = CRIER_EXIT_USAGE;
     else if (endpoint_option)
-        status = s_ask (endpoint_option, curve, timeout_ms, &request);
+        status = s_ask (endpoint_option, curve, &links, timeout_ms, &request);
     else if (crier_config_endpoint ("CRIER_CONTROL_ENDPOINT", CRIER_DEFAULT_INGEST_CONTROL_ENDPOINT,
                                     &endpoint) != 0)
         status = CRIER_EXIT_USAGE;
     else
-        status = s_ask (endpoint, curve, timeout_ms, &request);
+        status = s_ask (endpoint, curve, &links, timeout_ms, &request);
     free (endpoint);
+    crier_links_free (&links);
     crier_curve_destroy (&curve);
     return status;
 }

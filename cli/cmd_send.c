@@ -284,8 +284,8 @@ static int s_send_acknowledged (const send_options_t *options, const char *frame
 {
     int64_t deadline = zclock_mono () + (int64_t)options->timeout_ms;
     ingest_request_result_t result;
-    zsock_t *dealer =
-        ingest_open ("crier send", options->endpoint, options->curve, options->timeout_ms, &result);
+    zsock_t *dealer = ingest_open ("crier send", options->endpoint, options->curve, NULL,
+                                   options->timeout_ms, &result);
     int64_t left = deadline - zclock_mono ();
     zframe_t *answer = NULL;
     if (dealer)

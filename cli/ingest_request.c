@@ -46,15 +46,44 @@ crier_curve_t *ingest_request_curve (const char *what, const char *cert_option,
     return curve;
 }
 
-ingest_request_result_t ingest_connect (const char *what, zsock_t *socket, const char *endpoint,
-                                        const crier_curve_t *curve, uint64_t timeout_ms)
+//  Why the stack's identity (or internal certificate) was not let in at the control endpoint.
+static ingest_request_result_t s_refused_by_stack (const char *what, const char *endpoint,
+                                                   const crier_links_t *links, bool refused)
+{
+    if (refused)
+        fprintf (stderr,
+                 "%s: crier-ingest at %s refused this command: it belongs to another crier "
+                 "stack. Give this command that stack's CRIER_STACK_ID (or CRIER_STACK_ID_FILE; "
+                 "scripts/run.sh keeps it in .local/stack-id), as its processes have it.\n",
+                 what, endpoint);
+    else
+        fprintf (stderr,
+                 "%s: the handshake with crier-ingest at %s failed: this command's security "
+                 "(%s) is not its own. Set CRIER_STACK_ID (or CRIER_STACK_ID_FILE) or "
+                 "CRIER_CURVE_INTERNAL_CERT as its processes have them, or --cert and "
+                 "--server-cert when it uses CURVE (docs/security.md).\n",
+                 what, endpoint, crier_links_security (links));
+    return INGEST_REFUSED;
+}
+
+//  ingest_connect, and with links (not NULL, and no curve) the stack's own security: what the
+//  control endpoint asks of crier dead-letters in plain mode.
+static ingest_request_result_t s_connect (const char *what, zsock_t *socket, const char *endpoint,
+                                          const crier_curve_t *curve, const crier_links_t *links,
+                                          uint64_t timeout_ms)
 {
     //  Only queue once connected, so that an absent crier-ingest is told apart from a slow one.
     zsock_set_immediate (socket, 1);
     if (curve)
         crier_curve_apply (curve, socket);
+    else if (links)
+        crier_links_secure (links, socket, false);
+    bool linked = !curve && links;
     unsigned code;
-    switch (handshake_connect (socket, endpoint, timeout_ms, &code)) {
+    handshake_result_t result = handshake_connect (socket, endpoint, timeout_ms, &code);
+    if (linked && (result == HANDSHAKE_REFUSED || result == HANDSHAKE_MISMATCH))
+        return s_refused_by_stack (what, endpoint, links, result == HANDSHAKE_REFUSED);
+    switch (result) {
         case HANDSHAKE_DONE:
             return INGEST_ANSWERED;
         case HANDSHAKE_UNWATCHED:
@@ -86,14 +115,22 @@ ingest_request_result_t ingest_connect (const char *what, zsock_t *socket, const
                      endpoint,
                      curve ? "check that --server-cert is crier-ingest's public certificate and "
                              "that crier-ingest uses CURVE"
-                           : "crier-ingest may require CURVE: pass --cert and --server-cert "
+                           : "crier-ingest may require CURVE (pass --cert and --server-cert), "
+                             "or, at its control endpoint, this stack's CRIER_STACK_ID "
                              "(docs/security.md)");
             return INGEST_REFUSED;
     }
 }
 
+ingest_request_result_t ingest_connect (const char *what, zsock_t *socket, const char *endpoint,
+                                        const crier_curve_t *curve, uint64_t timeout_ms)
+{
+    return s_connect (what, socket, endpoint, curve, NULL, timeout_ms);
+}
+
 zsock_t *ingest_open (const char *what, const char *endpoint, const crier_curve_t *curve,
-                      uint64_t timeout_ms, ingest_request_result_t *result_p)
+                      const crier_links_t *links, uint64_t timeout_ms,
+                      ingest_request_result_t *result_p)
 {
     zsock_t *dealer = zsock_new (ZMQ_DEALER);
     if (!dealer) {
@@ -103,7 +140,7 @@ zsock_t *ingest_open (const char *what, const char *endpoint, const crier_curve_
         return NULL;
     }
     zsock_set_linger (dealer, 0);
-    *result_p = ingest_connect (what, dealer, endpoint, curve, timeout_ms);
+    *result_p = s_connect (what, dealer, endpoint, curve, links, timeout_ms);
     if (*result_p != INGEST_ANSWERED)
         zsock_destroy (&dealer);
     return dealer;
@@ -141,13 +178,14 @@ ingest_request_result_t ingest_ask (const char *what, zsock_t *dealer, const cha
 }
 
 ingest_request_result_t ingest_request (const char *what, const char *endpoint,
-                                        const crier_curve_t *curve, uint64_t timeout_ms,
-                                        const void *data, size_t size, zframe_t **reply_p)
+                                        const crier_curve_t *curve, const crier_links_t *links,
+                                        uint64_t timeout_ms, const void *data, size_t size,
+                                        zframe_t **reply_p)
 {
     *reply_p = NULL;
     int64_t deadline = zclock_mono () + (int64_t)timeout_ms;
     ingest_request_result_t result;
-    zsock_t *dealer = ingest_open (what, endpoint, curve, timeout_ms, &result);
+    zsock_t *dealer = ingest_open (what, endpoint, curve, links, timeout_ms, &result);
     int64_t left = deadline - zclock_mono ();
     if (dealer)
         result =

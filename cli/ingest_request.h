@@ -7,6 +7,7 @@
 #define CRIER_CLI_INGEST_REQUEST_H_INCLUDED
 
 #include "crier/curve.h"
+#include "crier/links.h"
 
 #include <czmq.h>
 #include <stdbool.h>
@@ -37,8 +38,11 @@ ingest_request_result_t ingest_connect (const char *what, zsock_t *socket, const
 //  A DEALER socket connected to endpoint (see ingest_connect), for several requests in turn
 //  (crier send --wait asks over the connection it sent on). NULL with *result_p when it did not
 //  connect (said why).
+//  links (may be NULL): without curve, the stack's own security (its identity, or the internal
+//  certificate), which crier-ingest's control endpoint asks for in plain mode.
 zsock_t *ingest_open (const char *what, const char *endpoint, const crier_curve_t *curve,
-                      uint64_t timeout_ms, ingest_request_result_t *result_p);
+                      const crier_links_t *links, uint64_t timeout_ms,
+                      ingest_request_result_t *result_p);
 
 //  One request on a socket from ingest_open: sends data, waits up to timeout_ms for the answer
 //  (*reply_p, caller destroys). Prints why when not answered.
@@ -49,7 +53,8 @@ ingest_request_result_t ingest_ask (const char *what, zsock_t *dealer, const cha
 //  Sends data to endpoint and waits up to timeout_ms in all for the answer. what names the
 //  request in error lines ("crier send"). Prints why to stderr when not answered.
 ingest_request_result_t ingest_request (const char *what, const char *endpoint,
-                                        const crier_curve_t *curve, uint64_t timeout_ms,
-                                        const void *data, size_t size, zframe_t **reply_p);
+                                        const crier_curve_t *curve, const crier_links_t *links,
+                                        uint64_t timeout_ms, const void *data, size_t size,
+                                        zframe_t **reply_p);
 
 #endif

@@ -237,8 +237,14 @@ static int s_open_journal (server_t *self)
 static int s_open_curve (server_t *self)
 {
     const crier_ingest_config_t *config = self->config;
-    if (!config->curve_secret_key_file)
-        return 0;
+    //  In plain mode the control endpoint belongs to the stack: its identity or internal
+    //  certificate, checked by a handler of its own (docs/security.md).
+    if (!config->curve_secret_key_file) {
+        bool guarded =
+            crier_links_internal_key (&config->links) || crier_links_stack_id (&config->links);
+        self->stack_zap = guarded ? crier_zap_new (self->loop, NULL, &config->links) : NULL;
+        return !guarded || self->stack_zap ? 0 : -1;
+    }
     self->curve =
         crier_curve_server_new (config->curve_secret_key_file, "CRIER_CURVE_SECRET_KEY_FILE");
     self->zap =
@@ -279,8 +285,12 @@ static int s_open_sockets (server_t *self)
         crier_socket_open_limited (ZMQ_ROUTER, CRIER_BIND, config->ack_endpoint, &services,
                                    "acknowledged ingest endpoint for services", self->curve);
     self->control =
-        crier_socket_open_limited (ZMQ_ROUTER, CRIER_BIND, config->control_endpoint, &control,
-                                   "control endpoint for crier dead-letters", self->curve);
+        self->curve
+            ? crier_socket_open_limited (ZMQ_ROUTER, CRIER_BIND, config->control_endpoint, &control,
+                                         "control endpoint for crier dead-letters", self->curve)
+            : crier_socket_open_link (ZMQ_ROUTER, CRIER_BIND, config->control_endpoint,
+                                      &config->links, &control,
+                                      "control endpoint for crier dead-letters");
     self->push = crier_socket_open (ZMQ_PUSH, CRIER_CONNECT, config->notifications_endpoint,
                                     &config->links, "notifications to crier-resolver");
     //  An XPUB, a PUB that reads subscriptions: crier status asks for heartbeats with them.
@@ -293,7 +303,8 @@ static int s_open_sockets (server_t *self)
     if (!self->pull || !self->router || !self->control || !self->push || !self->events ||
         !self->receipts)
         return -1;
-    self->watch = crier_handshake_watch_new (self->loop, "curve.handshake_failed");
+    self->watch = crier_handshake_watch_new (self->loop, self->curve ? "curve.handshake_failed"
+                                                                     : "link.handshake_failed");
     if (!self->watch ||
         crier_handshake_watch_connected (self->watch, self->push,
                                          "notifications to crier-resolver") != 0 ||
@@ -309,7 +320,12 @@ static int s_open_sockets (server_t *self)
                 0 ||
             crier_handshake_watch_add (self->watch, self->control, "control endpoint", hint) != 0)
             return -1;
-    }
+    } else if (self->stack_zap &&
+               crier_handshake_watch_add (self->watch, self->control, "control endpoint",
+                                          "crier dead-letters needs this stack's CRIER_STACK_ID "
+                                          "(or CRIER_CURVE_INTERNAL_CERT), as its processes "
+                                          "have it") != 0)
+        return -1;
     s_warn_if_open (self, self->pull, "CRIER_INGEST_ENDPOINT");
     s_warn_if_open (self, self->router, "CRIER_INGEST_ACK_ENDPOINT");
     s_warn_if_open (self, self->control, "CRIER_INGEST_CONTROL_ENDPOINT");
@@ -407,6 +423,7 @@ void crier_ingest_server (zsock_t *pipe, void *args)
     crier_ingest_intake_destroy (&self);
     crier_handshake_watch_destroy (&self.watch);
     crier_zap_destroy (&self.zap);
+    crier_zap_destroy (&self.stack_zap);
     zloop_destroy (&self.loop);
     zsock_destroy (&self.pull);
     zsock_destroy (&self.router);

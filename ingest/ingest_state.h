@@ -43,6 +43,7 @@ typedef struct {
     crier_heartbeat_t *heartbeat;
     crier_curve_t *curve;           //  CURVE keys of the three endpoints; NULL in plain mode
     crier_zap_t *zap;               //  who may connect, and send where; NULL in plain mode
+    crier_zap_t *stack_zap;         //  plain mode: admits the stack's own at the control endpoint
     crier_handshake_watch_t *watch; //  logs clients that fail the CURVE handshake
     bool pull_reading;
     bool stopping;             //  told to stop: takes nothing new, waits for outcomes in flight

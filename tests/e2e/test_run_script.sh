@@ -94,7 +94,7 @@ rm -rf "$other"
 
 # A group the mapping does not know becomes a dead letter that crier dead-letters lists.
 "$bin/crier" send --to '#no-such-group' 'nobody gets this' >/dev/null
-lists_it() { "$bin/crier" dead-letters 2>/dev/null | grep -q "#no-such-group"; }
+lists_it() { CRIER_STACK_ID_FILE="$state/stack-id" "$bin/crier" dead-letters 2>/dev/null | grep -q "#no-such-group"; }
 until_ok 30 lists_it || fail "crier dead-letters does not list #no-such-group"
 
 kill -TERM "$script"

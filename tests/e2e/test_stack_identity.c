@@ -113,6 +113,31 @@ static void test_crier_status_asks_every_process_at_once (void **state)
     free (err);
 }
 
+//  crier-ingest's control endpoint belongs to the stack too: crier dead-letters needs its
+//  identity.
+static void test_dead_letters_need_the_stacks_identity (void **state)
+{
+    const char *control = e2e_stack_endpoint (s_stack, "CRIER_INGEST_CONTROL_ENDPOINT");
+    const char *args[] = {"dead-letters", "--endpoint", control, "--timeout", "5s", NULL};
+    char *out, *err;
+    const char *own[] = {s_stack->stack_id, NULL};
+    int status = test_run ("crier", args, own, NULL, 15000, &out, &err);
+    if (status != 0)
+        fail_msg ("exit %d: %s", status, err);
+    free (out);
+    free (err);
+    const char *other[] = {"CRIER_STACK_ID=another-stack", NULL};
+    assert_int_equal (test_run ("crier", args, other, NULL, 15000, &out, &err), 1);
+    assert_non_null (strstr (err, "it belongs to another crier stack"));
+    free (out);
+    free (err);
+    const char *none[] = {"CRIER_STACK_ID=", NULL};
+    assert_int_equal (test_run ("crier", args, none, NULL, 15000, &out, &err), 1);
+    assert_non_null (strstr (err, "this command's security (plain) is not its own"));
+    free (out);
+    free (err);
+}
+
 //  A resolver whose port another process holds stops at once, and says which process.
 static void test_a_taken_port_stops_the_process_and_names_its_holder (void **state)
 {
@@ -140,6 +165,7 @@ int main (void)
         cmocka_unit_test (test_crier_status_asks_every_process_at_once),
         cmocka_unit_test (test_a_process_of_another_stack_is_refused),
         cmocka_unit_test (test_a_process_without_an_identity_is_refused),
+        cmocka_unit_test (test_dead_letters_need_the_stacks_identity),
         cmocka_unit_test (test_a_taken_port_stops_the_process_and_names_its_holder),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
