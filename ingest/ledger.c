@@ -561,7 +561,11 @@ void crier_ledger_describe (crier_ledger_t *self, const char *id, int64_t now_ms
     if (!entry) {
         uint64_t count = 0;
         bool done = crier_recent_get (self->finished, id, now_ms, &count);
-        reply->state = done ? CRIER_WAIT_DELIVERED : CRIER_WAIT_UNKNOWN;
+        //  Not in memory but accepted, while others wait in the journal only: one of them.
+        bool waiting = !done && self->in_journal > 0 && crier_recent_has (self->seen, id, now_ms);
+        reply->state = done      ? CRIER_WAIT_DELIVERED
+                       : waiting ? CRIER_WAIT_PENDING
+                                 : CRIER_WAIT_UNKNOWN;
         reply->routed = done;
         reply->deliveries = reply->delivered = count;
         return;

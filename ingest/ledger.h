@@ -139,7 +139,8 @@ typedef void (crier_dead_letter_fn) (const crier_dead_letter_t *letter, void *ar
 void crier_ledger_dead_letters (crier_ledger_t *self, crier_dead_letter_fn *fn, void *arg);
 
 //  What became of a notification, for a wait request: pending while it is worked on (with its
-//  deliveries so far), failed when only its dead letters keep it (the first of them copied into
+//  deliveries so far, or none while it waits in the journal only: a client id accepted while
+//  some do), failed when only its dead letters keep it (the first of them copied into
 //  reply), delivered when it was done lately with every delivery delivered (the last 10,000, for
 //  an hour, since this process started), else unknown. Fills state, routed, deliveries,
 //  delivered and dead_letters of reply.

@@ -422,6 +422,58 @@ static void test_dead_letters_are_counted_per_client (void **state)
     crier_ledger_destroy (&ledger);
 }
 
+//  What a wait request is told (crier_ledger_describe): pending with the deliveries so far,
+//  delivered once done (with how many), failed with its dead letters, pending again for a
+//  client id that waits in the journal only, unknown otherwise.
+static void test_describe_says_what_became_of_a_notification (void **state)
+{
+    crier_ledger_options_t options = {LEASE, 10000, 100, 1}; //  one queued in memory at most
+    crier_ledger_t *ledger = crier_ledger_new (&options);
+    s_accept_and_send (ledger, "n-1", 1000);
+    crier_wait_reply_t reply = {.ok = true};
+    crier_ledger_describe (ledger, "n-1", 1000, &reply);
+    assert_int_equal (reply.state, CRIER_WAIT_PENDING);
+    assert_false (reply.routed);
+    s_routed (ledger, "n-1", 1001);
+    crier_ledger_describe (ledger, "n-1", 1001, &reply);
+    assert_true (reply.routed);
+    assert_int_equal (reply.deliveries, 2);
+    crier_receipt_t delivered = s_outcome (CRIER_RECEIPT_DELIVERED, "n-1", 'a', "a@example.org");
+    crier_receipt_t failed = s_outcome (CRIER_RECEIPT_FAILED, "n-1", 'b', "!room:example.org");
+    crier_ledger_apply (ledger, &delivered, 1002);
+    crier_ledger_describe (ledger, "n-1", 1002, &reply);
+    assert_int_equal (reply.state, CRIER_WAIT_PENDING);
+    assert_int_equal (reply.delivered, 1);
+    assert_int_equal (crier_ledger_apply (ledger, &failed, 1003), CRIER_LEDGER_FINISHED);
+    assert_false (crier_ledger_finish (ledger, "n-1")); //  kept by its dead letter
+    crier_ledger_describe (ledger, "n-1", 1003, &reply);
+    assert_int_equal (reply.state, CRIER_WAIT_FAILED);
+    assert_int_equal (reply.count, 1);
+    assert_string_equal (reply.dead_letters[0].target, "!room:example.org");
+    crier_wait_reply_free (&reply);
+    //  Done with every delivery delivered: remembered as delivered, with how many.
+    s_accept_and_send (ledger, "n-2", 2000);
+    s_routed (ledger, "n-2", 2001);
+    delivered = s_outcome (CRIER_RECEIPT_DELIVERED, "n-2", 'a', "a@example.org");
+    crier_receipt_t other = s_outcome (CRIER_RECEIPT_DELIVERED, "n-2", 'b', "!room:example.org");
+    crier_ledger_apply (ledger, &delivered, 2002);
+    assert_int_equal (crier_ledger_apply (ledger, &other, 2003), CRIER_LEDGER_FINISHED);
+    assert_true (crier_ledger_finish (ledger, "n-2"));
+    reply = (crier_wait_reply_t){.ok = true};
+    crier_ledger_describe (ledger, "n-2", 2004, &reply);
+    assert_int_equal (reply.state, CRIER_WAIT_DELIVERED);
+    assert_int_equal (reply.deliveries, 2);
+    //  Client ids past the one queued in memory wait in the journal only: pending.
+    assert_int_equal (crier_ledger_accept (ledger, "c-1", s_position (3000), true, 3000), 0);
+    assert_int_equal (crier_ledger_accept (ledger, "c-2", s_position (3001), true, 3001), 0);
+    assert_true (crier_ledger_in_journal (ledger, &(uint64_t){0}) > 0);
+    crier_ledger_describe (ledger, "c-2", 3002, &reply);
+    assert_int_equal (reply.state, CRIER_WAIT_PENDING);
+    crier_ledger_describe (ledger, "never", 3002, &reply);
+    assert_int_equal (reply.state, CRIER_WAIT_UNKNOWN);
+    crier_ledger_destroy (&ledger);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +488,7 @@ int main (void)
         cmocka_unit_test (test_retry_by_delivery_id_and_by_notification),
         cmocka_unit_test (test_a_big_fan_out_is_tracked_delivery_by_delivery),
         cmocka_unit_test (test_client_ids_are_remembered_for_the_window),
+        cmocka_unit_test (test_describe_says_what_became_of_a_notification),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
