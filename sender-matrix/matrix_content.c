@@ -57,10 +57,13 @@ char *crier_matrix_content (const crier_notification_t *notification, const char
     const char *html = notification->html;
     json_t *content = json_object ();
     json_object_set_new (content, "msgtype", json_string ("m.text"));
-    if (delivery_id)
-        json_object_set_new (content, CRIER_MATRIX_TAG,
-                             json_pack ("{s:s, s:s}", "id", delivery_id, "notification",
-                                        notification->id ? notification->id : ""));
+    json_t *tag = delivery_id ? json_object () : NULL;
+    if (tag) {
+        json_object_set_new (tag, "id", json_string (delivery_id));
+        json_object_set_new (tag, "notification",
+                             json_string (notification->id ? notification->id : ""));
+        json_object_set_new (content, CRIER_MATRIX_TAG, tag);
+    }
     if (!subject && !html) {
         json_object_set_new (content, "body", json_string (notification->body));
         return s_dump (content);

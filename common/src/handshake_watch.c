@@ -6,6 +6,9 @@
 
 #define MAX_WATCHED     8
 #define LOG_INTERVAL_MS 60000
+//  How often the monitors are read: on a timer rather than as readers, so that a busy loop
+//  does not poll a socket per watched one on every turn (docs/benchmarks.md).
+#define CHECK_INTERVAL_MS 500
 
 typedef struct {
     zsock_t *monitor; //  PAIR receiving the socket's monitor events
@@ -19,6 +22,7 @@ struct crier_handshake_watch_t {
     char *event;
     watched_t watched[MAX_WATCHED];
     size_t count;
+    int timer; //  -1 until a socket is watched
 };
 
 crier_handshake_watch_t *crier_handshake_watch_new (zloop_t *loop, const char *event)
@@ -27,6 +31,7 @@ crier_handshake_watch_t *crier_handshake_watch_new (zloop_t *loop, const char *e
     if (self) {
         self->loop = loop;
         self->event = strdup (event);
+        self->timer = -1;
     }
     if (self && !self->event)
         crier_handshake_watch_destroy (&self);
@@ -55,37 +60,48 @@ static const char s_connected_hint[] =
     "check that this endpoint is this stack's: scripts/run.sh keeps its identity in its state "
     "folder (docs/security.md)";
 
-static int s_on_event (zloop_t *loop, zsock_t *monitor, void *arg)
+//  One monitor event of a watched socket: a line, at most one a minute per kind.
+static void s_on_event (crier_handshake_watch_t *self, watched_t *watched, zmsg_t *event)
+{
+    zframe_t *header = zmsg_first (event);
+    if (!header || zframe_size (header) < 6)
+        return;
+    uint16_t kind;
+    uint32_t value;
+    memcpy (&kind, zframe_data (header), sizeof kind);
+    memcpy (&value, zframe_data (header) + 2, sizeof value);
+    zframe_t *where = zmsg_next (event);
+    char *endpoint = where ? zframe_strdup (where) : NULL;
+    int64_t now = zclock_mono ();
+    int64_t *logged_at = &watched->logged_at[kind == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL];
+    if (!*logged_at || now - *logged_at >= LOG_INTERVAL_MS) {
+        *logged_at = now;
+        char code[16];
+        snprintf (code, sizeof code, kind == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "%u" : "0x%x",
+                  (unsigned)value);
+        crier_log (CRIER_LOG_WARN, watched->hint ? self->event : "link.refused", "socket",
+                   watched->purpose, "endpoint", endpoint ? endpoint : "", "error",
+                   s_reason (kind, value), "code", code, "hint",
+                   watched->hint ? watched->hint : s_connected_hint);
+    }
+    free (endpoint);
+}
+
+//  Reads what every monitor has (a handful of events at most between two checks).
+static int s_on_check (zloop_t *loop, int timer_id, void *arg)
 {
     crier_handshake_watch_t *self = arg;
-    watched_t *watched = NULL;
-    for (size_t index = 0; index < self->count && !watched; index++)
-        if (self->watched[index].monitor == monitor)
-            watched = &self->watched[index];
-    zmsg_t *event = zmsg_recv (monitor);
-    zframe_t *header = event ? zmsg_first (event) : NULL;
-    if (watched && header && zframe_size (header) >= 6) {
-        uint16_t kind;
-        uint32_t value;
-        memcpy (&kind, zframe_data (header), sizeof kind);
-        memcpy (&value, zframe_data (header) + 2, sizeof value);
-        zframe_t *where = zmsg_next (event);
-        char *endpoint = where ? zframe_strdup (where) : NULL;
-        int64_t now = zclock_mono ();
-        int64_t *logged_at = &watched->logged_at[kind == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL];
-        if (!*logged_at || now - *logged_at >= LOG_INTERVAL_MS) {
-            *logged_at = now;
-            char code[16];
-            snprintf (code, sizeof code, kind == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "%u" : "0x%x",
-                      (unsigned)value);
-            crier_log (CRIER_LOG_WARN, watched->hint ? self->event : "link.refused", "socket",
-                       watched->purpose, "endpoint", endpoint ? endpoint : "", "error",
-                       s_reason (kind, value), "code", code, "hint",
-                       watched->hint ? watched->hint : s_connected_hint);
+    for (size_t index = 0; index < self->count; index++) {
+        watched_t *watched = &self->watched[index];
+        for (int taken = 0; taken < 100 && (zsock_events (watched->monitor) & ZMQ_POLLIN);
+             taken++) {
+            zmsg_t *event = zmsg_recv (watched->monitor);
+            if (!event)
+                break;
+            s_on_event (self, watched, event);
+            zmsg_destroy (&event);
         }
-        free (endpoint);
     }
-    zmsg_destroy (&event);
     return 0;
 }
 
@@ -108,7 +124,9 @@ static int s_add (crier_handshake_watch_t *self, zsock_t *socket, const char *pu
     watched->purpose = strdup (purpose);
     watched->hint = hint ? strdup (hint) : NULL;
     self->count++;
-    return zloop_reader (self->loop, watched->monitor, s_on_event, self);
+    if (self->timer == -1)
+        self->timer = zloop_timer (self->loop, CHECK_INTERVAL_MS, 0, s_on_check, self);
+    return self->timer == -1 ? -1 : 0;
 }
 
 int crier_handshake_watch_add (crier_handshake_watch_t *self, zsock_t *socket, const char *purpose,
@@ -132,8 +150,9 @@ void crier_handshake_watch_destroy (crier_handshake_watch_t **self_p)
     if (!self_p || !*self_p)
         return;
     crier_handshake_watch_t *self = *self_p;
+    if (self->timer != -1)
+        zloop_timer_end (self->loop, self->timer);
     for (size_t index = 0; index < self->count; index++) {
-        zloop_reader_end (self->loop, self->watched[index].monitor);
         zsock_destroy (&self->watched[index].monitor);
         free (self->watched[index].purpose);
         free (self->watched[index].hint);

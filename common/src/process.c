@@ -176,6 +176,8 @@ void crier_actor_run (zsock_t *pipe, zloop_t *loop, crier_actor_start_fn *start,
 
 //  A heartbeat asked for comes at most this often: a burst of requests costs one.
 #define HEARTBEAT_ANSWER_GAP_MS 50
+//  How often a process looks for requests (subscriptions) on its events socket.
+#define HEARTBEAT_REQUEST_CHECK_MS 100
 
 struct crier_heartbeat_t {
     zloop_t *loop;
@@ -183,9 +185,9 @@ struct crier_heartbeat_t {
     crier_heartbeat_fn *fill;
     void *arg;
     int timer;
-    int due_timer;   //  -1, or the one-shot timer of an answer held back by the gap
-    int64_t sent_at; //  when the last heartbeat went out
-    bool reading;    //  reads requests from events (crier_heartbeat_answer_requests)
+    int due_timer;     //  -1, or the one-shot timer of an answer held back by the gap
+    int64_t sent_at;   //  when the last heartbeat went out
+    int request_timer; //  -1, or the timer looking for requests (crier_heartbeat_answer_requests)
 };
 
 static void s_publish_heartbeat (crier_heartbeat_t *self)
@@ -232,10 +234,12 @@ void crier_heartbeat_request (crier_heartbeat_t *self)
 }
 
 //  Subscriptions reaching a process's XPUB from the event bus: each that covers the
-//  heartbeats asks for one.
-static int s_on_subscriptions (zloop_t *loop, zsock_t *events, void *arg)
+//  heartbeats asks for one. Looked for on a timer, not with a reader: one more socket in a
+//  busy loop's poll set cost the senders a measurable share of their CPU (docs/benchmarks.md).
+static int s_on_subscriptions (zloop_t *loop, int timer_id, void *arg)
 {
     crier_heartbeat_t *self = arg;
+    zsock_t *events = self->events;
     bool requested = false;
     zmq_msg_t message;
     zmq_msg_init (&message);
@@ -256,7 +260,7 @@ crier_heartbeat_t *crier_heartbeat_new (zloop_t *loop, zsock_t *events, uint64_t
     crier_heartbeat_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    *self = (crier_heartbeat_t){loop, events, fill, arg, -1, -1, 0, false};
+    *self = (crier_heartbeat_t){loop, events, fill, arg, -1, -1, 0, -1};
     s_publish_heartbeat (self); //  one at once, so that crier status need not wait
     self->timer = zloop_timer (loop, (size_t)interval_ms, 0, s_on_heartbeat, self);
     return self;
@@ -266,11 +270,11 @@ int crier_heartbeat_answer_requests (crier_heartbeat_t *self)
 {
     int verbose = 1;
     if (zmq_setsockopt (zsock_resolve (self->events), ZMQ_XPUB_VERBOSE, &verbose, sizeof verbose) !=
-            0 ||
-        zloop_reader (self->loop, self->events, s_on_subscriptions, self) != 0)
+        0)
         return -1;
-    self->reading = true;
-    return 0;
+    self->request_timer =
+        zloop_timer (self->loop, HEARTBEAT_REQUEST_CHECK_MS, 0, s_on_subscriptions, self);
+    return self->request_timer == -1 ? -1 : 0;
 }
 
 void crier_heartbeat_destroy (crier_heartbeat_t **self_p)
@@ -282,8 +286,8 @@ void crier_heartbeat_destroy (crier_heartbeat_t **self_p)
         zloop_timer_end (self->loop, self->timer);
     if (self->due_timer != -1)
         zloop_timer_end (self->loop, self->due_timer);
-    if (self->reading)
-        zloop_reader_end (self->loop, self->events);
+    if (self->request_timer != -1)
+        zloop_timer_end (self->loop, self->request_timer);
     free (self);
     *self_p = NULL;
 }

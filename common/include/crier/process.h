@@ -67,8 +67,8 @@ crier_heartbeat_t *crier_heartbeat_new (zloop_t *loop, zsock_t *events, uint64_t
 //  one at once: crier status answers in milliseconds, not a heartbeat interval. The question
 //  travels as the subscription itself, from the event bus's XPUB through its XSUB to each
 //  publisher, so it needs no port of its own. For a process whose events socket is an XPUB
-//  connected to the bus: makes it pass every subscription (XPUB_VERBOSE) and reads them on the
-//  loop. Returns 0 or -1.
+//  connected to the bus: makes it pass every subscription (XPUB_VERBOSE) and looks for them every
+//  100 ms. Returns 0 or -1.
 int crier_heartbeat_answer_requests (crier_heartbeat_t *self);
 
 //  True when a subscription message (ZeroMQ's: 1, then the topic) asks for heartbeats.
