@@ -17,9 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
-//  The answers to one request come within milliseconds of each other: once this long passes
-//  without a new process, every running one has answered (a process busy syncing its journal
-//  on a slow disk may take a few hundred).
+//  The answers to one request come within about 100 ms of each other (each process looks for
+//  requests that often): once this long passes without a new process, every running one has
+//  answered (a process busy syncing its journal on a slow disk may take a few hundred more).
 #define QUIET_MS 500
 
 static const char *s_usage =
