@@ -37,20 +37,26 @@ typedef struct {
     crier_transfers_t *http;
     crier_matrix_client_t *client;
     crier_read_watch_t *watch;
-    char *bot;         //  the bot's user id
-    char *since;       //  the position to sync from; NULL: from the start
-    unsigned failures; //  in a row
-    int timer;         //  -1, or the timer of the next try
-    uint64_t syncs;    //  answers applied
-    uint64_t reads;    //  delivery.read said
-    size_t asking;     //  joined_members requests running before the first /sync
-    zlistx_t *askings; //  their asking_t, owned here (a cancelled request never calls back)
+    char *bot;          //  the bot's user id
+    char *since;        //  the position to sync from; NULL: from the start
+    unsigned failures;  //  in a row
+    int timer;          //  -1, or the timer of the next try
+    uint64_t syncs;     //  answers applied
+    uint64_t reads;     //  delivery.read said
+    size_t asking;      //  joined_members requests running before the first /sync
+    zlistx_t *askings;  //  their asking_t, owned here (a cancelled request never calls back)
+    bool from_position; //  the /sync in flight asked from a position (since)
+    json_t *held;       //  a /sync answer waiting for its gaps to be filled, or NULL
+    json_t *gaps;       //  room -> the events of its gap found so far, newest first
+    size_t filling;     //  rooms whose gap is being paged
     bool stopping;
 } server_t;
 
 static void s_sync (server_t *self);
 static void s_whoami (server_t *self);
 static void s_start_following (server_t *self);
+static void s_apply (server_t *self, const json_t *body);
+static bool s_fill_gaps (server_t *self, const json_t *body);
 
 static void s_free_item (void **item)
 {
@@ -195,9 +201,18 @@ static void s_on_sync (const crier_matrix_answer_t *answer, void *arg)
                      : "check the homeserver's health; reads are said once it answers");
         return;
     }
+    //  A gap means something: only after a position (the first answer is the present state).
+    if (self->from_position && s_fill_gaps (self, answer->body))
+        return; //  applied once the gaps are filled
+    s_apply (self, answer->body);
+}
+
+//  Applies a /sync answer, keeps its position and asks for the next one.
+static void s_apply (server_t *self, const json_t *body)
+{
     crier_sync_summary_t summary;
-    if (crier_read_watch_apply (self->watch, answer->body, zclock_time (), s_on_seen, s_on_read,
-                                self, &summary) != 0) {
+    if (crier_read_watch_apply (self->watch, body, zclock_time (), s_on_seen, s_on_read, self,
+                                &summary) != 0) {
         s_retry (self, NULL, "out of memory");
         return;
     }
@@ -229,10 +244,161 @@ static void s_on_sync (const crier_matrix_answer_t *answer, void *arg)
     s_sync (self);
 }
 
+//  A gap: a room's timeline came limited, so events between the last one seen and the first
+//  one given are missing; receipts on them could not be placed (docs/nag.md). They are paged
+//  back with /messages from prev_batch until an event seen before, at most GAP_PAGES pages.
+#define GAP_PAGES      10
+#define GAP_PAGE_LIMIT 100
+
+typedef struct {
+    server_t *server;
+    char room[256];
+    unsigned pages;
+    void *handle; //  in server->askings
+} gap_t;
+
+static void s_request_page (gap_t *gap, const char *from);
+
+//  One room's gap is as filled as it gets: once all are, the gaps go first, then the answer.
+static void s_gap_done (server_t *self, gap_t *gap)
+{
+    zlistx_delete (self->askings, gap->handle);
+    if (--self->filling > 0)
+        return;
+    json_t *join = json_object ();
+    const char *room;
+    json_t *events;
+    json_object_foreach (self->gaps, room, events)
+    {
+        //  Newest first as paged: the timeline wants them oldest first.
+        json_t *ordered = json_array ();
+        for (size_t index = json_array_size (events); index > 0; index--)
+            json_array_append (ordered, json_array_get (events, index - 1));
+        json_object_set_new (join, room, json_pack ("{s:{s:o}}", "timeline", "events", ordered));
+    }
+    json_t *filled = json_pack ("{s:s, s:{s:o}}", "next_batch", "", "rooms", "join", join);
+    crier_sync_summary_t summary;
+    if (filled)
+        crier_read_watch_apply (self->watch, filled, zclock_time (), s_on_seen, s_on_read, self,
+                                &summary);
+    json_decref (filled);
+    json_decref (self->gaps);
+    self->gaps = NULL;
+    json_t *held = self->held;
+    self->held = NULL;
+    s_apply (self, held);
+    json_decref (held);
+}
+
+static void s_on_page (const crier_matrix_answer_t *answer, void *arg)
+{
+    gap_t *gap = arg;
+    server_t *self = gap->server;
+    if (answer->outcome != CRIER_MATRIX_OK) {
+        crier_log (CRIER_LOG_WARN, "watch.gap_unfilled", "room", gap->room, "reason",
+                   answer->reason, "hint",
+                   "receipts on the events missed there cannot be placed; reads of crier's "
+                   "messages before it may go unsaid");
+        s_gap_done (self, gap);
+        return;
+    }
+    json_t *found = json_object_get (self->gaps, gap->room);
+    const json_t *chunk = json_object_get (answer->body, "chunk");
+    size_t index;
+    const json_t *event;
+    json_array_foreach (chunk, index, event)
+    {
+        const char *id = json_string_value (json_object_get (event, "event_id"));
+        if (!id || crier_read_watch_knows (self->watch, gap->room, id)) {
+            s_gap_done (self, gap); //  back where it had been: the gap is whole
+            return;
+        }
+        json_array_append (found, (json_t *)event);
+    }
+    const char *end = json_string_value (json_object_get (answer->body, "end"));
+    if (!end || json_array_size (chunk) == 0 || ++gap->pages >= GAP_PAGES) {
+        if (end && json_array_size (chunk) > 0)
+            crier_log (CRIER_LOG_WARN, "watch.gap_too_long", "room", gap->room, "events",
+                       CRIER_LOG_INT (json_array_size (found)), "hint",
+                       "more was missed than is paged back; older receipts there stay unplaced");
+        s_gap_done (self, gap);
+        return;
+    }
+    s_request_page (gap, end);
+}
+
+static void s_request_page (gap_t *gap, const char *from)
+{
+    server_t *self = gap->server;
+    char path[2048], limit[16], reason[256];
+    snprintf (limit, sizeof limit, "%d", GAP_PAGE_LIMIT);
+    if (crier_matrix_path (path, sizeof path, "/_matrix/client/v3/rooms/", gap->room,
+                           "/messages?dir=b&limit=", limit, "&from=", from, (char *)NULL) != 0 ||
+        crier_matrix_client_request (self->client, "GET", path, NULL, s_on_page, gap, reason,
+                                     sizeof reason) != 0) {
+        crier_log (CRIER_LOG_WARN, "watch.gap_unfilled", "room", gap->room, "reason",
+                   path[0] ? reason : "the token makes a path too long");
+        s_gap_done (self, gap);
+    }
+}
+
+//  Starts filling the gaps of an answer's limited timelines. Returns true when the answer is
+//  held until they are filled (then applied), false when it has none to fill.
+static bool s_fill_gaps (server_t *self, const json_t *body)
+{
+    const json_t *join = json_object_get (json_object_get (body, "rooms"), "join");
+    gap_t **gaps = calloc (json_object_size (join) + 1, sizeof *gaps);
+    self->gaps = gaps ? json_object () : NULL;
+    if (!self->gaps) {
+        free (gaps);
+        return false; //  out of memory: applied as it is, gaps left unfilled
+    }
+    size_t count = 0;
+    const char *room;
+    const json_t *joined;
+    json_object_foreach ((json_t *)join, room, joined)
+    {
+        const json_t *timeline = json_object_get (joined, "timeline");
+        const char *from = json_string_value (json_object_get (timeline, "prev_batch"));
+        gap_t *gap = json_is_true (json_object_get (timeline, "limited")) && from &&
+                             strlen (room) < sizeof gap->room
+                         ? calloc (1, sizeof *gap)
+                         : NULL;
+        if (!gap)
+            continue;
+        gap->server = self;
+        snprintf (gap->room, sizeof gap->room, "%s", room);
+        gap->handle = zlistx_add_end (self->askings, gap);
+        if (!gap->handle) {
+            free (gap);
+            continue;
+        }
+        json_object_set_new (self->gaps, room, json_array ());
+        gaps[count++] = gap;
+    }
+    self->filling = count;
+    if (count == 0) {
+        free (gaps);
+        json_decref (self->gaps);
+        self->gaps = NULL;
+        return false;
+    }
+    self->held = json_incref ((json_t *)body);
+    //  Started only once all are counted: a page failing at once must not apply early.
+    for (size_t index = 0; index < count; index++) {
+        const json_t *timeline =
+            json_object_get (json_object_get (join, gaps[index]->room), "timeline");
+        s_request_page (gaps[index], json_string_value (json_object_get (timeline, "prev_batch")));
+    }
+    free (gaps);
+    return true;
+}
+
 static void s_sync (server_t *self)
 {
     char timeout[24], path[4096], reason[256];
     snprintf (timeout, sizeof timeout, "%llu", (unsigned long long)self->config->sync_timeout_ms);
+    self->from_position = self->since != NULL;
     if (crier_matrix_path (path, sizeof path, "/_matrix/client/v3/sync?timeout=", timeout,
                            "&filter=", SYNC_FILTER, self->since ? "&since=" : "",
                            self->since ? self->since : "", (char *)NULL) != 0 ||
@@ -401,18 +567,13 @@ static char *s_on_start (void *arg)
     if (!self->heartbeat || crier_heartbeat_answer_requests (self->heartbeat) != 0 || !self->client)
         return NULL;
     crier_matrix_client_limit (self->client, (size_t)config->max_answer_bytes);
-    char reason[256];
     if (config->user_id) {
         crier_matrix_answer_t known = {.outcome = CRIER_MATRIX_OK};
         known.body = json_pack ("{s:s}", "user_id", config->user_id);
         s_on_whoami (&known, self);
         json_decref (known.body);
-    } else if (crier_matrix_client_request (self->client, "GET",
-                                            "/_matrix/client/v3/account/whoami", NULL, s_on_whoami,
-                                            self, reason, sizeof reason) != 0) {
-        crier_log (CRIER_LOG_ERROR, "watch.whoami_failed", "reason", reason);
-        return NULL;
-    }
+    } else
+        s_whoami (self);
     crier_log (CRIER_LOG_INFO, "watch.ready", "homeserver", config->display_homeserver, "state",
                config->state_dir, "since", self->since ? "kept" : "none", "events",
                config->events_publish_endpoint, "security", crier_links_security (&config->links));
@@ -433,6 +594,8 @@ void crier_matrix_watch (zsock_t *pipe, void *args)
     crier_heartbeat_destroy (&self.heartbeat);
     crier_read_watch_destroy (&self.watch);
     zlistx_destroy (&self.askings);
+    json_decref (self.held);
+    json_decref (self.gaps);
     zsock_destroy (&self.events);
     zloop_destroy (&self.loop);
     free (self.bot);

@@ -135,6 +135,12 @@ int crier_read_state_event (crier_read_state_t *self, const char *room_id, const
     return 0;
 }
 
+bool crier_read_state_knows (crier_read_state_t *self, const char *room_id, const char *event_id)
+{
+    room_t *room = s_room (self, room_id, false);
+    return room && s_position (room, event_id) != 0;
+}
+
 int crier_read_state_receipt (crier_read_state_t *self, const char *room_id, const char *event_id,
                               const char *user_id, const char *type, const char *thread_id)
 {

@@ -35,6 +35,9 @@ void crier_read_state_destroy (crier_read_state_t **self_p);
 int crier_read_state_event (crier_read_state_t *self, const char *room, const char *event_id,
                             const char *sender, bool state_change);
 
+//  Whether the state saw this event of a room.
+bool crier_read_state_knows (crier_read_state_t *self, const char *room, const char *event_id);
+
 //  A receipt by user on event_id: type as in m.receipt ("m.read", "m.read.private"),
 //  thread_id as in its content (NULL: unthreaded). Receipts only move forward: one on an
 //  earlier event than the user's last counted one changes nothing. Returns 0, or -1 when out of

@@ -223,6 +223,11 @@ int crier_read_watch_member (crier_read_watch_t *self, const char *room, const c
     return crier_read_state_member (self->state, room, user, true);
 }
 
+bool crier_read_watch_knows (crier_read_watch_t *self, const char *room, const char *event_id)
+{
+    return crier_read_state_knows (self->state, room, event_id);
+}
+
 size_t crier_read_watch_tracked (const crier_read_watch_t *self)
 {
     return zlistx_size (self->order);

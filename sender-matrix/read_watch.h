@@ -49,6 +49,9 @@ int crier_read_watch_apply (crier_read_watch_t *self, const json_t *answer, int6
 //  its position: /sync then gives only what changed). Returns 0, or -1 when out of memory.
 int crier_read_watch_member (crier_read_watch_t *self, const char *room, const char *user);
 
+//  Whether the timeline of room showed event_id (filling a gap stops there).
+bool crier_read_watch_knows (crier_read_watch_t *self, const char *room, const char *event_id);
+
 //  Messages followed now.
 size_t crier_read_watch_tracked (const crier_read_watch_t *self);
 

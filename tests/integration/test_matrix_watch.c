@@ -235,11 +235,50 @@ static void test_a_restart_goes_on_from_the_kept_position (void **state)
     free (alert);
 }
 
+//  Missed events (a limited timeline: three events at once, only the last one given) are
+//  paged back with /messages: crier's message in the gap is followed, and a receipt on it
+//  placed.
+static void test_a_gap_is_filled_with_messages (void **state)
+{
+    test_homeserver_post (s_homeserver, "limit", "{\"room\": \"" ROOM "\", \"keep\": 1}");
+    json_t *answer = test_homeserver_call (
+        s_homeserver, "batch",
+        "{\"room\": \"" ROOM "\", \"events\": ["
+        " {\"sender\": \"" TEST_MATRIX_USER "\", \"content\": {\"msgtype\": \"m.text\","
+        "  \"body\": \"x\", \"org.crier.delivery\": {\"id\": \"d3\", \"notification\": \"n-d3\"}}},"
+        " {\"sender\": \"@anna:example.org\", \"content\": {\"body\": \"in the gap\"}},"
+        " {\"sender\": \"@anna:example.org\", \"content\": {\"body\": \"given\"}}]}");
+    char *alert =
+        strdup (json_string_value (json_array_get (json_object_get (answer, "event_ids"), 0)));
+    json_decref (answer);
+    //  The gap applied: d3 seen; Anna's messages there say she read d2 and d3 (in that order).
+    s_expect_seen ("d3", alert);
+    json_t *read = s_expect ("delivery.read");
+    assert_string_equal (json_string_value (json_object_get (read, "delivery_id")), "d2");
+    assert_string_equal (json_string_value (json_object_get (read, "reader")), "@anna:example.org");
+    json_decref (read);
+    s_expect_read ("@anna:example.org", "d3", alert);
+    s_receipt ("@will:example.org", alert, "m.read");
+    s_expect_read ("@will:example.org", "d3", alert);
+    //  It paged back with /messages.
+    json_t *requests = test_homeserver_get (s_homeserver, "requests");
+    size_t paged = 0, index;
+    json_t *request;
+    json_array_foreach (requests, index, request)
+    {
+        paged += strcmp (json_string_value (json_object_get (request, "kind")), "messages") == 0;
+    }
+    json_decref (requests);
+    assert_true (paged > 0);
+    free (alert);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_readers_are_said_once_each),
         cmocka_unit_test (test_a_restart_goes_on_from_the_kept_position),
+        cmocka_unit_test (test_a_gap_is_filled_with_messages),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

@@ -14,7 +14,8 @@ post as other users through /_test/timeline), membership (/_test/member) and rec
 (/_test/receipt), and serves them as the spec does: GET /sync (since / next_batch tokens,
 long-poll with timeout, joined rooms' state, timeline with limited and prev_batch, ephemeral
 m.receipt; /_test/limit makes the next sync of a room limited), POST /user/{id}/filter, and
-GET /rooms/{room}/context/{event}, GET /joined_rooms and GET /rooms/{room}/joined_members.
+GET /rooms/{room}/context/{event}, GET /rooms/{room}/messages (backwards), GET /joined_rooms
+and GET /rooms/{room}/joined_members.
 
 Usage: homeserver_double.py --token TOKEN --user @bot:example.org
        [--joined !room:example.org ...] [--joinable !room:example.org ...]
@@ -139,6 +140,13 @@ class Handler(BaseHTTPRequestHandler):
                 order = json.loads(body)
                 event = state.append(order["room"], state.user, "m.room.message", order["content"])
                 return self._reply(200, {"event_id": event["event_id"]})
+            if method == "POST" and path == "/_test/batch":
+                # {"room", "events": [{"sender", "type"?, "content"}]}: appended at once, so
+                # that one /sync gives them together (with /_test/limit: a gap)
+                order = json.loads(body)
+                ids = [state.append(order["room"], e["sender"], e.get("type", "m.room.message"),
+                                    e["content"])["event_id"] for e in order["events"]]
+                return self._reply(200, {"event_ids": ids})
             if method == "POST" and path == "/_test/member":
                 # {"room", "user", "membership": "join" | "leave" | ...}: a membership event
                 order = json.loads(body)
@@ -201,6 +209,8 @@ class Handler(BaseHTTPRequestHandler):
             return "directory", segments
         if method == "GET" and segments == ["sync"]:
             return "sync", segments
+        if method == "GET" and len(segments) == 3 and segments[0] == "rooms" and segments[2] == "messages":
+            return "messages", segments
         if method == "GET" and segments == ["joined_rooms"]:
             return "joined_rooms", segments
         if method == "GET" and len(segments) == 3 and segments[0] == "rooms" and segments[2] == "joined_members":
@@ -216,7 +226,7 @@ class Handler(BaseHTTPRequestHandler):
         kind, segments = self._route(method, path)
         if kind is None:
             return self._error(404, "M_UNRECOGNIZED", "Unrecognized request")
-        room = segments[1] if kind in ("send", "join", "context", "joined_members") else None
+        room = segments[1] if kind in ("send", "join", "context", "joined_members", "messages") else None
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
         with state.lock:
             state.requests.append({"kind": kind, "path": path, "room": room, "time": time.time(),
@@ -257,6 +267,23 @@ class Handler(BaseHTTPRequestHandler):
                 filter_id = str(len(state.filters) + 1)
                 state.filters[filter_id] = definition
                 return self._reply(200, {"filter_id": filter_id})
+            if kind == "messages":
+                # dir=b from a "t<stream>" token: the room's events at or before it, newest
+                # first, and "end" to go on from.
+                if room not in state.joined:
+                    return self._error(403, "M_FORBIDDEN", "You aren't a member of the room")
+                token = query.get("from", [None])[0]
+                if query.get("dir", ["b"])[0] != "b" or not token or not token.startswith("t"):
+                    return self._error(400, "M_INVALID_PARAM", "the double pages backwards from t tokens")
+                limit = int(query.get("limit", ["10"])[0])
+                upto = int(token[1:])
+                older = [e for e in state.timeline.get(room, []) if e["stream"] <= upto]
+                page = list(reversed(older))[:limit]
+                strip = lambda e: {k: v for k, v in e.items() if k != "stream"}
+                answer = {"start": token, "chunk": [strip(e) for e in page]}
+                if len(older) > len(page):
+                    answer["end"] = "t%d" % (page[-1]["stream"] - 1)
+                return self._reply(200, answer)
             if kind == "joined_rooms":
                 return self._reply(200, {"joined_rooms": sorted(state.joined)})
             if kind == "joined_members":
@@ -336,6 +363,8 @@ class Handler(BaseHTTPRequestHandler):
                 limited = keep is not None and len(events) > keep
                 if limited:
                     events = events[len(events) - keep:]
+                # /messages pages back from just before the first event given.
+                prev_batch = "t%d" % (events[0]["stream"] - 1 if events else after)
                 content = {}
                 for r in receipts:
                     entry = {"ts": int(time.time() * 1000)}
@@ -344,7 +373,7 @@ class Handler(BaseHTTPRequestHandler):
                     content.setdefault(r["event_id"], {}).setdefault(r["type"], {})[r["user"]] = entry
                 joined = {"timeline": {"events": [{k: v for k, v in e.items() if k != "stream"}
                                                   for e in events],
-                                       "limited": limited, "prev_batch": "t%d" % after},
+                                       "limited": limited, "prev_batch": prev_batch},
                           "ephemeral": {"events": [{"type": "m.receipt", "content": content}]
                                         if content else []}}
                 if since is None:
