@@ -10,21 +10,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  Appends what is known of id (as crier knows it) to envelope, naming it given_id. Returns
-//  0, or -1 when out of memory (nothing appended).
-static int s_answer (ingest_server_t *self, zmsg_t *envelope, const char *id, const char *given_id)
+//  Appends an answer (its id set to what the client gave) to envelope. Returns 0, or -1 when
+//  out of memory (nothing appended).
+static int s_append (zmsg_t *envelope, crier_wait_reply_t *reply, const char *given_id)
 {
-    crier_wait_reply_t reply = {.ok = true, .id = (char *)given_id};
-    crier_ledger_describe (self->ledger, id, zclock_time (), &reply);
+    reply->id = (char *)given_id;
     char *data;
     size_t size;
-    int rc = crier_wait_reply_encode (&reply, &data, &size);
-    reply.id = NULL;
-    crier_wait_reply_free (&reply);
+    int rc = crier_wait_reply_encode (reply, &data, &size);
+    reply->id = NULL;
     if (rc == 0) {
         rc = zmsg_addmem (envelope, data, size);
         free (data);
     }
+    return rc;
+}
+
+//  Appends what is known of id (as crier knows it) to envelope, naming it given_id.
+static int s_answer (ingest_server_t *self, zmsg_t *envelope, const char *id, const char *given_id)
+{
+    crier_wait_reply_t reply = {.ok = true};
+    crier_ledger_describe (self->ledger, id, zclock_time (), &reply);
+    int rc = s_append (envelope, &reply, given_id);
+    crier_wait_reply_free (&reply);
     return rc;
 }
 
@@ -55,19 +63,15 @@ zmsg_t *crier_ingest_wait (ingest_server_t *self, zmsg_t *envelope,
     }
     crier_wait_reply_t known = {.ok = true};
     crier_ledger_describe (self->ledger, id, zclock_time (), &known);
-    bool pending = known.state == CRIER_WAIT_PENDING;
-    crier_wait_reply_free (&known);
     //  Held while pending, if asked to and there is room; a full table answers what is known.
-    if (pending && request->timeout_ms > 0 && !self->stopping &&
-        crier_waiters_add (self->waiters, id, request->id, &envelope,
-                           zclock_mono () + (int64_t)request->timeout_ms) == 0) {
-        free (id);
-        return NULL;
-    }
-    if (s_answer (self, envelope, id, request->id) != 0)
+    bool held = known.state == CRIER_WAIT_PENDING && request->timeout_ms > 0 && !self->stopping &&
+                crier_waiters_add (self->waiters, id, request->id, &envelope,
+                                   zclock_mono () + (int64_t)request->timeout_ms) == 0;
+    if (!held && s_append (envelope, &known, request->id) != 0)
         zmsg_destroy (&envelope);
+    crier_wait_reply_free (&known);
     free (id);
-    return envelope;
+    return held ? NULL : envelope;
 }
 
 static void s_send_answer (zmsg_t **envelope_p, const char *id, const char *given_id, void *arg)

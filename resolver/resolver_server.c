@@ -196,9 +196,13 @@ static void s_route (server_t *self, const crier_notification_t *notification, u
     }
     const char **values = calloc (routing->count * 3 + 1, sizeof *values);
     char (*ids)[CRIER_DIGEST_BYTES] = calloc (routing->count + 1, sizeof *ids);
-    //  The deliveries with a nag, and how long each may stay unread (docs/nag.md).
-    const char **nag_ids = calloc (routing->count + 1, sizeof *nag_ids);
-    int64_t *nag_after = calloc (routing->count + 1, sizeof *nag_after);
+    //  The deliveries with a nag, and how long each may stay unread (docs/nag.md): allocated
+    //  only for a notification that has some.
+    bool nagged = false;
+    for (size_t index = 0; index < routing->count && !nagged; index++)
+        nagged = routing->routes[index].nag_after_ms > 0;
+    const char **nag_ids = nagged ? calloc (routing->count, sizeof *nag_ids) : NULL;
+    int64_t *nag_after = nagged ? calloc (routing->count, sizeof *nag_after) : NULL;
     size_t nags = 0;
     size_t rows = 0;
     for (size_t index = 0; values && ids && index < routing->count; index++) {

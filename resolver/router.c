@@ -17,14 +17,16 @@ static crier_route_t *s_find (crier_routing_t *routing, crier_channel_t channel,
     return NULL;
 }
 
-static int s_add (crier_routing_t *routing, crier_channel_t channel, const char *target,
-                  const char *group)
+//  The route to (channel, target), added if new, with group among its groups. NULL when out of
+//  memory.
+static crier_route_t *s_add (crier_routing_t *routing, crier_channel_t channel, const char *target,
+                             const char *group)
 {
     crier_route_t *route = s_find (routing, channel, target);
     if (!route) {
         if (crier_array_reserve (&routing->routes, &routing->capacity, routing->count,
                                  sizeof *routing->routes, 16) != 0)
-            return -1;
+            return NULL;
         route = &routing->routes[routing->count++];
         route->channel = channel;
         route->target = target;
@@ -34,11 +36,11 @@ static int s_add (crier_routing_t *routing, crier_channel_t channel, const char 
     //  A group listed twice in to[] still counts once.
     for (size_t index = 0; index < route->group_count; index++) {
         if (strcmp (route->groups[index], group) == 0)
-            return 0;
+            return route;
     }
     if (route->group_count < CRIER_MAX_GROUPS)
         route->groups[route->group_count++] = group;
-    return 0;
+    return route;
 }
 
 //  A Matrix room reached through groups with a nag: the shortest applies (docs/nag.md).
@@ -70,12 +72,11 @@ int crier_router_route (const crier_mapping_t *mapping, const crier_notification
             const json_t *target;
             json_array_foreach (targets, index, target)
             {
-                if (s_add (routing, (crier_channel_t)channel, json_string_value (target), group) !=
-                    0)
+                crier_route_t *route =
+                    s_add (routing, (crier_channel_t)channel, json_string_value (target), group);
+                if (!route)
                     return -1;
-                s_add_nag (mapping,
-                           s_find (routing, (crier_channel_t)channel, json_string_value (target)),
-                           group);
+                s_add_nag (mapping, route, group);
             }
         }
     }

@@ -114,19 +114,29 @@ static void s_save_since (server_t *self)
     free (temporary);
 }
 
+//  An event about one of crier's messages: which, where, and when it was sent (when known).
+static crier_event_t *s_message_event (const char *type, const crier_read_report_t *message)
+{
+    crier_event_t *event = crier_event_new (type);
+    if (!event)
+        return NULL;
+    crier_event_add_text (event, "notification_id", message->notification_id);
+    crier_event_add_text (event, "delivery_id", message->delivery_id);
+    crier_event_add_text (event, "room_id", message->room_id);
+    crier_event_add_text (event, "event_id", message->event_id);
+    if (message->sent_at_ms > 0)
+        crier_event_add_int (event, "sent_at", message->sent_at_ms);
+    return event;
+}
+
 static void s_on_read (const crier_read_report_t *report, void *arg)
 {
     server_t *self = arg;
-    crier_event_t *event = crier_event_new ("delivery.read");
+    crier_event_t *event = s_message_event ("delivery.read", report);
     if (!event)
         return;
-    crier_event_add_text (event, "notification_id", report->notification_id);
-    crier_event_add_text (event, "delivery_id", report->delivery_id);
-    crier_event_add_text (event, "room_id", report->room_id);
-    crier_event_add_text (event, "event_id", report->event_id);
     crier_event_add_text (event, "reader", report->reader);
     if (report->sent_at_ms > 0) {
-        crier_event_add_int (event, "sent_at", report->sent_at_ms);
         int64_t after = zclock_time () - report->sent_at_ms;
         crier_event_add_int (event, "after_s", after > 0 ? after / 1000 : 0);
     }
@@ -140,16 +150,10 @@ static void s_on_seen (const crier_read_report_t *message, char *const *members,
                        size_t member_count, void *arg)
 {
     server_t *self = arg;
-    crier_event_t *event = crier_event_new ("delivery.seen");
+    crier_event_t *event = s_message_event ("delivery.seen", message);
     if (!event)
         return;
-    crier_event_add_text (event, "notification_id", message->notification_id);
-    crier_event_add_text (event, "delivery_id", message->delivery_id);
-    crier_event_add_text (event, "room_id", message->room_id);
-    crier_event_add_text (event, "event_id", message->event_id);
     crier_event_add_texts (event, "members", members, member_count);
-    if (message->sent_at_ms > 0)
-        crier_event_add_int (event, "sent_at", message->sent_at_ms);
     crier_event_send (&event, self->events);
 }
 
