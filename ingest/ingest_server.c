@@ -291,25 +291,23 @@ static int s_open_sockets (server_t *self)
             : crier_socket_open_link (ZMQ_ROUTER, CRIER_BIND, config->control_endpoint,
                                       &config->links, &control,
                                       "control endpoint for crier dead-letters");
-    self->push = crier_socket_open (ZMQ_PUSH, CRIER_CONNECT, config->notifications_endpoint,
-                                    &config->links, "notifications to crier-resolver");
-    //  An XPUB, a PUB that reads subscriptions: crier status asks for heartbeats with them.
-    self->events = crier_socket_open (ZMQ_XPUB, CRIER_CONNECT, config->events_publish_endpoint,
-                                      &config->links, "event bus");
-    crier_socket_limits_t receipts = {RECEIPTS_HWM, RECEIPTS_HWM, -1};
-    self->receipts =
-        crier_socket_open_link (ZMQ_SUB, CRIER_CONNECT, config->events_endpoint, &config->links,
-                                &receipts, "receipts from the event bus");
-    if (!self->pull || !self->router || !self->control || !self->push || !self->events ||
-        !self->receipts)
-        return -1;
+    //  Watched from before they connect: a refusal comes once (crier/socket.h).
     self->watch = crier_handshake_watch_new (self->loop, self->curve ? "curve.handshake_failed"
                                                                      : "link.handshake_failed");
-    if (!self->watch ||
-        crier_handshake_watch_connected (self->watch, self->push,
-                                         "notifications to crier-resolver") != 0 ||
-        crier_handshake_watch_connected (self->watch, self->events, "event bus") != 0 ||
-        crier_handshake_watch_connected (self->watch, self->receipts, "receipts") != 0)
+    if (!self->watch)
+        return -1;
+    self->push =
+        crier_socket_connect_watched (ZMQ_PUSH, config->notifications_endpoint, &config->links,
+                                      NULL, "notifications to crier-resolver", self->watch);
+    //  An XPUB, a PUB that reads subscriptions: crier status asks for heartbeats with them.
+    self->events = crier_socket_connect_watched (ZMQ_XPUB, config->events_publish_endpoint,
+                                                 &config->links, NULL, "event bus", self->watch);
+    crier_socket_limits_t receipts = {RECEIPTS_HWM, RECEIPTS_HWM, -1};
+    self->receipts =
+        crier_socket_connect_watched (ZMQ_SUB, config->events_endpoint, &config->links, &receipts,
+                                      "receipts from the event bus", self->watch);
+    if (!self->pull || !self->router || !self->control || !self->push || !self->events ||
+        !self->receipts)
         return -1;
     if (self->curve) {
         static const char *hint = "the client needs CURVE with crier-ingest's public "

@@ -37,13 +37,14 @@ typedef struct {
     crier_transfers_t *http;
     crier_matrix_client_t *client;
     crier_read_watch_t *watch;
-    char *bot;          //  the bot's user id
-    char *since;        //  the position to sync from; NULL: from the start
-    unsigned failures;  //  in a row
-    int timer;          //  -1, or the timer of the next try
-    uint64_t syncs;     //  answers applied
-    uint64_t reads;     //  delivery.read said
-    size_t asking;      //  joined_members requests running before the first /sync
+    crier_handshake_watch_t *links_watch; //  logs a refusal by the event bus
+    char *bot;                            //  the bot's user id
+    char *since;                          //  the position to sync from; NULL: from the start
+    unsigned failures;                    //  in a row
+    int timer;                            //  -1, or the timer of the next try
+    uint64_t syncs;                       //  answers applied
+    uint64_t reads;                       //  delivery.read said
+    size_t asking;                        //  joined_members requests running before the first /sync
     zlistx_t *askings;  //  their asking_t, owned here (a cancelled request never calls back)
     bool from_position; //  the /sync in flight asked from a position (since)
     json_t *held;       //  a /sync answer waiting for its gaps to be filled, or NULL
@@ -555,8 +556,12 @@ static char *s_on_start (void *arg)
     if (!self->askings)
         return NULL;
     zlistx_set_destructor (self->askings, s_free_item);
-    self->events = crier_socket_open (ZMQ_XPUB, CRIER_CONNECT, config->events_publish_endpoint,
-                                      &config->links, "event bus");
+    self->links_watch = crier_handshake_watch_new (self->loop, "link.handshake_failed");
+    self->events =
+        self->links_watch
+            ? crier_socket_connect_watched (ZMQ_XPUB, config->events_publish_endpoint,
+                                            &config->links, NULL, "event bus", self->links_watch)
+            : NULL;
     if (!self->events)
         return NULL;
     zsock_set_linger (self->events, 2000);
@@ -597,6 +602,7 @@ void crier_matrix_watch (zsock_t *pipe, void *args)
     crier_transfers_destroy (&self.http);
     crier_heartbeat_destroy (&self.heartbeat);
     crier_read_watch_destroy (&self.watch);
+    crier_handshake_watch_destroy (&self.links_watch);
     zlistx_destroy (&self.askings);
     json_decref (self.held);
     json_decref (self.gaps);

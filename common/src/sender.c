@@ -61,11 +61,16 @@ int crier_sender_open (crier_sender_t *self, const crier_sender_rules_t *rules,
     self->capacity = capacity;
     self->hooks = hooks;
     self->arg = arg;
-    self->deliveries = crier_socket_open (ZMQ_PULL, CRIER_CONNECT, config->deliveries_endpoint,
-                                          &config->links, "deliveries from crier-resolver");
+    //  Watched from before they connect: a refusal comes once (crier/socket.h).
+    self->watch = crier_handshake_watch_new (self->loop, "link.handshake_failed");
+    if (!self->watch)
+        return -1;
+    self->deliveries =
+        crier_socket_connect_watched (ZMQ_PULL, config->deliveries_endpoint, &config->links, NULL,
+                                      "deliveries from crier-resolver", self->watch);
     //  An XPUB, a PUB that reads subscriptions: crier status asks for heartbeats with them.
-    self->events = crier_socket_open (ZMQ_XPUB, CRIER_CONNECT, config->events_publish_endpoint,
-                                      &config->links, "event bus");
+    self->events = crier_socket_connect_watched (ZMQ_XPUB, config->events_publish_endpoint,
+                                                 &config->links, NULL, "event bus", self->watch);
     //  Outcomes and releases sent just before stopping must still go out.
     if (self->events)
         zsock_set_linger (self->events, 2000);
@@ -73,12 +78,6 @@ int crier_sender_open (crier_sender_t *self, const crier_sender_rules_t *rules,
         self->intake =
             crier_intake_new (self->loop, self->deliveries, s_on_frame, s_after_frames, self);
     if (!self->intake || !self->events)
-        return -1;
-    self->watch = crier_handshake_watch_new (self->loop, "link.handshake_failed");
-    if (!self->watch ||
-        crier_handshake_watch_connected (self->watch, self->deliveries,
-                                         "deliveries from crier-resolver") != 0 ||
-        crier_handshake_watch_connected (self->watch, self->events, "event bus") != 0)
         return -1;
     self->heartbeat = crier_heartbeat_new (self->loop, self->events, config->heartbeat_interval_ms,
                                            s_fill_heartbeat, self);

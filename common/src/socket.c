@@ -27,7 +27,8 @@ static void s_log_failure (crier_socket_mode_t mode, const char *endpoint, const
 
 static zsock_t *s_open (int type, crier_socket_mode_t mode, const char *endpoint,
                         const crier_socket_limits_t *limits, const char *purpose,
-                        const crier_links_t *links, const crier_curve_t *curve)
+                        const crier_links_t *links, const crier_curve_t *curve,
+                        crier_handshake_watch_t *watch)
 {
     zsock_t *socket = zsock_new (type);
     if (!socket) {
@@ -43,6 +44,10 @@ static zsock_t *s_open (int type, crier_socket_mode_t mode, const char *endpoint
         crier_links_secure (links, socket, mode == CRIER_BIND);
     else if (curve)
         crier_curve_apply (curve, socket);
+    if (watch && crier_handshake_watch_connected (watch, socket, purpose) != 0) {
+        zsock_destroy (&socket);
+        return NULL;
+    }
     int rc = mode == CRIER_BIND ? zsock_bind (socket, "%s", endpoint)
                                 : zsock_connect (socket, "%s", endpoint);
     if (rc == -1) {
@@ -56,21 +61,30 @@ zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endp
                             const crier_links_t *links, const char *purpose)
 {
     crier_socket_limits_t limits = {links->hwm, links->hwm, -1};
-    return s_open (type, mode, endpoint, &limits, purpose, links, NULL);
+    return s_open (type, mode, endpoint, &limits, purpose, links, NULL, NULL);
 }
 
 zsock_t *crier_socket_open_link (int type, crier_socket_mode_t mode, const char *endpoint,
                                  const crier_links_t *links, const crier_socket_limits_t *limits,
                                  const char *purpose)
 {
-    return s_open (type, mode, endpoint, limits, purpose, links, NULL);
+    return s_open (type, mode, endpoint, limits, purpose, links, NULL, NULL);
 }
 
 zsock_t *crier_socket_open_limited (int type, crier_socket_mode_t mode, const char *endpoint,
                                     const crier_socket_limits_t *limits, const char *purpose,
                                     const crier_curve_t *curve)
 {
-    return s_open (type, mode, endpoint, limits, purpose, NULL, curve);
+    return s_open (type, mode, endpoint, limits, purpose, NULL, curve, NULL);
+}
+
+zsock_t *crier_socket_connect_watched (int type, const char *endpoint, const crier_links_t *links,
+                                       const crier_socket_limits_t *limits, const char *purpose,
+                                       crier_handshake_watch_t *watch)
+{
+    crier_socket_limits_t shared = {links->hwm, links->hwm, -1};
+    return s_open (type, CRIER_CONNECT, endpoint, limits ? limits : &shared, purpose, links, NULL,
+                   watch);
 }
 
 char *crier_socket_endpoint (zsock_t *socket)

@@ -4,6 +4,7 @@
 #define CRIER_SOCKET_H_INCLUDED
 
 #include "crier/curve.h"
+#include "crier/handshake_watch.h"
 #include "crier/links.h"
 
 #include <czmq.h>
@@ -33,6 +34,13 @@ zsock_t *crier_socket_open (int type, crier_socket_mode_t mode, const char *endp
 zsock_t *crier_socket_open_link (int type, crier_socket_mode_t mode, const char *endpoint,
                                  const crier_links_t *links, const crier_socket_limits_t *limits,
                                  const char *purpose);
+
+//  crier_socket_open_link for a socket that connects, watched by watch from before its connect
+//  (limits NULL: links' high-water mark). ZeroMQ does not retry a connection whose handshake the
+//  other end refused, so a watch added after the connect can miss the only refusal there is.
+zsock_t *crier_socket_connect_watched (int type, const char *endpoint, const crier_links_t *links,
+                                       const crier_socket_limits_t *limits, const char *purpose,
+                                       crier_handshake_watch_t *watch);
 
 //  A socket that faces clients (ingest's endpoints for services), with its limits and exactly
 //  the keys given: plain when curve is NULL. Like every option, the limits are set before the
