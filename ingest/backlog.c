@@ -12,10 +12,12 @@ static int s_load (crier_ledger_t *ledger, const crier_record_t *record)
 
 int crier_backlog_apply_receipt (crier_ledger_t *ledger, crier_journal_t *journal,
                                  const crier_receipt_t *receipt, const void *data, size_t size,
-                                 int64_t now_ms)
+                                 int64_t now_ms, crier_ledger_change_t *change_p)
 {
     int rc = 0;
     crier_ledger_change_t change = crier_ledger_apply (ledger, receipt, now_ms);
+    if (change_p)
+        *change_p = change;
     if (journal && change >= CRIER_LEDGER_UPDATED)
         rc = crier_record_write_receipt (journal, data, size);
     if (change == CRIER_LEDGER_FINISHED && crier_ledger_finish (ledger, receipt->notification_id) &&
@@ -33,7 +35,8 @@ bool crier_backlog_replay (const crier_record_t *record, void *arg)
             s_load (ledger, record);
             break;
         case CRIER_RECORD_RECEIPT:
-            crier_backlog_apply_receipt (ledger, NULL, &record->receipt, NULL, 0, zclock_time ());
+            crier_backlog_apply_receipt (ledger, NULL, &record->receipt, NULL, 0, zclock_time (),
+                                         NULL);
             break;
         case CRIER_RECORD_COMPLETE:
             crier_ledger_forget (ledger, record->id);

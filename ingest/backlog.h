@@ -21,10 +21,11 @@ bool crier_backlog_replay (const crier_record_t *record, void *ledger);
 
 //  Applies a receipt to the ledger and, when journal is not NULL, journals what it changed: the
 //  receipt as it came (data, size), and a complete record when its notification is done.
-//  Returns 0, or -1 when a record could not be buffered (the ledger has changed all the same).
+//  *change_p (may be NULL) receives what the receipt changed. Returns 0, or -1 when a record
+//  could not be buffered (the ledger has changed all the same).
 int crier_backlog_apply_receipt (crier_ledger_t *ledger, crier_journal_t *journal,
                                  const crier_receipt_t *receipt, const void *data, size_t size,
-                                 int64_t now_ms);
+                                 int64_t now_ms, crier_ledger_change_t *change_p);
 
 //  When notifications wait in the journal and the queue has room, loads them back until it is
 //  full (or the synced journal ends); crier-ingest calls it when the queue has run out. Returns

@@ -41,6 +41,8 @@ static int s_write_live (const crier_ledger_live_t *live, crier_journal_position
     //  Retried groups: the retry comes right after, before any failed outcome is replayed.
     if (rc == 0 && live->unroutable && live->groups_retry)
         rc = crier_record_write_retry (self->journal, live->id);
+    for (size_t index = 0; rc == 0 && index < live->nag_count; index++)
+        rc = crier_record_write_receipt_of (self->journal, &live->nag_receipts[index]);
     for (size_t index = 0; rc == 0 && index < live->outcome_count; index++)
         rc = crier_record_write_receipt_of (self->journal, &live->outcomes[index]);
     return rc;

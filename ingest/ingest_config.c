@@ -35,6 +35,8 @@ int crier_ingest_config_load (crier_ingest_config_t *config)
     rc |= crier_config_uint ("CRIER_MAX_IN_FLIGHT", 10000, 1, 10000000, &config->max_in_flight);
     rc |= crier_config_duration_ms ("CRIER_DEDUP_WINDOW", 86400000, 0, 30 * 86400000ull,
                                     &config->dedup_window_ms);
+    rc |= crier_config_duration_ms ("CRIER_NAG_SEEN_WAIT", 300000, 0, 7 * 86400000ull,
+                                    &config->nag_seen_wait_ms);
     rc |= crier_config_uint ("CRIER_DEDUP_MAX", 100000, 0, 100000000, &config->dedup_max);
     rc |= crier_config_bytes ("CRIER_JOURNAL_COMPACT_BYTES", 64 * 1024 * 1024, 4096,
                               UINT64_C (1) << 40, &config->compact_bytes);

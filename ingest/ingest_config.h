@@ -21,6 +21,7 @@ typedef struct {
     uint64_t max_in_flight;         //  CRIER_MAX_IN_FLIGHT: sent to the resolver and not done
     uint64_t dedup_window_ms;       //  CRIER_DEDUP_WINDOW
     uint64_t dedup_max;             //  CRIER_DEDUP_MAX
+    uint64_t nag_seen_wait_ms;      //  CRIER_NAG_SEEN_WAIT: a nag waiting for crier-matrix-watch
     uint64_t compact_bytes;         //  CRIER_JOURNAL_COMPACT_BYTES
     char *notifications_endpoint;   //  CRIER_NOTIFICATIONS_ENDPOINT: PUSH to the resolver
     char *events_publish_endpoint;  //  CRIER_EVENTS_PUBLISH_ENDPOINT: PUB to the event bus

@@ -6,6 +6,7 @@
 
 #include "crier/frames.h"
 #include "crier/log.h"
+#include "crier/nag_text.h"
 #include "crier/receipt.h"
 #include "crier/socket.h"
 
@@ -31,7 +32,8 @@ static int s_work_frame (ingest_server_t *self, const crier_ledger_work_t *work,
         free (record);
         return -1;
     }
-    if (work->redelivery.attempt == 1 && work->redelivery.only_count == 0 && !work->groups) {
+    if (work->redelivery.attempt == 1 && work->redelivery.only_count == 0 && !work->groups &&
+        !work->redelivery.nag_count) {
         *frame_p = record;
         *size_p = size;
         return 0;
@@ -106,6 +108,31 @@ void crier_ingest_dispatch (ingest_server_t *self)
     }
 }
 
+//  nag.scheduled when a Matrix delivery with a nag was delivered, nag.sent when a nag email was
+//  (docs/nag.md).
+static void s_publish_nag (ingest_server_t *self, const crier_receipt_t *receipt,
+                           const crier_ledger_nag_t *nag)
+{
+    crier_event_t *event = crier_event_new (nag->email ? "nag.sent" : "nag.scheduled");
+    if (!event)
+        return;
+    crier_event_add_text (event, "notification_id", receipt->notification_id);
+    crier_event_add_text (event, "delivery_id", receipt->delivery.delivery_id);
+    crier_event_add_text (event, "target", receipt->delivery.target);
+    if (nag->email) {
+        char why[128];
+        crier_nag_reason (nag->after_ms, nag->nag_of, why, sizeof why);
+        crier_event_add_text (event, "nag_of", nag->nag_of);
+        crier_event_add_text (event, "why", why);
+        crier_log (CRIER_LOG_INFO, "nag.sent", "id", receipt->notification_id, "to",
+                   receipt->delivery.target, "nag_of", nag->nag_of, "why", why);
+    } else {
+        crier_event_add_int (event, "after_ms", nag->after_ms);
+        crier_event_add_int (event, "due_at", receipt->time_ms + nag->after_ms);
+    }
+    crier_event_send (&event, self->events);
+}
+
 //  Applies one receipt from the bus, journaling what it changed (unless the journal is failing:
 //  then the ledger alone holds it until the state is written anew).
 static void s_apply_receipt (ingest_server_t *self, const void *data, size_t size)
@@ -120,12 +147,23 @@ static void s_apply_receipt (ingest_server_t *self, const void *data, size_t siz
         return;
     self->receipts_applied++;
     crier_journal_t *journal = self->journal_failing ? NULL : self->journal;
-    if (crier_backlog_apply_receipt (self->ledger, journal, &receipt, data, size, zclock_time ()) !=
-        0) {
+    //  Asked before the receipt is applied: a finished notification is forgotten.
+    crier_ledger_nag_t nag = {0};
+    bool nagged = receipt.kind == CRIER_RECEIPT_DELIVERED &&
+                  crier_ledger_nag_info (self->ledger, &receipt, &nag);
+    char nag_of[512] = ""; //  a Matrix user id or an address: 255 bytes at most
+    if (nagged && nag.email)
+        snprintf (nag_of, sizeof nag_of, "%s", nag.nag_of);
+    nag.nag_of = nag_of;
+    crier_ledger_change_t change;
+    if (crier_backlog_apply_receipt (self->ledger, journal, &receipt, data, size, zclock_time (),
+                                     &change) != 0) {
         crier_log (CRIER_LOG_ERROR, "journal.append_failed", "id", receipt.notification_id, "hint",
                    "out of memory; the receipt is kept in memory and written later");
         crier_ingest_journal_failed (self);
     }
+    if (nagged && change >= CRIER_LEDGER_UPDATED)
+        s_publish_nag (self, &receipt, &nag);
     crier_ingest_wait_outcome (self, receipt.notification_id);
     crier_receipt_free (&receipt);
 }

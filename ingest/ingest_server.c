@@ -169,6 +169,9 @@ static int s_on_tick (zloop_t *loop, int timer_id, void *arg)
                    "no news of them within CRIER_REDELIVER_AFTER; their pending deliveries go "
                    "again (same delivery ids)");
     }
+    size_t due = crier_ledger_nags_due (self->ledger, zclock_time ());
+    if (due > 0)
+        crier_log (CRIER_LOG_DEBUG, "nags.due", "count", CRIER_LOG_INT (due));
     crier_ingest_wait_expire (self, false);
     if (self->journal_failing)
         s_recover (self);
@@ -204,6 +207,7 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
     crier_event_add_int (event, "in_flight", (int64_t)crier_ledger_in_flight (self->ledger));
     crier_event_add_int (event, "redelivered", (int64_t)self->redelivered);
     crier_event_add_int (event, "dead_letters", (int64_t)crier_ledger_dead_count (self->ledger));
+    crier_event_add_int (event, "nags_pending", (int64_t)crier_ledger_nags_pending (self->ledger));
     crier_event_add_text (event, "resolver", self->waiting_for_resolver ? "not taking" : "taking");
 }
 
@@ -211,7 +215,8 @@ static int s_open_journal (server_t *self)
 {
     crier_ledger_options_t options = {
         self->config->redeliver_after_ms, self->config->dedup_window_ms,
-        (size_t)self->config->dedup_max, (size_t)self->config->max_in_flight};
+        (size_t)self->config->dedup_max, (size_t)self->config->max_in_flight,
+        self->config->nag_seen_wait_ms};
     self->ledger = crier_ledger_new (&options);
     self->waiters = crier_waiters_new (WAITERS_MAX);
     if (!self->ledger || !self->waiters)

@@ -1,6 +1,7 @@
 /*  ledger.c - see ledger.h. */
 #include "ledger.h"
 #include "dead_shares.h"
+#include "nag_rooms.h"
 
 #include "crier/array.h"
 #include "crier/recent.h"
@@ -29,7 +30,8 @@ typedef struct {
     int64_t time_ms;
 } delivery_t;
 
-typedef enum { STAGE_QUEUED, STAGE_SENT, STAGE_IDLE } stage_t;
+//  Waiting: every delivery done, a nag not decided yet (docs/nag.md).
+typedef enum { STAGE_QUEUED, STAGE_SENT, STAGE_IDLE, STAGE_WAITING } stage_t;
 
 typedef struct {
     char *id;
@@ -50,15 +52,22 @@ typedef struct {
     int64_t unroutable_time_ms;
     bool groups_retry; //  route these groups again (a retried dead letter)
     int64_t deadline_ms;
-    void *handle; //  in the list of its stage
+    void *handle;           //  in the list of its stage
+    crier_nag_rooms_t *nag; //  its Matrix deliveries with a nag, or NULL
+    int64_t nag_due_ms;     //  queued to decide the nags due then; 0: not
 } entry_t;
 
 struct crier_ledger_t {
     crier_ledger_options_t options;
-    zhashx_t *entries;          //  id -> entry_t
-    zlistx_t *queued;           //  entry_t, oldest first
-    zlistx_t *sent;             //  entry_t, earliest deadline first
-    zlistx_t *idle;             //  entry_t holding dead letters, oldest first
+    zhashx_t *entries;        //  id -> entry_t
+    zlistx_t *queued;         //  entry_t, oldest first
+    zlistx_t *sent;           //  entry_t, earliest deadline first
+    zlistx_t *idle;           //  entry_t holding dead letters, oldest first
+    zlistx_t *waiting;        //  entry_t whose nags are not decided yet (STAGE_WAITING)
+    size_t nags_pending;      //  rooms whose nag is not decided yet, in all entries
+    int64_t nags_scan_at;     //  the earliest a waiting nag can fall due (0: look now)
+    const char **pending_ids; //  the last work's pending delivery ids (borrowed)
+    size_t pending_capacity;
     crier_recent_t *seen;       //  client ids, for the dedup window
     crier_frame_target_t *only; //  the last work's targets (borrowed strings)
     size_t only_capacity;
@@ -85,6 +94,7 @@ static void s_entry_destroy (void **item)
         free (entry->groups[index]);
     free (entry->groups);
     free (entry->unroutable_reason);
+    crier_nag_rooms_destroy (&entry->nag);
     free (entry->id);
     free (entry);
     *item = NULL;
@@ -100,11 +110,12 @@ crier_ledger_t *crier_ledger_new (const crier_ledger_options_t *options)
     self->queued = zlistx_new ();
     self->sent = zlistx_new ();
     self->idle = zlistx_new ();
+    self->waiting = zlistx_new ();
     self->seen = crier_recent_new (options->dedup_max, (int64_t)options->dedup_window_ms);
     self->shares = crier_dead_shares_new ();
     self->finished = crier_recent_new (FINISHED_MAX, FINISHED_KEEP_MS);
-    if (!self->entries || !self->queued || !self->sent || !self->idle || !self->seen ||
-        !self->shares || !self->finished) {
+    if (!self->entries || !self->queued || !self->sent || !self->idle || !self->waiting ||
+        !self->seen || !self->shares || !self->finished) {
         crier_ledger_destroy (&self);
         return NULL;
     }
@@ -120,18 +131,23 @@ void crier_ledger_destroy (crier_ledger_t **self_p)
     zlistx_destroy (&self->queued);
     zlistx_destroy (&self->sent);
     zlistx_destroy (&self->idle);
+    zlistx_destroy (&self->waiting);
     zhashx_destroy (&self->entries);
     crier_recent_destroy (&self->seen);
     crier_dead_shares_destroy (&self->shares);
     crier_recent_destroy (&self->finished);
     free (self->only);
+    free (self->pending_ids);
     free (self);
     *self_p = NULL;
 }
 
 static zlistx_t *s_list_of (crier_ledger_t *self, stage_t stage)
 {
-    return stage == STAGE_QUEUED ? self->queued : stage == STAGE_SENT ? self->sent : self->idle;
+    return stage == STAGE_QUEUED    ? self->queued
+           : stage == STAGE_SENT    ? self->sent
+           : stage == STAGE_WAITING ? self->waiting
+                                    : self->idle;
 }
 
 //  Moves an entry to the tail of a stage's list.
@@ -237,7 +253,7 @@ bool crier_ledger_next (crier_ledger_t *self, crier_ledger_work_t *work)
     if (!entry)
         return false;
     *work = (crier_ledger_work_t){
-        entry->id, entry->position, {entry->attempt, NULL, 0, false}, NULL, 0};
+        .id = entry->id, .position = entry->position, .redelivery = {.attempt = entry->attempt}};
     if (entry->groups_retry) {
         //  Route the retried groups, and send the other pending deliveries as they are.
         work->groups = (const char *const *)entry->groups;
@@ -245,17 +261,31 @@ bool crier_ledger_next (crier_ledger_t *self, crier_ledger_work_t *work)
         work->redelivery.route = true;
     }
     if (entry->routed) {
-        //  Only what is still pending goes again.
+        //  Only what is still pending goes again; nag emails go as such (the resolver cannot
+        //  route them).
         if (crier_array_reserve (&self->only, &self->only_capacity, 0, sizeof *self->only,
-                                 entry->count) != 0)
+                                 entry->count) != 0 ||
+            crier_array_reserve (&self->pending_ids, &self->pending_capacity, 0,
+                                 sizeof *self->pending_ids, entry->count) != 0)
             return false;
+        size_t nag_emails = 0;
         for (size_t index = 0; index < entry->count; index++) {
             const delivery_t *delivery = &entry->deliveries[index];
-            if (delivery->state == DELIVERY_PENDING)
+            if (delivery->state != DELIVERY_PENDING)
+                continue;
+            if (entry->nag &&
+                crier_nag_rooms_is_email (entry->nag, delivery->delivery_id, NULL, NULL))
+                self->pending_ids[nag_emails++] = delivery->delivery_id;
+            else
                 self->only[work->redelivery.only_count++] =
                     (crier_frame_target_t){delivery->channel, delivery->target};
         }
         work->redelivery.only = self->only;
+        if ((entry->nag_due_ms || nag_emails) &&
+            crier_nag_rooms_request (entry->nag, entry->nag_due_ms > 0, entry->nag_due_ms,
+                                     (int64_t)self->options.nag_seen_wait_ms, self->pending_ids,
+                                     nag_emails, &work->redelivery) != 0)
+            return false;
     }
     return true;
 }
@@ -316,15 +346,31 @@ static size_t s_dead_in (const entry_t *entry)
     return dead;
 }
 
-static bool s_finished (const entry_t *entry)
+//  Every delivery done: only an undecided nag can keep it.
+static bool s_settled (const entry_t *entry)
 {
     return entry->stage != STAGE_IDLE && entry->routed && !entry->groups_retry &&
            entry->pending == 0;
 }
 
+static size_t s_undecided (const entry_t *entry)
+{
+    return entry->nag ? crier_nag_rooms_undecided (entry->nag) : 0;
+}
+
+static bool s_finished (const entry_t *entry)
+{
+    return s_settled (entry) && s_undecided (entry) == 0;
+}
+
 static crier_ledger_change_t s_apply_routed (entry_t *entry, const crier_receipt_t *receipt)
 {
     bool changed = !entry->routed || entry->groups_retry;
+    if (receipt->nag_count > 0 && !entry->nag) {
+        //  Out of memory: the notification goes without its nags, like one of a group without.
+        entry->nag = crier_nag_rooms_new (receipt->nags, receipt->nag_count);
+        changed = true;
+    }
     entry->routed = true;
     entry->groups_retry = false;
     for (size_t index = 0; index < receipt->delivery_count; index++)
@@ -362,7 +408,12 @@ static crier_ledger_change_t s_apply_outcome (crier_ledger_t *self, entry_t *ent
         delivery = s_add (entry, &receipt->delivery);
     if (!delivery || delivery->state != DELIVERY_PENDING)
         return CRIER_LEDGER_IGNORED;
+    if (entry->nag)
+        crier_nag_rooms_outcome (entry->nag, delivery->delivery_id,
+                                 receipt->kind == CRIER_RECEIPT_DELIVERED, receipt->time_ms);
     entry->pending--;
+    //  When: a nag's deadline counts from it, across a compaction too.
+    delivery->time_ms = receipt->time_ms;
     if (receipt->kind == CRIER_RECEIPT_DELIVERED)
         delivery->state = DELIVERY_DONE;
     else {
@@ -370,17 +421,25 @@ static crier_ledger_change_t s_apply_outcome (crier_ledger_t *self, entry_t *ent
         delivery->state = DELIVERY_DEAD;
         free (delivery->reason);
         delivery->reason = strdup (receipt->reason ? receipt->reason : "failed");
-        delivery->time_ms = receipt->time_ms;
     }
     return CRIER_LEDGER_UPDATED;
 }
 
-crier_ledger_change_t crier_ledger_apply (crier_ledger_t *self, const crier_receipt_t *receipt,
-                                          int64_t now_ms)
+//  nag.routed: the nags it decided, and the nag emails it made (pending from now on).
+static crier_ledger_change_t s_apply_nag_routed (entry_t *entry, const crier_receipt_t *receipt)
 {
-    entry_t *entry = zhashx_lookup (self->entries, receipt->notification_id);
-    if (!entry)
+    if (!entry->nag || !crier_nag_rooms_routed (entry->nag, receipt))
         return CRIER_LEDGER_IGNORED;
+    entry->nag_due_ms = 0;
+    for (size_t index = 0; index < receipt->delivery_count; index++)
+        if (!s_find (entry, receipt->deliveries[index].delivery_id))
+            s_add (entry, &receipt->deliveries[index]);
+    return CRIER_LEDGER_UPDATED;
+}
+
+static crier_ledger_change_t s_apply (crier_ledger_t *self, entry_t *entry,
+                                      const crier_receipt_t *receipt, int64_t now_ms)
+{
     crier_ledger_change_t change = CRIER_LEDGER_IGNORED;
     switch (receipt->kind) {
         case CRIER_RECEIPT_ROUTED:
@@ -392,6 +451,17 @@ crier_ledger_change_t crier_ledger_apply (crier_ledger_t *self, const crier_rece
         case CRIER_RECEIPT_DELIVERED:
         case CRIER_RECEIPT_FAILED:
             change = s_apply_outcome (self, entry, receipt);
+            break;
+        case CRIER_RECEIPT_SEEN:
+            if (entry->nag && crier_nag_rooms_seen (entry->nag, receipt))
+                change = CRIER_LEDGER_UPDATED;
+            break;
+        case CRIER_RECEIPT_READ:
+            if (entry->nag && crier_nag_rooms_read (entry->nag, receipt))
+                change = CRIER_LEDGER_UPDATED;
+            break;
+        case CRIER_RECEIPT_NAG_ROUTED:
+            change = s_apply_nag_routed (entry, receipt);
             break;
         case CRIER_RECEIPT_RETRYING:
         case CRIER_RECEIPT_DEFERRED:
@@ -412,8 +482,28 @@ crier_ledger_change_t crier_ledger_apply (crier_ledger_t *self, const crier_rece
             }
             return CRIER_LEDGER_IGNORED;
     }
-    if (change == CRIER_LEDGER_UPDATED && s_finished (entry))
-        change = CRIER_LEDGER_FINISHED;
+    return change;
+}
+
+crier_ledger_change_t crier_ledger_apply (crier_ledger_t *self, const crier_receipt_t *receipt,
+                                          int64_t now_ms)
+{
+    entry_t *entry = zhashx_lookup (self->entries, receipt->notification_id);
+    if (!entry)
+        return CRIER_LEDGER_IGNORED;
+    size_t undecided = s_undecided (entry);
+    crier_ledger_change_t change = s_apply (self, entry, receipt, now_ms);
+    self->nags_pending = self->nags_pending - undecided + s_undecided (entry);
+    if (change != CRIER_LEDGER_UPDATED)
+        return change;
+    //  A nag may fall due earlier now (delivered, or seen at last).
+    if (entry->nag)
+        self->nags_scan_at = 0;
+    if (s_finished (entry))
+        return CRIER_LEDGER_FINISHED;
+    //  Done but for a nag: it waits for its deadline, out of the backlog and the lease's way.
+    if (s_settled (entry) && !entry->nag_due_ms && entry->stage != STAGE_WAITING)
+        s_move (self, entry, STAGE_WAITING);
     return change;
 }
 
@@ -438,6 +528,7 @@ void crier_ledger_forget (crier_ledger_t *self, const char *id)
     if (!entry)
         return;
     self->dead -= s_dead_in (entry);
+    self->nags_pending -= s_undecided (entry);
     zlistx_delete (s_list_of (self, entry->stage), entry->handle);
     if (entry->handle && entry->stage == STAGE_IDLE)
         crier_dead_shares_remove (self->shares, entry->id, entry->position.size);
@@ -480,6 +571,46 @@ size_t crier_ledger_expire (crier_ledger_t *self, int64_t now_ms)
         entry = zlistx_first (self->sent);
     }
     return count;
+}
+
+size_t crier_ledger_nags_due (crier_ledger_t *self, int64_t now_ms)
+{
+    size_t count = 0;
+    if (now_ms < self->nags_scan_at)
+        return 0;
+    int64_t seen_wait_ms = (int64_t)self->options.nag_seen_wait_ms;
+    self->nags_scan_at = INT64_MAX;
+    entry_t *entry = zlistx_first (self->waiting);
+    while (entry) {
+        //  The cursor moves on first: taking this entry out leaves it alone.
+        entry_t *next = zlistx_next (self->waiting);
+        int64_t due_at = crier_nag_rooms_due_at (entry->nag, seen_wait_ms);
+        if (due_at <= now_ms) {
+            entry->nag_due_ms = now_ms;
+            s_move (self, entry, STAGE_QUEUED);
+            count++;
+        } else if (due_at < self->nags_scan_at)
+            self->nags_scan_at = due_at;
+        entry = next;
+    }
+    return count;
+}
+
+size_t crier_ledger_nags_pending (const crier_ledger_t *self)
+{
+    return self->nags_pending;
+}
+
+bool crier_ledger_nag_info (const crier_ledger_t *self, const crier_receipt_t *receipt,
+                            crier_ledger_nag_t *nag)
+{
+    const entry_t *entry = zhashx_lookup (self->entries, receipt->notification_id);
+    if (!entry || !entry->nag)
+        return false;
+    *nag = (crier_ledger_nag_t){0};
+    const char *id = receipt->delivery.delivery_id;
+    nag->email = crier_nag_rooms_is_email (entry->nag, id, &nag->nag_of, &nag->after_ms);
+    return nag->email || crier_nag_rooms_has (entry->nag, id, &nag->after_ms);
 }
 
 size_t crier_ledger_backlog (const crier_ledger_t *self)
@@ -575,8 +706,10 @@ void crier_ledger_describe (crier_ledger_t *self, const char *id, int64_t now_ms
     reply->delivered = 0;
     for (size_t index = 0; index < entry->count; index++)
         reply->delivered += entry->deliveries[index].state == DELIVERY_DONE;
-    //  Idle: only its dead letters keep it.
+    //  Idle: only its dead letters keep it. Waiting: every delivery is done, only a nag is not.
     reply->state = entry->stage == STAGE_IDLE ? CRIER_WAIT_FAILED : CRIER_WAIT_PENDING;
+    if (entry->stage == STAGE_WAITING)
+        reply->state = s_dead_in (entry) > 0 ? CRIER_WAIT_FAILED : CRIER_WAIT_DELIVERED;
     letters_t letters = {reply, 0};
     if (reply->state == CRIER_WAIT_FAILED)
         s_list_dead (entry, s_copy_letter, &letters);
@@ -585,8 +718,8 @@ void crier_ledger_describe (crier_ledger_t *self, const char *id, int64_t now_ms
 void crier_ledger_dead_letters (crier_ledger_t *self, crier_dead_letter_fn *fn, void *arg)
 {
     //  Notifications still being worked on can hold dead letters too.
-    zlistx_t *lists[] = {self->idle, self->sent, self->queued};
-    for (size_t list = 0; list < 3; list++)
+    zlistx_t *lists[] = {self->idle, self->waiting, self->sent, self->queued};
+    for (size_t list = 0; list < 4; list++)
         for (entry_t *entry = zlistx_first (lists[list]); entry; entry = zlistx_next (lists[list]))
             s_list_dead (entry, fn, arg);
 }
@@ -629,8 +762,8 @@ size_t crier_ledger_retry (crier_ledger_t *self, const char *id)
     //  Not a notification: every dead letter, or the delivery of that id.
     const char *delivery_id = id;
     size_t count = 0;
-    zlistx_t *lists[] = {self->idle, self->sent, self->queued};
-    for (size_t list = 0; list < 3; list++) {
+    zlistx_t *lists[] = {self->idle, self->waiting, self->sent, self->queued};
+    for (size_t list = 0; list < 4; list++) {
         //  Retrying moves entries to the queue: walk a copy of the list.
         zlistx_t *copy = zlistx_dup (lists[list]);
         for (entry_t *entry = zlistx_first (copy); entry; entry = zlistx_next (copy))
@@ -645,6 +778,7 @@ size_t crier_ledger_retry (crier_ledger_t *self, const char *id)
 static int s_describe (entry_t *entry, crier_ledger_live_fn *fn, void *arg)
 {
     crier_receipt_delivery_t *rows = calloc (entry->count + 1, sizeof *rows);
+    size_t row_count = 0;
     crier_receipt_t *outcomes = calloc (entry->count + 1, sizeof *outcomes);
     if (!rows || !outcomes) {
         free (rows);
@@ -656,24 +790,49 @@ static int s_describe (entry_t *entry, crier_ledger_live_fn *fn, void *arg)
                                 .position = entry->position,
                                 .groups_retry = entry->groups_retry,
                                 .outcomes = outcomes};
+    //  The nag emails come with the nags' own receipts (nag.routed), not in the routed one.
+    if (entry->nag && crier_nag_rooms_describe (entry->nag, entry->id, &live.nag_receipts,
+                                                &live.nag_count) != 0) {
+        free (rows);
+        free (outcomes);
+        return -1;
+    }
     for (size_t index = 0; index < entry->count; index++) {
         const delivery_t *delivery = &entry->deliveries[index];
-        memcpy (rows[index].delivery_id, delivery->delivery_id, CRIER_DIGEST_BYTES);
-        rows[index].channel = delivery->channel;
-        rows[index].target = delivery->target;
+        crier_receipt_delivery_t row = {.channel = delivery->channel, .target = delivery->target};
+        memcpy (row.delivery_id, delivery->delivery_id, CRIER_DIGEST_BYTES);
+        if (!entry->nag ||
+            !crier_nag_rooms_is_email (entry->nag, delivery->delivery_id, NULL, NULL))
+            rows[row_count++] = row;
         if (delivery->state != DELIVERY_PENDING)
             outcomes[live.outcome_count++] =
                 (crier_receipt_t){.kind = delivery->state == DELIVERY_DONE ? CRIER_RECEIPT_DELIVERED
                                                                            : CRIER_RECEIPT_FAILED,
                                   .notification_id = entry->id,
-                                  .delivery = rows[index],
+                                  .delivery = row,
                                   .reason = delivery->reason,
                                   .time_ms = delivery->time_ms};
+    }
+    //  The routed receipt names the nags again, with how long each may stay unread.
+    crier_receipt_nag_t *nags = calloc (entry->count + 1, sizeof *nags);
+    if (!nags) {
+        free (rows);
+        free (outcomes);
+        return -1;
     }
     crier_receipt_t routed = {.kind = CRIER_RECEIPT_ROUTED,
                               .notification_id = entry->id,
                               .deliveries = rows,
-                              .delivery_count = entry->count};
+                              .delivery_count = row_count,
+                              .nags = nags};
+    for (size_t index = 0; entry->nag && index < entry->count; index++) {
+        int64_t after_ms;
+        if (crier_nag_rooms_has (entry->nag, entry->deliveries[index].delivery_id, &after_ms)) {
+            memcpy (nags[routed.nag_count].delivery_id, entry->deliveries[index].delivery_id,
+                    CRIER_DIGEST_BYTES);
+            nags[routed.nag_count++].after_ms = after_ms;
+        }
+    }
     crier_receipt_t unroutable = {.kind = CRIER_RECEIPT_UNROUTABLE,
                                   .notification_id = entry->id,
                                   .reason = entry->unroutable_reason ? entry->unroutable_reason
@@ -688,14 +847,15 @@ static int s_describe (entry_t *entry, crier_ledger_live_fn *fn, void *arg)
     int rc = fn (&live, &entry->new_position, arg);
     free (rows);
     free (outcomes);
+    free (nags);
     return rc;
 }
 
 int crier_ledger_each_live (crier_ledger_t *self, crier_ledger_live_fn *fn, void *arg)
 {
     int rc = 0;
-    zlistx_t *lists[] = {self->idle, self->sent, self->queued};
-    for (size_t list = 0; list < 3; list++)
+    zlistx_t *lists[] = {self->idle, self->waiting, self->sent, self->queued};
+    for (size_t list = 0; list < 4; list++)
         for (entry_t *entry = zlistx_first (lists[list]); rc == 0 && entry;
              entry = zlistx_next (lists[list]))
             rc = s_describe (entry, fn, arg);

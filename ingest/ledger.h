@@ -11,9 +11,11 @@
 
     A notification's life: queued (waiting to go to the resolver) -> sent (leased: a receipt must
     come before CRIER_REDELIVER_AFTER) -> done when every delivery it became is delivered or
-    failed. When its lease runs out it is queued again with attempt + 1, to send only the
-    deliveries still pending. Failed deliveries and unroutable groups are dead letters: they stay
-    (with the notification's journal record) until retried.
+    failed, and every nag it has is decided (docs/nag.md: until then it waits, out of the
+    backlog, and goes to the resolver again as a nag request when one falls due). When its lease
+   runs out it is queued again with attempt + 1, to send only the deliveries still pending. Failed
+   deliveries and unroutable groups are dead letters: they stay (with the notification's journal
+   record) until retried.
 */
 #ifndef CRIER_LEDGER_H_INCLUDED
 #define CRIER_LEDGER_H_INCLUDED
@@ -33,10 +35,12 @@
 typedef struct crier_ledger_t crier_ledger_t;
 
 typedef struct {
-    uint64_t lease_ms;        //  CRIER_REDELIVER_AFTER
-    uint64_t dedup_window_ms; //  CRIER_DEDUP_WINDOW
-    size_t dedup_max;         //  ids remembered at most (oldest forgotten first)
-    size_t queued_max;        //  queued notifications kept in memory (0: all)
+    uint64_t lease_ms;         //  CRIER_REDELIVER_AFTER
+    uint64_t dedup_window_ms;  //  CRIER_DEDUP_WINDOW
+    size_t dedup_max;          //  ids remembered at most (oldest forgotten first)
+    size_t queued_max;         //  queued notifications kept in memory (0: all)
+    uint64_t nag_seen_wait_ms; //  CRIER_NAG_SEEN_WAIT: how long past its deadline a nag waits
+                               //  for crier-matrix-watch to report the message (nag_rooms.h)
 } crier_ledger_options_t;
 
 //  What a receipt changed.
@@ -109,6 +113,23 @@ void crier_ledger_forget (crier_ledger_t *self, const char *id);
 //  Queues again every sent notification whose lease ran out by now. Returns how many.
 size_t crier_ledger_expire (crier_ledger_t *self, int64_t now_ms);
 
+//  Queues every notification whose nag fell due by now, as a nag request (the work then carries
+//  it). Returns how many.
+size_t crier_ledger_nags_due (crier_ledger_t *self, int64_t now_ms);
+
+//  Matrix deliveries whose nag is not decided yet.
+size_t crier_ledger_nags_pending (const crier_ledger_t *self);
+
+//  What a delivery.* receipt's delivery is to the nags: a Matrix delivery with one, or a nag
+//  email (nag_of: whom for), and the after_ms it is about. False when neither (or unknown).
+typedef struct {
+    bool email;
+    const char *nag_of; //  the ledger's: valid until the receipt is applied
+    int64_t after_ms;
+} crier_ledger_nag_t;
+bool crier_ledger_nag_info (const crier_ledger_t *self, const crier_receipt_t *receipt,
+                            crier_ledger_nag_t *nag);
+
 //  Notifications accepted and not done (waiting in the journal, queued or sent), and of those,
 //  sent.
 size_t crier_ledger_backlog (const crier_ledger_t *self);
@@ -154,7 +175,8 @@ size_t crier_ledger_retry (crier_ledger_t *self, const char *id);
 
 //  One live notification as the journal records that rebuild it, in order: its notification
 //  record, the routed receipt, the unroutable receipt (followed by a retry record when its groups
-//  were retried), then the outcome of each delivery that has one. Valid during the call.
+//  were retried), the receipts of its nags, then the outcome of each delivery that has one. Valid
+//  during the call.
 typedef struct {
     const char *id;
     bool client_id;
@@ -162,6 +184,8 @@ typedef struct {
     const crier_receipt_t *routed;     //  NULL when not routed yet
     const crier_receipt_t *unroutable; //  NULL unless some groups were unroutable
     bool groups_retry;
+    const crier_receipt_t *nag_receipts; //  what rebuilds its nags (nag_rooms.h), after the retry
+    size_t nag_count;
     const crier_receipt_t *outcomes;
     size_t outcome_count;
 } crier_ledger_live_t;

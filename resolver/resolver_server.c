@@ -5,6 +5,8 @@
 #include "channel_flow.h"
 #include "event_bus.h"
 #include "mapping_follower.h"
+#include "nag_content.h"
+#include "nag_emails.h"
 #include "router.h"
 
 #include "crier/array.h"
@@ -39,11 +41,12 @@ typedef struct {
     crier_event_bus_t *bus;
     crier_transfers_t *http;
     crier_follower_t *follower;
-    crier_mapping_t *mapping; //  the last good mapping, or NULL
-    crier_routing_t routing;  //  reused for every notification
-    crier_intake_t *intake;   //  takes notifications while there is room
-    crier_recent_t *recent;   //  deliveries the senders said were delivered lately
-    uint64_t repeated;        //  redeliveries answered from it
+    crier_mapping_t *mapping;      //  the last good mapping, or NULL
+    crier_routing_t routing;       //  reused for every notification
+    crier_nag_emails_t nag_emails; //  reused for every nag request
+    crier_intake_t *intake;        //  takes notifications while there is room
+    crier_recent_t *recent;        //  deliveries the senders said were delivered lately
+    uint64_t repeated;             //  redeliveries answered from it
     crier_heartbeat_t *heartbeat;
     crier_zap_t
         *zap; //  with the internal switch or a stack identity: admits this stack's processes
@@ -241,6 +244,83 @@ static void s_route (server_t *self, const crier_notification_t *notification, u
     crier_channel_flow_flush (self->flow);
 }
 
+//  Says which nags a request decided and which nag emails it became (nag.routed), before any of
+//  them goes out: crier-ingest must know them when their outcomes come.
+static int s_publish_nags (server_t *self, const crier_notification_t *notification,
+                           const crier_frame_redelivery_t *request, char (*ids)[CRIER_DIGEST_BYTES])
+{
+    const crier_nag_emails_t *found = &self->nag_emails;
+    const char **values = calloc (found->count * 5 + 1, sizeof *values);
+    char **decided = calloc (request->nag_count + 1, sizeof *decided);
+    crier_event_t *event = values && decided ? crier_event_new ("nag.routed") : NULL;
+    int rc = event ? 0 : -1;
+    size_t decided_count = 0;
+    for (size_t index = 0; event && index < request->nag_count; index++)
+        if (request->nags[index].unread)
+            decided[decided_count++] = request->nags[index].delivery_id;
+    for (size_t index = 0; event && index < found->count; index++) {
+        const crier_nag_email_t *email = &found->emails[index];
+        crier_delivery_id_of_nag (ids[index], notification->id, email->nag_of);
+        const char *row[] = {ids[index], "email", email->target, email->nag_of,
+                             request->nags[email->nag].delivery_id};
+        memcpy (&values[index * 5], row, sizeof row);
+    }
+    if (event && (decided_count > 0 || found->count > 0)) {
+        static const char *const fields[] = {"delivery_id", "channel", "target", "nag_of", "of"};
+        crier_event_add_text (event, "notification_id", notification->id);
+        crier_event_add_texts (event, "decided", decided, decided_count);
+        crier_event_add_table (event, "deliveries", fields, 5, values, found->count);
+        crier_event_send (&event, self->events);
+        crier_log (CRIER_LOG_INFO, "nag.routed", "id", notification->id, "decided",
+                   CRIER_LOG_INT (decided_count), "emails", CRIER_LOG_INT (found->count));
+    }
+    crier_event_destroy (&event);
+    free (values);
+    free (decided);
+    return rc;
+}
+
+//  A nag request from crier-ingest (docs/nag.md): the nag emails of the rooms it decides, and
+//  those it sends again.
+static void s_nag (server_t *self, const crier_notification_t *notification,
+                   const crier_frame_redelivery_t *request)
+{
+    crier_nag_emails_t *found = &self->nag_emails;
+    char (*ids)[CRIER_DIGEST_BYTES] = NULL;
+    if (crier_nag_emails_find (self->mapping, notification, request, found) != 0 ||
+        !(ids = calloc (found->count + 1, sizeof *ids)) ||
+        s_publish_nags (self, notification, request, ids) != 0) {
+        crier_log (CRIER_LOG_ERROR, "nag.dropped", "id", notification->id, "reason",
+                   "out of memory", "hint", "crier-ingest asks again when its lease runs out");
+        free (ids);
+        return;
+    }
+    for (size_t index = 0; index < found->count; index++) {
+        const crier_nag_email_t *email = &found->emails[index];
+        crier_notification_t *content =
+            crier_nag_content (notification, &request->nags[email->nag], email->nag_of);
+        char *frame = NULL;
+        size_t size;
+        char delivery_id[CRIER_DIGEST_BYTES];
+        int rc =
+            content ? crier_frame_encode_nag_delivery (content, email->target, email->nag_of,
+                                                       request->attempt, delivery_id, &frame, &size)
+                    : -1;
+        crier_notification_destroy (&content);
+        if (rc == 0 && request->attempt > 1 &&
+            s_delivered_lately (self, notification->id, delivery_id, "email", email->target))
+            free (frame);
+        else if (rc != 0 ||
+                 crier_channel_flow_queue (self->flow, CRIER_CHANNEL_EMAIL, frame, size,
+                                           notification->id, delivery_id, email->target) != 0)
+            crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", notification->id, "channel",
+                       "email", "target", email->target, "reason", "out of memory", "hint",
+                       "crier-ingest sends it again when its lease runs out");
+    }
+    free (ids);
+    crier_channel_flow_flush (self->flow);
+}
+
 //  A notification from ingest. Deliveries left waiting for a channel that is not stalled stop
 //  the intake until it drains.
 static bool s_on_notification (const void *data, size_t size, void *arg)
@@ -250,9 +330,13 @@ static bool s_on_notification (const void *data, size_t size, void *arg)
     crier_frame_redelivery_t redelivery;
     crier_notification_t *notification =
         crier_frame_decode_notification (data, size, &redelivery, &error);
+    //  A nag request routes nothing of the notification itself.
+    bool nag = notification && (redelivery.nag_count > 0 || redelivery.nag_delivery_count > 0);
     if (notification && redelivery.only_count > 0)
         s_send_again (self, notification, &redelivery);
-    if (notification && (redelivery.only_count == 0 || redelivery.route))
+    if (nag)
+        s_nag (self, notification, &redelivery);
+    else if (notification && (redelivery.only_count == 0 || redelivery.route))
         s_route (self, notification, redelivery.attempt);
     if (notification)
         crier_frame_redelivery_free (&redelivery);
@@ -314,11 +398,6 @@ static void s_on_document (json_t *document, bool deleted, void *arg)
     crier_log (CRIER_LOG_INFO, "mapping.loaded", "revision", revision, "groups",
                CRIER_LOG_INT (crier_mapping_group_count (mapping)));
     //  Validated, so that documents can carry it, but not acted on yet: say so, not silence.
-    if (crier_mapping_nag_count (mapping) > 0)
-        crier_log (CRIER_LOG_WARN, "mapping.nag_inactive", "groups",
-                   CRIER_LOG_INT (crier_mapping_nag_count (mapping)), "hint",
-                   "this crier checks the groups' \"nag\" but does not send nag emails yet "
-                   "(docs/nag.md): unread messages are not followed up");
     s_publish_mapping (self, "mapping.loaded", revision, NULL);
     s_resume_if_free (self);
 }
@@ -476,6 +555,7 @@ void crier_resolver_server (zsock_t *pipe, void *args)
     crier_intake_destroy (&self.intake);
     crier_mapping_destroy (&self.mapping);
     crier_routing_free (&self.routing);
+    crier_nag_emails_free (&self.nag_emails);
     crier_channel_flow_destroy (&self.flow);
     crier_zap_destroy (&self.zap);
     zloop_destroy (&self.loop);

@@ -3,6 +3,7 @@
 
 #include "crier/html.h"
 #include "crier/mapping.h"
+#include "crier/utf8.h"
 
 #include <czmq.h>
 #include <stdarg.h>
@@ -18,25 +19,6 @@
 //  "Subject: ", keeps its line under 78 (RFC 2047 allows 75 a word).
 #define WORD_INPUT_BYTES 39
 
-//  Length of the UTF-8 sequence starting with lead (1 for anything unexpected).
-static size_t s_utf8_length (unsigned char lead)
-{
-    return lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-}
-
-//  Cuts text to at most max bytes without splitting a character; returns the new length.
-static size_t s_cut (const char *text, size_t max)
-{
-    size_t at = 0;
-    while (text[at]) {
-        size_t next = s_utf8_length ((unsigned char)text[at]);
-        if (at + next > max)
-            break;
-        at += next;
-    }
-    return at;
-}
-
 static char *s_base64 (const void *data, size_t size)
 {
     zarmour_t *armour = zarmour_new ();
@@ -50,7 +32,7 @@ static char *s_base64 (const void *data, size_t size)
 
 char *crier_email_header_text (const char *text)
 {
-    size_t length = s_cut (text, SUBJECT_MAX_BYTES);
+    size_t length = crier_utf8_cut (text, SUBJECT_MAX_BYTES);
     char *clean = strndup (text, length);
     if (!clean)
         return NULL;
@@ -68,7 +50,7 @@ char *crier_email_header_text (const char *text)
     size_t capacity = length * 2 + 64, used = 0;
     char *encoded = malloc (capacity);
     for (size_t at = 0; encoded && at < length;) {
-        size_t take = s_cut (clean + at, WORD_INPUT_BYTES);
+        size_t take = crier_utf8_cut (clean + at, WORD_INPUT_BYTES);
         if (take == 0)
             take = 1;
         char *word = s_base64 (clean + at, take);
@@ -116,25 +98,6 @@ char *crier_email_header_fold (const char *name, const char *value)
     return line;
 }
 
-char *crier_email_subject (const crier_notification_t *notification)
-{
-    if (notification->subject)
-        return strdup (notification->subject);
-    char *rendered = notification->body
-                         ? NULL
-                         : crier_html_to_text (notification->html, strlen (notification->html));
-    const char *text = notification->body ? notification->body : rendered ? rendered : "";
-    while (*text == '\n' || *text == '\r' || *text == ' ')
-        text++;
-    size_t line = strcspn (text, "\r\n");
-    size_t cut = line > DEFAULT_SUBJECT_MAX ? s_cut (text, DEFAULT_SUBJECT_MAX - 3) : line;
-    char *subject = malloc (cut + 4);
-    if (subject)
-        snprintf (subject, cut + 4, "%.*s%s", (int)cut, text, cut < line ? "…" : "");
-    free (rendered);
-    return subject ? subject : NULL;
-}
-
 static struct curl_slist *s_header (struct curl_slist *list, bool *failed, const char *format, ...)
     __attribute__ ((format (printf, 3, 4)));
 
@@ -163,7 +126,7 @@ static struct curl_slist *s_headers (const crier_email_config_t *config,
     struct tm utc;
     gmtime_r (&now, &utc);
     strftime (date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &utc);
-    char *subject_text = crier_email_subject (delivery->notification);
+    char *subject_text = crier_notification_title (delivery->notification, DEFAULT_SUBJECT_MAX);
     char *subject = subject_text ? crier_email_header_text (subject_text) : NULL;
     char *name = config->from_name ? crier_email_header_text (config->from_name) : NULL;
     const char *domain = strrchr (config->from_address, '@') + 1;

@@ -43,8 +43,4 @@ char *crier_email_header_text (const char *text);
 //  value's words allow (an encoded word is at most 75). Caller frees.
 char *crier_email_header_fold (const char *name, const char *value);
 
-//  The subject line: the notification's, or the first line of its text cut to 78 bytes.
-//  Caller frees.
-char *crier_email_subject (const crier_notification_t *notification);
-
 #endif

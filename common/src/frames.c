@@ -66,6 +66,47 @@ int crier_frame_encode_notification (const crier_notification_t *notification, c
     return crier_frame_encode_redelivery (notification, &first, data_p, size_p);
 }
 
+static void s_pack_nags (msgpack_packer *packer, const crier_frame_redelivery_t *redelivery)
+{
+    crier_msgpack_pack_text (packer, "nags");
+    msgpack_pack_array (packer, redelivery->nag_count);
+    for (size_t index = 0; index < redelivery->nag_count; index++) {
+        const crier_frame_nag_t *nag = &redelivery->nags[index];
+        msgpack_pack_map (packer, 4 + (nag->unread != NULL));
+        crier_msgpack_pack_text (packer, "delivery_id");
+        crier_msgpack_pack_text (packer, nag->delivery_id);
+        crier_msgpack_pack_text (packer, "room_id");
+        crier_msgpack_pack_text (packer, nag->room_id);
+        crier_msgpack_pack_text (packer, "event_id");
+        crier_msgpack_pack_text (packer, nag->event_id);
+        crier_msgpack_pack_text (packer, "after_ms");
+        msgpack_pack_int64 (packer, nag->after_ms);
+        if (nag->unread) {
+            crier_msgpack_pack_text (packer, "unread");
+            msgpack_pack_array (packer, nag->unread_count);
+            for (size_t member = 0; member < nag->unread_count; member++)
+                crier_msgpack_pack_text (packer, nag->unread[member]);
+        }
+    }
+}
+
+static void s_pack_nag_deliveries (msgpack_packer *packer,
+                                   const crier_frame_redelivery_t *redelivery)
+{
+    crier_msgpack_pack_text (packer, "nag_deliveries");
+    msgpack_pack_array (packer, redelivery->nag_delivery_count);
+    for (size_t index = 0; index < redelivery->nag_delivery_count; index++) {
+        const crier_frame_nag_delivery_t *resend = &redelivery->nag_deliveries[index];
+        msgpack_pack_map (packer, 3);
+        crier_msgpack_pack_text (packer, "nag_of");
+        crier_msgpack_pack_text (packer, resend->nag_of);
+        crier_msgpack_pack_text (packer, "target");
+        crier_msgpack_pack_text (packer, resend->target);
+        crier_msgpack_pack_text (packer, "of");
+        crier_msgpack_pack_text (packer, resend->of);
+    }
+}
+
 int crier_frame_encode_redelivery (const crier_notification_t *notification,
                                    const crier_frame_redelivery_t *redelivery, char **data_p,
                                    size_t *size_p)
@@ -79,8 +120,12 @@ int crier_frame_encode_redelivery (const crier_notification_t *notification,
     bool again = redelivery->attempt != 1;
     bool only = redelivery->only_count > 0;
     bool route = only && redelivery->route;
+    bool nags = redelivery->nag_count > 0;
+    bool escalate = nags && redelivery->escalate;
+    bool resend = redelivery->nag_delivery_count > 0;
     s_begin (packer, "notification",
-             1 + again + only + route + crier_notification_field_count (notification));
+             1 + again + only + route + nags + escalate + resend +
+                 crier_notification_field_count (notification));
     crier_msgpack_pack_text (packer, "received_at");
     msgpack_pack_uint64 (packer, (uint64_t)notification->received_at_ms);
     if (again) {
@@ -102,6 +147,14 @@ int crier_frame_encode_redelivery (const crier_notification_t *notification,
         crier_msgpack_pack_text (packer, "route");
         msgpack_pack_true (packer);
     }
+    if (nags)
+        s_pack_nags (packer, redelivery);
+    if (escalate) {
+        crier_msgpack_pack_text (packer, "escalate");
+        msgpack_pack_true (packer);
+    }
+    if (resend)
+        s_pack_nag_deliveries (packer, redelivery);
     crier_notification_pack_fields (packer, notification);
     return crier_msgpack_writer_finish (&writer, data_p, size_p);
 }
@@ -115,15 +168,126 @@ void crier_frame_redelivery_free (crier_frame_redelivery_t *redelivery)
         free (redelivery->only[index].target);
     }
     free (redelivery->only);
-    redelivery->only = NULL;
-    redelivery->only_count = 0;
+    for (size_t index = 0; index < redelivery->nag_count; index++) {
+        crier_frame_nag_t *nag = &redelivery->nags[index];
+        free (nag->room_id);
+        free (nag->event_id);
+        for (size_t member = 0; member < nag->unread_count; member++)
+            free (nag->unread[member]);
+        free (nag->unread);
+    }
+    free (redelivery->nags);
+    for (size_t index = 0; index < redelivery->nag_delivery_count; index++) {
+        free (redelivery->nag_deliveries[index].nag_of);
+        free (redelivery->nag_deliveries[index].target);
+    }
+    free (redelivery->nag_deliveries);
+    *redelivery = (crier_frame_redelivery_t){0};
+}
+
+//  Reads a delivery id (40 lowercase hex digits) of a map into id.
+static int s_read_id (const msgpack_object *map, const char *key, char id[CRIER_DIGEST_BYTES],
+                      crier_error_t *error)
+{
+    char *text = NULL;
+    if (crier_msgpack_read_text (map, key, &text, error) != 0)
+        return -1;
+    size_t length = strlen (text);
+    int valid = length == CRIER_DIGEST_BYTES - 1 && strspn (text, "0123456789abcdef") == length;
+    if (valid)
+        memcpy (id, text, CRIER_DIGEST_BYTES);
+    free (text);
+    return valid ? 0 : crier_error_set (error, key, "must be 40 lowercase hex digits");
+}
+
+//  An optional array of maps under key: *array_p NULL when absent. Returns 0, or -1.
+static int s_optional_array (const msgpack_object *map, const char *key,
+                             const msgpack_object **array_p, crier_error_t *error)
+{
+    bool duplicate = false;
+    *array_p = crier_msgpack_map_get (map, key, &duplicate);
+    if (!*array_p && !duplicate)
+        return 0;
+    if (duplicate || !*array_p || (*array_p)->type != MSGPACK_OBJECT_ARRAY ||
+        (*array_p)->via.array.size == 0)
+        return crier_error_set (error, key, "must be given once, as a non-empty array");
+    for (uint32_t index = 0; index < (*array_p)->via.array.size; index++)
+        if ((*array_p)->via.array.ptr[index].type != MSGPACK_OBJECT_MAP)
+            return crier_error_set (error, key, "each must be a map");
+    return 0;
+}
+
+static int s_read_nag (const msgpack_object *item, crier_frame_nag_t *nag, crier_error_t *error)
+{
+    uint64_t after = 0;
+    if (s_read_id (item, "delivery_id", nag->delivery_id, error) != 0 ||
+        crier_msgpack_read_text (item, "room_id", &nag->room_id, error) != 0 ||
+        crier_msgpack_read_text (item, "event_id", &nag->event_id, error) != 0 ||
+        crier_msgpack_read_uint (item, "after_ms", &after, error) != 0)
+        return -1;
+    if (after > INT64_MAX)
+        return crier_error_set (error, "after_ms", "is out of range");
+    nag->after_ms = (int64_t)after;
+    bool duplicate = false;
+    const msgpack_object *unread = crier_msgpack_map_get (item, "unread", &duplicate);
+    if (!unread && !duplicate)
+        return 0;
+    if (duplicate || !unread || unread->type != MSGPACK_OBJECT_ARRAY)
+        return crier_error_set (error, "unread", "must be given once, as an array");
+    nag->unread = calloc (unread->via.array.size + 1, sizeof *nag->unread);
+    if (!nag->unread)
+        return crier_error_set (error, "unread", "out of memory");
+    for (uint32_t index = 0; index < unread->via.array.size; index++) {
+        if (crier_msgpack_copy_text (&unread->via.array.ptr[index], "unread", &nag->unread[index],
+                                     error) != 0)
+            return -1;
+        nag->unread_count++;
+    }
+    return 0;
+}
+
+//  Reads a nag request's "nags", "escalate" and "nag_deliveries". Returns 0, or -1.
+static int s_read_nag_request (const msgpack_object *map, crier_frame_redelivery_t *redelivery,
+                               crier_error_t *error)
+{
+    const msgpack_object *nags, *resend;
+    if (s_optional_array (map, "nags", &nags, error) != 0 ||
+        s_optional_array (map, "nag_deliveries", &resend, error) != 0 ||
+        crier_msgpack_read_optional_bool (map, "escalate", &redelivery->escalate, error) != 0)
+        return -1;
+    if (nags) {
+        redelivery->nags = calloc (nags->via.array.size, sizeof *redelivery->nags);
+        if (!redelivery->nags)
+            return crier_error_set (error, "nags", "out of memory");
+        for (uint32_t index = 0; index < nags->via.array.size; index++) {
+            redelivery->nag_count++;
+            if (s_read_nag (&nags->via.array.ptr[index], &redelivery->nags[index], error) != 0)
+                return -1;
+        }
+    }
+    if (!resend)
+        return 0;
+    redelivery->nag_deliveries =
+        calloc (resend->via.array.size, sizeof *redelivery->nag_deliveries);
+    if (!redelivery->nag_deliveries)
+        return crier_error_set (error, "nag_deliveries", "out of memory");
+    for (uint32_t index = 0; index < resend->via.array.size; index++) {
+        const msgpack_object *item = &resend->via.array.ptr[index];
+        crier_frame_nag_delivery_t *again = &redelivery->nag_deliveries[index];
+        redelivery->nag_delivery_count++;
+        if (crier_msgpack_read_text (item, "nag_of", &again->nag_of, error) != 0 ||
+            crier_msgpack_read_text (item, "target", &again->target, error) != 0 ||
+            s_read_id (item, "of", again->of, error) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 //  Reads "attempt" and "only" of a notification frame. Returns 0, or -1 with *error set.
 static int s_read_redelivery (const msgpack_object *map, crier_frame_redelivery_t *redelivery,
                               crier_error_t *error)
 {
-    *redelivery = (crier_frame_redelivery_t){1, NULL, 0, false};
+    *redelivery = (crier_frame_redelivery_t){.attempt = 1};
     bool duplicate = false;
     uint64_t attempt = 1;
     if (crier_msgpack_map_get (map, "attempt", &duplicate) &&
@@ -133,6 +297,8 @@ static int s_read_redelivery (const msgpack_object *map, crier_frame_redelivery_
         return crier_error_set (error, "attempt", "must be 1 or more");
     redelivery->attempt = (uint32_t)attempt;
     if (crier_msgpack_read_optional_bool (map, "route", &redelivery->route, error) != 0)
+        return -1;
+    if (s_read_nag_request (map, redelivery, error) != 0)
         return -1;
     const msgpack_object *only = crier_msgpack_map_get (map, "only", &duplicate);
     if (!only)
@@ -206,9 +372,43 @@ void crier_delivery_destroy (crier_delivery_t **self_p)
     crier_delivery_t *self = *self_p;
     free (self->channel);
     free (self->target);
+    free (self->nag_of);
     crier_notification_destroy (&self->notification);
     free (self);
     *self_p = NULL;
+}
+
+//  Encodes a delivery frame whose id is known: the notification's fields with to[] replaced by
+//  groups, and nag_of when it is a nag email.
+static int s_encode_delivery (const crier_notification_t *notification, const char *channel,
+                              const char *target, const char *const *groups, size_t group_count,
+                              uint32_t attempt, const char *delivery_id, const char *nag_of,
+                              char **data_p, size_t *size_p)
+{
+    crier_notification_t view = *notification;
+    view.to_count = group_count < CRIER_MAX_GROUPS ? group_count : CRIER_MAX_GROUPS;
+    for (size_t index = 0; index < view.to_count; index++)
+        view.to[index] = (char *)groups[index];
+    crier_msgpack_writer_t writer;
+    crier_msgpack_writer_init (&writer);
+    msgpack_packer *packer = &writer.packer;
+    s_begin (packer, "delivery", 5 + (nag_of != NULL) + crier_notification_field_count (&view));
+    crier_msgpack_pack_text (packer, "delivery_id");
+    crier_msgpack_pack_text (packer, delivery_id);
+    crier_msgpack_pack_text (packer, "channel");
+    crier_msgpack_pack_text (packer, channel);
+    crier_msgpack_pack_text (packer, "target");
+    crier_msgpack_pack_text (packer, target);
+    crier_msgpack_pack_text (packer, "attempt");
+    msgpack_pack_uint32 (packer, attempt);
+    crier_msgpack_pack_text (packer, "received_at");
+    msgpack_pack_uint64 (packer, (uint64_t)view.received_at_ms);
+    if (nag_of) {
+        crier_msgpack_pack_text (packer, "nag_of");
+        crier_msgpack_pack_text (packer, nag_of);
+    }
+    crier_notification_pack_fields (packer, &view);
+    return crier_msgpack_writer_finish (&writer, data_p, size_p);
 }
 
 int crier_frame_encode_delivery_of (const crier_notification_t *notification, const char *channel,
@@ -220,57 +420,66 @@ int crier_frame_encode_delivery_of (const crier_notification_t *notification, co
     if (!notification->id)
         return -1;
     crier_delivery_id (delivery_id, notification->id, channel, target);
-    //  The fields are the notification's, with to[] replaced by the groups that led here.
-    crier_notification_t view = *notification;
-    view.to_count = group_count < CRIER_MAX_GROUPS ? group_count : CRIER_MAX_GROUPS;
-    for (size_t index = 0; index < view.to_count; index++)
-        view.to[index] = (char *)groups[index];
-    crier_msgpack_writer_t writer;
-    crier_msgpack_writer_init (&writer);
-    msgpack_packer *packer = &writer.packer;
-    s_begin (packer, "delivery", 5 + crier_notification_field_count (&view));
-    crier_msgpack_pack_text (packer, "delivery_id");
-    crier_msgpack_pack_text (packer, delivery_id);
-    crier_msgpack_pack_text (packer, "channel");
-    crier_msgpack_pack_text (packer, channel);
-    crier_msgpack_pack_text (packer, "target");
-    crier_msgpack_pack_text (packer, target);
-    crier_msgpack_pack_text (packer, "attempt");
-    msgpack_pack_uint32 (packer, attempt);
-    crier_msgpack_pack_text (packer, "received_at");
-    msgpack_pack_uint64 (packer, (uint64_t)view.received_at_ms);
-    crier_notification_pack_fields (packer, &view);
-    return crier_msgpack_writer_finish (&writer, data_p, size_p);
+    return s_encode_delivery (notification, channel, target, groups, group_count, attempt,
+                              delivery_id, NULL, data_p, size_p);
+}
+
+void crier_delivery_id_of_nag (char id[CRIER_DIGEST_BYTES], const char *notification_id,
+                               const char *nag_of)
+{
+    //  "nag" is no channel's name, so no delivery of the notification itself has this id.
+    const char *const parts[] = {notification_id, "nag", nag_of};
+    crier_id_digest (id, parts, 3);
+}
+
+int crier_frame_encode_nag_delivery (const crier_notification_t *notification, const char *target,
+                                     const char *nag_of, uint32_t attempt,
+                                     char delivery_id[CRIER_DIGEST_BYTES], char **data_p,
+                                     size_t *size_p)
+{
+    if (!notification->id)
+        return -1;
+    crier_delivery_id_of_nag (delivery_id, notification->id, nag_of);
+    return s_encode_delivery (notification, "email", target, (const char *const *)notification->to,
+                              notification->to_count, attempt, delivery_id, nag_of, data_p, size_p);
 }
 
 int crier_frame_encode_delivery (const crier_delivery_t *delivery, char **data_p, size_t *size_p)
 {
-    char delivery_id[CRIER_DIGEST_BYTES];
     const crier_notification_t *notification = delivery->notification;
-    return crier_frame_encode_delivery_of (
-        notification, delivery->channel, delivery->target, (const char *const *)notification->to,
-        notification->to_count, delivery->attempt, delivery_id, data_p, size_p);
+    return s_encode_delivery (notification, delivery->channel, delivery->target,
+                              (const char *const *)notification->to, notification->to_count,
+                              delivery->attempt, delivery->delivery_id, delivery->nag_of, data_p,
+                              size_p);
 }
 
 crier_delivery_t *crier_frame_decode_delivery (const void *data, size_t size, crier_error_t *error)
 {
     msgpack_unpacked unpacked;
     crier_delivery_t *delivery = NULL;
-    char *channel = NULL, *target = NULL, *delivery_id = NULL;
+    char *channel = NULL, *target = NULL, *delivery_id = NULL, *nag_of = NULL;
     uint64_t attempt = 0;
     if (s_open (data, size, "delivery", &unpacked, error) == 0 &&
         crier_msgpack_read_text (&unpacked.data, "delivery_id", &delivery_id, error) == 0 &&
         crier_msgpack_read_text (&unpacked.data, "channel", &channel, error) == 0 &&
         crier_msgpack_read_text (&unpacked.data, "target", &target, error) == 0 &&
-        crier_msgpack_read_uint (&unpacked.data, "attempt", &attempt, error) == 0) {
+        crier_msgpack_read_uint (&unpacked.data, "attempt", &attempt, error) == 0 &&
+        crier_msgpack_read_optional_text (&unpacked.data, "nag_of", &nag_of, error) == 0) {
         crier_notification_t *notification = s_read_notification (&unpacked.data, error);
         if (notification) {
             delivery = crier_delivery_new (&notification, channel, target);
+            if (delivery && nag_of) {
+                crier_delivery_id_of_nag (delivery->delivery_id, delivery->notification->id,
+                                          nag_of);
+                delivery->nag_of = nag_of;
+                nag_of = NULL;
+            }
             if (!delivery)
                 crier_error_set (error, "(frame)", "out of memory");
             else if (strcmp (delivery->delivery_id, delivery_id) != 0) {
                 crier_error_set (error, "delivery_id",
-                                 "does not match the notification id, channel and target");
+                                 "does not match the notification id, channel and target (or "
+                                 "nag_of)");
                 crier_delivery_destroy (&delivery);
             } else
                 delivery->attempt = attempt > UINT32_MAX ? UINT32_MAX : (uint32_t)attempt;
@@ -279,6 +488,7 @@ crier_delivery_t *crier_frame_decode_delivery (const void *data, size_t size, cr
     free (channel);
     free (target);
     free (delivery_id);
+    free (nag_of);
     msgpack_unpacked_destroy (&unpacked);
     return delivery;
 }

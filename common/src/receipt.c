@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const s_types[] = {
-    "notification.routed", "notification.unroutable", "delivery.delivered", "delivery.failed",
-    "delivery.retrying",   "delivery.released",       "delivery.deferred"};
+static const char *const s_types[] = {"notification.routed", "notification.unroutable",
+                                      "delivery.delivered",  "delivery.failed",
+                                      "delivery.retrying",   "delivery.released",
+                                      "delivery.deferred",   "delivery.seen",
+                                      "delivery.read",       "nag.routed"};
 
 const char *crier_receipt_type (crier_receipt_kind_t kind)
 {
@@ -48,22 +50,33 @@ int crier_receipt_peek (const void *data, size_t size, char delivery_id[CRIER_DI
     return rc;
 }
 
-//  Reads delivery_id (40 lowercase hex digits), channel and target from a map.
-static int s_read_delivery (const msgpack_object *map, crier_receipt_delivery_t *delivery,
+//  Reads a delivery id (40 lowercase hex digits) from a map's key (or a string when key is NULL).
+static int s_read_id (const msgpack_object *object, const char *key, char id[CRIER_DIGEST_BYTES],
+                      crier_error_t *error)
+{
+    char *text = NULL;
+    const char *field = key ? key : "delivery_id";
+    if ((key ? crier_msgpack_read_text (object, key, &text, error)
+             : crier_msgpack_copy_text (object, field, &text, error)) != 0)
+        return -1;
+    size_t length = strlen (text);
+    int valid = length == CRIER_DIGEST_BYTES - 1 && strspn (text, "0123456789abcdef") == length;
+    if (valid)
+        memcpy (id, text, CRIER_DIGEST_BYTES);
+    free (text);
+    return valid ? 0 : crier_error_set (error, field, "must be 40 lowercase hex digits");
+}
+
+//  Reads delivery_id, channel and target from a map (and nag.routed's nag_of and of).
+static int s_read_delivery (const msgpack_object *map, crier_receipt_delivery_t *delivery, bool nag,
                             crier_error_t *error)
 {
-    char *id = NULL;
-    if (crier_msgpack_read_text (map, "delivery_id", &id, error) != 0)
-        return -1;
-    size_t length = strlen (id);
-    int valid = length == CRIER_DIGEST_BYTES - 1 && strspn (id, "0123456789abcdef") == length;
-    if (valid)
-        memcpy (delivery->delivery_id, id, CRIER_DIGEST_BYTES);
-    free (id);
-    if (!valid)
-        return crier_error_set (error, "delivery_id", "must be 40 lowercase hex digits");
-    if (crier_msgpack_read_text (map, "channel", &delivery->channel, error) != 0 ||
+    if (s_read_id (map, "delivery_id", delivery->delivery_id, error) != 0 ||
+        crier_msgpack_read_text (map, "channel", &delivery->channel, error) != 0 ||
         crier_msgpack_read_text (map, "target", &delivery->target, error) != 0)
+        return -1;
+    if (nag && (crier_msgpack_read_text (map, "nag_of", &delivery->nag_of, error) != 0 ||
+                s_read_id (map, "of", delivery->of, error) != 0))
         return -1;
     return 0;
 }
@@ -84,29 +97,91 @@ static int s_read_deliveries (const msgpack_object *map, crier_receipt_t *receip
         if (row->type != MSGPACK_OBJECT_MAP)
             return crier_error_set (error, "deliveries", "each must be a map");
         receipt->delivery_count++;
-        if (s_read_delivery (row, &receipt->deliveries[index], error) != 0)
+        if (s_read_delivery (row, &receipt->deliveries[index],
+                             receipt->kind == CRIER_RECEIPT_NAG_ROUTED, error) != 0)
             return -1;
     }
     return 0;
 }
 
-static int s_read_groups (const msgpack_object *map, crier_receipt_t *receipt, crier_error_t *error)
+//  Reads an array of strings (groups, members).
+static int s_read_texts (const msgpack_object *map, const char *key, char ***texts_p,
+                         size_t *count_p, crier_error_t *error)
 {
     bool duplicate = false;
-    const msgpack_object *array = crier_msgpack_map_get (map, "groups", &duplicate);
+    const msgpack_object *array = crier_msgpack_map_get (map, key, &duplicate);
     if (!array || duplicate || array->type != MSGPACK_OBJECT_ARRAY)
-        return crier_error_set (error, "groups", "must be given once, as an array");
+        return crier_error_set (error, key, "must be given once, as an array");
     uint32_t count = array->via.array.size;
-    receipt->groups = calloc (count ? count : 1, sizeof *receipt->groups);
-    if (!receipt->groups)
-        return crier_error_set (error, "groups", "out of memory");
+    *texts_p = calloc (count ? count : 1, sizeof **texts_p);
+    if (!*texts_p)
+        return crier_error_set (error, key, "out of memory");
     for (uint32_t index = 0; index < count; index++) {
-        if (crier_msgpack_copy_text (&array->via.array.ptr[index], "groups",
-                                     &receipt->groups[index], error) != 0)
+        if (crier_msgpack_copy_text (&array->via.array.ptr[index], key, &(*texts_p)[index],
+                                     error) != 0)
             return -1;
-        receipt->group_count++;
+        (*count_p)++;
     }
     return 0;
+}
+
+//  Reads notification.routed's optional nags ({delivery_id, after_ms}), or nag.routed's decided
+//  delivery ids (required).
+static int s_read_nags (const msgpack_object *map, crier_receipt_t *receipt, crier_error_t *error)
+{
+    bool decided = receipt->kind == CRIER_RECEIPT_NAG_ROUTED;
+    const char *key = decided ? "decided" : "nags";
+    bool duplicate = false;
+    const msgpack_object *array = crier_msgpack_map_get (map, key, &duplicate);
+    if (!array && !decided && !duplicate)
+        return 0;
+    if (!array || duplicate || array->type != MSGPACK_OBJECT_ARRAY)
+        return crier_error_set (error, key, "must be given once, as an array");
+    uint32_t count = array->via.array.size;
+    receipt->nags = calloc (count ? count : 1, sizeof *receipt->nags);
+    if (!receipt->nags)
+        return crier_error_set (error, key, "out of memory");
+    for (uint32_t index = 0; index < count; index++) {
+        const msgpack_object *row = &array->via.array.ptr[index];
+        crier_receipt_nag_t *nag = &receipt->nags[index];
+        uint64_t after = 0;
+        if (!decided && row->type != MSGPACK_OBJECT_MAP)
+            return crier_error_set (error, key, "each must be a map {delivery_id, after_ms}");
+        if (decided ? s_read_id (row, NULL, nag->delivery_id, error) != 0
+                    : s_read_id (row, "delivery_id", nag->delivery_id, error) != 0 ||
+                          crier_msgpack_read_uint (row, "after_ms", &after, error) != 0)
+            return -1;
+        if (after > INT64_MAX)
+            return crier_error_set (error, "after_ms", "is out of range");
+        nag->after_ms = (int64_t)after;
+        receipt->nag_count++;
+    }
+    return 0;
+}
+
+//  The fields of each kind beyond notification_id, time and reason.
+static int s_read_kind (const msgpack_object *map, crier_receipt_t *receipt, crier_error_t *error)
+{
+    switch (receipt->kind) {
+        case CRIER_RECEIPT_ROUTED:
+        case CRIER_RECEIPT_NAG_ROUTED:
+            return s_read_deliveries (map, receipt, error) == 0 ? s_read_nags (map, receipt, error)
+                                                                : -1;
+        case CRIER_RECEIPT_UNROUTABLE:
+            return s_read_texts (map, "groups", &receipt->groups, &receipt->group_count, error);
+        case CRIER_RECEIPT_SEEN:
+            if (s_read_id (map, "delivery_id", receipt->delivery.delivery_id, error) != 0 ||
+                crier_msgpack_read_text (map, "room_id", &receipt->room_id, error) != 0 ||
+                crier_msgpack_read_text (map, "event_id", &receipt->event_id, error) != 0)
+                return -1;
+            return s_read_texts (map, "members", &receipt->members, &receipt->member_count, error);
+        case CRIER_RECEIPT_READ:
+            if (s_read_id (map, "delivery_id", receipt->delivery.delivery_id, error) != 0)
+                return -1;
+            return crier_msgpack_read_text (map, "reader", &receipt->reader, error);
+        default:
+            return s_read_delivery (map, &receipt->delivery, false, error);
+    }
 }
 
 int crier_receipt_decode (const void *data, size_t size, crier_receipt_t *receipt,
@@ -136,14 +211,8 @@ int crier_receipt_decode (const void *data, size_t size, crier_receipt_t *receip
     if (time && time->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
         receipt->time_ms = (int64_t)time->via.u64;
     if (crier_msgpack_read_text (map, "notification_id", &receipt->notification_id, error) == 0 &&
-        crier_msgpack_read_optional_text (map, "reason", &receipt->reason, error) == 0) {
-        if (receipt->kind == CRIER_RECEIPT_ROUTED)
-            rc = s_read_deliveries (map, receipt, error);
-        else if (receipt->kind == CRIER_RECEIPT_UNROUTABLE)
-            rc = s_read_groups (map, receipt, error);
-        else
-            rc = s_read_delivery (map, &receipt->delivery, error);
-    }
+        crier_msgpack_read_optional_text (map, "reason", &receipt->reason, error) == 0)
+        rc = s_read_kind (map, receipt, error);
     msgpack_unpacked_destroy (&unpacked);
     if (rc != 0) {
         crier_receipt_free (receipt);
@@ -156,6 +225,14 @@ static void s_free_delivery (crier_receipt_delivery_t *delivery)
 {
     free (delivery->channel);
     free (delivery->target);
+    free (delivery->nag_of);
+}
+
+static void s_free_texts (char **texts, size_t count)
+{
+    for (size_t index = 0; index < count; index++)
+        free (texts[index]);
+    free (texts);
 }
 
 void crier_receipt_free (crier_receipt_t *receipt)
@@ -168,10 +245,52 @@ void crier_receipt_free (crier_receipt_t *receipt)
     for (size_t index = 0; index < receipt->delivery_count; index++)
         s_free_delivery (&receipt->deliveries[index]);
     free (receipt->deliveries);
-    for (size_t index = 0; index < receipt->group_count; index++)
-        free (receipt->groups[index]);
-    free (receipt->groups);
+    s_free_texts (receipt->groups, receipt->group_count);
+    free (receipt->nags);
+    free (receipt->room_id);
+    free (receipt->event_id);
+    s_free_texts (receipt->members, receipt->member_count);
+    free (receipt->reader);
     *receipt = (crier_receipt_t){0};
+}
+
+//  Adds a routed receipt's deliveries (with nag_of and of in nag.routed's).
+static int s_add_deliveries (crier_event_t *event, const crier_receipt_t *receipt)
+{
+    static const char *const fields[] = {"delivery_id", "channel", "target", "nag_of", "of"};
+    size_t width = receipt->kind == CRIER_RECEIPT_NAG_ROUTED ? 5 : 3;
+    const char **values = calloc (receipt->delivery_count * width + 1, sizeof *values);
+    if (!values)
+        return -1;
+    for (size_t index = 0; index < receipt->delivery_count; index++) {
+        const crier_receipt_delivery_t *delivery = &receipt->deliveries[index];
+        const char *row[] = {delivery->delivery_id, delivery->channel, delivery->target,
+                             delivery->nag_of, delivery->of};
+        memcpy (&values[index * width], row, width * sizeof *values);
+    }
+    crier_event_add_table (event, "deliveries", fields, width, values, receipt->delivery_count);
+    free (values);
+    return 0;
+}
+
+//  Adds notification.routed's nags, or nag.routed's decided ids.
+static int s_add_nags (crier_event_t *event, const crier_receipt_t *receipt)
+{
+    const char **ids = calloc (receipt->nag_count + 1, sizeof *ids);
+    int64_t *after = calloc (receipt->nag_count + 1, sizeof *after);
+    for (size_t index = 0; ids && after && index < receipt->nag_count; index++) {
+        ids[index] = receipt->nags[index].delivery_id;
+        after[index] = receipt->nags[index].after_ms;
+    }
+    if (ids && after && receipt->kind == CRIER_RECEIPT_NAG_ROUTED)
+        crier_event_add_texts (event, "decided", (char *const *)ids, receipt->nag_count);
+    else if (ids && after && receipt->nag_count > 0)
+        crier_event_add_id_values (event, "nags", "delivery_id", "after_ms", ids, after,
+                                   receipt->nag_count);
+    int rc = ids && after ? 0 : -1;
+    free (ids);
+    free (after);
+    return rc;
 }
 
 int crier_receipt_encode (const crier_receipt_t *receipt, char **data_p, size_t *size_p)
@@ -182,24 +301,29 @@ int crier_receipt_encode (const crier_receipt_t *receipt, char **data_p, size_t 
     crier_event_add_text (event, "notification_id", receipt->notification_id);
     crier_event_add_text (event, "reason", receipt->reason);
     int rc = 0;
-    if (receipt->kind == CRIER_RECEIPT_ROUTED) {
-        static const char *const fields[] = {"delivery_id", "channel", "target"};
-        const char **values = calloc (receipt->delivery_count * 3 + 1, sizeof *values);
-        for (size_t index = 0; values && index < receipt->delivery_count; index++) {
-            values[index * 3] = receipt->deliveries[index].delivery_id;
-            values[index * 3 + 1] = receipt->deliveries[index].channel;
-            values[index * 3 + 2] = receipt->deliveries[index].target;
-        }
-        if (values)
-            crier_event_add_table (event, "deliveries", fields, 3, values, receipt->delivery_count);
-        rc = values ? 0 : -1;
-        free (values);
-    } else if (receipt->kind == CRIER_RECEIPT_UNROUTABLE)
-        crier_event_add_texts (event, "groups", receipt->groups, receipt->group_count);
-    else {
-        crier_event_add_text (event, "delivery_id", receipt->delivery.delivery_id);
-        crier_event_add_text (event, "channel", receipt->delivery.channel);
-        crier_event_add_text (event, "target", receipt->delivery.target);
+    switch (receipt->kind) {
+        case CRIER_RECEIPT_ROUTED:
+        case CRIER_RECEIPT_NAG_ROUTED:
+            rc = s_add_deliveries (event, receipt);
+            if (rc == 0)
+                rc = s_add_nags (event, receipt);
+            break;
+        case CRIER_RECEIPT_UNROUTABLE:
+            crier_event_add_texts (event, "groups", receipt->groups, receipt->group_count);
+            break;
+        case CRIER_RECEIPT_SEEN:
+        case CRIER_RECEIPT_READ:
+            crier_event_add_text (event, "delivery_id", receipt->delivery.delivery_id);
+            crier_event_add_text (event, "room_id", receipt->room_id);
+            crier_event_add_text (event, "event_id", receipt->event_id);
+            if (receipt->kind == CRIER_RECEIPT_SEEN)
+                crier_event_add_texts (event, "members", receipt->members, receipt->member_count);
+            crier_event_add_text (event, "reader", receipt->reader);
+            break;
+        default:
+            crier_event_add_text (event, "delivery_id", receipt->delivery.delivery_id);
+            crier_event_add_text (event, "channel", receipt->delivery.channel);
+            crier_event_add_text (event, "target", receipt->delivery.target);
     }
     if (rc == 0)
         rc = crier_event_encode (event, receipt->time_ms, data_p, size_p);

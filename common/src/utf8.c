@@ -73,3 +73,16 @@ bool crier_utf8_has_invisible (const char *text, size_t size)
     }
     return false;
 }
+
+size_t crier_utf8_cut (const char *text, size_t max)
+{
+    size_t at = 0;
+    while (text[at]) {
+        unsigned char lead = (unsigned char)text[at];
+        size_t next = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+        if (at + next > max)
+            break;
+        at += next;
+    }
+    return at;
+}

@@ -76,6 +76,20 @@ e2e_stack_t *e2e_stack_start (const char *const *rooms, const char *const *mailb
 e2e_stack_t *e2e_stack_start_mapped (const char *mapping_json, const char *const *rooms,
                                      const char *const *mailboxes, const char *const *extra_env)
 {
+    if (!mapping_json)
+        return e2e_stack_start_document (NULL, rooms, mailboxes, extra_env);
+    size_t size = strlen (mapping_json) + 16;
+    char *members = malloc (size);
+    assert_non_null (members);
+    snprintf (members, size, "\"mapping\": %s", mapping_json);
+    e2e_stack_t *stack = e2e_stack_start_document (members, rooms, mailboxes, extra_env);
+    free (members);
+    return stack;
+}
+
+e2e_stack_t *e2e_stack_start_document (const char *members_json, const char *const *rooms,
+                                       const char *const *mailboxes, const char *const *extra_env)
+{
     e2e_stack_t *stack = calloc (1, sizeof *stack);
     assert_non_null (stack);
     assert_true (s_count_of (rooms) <= STACK_MAX_TARGETS);
@@ -92,9 +106,13 @@ e2e_stack_t *e2e_stack_start_mapped (const char *mapping_json, const char *const
     curl_global_init (CURL_GLOBAL_DEFAULT);
     stack->couch = test_couch_start ();
     assert_int_equal (test_couch_request (stack->couch, "PUT", "/crier", NULL, NULL), 201);
-    char mapping[1024];
-    s_mapping (stack, mapping, sizeof mapping);
-    free (test_couch_put_mapping (stack->couch, "crier", mapping_json ? mapping_json : mapping));
+    if (members_json)
+        free (test_couch_put_document (stack->couch, "crier", members_json));
+    else {
+        char mapping[1024];
+        s_mapping (stack, mapping, sizeof mapping);
+        free (test_couch_put_mapping (stack->couch, "crier", mapping));
+    }
     stack->homeserver = test_homeserver_start (joined);
     stack->smtp = test_smtp_start (NULL);
 

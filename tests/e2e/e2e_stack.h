@@ -41,6 +41,11 @@ e2e_stack_t *e2e_stack_start (const char *const *rooms, const char *const *mailb
 e2e_stack_t *e2e_stack_start_mapped (const char *mapping_json, const char *const *rooms,
                                      const char *const *mailboxes, const char *const *extra_env);
 
+//  The same with the whole mapping document's members beyond _id and _rev ("\"mapping\": {...},
+//  \"people\": {...}").
+e2e_stack_t *e2e_stack_start_document (const char *members_json, const char *const *rooms,
+                                       const char *const *mailboxes, const char *const *extra_env);
+
 //  The endpoint of a link by its variable, e.g. CRIER_EVENTS_ENDPOINT.
 const char *e2e_stack_endpoint (const e2e_stack_t *stack, const char *variable);
 

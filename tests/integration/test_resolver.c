@@ -541,7 +541,7 @@ static void s_send_again (fixture_t *fixture, const char *id, const char *target
     crier_notification_add_group (notification, "#admins");
     notification->received_at_ms = zclock_time ();
     crier_frame_target_t only = {"email", (char *)target};
-    crier_frame_redelivery_t redelivery = {2, &only, 1, false};
+    crier_frame_redelivery_t redelivery = {.attempt = 2, .only = &only, .only_count = 1};
     char *frame;
     size_t size;
     assert_int_equal (crier_frame_encode_redelivery (notification, &redelivery, &frame, &size), 0);
@@ -591,12 +591,101 @@ static void test_a_redelivery_already_delivered_is_answered_not_sent (void **sta
     s_stop (&fixture);
 }
 
-//  A group's nag is accepted but not acted on yet: the resolver says so rather than stay silent.
-static void test_a_nag_is_said_to_be_inactive (void **state)
+//  Sends crier-ingest's nag request for "n-nag": a decision about ROOM's message with the
+//  members unread (NULL: only referring to the room), escalate, and the nag emails to send again.
+#define NAG_ROOM "!r:example.org"
+static void s_send_nag_request (fixture_t *fixture, uint32_t attempt, char **unread,
+                                size_t unread_count, bool escalate,
+                                crier_frame_nag_delivery_t *again, size_t again_count)
 {
-    fixture_t *fixture = s_start_mapped (
-        "nag", "{\"#admins\": {\"matrix\": [\"!r:s\"], \"nag\": {\"after\": \"15m\"}}}", false);
-    s_expect_log (fixture, "mapping.nag_inactive groups=1", NULL, NULL, 0);
+    crier_notification_t *notification = crier_notification_new ();
+    crier_notification_set (&notification->id, "n-nag");
+    crier_notification_set (&notification->subject, "Disk full");
+    crier_notification_set (&notification->body, "db1 has no room left");
+    crier_notification_add_group (notification, "#admins");
+    notification->received_at_ms = zclock_time ();
+    crier_frame_nag_t nag = {.room_id = NAG_ROOM,
+                             .event_id = "$e/1",
+                             .after_ms = 15 * 60000,
+                             .unread = unread,
+                             .unread_count = unread_count};
+    crier_delivery_id (nag.delivery_id, "n-nag", "matrix", NAG_ROOM);
+    for (size_t index = 0; index < again_count; index++)
+        memcpy (again[index].of, nag.delivery_id, CRIER_DIGEST_BYTES);
+    crier_frame_redelivery_t request = {.attempt = attempt,
+                                        .nags = &nag,
+                                        .nag_count = 1,
+                                        .escalate = escalate,
+                                        .nag_deliveries = again,
+                                        .nag_delivery_count = again_count};
+    char *frame;
+    size_t size;
+    assert_int_equal (crier_frame_encode_redelivery (notification, &request, &frame, &size), 0);
+    zframe_t *message = zframe_new (frame, size);
+    assert_int_equal (zframe_send (&message, fixture->push, 0), 0);
+    free (frame);
+    crier_notification_destroy (&notification);
+}
+
+//  Expects a nag email for nag_of to target, saying why, with the link to the message.
+static void s_expect_nag (crier_delivery_t *delivery, const char *nag_of, const char *target,
+                          const char *why)
+{
+    assert_non_null (delivery);
+    assert_string_equal (delivery->channel, "email");
+    assert_string_equal (delivery->nag_of, nag_of);
+    assert_string_equal (delivery->target, target);
+    char expected_id[CRIER_DIGEST_BYTES];
+    crier_delivery_id_of_nag (expected_id, "n-nag", nag_of);
+    assert_string_equal (delivery->delivery_id, expected_id);
+    const crier_notification_t *nag = delivery->notification;
+    assert_string_equal (nag->id, "n-nag");
+    assert_string_equal (nag->subject, "Unread: Disk full");
+    if (!strstr (nag->body, why) ||
+        !strstr (nag->body, "https://matrix.to/#/" NAG_ROOM "/$e%2F1") ||
+        !strstr (nag->body, "db1 has no room left") || !strstr (nag->html, "Open it in Matrix"))
+        fail_msg ("the nag to %s says:\n%s\n%s", target, nag->body, nag->html);
+}
+
+//  A nag request becomes one email per person among the unread members (a member who is not a
+//  person gets none), and one per escalation address when the request escalates; nag.routed says
+//  so first. A request to send one again sends that one only.
+static void test_a_nag_request_becomes_nag_emails (void **state)
+{
+    s_create_database ("nag");
+    char *revision = test_couch_put_document (
+        s_couch, "nag",
+        "\"mapping\": {\"#admins\": {\"matrix\": [\"" NAG_ROOM "\"], \"nag\": {\"after\": \"15m\","
+        " \"email\": [\"oncall@example.org\"]}}}, \"people\": {\"@will:example.org\": {\"email\":"
+        " \"will@example.org\"}, \"@anna:example.org\": {\"email\": \"anna@example.org\"}}");
+    fixture_t *fixture = s_start_with ("nag", TEST_COUCH_PASSWORD, false);
+    s_expect_log (fixture, "mapping.loaded", revision, NULL, 0);
+    free (revision);
+    char *unread[] = {"@will:example.org", "@stranger:example.org", "@anna:example.org"};
+    s_send_nag_request (fixture, 1, unread, 3, true, NULL, 0);
+    s_expect_event (fixture, "nag.routed", "oncall@example.org");
+    const char *why = "Not read in Matrix for 15 minutes.";
+    crier_delivery_t *delivery = s_receive (fixture->email, 10000);
+    s_expect_nag (delivery, "@will:example.org", "will@example.org", why);
+    crier_delivery_destroy (&delivery);
+    delivery = s_receive (fixture->email, 10000);
+    s_expect_nag (delivery, "@anna:example.org", "anna@example.org", why);
+    crier_delivery_destroy (&delivery);
+    delivery = s_receive (fixture->email, 10000);
+    s_expect_nag (delivery, "oncall@example.org", "oncall@example.org",
+                  "Nobody read it in Matrix for 15 minutes.");
+    crier_delivery_destroy (&delivery);
+    s_expect_nothing (fixture->email);
+    s_expect_nothing (fixture->matrix);
+    //  crier-ingest sends anna's again (its lease ran out): only hers goes.
+    crier_frame_nag_delivery_t again = {.nag_of = "@anna:example.org",
+                                        .target = "anna@example.org"};
+    s_send_nag_request (fixture, 2, NULL, 0, false, &again, 1);
+    delivery = s_receive (fixture->email, 10000);
+    s_expect_nag (delivery, "@anna:example.org", "anna@example.org", why);
+    assert_int_equal (delivery->attempt, 2);
+    crier_delivery_destroy (&delivery);
+    s_expect_nothing (fixture->email);
     s_stop (&fixture);
 }
 
@@ -694,7 +783,7 @@ int main (void)
         cmocka_unit_test (test_no_sender_holds_deliveries_until_one_connects),
         cmocka_unit_test (test_a_stalled_channel_does_not_hold_up_the_others),
         cmocka_unit_test (test_a_redelivery_already_delivered_is_answered_not_sent),
-        cmocka_unit_test (test_a_nag_is_said_to_be_inactive),
+        cmocka_unit_test (test_a_nag_request_becomes_nag_emails),
         cmocka_unit_test (test_couchdb_down_at_start),
         cmocka_unit_test (test_crier_tail_prints_events),
         cmocka_unit_test (test_couchdb_frozen_stopped_and_restarted_underneath),

@@ -103,6 +103,16 @@ long test_couch_request (test_couch_t *couch, const char *method, const char *pa
 
 char *test_couch_put_mapping (test_couch_t *couch, const char *database, const char *mapping_json)
 {
+    size_t size = strlen (mapping_json) + 16;
+    char *members = malloc (size);
+    snprintf (members, size, "\"mapping\": %s", mapping_json);
+    char *revision = test_couch_put_document (couch, database, members);
+    free (members);
+    return revision;
+}
+
+char *test_couch_put_document (test_couch_t *couch, const char *database, const char *members_json)
+{
     char path[256];
     snprintf (path, sizeof path, "/%s/mapping", database);
     char *current = NULL;
@@ -113,13 +123,13 @@ char *test_couch_put_mapping (test_couch_t *couch, const char *database, const c
         json_decref (document);
     }
     free (current);
-    size_t size = strlen (mapping_json) + 128;
+    size_t size = strlen (members_json) + 128;
     char *body = malloc (size);
     if (revision)
-        snprintf (body, size, "{\"_id\": \"mapping\", \"_rev\": \"%s\", \"mapping\": %s}", revision,
-                  mapping_json);
+        snprintf (body, size, "{\"_id\": \"mapping\", \"_rev\": \"%s\", %s}", revision,
+                  members_json);
     else
-        snprintf (body, size, "{\"_id\": \"mapping\", \"mapping\": %s}", mapping_json);
+        snprintf (body, size, "{\"_id\": \"mapping\", %s}", members_json);
     free (revision);
     char *response = NULL;
     long status = test_couch_request (couch, "PUT", path, body, &response);

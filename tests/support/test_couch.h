@@ -37,4 +37,8 @@ long test_couch_request (test_couch_t *couch, const char *method, const char *pa
 //  revision if there is one. Returns the new revision (caller frees).
 char *test_couch_put_mapping (test_couch_t *couch, const char *database, const char *mapping_json);
 
+//  The same with the whole document's members beyond _id and _rev, e.g. "\"mapping\": {...},
+//  \"people\": {...}".
+char *test_couch_put_document (test_couch_t *couch, const char *database, const char *members_json);
+
 #endif

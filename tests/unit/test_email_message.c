@@ -42,19 +42,19 @@ static void test_default_subject (void **state)
 {
     crier_notification_t *notification = crier_notification_new ();
     crier_notification_set (&notification->body, "\n  backup failed on db1\nexit code 3");
-    char *subject = crier_email_subject (notification);
+    char *subject = crier_notification_title (notification, 78);
     assert_string_equal (subject, "backup failed on db1");
     free (subject);
     crier_notification_set (&notification->body,
                             "a very long first line that goes on and on well past the length "
                             "that a subject line should ever have in a mail client");
-    subject = crier_email_subject (notification);
+    subject = crier_notification_title (notification, 78);
     assert_true (strlen (subject) <= 78);
     assert_non_null (strstr (subject, "…"));
     free (subject);
     crier_notification_set (&notification->body, NULL);
     crier_notification_set (&notification->html, "<h1>Release 2.0</h1><p>details</p>");
-    subject = crier_email_subject (notification);
+    subject = crier_notification_title (notification, 78);
     assert_string_equal (subject, "Release 2.0");
     free (subject);
     crier_notification_destroy (&notification);

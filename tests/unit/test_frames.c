@@ -220,7 +220,7 @@ static void test_redelivery_frame_round_trip (void **state)
 {
     crier_notification_t *original = s_sample ();
     crier_frame_target_t only[] = {{"matrix", "!room:example.org"}, {"email", "a@example.org"}};
-    crier_frame_redelivery_t again = {3, only, 2, true};
+    crier_frame_redelivery_t again = {.attempt = 3, .only = only, .only_count = 2, .route = true};
     char *data;
     size_t size;
     assert_int_equal (crier_frame_encode_redelivery (original, &again, &data, &size), 0);
@@ -390,6 +390,99 @@ static void test_reply_round_trip (void **state)
     assert_string_equal (error.field, "ok");
 }
 
+//  A nag request (docs/nag.md) survives its encoding: rooms to decide with their unread members,
+//  a room only referred to, the escalation, and the nag emails to send again.
+static void test_nag_request_round_trip (void **state)
+{
+    crier_notification_t *original = s_sample ();
+    char *unread[] = {"@will:example.org", "@anna:example.org"};
+    crier_frame_nag_t nags[2] = {{.room_id = "!r:example.org",
+                                  .event_id = "$1",
+                                  .after_ms = 900000,
+                                  .unread = unread,
+                                  .unread_count = 2},
+                                 {.room_id = "!d:example.org", .event_id = "", .after_ms = 60000}};
+    memset (nags[0].delivery_id, 'b', CRIER_DIGEST_BYTES - 1);
+    memset (nags[1].delivery_id, 'd', CRIER_DIGEST_BYTES - 1);
+    crier_frame_nag_delivery_t again = {.nag_of = "@bob:example.org", .target = "bob@example.org"};
+    memset (again.of, 'd', CRIER_DIGEST_BYTES - 1);
+    crier_frame_redelivery_t request = {.attempt = 2,
+                                        .nags = nags,
+                                        .nag_count = 2,
+                                        .escalate = true,
+                                        .nag_deliveries = &again,
+                                        .nag_delivery_count = 1};
+    char *data;
+    size_t size;
+    assert_int_equal (crier_frame_encode_redelivery (original, &request, &data, &size), 0);
+    crier_error_t error;
+    crier_frame_redelivery_t decoded;
+    crier_notification_t *notification =
+        crier_frame_decode_notification (data, size, &decoded, &error);
+    assert_non_null (notification);
+    assert_int_equal (decoded.attempt, 2);
+    assert_int_equal (decoded.only_count, 0);
+    assert_int_equal (decoded.nag_count, 2);
+    assert_string_equal (decoded.nags[0].delivery_id, nags[0].delivery_id);
+    assert_string_equal (decoded.nags[0].room_id, "!r:example.org");
+    assert_string_equal (decoded.nags[0].event_id, "$1");
+    assert_int_equal (decoded.nags[0].after_ms, 900000);
+    assert_int_equal (decoded.nags[0].unread_count, 2);
+    assert_string_equal (decoded.nags[0].unread[1], "@anna:example.org");
+    assert_null (decoded.nags[1].unread);
+    assert_string_equal (decoded.nags[1].event_id, "");
+    assert_true (decoded.escalate);
+    assert_int_equal (decoded.nag_delivery_count, 1);
+    assert_string_equal (decoded.nag_deliveries[0].nag_of, "@bob:example.org");
+    assert_string_equal (decoded.nag_deliveries[0].target, "bob@example.org");
+    assert_string_equal (decoded.nag_deliveries[0].of, again.of);
+    crier_frame_redelivery_free (&decoded);
+    crier_notification_destroy (&notification);
+    free (data);
+    crier_notification_destroy (&original);
+}
+
+//  A nag email's delivery id comes from the notification and whom it is for, never from a
+//  channel and target: a frame that names another person is refused.
+static void test_nag_delivery_ids_come_from_the_person (void **state)
+{
+    crier_notification_t *original = s_sample ();
+    char id[CRIER_DIGEST_BYTES], expected[CRIER_DIGEST_BYTES], plain[CRIER_DIGEST_BYTES];
+    char *data;
+    size_t size;
+    assert_int_equal (crier_frame_encode_nag_delivery (original, "will@example.org",
+                                                       "@will:example.org", 1, id, &data, &size),
+                      0);
+    crier_delivery_id_of_nag (expected, original->id, "@will:example.org");
+    assert_string_equal (id, expected);
+    crier_delivery_id (plain, original->id, "email", "will@example.org");
+    assert_string_not_equal (id, plain);
+    crier_error_t error;
+    crier_delivery_t *delivery = crier_frame_decode_delivery (data, size, &error);
+    assert_non_null (delivery);
+    assert_string_equal (delivery->nag_of, "@will:example.org");
+    assert_string_equal (delivery->delivery_id, expected);
+    //  Encoded again (a sender's outcome path): the same frame.
+    char *again;
+    size_t again_size;
+    assert_int_equal (crier_frame_encode_delivery (delivery, &again, &again_size), 0);
+    assert_int_equal (again_size, size);
+    assert_memory_equal (again, data, size);
+    free (again);
+    crier_delivery_destroy (&delivery);
+    //  The same bytes with another person: the id no longer matches.
+    char *forged = NULL;
+    for (size_t at = 0; !forged && at + 17 <= size; at++)
+        if (memcmp (data + at, "@will:example.org", 17) == 0)
+            forged = data + at;
+    assert_non_null (forged);
+    forged[1] = 'b';
+    assert_null (crier_frame_decode_delivery (data, size, &error));
+    assert_string_equal (error.field, "delivery_id");
+    free (data);
+    crier_notification_destroy (&original);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +499,8 @@ int main (void)
         cmocka_unit_test (test_a_delivered_event_is_peeked_at),
         cmocka_unit_test (test_other_events_are_not_receipts),
         cmocka_unit_test (test_reply_round_trip),
+        cmocka_unit_test (test_nag_request_round_trip),
+        cmocka_unit_test (test_nag_delivery_ids_come_from_the_person),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

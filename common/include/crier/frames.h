@@ -23,6 +23,8 @@ typedef struct {
     char *target;                        //  room id or alias, email address
     uint32_t attempt;                    //  1 for the first try; redeliveries count up
     crier_notification_t *notification;  //  content; to[] holds the groups that led here
+    char *nag_of; //  a nag email (docs/nag.md): whom it is for, a person's Matrix user id or an
+                  //  escalation address; NULL otherwise
 } crier_delivery_t;
 
 //  Encodes a notification that ingest accepted (id and received_at_ms set) for the resolver.
@@ -36,17 +38,41 @@ typedef struct {
     char *target;
 } crier_frame_target_t;
 
+//  A Matrix delivery with a nag, in a nag request (docs/nag.md).
+typedef struct {
+    char delivery_id[CRIER_DIGEST_BYTES];
+    char *room_id;
+    char *event_id; //  "" when crier-matrix-watch never saw the message
+    int64_t after_ms;
+    char **unread; //  decide: nag these members who have not read it; NULL: only referenced
+    size_t unread_count;
+} crier_frame_nag_t;
+
+//  A nag email to send again: for whom, where, about which of the frame's nags.
+typedef struct {
+    char *nag_of;
+    char *target;
+    char of[CRIER_DIGEST_BYTES];
+} crier_frame_nag_delivery_t;
+
 //  What a notification frame says beyond the notification when crier-ingest sends it again.
 typedef struct {
     uint32_t attempt;           //  1 for the first time, then 2, 3, ...
     crier_frame_target_t *only; //  send only these deliveries (no routing); NULL: route it all
     size_t only_count;
     bool route; //  with only: route the frame's groups as well (retried unroutable groups)
+    //  A nag request: with nags or nag_deliveries, the notification is not routed (only, when
+    //  given, is still sent).
+    crier_frame_nag_t *nags;
+    size_t nag_count;
+    bool escalate; //  nobody read it: the groups' nag.email addresses too, about the first nag
+    crier_frame_nag_delivery_t *nag_deliveries;
+    size_t nag_delivery_count;
 } crier_frame_redelivery_t;
 
 //  Encodes a notification frame for a redelivery: "attempt" when not 1 and, when only_count > 0,
-//  "only" (an array of maps {channel, target}) and "route" when set. Returns 0 with a malloc'ed
-//  buffer, or -1.
+//  "only" (an array of maps {channel, target}) and "route" when set; a nag request's "nags",
+//  "escalate" and "nag_deliveries" when given. Returns 0 with a malloc'ed buffer, or -1.
 int crier_frame_encode_redelivery (const crier_notification_t *notification,
                                    const crier_frame_redelivery_t *redelivery, char **data_p,
                                    size_t *size_p);
@@ -84,6 +110,19 @@ int crier_frame_encode_delivery_of (const crier_notification_t *notification, co
                                     size_t group_count, uint32_t attempt,
                                     char delivery_id[CRIER_DIGEST_BYTES], char **data_p,
                                     size_t *size_p);
+
+//  The stable id of a nag email: the same notification and person (or escalation address)
+//  always give the same id, unlike any delivery of the notification itself.
+void crier_delivery_id_of_nag (char id[CRIER_DIGEST_BYTES], const char *notification_id,
+                               const char *nag_of);
+
+//  Encodes a nag email's delivery frame: notification is the nag's content (its id the original
+//  notification's), nag_of whom it is for. Fills delivery_id. Returns 0 with a malloc'ed buffer,
+//  or -1 when out of memory.
+int crier_frame_encode_nag_delivery (const crier_notification_t *notification, const char *target,
+                                     const char *nag_of, uint32_t attempt,
+                                     char delivery_id[CRIER_DIGEST_BYTES], char **data_p,
+                                     size_t *size_p);
 
 //  Decodes a delivery frame, checking that its delivery_id matches its contents. Returns a new
 //  delivery, or NULL with *error set.

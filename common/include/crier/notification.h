@@ -74,6 +74,11 @@ int crier_notification_add_group (crier_notification_t *self, const char *group)
 //  characters. Returns 0, or -1 with a reason in message.
 int crier_group_name_check (const char *name, size_t length, char *message, size_t message_size);
 
+//  A notification's title: its subject, or the first line of its text (the body, else its HTML
+//  rendered) cut to max_bytes with "…" (an email's subject line, a nag's). Caller frees; NULL
+//  when out of memory.
+char *crier_notification_title (const crier_notification_t *self, size_t max_bytes);
+
 //  "low", "normal", "high" or "urgent"; parsing returns -1 for anything else.
 const char *crier_priority_name (crier_priority_t priority);
 int crier_priority_parse (const char *name, crier_priority_t *priority_p);

@@ -21,15 +21,29 @@ typedef enum {
     CRIER_RECEIPT_RETRYING,   //  delivery.retrying: delivery, reason (still being worked on)
     CRIER_RECEIPT_RELEASED,   //  delivery.released: delivery, reason (a stopping sender let go)
     CRIER_RECEIPT_DEFERRED,   //  delivery.deferred: delivery, reason (its channel is stalled)
+    //  The nags (docs/nag.md): of the Matrix deliveries that have one.
+    CRIER_RECEIPT_SEEN,       //  delivery.seen: delivery (id only), room_id, event_id, members
+    CRIER_RECEIPT_READ,       //  delivery.read: delivery (id only), reader
+    CRIER_RECEIPT_NAG_ROUTED, //  nag.routed: nags (the decided deliveries), deliveries (nag_of, of)
 } crier_receipt_kind_t;
 
-#define CRIER_RECEIPT_KIND_COUNT (CRIER_RECEIPT_DEFERRED + 1)
+#define CRIER_RECEIPT_KIND_COUNT (CRIER_RECEIPT_NAG_ROUTED + 1)
 
 typedef struct {
     char delivery_id[CRIER_DIGEST_BYTES];
     char *channel;
     char *target;
+    //  nag.routed's deliveries: whom the nag email is for (a person's Matrix user id, or an
+    //  escalation address), and the Matrix delivery it is about.
+    char *nag_of;
+    char of[CRIER_DIGEST_BYTES];
 } crier_receipt_delivery_t;
+
+//  A Matrix delivery with a nag: how long it may stay unread (0 in nag.routed's decided list).
+typedef struct {
+    char delivery_id[CRIER_DIGEST_BYTES];
+    int64_t after_ms;
+} crier_receipt_nag_t;
 
 typedef struct {
     crier_receipt_kind_t kind;
@@ -41,6 +55,13 @@ typedef struct {
     size_t delivery_count;
     char **groups; //  notification.unroutable
     size_t group_count;
+    crier_receipt_nag_t *nags; //  notification.routed's nags; nag.routed's decided deliveries
+    size_t nag_count;
+    char *room_id;  //  delivery.seen
+    char *event_id; //  delivery.seen
+    char **members; //  delivery.seen: the room's joined members, the bot left out
+    size_t member_count;
+    char *reader; //  delivery.read
 } crier_receipt_t;
 
 //  Decodes an event's map. Returns 1 with *receipt filled (free it with crier_receipt_free), 0

@@ -17,4 +17,7 @@ bool crier_utf8_valid (const char *data, size_t size, size_t *bad_offset_p);
 //  name in a log or a listing read differently from what it is).
 bool crier_utf8_has_invisible (const char *text, size_t size);
 
+//  Cuts UTF-8 text to at most max bytes without splitting a character; returns the new length.
+size_t crier_utf8_cut (const char *text, size_t max);
+
 #endif
