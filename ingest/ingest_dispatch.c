@@ -11,6 +11,7 @@
 #include "crier/socket.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 //  Receipts taken per turn at most, so that a flood does not hold up the clients' answers.
 #define RECEIPTS_BATCH 20000
@@ -56,10 +57,28 @@ static int s_work_frame (ingest_server_t *self, const crier_ledger_work_t *work,
     return rc;
 }
 
+//  Whether the receipts' subscription has taken, or waiting for it is over.
+static bool s_receipts_ready (ingest_server_t *self)
+{
+    if (self->receipts_confirmed)
+        return true;
+    if (zclock_mono () < self->receipts_wait_until)
+        return false;
+    crier_log (CRIER_LOG_WARN, "receipts.unconfirmed", "endpoint", self->config->events_endpoint,
+               "hint",
+               "the event bus (crier-resolver) did not answer within 3 s; sending anyway: an "
+               "outcome said before ingest's subscription takes is missed, and its delivery goes "
+               "again after CRIER_REDELIVER_AFTER");
+    self->receipts_confirmed = true;
+    return true;
+}
+
 void crier_ingest_dispatch (ingest_server_t *self)
 {
     if (self->stopping)
         return; //  nothing new goes out: it would be sent again at the next start
+    if (!s_receipts_ready (self))
+        return;
     crier_ledger_work_t work;
     bool blocked = false;
     //  Once the window is full, wait until a tenth of it is free and send that in one burst:
@@ -164,6 +183,12 @@ static void s_apply_receipt (ingest_server_t *self, const void *data, size_t siz
     }
     if (nagged && change >= CRIER_LEDGER_UPDATED)
         s_publish_nag (self, &receipt, &nag);
+    if (receipt.kind == CRIER_RECEIPT_READ && change >= CRIER_LEDGER_UPDATED)
+        crier_log (CRIER_LOG_DEBUG, "nag.read", "id", receipt.notification_id, "reader",
+                   receipt.reader);
+    if (receipt.kind == CRIER_RECEIPT_SEEN)
+        crier_log (CRIER_LOG_DEBUG, "nag.seen", "id", receipt.notification_id, "room",
+                   receipt.room_id, "recorded", change >= CRIER_LEDGER_UPDATED ? "yes" : "no");
     crier_ingest_wait_outcome (self, receipt.notification_id);
     crier_receipt_free (&receipt);
 }
@@ -178,7 +203,17 @@ void crier_ingest_on_receipts (zsock_t *socket, void *arg)
         zmq_msg_init (&body);
         bool whole = zmq_msg_recv (&type, handle, ZMQ_DONTWAIT) != -1 && zmq_msg_more (&type) &&
                      zmq_msg_recv (&body, handle, 0) != -1;
-        if (whole)
+        static const char heartbeat[] = "process.heartbeat";
+        if (whole && zmq_msg_size (&type) == sizeof heartbeat - 1 &&
+            memcmp (zmq_msg_data (&type), heartbeat, sizeof heartbeat - 1) == 0) {
+            //  The answer to the request made with the receipts' subscription: it has taken.
+            if (!self->receipts_confirmed) {
+                self->receipts_confirmed = true;
+                crier_log (CRIER_LOG_DEBUG, "receipts.confirmed", "endpoint",
+                           self->config->events_endpoint);
+            }
+            zsock_set_unsubscribe (self->receipts, heartbeat);
+        } else if (whole)
             s_apply_receipt (self, zmq_msg_data (&body), zmq_msg_size (&body));
         //  Anything else (an event of another shape) is drained and ignored.
         while (zmq_msg_more (&body) && zmq_msg_recv (&body, handle, 0) != -1)

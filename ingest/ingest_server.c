@@ -21,6 +21,8 @@
 //  How often the journal is synced (for receipts; accepted notifications are synced before they
 //  are acknowledged), leases checked and the journal's size looked at.
 #define TICK_MS 100
+//  How long ingest waits at most for the event bus to confirm its receipts' subscription.
+#define RECEIPTS_CONFIRM_MS 3000
 //  Wait requests held at most (each a few hundred bytes); past it they are answered at once.
 #define WAITERS_MAX 10000
 //  How soon a failed journal is tried again (by writing the whole state anew), doubling up to
@@ -334,6 +336,9 @@ static int s_open_sockets (server_t *self)
     s_warn_if_open (self, self->control, "CRIER_INGEST_CONTROL_ENDPOINT");
     for (size_t kind = 0; kind < CRIER_RECEIPT_KIND_COUNT; kind++)
         zsock_set_subscribe (self->receipts, crier_receipt_type ((crier_receipt_kind_t)kind));
+    //  Asks for heartbeats after them: the first that comes back says they have taken.
+    zsock_set_subscribe (self->receipts, "process.heartbeat");
+    self->receipts_wait_until = zclock_mono () + RECEIPTS_CONFIRM_MS;
     //  Give notifications already handed to ZeroMQ a moment to reach the resolver when ingest
     //  stops (what does not is sent again after a restart: it is in the journal).
     zsock_set_linger (self->push, 2000);

@@ -51,8 +51,13 @@ typedef struct {
     uint64_t receipts_seen;    //  while stopping: the count when last looked at
     int64_t receipt_at;        //  and when it last changed (or the stop)
     bool waiting_for_resolver; //  a POLLOUT poller is set on push
-    bool window_full;          //  the in-flight window filled: refill it in a burst
-    bool backlog_full;         //  logged once per episode
+    //  Nothing goes to the resolver before the receipts' subscription has taken (an outcome said
+    //  before it would be missed until the lease runs out): the bus answering a heartbeat request
+    //  made with it says so, or receipts_wait_until passes.
+    bool receipts_confirmed;
+    int64_t receipts_wait_until; //  monotonic ms
+    bool window_full;            //  the in-flight window filled: refill it in a burst
+    bool backlog_full;           //  logged once per episode
     //  The journal could not be written: nothing new is accepted, receipts change the ledger
     //  only, and the whole state is written anew (a compaction) until that succeeds.
     bool journal_failing;

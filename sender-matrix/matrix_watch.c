@@ -130,7 +130,8 @@ static crier_event_t *s_message_event (const char *type, const crier_read_report
     return event;
 }
 
-static void s_on_read (const crier_read_report_t *report, void *arg)
+//  delivery.read, said for the first time or again.
+static void s_publish_read (const crier_read_report_t *report, void *arg)
 {
     server_t *self = arg;
     crier_event_t *event = s_message_event ("delivery.read", report);
@@ -142,6 +143,12 @@ static void s_on_read (const crier_read_report_t *report, void *arg)
         crier_event_add_int (event, "after_s", after > 0 ? after / 1000 : 0);
     }
     crier_event_send (&event, self->events);
+}
+
+static void s_on_read (const crier_read_report_t *report, void *arg)
+{
+    server_t *self = arg;
+    s_publish_read (report, self);
     self->reads++;
     crier_log (CRIER_LOG_DEBUG, "delivery.read", "id", report->notification_id, "room",
                report->room_id, "reader", report->reader);
@@ -546,6 +553,21 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
     crier_event_add_int (event, "reads", (int64_t)self->reads);
 }
 
+//  A subscription reaching this process: one to delivery.seen itself is crier-ingest (re)joining
+//  the bus, which missed what was said while it was away: everything followed is said again
+//  (ingest ignores what it knew).
+static void s_on_subscription (const char *topic, size_t size, void *arg)
+{
+    server_t *self = arg;
+    static const char wanted[] = "delivery.seen";
+    if (!self->watch || size != sizeof wanted - 1 || memcmp (topic, wanted, size) != 0)
+        return;
+    size_t messages = crier_read_watch_replay (self->watch, s_on_seen, s_publish_read, self);
+    if (messages > 0)
+        crier_log (CRIER_LOG_INFO, "watch.replayed", "messages", CRIER_LOG_INT (messages), "why",
+                   "a subscriber of delivery.seen joined the event bus (crier-ingest restarted?)");
+}
+
 static char *s_on_start (void *arg)
 {
     server_t *self = arg;
@@ -575,6 +597,7 @@ static char *s_on_start (void *arg)
                    : NULL;
     if (!self->heartbeat || crier_heartbeat_answer_requests (self->heartbeat) != 0 || !self->client)
         return NULL;
+    crier_heartbeat_on_subscription (self->heartbeat, s_on_subscription, self);
     crier_matrix_client_limit (self->client, (size_t)config->max_answer_bytes);
     if (config->user_id) {
         crier_matrix_answer_t known = {.outcome = CRIER_MATRIX_OK};

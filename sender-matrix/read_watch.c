@@ -228,6 +228,26 @@ bool crier_read_watch_knows (crier_read_watch_t *self, const char *room, const c
     return crier_read_state_knows (self->state, room, event_id);
 }
 
+size_t crier_read_watch_replay (crier_read_watch_t *self, crier_seen_report_fn *seen,
+                                crier_read_report_fn *fn, void *arg)
+{
+    for (tracked_t *tracked = zlistx_first (self->order); tracked;
+         tracked = zlistx_next (self->order)) {
+        s_say_seen (self, tracked, seen, arg);
+        for (void *said = zhashx_first (tracked->reported); said;
+             said = zhashx_next (tracked->reported)) {
+            crier_read_report_t report = {tracked->notification_id,
+                                          tracked->delivery_id,
+                                          tracked->room_id,
+                                          tracked->event_id,
+                                          zhashx_cursor (tracked->reported),
+                                          tracked->sent_at_ms};
+            fn (&report, arg);
+        }
+    }
+    return zlistx_size (self->order);
+}
+
 size_t crier_read_watch_tracked (const crier_read_watch_t *self)
 {
     return zlistx_size (self->order);

@@ -52,6 +52,12 @@ int crier_read_watch_member (crier_read_watch_t *self, const char *room, const c
 //  Whether the timeline of room showed event_id (filling a gap stops there).
 bool crier_read_watch_knows (crier_read_watch_t *self, const char *room, const char *event_id);
 
+//  Says again what it said of every message followed now: seen (with the room's joined members
+//  now), then each reader said. For a subscriber that may have missed it (crier-ingest while it
+//  restarted). Returns how many messages.
+size_t crier_read_watch_replay (crier_read_watch_t *self, crier_seen_report_fn *seen,
+                                crier_read_report_fn *fn, void *arg);
+
 //  Messages followed now.
 size_t crier_read_watch_tracked (const crier_read_watch_t *self);
 

@@ -188,6 +188,8 @@ struct crier_heartbeat_t {
     int due_timer;     //  -1, or the one-shot timer of an answer held back by the gap
     int64_t sent_at;   //  when the last heartbeat went out
     int request_timer; //  -1, or the timer looking for requests (crier_heartbeat_answer_requests)
+    crier_subscription_fn *on_subscription; //  told of every subscription, or NULL
+    void *subscription_arg;
 };
 
 static void s_publish_heartbeat (crier_heartbeat_t *self)
@@ -246,7 +248,11 @@ static int s_on_subscriptions (zloop_t *loop, int timer_id, void *arg)
     for (int count = 0; count < 1000; count++) {
         if (zmq_msg_recv (&message, zsock_resolve (events), ZMQ_DONTWAIT) == -1)
             break;
-        requested |= crier_heartbeat_is_request (zmq_msg_data (&message), zmq_msg_size (&message));
+        const char *data = zmq_msg_data (&message);
+        size_t size = zmq_msg_size (&message);
+        requested |= crier_heartbeat_is_request (data, size);
+        if (self->on_subscription && size > 0 && data[0] == 1)
+            self->on_subscription (data + 1, size - 1, self->subscription_arg);
     }
     zmq_msg_close (&message);
     if (requested)
@@ -260,7 +266,7 @@ crier_heartbeat_t *crier_heartbeat_new (zloop_t *loop, zsock_t *events, uint64_t
     crier_heartbeat_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    *self = (crier_heartbeat_t){loop, events, fill, arg, -1, -1, 0, -1};
+    *self = (crier_heartbeat_t){loop, events, fill, arg, -1, -1, 0, -1, NULL, NULL};
     s_publish_heartbeat (self); //  one at once, so that crier status need not wait
     self->timer = zloop_timer (loop, (size_t)interval_ms, 0, s_on_heartbeat, self);
     return self;
@@ -275,6 +281,12 @@ int crier_heartbeat_answer_requests (crier_heartbeat_t *self)
     self->request_timer =
         zloop_timer (self->loop, HEARTBEAT_REQUEST_CHECK_MS, 0, s_on_subscriptions, self);
     return self->request_timer == -1 ? -1 : 0;
+}
+
+void crier_heartbeat_on_subscription (crier_heartbeat_t *self, crier_subscription_fn *fn, void *arg)
+{
+    self->on_subscription = fn;
+    self->subscription_arg = arg;
 }
 
 void crier_heartbeat_destroy (crier_heartbeat_t **self_p)

@@ -40,8 +40,11 @@ static int s_setup (void **state)
 {
     const char *rooms[] = {ROOM, NULL};
     const char *mailboxes[] = {ARCHIVE, NULL};
+    //  Debug lines: ingest says when it has recorded a read (nag.read). A short lease: outcomes
+    //  on the event bus when the resolver (which hosts it) is killed are lost, and the lease
+    //  sends those deliveries again (docs/delivery.md).
     const char *env[] = {"CRIER_MATRIX_USER_ID=" TEST_MATRIX_USER, "CRIER_MATRIX_SYNC_TIMEOUT=1s",
-                         NULL};
+                         "CRIER_LOG_LEVEL=debug", "CRIER_REDELIVER_AFTER=3s", NULL};
     s_stack = e2e_stack_start_document (DOCUMENT, rooms, mailboxes, env);
     snprintf (s_watch_dir, sizeof s_watch_dir, "CRIER_MATRIX_WATCH_DIR=%s/watch",
               test_scratch_dir ());
@@ -64,6 +67,15 @@ static int s_teardown (void **state)
     test_process_destroy (&s_watch);
     e2e_stack_stop (&s_stack);
     return 0;
+}
+
+//  The number of events the room has now.
+static size_t s_room_events (void)
+{
+    json_t *events = test_homeserver_get (s_stack->homeserver, "events");
+    size_t count = json_array_size (events);
+    json_decref (events);
+    return count;
 }
 
 //  Sends a notification to "#ops" with subject and waits until the room has it; returns its
@@ -186,10 +198,7 @@ static void test_the_member_who_did_not_read_gets_one_email (void **state)
 
 static void test_nobody_reads_and_the_escalation_gets_one (void **state)
 {
-    json_t *events = test_homeserver_get (s_stack->homeserver, "events");
-    size_t before = json_array_size (events);
-    json_decref (events);
-    char *event_id = s_send_and_await ("Backup failed", "nag-none-read", before);
+    char *event_id = s_send_and_await ("Backup failed", "nag-none-read", s_room_events ());
     json_t *messages = s_await_decided ("nag-none-read");
     char link[256];
     snprintf (link, sizeof link, "https://matrix.to/#/" ROOM "/%s", event_id);
@@ -202,11 +211,75 @@ static void test_nobody_reads_and_the_escalation_gets_one (void **state)
     free (event_id);
 }
 
+static void s_expect_three_nags (const char *subject, const char *id, const char *event_id)
+{
+    json_t *messages = s_await_decided (id);
+    char link[256];
+    snprintf (link, sizeof link, "https://matrix.to/#/" ROOM "/%s", event_id);
+    nags_t nags = s_nags (messages, subject, link);
+    if (nags.will != 1 || nags.anna != 1 || nags.oncall != 1 || nags.other != 0)
+        fail_msg ("%s: will %d, anna %d, oncall %d, other %d nag emails", id, nags.will, nags.anna,
+                  nags.oncall, nags.other);
+    json_decref (messages);
+}
+
+//  A read recorded before the deadline holds across a restart of crier-ingest: only the member
+//  who did not read is nagged.
+static void test_a_read_survives_a_restart (void **state)
+{
+    char *event_id = s_send_and_await ("Queue stuck", "nag-restart", s_room_events ());
+    char order[256];
+    snprintf (order, sizeof order,
+              "{\"room\": \"" ROOM "\", \"user\": \"@will:example.org\", \"event_id\": \"%s\","
+              " \"type\": \"m.read\"}",
+              event_id);
+    test_homeserver_post (s_stack->homeserver, "receipt", order);
+    assert_true (test_process_wait_log (s_stack->processes[STACK_INGEST][0],
+                                        "nag.read id=nag-restart reader=@will:example.org", 15000,
+                                        NULL, NULL, 0));
+    e2e_stack_restart (s_stack, STACK_INGEST, 0, SIGTERM, 0);
+    json_t *messages = s_await_decided ("nag-restart");
+    char link[256];
+    snprintf (link, sizeof link, "https://matrix.to/#/" ROOM "/%s", event_id);
+    nags_t nags = s_nags (messages, "Queue stuck", link);
+    assert_int_equal (nags.will, 0);
+    assert_int_equal (nags.anna, 1);
+    assert_int_equal (nags.oncall, 0);
+    json_decref (messages);
+    free (event_id);
+}
+
+//  SIGKILL of each process in turn between the delivery and the deadline: every nag is sent,
+//  none twice.
+static void test_a_kill_of_any_process_loses_no_nag (void **state)
+{
+    const stack_kind_t kinds[] = {STACK_INGEST, STACK_RESOLVER, STACK_EMAIL, STACK_MATRIX};
+    for (size_t round = 0; round < 5; round++) {
+        char id[32], subject[32];
+        snprintf (id, sizeof id, "nag-kill-%zu", round);
+        snprintf (subject, sizeof subject, "Kill round %zu", round);
+        char *event_id = s_send_and_await (subject, id, s_room_events ());
+        if (round < 4) {
+            printf ("# killing %s\n", e2e_stack_name (kinds[round]));
+            e2e_stack_restart (s_stack, kinds[round], 0, SIGKILL, 137);
+        } else {
+            printf ("# killing crier-matrix-watch\n");
+            assert_int_equal (test_process_stop (s_watch, SIGKILL, 15000), 137);
+            test_process_destroy (&s_watch);
+            s_start_watch ();
+        }
+        s_expect_three_nags (subject, id, event_id);
+        free (event_id);
+    }
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_the_member_who_did_not_read_gets_one_email),
         cmocka_unit_test (test_nobody_reads_and_the_escalation_gets_one),
+        cmocka_unit_test (test_a_read_survives_a_restart),
+        cmocka_unit_test (test_a_kill_of_any_process_loses_no_nag),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

@@ -71,6 +71,14 @@ crier_heartbeat_t *crier_heartbeat_new (zloop_t *loop, zsock_t *events, uint64_t
 //  100 ms. Returns 0 or -1.
 int crier_heartbeat_answer_requests (crier_heartbeat_t *self);
 
+//  With crier_heartbeat_answer_requests: fn is told of every subscription that reaches the
+//  process's XPUB (the topic, size bytes, not NUL-terminated), so that a process can answer other
+//  questions asked the same way (crier-matrix-watch says again what it knows to a subscriber of
+//  delivery.seen: crier-ingest after a restart).
+typedef void (crier_subscription_fn) (const char *topic, size_t size, void *arg);
+void crier_heartbeat_on_subscription (crier_heartbeat_t *self, crier_subscription_fn *fn,
+                                      void *arg);
+
 //  True when a subscription message (ZeroMQ's: 1, then the topic) asks for heartbeats.
 bool crier_heartbeat_is_request (const void *data, size_t size);
 
