@@ -28,6 +28,8 @@ int crier_ingest_config_load (crier_ingest_config_t *config)
     rc |= crier_config_duration_ms ("CRIER_REDELIVER_AFTER", 300000, 100, 7 * 86400000ull,
                                     &config->redeliver_after_ms);
     rc |= crier_config_uint ("CRIER_MAX_BACKLOG", 100000, 1, 100000000, &config->max_backlog);
+    rc |= crier_config_uint ("CRIER_MAX_PENDING_NAGS", 100000, 0, 100000000,
+                             &config->max_pending_nags);
     rc |= crier_config_uint ("CRIER_MAX_DEAD_LETTERS", 10000, 1, 100000000,
                              &config->max_dead_letters);
     rc |= crier_config_bytes ("CRIER_MAX_DEAD_LETTER_BYTES", 256 * 1024 * 1024, 4096,

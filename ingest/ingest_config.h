@@ -22,6 +22,7 @@ typedef struct {
     uint64_t dedup_window_ms;       //  CRIER_DEDUP_WINDOW
     uint64_t dedup_max;             //  CRIER_DEDUP_MAX
     uint64_t nag_seen_wait_ms;      //  CRIER_NAG_SEEN_WAIT: a nag waiting for crier-matrix-watch
+    uint64_t max_pending_nags;      //  CRIER_MAX_PENDING_NAGS: nags held at most (0: no limit)
     uint64_t compact_bytes;         //  CRIER_JOURNAL_COMPACT_BYTES
     char *notifications_endpoint;   //  CRIER_NOTIFICATIONS_ENDPOINT: PUSH to the resolver
     char *events_publish_endpoint;  //  CRIER_EVENTS_PUBLISH_ENDPOINT: PUB to the event bus

@@ -160,6 +160,22 @@ static void s_recover (server_t *self)
                "the journal holds the whole state again; new notifications are accepted");
 }
 
+//  Nags not kept because CRIER_MAX_PENDING_NAGS were pending: a line a minute at most.
+static void s_warn_nags_refused (server_t *self)
+{
+    uint64_t refused = crier_ledger_nags_refused (self->ledger);
+    if (refused == self->nags_refused_logged || zclock_mono () < self->nags_refused_at)
+        return;
+    crier_log (CRIER_LOG_WARN, "nags.refused", "count",
+               CRIER_LOG_INT (refused - self->nags_refused_logged), "pending",
+               CRIER_LOG_INT (crier_ledger_nags_pending (self->ledger)), "hint",
+               "CRIER_MAX_PENDING_NAGS nags are pending: these notifications were delivered "
+               "without a nag; raise the limit (about 1.7 KB each) or shorten the groups' "
+               "nag.after");
+    self->nags_refused_logged = refused;
+    self->nags_refused_at = zclock_mono () + 60000;
+}
+
 static int s_on_tick (zloop_t *loop, int timer_id, void *arg)
 {
     server_t *self = arg;
@@ -174,6 +190,7 @@ static int s_on_tick (zloop_t *loop, int timer_id, void *arg)
     size_t due = crier_ledger_nags_due (self->ledger, zclock_time ());
     if (due > 0)
         crier_log (CRIER_LOG_DEBUG, "nags.due", "count", CRIER_LOG_INT (due));
+    s_warn_nags_refused (self);
     crier_ingest_wait_expire (self, false);
     if (self->journal_failing)
         s_recover (self);
@@ -217,8 +234,8 @@ static int s_open_journal (server_t *self)
 {
     crier_ledger_options_t options = {
         self->config->redeliver_after_ms, self->config->dedup_window_ms,
-        (size_t)self->config->dedup_max, (size_t)self->config->max_in_flight,
-        self->config->nag_seen_wait_ms};
+        (size_t)self->config->dedup_max,  (size_t)self->config->max_in_flight,
+        self->config->nag_seen_wait_ms,   (size_t)self->config->max_pending_nags};
     self->ledger = crier_ledger_new (&options);
     self->waiters = crier_waiters_new (WAITERS_MAX);
     if (!self->ledger || !self->waiters)

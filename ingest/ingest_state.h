@@ -70,6 +70,8 @@ typedef struct {
     uint64_t duplicates;
     uint64_t refused; //  by a client certificate's groups
     uint64_t redelivered;
+    uint64_t nags_refused_logged; //  crier_ledger_nags_refused when last logged
+    int64_t nags_refused_at;      //  no line before then (monotonic ms)
     uint64_t accepted_logged;
     uint64_t rejected_logged;
 } ingest_server_t;

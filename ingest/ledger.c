@@ -66,6 +66,7 @@ struct crier_ledger_t {
     zlistx_t *waiting;        //  entry_t whose nags are not decided yet (STAGE_WAITING)
     size_t nags_pending;      //  rooms whose nag is not decided yet, in all entries
     int64_t nags_scan_at;     //  the earliest a waiting nag can fall due (0: look now)
+    uint64_t nags_refused;    //  nags not kept: nags_max were pending
     const char **pending_ids; //  the last work's pending delivery ids (borrowed)
     size_t pending_capacity;
     crier_recent_t *seen;       //  client ids, for the dedup window
@@ -363,16 +364,26 @@ static bool s_finished (const entry_t *entry)
     return s_settled (entry) && s_undecided (entry) == 0;
 }
 
-static crier_ledger_change_t s_apply_routed (entry_t *entry, const crier_receipt_t *receipt)
+static crier_ledger_change_t s_apply_routed (crier_ledger_t *self, entry_t *entry,
+                                             const crier_receipt_t *receipt)
 {
     bool changed = !entry->routed || entry->groups_retry;
-    if (receipt->nag_count > 0 && !entry->nag) {
+    //  Memory stays bounded: past nags_max, a notification goes without its nags.
+    bool room = !self->options.nags_max ||
+                self->nags_pending + receipt->nag_count <= self->options.nags_max;
+    if (receipt->nag_count > 0 && !entry->nag && !entry->routed && !room)
+        self->nags_refused += receipt->nag_count;
+    if (receipt->nag_count > 0 && !entry->nag && room) {
         //  Out of memory: the notification goes without its nags, like one of a group without.
         entry->nag = crier_nag_rooms_new (receipt->nags, receipt->nag_count);
         changed = true;
     }
     entry->routed = true;
     entry->groups_retry = false;
+    //  Room for exactly these at first: a notification can stay long (its nag, its dead letters).
+    if (entry->capacity == 0 && receipt->delivery_count > 0)
+        crier_array_reserve (&entry->deliveries, &entry->capacity, 0, sizeof *entry->deliveries,
+                             receipt->delivery_count);
     for (size_t index = 0; index < receipt->delivery_count; index++)
         if (!s_find (entry, receipt->deliveries[index].delivery_id)) {
             s_add (entry, &receipt->deliveries[index]);
@@ -443,7 +454,7 @@ static crier_ledger_change_t s_apply (crier_ledger_t *self, entry_t *entry,
     crier_ledger_change_t change = CRIER_LEDGER_IGNORED;
     switch (receipt->kind) {
         case CRIER_RECEIPT_ROUTED:
-            change = s_apply_routed (entry, receipt);
+            change = s_apply_routed (self, entry, receipt);
             break;
         case CRIER_RECEIPT_UNROUTABLE:
             change = s_apply_unroutable (self, entry, receipt);
@@ -599,6 +610,11 @@ size_t crier_ledger_nags_due (crier_ledger_t *self, int64_t now_ms)
 size_t crier_ledger_nags_pending (const crier_ledger_t *self)
 {
     return self->nags_pending;
+}
+
+uint64_t crier_ledger_nags_refused (const crier_ledger_t *self)
+{
+    return self->nags_refused;
 }
 
 bool crier_ledger_nag_info (const crier_ledger_t *self, const crier_receipt_t *receipt,

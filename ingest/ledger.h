@@ -41,6 +41,9 @@ typedef struct {
     size_t queued_max;         //  queued notifications kept in memory (0: all)
     uint64_t nag_seen_wait_ms; //  CRIER_NAG_SEEN_WAIT: how long past its deadline a nag waits
                                //  for crier-matrix-watch to report the message (nag_rooms.h)
+    size_t nags_max;           //  CRIER_MAX_PENDING_NAGS: a notification whose nags would pass
+                               //  it goes without them (counted: crier_ledger_nags_refused); 0:
+                               //  no limit
 } crier_ledger_options_t;
 
 //  What a receipt changed.
@@ -117,8 +120,10 @@ size_t crier_ledger_expire (crier_ledger_t *self, int64_t now_ms);
 //  it). Returns how many.
 size_t crier_ledger_nags_due (crier_ledger_t *self, int64_t now_ms);
 
-//  Matrix deliveries whose nag is not decided yet.
+//  Matrix deliveries whose nag is not decided yet; and nags not kept since the start because
+//  there were nags_max already.
 size_t crier_ledger_nags_pending (const crier_ledger_t *self);
+uint64_t crier_ledger_nags_refused (const crier_ledger_t *self);
 
 //  What a delivery.* receipt's delivery is to the nags: a Matrix delivery with one, or a nag
 //  email (nag_of: whom for), and the after_ms it is about. False when neither (or unknown).

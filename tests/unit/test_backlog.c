@@ -21,7 +21,7 @@
 
 static crier_ledger_t *s_ledger (void)
 {
-    crier_ledger_options_t options = {60000, 60000, 100, QUEUED_MAX, 0};
+    crier_ledger_options_t options = {60000, 60000, 100, QUEUED_MAX, 0, 0};
     crier_ledger_t *ledger = crier_ledger_new (&options);
     assert_non_null (ledger);
     return ledger;

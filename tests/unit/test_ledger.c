@@ -18,7 +18,7 @@
 
 static crier_ledger_t *s_ledger (void)
 {
-    crier_ledger_options_t options = {LEASE, 10000, 100, 0, NAG_SEEN_WAIT};
+    crier_ledger_options_t options = {LEASE, 10000, 100, 0, NAG_SEEN_WAIT, 0};
     crier_ledger_t *ledger = crier_ledger_new (&options);
     assert_non_null (ledger);
     return ledger;
@@ -428,8 +428,8 @@ static void test_dead_letters_are_counted_per_client (void **state)
 //  client id that waits in the journal only, unknown otherwise.
 static void test_describe_says_what_became_of_a_notification (void **state)
 {
-    crier_ledger_options_t options = {LEASE, 10000, 100, 1,
-                                      NAG_SEEN_WAIT}; //  one queued in memory at most
+    //  One queued in memory at most.
+    crier_ledger_options_t options = {LEASE, 10000, 100, 1, NAG_SEEN_WAIT, 0};
     crier_ledger_t *ledger = crier_ledger_new (&options);
     s_accept_and_send (ledger, "n-1", 1000);
     crier_wait_reply_t reply = {.ok = true};

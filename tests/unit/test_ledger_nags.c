@@ -3,7 +3,8 @@
     resolver as a nag request when the nag falls due, naming the members who read it nowhere;
     nobody reading escalates once; a room crier-matrix-watch never reported waits longer; a
     failed delivery has nothing to nag about; a lease that runs out sends the request or its
-    emails again; and the journal's records rebuild all of it after a compaction. */
+    emails again; past CRIER_MAX_PENDING_NAGS a notification goes without nags; and the
+    journal's records rebuild all of it after a compaction. */
 #include "ledger.h"
 
 #include <setjmp.h>
@@ -20,9 +21,12 @@
 #define ROOM_B        "!b:example.org"
 #define ROOM_D        "!d:example.org"
 
+//  Two nags pending at most.
+#define NAGS_MAX 2
+
 static crier_ledger_t *s_ledger (void)
 {
-    crier_ledger_options_t options = {LEASE, 10000, 100, 0, NAG_SEEN_WAIT};
+    crier_ledger_options_t options = {LEASE, 10000, 100, 0, NAG_SEEN_WAIT, NAGS_MAX};
     crier_ledger_t *ledger = crier_ledger_new (&options);
     assert_non_null (ledger);
     return ledger;
@@ -258,6 +262,35 @@ static void test_a_failed_delivery_has_nothing_to_nag_about (void **state)
     crier_ledger_destroy (&ledger);
 }
 
+//  Past CRIER_MAX_PENDING_NAGS a notification goes without its nags: memory stays bounded, and
+//  the notification is done when its deliveries are.
+static void test_past_the_limit_a_notification_goes_without_nags (void **state)
+{
+    crier_ledger_t *ledger = s_routed (1000, 5000); //  two pending: the limit
+    assert_int_equal (
+        crier_ledger_accept (ledger, "m", (crier_journal_position_t){20, 10}, false, 0), 0);
+    crier_ledger_work_t work;
+    assert_true (crier_ledger_next (ledger, &work));
+    crier_ledger_sent (ledger, 0);
+    crier_receipt_delivery_t row = {.channel = "matrix", .target = ROOM_B};
+    crier_receipt_nag_t nag = {.after_ms = 1000};
+    s_id (row.delivery_id, 'f');
+    s_id (nag.delivery_id, 'f');
+    crier_receipt_t routed = {.kind = CRIER_RECEIPT_ROUTED,
+                              .notification_id = "m",
+                              .deliveries = &row,
+                              .delivery_count = 1,
+                              .nags = &nag,
+                              .nag_count = 1};
+    assert_int_equal (crier_ledger_apply (ledger, &routed, 0), CRIER_LEDGER_UPDATED);
+    assert_int_equal (crier_ledger_nags_pending (ledger), NAGS_MAX);
+    assert_int_equal (crier_ledger_nags_refused (ledger), 1);
+    crier_receipt_t delivered = s_outcome (CRIER_RECEIPT_DELIVERED, 'f', "matrix", ROOM_B, 10);
+    delivered.notification_id = "m";
+    assert_int_equal (crier_ledger_apply (ledger, &delivered, 10), CRIER_LEDGER_FINISHED);
+    crier_ledger_destroy (&ledger);
+}
+
 //  Copies a live notification's records into another ledger, each receipt through its encoding
 //  as the journal keeps it.
 static void s_replay_receipt (crier_ledger_t *copy, const crier_receipt_t *receipt)
@@ -342,6 +375,7 @@ int main (void)
         cmocka_unit_test (test_a_nag_holds_the_notification_until_decided),
         cmocka_unit_test (test_nobody_reading_escalates_once_and_an_unseen_room_waits),
         cmocka_unit_test (test_a_failed_delivery_has_nothing_to_nag_about),
+        cmocka_unit_test (test_past_the_limit_a_notification_goes_without_nags),
         cmocka_unit_test (test_the_records_of_a_compaction_rebuild_the_nags),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -224,7 +224,7 @@ static crier_ledger_t *s_replayed (const char *directory, crier_journal_t **jour
                                    crier_records_report_t *report)
 {
     //  A dedup window long enough to reach back to when the fixture was written.
-    crier_ledger_options_t options = {60000, UINT64_C (1) << 40, 100, 0, 0};
+    crier_ledger_options_t options = {60000, UINT64_C (1) << 40, 100, 0, 0, 0};
     crier_ledger_t *ledger = crier_ledger_new (&options);
     assert_non_null (ledger);
     *journal_p = crier_records_open (directory, crier_backlog_replay, ledger, report);
