@@ -3,6 +3,7 @@
 #include "matrix_client.h"
 #include "read_watch.h"
 #include "watch_config.h"
+#include "watch_state.h"
 
 #include "crier/backoff.h"
 #include "crier/event.h"
@@ -27,7 +28,6 @@
     " \"ephemeral\": {\"types\": [\"m.receipt\"]}, \"account_data\": {\"not_types\": [\"*\"]}}}"
 #define RETRY_BASE_MS 1000
 #define RETRY_CAP_MS  30000
-#define SINCE_FILE    "since"
 
 typedef struct {
     const crier_watch_config_t *config;
@@ -37,6 +37,7 @@ typedef struct {
     crier_transfers_t *http;
     crier_matrix_client_t *client;
     crier_read_watch_t *watch;
+    crier_watch_state_t *state;           //  the state folder: position, messages followed
     crier_handshake_watch_t *links_watch; //  logs a refusal by the event bus
     char *bot;                            //  the bot's user id
     char *since;                          //  the position to sync from; NULL: from the start
@@ -65,54 +66,24 @@ static void s_free_item (void **item)
     *item = NULL;
 }
 
-static char *s_since_path (const server_t *self, const char *name)
+static void s_keep_followed (const crier_read_report_t *message, int64_t seen_at_ms, void *arg)
 {
-    size_t size = strlen (self->config->state_dir) + strlen (name) + 2;
-    char *path = malloc (size);
-    if (path)
-        snprintf (path, size, "%s/%s", self->config->state_dir, name);
-    return path;
+    crier_watch_state_follow (arg, message, seen_at_ms);
 }
 
-//  Reads the position kept by an earlier run, if any. Returns 0, or -1 (logged).
-static int s_load_since (server_t *self)
+static void s_rewrite_followed (crier_watch_state_t *state, void *arg)
 {
-    if (mkdir (self->config->state_dir, 0700) != 0 && errno != EEXIST) {
-        crier_log (CRIER_LOG_ERROR, "watch.state_unusable", "dir", self->config->state_dir, "error",
-                   strerror (errno), "hint",
-                   "CRIER_MATRIX_WATCH_DIR must be a folder this process can write");
-        return -1;
-    }
-    char *path = s_since_path (self, SINCE_FILE);
-    FILE *file = path ? fopen (path, "r") : NULL;
-    char line[1024] = "";
-    if (file && fgets (line, sizeof line, file))
-        line[strcspn (line, "\n")] = '\0';
-    if (file)
-        fclose (file);
-    free (path);
-    self->since = line[0] ? strdup (line) : NULL;
-    return 0;
+    crier_read_watch_each (arg, s_keep_followed, state);
 }
 
-//  Keeps the position for the next run: written whole, synced, then renamed over the old one.
+//  Keeps the position, after the messages it showed (the file of those written anew once it
+//  holds more than twice what is followed).
 static void s_save_since (server_t *self)
 {
-    char *path = s_since_path (self, SINCE_FILE);
-    char *temporary = s_since_path (self, SINCE_FILE ".new");
-    int fd = temporary ? open (temporary, O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
-    size_t length = strlen (self->since);
-    bool written = fd >= 0 && write (fd, self->since, length) == (ssize_t)length &&
-                   write (fd, "\n", 1) == 1 && fdatasync (fd) == 0;
-    if (fd >= 0)
-        close (fd);
-    if (!written || rename (temporary, path) != 0)
-        crier_log (CRIER_LOG_ERROR, "watch.state_unwritable", "dir", self->config->state_dir,
-                   "error", strerror (errno), "hint",
-                   "the sync position is not kept: after a restart, crier-matrix-watch starts "
-                   "from the homeserver's present state; check the folder and the disk");
-    free (path);
-    free (temporary);
+    crier_watch_state_save (self->state, self->since);
+    if (self->watch &&
+        crier_watch_state_wants_rewrite (self->state, crier_read_watch_tracked (self->watch)))
+        crier_watch_state_rewrite (self->state, s_rewrite_followed, self->watch);
 }
 
 //  An event about one of crier's messages: which, where, and when it was sent (when known).
@@ -149,13 +120,15 @@ static void s_on_read (const crier_read_report_t *report, void *arg)
 {
     server_t *self = arg;
     s_publish_read (report, self);
+    crier_watch_state_follow (self->state, report, 0);
     self->reads++;
     crier_log (CRIER_LOG_DEBUG, "delivery.read", "id", report->notification_id, "room",
                report->room_id, "reader", report->reader);
 }
 
-static void s_on_seen (const crier_read_report_t *message, char *const *members,
-                       size_t member_count, void *arg)
+//  delivery.seen, said for the first time or again.
+static void s_publish_seen (const crier_read_report_t *message, char *const *members,
+                            size_t member_count, void *arg)
 {
     server_t *self = arg;
     crier_event_t *event = s_message_event ("delivery.seen", message);
@@ -163,6 +136,15 @@ static void s_on_seen (const crier_read_report_t *message, char *const *members,
         return;
     crier_event_add_texts (event, "members", members, member_count);
     crier_event_send (&event, self->events);
+}
+
+//  A message of crier's followed from now on: said, and kept with the next position.
+static void s_on_seen (const crier_read_report_t *message, char *const *members,
+                       size_t member_count, void *arg)
+{
+    server_t *self = arg;
+    s_publish_seen (message, members, member_count, self);
+    crier_watch_state_follow (self->state, message, zclock_time ());
 }
 
 static int s_on_retry (zloop_t *loop, int timer_id, void *arg)
@@ -504,6 +486,14 @@ static void s_start_following (server_t *self)
     }
 }
 
+static void s_on_restored (const crier_read_report_t *message, int64_t seen_at_ms, void *arg)
+{
+    server_t *self = arg;
+    if (crier_read_watch_restore (self->watch, message, seen_at_ms) != 0)
+        crier_log (CRIER_LOG_ERROR, "watch.restore_failed", "id", message->notification_id,
+                   "reason", "out of memory", "hint", "reads of this message are not said");
+}
+
 //  whoami: the bot's user id, when CRIER_MATRIX_USER_ID does not say it.
 static void s_on_whoami (const crier_matrix_answer_t *answer, void *arg)
 {
@@ -525,6 +515,11 @@ static void s_on_whoami (const crier_matrix_answer_t *answer, void *arg)
         s_retry (self, NULL, "out of memory");
         return;
     }
+    //  What an earlier run followed is followed again, before any /sync answer.
+    size_t restored = crier_watch_state_followed (
+        self->state, zclock_time (), (int64_t)self->config->keep_ms, s_on_restored, self);
+    if (restored > 0)
+        crier_log (CRIER_LOG_INFO, "watch.restored", "messages", CRIER_LOG_INT (restored));
     self->failures = 0;
     s_start_following (self);
 }
@@ -562,7 +557,7 @@ static void s_on_subscription (const char *topic, size_t size, void *arg)
     static const char wanted[] = "delivery.seen";
     if (!self->watch || size != sizeof wanted - 1 || memcmp (topic, wanted, size) != 0)
         return;
-    size_t messages = crier_read_watch_replay (self->watch, s_on_seen, s_publish_read, self);
+    size_t messages = crier_read_watch_replay (self->watch, s_publish_seen, s_publish_read, self);
     if (messages > 0)
         crier_log (CRIER_LOG_INFO, "watch.replayed", "messages", CRIER_LOG_INT (messages), "why",
                    "a subscriber of delivery.seen joined the event bus (crier-ingest restarted?)");
@@ -572,7 +567,11 @@ static char *s_on_start (void *arg)
 {
     server_t *self = arg;
     const crier_watch_config_t *config = self->config;
-    if (s_load_since (self) != 0)
+    self->state = crier_watch_state_open (config->state_dir);
+    if (!self->state)
+        return NULL;
+    if (crier_watch_state_since (self->state) &&
+        !(self->since = strdup (crier_watch_state_since (self->state))))
         return NULL;
     self->askings = zlistx_new ();
     if (!self->askings)
@@ -625,6 +624,7 @@ void crier_matrix_watch (zsock_t *pipe, void *args)
     crier_transfers_destroy (&self.http);
     crier_heartbeat_destroy (&self.heartbeat);
     crier_read_watch_destroy (&self.watch);
+    crier_watch_state_destroy (&self.state);
     crier_handshake_watch_destroy (&self.links_watch);
     zlistx_destroy (&self.askings);
     json_decref (self.held);

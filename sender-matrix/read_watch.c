@@ -80,30 +80,21 @@ static void s_forget_oldest (crier_read_watch_t *self)
 }
 
 //  A bot event carrying the delivery tag: followed from now on. *tracked_p: the new one, or NULL.
-static int s_track (crier_read_watch_t *self, const char *room, const json_t *event, int64_t now_ms,
-                    tracked_t **tracked_p)
+//  Follows a message from now on.
+static int s_follow (crier_read_watch_t *self, const crier_read_report_t *message,
+                     int64_t seen_at_ms, tracked_t **tracked_p)
 {
-    const char *sender = json_string_value (json_object_get (event, "sender"));
-    const char *event_id = json_string_value (json_object_get (event, "event_id"));
-    const json_t *tag = json_object_get (json_object_get (event, "content"), CRIER_MATRIX_TAG);
-    const char *delivery_id = json_string_value (json_object_get (tag, "id"));
-    const char *notification_id = json_string_value (json_object_get (tag, "notification"));
-    *tracked_p = NULL;
-    if (!sender || strcmp (sender, self->bot) != 0 || !event_id || !delivery_id ||
-        !notification_id || zhashx_lookup (self->tracked, event_id))
-        return 0;
     if (zlistx_size (self->order) >= self->max_tracked)
         s_forget_oldest (self);
     tracked_t *tracked = calloc (1, sizeof *tracked);
     if (!tracked)
         return -1;
-    json_int_t sent_at = json_integer_value (json_object_get (event, "origin_server_ts"));
-    *tracked = (tracked_t){strdup (room),
-                           strdup (event_id),
-                           strdup (delivery_id),
-                           strdup (notification_id),
-                           sent_at > 0 ? (int64_t)sent_at : 0,
-                           now_ms,
+    *tracked = (tracked_t){strdup (message->room_id),
+                           strdup (message->event_id),
+                           strdup (message->delivery_id),
+                           strdup (message->notification_id),
+                           message->sent_at_ms,
+                           seen_at_ms,
                            zhashx_new (),
                            NULL};
     if (!tracked->room_id || !tracked->event_id || !tracked->delivery_id ||
@@ -118,8 +109,27 @@ static int s_track (crier_read_watch_t *self, const char *room, const json_t *ev
         s_tracked_destroy (&item);
         return -1;
     }
-    *tracked_p = tracked;
+    if (tracked_p)
+        *tracked_p = tracked;
     return zhashx_insert (self->tracked, tracked->event_id, tracked);
+}
+
+static int s_track (crier_read_watch_t *self, const char *room, const json_t *event, int64_t now_ms,
+                    tracked_t **tracked_p)
+{
+    const char *sender = json_string_value (json_object_get (event, "sender"));
+    const char *event_id = json_string_value (json_object_get (event, "event_id"));
+    const json_t *tag = json_object_get (json_object_get (event, "content"), CRIER_MATRIX_TAG);
+    const char *delivery_id = json_string_value (json_object_get (tag, "id"));
+    const char *notification_id = json_string_value (json_object_get (tag, "notification"));
+    *tracked_p = NULL;
+    if (!sender || strcmp (sender, self->bot) != 0 || !event_id || !delivery_id ||
+        !notification_id || zhashx_lookup (self->tracked, event_id))
+        return 0;
+    json_int_t sent_at = json_integer_value (json_object_get (event, "origin_server_ts"));
+    crier_read_report_t message = {
+        notification_id, delivery_id, room, event_id, NULL, sent_at > 0 ? (int64_t)sent_at : 0};
+    return s_follow (self, &message, now_ms, tracked_p);
 }
 
 typedef struct {
@@ -246,6 +256,41 @@ size_t crier_read_watch_replay (crier_read_watch_t *self, crier_seen_report_fn *
         }
     }
     return zlistx_size (self->order);
+}
+
+int crier_read_watch_restore (crier_read_watch_t *self, const crier_read_report_t *message,
+                              int64_t seen_at_ms)
+{
+    tracked_t *known = zhashx_lookup (self->tracked, message->event_id);
+    if (message->reader)
+        return known ? (zhashx_insert (known->reported, message->reader, (void *)1) < 0 ? -1 : 0)
+                     : 0;
+    if (known)
+        return 0;
+    //  Placed in its room's order as the bot's own event: it says nothing of who read what.
+    if (crier_read_state_event (self->state, message->room_id, message->event_id, self->bot,
+                                false) != 0)
+        return -1;
+    return s_follow (self, message, seen_at_ms, NULL);
+}
+
+void crier_read_watch_each (crier_read_watch_t *self, crier_read_each_fn *fn, void *arg)
+{
+    for (tracked_t *tracked = zlistx_first (self->order); tracked;
+         tracked = zlistx_next (self->order)) {
+        crier_read_report_t message = {tracked->notification_id,
+                                       tracked->delivery_id,
+                                       tracked->room_id,
+                                       tracked->event_id,
+                                       NULL,
+                                       tracked->sent_at_ms};
+        fn (&message, tracked->seen_at_ms, arg);
+        for (void *said = zhashx_first (tracked->reported); said;
+             said = zhashx_next (tracked->reported)) {
+            message.reader = zhashx_cursor (tracked->reported);
+            fn (&message, 0, arg);
+        }
+    }
 }
 
 size_t crier_read_watch_tracked (const crier_read_watch_t *self)

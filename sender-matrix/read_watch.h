@@ -58,6 +58,19 @@ bool crier_read_watch_knows (crier_read_watch_t *self, const char *room, const c
 size_t crier_read_watch_replay (crier_read_watch_t *self, crier_seen_report_fn *seen,
                                 crier_read_report_fn *fn, void *arg);
 
+//  A message an earlier run followed (watch_state.h), before any /sync answer: followed again,
+//  first in its room's order (everything /sync shows from now on came after it); or, with
+//  reader set (and only event_id), a reader said of it then, not said again. Returns 0, or -1
+//  when out of memory.
+int crier_read_watch_restore (crier_read_watch_t *self, const crier_read_report_t *message,
+                              int64_t seen_at_ms);
+
+//  Calls fn with each message followed now, oldest first (reader NULL), each followed by the
+//  readers said of it (reader set).
+typedef void (crier_read_each_fn) (const crier_read_report_t *message, int64_t seen_at_ms,
+                                   void *arg);
+void crier_read_watch_each (crier_read_watch_t *self, crier_read_each_fn *fn, void *arg);
+
 //  Messages followed now.
 size_t crier_read_watch_tracked (const crier_read_watch_t *self);
 
