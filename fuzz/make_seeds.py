@@ -51,6 +51,30 @@ write("fuzz_frames", "receipt_routed", b"\x02" + msgpack.packb(dict(
         {"delivery_id": DELIVERY_ID, "channel": "email", "target": "a@b.org"}])))
 write("fuzz_frames", "receipt_unroutable", b"\x02" + msgpack.packb(dict(
     event, type="notification.unroutable", groups=["#nobody"])))
+# Nags (docs/nag.md): the routed receipt's nags, the watcher's receipts, the resolver's answer,
+# ingest's nag request and a nag email's delivery.
+write("fuzz_frames", "receipt_routed_nags", b"\x02" + msgpack.packb(dict(
+    event, type="notification.routed", deliveries=[
+        {"delivery_id": DELIVERY_ID, "channel": "matrix", "target": "!r:hs"}],
+    nags=[{"delivery_id": DELIVERY_ID, "after_ms": 900000}])))
+write("fuzz_frames", "receipt_seen", b"\x02" + msgpack.packb(dict(
+    event, type="delivery.seen", delivery_id=DELIVERY_ID, room_id="!r:hs", event_id="$e",
+    members=["@will:hs", "@anna:hs"])))
+write("fuzz_frames", "receipt_read", b"\x02" + msgpack.packb(dict(
+    event, type="delivery.read", delivery_id=DELIVERY_ID, room_id="!r:hs", event_id="$e",
+    reader="@will:hs")))
+write("fuzz_frames", "receipt_nag_routed", b"\x02" + msgpack.packb(dict(
+    event, type="nag.routed", decided=[DELIVERY_ID], deliveries=[
+        {"delivery_id": DELIVERY_ID, "channel": "email", "target": "will@hs",
+         "nag_of": "@will:hs", "of": DELIVERY_ID}])))
+write("fuzz_frames", "nag_request", b"\x00" + msgpack.packb(dict(
+    frame, attempt=2, escalate=True,
+    nags=[{"delivery_id": DELIVERY_ID, "room_id": "!r:hs", "event_id": "$e", "after_ms": 60000,
+           "unread": ["@will:hs"]}],
+    nag_deliveries=[{"nag_of": "@anna:hs", "target": "anna@hs", "of": DELIVERY_ID}])))
+write("fuzz_frames", "nag_delivery", b"\x01" + msgpack.packb(dict(
+    frame, v=1, type="delivery", delivery_id=DELIVERY_ID, channel="email", target="will@hs",
+    attempt=1, nag_of="@will:hs")))
 write("fuzz_frames", "reply_ok", b"\x03" + msgpack.packb({"ok": True, "id": "n-1",
                                                           "duplicate": True}))
 write("fuzz_frames", "reply_refused", b"\x03" + msgpack.packb({
