@@ -185,21 +185,6 @@ void crier_frame_redelivery_free (crier_frame_redelivery_t *redelivery)
     *redelivery = (crier_frame_redelivery_t){0};
 }
 
-//  Reads a delivery id (40 lowercase hex digits) of a map into id.
-static int s_read_id (const msgpack_object *map, const char *key, char id[CRIER_DIGEST_BYTES],
-                      crier_error_t *error)
-{
-    char *text = NULL;
-    if (crier_msgpack_read_text (map, key, &text, error) != 0)
-        return -1;
-    size_t length = strlen (text);
-    int valid = length == CRIER_DIGEST_BYTES - 1 && strspn (text, "0123456789abcdef") == length;
-    if (valid)
-        memcpy (id, text, CRIER_DIGEST_BYTES);
-    free (text);
-    return valid ? 0 : crier_error_set (error, key, "must be 40 lowercase hex digits");
-}
-
 //  An optional array of maps under key: *array_p NULL when absent. Returns 0, or -1.
 static int s_optional_array (const msgpack_object *map, const char *key,
                              const msgpack_object **array_p, crier_error_t *error)
@@ -220,7 +205,7 @@ static int s_optional_array (const msgpack_object *map, const char *key,
 static int s_read_nag (const msgpack_object *item, crier_frame_nag_t *nag, crier_error_t *error)
 {
     uint64_t after = 0;
-    if (s_read_id (item, "delivery_id", nag->delivery_id, error) != 0 ||
+    if (crier_msgpack_read_digest (item, "delivery_id", nag->delivery_id, error) != 0 ||
         crier_msgpack_read_text (item, "room_id", &nag->room_id, error) != 0 ||
         crier_msgpack_read_text (item, "event_id", &nag->event_id, error) != 0 ||
         crier_msgpack_read_uint (item, "after_ms", &after, error) != 0)
@@ -277,7 +262,7 @@ static int s_read_nag_request (const msgpack_object *map, crier_frame_redelivery
         redelivery->nag_delivery_count++;
         if (crier_msgpack_read_text (item, "nag_of", &again->nag_of, error) != 0 ||
             crier_msgpack_read_text (item, "target", &again->target, error) != 0 ||
-            s_read_id (item, "of", again->of, error) != 0)
+            crier_msgpack_read_digest (item, "of", again->of, error) != 0)
             return -1;
     }
     return 0;

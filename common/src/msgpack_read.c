@@ -270,3 +270,19 @@ void crier_msgpack_pack_text (msgpack_packer *packer, const char *text)
     msgpack_pack_str (packer, length);
     msgpack_pack_str_body (packer, text, length);
 }
+
+int crier_msgpack_read_digest (const msgpack_object *object, const char *key,
+                               char id[CRIER_DIGEST_BYTES], crier_error_t *error)
+{
+    char *text = NULL;
+    const char *field = key ? key : "delivery_id";
+    if ((key ? crier_msgpack_read_text (object, key, &text, error)
+             : crier_msgpack_copy_text (object, field, &text, error)) != 0)
+        return -1;
+    size_t length = strlen (text);
+    int valid = length == CRIER_DIGEST_BYTES - 1 && strspn (text, "0123456789abcdef") == length;
+    if (valid)
+        memcpy (id, text, CRIER_DIGEST_BYTES);
+    free (text);
+    return valid ? 0 : crier_error_set (error, field, "must be 40 lowercase hex digits");
+}

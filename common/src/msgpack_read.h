@@ -3,6 +3,7 @@
 #ifndef CRIER_MSGPACK_READ_H_INCLUDED
 #define CRIER_MSGPACK_READ_H_INCLUDED
 
+#include "crier/id.h"
 #include "crier/notification.h"
 
 #include <msgpack.h>
@@ -33,6 +34,12 @@ int crier_msgpack_read_optional_text (const msgpack_object *map, const char *key
 //  Reads a required string key. Returns 0 or -1.
 int crier_msgpack_read_text (const msgpack_object *map, const char *key, char **text_p,
                              crier_error_t *error);
+
+//  Reads a delivery id (40 lowercase hex digits) into id: the value of key in map, or object
+//  itself when key is NULL (an array's item; errors then name "delivery_id"). Returns 0, or -1
+//  with *error set.
+int crier_msgpack_read_digest (const msgpack_object *object, const char *key,
+                               char id[CRIER_DIGEST_BYTES], crier_error_t *error);
 
 //  Reads an optional non-negative integer key: absent and nil leave *value_p as it is.
 int crier_msgpack_read_optional_uint (const msgpack_object *map, const char *key, uint64_t *value_p,

@@ -50,33 +50,16 @@ int crier_receipt_peek (const void *data, size_t size, char delivery_id[CRIER_DI
     return rc;
 }
 
-//  Reads a delivery id (40 lowercase hex digits) from a map's key (or a string when key is NULL).
-static int s_read_id (const msgpack_object *object, const char *key, char id[CRIER_DIGEST_BYTES],
-                      crier_error_t *error)
-{
-    char *text = NULL;
-    const char *field = key ? key : "delivery_id";
-    if ((key ? crier_msgpack_read_text (object, key, &text, error)
-             : crier_msgpack_copy_text (object, field, &text, error)) != 0)
-        return -1;
-    size_t length = strlen (text);
-    int valid = length == CRIER_DIGEST_BYTES - 1 && strspn (text, "0123456789abcdef") == length;
-    if (valid)
-        memcpy (id, text, CRIER_DIGEST_BYTES);
-    free (text);
-    return valid ? 0 : crier_error_set (error, field, "must be 40 lowercase hex digits");
-}
-
 //  Reads delivery_id, channel and target from a map (and nag.routed's nag_of and of).
 static int s_read_delivery (const msgpack_object *map, crier_receipt_delivery_t *delivery, bool nag,
                             crier_error_t *error)
 {
-    if (s_read_id (map, "delivery_id", delivery->delivery_id, error) != 0 ||
+    if (crier_msgpack_read_digest (map, "delivery_id", delivery->delivery_id, error) != 0 ||
         crier_msgpack_read_text (map, "channel", &delivery->channel, error) != 0 ||
         crier_msgpack_read_text (map, "target", &delivery->target, error) != 0)
         return -1;
     if (nag && (crier_msgpack_read_text (map, "nag_of", &delivery->nag_of, error) != 0 ||
-                s_read_id (map, "of", delivery->of, error) != 0))
+                crier_msgpack_read_digest (map, "of", delivery->of, error) != 0))
         return -1;
     return 0;
 }
@@ -147,9 +130,10 @@ static int s_read_nags (const msgpack_object *map, crier_receipt_t *receipt, cri
         uint64_t after = 0;
         if (!decided && row->type != MSGPACK_OBJECT_MAP)
             return crier_error_set (error, key, "each must be a map {delivery_id, after_ms}");
-        if (decided ? s_read_id (row, NULL, nag->delivery_id, error) != 0
-                    : s_read_id (row, "delivery_id", nag->delivery_id, error) != 0 ||
-                          crier_msgpack_read_uint (row, "after_ms", &after, error) != 0)
+        if (decided
+                ? crier_msgpack_read_digest (row, NULL, nag->delivery_id, error) != 0
+                : crier_msgpack_read_digest (row, "delivery_id", nag->delivery_id, error) != 0 ||
+                      crier_msgpack_read_uint (row, "after_ms", &after, error) != 0)
             return -1;
         if (after > INT64_MAX)
             return crier_error_set (error, "after_ms", "is out of range");
@@ -170,13 +154,15 @@ static int s_read_kind (const msgpack_object *map, crier_receipt_t *receipt, cri
         case CRIER_RECEIPT_UNROUTABLE:
             return s_read_texts (map, "groups", &receipt->groups, &receipt->group_count, error);
         case CRIER_RECEIPT_SEEN:
-            if (s_read_id (map, "delivery_id", receipt->delivery.delivery_id, error) != 0 ||
+            if (crier_msgpack_read_digest (map, "delivery_id", receipt->delivery.delivery_id,
+                                           error) != 0 ||
                 crier_msgpack_read_text (map, "room_id", &receipt->room_id, error) != 0 ||
                 crier_msgpack_read_text (map, "event_id", &receipt->event_id, error) != 0)
                 return -1;
             return s_read_texts (map, "members", &receipt->members, &receipt->member_count, error);
         case CRIER_RECEIPT_READ:
-            if (s_read_id (map, "delivery_id", receipt->delivery.delivery_id, error) != 0)
+            if (crier_msgpack_read_digest (map, "delivery_id", receipt->delivery.delivery_id,
+                                           error) != 0)
                 return -1;
             return crier_msgpack_read_text (map, "reader", &receipt->reader, error);
         default:

@@ -175,6 +175,26 @@ static json_t *s_await_decided (const char *id)
     return test_smtp_wait_messages (s_stack->smtp, 0, 0);
 }
 
+//  The nag emails of notification id (subject, its message event_id), once decided and sent.
+static nags_t s_decided (const char *id, const char *subject, const char *event_id)
+{
+    json_t *messages = s_await_decided (id);
+    char link[256];
+    snprintf (link, sizeof link, "https://matrix.to/#/" ROOM "/%s", event_id);
+    nags_t nags = s_nags (messages, subject, link);
+    json_decref (messages);
+    return nags;
+}
+
+//  Nobody read it: will, anna and the escalation get one each.
+static void s_expect_three_nags (const char *subject, const char *id, const char *event_id)
+{
+    nags_t nags = s_decided (id, subject, event_id);
+    if (nags.will != 1 || nags.anna != 1 || nags.oncall != 1 || nags.other != 0)
+        fail_msg ("%s: will %d, anna %d, oncall %d, other %d nag emails", id, nags.will, nags.anna,
+                  nags.oncall, nags.other);
+}
+
 static void test_the_member_who_did_not_read_gets_one_email (void **state)
 {
     char *event_id = s_send_and_await ("Disk full", "nag-one-read", 0);
@@ -184,43 +204,19 @@ static void test_the_member_who_did_not_read_gets_one_email (void **state)
               " \"type\": \"m.read\"}",
               event_id);
     test_homeserver_post (s_stack->homeserver, "receipt", order);
-    json_t *messages = s_await_decided ("nag-one-read");
-    char link[256];
-    snprintf (link, sizeof link, "https://matrix.to/#/" ROOM "/%s", event_id);
-    nags_t nags = s_nags (messages, "Disk full", link);
+    nags_t nags = s_decided ("nag-one-read", "Disk full", event_id);
     assert_int_equal (nags.will, 1);
     assert_int_equal (nags.anna, 0);
     assert_int_equal (nags.oncall, 0); //  somebody read it
     assert_int_equal (nags.other, 0);
-    json_decref (messages);
     free (event_id);
 }
 
 static void test_nobody_reads_and_the_escalation_gets_one (void **state)
 {
     char *event_id = s_send_and_await ("Backup failed", "nag-none-read", s_room_events ());
-    json_t *messages = s_await_decided ("nag-none-read");
-    char link[256];
-    snprintf (link, sizeof link, "https://matrix.to/#/" ROOM "/%s", event_id);
-    nags_t nags = s_nags (messages, "Backup failed", link);
-    assert_int_equal (nags.will, 1);
-    assert_int_equal (nags.anna, 1);
-    assert_int_equal (nags.oncall, 1);
-    assert_int_equal (nags.other, 0);
-    json_decref (messages);
+    s_expect_three_nags ("Backup failed", "nag-none-read", event_id);
     free (event_id);
-}
-
-static void s_expect_three_nags (const char *subject, const char *id, const char *event_id)
-{
-    json_t *messages = s_await_decided (id);
-    char link[256];
-    snprintf (link, sizeof link, "https://matrix.to/#/" ROOM "/%s", event_id);
-    nags_t nags = s_nags (messages, subject, link);
-    if (nags.will != 1 || nags.anna != 1 || nags.oncall != 1 || nags.other != 0)
-        fail_msg ("%s: will %d, anna %d, oncall %d, other %d nag emails", id, nags.will, nags.anna,
-                  nags.oncall, nags.other);
-    json_decref (messages);
 }
 
 //  A read recorded before the deadline holds across a restart of crier-ingest: only the member
@@ -238,14 +234,10 @@ static void test_a_read_survives_a_restart (void **state)
                                         "nag.read id=nag-restart reader=@will:example.org", 15000,
                                         NULL, NULL, 0));
     e2e_stack_restart (s_stack, STACK_INGEST, 0, SIGTERM, 0);
-    json_t *messages = s_await_decided ("nag-restart");
-    char link[256];
-    snprintf (link, sizeof link, "https://matrix.to/#/" ROOM "/%s", event_id);
-    nags_t nags = s_nags (messages, "Queue stuck", link);
+    nags_t nags = s_decided ("nag-restart", "Queue stuck", event_id);
     assert_int_equal (nags.will, 0);
     assert_int_equal (nags.anna, 1);
     assert_int_equal (nags.oncall, 0);
-    json_decref (messages);
     free (event_id);
 }
 

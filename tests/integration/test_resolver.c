@@ -532,6 +532,20 @@ static void test_a_stalled_channel_does_not_hold_up_the_others (void **state)
     s_stop (&fixture);
 }
 
+//  Pushes a notification frame sent again (as crier-ingest does) and destroys the notification.
+static void s_push_again (fixture_t *fixture, crier_notification_t **notification_p,
+                          const crier_frame_redelivery_t *redelivery)
+{
+    char *frame;
+    size_t size;
+    assert_int_equal (crier_frame_encode_redelivery (*notification_p, redelivery, &frame, &size),
+                      0);
+    zframe_t *message = zframe_new (frame, size);
+    assert_int_equal (zframe_send (&message, fixture->push, 0), 0);
+    free (frame);
+    crier_notification_destroy (notification_p);
+}
+
 //  Sends notification id again as crier-ingest does: attempt 2, only its email to target.
 static void s_send_again (fixture_t *fixture, const char *id, const char *target)
 {
@@ -542,13 +556,7 @@ static void s_send_again (fixture_t *fixture, const char *id, const char *target
     notification->received_at_ms = zclock_time ();
     crier_frame_target_t only = {"email", (char *)target};
     crier_frame_redelivery_t redelivery = {.attempt = 2, .only = &only, .only_count = 1};
-    char *frame;
-    size_t size;
-    assert_int_equal (crier_frame_encode_redelivery (notification, &redelivery, &frame, &size), 0);
-    zframe_t *message = zframe_new (frame, size);
-    assert_int_equal (zframe_send (&message, fixture->push, 0), 0);
-    free (frame);
-    crier_notification_destroy (&notification);
+    s_push_again (fixture, &notification, &redelivery);
 }
 
 static void test_a_redelivery_already_delivered_is_answered_not_sent (void **state)
@@ -618,13 +626,7 @@ static void s_send_nag_request (fixture_t *fixture, uint32_t attempt, char **unr
                                         .escalate = escalate,
                                         .nag_deliveries = again,
                                         .nag_delivery_count = again_count};
-    char *frame;
-    size_t size;
-    assert_int_equal (crier_frame_encode_redelivery (notification, &request, &frame, &size), 0);
-    zframe_t *message = zframe_new (frame, size);
-    assert_int_equal (zframe_send (&message, fixture->push, 0), 0);
-    free (frame);
-    crier_notification_destroy (&notification);
+    s_push_again (fixture, &notification, &request);
 }
 
 //  Expects a nag email for nag_of to target, saying why, with the link to the message.

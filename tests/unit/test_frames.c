@@ -216,19 +216,31 @@ static void test_event_frames (void **state)
     zsock_destroy (&subscriber);
 }
 
+//  Encodes a notification frame sent again and decodes it (free with
+//  crier_frame_redelivery_free and crier_notification_destroy).
+static crier_notification_t *s_round_trip (const crier_notification_t *original,
+                                           const crier_frame_redelivery_t *again,
+                                           crier_frame_redelivery_t *decoded)
+{
+    char *data;
+    size_t size;
+    assert_int_equal (crier_frame_encode_redelivery (original, again, &data, &size), 0);
+    crier_error_t error;
+    crier_notification_t *notification =
+        crier_frame_decode_notification (data, size, decoded, &error);
+    free (data);
+    if (!notification)
+        fail_msg ("%s: %s", error.field, error.message);
+    return notification;
+}
+
 static void test_redelivery_frame_round_trip (void **state)
 {
     crier_notification_t *original = s_sample ();
     crier_frame_target_t only[] = {{"matrix", "!room:example.org"}, {"email", "a@example.org"}};
     crier_frame_redelivery_t again = {.attempt = 3, .only = only, .only_count = 2, .route = true};
-    char *data;
-    size_t size;
-    assert_int_equal (crier_frame_encode_redelivery (original, &again, &data, &size), 0);
-    crier_error_t error;
     crier_frame_redelivery_t decoded;
-    crier_notification_t *notification =
-        crier_frame_decode_notification (data, size, &decoded, &error);
-    assert_non_null (notification);
+    crier_notification_t *notification = s_round_trip (original, &again, &decoded);
     assert_string_equal (notification->id, "n-1");
     assert_int_equal (decoded.attempt, 3);
     assert_int_equal (decoded.only_count, 2);
@@ -238,9 +250,11 @@ static void test_redelivery_frame_round_trip (void **state)
     assert_true (decoded.route);
     crier_frame_redelivery_free (&decoded);
     crier_notification_destroy (&notification);
-    free (data);
 
     //  A first attempt is the plain frame: attempt 1, nothing in only.
+    char *data;
+    size_t size;
+    crier_error_t error;
     assert_int_equal (crier_frame_encode_notification (original, &data, &size), 0);
     notification = crier_frame_decode_notification (data, size, &decoded, &error);
     assert_non_null (notification);
@@ -412,14 +426,8 @@ static void test_nag_request_round_trip (void **state)
                                         .escalate = true,
                                         .nag_deliveries = &again,
                                         .nag_delivery_count = 1};
-    char *data;
-    size_t size;
-    assert_int_equal (crier_frame_encode_redelivery (original, &request, &data, &size), 0);
-    crier_error_t error;
     crier_frame_redelivery_t decoded;
-    crier_notification_t *notification =
-        crier_frame_decode_notification (data, size, &decoded, &error);
-    assert_non_null (notification);
+    crier_notification_t *notification = s_round_trip (original, &request, &decoded);
     assert_int_equal (decoded.attempt, 2);
     assert_int_equal (decoded.only_count, 0);
     assert_int_equal (decoded.nag_count, 2);
@@ -438,7 +446,6 @@ static void test_nag_request_round_trip (void **state)
     assert_string_equal (decoded.nag_deliveries[0].of, again.of);
     crier_frame_redelivery_free (&decoded);
     crier_notification_destroy (&notification);
-    free (data);
     crier_notification_destroy (&original);
 }
 
