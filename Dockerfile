@@ -4,6 +4,7 @@ FROM debian:12-slim AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential cmake pkg-config \
        libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libjansson-dev libgumbo-dev zlib1g-dev \
+       libmicrohttpd-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -14,14 +15,14 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DCRIER_BUILD_TESTS=OFF \
 FROM debian:12-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libzmq5 libczmq4 libmsgpackc2 libcurl4 \
-       libjansson4 libgumbo1 zlib1g ca-certificates \
+       libjansson4 libgumbo1 zlib1g libmicrohttpd12 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home crier \
     && install -d -o crier -g crier -m 700 /var/lib/crier
-# The six programs only (the build also makes crier-bench, which a deployment does not need).
+# The seven programs only (the build also makes crier-bench, which a deployment does not need).
 COPY --from=build /build/bin/crier /build/bin/crier-ingest /build/bin/crier-resolver \
      /build/bin/crier-sender-matrix /build/bin/crier-sender-email /build/bin/crier-matrix-watch \
-     /usr/local/bin/
+     /build/bin/crier-gateway /usr/local/bin/
 COPY examples/mapping.json /usr/local/share/crier/mapping.json
 USER crier
 CMD ["crier", "--help"]

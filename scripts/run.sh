@@ -41,6 +41,8 @@ export CRIER_STACK_ID_FILE="$state/stack-id"
 # CRIER_INGEST_ENDPOINT and CRIER_INGEST_ACK_ENDPOINT to open it to others (docs/security.md).
 export CRIER_INGEST_ENDPOINT="${CRIER_INGEST_ENDPOINT:-tcp://127.0.0.1:7400}"
 export CRIER_INGEST_ACK_ENDPOINT="${CRIER_INGEST_ACK_ENDPOINT:-tcp://127.0.0.1:7401}"
+# crier-gateway, the HTTP front door (docs/http.md), on loopback too.
+export CRIER_GATEWAY_LISTEN="${CRIER_GATEWAY_LISTEN:-127.0.0.1:7480}"
 
 # Every port this run needs must be free: name what holds one (often another run.sh).
 port_taken() {
@@ -69,6 +71,7 @@ for setting in CRIER_INGEST_ENDPOINT:7400 CRIER_INGEST_ACK_ENDPOINT:7401 \
     [[ $endpoint == tcp://* ]] || continue
     port_taken "${endpoint##*:}" "$name" || free=1
 done
+port_taken "${CRIER_GATEWAY_LISTEN##*:}" CRIER_GATEWAY_LISTEN || free=1
 ((free == 0)) || exit 1
 
 pids=()
@@ -121,6 +124,8 @@ pids+=($!)
 pids+=($!)
 CRIER_DATA_DIR="$state/ingest" "$bin/crier-ingest" &
 pids+=($!)
+CRIER_ACK_ENDPOINT="${CRIER_INGEST_ACK_ENDPOINT/\*/127.0.0.1}" "$bin/crier-gateway" &
+pids+=($!)
 if [[ -n "${CRIER_MATRIX_HOMESERVER:-}" && ( -n "${CRIER_MATRIX_ACCESS_TOKEN:-}" ||
       -n "${CRIER_MATRIX_ACCESS_TOKEN_FILE:-}" ) ]]; then
     "$bin/crier-sender-matrix" &
@@ -139,6 +144,7 @@ crier is running:
   crier-ingest     $CRIER_INGEST_ENDPOINT (CRIER_INGEST_ENDPOINT): services push notifications here
                    $CRIER_INGEST_ACK_ENDPOINT (CRIER_INGEST_ACK_ENDPOINT): or send and get an answer
                    its journal: $state/ingest; what failed for good: $bin/crier dead-letters
+  crier-gateway    http://$CRIER_GATEWAY_LISTEN (CRIER_GATEWAY_LISTEN): the same over HTTP (docs/http.md)
   crier-resolver   routes with the mapping in CouchDB at http://127.0.0.1:5984, database crier
   events           ${CRIER_EVENTS_ENDPOINT:-tcp://127.0.0.1:7402}: watch them with  $bin/crier tail
   $mail
@@ -148,6 +154,7 @@ In another terminal:
   export CRIER_COUCHDB_USER=crier CRIER_COUCHDB_PASSWORD_FILE=$state/couchdb-password \\
          CRIER_STACK_ID_FILE=$state/stack-id
   $bin/crier send --to '#admins' 'hello'
+  curl -d 'backup failed on db1' -H 'Title: Backup' http://$CRIER_GATEWAY_LISTEN/v1/groups/admins
   $bin/crier mapping get              # the mapping; edit it and: crier mapping put FILE
   $bin/crier status                   # what each process reports
 

@@ -57,19 +57,30 @@ if grep -q "ingest.unauthenticated" "$state/run.out"; then
 fi
 bin="$root/build-release/bin"
 children=$(pgrep -P "$script" | tr '\n' ' ')
-[[ $(wc -w <<<"$children") -eq 5 ]] ||
-    fail "expected 5 children (pouchdb-server, MailDev, 3 crier processes), got: $children"
+[[ $(wc -w <<<"$children") -eq 6 ]] ||
+    fail "expected 6 children (pouchdb-server, MailDev, 4 crier processes), got: $children"
 
 subject="run-script test $$"
 "$bin/crier" send --to '#admins' --subject "$subject" 'hello from the run-script test' >/dev/null
+text="hello from the run-script test"
 inbox_has_it() {
     curl -sf http://127.0.0.1:1080/email | /usr/bin/python3 -c '
 import json, sys
 mails = [m for m in json.load(sys.stdin) if m["subject"] == sys.argv[1]]
 sys.exit(0 if len(mails) == 1 and mails[0]["to"][0]["address"] == "admin@localhost"
-         and mails[0]["text"].strip() == "hello from the run-script test" else 1)' "$subject"
+         and mails[0]["text"].strip() == sys.argv[2] else 1)' "$subject" "$text"
 }
 until_ok 30 inbox_has_it || fail "the notification never reached MailDev's inbox"
+
+# The banner's curl line, through crier-gateway.
+grep -q "curl -d 'backup failed on db1' -H 'Title: Backup' http://127.0.0.1:7480/v1/groups/admins" \
+    "$state/run.out" || fail "the banner does not show the gateway's curl line"
+subject="gateway $$"
+answer=$(curl -s -w ' %{http_code}' -d 'hello over HTTP' -H "Title: $subject" \
+    http://127.0.0.1:7480/v1/groups/admins)
+[[ $answer == *'"id":'*' 202' ]] || fail "crier-gateway answered: $answer"
+text="hello over HTTP"
+until_ok 30 inbox_has_it || fail "the notification sent over HTTP never reached MailDev's inbox"
 
 [[ -s "$state/stack-id" ]] || fail "scripts/run.sh kept no stack identity in $state/stack-id"
 status=$(CRIER_STACK_ID_FILE="$state/stack-id" "$bin/crier" status)
@@ -106,4 +117,5 @@ for child in $children; do
 done
 grep -q "crier-ingest ingest.stopped" "$state/run.out" || fail "crier-ingest did not stop cleanly"
 grep -q "crier-resolver resolver.stopped" "$state/run.out" || fail "crier-resolver did not stop cleanly"
+grep -q "crier-gateway gateway.stopped" "$state/run.out" || fail "crier-gateway did not stop cleanly"
 echo "OK: scripts/run.sh ran, delivered to MailDev and stopped everything it started"

@@ -1,0 +1,26 @@
+/*  gateway_requests.h - what crier-gateway makes of an HTTP request's body before crier-ingest
+    sees it (docs/http.md): a JSON notification with its Idempotency-Key, or a group's plain
+    text with ntfy's Title and Priority headers, as the notification frame of the wire protocol.
+    crier-ingest validates the fields itself, with the wire protocol's messages. */
+#ifndef CRIER_GATEWAY_REQUESTS_H_INCLUDED
+#define CRIER_GATEWAY_REQUESTS_H_INCLUDED
+
+#include <stddef.h>
+
+//  POST /v1/notifications: body must be a JSON object; idempotency_key (may be NULL) is its id
+//  when it has none. Returns 0 with a malloc'ed frame, or -1 with a reason for a 400 answer.
+int crier_gateway_json_request (const char *body, size_t size, const char *idempotency_key,
+                                char **frame_p, size_t *frame_size_p, char *error,
+                                size_t error_size);
+
+//  POST /v1/groups/{name}: the text is the body, title (may be NULL) the subject, priority (may
+//  be NULL) ntfy's 1-5 or min, low, default, high, max, urgent (or crier's own names). Returns 0
+//  with a malloc'ed frame, or -1 with a reason for a 400 answer.
+int crier_gateway_text_request (const char *group, const char *text, size_t size, const char *title,
+                                const char *priority, const char *idempotency_key, char **frame_p,
+                                size_t *frame_size_p, char *error, size_t error_size);
+
+//  ntfy's priority as crier's ("low", "normal", "high", "urgent"), or NULL when unknown.
+const char *crier_gateway_priority (const char *ntfy);
+
+#endif

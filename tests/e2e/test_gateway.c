@@ -1,0 +1,278 @@
+/*  test_gateway.c - crier-gateway (issue 19, first part): HTTP in front of crier-ingest's
+    acknowledged endpoint, through the real processes. A JSON notification is answered 202 with
+    its id once on disk and reaches the room and the mailbox; a repeated id or Idempotency-Key
+    is 200 "duplicate"; a curl one-liner to /v1/groups/{name} with Title and Priority arrives
+    with that subject; what the wire protocol refuses is 400 with its message; a body over the
+    limit is 413; ingest away or silent is 503 with Retry-After, and the gateway recovers when
+    it is back; a client that stops sending is cut off. */
+#include "e2e_stack.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define ROOM    "!gateway:example.org"
+#define MAILBOX "gateway@example.org"
+
+static e2e_stack_t *s_stack;
+static test_process_t *s_gateway;
+static char s_listen[64];
+static char s_ack[200];
+static size_t s_log; //  how far the gateway's log was read
+
+//  The gateway, with the stack's settings and the clients' name for its acknowledged endpoint.
+static void s_start_gateway (void)
+{
+    char listen[96];
+    snprintf (listen, sizeof listen, "CRIER_GATEWAY_LISTEN=%s", s_listen);
+    snprintf (s_ack, sizeof s_ack, "CRIER_ACK_ENDPOINT=%s", s_stack->ack_endpoint);
+    const char *env[48] = {listen, s_ack};
+    size_t count = 2;
+    for (size_t index = 0; index < s_stack->common_count && count < 47; index++)
+        env[count++] = s_stack->common[index];
+    s_gateway = test_process_start ("crier-gateway", NULL, env);
+    assert_non_null (s_gateway);
+    assert_true (test_process_wait_log (s_gateway, "gateway.ready", 15000, NULL, NULL, 0));
+    assert_true (
+        test_process_wait_log (s_gateway, "gateway.ingest_connected", 15000, &s_log, NULL, 0));
+}
+
+static int s_setup (void **state)
+{
+    const char *rooms[] = {ROOM, NULL};
+    const char *mailboxes[] = {MAILBOX, NULL};
+    char unused[64];
+    test_unused_endpoint (unused, sizeof unused); //  tcp://127.0.0.1:PORT
+    snprintf (s_listen, sizeof s_listen, "%s", unused + strlen ("tcp://"));
+    s_stack = e2e_stack_start (rooms, mailboxes,
+                               (const char *[]){"CRIER_GATEWAY_MAX_BODY=4KiB",
+                                                "CRIER_GATEWAY_INGEST_TIMEOUT=1s",
+                                                "CRIER_GATEWAY_CLIENT_TIMEOUT=1s", NULL});
+    return 0;
+}
+
+static int s_teardown (void **state)
+{
+    if (s_gateway)
+        assert_int_equal (test_process_stop (s_gateway, SIGTERM, 10000), 0);
+    test_process_destroy (&s_gateway);
+    e2e_stack_stop (&s_stack);
+    return 0;
+}
+
+typedef struct {
+    char *text;
+    size_t size;
+} collected_t;
+
+static size_t s_collect (char *data, size_t size, size_t count, void *arg)
+{
+    collected_t *collected = arg;
+    char *grown = realloc (collected->text, collected->size + size * count + 1);
+    assert_non_null (grown);
+    memcpy (grown + collected->size, data, size * count);
+    collected->size += size * count;
+    grown[collected->size] = '\0';
+    collected->text = grown;
+    return size * count;
+}
+
+//  One request to the gateway; headers NULL-ended (may be NULL). Returns the status, the body
+//  in *body_p (free it) and the response's headers in *headers_p (free it; may be NULL).
+static long s_request (const char *method, const char *path, const char *const *headers,
+                       const char *body, char **body_p, char **headers_p)
+{
+    CURL *easy = curl_easy_init ();
+    char url[160];
+    snprintf (url, sizeof url, "http://%s%s", s_listen, path);
+    collected_t answer = {calloc (1, 1), 0}, heads = {calloc (1, 1), 0};
+    struct curl_slist *list = NULL;
+    for (size_t index = 0; headers && headers[index]; index++)
+        list = curl_slist_append (list, headers[index]);
+    curl_easy_setopt (easy, CURLOPT_URL, url);
+    curl_easy_setopt (easy, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt (easy, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, s_collect);
+    curl_easy_setopt (easy, CURLOPT_WRITEDATA, &answer);
+    curl_easy_setopt (easy, CURLOPT_HEADERFUNCTION, s_collect);
+    curl_easy_setopt (easy, CURLOPT_HEADERDATA, &heads);
+    curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, 15000L);
+    if (body)
+        curl_easy_setopt (easy, CURLOPT_POSTFIELDS, body);
+    long status = 0;
+    if (curl_easy_perform (easy) == CURLE_OK)
+        curl_easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all (list);
+    curl_easy_cleanup (easy);
+    *body_p = answer.text;
+    if (headers_p)
+        *headers_p = heads.text;
+    else
+        free (heads.text);
+    return status;
+}
+
+//  Expects status and a body holding needle.
+static void s_expect (const char *method, const char *path, const char *const *headers,
+                      const char *body, long status, const char *needle)
+{
+    char *answer;
+    long got = s_request (method, path, headers, body, &answer, NULL);
+    if (got != status || !strstr (answer, needle))
+        fail_msg ("%s %s: %ld %s (expected %ld with %s)", method, path, got, answer, status,
+                  needle);
+    free (answer);
+}
+
+static void test_a_notification_is_accepted_and_delivered (void **state)
+{
+    s_start_gateway ();
+    s_expect ("POST", "/v1/notifications", NULL,
+              "{\"to\": \"#all\", \"body\": \"gateway 0\", \"id\": \"gw-0\"}", 202,
+              "{\"id\":\"gw-0\"}");
+    //  The same id again: on disk already.
+    s_expect ("POST", "/v1/notifications", NULL,
+              "{\"to\": \"#all\", \"body\": \"gateway 0\", \"id\": \"gw-0\"}", 200,
+              "\"duplicate\":true");
+    //  Idempotency-Key stands for the id.
+    const char *key[] = {"Idempotency-Key: gw-1", NULL};
+    s_expect ("POST", "/v1/notifications", key, "{\"to\": \"#all\", \"body\": \"gateway 1\"}", 202,
+              "{\"id\":\"gw-1\"}");
+    s_expect ("POST", "/v1/notifications", key, "{\"to\": \"#all\", \"body\": \"gateway 1\"}", 200,
+              "\"duplicate\":true");
+    s_expect ("POST", "/v1/notifications", key,
+              "{\"to\": \"#all\", \"body\": \"x\", \"id\": \"other\"}", 400,
+              "differs from the Idempotency-Key");
+    e2e_tally_t tally = e2e_stack_await_all (s_stack, "gateway", 2, 30000);
+    assert_int_equal (tally.missing, 0);
+    assert_int_equal (tally.mail_duplicates, 0);
+    assert_int_equal (tally.room_duplicates, 0);
+}
+
+static void test_a_curl_one_liner_to_a_group (void **state)
+{
+    const char *headers[] = {"Title: Backup", "Priority: 5", "Content-Type: text/plain", NULL};
+    s_expect ("POST", "/v1/groups/all", headers, "backup failed on db1", 202, "\"id\"");
+    json_t *messages = NULL;
+    const json_t *found = NULL;
+    int64_t deadline = zclock_mono () + 30000;
+    while (!found && zclock_mono () < deadline) {
+        json_decref (messages);
+        messages = test_smtp_wait_messages (s_stack->smtp, 3, 1000);
+        size_t index;
+        const json_t *message;
+        json_array_foreach (messages, index, message)
+        {
+            const char *subject = test_smtp_header (message, "Subject");
+            if (subject && strcmp (subject, "Backup") == 0)
+                found = message;
+        }
+    }
+    assert_non_null (found);
+    const char *text =
+        json_string_value (json_object_get (json_object_get (found, "body"), "text"));
+    assert_non_null (strstr (text, "backup failed on db1"));
+    json_decref (messages);
+    const char *bad[] = {"Priority: 9", NULL};
+    s_expect ("POST", "/v1/groups/all", bad, "x", 400, "Priority: must be 1 to 5");
+}
+
+static void test_what_cannot_succeed_is_4xx (void **state)
+{
+    //  The wire protocol's own message.
+    s_expect ("POST", "/v1/notifications", NULL, "{\"to\": \"all\", \"body\": \"x\"}", 400,
+              "to: group \\\"all\\\" must start with '#'");
+    s_expect ("POST", "/v1/notifications", NULL, "{\"to\": ", 400, "not JSON");
+    s_expect ("POST", "/v1/notifications", NULL, "[1, 2]", 400, "must be a JSON object");
+    char big[5000];
+    memset (big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    s_expect ("POST", "/v1/notifications", NULL, big, 413, "CRIER_GATEWAY_MAX_BODY");
+    s_expect ("GET", "/v1/notifications", NULL, NULL, 405, "POST");
+    s_expect ("POST", "/v2/anything", NULL, "{}", 404, "no such endpoint");
+    s_expect ("GET", "/healthz", NULL, NULL, 200, "ok");
+}
+
+//  503 with Retry-After, never a 2xx, while crier-ingest is away or silent; served again once
+//  it is back.
+static void test_ingest_away_or_silent_is_503 (void **state)
+{
+    test_process_t *ingest = s_stack->processes[STACK_INGEST][0];
+    kill (ingest->pid, SIGSTOP);
+    char *answer, *headers;
+    long status = s_request ("POST", "/v1/notifications", NULL,
+                             "{\"to\": \"#all\", \"body\": \"gateway 2\", \"id\": \"gw-2\"}",
+                             &answer, &headers);
+    kill (ingest->pid, SIGCONT);
+    if (status != 503 || !strstr (answer, "did not answer in time") ||
+        !strstr (headers, "Retry-After: 5"))
+        fail_msg ("%ld %s\n%s", status, answer, headers);
+    free (answer);
+    free (headers);
+    //  The silent connection was replaced: a new one is up once ingest goes on.
+    assert_true (
+        test_process_wait_log (s_gateway, "gateway.ingest_connected", 15000, &s_log, NULL, 0));
+    e2e_stack_stop_one (s_stack, STACK_INGEST, 0, SIGTERM, 0);
+    assert_true (test_process_wait_log (s_gateway, "gateway.ingest_lost", 15000, &s_log, NULL, 0));
+    s_expect ("POST", "/v1/notifications", NULL,
+              "{\"to\": \"#all\", \"body\": \"gateway 3\", \"id\": \"gw-3\"}", 503,
+              "not reachable");
+    s_expect ("GET", "/healthz", NULL, NULL, 503, "not reachable");
+    e2e_stack_start_one (s_stack, STACK_INGEST, 0);
+    assert_true (
+        test_process_wait_log (s_gateway, "gateway.ingest_connected", 15000, &s_log, NULL, 0));
+    s_expect ("GET", "/healthz", NULL, NULL, 200, "ok");
+    //  Sent again with the same id, as a client told 503 does: accepted (or a duplicate, when
+    //  the silent ingest had taken it).
+    long got =
+        s_request ("POST", "/v1/notifications", NULL,
+                   "{\"to\": \"#all\", \"body\": \"gateway 2\", \"id\": \"gw-2\"}", &answer, NULL);
+    free (answer);
+    assert_true (got == 202 || got == 200);
+    e2e_tally_t tally = e2e_stack_await_all (s_stack, "gateway", 3, 30000);
+    assert_int_equal (tally.missing, 0);
+}
+
+//  A client that sends half a request and nothing more is cut off after
+//  CRIER_GATEWAY_CLIENT_TIMEOUT.
+static void test_a_silent_client_is_cut_off (void **state)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET};
+    const char *colon = strrchr (s_listen, ':');
+    address.sin_port = htons ((uint16_t)atoi (colon + 1));
+    inet_pton (AF_INET, "127.0.0.1", &address.sin_addr);
+    assert_int_equal (connect (fd, (struct sockaddr *)&address, sizeof address), 0);
+    const char partial[] = "POST /v1/notifications HTTP/1.1\r\nHost: x\r\n";
+    assert_int_equal (write (fd, partial, sizeof partial - 1), (ssize_t)(sizeof partial - 1));
+    struct pollfd item = {fd, POLLIN, 0};
+    //  Closed (readable, then end of file) within a few seconds; never kept open.
+    assert_int_equal (poll (&item, 1, 10000), 1);
+    char byte;
+    assert_true (read (fd, &byte, 1) <= 0);
+    close (fd);
+}
+
+int main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_a_notification_is_accepted_and_delivered),
+        cmocka_unit_test (test_a_curl_one_liner_to_a_group),
+        cmocka_unit_test (test_what_cannot_succeed_is_4xx),
+        cmocka_unit_test (test_ingest_away_or_silent_is_503),
+        cmocka_unit_test (test_a_silent_client_is_cut_off),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
