@@ -12,6 +12,9 @@ int crier_gateway_config_load (crier_gateway_config_t *config)
 {
     int rc = crier_config_log_level (&config->log_level);
     rc |= crier_config_string ("CRIER_GATEWAY_LISTEN", "127.0.0.1:7480", &config->listen);
+    const char *tokens = getenv ("CRIER_GATEWAY_TOKENS_FILE");
+    if (tokens && *tokens && !(config->tokens_file = strdup (tokens)))
+        rc = -1;
     rc |= crier_config_endpoint ("CRIER_ACK_ENDPOINT", CRIER_DEFAULT_CLIENT_ACK_ENDPOINT,
                                  &config->ack_endpoint);
     //  The same limit as crier-ingest's on a notification (a JSON body is a little larger).
@@ -44,6 +47,7 @@ int crier_gateway_config_load (crier_gateway_config_t *config)
 void crier_gateway_config_free (crier_gateway_config_t *config)
 {
     free (config->listen);
+    free (config->tokens_file);
     free (config->ack_endpoint);
     crier_curve_destroy (&config->curve);
     memset (config, 0, sizeof *config);

@@ -10,6 +10,7 @@
 
 typedef struct {
     char *listen;               //  CRIER_GATEWAY_LISTEN: host:port ([v6]:port)
+    char *tokens_file;          //  CRIER_GATEWAY_TOKENS_FILE: who may send (tokens.h); NULL: none
     char *ack_endpoint;         //  CRIER_ACK_ENDPOINT: crier-ingest's acknowledged endpoint
     uint64_t max_body_bytes;    //  CRIER_GATEWAY_MAX_BODY: a larger request gets 413
     uint64_t ingest_timeout_ms; //  CRIER_GATEWAY_INGEST_TIMEOUT: no answer by then: 503

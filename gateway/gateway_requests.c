@@ -33,6 +33,24 @@ static int s_set_id (json_t *object, const char *key, char *error, size_t error_
     return json_object_set_new (object, "id", json_string (key)) == 0 ? 0 : -1;
 }
 
+//  Each group of "to" (a string or an array of them) must be allowed. Returns 0, or -2 with why.
+static int s_check_groups (const json_t *object, crier_gateway_allows_fn *allows, void *arg,
+                           char *error, size_t error_size)
+{
+    const json_t *to = json_object_get (object, "to");
+    size_t count = json_is_array (to) ? json_array_size (to) : 1;
+    for (size_t index = 0; allows && index < count; index++) {
+        const char *group =
+            json_string_value (json_is_array (to) ? json_array_get (to, index) : to);
+        //  Not a group name at all: crier-ingest says what is wrong with it.
+        if (group && !allows (group, arg)) {
+            snprintf (error, error_size, "to: this token may not send to %.130s", group);
+            return -2;
+        }
+    }
+    return 0;
+}
+
 static int s_frame (json_t *object, char **frame_p, size_t *frame_size_p, char *error,
                     size_t error_size)
 {
@@ -43,8 +61,8 @@ static int s_frame (json_t *object, char **frame_p, size_t *frame_size_p, char *
 }
 
 int crier_gateway_json_request (const char *body, size_t size, const char *idempotency_key,
-                                char **frame_p, size_t *frame_size_p, char *error,
-                                size_t error_size)
+                                crier_gateway_allows_fn *allows, void *arg, char **frame_p,
+                                size_t *frame_size_p, char *error, size_t error_size)
 {
     json_error_t parse;
     json_t *object = json_loadb (body, size, JSON_REJECT_DUPLICATES, &parse);
@@ -57,14 +75,16 @@ int crier_gateway_json_request (const char *body, size_t size, const char *idemp
     if (!json_is_object (object))
         snprintf (error, error_size,
                   "(body): must be a JSON object such as {\"to\": \"#admins\", \"body\": \"...\"}");
-    else if (s_set_id (object, idempotency_key, error, error_size) == 0)
+    else if ((rc = s_check_groups (object, allows, arg, error, error_size)) == 0 &&
+             (rc = s_set_id (object, idempotency_key, error, error_size)) == 0)
         rc = s_frame (object, frame_p, frame_size_p, error, error_size);
     json_decref (object);
     return rc;
 }
 
 int crier_gateway_text_request (const char *group, const char *text, size_t size, const char *title,
-                                const char *priority, const char *idempotency_key, char **frame_p,
+                                const char *priority, const char *idempotency_key,
+                                crier_gateway_allows_fn *allows, void *arg, char **frame_p,
                                 size_t *frame_size_p, char *error, size_t error_size)
 {
     const char *crier_priority = priority ? crier_gateway_priority (priority) : "normal";
@@ -86,7 +106,8 @@ int crier_gateway_text_request (const char *group, const char *text, size_t size
     int rc = -1;
     if (title && json_object_set_new (object, "subject", json_string (title)) != 0)
         snprintf (error, error_size, "Title: must be UTF-8 text");
-    else if (s_set_id (object, idempotency_key, error, error_size) == 0)
+    else if ((rc = s_check_groups (object, allows, arg, error, error_size)) == 0 &&
+             (rc = s_set_id (object, idempotency_key, error, error_size)) == 0)
         rc = s_frame (object, frame_p, frame_size_p, error, error_size);
     json_decref (object);
     return rc;

@@ -4,6 +4,7 @@
 #include "gateway_requests.h"
 #include "http_daemon.h"
 #include "ingest_client.h"
+#include "tokens.h"
 
 #include "crier/log.h"
 #include "crier/process.h"
@@ -20,6 +21,10 @@ typedef struct {
     zloop_t *loop;
     crier_http_t *http;
     crier_ingest_client_t *ingest;
+    crier_tokens_t *tokens; //  NULL: no tokens file (loopback only)
+    int hangup_fd;          //  SIGHUP: the tokens file is read again
+    uint64_t refused;       //  requests without a good token, not said yet
+    int64_t refused_at;     //  when that was last said (monotonic ms)
 } server_t;
 
 static void s_answer_error (crier_http_request_t *request, unsigned status, const char *error,
@@ -55,32 +60,71 @@ static void s_send (server_t *self, crier_http_request_t *request, char *frame, 
     free (frame);
 }
 
-static void s_post_notification (server_t *self, crier_http_request_t *request)
+static bool s_allows (const char *group, void *arg)
 {
-    size_t size;
-    const char *body = crier_http_body (request, &size);
-    char *frame, error[300];
-    size_t frame_size;
-    if (crier_gateway_json_request (body, size, crier_http_header (request, "Idempotency-Key"),
-                                    &frame, &frame_size, error, sizeof error) != 0)
-        s_answer_error (request, 400, error, 0);
-    else
-        s_send (self, request, frame, frame_size);
+    return crier_token_allows (arg, group);
 }
 
-static void s_post_group (server_t *self, crier_http_request_t *request, const char *group)
+//  A request frame's verdict: 0 send it, -1 a 400, -2 a 403.
+static void s_send_or_refuse (server_t *self, crier_http_request_t *request, int rc, char *frame,
+                              size_t frame_size, const char *error)
+{
+    if (rc == 0)
+        s_send (self, request, frame, frame_size);
+    else
+        s_answer_error (request, rc == -2 ? 403 : 400, error, 0);
+}
+
+static void s_post_notification (server_t *self, crier_http_request_t *request,
+                                 const crier_token_t *token)
 {
     size_t size;
     const char *body = crier_http_body (request, &size);
     char *frame, error[300];
     size_t frame_size;
-    if (crier_gateway_text_request (group, body, size, crier_http_header (request, "Title"),
-                                    crier_http_header (request, "Priority"),
-                                    crier_http_header (request, "Idempotency-Key"), &frame,
-                                    &frame_size, error, sizeof error) != 0)
-        s_answer_error (request, 400, error, 0);
-    else
-        s_send (self, request, frame, frame_size);
+    int rc = crier_gateway_json_request (body, size, crier_http_header (request, "Idempotency-Key"),
+                                         token ? s_allows : NULL, (void *)token, &frame,
+                                         &frame_size, error, sizeof error);
+    s_send_or_refuse (self, request, rc, frame, frame_size, error);
+}
+
+static void s_post_group (server_t *self, crier_http_request_t *request, const char *group,
+                          const crier_token_t *token)
+{
+    size_t size;
+    const char *body = crier_http_body (request, &size);
+    char *frame, error[300];
+    size_t frame_size;
+    int rc = crier_gateway_text_request (
+        group, body, size, crier_http_header (request, "Title"),
+        crier_http_header (request, "Priority"), crier_http_header (request, "Idempotency-Key"),
+        token ? s_allows : NULL, (void *)token, &frame, &frame_size, error, sizeof error);
+    s_send_or_refuse (self, request, rc, frame, frame_size, error);
+}
+
+//  With tokens, every request but /healthz shows one: the token, or NULL after a 401 (said in
+//  the log once every 10 s, with how many; never the token).
+static bool s_authorized (server_t *self, crier_http_request_t *request,
+                          const crier_token_t **token_p)
+{
+    *token_p = NULL;
+    if (!self->tokens)
+        return true;
+    const char *why = NULL;
+    *token_p =
+        crier_tokens_check (self->tokens, crier_http_header (request, "Authorization"), &why);
+    if (*token_p)
+        return true;
+    self->refused++;
+    if (zclock_mono () - self->refused_at >= 10000) {
+        crier_log (CRIER_LOG_WARN, "gateway.unauthorized", "count", CRIER_LOG_INT (self->refused),
+                   "last", why, "hint",
+                   "a client without a token of CRIER_GATEWAY_TOKENS_FILE (docs/http.md)");
+        self->refused = 0;
+        self->refused_at = zclock_mono ();
+    }
+    crier_http_answer_unauthorized (request, why);
+    return false;
 }
 
 static void s_on_request (crier_http_request_t *request, void *arg)
@@ -90,16 +134,19 @@ static void s_on_request (crier_http_request_t *request, void *arg)
     const char *path = crier_http_path (request);
     bool post = strcmp (method, "POST") == 0;
     static const char groups[] = "/v1/groups/";
+    const crier_token_t *token = NULL;
+    if (strcmp (path, "/healthz") != 0 && !s_authorized (self, request, &token))
+        return;
     if (strcmp (path, "/healthz") == 0 && strcmp (method, "GET") == 0) {
         //  Ready when it can pass a notification on: a load balancer sends elsewhere meanwhile.
         bool up = crier_ingest_client_connected (self->ingest);
         crier_http_answer (request, up ? 200 : 503, "text/plain",
                            up ? "ok\n" : "crier-ingest is not reachable\n", up ? 0 : RETRY_AFTER_S);
     } else if (strcmp (path, "/v1/notifications") == 0 && post)
-        s_post_notification (self, request);
+        s_post_notification (self, request, token);
     else if (strncmp (path, groups, sizeof groups - 1) == 0 && post && path[sizeof groups - 1] &&
              !strchr (path + sizeof groups - 1, '/'))
-        s_post_group (self, request, path + sizeof groups - 1);
+        s_post_group (self, request, path + sizeof groups - 1, token);
     else if (strcmp (path, "/v1/notifications") == 0 ||
              strncmp (path, groups, sizeof groups - 1) == 0 || strcmp (path, "/healthz") == 0)
         s_answer_error (request, 405, "this path takes POST (and /healthz GET)", 0);
@@ -110,17 +157,54 @@ static void s_on_request (crier_http_request_t *request, void *arg)
                         0);
 }
 
+static int s_on_tokens_timer (zloop_t *loop, int timer_id, void *arg)
+{
+    server_t *self = arg;
+    crier_tokens_refresh (self->tokens, false);
+    return 0;
+}
+
+static int s_on_hangup (zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+    server_t *self = arg;
+    crier_process_hangup_clear (item->fd);
+    crier_tokens_refresh (self->tokens, true);
+    return 0;
+}
+
+//  The tokens file, read again when it changes (checked each second) and on SIGHUP.
+static int s_open_tokens (server_t *self)
+{
+    const crier_gateway_config_t *config = self->config;
+    bool loopback = crier_http_is_loopback (config->listen);
+    if (!config->tokens_file) {
+        if (loopback)
+            return 0;
+        crier_log (CRIER_LOG_ERROR, "gateway.not_loopback", "listen", config->listen, "hint",
+                   "without CRIER_GATEWAY_TOKENS_FILE crier-gateway listens on loopback only: "
+                   "anyone who reached it could notify anyone (docs/http.md)");
+        return -1;
+    }
+    self->tokens = crier_tokens_new (config->tokens_file);
+    if (!self->tokens || zloop_timer (self->loop, 1000, 0, s_on_tokens_timer, self) == -1)
+        return -1;
+    self->hangup_fd = crier_process_hangup_fd ();
+    zmq_pollitem_t item = {NULL, self->hangup_fd, ZMQ_POLLIN, 0};
+    if (self->hangup_fd >= 0)
+        zloop_poller (self->loop, &item, s_on_hangup, self);
+    if (!loopback)
+        crier_log (CRIER_LOG_WARN, "gateway.plain_http", "listen", config->listen, "hint",
+                   "tokens and notifications cross the network in clear: put a reverse proxy "
+                   "that terminates TLS in front, or keep the gateway on a private network");
+    return 0;
+}
+
 static char *s_on_start (void *arg)
 {
     server_t *self = arg;
     const crier_gateway_config_t *config = self->config;
-    if (!crier_http_is_loopback (config->listen)) {
-        crier_log (CRIER_LOG_ERROR, "gateway.not_loopback", "listen", config->listen, "hint",
-                   "without bearer tokens (not built yet: docs/http.md) crier-gateway listens "
-                   "on loopback only: anyone who reaches it could notify anyone; put it behind "
-                   "a reverse proxy that authenticates, on 127.0.0.1");
+    if (s_open_tokens (self) != 0)
         return NULL;
-    }
     self->ingest = crier_ingest_client_new (
         self->loop, config->ack_endpoint, config->curve, (int64_t)config->ingest_timeout_ms,
         (size_t)config->max_connections, s_on_ingest_answer, self);
@@ -133,19 +217,21 @@ static char *s_on_start (void *arg)
     if (!self->http)
         return NULL;
     crier_log (CRIER_LOG_INFO, "gateway.ready", "listen", config->listen, "ingest",
-               config->ack_endpoint, "security", config->curve ? "curve" : "plain", "max_body",
-               CRIER_LOG_INT (config->max_body_bytes));
+               config->ack_endpoint, "security", config->curve ? "curve" : "plain", "tokens",
+               self->tokens ? CRIER_LOG_INT (crier_tokens_count (self->tokens)) : "none",
+               "max_body", CRIER_LOG_INT (config->max_body_bytes));
     return strdup (config->listen);
 }
 
 void crier_gateway_server (zsock_t *pipe, void *args)
 {
-    server_t self = {.config = args};
+    server_t self = {.config = args, .hangup_fd = -1};
     self.loop = zloop_new ();
     if (self.loop)
         crier_actor_run (pipe, self.loop, s_on_start, &self);
     //  Requests waiting for ingest are answered (503) before the HTTP side closes.
     crier_ingest_client_destroy (&self.ingest);
     crier_http_destroy (&self.http);
+    crier_tokens_destroy (&self.tokens);
     zloop_destroy (&self.loop);
 }

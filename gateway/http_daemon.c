@@ -69,8 +69,9 @@ static enum MHD_Result s_queue (crier_http_request_t *request)
     return result;
 }
 
-void crier_http_answer (crier_http_request_t *request, unsigned status, const char *content_type,
-                        const char *body, unsigned retry_after_s)
+//  crier_http_answer with one more header (name NULL: none).
+static void s_answer (crier_http_request_t *request, unsigned status, const char *content_type,
+                      const char *body, unsigned retry_after_s, const char *name, const char *value)
 {
     if (request->gone) {
         s_request_free (request);
@@ -86,6 +87,8 @@ void crier_http_answer (crier_http_request_t *request, unsigned status, const ch
         snprintf (seconds, sizeof seconds, "%u", retry_after_s);
         MHD_add_response_header (response, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
     }
+    if (name)
+        MHD_add_response_header (response, name, value);
     request->ready = response;
     request->status = status;
     if (request->suspended) {
@@ -95,6 +98,22 @@ void crier_http_answer (crier_http_request_t *request, unsigned status, const ch
         if (!request->http->running)
             s_run (request->http);
     }
+}
+
+void crier_http_answer (crier_http_request_t *request, unsigned status, const char *content_type,
+                        const char *body, unsigned retry_after_s)
+{
+    s_answer (request, status, content_type, body, retry_after_s, NULL, NULL);
+}
+
+void crier_http_answer_unauthorized (crier_http_request_t *request, const char *why)
+{
+    json_t *body = json_pack ("{s:s}", "error", why);
+    char *text = body ? json_dumps (body, JSON_COMPACT) : NULL;
+    json_decref (body);
+    s_answer (request, 401, "application/json", text ? text : "{}", 0,
+              MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"crier\"");
+    free (text);
 }
 
 void crier_http_answer_json (crier_http_request_t *request, unsigned status, json_t *body,

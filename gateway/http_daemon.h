@@ -48,6 +48,9 @@ const char *crier_http_body (const crier_http_request_t *request, size_t *size_p
 void crier_http_answer (crier_http_request_t *request, unsigned status, const char *content_type,
                         const char *body, unsigned retry_after_s);
 
+//  Answers 401 with {"error": why} and a WWW-Authenticate challenge for a bearer token.
+void crier_http_answer_unauthorized (crier_http_request_t *request, const char *why);
+
 //  Answers with a JSON body.
 void crier_http_answer_json (crier_http_request_t *request, unsigned status, json_t *body,
                              unsigned retry_after_s);

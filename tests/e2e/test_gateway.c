@@ -265,6 +265,67 @@ static void test_a_silent_client_is_cut_off (void **state)
     close (fd);
 }
 
+//  A gateway with tokens: a request without one, or with an unknown one, is 401 with a
+//  challenge; a token sends only to its groups (403 elsewhere). Without tokens, a gateway will
+//  not listen beyond loopback.
+static void test_tokens_say_who_may_send_where (void **state)
+{
+    char path[300], digest[65], text[300];
+    snprintf (path, sizeof path, "%s/gateway-tokens.json", test_scratch_dir ());
+    FILE *pipe = popen ("printf %s 'tok-ci' | sha256sum", "r");
+    assert_non_null (pipe);
+    assert_non_null (fgets (digest, sizeof digest, pipe));
+    pclose (pipe);
+    snprintf (text, sizeof text,
+              "{\"tokens\": [{\"name\": \"ci\", \"sha256\": \"%.64s\", \"groups\": [\"#all\"]}]}",
+              digest);
+    FILE *file = fopen (path, "w");
+    assert_non_null (file);
+    fputs (text, file);
+    fclose (file);
+    char listen[96], tokens[400], unused[64];
+    test_unused_endpoint (unused, sizeof unused);
+    const char *port = strrchr (unused, ':') + 1;
+    snprintf (listen, sizeof listen, "CRIER_GATEWAY_LISTEN=127.0.0.1:%s", port);
+    snprintf (tokens, sizeof tokens, "CRIER_GATEWAY_TOKENS_FILE=%s", path);
+    const char *env[48] = {listen, tokens, s_ack};
+    size_t count = 3;
+    for (size_t index = 0; index < s_stack->common_count && count < 47; index++)
+        env[count++] = s_stack->common[index];
+    test_process_t *guarded = test_process_start ("crier-gateway", NULL, env);
+    assert_non_null (guarded);
+    assert_true (test_process_wait_log (guarded, "gateway.ingest_connected", 15000, NULL, NULL, 0));
+    char saved[64];
+    snprintf (saved, sizeof saved, "%s", s_listen);
+    snprintf (s_listen, sizeof s_listen, "127.0.0.1:%s", port);
+    char *answer, *headers;
+    long status = s_request ("POST", "/v1/groups/all", NULL, "x", &answer, &headers);
+    if (status != 401 || !strstr (answer, "needs a token") ||
+        !strstr (headers, "WWW-Authenticate: Bearer"))
+        fail_msg ("%ld %s\n%s", status, answer, headers);
+    free (answer);
+    free (headers);
+    s_expect ("POST", "/v1/groups/all", (const char *[]){"Authorization: Bearer tok-cj", NULL}, "x",
+              401, "unknown token");
+    const char *good[] = {"Authorization: Bearer tok-ci", NULL};
+    s_expect ("POST", "/v1/groups/admins", good, "x", 403, "may not send to #admins");
+    s_expect ("POST", "/v1/groups/all", good, "gateway 4", 202, "\"id\"");
+    s_expect ("GET", "/healthz", NULL, NULL, 200, "ok"); //  for load balancers: no token
+    snprintf (s_listen, sizeof s_listen, "%s", saved);
+    assert_int_equal (test_process_stop (guarded, SIGTERM, 10000), 0);
+    test_process_destroy (&guarded);
+
+    //  Beyond loopback without tokens: refused at start, with why.
+    snprintf (listen, sizeof listen, "CRIER_GATEWAY_LISTEN=0.0.0.0:%s", port);
+    env[1] = s_ack;
+    env[2] = "CRIER_GATEWAY_TOKENS_FILE=";
+    test_process_t *open = test_process_start ("crier-gateway", NULL, env);
+    assert_non_null (open);
+    assert_true (test_process_wait_log (open, "gateway.not_loopback", 15000, NULL, NULL, 0));
+    assert_int_equal (test_process_stop (open, 0, 15000), 1);
+    test_process_destroy (&open);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +334,7 @@ int main (void)
         cmocka_unit_test (test_what_cannot_succeed_is_4xx),
         cmocka_unit_test (test_ingest_away_or_silent_is_503),
         cmocka_unit_test (test_a_silent_client_is_cut_off),
+        cmocka_unit_test (test_tokens_say_who_may_send_where),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

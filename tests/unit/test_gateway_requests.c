@@ -31,8 +31,8 @@ static void test_a_json_object_is_the_frame (void **state)
                         " \"priority\": \"high\"}";
     char *frame, error[200];
     size_t size;
-    assert_int_equal (crier_gateway_json_request (body, sizeof body - 1, "key-1", &frame, &size,
-                                                  error, sizeof error),
+    assert_int_equal (crier_gateway_json_request (body, sizeof body - 1, "key-1", NULL, NULL,
+                                                  &frame, &size, error, sizeof error),
                       0);
     crier_notification_t *notification = s_decode (frame, size);
     assert_int_equal (notification->to_count, 2);
@@ -48,7 +48,8 @@ static void test_a_json_object_is_the_frame (void **state)
                          "not JSON"};
     for (size_t index = 0; index < 4; index++) {
         assert_int_equal (crier_gateway_json_request (bad[index], strlen (bad[index]), "key-1",
-                                                      &frame, &size, error, sizeof error),
+                                                      NULL, NULL, &frame, &size, error,
+                                                      sizeof error),
                           -1);
         if (!strstr (error, why[index]))
             fail_msg ("%s: %s", bad[index], error);
@@ -61,7 +62,8 @@ static void test_a_group_text_with_title_and_priority (void **state)
     char *frame, error[200];
     size_t size;
     assert_int_equal (crier_gateway_text_request ("admins", text, sizeof text - 1, "Backup", "5",
-                                                  NULL, &frame, &size, error, sizeof error),
+                                                  NULL, NULL, NULL, &frame, &size, error,
+                                                  sizeof error),
                       0);
     crier_notification_t *notification = s_decode (frame, size);
     assert_string_equal (notification->to[0], "#admins");
@@ -70,14 +72,38 @@ static void test_a_group_text_with_title_and_priority (void **state)
     assert_int_equal (notification->priority, CRIER_PRIORITY_URGENT);
     assert_null (notification->id);
     crier_notification_destroy (&notification);
-    assert_int_equal (crier_gateway_text_request ("admins", "x", 1, NULL, "nine", NULL, &frame,
-                                                  &size, error, sizeof error),
+    assert_int_equal (crier_gateway_text_request ("admins", "x", 1, NULL, "nine", NULL, NULL, NULL,
+                                                  &frame, &size, error, sizeof error),
                       -1);
     assert_non_null (strstr (error, "Priority: must be 1 to 5"));
-    assert_int_equal (crier_gateway_text_request ("admins", "\xff", 1, NULL, NULL, NULL, &frame,
-                                                  &size, error, sizeof error),
+    assert_int_equal (crier_gateway_text_request ("admins", "\xff", 1, NULL, NULL, NULL, NULL, NULL,
+                                                  &frame, &size, error, sizeof error),
                       -1);
     assert_non_null (strstr (error, "UTF-8"));
+}
+
+static bool s_only_builds (const char *group, void *arg)
+{
+    return strcmp (group, "#builds") == 0;
+}
+
+//  A token's groups: a group it may not send to is a 403 (-2), whichever endpoint.
+static void test_a_token_limits_the_groups (void **state)
+{
+    const char body[] = "{\"to\": [\"#builds\", \"#admins\"], \"body\": \"x\"}";
+    char *frame, error[200];
+    size_t size;
+    assert_int_equal (crier_gateway_json_request (body, sizeof body - 1, NULL, s_only_builds, NULL,
+                                                  &frame, &size, error, sizeof error),
+                      -2);
+    assert_non_null (strstr (error, "may not send to #admins"));
+    assert_int_equal (crier_gateway_text_request ("admins", "x", 1, NULL, NULL, NULL, s_only_builds,
+                                                  NULL, &frame, &size, error, sizeof error),
+                      -2);
+    assert_int_equal (crier_gateway_text_request ("builds", "x", 1, NULL, NULL, NULL, s_only_builds,
+                                                  NULL, &frame, &size, error, sizeof error),
+                      0);
+    free (frame);
 }
 
 static void test_ntfy_priorities (void **state)
@@ -97,6 +123,7 @@ int main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_a_json_object_is_the_frame),
         cmocka_unit_test (test_a_group_text_with_title_and_priority),
+        cmocka_unit_test (test_a_token_limits_the_groups),
         cmocka_unit_test (test_ntfy_priorities),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
