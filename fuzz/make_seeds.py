@@ -145,3 +145,11 @@ write("fuzz_matrix_sync", "limited_gap", json.dumps({
              "content": {}}]},
         "ephemeral": {"events": [{"type": "m.receipt", "content": {
             "$missed": {"m.read": {"@will:example.org": {}}}}}]}}}}}).encode())
+
+# crier-gateway: a JSON body (even first byte), or Title, Priority and text lines (odd).
+write("fuzz_gateway", "json", b"\x00" + json.dumps(
+    {"to": ["#ops", "#dev"], "subject": "Disk", "body": "full", "priority": "high"}).encode())
+write("fuzz_gateway", "json_key_groups", b"\x06" + json.dumps(
+    {"to": "#ops", "body": "x", "id": "key"}).encode())
+write("fuzz_gateway", "text", b"\x01Backup\n5\nbackup failed on db1")
+write("fuzz_gateway", "text_groups", b"\x07Title\nmax\nbody")

@@ -207,6 +207,10 @@ static void s_on_completed (void *arg, struct MHD_Connection *connection, void *
 }
 
 static void s_on_log (void *arg, const char *format, va_list ap)
+    __attribute__ ((format (printf, 2, 0)));
+
+//  libmicrohttpd's own messages, as debug lines.
+static void s_on_log (void *arg, const char *format, va_list ap)
 {
     char text[256];
     vsnprintf (text, sizeof text, format, ap);

@@ -11,7 +11,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-    targets=(fuzz_notification fuzz_mapping fuzz_changes fuzz_html fuzz_frames fuzz_matrix_answer fuzz_matrix_sync)
+    targets=(fuzz_notification fuzz_mapping fuzz_changes fuzz_html fuzz_frames fuzz_matrix_answer fuzz_matrix_sync fuzz_gateway)
 fi
 
 scripts/install-deps.sh --fuzz
