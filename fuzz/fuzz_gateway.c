@@ -1,6 +1,7 @@
 /*  fuzz_gateway.c - what crier-gateway reads from an HTTP request: a JSON notification body
     (with and without an Idempotency-Key and a token's groups), a group's text with ntfy's Title
-    and Priority, and an Authorization header checked against tokens. The first byte picks. */
+    and Priority, an Alertmanager webhook call. The first byte picks. */
+#include "alertmanager.h"
 #include "gateway_requests.h"
 
 #include <stdbool.h>
@@ -26,9 +27,18 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         return 0;
     memcpy (text, data + 1, size - 1);
     text[size - 1] = '\0';
+    if (kind % 3 == 2) {
+        const char *to[] = {"#ops"};
+        char error[300];
+        json_t *notification =
+            crier_alertmanager_notification (text, size - 1, to, 1, error, sizeof error);
+        json_decref (notification);
+        free (text);
+        return 0;
+    }
     char *frame = NULL, error[300];
     size_t frame_size;
-    if (kind % 2 == 0) {
+    if (kind % 3 == 0) {
         crier_gateway_json_request (text, size - 1, kind & 2 ? "key" : NULL,
                                     kind & 4 ? s_some_groups : NULL, NULL, &frame, &frame_size,
                                     error, sizeof error);

@@ -146,10 +146,17 @@ write("fuzz_matrix_sync", "limited_gap", json.dumps({
         "ephemeral": {"events": [{"type": "m.receipt", "content": {
             "$missed": {"m.read": {"@will:example.org": {}}}}}]}}}}}).encode())
 
-# crier-gateway: a JSON body (even first byte), or Title, Priority and text lines (odd).
+# crier-gateway, the first byte modulo 3: a JSON body (0), Title, Priority and text lines (1),
+# an Alertmanager call (2).
 write("fuzz_gateway", "json", b"\x00" + json.dumps(
     {"to": ["#ops", "#dev"], "subject": "Disk", "body": "full", "priority": "high"}).encode())
 write("fuzz_gateway", "json_key_groups", b"\x06" + json.dumps(
     {"to": "#ops", "body": "x", "id": "key"}).encode())
 write("fuzz_gateway", "text", b"\x01Backup\n5\nbackup failed on db1")
 write("fuzz_gateway", "text_groups", b"\x07Title\nmax\nbody")
+write("fuzz_gateway", "alertmanager", b"\x02" + json.dumps({
+    "version": "4", "status": "firing", "truncatedAlerts": 2, "groupLabels": {"alertname": "X"},
+    "commonLabels": {"severity": "critical"}, "externalURL": "http://am:9093",
+    "alerts": [{"status": "firing", "labels": {"alertname": "X", "instance": "db1"},
+                "annotations": {"summary": "s", "description": "d"},
+                "startsAt": "2026-11-30T12:00:00Z", "generatorURL": "http://prom/graph"}]}).encode())

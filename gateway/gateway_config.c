@@ -20,6 +20,13 @@ int crier_gateway_config_load (crier_gateway_config_t *config)
     //  The same limit as crier-ingest's on a notification (a JSON body is a little larger).
     rc |= crier_config_bytes ("CRIER_GATEWAY_MAX_BODY", CRIER_DEFAULT_MAX_MESSAGE, 1024,
                               64 * 1024 * 1024, &config->max_body_bytes);
+    //  A group of many alerts is cut to fit a Matrix event, never refused for its size: the
+    //  call itself may be larger than a notification.
+    rc |= crier_config_bytes ("CRIER_GATEWAY_ALERT_MAX_BODY", 4 * 1024 * 1024, 1024,
+                              256 * 1024 * 1024, &config->alert_max_body_bytes);
+    //  Alertmanager's reminders (repeat_interval) are the same bytes as its first call.
+    rc |= crier_config_duration_ms ("CRIER_GATEWAY_ALERT_REPEAT", 300000, 0, 86400000,
+                                    &config->alert_repeat_ms);
     rc |= crier_config_duration_ms ("CRIER_GATEWAY_INGEST_TIMEOUT", 10000, 100, 600000,
                                     &config->ingest_timeout_ms);
     rc |= crier_config_duration_ms ("CRIER_GATEWAY_CLIENT_TIMEOUT", 30000, 1000, 3600000,

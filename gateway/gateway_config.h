@@ -9,10 +9,12 @@
 #include <stdint.h>
 
 typedef struct {
-    char *listen;               //  CRIER_GATEWAY_LISTEN: host:port ([v6]:port)
-    char *tokens_file;          //  CRIER_GATEWAY_TOKENS_FILE: who may send (tokens.h); NULL: none
-    char *ack_endpoint;         //  CRIER_ACK_ENDPOINT: crier-ingest's acknowledged endpoint
-    uint64_t max_body_bytes;    //  CRIER_GATEWAY_MAX_BODY: a larger request gets 413
+    char *listen;            //  CRIER_GATEWAY_LISTEN: host:port ([v6]:port)
+    char *tokens_file;       //  CRIER_GATEWAY_TOKENS_FILE: who may send (tokens.h); NULL: none
+    char *ack_endpoint;      //  CRIER_ACK_ENDPOINT: crier-ingest's acknowledged endpoint
+    uint64_t max_body_bytes; //  CRIER_GATEWAY_MAX_BODY: a larger request gets 413
+    uint64_t alert_max_body_bytes; //  CRIER_GATEWAY_ALERT_MAX_BODY: an Alertmanager call, at most
+    uint64_t alert_repeat_ms; //  CRIER_GATEWAY_ALERT_REPEAT: the same call again within it: a retry
     uint64_t ingest_timeout_ms; //  CRIER_GATEWAY_INGEST_TIMEOUT: no answer by then: 503
     uint64_t client_timeout_ms; //  CRIER_GATEWAY_CLIENT_TIMEOUT: a client silent this long
     uint64_t max_connections;   //  CRIER_GATEWAY_CONNECTIONS: at once, at most

@@ -75,10 +75,22 @@ int crier_gateway_json_request (const char *body, size_t size, const char *idemp
     if (!json_is_object (object))
         snprintf (error, error_size,
                   "(body): must be a JSON object such as {\"to\": \"#admins\", \"body\": \"...\"}");
-    else if ((rc = s_check_groups (object, allows, arg, error, error_size)) == 0 &&
-             (rc = s_set_id (object, idempotency_key, error, error_size)) == 0)
-        rc = s_frame (object, frame_p, frame_size_p, error, error_size);
+    else
+        rc = crier_gateway_object_request (object, idempotency_key, allows, arg, frame_p,
+                                           frame_size_p, error, error_size);
     json_decref (object);
+    return rc;
+}
+
+int crier_gateway_object_request (json_t *object, const char *idempotency_key,
+                                  crier_gateway_allows_fn *allows, void *arg, char **frame_p,
+                                  size_t *frame_size_p, char *error, size_t error_size)
+{
+    int rc = s_check_groups (object, allows, arg, error, error_size);
+    if (rc == 0)
+        rc = s_set_id (object, idempotency_key, error, error_size);
+    if (rc == 0)
+        rc = s_frame (object, frame_p, frame_size_p, error, error_size);
     return rc;
 }
 
@@ -106,9 +118,9 @@ int crier_gateway_text_request (const char *group, const char *text, size_t size
     int rc = -1;
     if (title && json_object_set_new (object, "subject", json_string (title)) != 0)
         snprintf (error, error_size, "Title: must be UTF-8 text");
-    else if ((rc = s_check_groups (object, allows, arg, error, error_size)) == 0 &&
-             (rc = s_set_id (object, idempotency_key, error, error_size)) == 0)
-        rc = s_frame (object, frame_p, frame_size_p, error, error_size);
+    else
+        rc = crier_gateway_object_request (object, idempotency_key, allows, arg, frame_p,
+                                           frame_size_p, error, error_size);
     json_decref (object);
     return rc;
 }

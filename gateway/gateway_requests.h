@@ -5,6 +5,7 @@
 #ifndef CRIER_GATEWAY_REQUESTS_H_INCLUDED
 #define CRIER_GATEWAY_REQUESTS_H_INCLUDED
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -25,6 +26,12 @@ int crier_gateway_text_request (const char *group, const char *text, size_t size
                                 const char *priority, const char *idempotency_key,
                                 crier_gateway_allows_fn *allows, void *arg, char **frame_p,
                                 size_t *frame_size_p, char *error, size_t error_size);
+
+//  A notification made by the gateway itself (a JSON object: Alertmanager's): the same checks
+//  and frame as crier_gateway_json_request.
+int crier_gateway_object_request (json_t *object, const char *idempotency_key,
+                                  crier_gateway_allows_fn *allows, void *arg, char **frame_p,
+                                  size_t *frame_size_p, char *error, size_t error_size);
 
 //  ntfy's priority as crier's ("low", "normal", "high", "urgent"), or NULL when unknown.
 const char *crier_gateway_priority (const char *ntfy);

@@ -1,13 +1,16 @@
 /*  gateway_server.c - see gateway_server.h. */
 #include "gateway_server.h"
+#include "alertmanager.h"
 #include "gateway_config.h"
 #include "gateway_requests.h"
 #include "http_daemon.h"
 #include "ingest_client.h"
 #include "tokens.h"
 
+#include "crier/id.h"
 #include "crier/log.h"
 #include "crier/process.h"
+#include "crier/recent.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +24,11 @@ typedef struct {
     zloop_t *loop;
     crier_http_t *http;
     crier_ingest_client_t *ingest;
-    crier_tokens_t *tokens; //  NULL: no tokens file (loopback only)
-    int hangup_fd;          //  SIGHUP: the tokens file is read again
-    uint64_t refused;       //  requests without a good token, not said yet
-    int64_t refused_at;     //  when that was last said (monotonic ms)
+    crier_tokens_t *tokens;      //  NULL: no tokens file (loopback only)
+    crier_recent_t *alert_calls; //  Alertmanager calls lately: digest -> when first seen
+    int hangup_fd;               //  SIGHUP: the tokens file is read again
+    uint64_t refused;            //  requests without a good token, not said yet
+    int64_t refused_at;          //  when that was last said (monotonic ms)
 } server_t;
 
 static void s_answer_error (crier_http_request_t *request, unsigned status, const char *error,
@@ -75,11 +79,28 @@ static void s_send_or_refuse (server_t *self, crier_http_request_t *request, int
         s_answer_error (request, rc == -2 ? 403 : 400, error, 0);
 }
 
+//  A notification over CRIER_GATEWAY_MAX_BODY (the daemon reads up to the larger limit of
+//  Alertmanager's calls): 413. Returns true when it was.
+static bool s_too_large (server_t *self, crier_http_request_t *request, size_t size)
+{
+    if (size <= self->config->max_body_bytes)
+        return false;
+    char why[120];
+    snprintf (why, sizeof why, "the request's body is over %llu bytes (CRIER_GATEWAY_MAX_BODY)",
+              (unsigned long long)self->config->max_body_bytes);
+    s_answer_error (request, 413, why, 0);
+    return true;
+}
+
 static void s_post_notification (server_t *self, crier_http_request_t *request,
                                  const crier_token_t *token)
 {
     size_t size;
     const char *body = crier_http_body (request, &size);
+    if (s_too_large (self, request, size))
+        return;
+    if (s_too_large (self, request, size))
+        return;
     char *frame, error[300];
     size_t frame_size;
     int rc = crier_gateway_json_request (body, size, crier_http_header (request, "Idempotency-Key"),
@@ -99,6 +120,47 @@ static void s_post_group (server_t *self, crier_http_request_t *request, const c
         group, body, size, crier_http_header (request, "Title"),
         crier_http_header (request, "Priority"), crier_http_header (request, "Idempotency-Key"),
         token ? s_allows : NULL, (void *)token, &frame, &frame_size, error, sizeof error);
+    s_send_or_refuse (self, request, rc, frame, frame_size, error);
+}
+
+//  The id of an Alertmanager call: the same bytes again within CRIER_GATEWAY_ALERT_REPEAT are
+//  the same call retried (the same id: a duplicate); after that, a reminder (a new id).
+static void s_alert_id (server_t *self, const char *body, size_t size, char *id, size_t id_size)
+{
+    char digest[CRIER_DIGEST_BYTES];
+    char *copy = strndup (body, size);
+    const char *parts[] = {"alertmanager", copy ? copy : ""};
+    crier_id_digest (digest, parts, 2);
+    free (copy);
+    int64_t now = zclock_time ();
+    uint64_t first = 0;
+    if (!crier_recent_get (self->alert_calls, digest, now, &first)) {
+        first = (uint64_t)now;
+        crier_recent_add_value (self->alert_calls, digest, now, first);
+    }
+    snprintf (id, id_size, "alertmanager-%.24s-%llu", digest, (unsigned long long)first);
+}
+
+static void s_post_alertmanager (server_t *self, crier_http_request_t *request,
+                                 const crier_token_t *token)
+{
+    size_t size;
+    const char *body = crier_http_body (request, &size);
+    const char *to[CRIER_MAX_GROUPS];
+    size_t count = crier_http_query_all (request, "to", to, CRIER_MAX_GROUPS);
+    char error[300], id[96];
+    json_t *notification =
+        crier_alertmanager_notification (body, size, to, count, error, sizeof error);
+    if (!notification) {
+        s_answer_error (request, 400, error, 0);
+        return;
+    }
+    s_alert_id (self, body, size, id, sizeof id);
+    char *frame;
+    size_t frame_size;
+    int rc = crier_gateway_object_request (notification, id, token ? s_allows : NULL, (void *)token,
+                                           &frame, &frame_size, error, sizeof error);
+    json_decref (notification);
     s_send_or_refuse (self, request, rc, frame, frame_size, error);
 }
 
@@ -144,16 +206,18 @@ static void s_on_request (crier_http_request_t *request, void *arg)
                            up ? "ok\n" : "crier-ingest is not reachable\n", up ? 0 : RETRY_AFTER_S);
     } else if (strcmp (path, "/v1/notifications") == 0 && post)
         s_post_notification (self, request, token);
+    else if (strcmp (path, "/v1/alertmanager") == 0 && post)
+        s_post_alertmanager (self, request, token);
     else if (strncmp (path, groups, sizeof groups - 1) == 0 && post && path[sizeof groups - 1] &&
              !strchr (path + sizeof groups - 1, '/'))
         s_post_group (self, request, path + sizeof groups - 1, token);
-    else if (strcmp (path, "/v1/notifications") == 0 ||
+    else if (strcmp (path, "/v1/notifications") == 0 || strcmp (path, "/v1/alertmanager") == 0 ||
              strncmp (path, groups, sizeof groups - 1) == 0 || strcmp (path, "/healthz") == 0)
         s_answer_error (request, 405, "this path takes POST (and /healthz GET)", 0);
     else
         s_answer_error (request, 404,
-                        "no such endpoint: POST /v1/notifications, POST /v1/groups/{name} and "
-                        "GET /healthz are (docs/http.md)",
+                        "no such endpoint: POST /v1/notifications, POST /v1/groups/{name}, POST "
+                        "/v1/alertmanager and GET /healthz are (docs/http.md)",
                         0);
 }
 
@@ -208,7 +272,13 @@ static char *s_on_start (void *arg)
     self->ingest = crier_ingest_client_new (
         self->loop, config->ack_endpoint, config->curve, (int64_t)config->ingest_timeout_ms,
         (size_t)config->max_connections, s_on_ingest_answer, self);
-    crier_http_limits_t limits = {(size_t)config->max_body_bytes,
+    self->alert_calls = crier_recent_new (10000, (int64_t)config->alert_repeat_ms);
+    if (!self->alert_calls)
+        return NULL;
+    uint64_t largest = config->max_body_bytes > config->alert_max_body_bytes
+                           ? config->max_body_bytes
+                           : config->alert_max_body_bytes;
+    crier_http_limits_t limits = {(size_t)largest,
                                   (unsigned)((config->client_timeout_ms + 999) / 1000),
                                   (unsigned)config->max_connections};
     self->http = self->ingest
@@ -233,5 +303,6 @@ void crier_gateway_server (zsock_t *pipe, void *args)
     crier_ingest_client_destroy (&self.ingest);
     crier_http_destroy (&self.http);
     crier_tokens_destroy (&self.tokens);
+    crier_recent_destroy (&self.alert_calls);
     zloop_destroy (&self.loop);
 }

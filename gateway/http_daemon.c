@@ -354,3 +354,27 @@ const char *crier_http_body (const crier_http_request_t *request, size_t *size_p
     *size_p = request->size;
     return request->body;
 }
+
+typedef struct {
+    const char *name;
+    const char **values;
+    size_t max;
+    size_t count;
+} gathering_t;
+
+static enum MHD_Result s_gather (void *arg, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    gathering_t *gathering = arg;
+    if (value && strcmp (key, gathering->name) == 0 && gathering->count < gathering->max)
+        gathering->values[gathering->count++] = value;
+    return MHD_YES;
+}
+
+size_t crier_http_query_all (const crier_http_request_t *request, const char *name,
+                             const char **values, size_t max)
+{
+    gathering_t gathering = {name, values, max, 0};
+    MHD_get_connection_values (request->connection, MHD_GET_ARGUMENT_KIND, s_gather, &gathering);
+    return gathering.count;
+}

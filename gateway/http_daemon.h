@@ -40,6 +40,11 @@ const char *crier_http_path (const crier_http_request_t *request);
 //  A header (case-insensitive) or a query argument, or NULL.
 const char *crier_http_header (const crier_http_request_t *request, const char *name);
 const char *crier_http_query (const crier_http_request_t *request, const char *name);
+//  Every value of a query argument given several times (to=a&to=b), at most max, in order.
+//  Returns how many (the strings are the request's).
+size_t crier_http_query_all (const crier_http_request_t *request, const char *name,
+                             const char **values, size_t max);
+
 //  The body (NUL-terminated after size bytes; "" when there is none).
 const char *crier_http_body (const crier_http_request_t *request, size_t *size_p);
 

@@ -3,6 +3,7 @@
 
 #include "crier/html.h"
 #include "crier/nag_text.h"
+#include "crier/url.h"
 
 #include <ctype.h>
 #include <czmq.h>
@@ -15,16 +16,10 @@
 //  ':' and '@' stay; '/' separates the segments, so it is encoded).
 static void s_encode (zchunk_t *out, const char *text)
 {
-    static const char keep[] = "-._~!$&'()*+,;=:@";
-    for (const unsigned char *at = (const unsigned char *)text; *at; at++) {
-        if (isalnum (*at) || strchr (keep, *at))
-            zchunk_extend (out, at, 1);
-        else {
-            char code[4];
-            snprintf (code, sizeof code, "%%%02X", *at);
-            zchunk_extend (out, code, 3);
-        }
-    }
+    char *escaped = crier_url_escape (text, "-._~!$&'()*+,;=:@");
+    if (escaped)
+        zchunk_extend (out, escaped, strlen (escaped));
+    free (escaped);
 }
 
 static char *s_text (zchunk_t **chunk_p)
@@ -49,23 +44,6 @@ char *crier_nag_link (const char *room_id, const char *event_id)
     return s_text (&link);
 }
 
-//  Appends text with &, <, > and " escaped, its line breaks as <br>.
-static void s_escape (zchunk_t *out, const char *text)
-{
-    for (const char *at = text; *at; at++) {
-        const char *entity = *at == '&'    ? "&amp;"
-                             : *at == '<'  ? "&lt;"
-                             : *at == '>'  ? "&gt;"
-                             : *at == '"'  ? "&quot;"
-                             : *at == '\n' ? "<br>"
-                                           : NULL;
-        if (entity)
-            zchunk_extend (out, entity, strlen (entity));
-        else
-            zchunk_extend (out, at, 1);
-    }
-}
-
 //  "Not read in Matrix for 15 minutes." and the link, in text and in HTML, then the original.
 static int s_fill (crier_notification_t *nag, const crier_notification_t *original, const char *why,
                    const char *link)
@@ -81,12 +59,12 @@ static int s_fill (crier_notification_t *nag, const crier_notification_t *origin
     if (text && html) {
         zchunk_extend (text, sentence, strlen (sentence));
         zchunk_extend (html, "<p>", 3);
-        s_escape (html, sentence);
+        crier_html_escape (html, sentence, true);
         if (link) {
             zchunk_extend (text, "\nOpen it in Matrix: ", 20);
             zchunk_extend (text, link, strlen (link));
             zchunk_extend (html, " <a href=\"", 10);
-            s_escape (html, link);
+            crier_html_escape (html, link, true);
             zchunk_extend (html, "\">Open it in Matrix</a>", 23);
         }
         zchunk_extend (text, "\n\n", 2);
@@ -96,7 +74,7 @@ static int s_fill (crier_notification_t *nag, const crier_notification_t *origin
             zchunk_extend (html, original->html, strlen (original->html));
         else {
             zchunk_extend (html, "<p>", 3);
-            s_escape (html, said);
+            crier_html_escape (html, said, true);
             zchunk_extend (html, "</p>", 4);
         }
         nag->body = s_text (&text);

@@ -499,3 +499,19 @@ char *crier_html_to_text (const char *html, size_t length)
         text.out.text[--text.out.length] = '\0';
     return s_finish (&text.out);
 }
+
+void crier_html_escape (zchunk_t *out, const char *text, bool line_breaks)
+{
+    for (const char *at = text; *at; at++) {
+        const char *entity = *at == '&'                   ? "&amp;"
+                             : *at == '<'                 ? "&lt;"
+                             : *at == '>'                 ? "&gt;"
+                             : *at == '"'                 ? "&quot;"
+                             : *at == '\n' && line_breaks ? "<br>"
+                                                          : NULL;
+        if (entity)
+            zchunk_extend (out, entity, strlen (entity));
+        else
+            zchunk_extend (out, at, 1);
+    }
+}

@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,4 +48,23 @@ bool crier_url_has_user (const char *url)
     curl_free (user);
     curl_url_cleanup (handle);
     return has;
+}
+
+char *crier_url_escape (const char *text, const char *keep)
+{
+    //  Three bytes at most for each.
+    char *escaped = malloc (strlen (text) * 3 + 1);
+    if (!escaped)
+        return NULL;
+    char *out = escaped;
+    for (const unsigned char *at = (const unsigned char *)text; *at; at++) {
+        bool plain = (*at >= 'a' && *at <= 'z') || (*at >= 'A' && *at <= 'Z') ||
+                     (*at >= '0' && *at <= '9') || strchr (keep, *at);
+        if (plain)
+            *out++ = (char)*at;
+        else
+            out += sprintf (out, "%%%02X", *at);
+    }
+    *out = '\0';
+    return escaped;
 }

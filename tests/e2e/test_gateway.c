@@ -72,56 +72,14 @@ static int s_teardown (void **state)
     return 0;
 }
 
-typedef struct {
-    char *text;
-    size_t size;
-} collected_t;
-
-static size_t s_collect (char *data, size_t size, size_t count, void *arg)
-{
-    collected_t *collected = arg;
-    char *grown = realloc (collected->text, collected->size + size * count + 1);
-    assert_non_null (grown);
-    memcpy (grown + collected->size, data, size * count);
-    collected->size += size * count;
-    grown[collected->size] = '\0';
-    collected->text = grown;
-    return size * count;
-}
-
 //  One request to the gateway; headers NULL-ended (may be NULL). Returns the status, the body
 //  in *body_p (free it) and the response's headers in *headers_p (free it; may be NULL).
 static long s_request (const char *method, const char *path, const char *const *headers,
                        const char *body, char **body_p, char **headers_p)
 {
-    CURL *easy = curl_easy_init ();
     char url[160];
     snprintf (url, sizeof url, "http://%s%s", s_listen, path);
-    collected_t answer = {calloc (1, 1), 0}, heads = {calloc (1, 1), 0};
-    struct curl_slist *list = NULL;
-    for (size_t index = 0; headers && headers[index]; index++)
-        list = curl_slist_append (list, headers[index]);
-    curl_easy_setopt (easy, CURLOPT_URL, url);
-    curl_easy_setopt (easy, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt (easy, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, s_collect);
-    curl_easy_setopt (easy, CURLOPT_WRITEDATA, &answer);
-    curl_easy_setopt (easy, CURLOPT_HEADERFUNCTION, s_collect);
-    curl_easy_setopt (easy, CURLOPT_HEADERDATA, &heads);
-    curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, 15000L);
-    if (body)
-        curl_easy_setopt (easy, CURLOPT_POSTFIELDS, body);
-    long status = 0;
-    if (curl_easy_perform (easy) == CURLE_OK)
-        curl_easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all (list);
-    curl_easy_cleanup (easy);
-    *body_p = answer.text;
-    if (headers_p)
-        *headers_p = heads.text;
-    else
-        free (heads.text);
-    return status;
+    return test_http_full (method, url, headers, body, NULL, body_p, headers_p);
 }
 
 //  Expects status and a body holding needle.
@@ -326,6 +284,88 @@ static void test_tokens_say_who_may_send_where (void **state)
     test_process_destroy (&open);
 }
 
+//  Waits until the mailbox has an email whose subject is subject; returns its text (free it),
+//  or NULL after 30 s.
+static char *s_await_mail (const char *subject)
+{
+    int64_t deadline = zclock_mono () + 30000;
+    while (zclock_mono () < deadline) {
+        json_t *messages = test_smtp_wait_messages (s_stack->smtp, 0, 0);
+        size_t index;
+        const json_t *message;
+        json_array_foreach (messages, index, message)
+        {
+            const char *said = test_smtp_header (message, "Subject");
+            if (said && strcmp (said, subject) == 0) {
+                const json_t *body = json_object_get (message, "body");
+                const json_t *parts = json_object_get (body, "parts");
+                const char *text = json_string_value (
+                    json_object_get (parts ? json_array_get (parts, 0) : body, "text"));
+                char *copy = strdup (text ? text : "");
+                json_decref (messages);
+                return copy;
+            }
+        }
+        size_t seen = json_array_size (messages);
+        json_decref (messages);
+        //  Until one more comes (or half a second passes), then look again.
+        json_decref (test_smtp_wait_messages (s_stack->smtp, seen + 1, 500));
+    }
+    return NULL;
+}
+
+//  The real Alertmanager (Debian's prometheus-alertmanager) with a webhook receiver pointing at
+//  the gateway: an alert posted to its API arrives as "[FIRING:1] ..." with its summary and a
+//  silence link, and its resolution as "[RESOLVED] ...".
+static void test_alertmanager_calls_become_notifications (void **state)
+{
+    char unused[64], web[64], config[300], storage[300], listen[96];
+    test_unused_endpoint (unused, sizeof unused);
+    snprintf (web, sizeof web, "127.0.0.1:%s", strrchr (unused, ':') + 1);
+    snprintf (config, sizeof config, "%s/alertmanager.yml", test_scratch_dir ());
+    snprintf (storage, sizeof storage, "--storage.path=%s/alertmanager", test_scratch_dir ());
+    FILE *file = fopen (config, "w");
+    assert_non_null (file);
+    fprintf (file,
+             "route:\n  receiver: crier\n  group_by: [alertname, service]\n"
+             "  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n"
+             "receivers:\n  - name: crier\n    webhook_configs:\n"
+             "      - url: 'http://%s/v1/alertmanager?to=%%23all'\n        send_resolved: true\n",
+             s_listen);
+    fclose (file);
+    char config_option[320], web_option[96];
+    snprintf (config_option, sizeof config_option, "--config.file=%s", config);
+    snprintf (web_option, sizeof web_option, "--web.listen-address=%s", web);
+    const char *args[] = {config_option, storage, web_option, "--cluster.listen-address=", NULL};
+    test_process_t *alertmanager =
+        test_process_start ("/usr/bin/prometheus-alertmanager", args, NULL);
+    assert_non_null (alertmanager);
+    assert_true (test_process_wait_log (alertmanager, "Listening", 30000, NULL, NULL, 0));
+    snprintf (listen, sizeof listen, "http://%s/api/v2/alerts", web);
+    const char firing[] =
+        "[{\"labels\": {\"alertname\": \"HighLatency\", \"service\": \"api\", \"severity\":"
+        " \"warning\"}, \"annotations\": {\"summary\": \"p99 over 1 s\"}, \"generatorURL\":"
+        " \"http://prometheus.example.org/graph\"}]";
+    assert_int_equal (test_http ("POST", listen, firing, NULL, NULL), 200);
+    char *text = s_await_mail ("[FIRING:1] HighLatency api");
+    if (!text || !strstr (text, "summary: p99 over 1 s") ||
+        !strstr (text, "/#/silences/new?filter=%7Balertname%3D%22HighLatency%22"))
+        fail_msg ("the firing alert's email: %s", text ? text : "(none)");
+    free (text);
+    //  Resolved: ended a moment ago.
+    const char resolved[] =
+        "[{\"labels\": {\"alertname\": \"HighLatency\", \"service\": \"api\", \"severity\":"
+        " \"warning\"}, \"annotations\": {\"summary\": \"p99 over 1 s\"}, \"endsAt\":"
+        " \"2020-01-01T00:00:00Z\", \"generatorURL\": \"http://prometheus.example.org/graph\"}]";
+    assert_int_equal (test_http ("POST", listen, resolved, NULL, NULL), 200);
+    text = s_await_mail ("[RESOLVED] HighLatency api");
+    if (!text || !strstr (text, "RESOLVED HighLatency"))
+        fail_msg ("the resolved alert's email: %s", text ? text : "(none)");
+    free (text);
+    assert_int_equal (test_process_stop (alertmanager, SIGTERM, 15000), 0);
+    test_process_destroy (&alertmanager);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +375,7 @@ int main (void)
         cmocka_unit_test (test_ingest_away_or_silent_is_503),
         cmocka_unit_test (test_a_silent_client_is_cut_off),
         cmocka_unit_test (test_tokens_say_who_may_send_where),
+        cmocka_unit_test (test_alertmanager_calls_become_notifications),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

@@ -538,32 +538,47 @@ static size_t s_http_collect (char *data, size_t size, size_t count, void *arg)
     return size * count;
 }
 
-long test_http (const char *method, const char *url, const char *body, const char *userpwd,
-                char **response_p)
+long test_http_full (const char *method, const char *url, const char *const *headers,
+                     const char *body, const char *userpwd, char **response_p, char **headers_p)
 {
     CURL *easy = curl_easy_init ();
-    http_body_t response = {calloc (1, 1), 0};
-    struct curl_slist *headers = curl_slist_append (NULL, "Content-Type: application/json");
+    http_body_t response = {calloc (1, 1), 0}, heads = {calloc (1, 1), 0};
+    struct curl_slist *list = NULL;
+    for (size_t index = 0; headers && headers[index]; index++)
+        list = curl_slist_append (list, headers[index]);
     curl_easy_setopt (easy, CURLOPT_URL, url);
     curl_easy_setopt (easy, CURLOPT_CUSTOMREQUEST, method);
     if (userpwd)
         curl_easy_setopt (easy, CURLOPT_USERPWD, userpwd);
-    curl_easy_setopt (easy, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt (easy, CURLOPT_HTTPHEADER, list);
     curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, s_http_collect);
     curl_easy_setopt (easy, CURLOPT_WRITEDATA, &response);
-    curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt (easy, CURLOPT_HEADERFUNCTION, s_http_collect);
+    curl_easy_setopt (easy, CURLOPT_HEADERDATA, &heads);
+    curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, 15000L);
     if (body)
         curl_easy_setopt (easy, CURLOPT_POSTFIELDS, body);
     long status = 0;
     if (curl_easy_perform (easy) == CURLE_OK)
         curl_easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all (headers);
+    curl_slist_free_all (list);
     curl_easy_cleanup (easy);
     if (response_p)
         *response_p = response.text;
     else
         free (response.text);
+    if (headers_p)
+        *headers_p = heads.text;
+    else
+        free (heads.text);
     return status;
+}
+
+long test_http (const char *method, const char *url, const char *body, const char *userpwd,
+                char **response_p)
+{
+    const char *headers[] = {"Content-Type: application/json", NULL};
+    return test_http_full (method, url, headers, body, userpwd, response_p, NULL);
 }
 
 static void s_push_delivery (zsock_t *push, const char *channel, const char *id, const char *target,

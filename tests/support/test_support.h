@@ -109,6 +109,11 @@ void test_push_redelivery (zsock_t *push, const char *channel, const char *id, c
 long test_http (const char *method, const char *url, const char *body, const char *userpwd,
                 char **response_p);
 
+//  The same with headers of its own (NULL-ended, may be NULL) instead of the JSON content type,
+//  and the answer's headers in *headers_p (if not NULL; the caller frees).
+long test_http_full (const char *method, const char *url, const char *const *headers,
+                     const char *body, const char *userpwd, char **response_p, char **headers_p);
+
 //  Extracts the value of key=... from a log line into value (a quoted value unquoted). Returns
 //  true when found.
 bool test_log_value (const char *line, const char *key, char *value, size_t value_size);

@@ -5,6 +5,8 @@
 #ifndef CRIER_HTML_H_INCLUDED
 #define CRIER_HTML_H_INCLUDED
 
+#include <czmq.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 //  Where sanitized HTML goes: the allow-lists differ only in where images may come from.
@@ -27,5 +29,9 @@ char *crier_html_sanitize (const char *html, size_t length, crier_html_profile_t
 //  list items as "- ", a link as "text (url)" when the URL is not its text, an image as its alt
 //  text. Returns a new string (caller frees), NULL when out of memory.
 char *crier_html_to_text (const char *html, size_t length);
+
+//  Appends text to out as HTML text: &, <, > and " as entities, and, when line_breaks, each
+//  newline as <br>.
+void crier_html_escape (zchunk_t *out, const char *text, bool line_breaks);
 
 #endif

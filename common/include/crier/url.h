@@ -13,4 +13,9 @@ int crier_url_check (const char *url, const char *const *schemes, char **display
 //  Whether url carries a user name (user:password@host).
 bool crier_url_has_user (const char *url);
 
+//  text percent-encoded: every byte but letters, digits and the characters of keep (unreserved
+//  ones such as "-._~", and what the part of the URL allows: a query value, a fragment). Caller
+//  frees; NULL when out of memory.
+char *crier_url_escape (const char *text, const char *keep);
+
 #endif
