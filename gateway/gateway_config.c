@@ -17,6 +17,9 @@ int crier_gateway_config_load (crier_gateway_config_t *config)
         rc = -1;
     rc |= crier_config_endpoint ("CRIER_ACK_ENDPOINT", CRIER_DEFAULT_CLIENT_ACK_ENDPOINT,
                                  &config->ack_endpoint);
+    rc |= crier_config_endpoint ("CRIER_EVENTS_ENDPOINT", CRIER_DEFAULT_EVENTS_ENDPOINT,
+                                 &config->events_endpoint);
+    rc |= crier_links_load (&config->links);
     //  The same limit as crier-ingest's on a notification (a JSON body is a little larger).
     rc |= crier_config_bytes ("CRIER_GATEWAY_MAX_BODY", CRIER_DEFAULT_MAX_MESSAGE, 1024,
                               64 * 1024 * 1024, &config->max_body_bytes);
@@ -56,6 +59,8 @@ void crier_gateway_config_free (crier_gateway_config_t *config)
     free (config->listen);
     free (config->tokens_file);
     free (config->ack_endpoint);
+    free (config->events_endpoint);
+    crier_links_free (&config->links);
     crier_curve_destroy (&config->curve);
     memset (config, 0, sizeof *config);
 }

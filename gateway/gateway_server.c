@@ -5,12 +5,16 @@
 #include "gateway_requests.h"
 #include "http_daemon.h"
 #include "ingest_client.h"
+#include "metrics.h"
 #include "tokens.h"
 
 #include "crier/id.h"
+#include "crier/event.h"
 #include "crier/log.h"
+#include "crier/paced.h"
 #include "crier/process.h"
 #include "crier/recent.h"
+#include "crier/socket.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +30,12 @@ typedef struct {
     crier_ingest_client_t *ingest;
     crier_tokens_t *tokens;      //  NULL: no tokens file (loopback only)
     crier_recent_t *alert_calls; //  Alertmanager calls lately: digest -> when first seen
-    int hangup_fd;               //  SIGHUP: the tokens file is read again
-    uint64_t refused;            //  requests without a good token, not said yet
-    int64_t refused_at;          //  when that was last said (monotonic ms)
+    crier_metrics_t *metrics;    //  the pipeline, from the event bus (GET /metrics)
+    zsock_t *bus;                //  SUB to the event bus
+    crier_paced_t *bus_reader;
+    int hangup_fd;      //  SIGHUP: the tokens file is read again
+    uint64_t refused;   //  requests without a good token, not said yet
+    int64_t refused_at; //  when that was last said (monotonic ms)
 } server_t;
 
 static void s_answer_error (crier_http_request_t *request, unsigned status, const char *error,
@@ -164,6 +171,67 @@ static void s_post_alertmanager (server_t *self, crier_http_request_t *request,
     s_send_or_refuse (self, request, rc, frame, frame_size, error);
 }
 
+//  Events from the bus, into the metrics (read in paced batches, like crier-ingest's receipts).
+static void s_on_events (zsock_t *socket, void *arg)
+{
+    server_t *self = arg;
+    void *handle = zsock_resolve (socket);
+    for (int count = 0; count < 5000; count++) {
+        zmq_msg_t type, body;
+        zmq_msg_init (&type);
+        zmq_msg_init (&body);
+        bool whole = zmq_msg_recv (&type, handle, ZMQ_DONTWAIT) != -1 && zmq_msg_more (&type) &&
+                     zmq_msg_recv (&body, handle, 0) != -1;
+        char *text =
+            whole ? crier_event_to_json (zmq_msg_data (&body), zmq_msg_size (&body)) : NULL;
+        json_t *event = text ? json_loads (text, 0, NULL) : NULL;
+        if (event)
+            crier_metrics_event (self->metrics, event);
+        json_decref (event);
+        free (text);
+        while (zmq_msg_more (&body) && zmq_msg_recv (&body, handle, 0) != -1)
+            ;
+        bool got = zmq_msg_size (&type) > 0;
+        zmq_msg_close (&type);
+        zmq_msg_close (&body);
+        if (!got)
+            break;
+    }
+}
+
+static void s_on_answered (unsigned status, void *arg)
+{
+    server_t *self = arg;
+    crier_metrics_request (self->metrics, status);
+}
+
+static void s_get_metrics (server_t *self, crier_http_request_t *request)
+{
+    char *text = crier_metrics_render (self->metrics, zclock_time ());
+    if (text)
+        crier_http_answer (request, 200, "text/plain; version=0.0.4; charset=utf-8", text, 0);
+    else
+        s_answer_error (request, 503, "out of memory", RETRY_AFTER_S);
+    free (text);
+}
+
+//  The event bus, for the metrics: what they need only.
+static int s_open_bus (server_t *self)
+{
+    const crier_gateway_config_t *config = self->config;
+    self->metrics = crier_metrics_new ();
+    self->bus = self->metrics ? crier_socket_open (ZMQ_SUB, CRIER_CONNECT, config->events_endpoint,
+                                                   &config->links, "event bus")
+                              : NULL;
+    if (!self->bus)
+        return -1;
+    const char *topics[] = {"notification.", "frame.rejected", "delivery.", "process.heartbeat"};
+    for (size_t index = 0; index < sizeof topics / sizeof topics[0]; index++)
+        zsock_set_subscribe (self->bus, topics[index]);
+    self->bus_reader = crier_paced_new (self->loop, self->bus, 5, s_on_events, self);
+    return self->bus_reader ? 0 : -1;
+}
+
 //  With tokens, every request but /healthz shows one: the token, or NULL after a 401 (said in
 //  the log once every 10 s, with how many; never the token).
 static bool s_authorized (server_t *self, crier_http_request_t *request,
@@ -197,7 +265,8 @@ static void s_on_request (crier_http_request_t *request, void *arg)
     bool post = strcmp (method, "POST") == 0;
     static const char groups[] = "/v1/groups/";
     const crier_token_t *token = NULL;
-    if (strcmp (path, "/healthz") != 0 && !s_authorized (self, request, &token))
+    bool open = strcmp (path, "/healthz") == 0;
+    if (!open && !s_authorized (self, request, &token))
         return;
     if (strcmp (path, "/healthz") == 0 && strcmp (method, "GET") == 0) {
         //  Ready when it can pass a notification on: a load balancer sends elsewhere meanwhile.
@@ -206,6 +275,8 @@ static void s_on_request (crier_http_request_t *request, void *arg)
                            up ? "ok\n" : "crier-ingest is not reachable\n", up ? 0 : RETRY_AFTER_S);
     } else if (strcmp (path, "/v1/notifications") == 0 && post)
         s_post_notification (self, request, token);
+    else if (strcmp (path, "/metrics") == 0 && strcmp (method, "GET") == 0)
+        s_get_metrics (self, request);
     else if (strcmp (path, "/v1/alertmanager") == 0 && post)
         s_post_alertmanager (self, request, token);
     else if (strncmp (path, groups, sizeof groups - 1) == 0 && post && path[sizeof groups - 1] &&
@@ -217,7 +288,7 @@ static void s_on_request (crier_http_request_t *request, void *arg)
     else
         s_answer_error (request, 404,
                         "no such endpoint: POST /v1/notifications, POST /v1/groups/{name}, POST "
-                        "/v1/alertmanager and GET /healthz are (docs/http.md)",
+                        "/v1/alertmanager, GET /metrics and GET /healthz are (docs/http.md)",
                         0);
 }
 
@@ -273,7 +344,7 @@ static char *s_on_start (void *arg)
         self->loop, config->ack_endpoint, config->curve, (int64_t)config->ingest_timeout_ms,
         (size_t)config->max_connections, s_on_ingest_answer, self);
     self->alert_calls = crier_recent_new (10000, (int64_t)config->alert_repeat_ms);
-    if (!self->alert_calls)
+    if (!self->alert_calls || s_open_bus (self) != 0)
         return NULL;
     uint64_t largest = config->max_body_bytes > config->alert_max_body_bytes
                            ? config->max_body_bytes
@@ -286,6 +357,7 @@ static char *s_on_start (void *arg)
                      : NULL;
     if (!self->http)
         return NULL;
+    crier_http_on_answer (self->http, s_on_answered, self);
     crier_log (CRIER_LOG_INFO, "gateway.ready", "listen", config->listen, "ingest",
                config->ack_endpoint, "security", config->curve ? "curve" : "plain", "tokens",
                self->tokens ? CRIER_LOG_INT (crier_tokens_count (self->tokens)) : "none",
@@ -304,5 +376,8 @@ void crier_gateway_server (zsock_t *pipe, void *args)
     crier_http_destroy (&self.http);
     crier_tokens_destroy (&self.tokens);
     crier_recent_destroy (&self.alert_calls);
+    crier_paced_destroy (&self.bus_reader);
+    zsock_destroy (&self.bus);
+    crier_metrics_destroy (&self.metrics);
     zloop_destroy (&self.loop);
 }

@@ -26,6 +26,8 @@ struct crier_http_t {
     crier_http_handler_fn *handler;
     void *arg;
     bool running; //  inside MHD_run: a resumed connection is served by this run
+    crier_http_answered_fn *answered;
+    void *answered_arg;
 };
 
 struct crier_http_request_t {
@@ -89,6 +91,8 @@ static void s_answer (crier_http_request_t *request, unsigned status, const char
     }
     if (name)
         MHD_add_response_header (response, name, value);
+    if (request->http->answered)
+        request->http->answered (status, request->http->answered_arg);
     request->ready = response;
     request->status = status;
     if (request->suspended) {
@@ -254,6 +258,12 @@ static int s_address (const char *listen, struct sockaddr_storage *address, sock
     return 0;
 }
 
+void crier_http_on_answer (crier_http_t *self, crier_http_answered_fn *fn, void *arg)
+{
+    self->answered = fn;
+    self->answered_arg = arg;
+}
+
 bool crier_http_is_loopback (const char *listen)
 {
     struct sockaddr_storage address;
@@ -281,7 +291,7 @@ crier_http_t *crier_http_new (zloop_t *loop, const char *listen, const crier_htt
     crier_http_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    *self = (crier_http_t){loop, NULL, -1, -1, *limits, handler, arg, false};
+    *self = (crier_http_t){loop, NULL, -1, -1, *limits, handler, arg, false, NULL, NULL};
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
                      (address.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     self->daemon = MHD_start_daemon (flags, 0, NULL, NULL, s_on_request, self, MHD_OPTION_SOCK_ADDR,

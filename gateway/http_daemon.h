@@ -32,6 +32,10 @@ crier_http_t *crier_http_new (zloop_t *loop, const char *listen, const crier_htt
 //  Stops listening and closes every connection. NULL-safe.
 void crier_http_destroy (crier_http_t **self_p);
 
+//  Calls fn with the status of every answer given from now on (metrics).
+typedef void (crier_http_answered_fn) (unsigned status, void *arg);
+void crier_http_on_answer (crier_http_t *self, crier_http_answered_fn *fn, void *arg);
+
 //  Whether listen names a loopback address.
 bool crier_http_is_loopback (const char *listen);
 

@@ -18,8 +18,9 @@ packages=(
     # The tests' stand-ins: the Matrix homeserver double and the SMTP server (aiosmtpd), and
     # openssl for their TLS certificate.
     python3 python3-aiosmtpd openssl
-    # The real Alertmanager, whose webhook calls crier-gateway's test receives.
-    prometheus-alertmanager
+    # The real Alertmanager, whose webhook calls crier-gateway's test receives; Prometheus for
+    # promtool, which checks crier-gateway's /metrics.
+    prometheus-alertmanager prometheus
     # ss, with which scripts/run.sh names what holds a port it needs.
     iproute2
 )

@@ -366,6 +366,51 @@ static void test_alertmanager_calls_become_notifications (void **state)
     test_process_destroy (&alertmanager);
 }
 
+//  GET /metrics: the whole pipeline from the event bus, in a format promtool accepts.
+static void test_metrics_show_the_pipeline (void **state)
+{
+    char *metrics = NULL;
+    //  The heartbeats of every process arrive once the gateway's subscription took: until then
+    //  the processes are not listed (polled with a deadline).
+    int64_t deadline = zclock_mono () + 15000;
+    while (zclock_mono () < deadline) {
+        free (metrics);
+        assert_int_equal (s_request ("GET", "/metrics", NULL, NULL, &metrics, NULL), 200);
+        if (strstr (metrics, "crier_process_up{process=\"crier-sender-email\"") &&
+            strstr (metrics, "crier_process_up{process=\"crier-ingest\""))
+            break;
+        zclock_sleep (200); //  a scraper's interval, not a wait for a state change
+    }
+    const char *needles[] = {
+        "# TYPE crier_notifications_accepted_total counter",
+        "crier_deliveries_total{channel=\"email\",outcome=\"delivered\"} ",
+        "crier_delivery_latency_seconds_bucket{channel=\"matrix\",le=\"+Inf\"}",
+        "crier_process_up{process=\"crier-ingest\"",
+        "crier_process_up{process=\"crier-resolver\"",
+        "crier_backlog ",
+        "crier_gateway_requests_total{status=\"202\"} "};
+    for (size_t index = 0; index < sizeof needles / sizeof needles[0]; index++)
+        if (!strstr (metrics, needles[index]))
+            fail_msg ("/metrics lacks %s:\n%s", needles[index], metrics);
+    //  Prometheus' own checker accepts it.
+    char path[300], command[400];
+    snprintf (path, sizeof path, "%s/metrics.txt", test_scratch_dir ());
+    FILE *file = fopen (path, "w");
+    assert_non_null (file);
+    fputs (metrics, file);
+    fclose (file);
+    snprintf (command, sizeof command, "promtool check metrics < %s 2>&1", path);
+    FILE *check = popen (command, "r");
+    assert_non_null (check);
+    char said[4096] = "";
+    size_t got = fread (said, 1, sizeof said - 1, check);
+    said[got] = '\0';
+    int status = pclose (check);
+    if (status != 0)
+        fail_msg ("promtool check metrics: %s", said);
+    free (metrics);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -376,6 +421,7 @@ int main (void)
         cmocka_unit_test (test_a_silent_client_is_cut_off),
         cmocka_unit_test (test_tokens_say_who_may_send_where),
         cmocka_unit_test (test_alertmanager_calls_become_notifications),
+        cmocka_unit_test (test_metrics_show_the_pipeline),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
