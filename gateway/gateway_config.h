@@ -10,12 +10,14 @@
 #include <stdint.h>
 
 typedef struct {
-    char *listen;            //  CRIER_GATEWAY_LISTEN: host:port ([v6]:port)
-    char *tokens_file;       //  CRIER_GATEWAY_TOKENS_FILE: who may send (tokens.h); NULL: none
-    char *ack_endpoint;      //  CRIER_ACK_ENDPOINT: crier-ingest's acknowledged endpoint
-    char *events_endpoint;   //  CRIER_EVENTS_ENDPOINT: the event bus, for GET /metrics
-    crier_links_t links;     //  the stack's identity (or internal CURVE) to join the bus
-    uint64_t max_body_bytes; //  CRIER_GATEWAY_MAX_BODY: a larger request gets 413
+    char *listen;       //  CRIER_GATEWAY_LISTEN: host:port ([v6]:port)
+    char *tokens_file;  //  CRIER_GATEWAY_TOKENS_FILE: who may send (tokens.h); NULL: none
+    char *tls_cert;     //  CRIER_GATEWAY_TLS_CERT: HTTPS, the certificate chain (PEM, read); NULL
+    char *tls_key;      //  CRIER_GATEWAY_TLS_KEY: its private key (PEM, read)
+    char *ack_endpoint; //  CRIER_ACK_ENDPOINT: crier-ingest's acknowledged endpoint
+    char *events_endpoint;         //  CRIER_EVENTS_ENDPOINT: the event bus, for GET /metrics
+    crier_links_t links;           //  the stack's identity (or internal CURVE) to join the bus
+    uint64_t max_body_bytes;       //  CRIER_GATEWAY_MAX_BODY: a larger request gets 413
     uint64_t alert_max_body_bytes; //  CRIER_GATEWAY_ALERT_MAX_BODY: an Alertmanager call, at most
     uint64_t alert_repeat_ms; //  CRIER_GATEWAY_ALERT_REPEAT: the same call again within it: a retry
     uint64_t ingest_timeout_ms; //  CRIER_GATEWAY_INGEST_TIMEOUT: no answer by then: 503

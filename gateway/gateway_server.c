@@ -327,7 +327,7 @@ static int s_open_tokens (server_t *self)
     zmq_pollitem_t item = {NULL, self->hangup_fd, ZMQ_POLLIN, 0};
     if (self->hangup_fd >= 0)
         zloop_poller (self->loop, &item, s_on_hangup, self);
-    if (!loopback)
+    if (!loopback && !config->tls_cert)
         crier_log (CRIER_LOG_WARN, "gateway.plain_http", "listen", config->listen, "hint",
                    "tokens and notifications cross the network in clear: put a reverse proxy "
                    "that terminates TLS in front, or keep the gateway on a private network");
@@ -349,9 +349,9 @@ static char *s_on_start (void *arg)
     uint64_t largest = config->max_body_bytes > config->alert_max_body_bytes
                            ? config->max_body_bytes
                            : config->alert_max_body_bytes;
-    crier_http_limits_t limits = {(size_t)largest,
-                                  (unsigned)((config->client_timeout_ms + 999) / 1000),
-                                  (unsigned)config->max_connections};
+    crier_http_limits_t limits = {
+        (size_t)largest, (unsigned)((config->client_timeout_ms + 999) / 1000),
+        (unsigned)config->max_connections, config->tls_cert, config->tls_key};
     self->http = self->ingest
                      ? crier_http_new (self->loop, config->listen, &limits, s_on_request, self)
                      : NULL;
@@ -359,7 +359,8 @@ static char *s_on_start (void *arg)
         return NULL;
     crier_http_on_answer (self->http, s_on_answered, self);
     crier_log (CRIER_LOG_INFO, "gateway.ready", "listen", config->listen, "ingest",
-               config->ack_endpoint, "security", config->curve ? "curve" : "plain", "tokens",
+               config->ack_endpoint, "http", config->tls_cert ? "https" : "plain", "security",
+               config->curve ? "curve" : "plain", "tokens",
                self->tokens ? CRIER_LOG_INT (crier_tokens_count (self->tokens)) : "none",
                "max_body", CRIER_LOG_INT (config->max_body_bytes));
     return strdup (config->listen);

@@ -292,13 +292,24 @@ crier_http_t *crier_http_new (zloop_t *loop, const char *listen, const crier_htt
     if (!self)
         return NULL;
     *self = (crier_http_t){loop, NULL, -1, -1, *limits, handler, arg, false, NULL, NULL};
+    bool tls = limits->tls_cert && limits->tls_key;
+    if (tls && MHD_is_feature_supported (MHD_FEATURE_TLS) != MHD_YES) {
+        crier_log (CRIER_LOG_ERROR, "http.tls_unsupported", "hint",
+                   "this libmicrohttpd was built without TLS: terminate TLS in a reverse proxy");
+        free (self);
+        return NULL;
+    }
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
-                     (address.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-    self->daemon = MHD_start_daemon (flags, 0, NULL, NULL, s_on_request, self, MHD_OPTION_SOCK_ADDR,
-                                     &address, MHD_OPTION_CONNECTION_LIMIT, limits->max_connections,
-                                     MHD_OPTION_CONNECTION_TIMEOUT, limits->timeout_s,
-                                     MHD_OPTION_NOTIFY_COMPLETED, s_on_completed, self,
-                                     MHD_OPTION_EXTERNAL_LOGGER, s_on_log, self, MHD_OPTION_END);
+                     (address.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (tls ? MHD_USE_TLS : 0);
+    struct MHD_OptionItem https[] = {
+        {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)limits->tls_cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)limits->tls_key},
+        {MHD_OPTION_END, 0, NULL}};
+    self->daemon = MHD_start_daemon (
+        flags, 0, NULL, NULL, s_on_request, self, MHD_OPTION_SOCK_ADDR, &address,
+        MHD_OPTION_CONNECTION_LIMIT, limits->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        limits->timeout_s, MHD_OPTION_NOTIFY_COMPLETED, s_on_completed, self,
+        MHD_OPTION_EXTERNAL_LOGGER, s_on_log, self, MHD_OPTION_ARRAY, https, MHD_OPTION_END);
     if (!self->daemon) {
         int error = errno;
         char endpoint[160], holder[160] = "";
@@ -306,8 +317,11 @@ crier_http_t *crier_http_new (zloop_t *loop, const char *listen, const crier_htt
         crier_port_holder (endpoint, holder, sizeof holder);
         crier_log (CRIER_LOG_ERROR, "http.listen_failed", "listen", listen, "error",
                    strerror (error), "held_by", holder[0] ? holder : NULL, "hint",
-                   "another process listens there, or the address is not this host's: set "
-                   "CRIER_GATEWAY_LISTEN");
+                   tls ? "another process listens there, the address is not this host's, or the "
+                         "TLS certificate and key do not go together (CRIER_GATEWAY_TLS_CERT, "
+                         "CRIER_GATEWAY_TLS_KEY)"
+                       : "another process listens there, or the address is not this host's: set "
+                         "CRIER_GATEWAY_LISTEN");
         free (self);
         return NULL;
     }

@@ -19,6 +19,8 @@ typedef struct {
     size_t max_body_bytes;
     unsigned timeout_s; //  a connection idle this long is closed
     unsigned max_connections;
+    const char *tls_cert; //  HTTPS: the certificate chain and key, PEM; NULL: plain HTTP
+    const char *tls_key;
 } crier_http_limits_t;
 
 //  Called once per request; answer it with crier_http_answer, now or later.

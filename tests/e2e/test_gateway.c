@@ -223,6 +223,26 @@ static void test_a_silent_client_is_cut_off (void **state)
     close (fd);
 }
 
+//  A gateway started with its own environment entries (NULL-ended) before the stack's; when
+//  connected, waits until it is connected to crier-ingest.
+static test_process_t *s_start_gateway_with (const char *const *entries, bool connected)
+{
+    const char *env[48];
+    size_t count = 0;
+    for (size_t index = 0; entries[index] && count < 8; index++)
+        env[count++] = entries[index];
+    env[count++] = s_ack;
+    for (size_t index = 0; index < s_stack->common_count && count < 47; index++)
+        env[count++] = s_stack->common[index];
+    env[count] = NULL;
+    test_process_t *gateway = test_process_start ("crier-gateway", NULL, env);
+    assert_non_null (gateway);
+    if (connected)
+        assert_true (
+            test_process_wait_log (gateway, "gateway.ingest_connected", 15000, NULL, NULL, 0));
+    return gateway;
+}
+
 //  A gateway with tokens: a request without one, or with an unknown one, is 401 with a
 //  challenge; a token sends only to its groups (403 elsewhere). Without tokens, a gateway will
 //  not listen beyond loopback.
@@ -246,13 +266,7 @@ static void test_tokens_say_who_may_send_where (void **state)
     const char *port = strrchr (unused, ':') + 1;
     snprintf (listen, sizeof listen, "CRIER_GATEWAY_LISTEN=127.0.0.1:%s", port);
     snprintf (tokens, sizeof tokens, "CRIER_GATEWAY_TOKENS_FILE=%s", path);
-    const char *env[48] = {listen, tokens, s_ack};
-    size_t count = 3;
-    for (size_t index = 0; index < s_stack->common_count && count < 47; index++)
-        env[count++] = s_stack->common[index];
-    test_process_t *guarded = test_process_start ("crier-gateway", NULL, env);
-    assert_non_null (guarded);
-    assert_true (test_process_wait_log (guarded, "gateway.ingest_connected", 15000, NULL, NULL, 0));
+    test_process_t *guarded = s_start_gateway_with ((const char *[]){listen, tokens, NULL}, true);
     char saved[64];
     snprintf (saved, sizeof saved, "%s", s_listen);
     snprintf (s_listen, sizeof s_listen, "127.0.0.1:%s", port);
@@ -275,10 +289,8 @@ static void test_tokens_say_who_may_send_where (void **state)
 
     //  Beyond loopback without tokens: refused at start, with why.
     snprintf (listen, sizeof listen, "CRIER_GATEWAY_LISTEN=0.0.0.0:%s", port);
-    env[1] = s_ack;
-    env[2] = "CRIER_GATEWAY_TOKENS_FILE=";
-    test_process_t *open = test_process_start ("crier-gateway", NULL, env);
-    assert_non_null (open);
+    test_process_t *open =
+        s_start_gateway_with ((const char *[]){listen, "CRIER_GATEWAY_TOKENS_FILE=", NULL}, false);
     assert_true (test_process_wait_log (open, "gateway.not_loopback", 15000, NULL, NULL, 0));
     assert_int_equal (test_process_stop (open, 0, 15000), 1);
     test_process_destroy (&open);
@@ -366,7 +378,8 @@ static void test_alertmanager_calls_become_notifications (void **state)
     test_process_destroy (&alertmanager);
 }
 
-//  GET /metrics: the whole pipeline from the event bus, in a format promtool accepts.
+//  GET /metrics: the whole pipeline from the event bus, in a format promtool accepts and a real
+//  Prometheus scrapes.
 static void test_metrics_show_the_pipeline (void **state)
 {
     char *metrics = NULL;
@@ -409,6 +422,86 @@ static void test_metrics_show_the_pipeline (void **state)
     if (status != 0)
         fail_msg ("promtool check metrics: %s", said);
     free (metrics);
+
+    //  And a real Prometheus scrapes it.
+    char unused[64], web[64], config[300], storage[320], config_option[320], web_option[96];
+    test_unused_endpoint (unused, sizeof unused);
+    snprintf (web, sizeof web, "127.0.0.1:%s", strrchr (unused, ':') + 1);
+    snprintf (config, sizeof config, "%s/prometheus.yml", test_scratch_dir ());
+    snprintf (storage, sizeof storage, "--storage.tsdb.path=%s/prometheus", test_scratch_dir ());
+    file = fopen (config, "w");
+    assert_non_null (file);
+    fprintf (file,
+             "global:\n  scrape_interval: 1s\n"
+             "scrape_configs:\n  - job_name: crier\n    static_configs:\n"
+             "      - targets: ['%s']\n",
+             s_listen);
+    fclose (file);
+    snprintf (config_option, sizeof config_option, "--config.file=%s", config);
+    snprintf (web_option, sizeof web_option, "--web.listen-address=%s", web);
+    const char *args[] = {config_option, storage, web_option, NULL};
+    test_process_t *prometheus = test_process_start ("/usr/bin/prometheus", args, NULL);
+    assert_non_null (prometheus);
+    char query[160];
+    snprintf (
+        query, sizeof query,
+        "http://%s/api/v1/query?query=crier_process_up%%7Bprocess%%3D%%22crier-ingest%%22%%7D",
+        web);
+    bool scraped = false;
+    deadline = zclock_mono () + 30000;
+    while (!scraped && zclock_mono () < deadline) {
+        char *answer = NULL;
+        if (test_http ("GET", query, NULL, NULL, &answer) == 200)
+            scraped = strstr (answer, "\"crier-ingest\"") && strstr (answer, "\"1\"]");
+        free (answer);
+        if (!scraped)
+            zclock_sleep (250); //  Prometheus' scrape interval, not a wait for a state change
+    }
+    assert_true (scraped);
+    assert_int_equal (test_process_stop (prometheus, SIGTERM, 15000), 0);
+    test_process_destroy (&prometheus);
+}
+
+//  HTTPS with a certificate of its own: a client that trusts it is answered; plain HTTP to the
+//  same port gets nothing.
+static void test_https (void **state)
+{
+    char key[300], cert[300], command[1200];
+    snprintf (key, sizeof key, "%s/gateway-key.pem", test_scratch_dir ());
+    snprintf (cert, sizeof cert, "%s/gateway-cert.pem", test_scratch_dir ());
+    snprintf (command, sizeof command,
+              "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s -out %s -days 1"
+              " -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null",
+              key, cert);
+    assert_int_equal (system (command), 0);
+    char unused[64], listen[96], cert_entry[340], key_entry[340], url[160];
+    test_unused_endpoint (unused, sizeof unused);
+    snprintf (listen, sizeof listen, "CRIER_GATEWAY_LISTEN=127.0.0.1:%s",
+              strrchr (unused, ':') + 1);
+    snprintf (cert_entry, sizeof cert_entry, "CRIER_GATEWAY_TLS_CERT=%s", cert);
+    snprintf (key_entry, sizeof key_entry, "CRIER_GATEWAY_TLS_KEY=%s", key);
+    test_process_t *gateway =
+        s_start_gateway_with ((const char *[]){listen, cert_entry, key_entry, NULL}, true);
+    assert_true (test_process_wait_log (gateway, "http=https", 0, NULL, NULL, 0));
+    snprintf (url, sizeof url, "https://127.0.0.1:%s/v1/groups/all", strrchr (unused, ':') + 1);
+    CURL *easy = curl_easy_init ();
+    curl_easy_setopt (easy, CURLOPT_URL, url);
+    curl_easy_setopt (easy, CURLOPT_CAINFO, cert);
+    curl_easy_setopt (easy, CURLOPT_POSTFIELDS, "gateway 5");
+    curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, 15000L);
+    FILE *sink = fopen ("/dev/null", "w");
+    curl_easy_setopt (easy, CURLOPT_WRITEDATA, sink);
+    long status = 0;
+    assert_int_equal (curl_easy_perform (easy), CURLE_OK);
+    curl_easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &status);
+    assert_int_equal (status, 202);
+    curl_easy_cleanup (easy);
+    fclose (sink);
+    //  Plain HTTP to it: no answer.
+    snprintf (url, sizeof url, "http://127.0.0.1:%s/healthz", strrchr (unused, ':') + 1);
+    assert_int_equal (test_http ("GET", url, NULL, NULL, NULL), 0);
+    assert_int_equal (test_process_stop (gateway, SIGTERM, 10000), 0);
+    test_process_destroy (&gateway);
 }
 
 int main (void)
@@ -422,6 +515,7 @@ int main (void)
         cmocka_unit_test (test_tokens_say_who_may_send_where),
         cmocka_unit_test (test_alertmanager_calls_become_notifications),
         cmocka_unit_test (test_metrics_show_the_pipeline),
+        cmocka_unit_test (test_https),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
