@@ -1,6 +1,6 @@
 /*  fuzz_gateway.c - what crier-gateway reads from an HTTP request: a JSON notification body
     (with and without an Idempotency-Key and a token's groups), a group's text with ntfy's Title
-    and Priority, an Alertmanager webhook call. The first byte picks. */
+    and Priority, an Alertmanager or Grafana webhook call. The first byte picks. */
 #include "alertmanager.h"
 #include "gateway_requests.h"
 
@@ -30,8 +30,9 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (kind % 3 == 2) {
         const char *to[] = {"#ops"};
         char error[300];
-        json_t *notification =
-            crier_alertmanager_notification (text, size - 1, to, 1, error, sizeof error);
+        json_t *notification = crier_alertmanager_notification (
+            text, size - 1, to, 1, kind & 4 ? CRIER_ALERTS_GRAFANA : CRIER_ALERTS_ALERTMANAGER,
+            error, sizeof error);
         json_decref (notification);
         free (text);
         return 0;

@@ -160,3 +160,8 @@ write("fuzz_gateway", "alertmanager", b"\x02" + json.dumps({
     "alerts": [{"status": "firing", "labels": {"alertname": "X", "instance": "db1"},
                 "annotations": {"summary": "s", "description": "d"},
                 "startsAt": "2026-11-30T12:00:00Z", "generatorURL": "http://prom/graph"}]}).encode())
+write("fuzz_gateway", "grafana", b"\x05" + json.dumps({
+    "version": "1", "status": "firing", "title": "[FIRING:1] X", "groupLabels": {},
+    "alerts": [{"status": "firing", "labels": {"alertname": "X"}, "silenceURL": "https://g/s",
+                "dashboardURL": "https://g/d", "panelURL": "", "values": {"B": 1.5},
+                "valueString": "[ value=1 ]"}]}).encode())

@@ -90,7 +90,32 @@ static char *s_silence_link (const char *external, const json_t *labels)
 }
 
 //  One alert, as text and as HTML.
-static void s_alert (const json_t *alert, const char *external, zchunk_t *text, zchunk_t *html)
+//  Grafana's values of an alert: its valueString, or its values as "B=44.2, C=1". Caller frees.
+static char *s_grafana_value (const json_t *alert)
+{
+    const char *said = json_string_value (json_object_get (alert, "valueString"));
+    if (said)
+        return *said ? strdup (said) : NULL;
+    const json_t *values = json_object_get (alert, "values");
+    if (!json_is_object (values) || json_object_size (values) == 0)
+        return NULL;
+    json_t *strings = json_object ();
+    const char *name;
+    const json_t *value;
+    json_object_foreach ((json_t *)values, name, value)
+    {
+        char number[32];
+        snprintf (number, sizeof number, "%g", json_number_value (value));
+        json_object_set_new (strings, name, json_string (number));
+    }
+    char *text = s_pairs (strings, ", ", false);
+    json_decref (strings);
+    return text;
+}
+
+//  One alert, as text and as HTML.
+static void s_alert (const json_t *alert, const char *external, crier_alert_source_t source,
+                     zchunk_t *text, zchunk_t *html)
 {
     const json_t *labels = json_object_get (alert, "labels");
     const json_t *annotations = json_object_get (alert, "annotations");
@@ -108,51 +133,64 @@ static void s_alert (const json_t *alert, const char *external, zchunk_t *text, 
     s_add (html, "</code>");
     zstr_free (&line);
     free (pairs);
-    const char *keys[] = {"summary", "description"};
-    for (size_t index = 0; index < 2; index++) {
-        const char *value = json_string_value (json_object_get (annotations, keys[index]));
-        if (!value)
-            continue;
-        char *said = zsys_sprintf ("  %s: %s\n", keys[index], value);
-        s_add (text, said ? said : "");
-        zstr_free (&said);
-        s_add (html, index == 0 ? "<br>" : "<br><i>");
-        crier_html_escape (html, value, false);
-        s_add (html, index == 0 ? "" : "</i>");
-    }
+    char *value = source == CRIER_ALERTS_GRAFANA ? s_grafana_value (alert) : NULL;
     const char *since = json_string_value (json_object_get (alert, "startsAt"));
-    const char *source = json_string_value (json_object_get (alert, "generatorURL"));
-    char *silence = external && *external && !resolved ? s_silence_link (external, labels) : NULL;
-    char *links = zsys_sprintf ("%s%s%s%s%s%s%s", since ? "  since " : "", since ? since : "",
-                                since ? "\n" : "", source && *source ? "  source: " : "",
-                                source && *source ? source : "", source && *source ? "\n" : "", "");
-    s_add (text, links ? links : "");
-    zstr_free (&links);
-    if (silence) {
-        s_add (text, "  silence: ");
-        s_add (text, silence);
-        s_add (text, "\n");
+    const char *keys[] = {"summary", "description", "value", "since"};
+    const char *said[] = {json_string_value (json_object_get (annotations, "summary")),
+                          json_string_value (json_object_get (annotations, "description")), value,
+                          since};
+    for (size_t index = 0; index < 4; index++) {
+        if (!said[index] || !*said[index])
+            continue;
+        char *row = zsys_sprintf ("  %s: %s\n", keys[index], said[index]);
+        s_add (text, row ? row : "");
+        zstr_free (&row);
+        s_add (html, index == 1 ? "<br><i>" : "<br>");
+        if (index >= 2) {
+            s_add (html, keys[index]);
+            s_add (html, ": ");
+        }
+        crier_html_escape (html, said[index], false);
+        s_add (html, index == 1 ? "</i>" : "");
     }
-    if ((source && *source) || silence) {
-        s_add (html, "<br>");
-        if (source && *source) {
-            s_add (html, "<a href=\"");
-            crier_html_escape (html, source, false);
-            s_add (html, "\">source</a>");
-        }
-        if (silence) {
-            s_add (html, source && *source ? " · <a href=\"" : "<a href=\"");
-            crier_html_escape (html, silence, false);
-            s_add (html, "\">silence</a>");
-        }
+    free (value);
+    //  Links: where it comes from, how to silence it (Grafana says; Alertmanager's is built
+    //  from its externalURL), Grafana's dashboard and panel.
+    char *built = source == CRIER_ALERTS_ALERTMANAGER && external && *external && !resolved
+                      ? s_silence_link (external, labels)
+                      : NULL;
+    const char *silence = source == CRIER_ALERTS_GRAFANA && !resolved
+                              ? json_string_value (json_object_get (alert, "silenceURL"))
+                              : built;
+    const char *names[] = {"source", "silence", "dashboard", "panel"};
+    const char *links[] = {json_string_value (json_object_get (alert, "generatorURL")), silence,
+                           json_string_value (json_object_get (alert, "dashboardURL")),
+                           json_string_value (json_object_get (alert, "panelURL"))};
+    bool first = true;
+    for (size_t index = 0; index < 4; index++) {
+        if (!links[index] || !*links[index])
+            continue;
+        char *row = zsys_sprintf ("  %s: %s\n", names[index], links[index]);
+        s_add (text, row ? row : "");
+        zstr_free (&row);
+        s_add (html, first ? "<br><a href=\"" : " · <a href=\"");
+        crier_html_escape (html, links[index], false);
+        s_add (html, "\">");
+        s_add (html, names[index]);
+        s_add (html, "</a>");
+        first = false;
     }
     s_add (html, "</li>");
-    free (silence);
+    free (built);
 }
 
 json_t *crier_alertmanager_notification (const char *body, size_t size, const char *const *to,
-                                         size_t to_count, char *error, size_t error_size)
+                                         size_t to_count, crier_alert_source_t source, char *error,
+                                         size_t error_size)
 {
+    const char *wanted = source == CRIER_ALERTS_GRAFANA ? "1" : "4";
+    const char *sender =
+        source == CRIER_ALERTS_GRAFANA ? "a Grafana webhook" : "an Alertmanager webhook";
     if (to_count == 0) {
         snprintf (error, error_size,
                   "to: give the groups as ?to=%%23admins (one or more to=) in the webhook's URL");
@@ -162,12 +200,13 @@ json_t *crier_alertmanager_notification (const char *body, size_t size, const ch
     json_t *payload = json_loadb (body, size, 0, &parse);
     const json_t *alerts = json_object_get (payload, "alerts");
     const char *version = json_string_value (json_object_get (payload, "version"));
-    if (!payload || !json_is_array (alerts) || (version && strcmp (version, "4") != 0)) {
-        snprintf (error, error_size,
-                  payload ? "(body): not an Alertmanager webhook payload of version 4 (an "
-                            "object with \"alerts\")"
-                          : "(body): not JSON: %s",
-                  payload ? "" : parse.text);
+    if (!payload || !json_is_array (alerts) || (version && strcmp (version, wanted) != 0)) {
+        if (payload)
+            snprintf (error, error_size,
+                      "(body): not %s payload of version %s (an object with \"alerts\")", sender,
+                      wanted);
+        else
+            snprintf (error, error_size, "(body): not JSON: %s", parse.text);
         json_decref (payload);
         return NULL;
     }
@@ -182,9 +221,14 @@ json_t *crier_alertmanager_notification (const char *body, size_t size, const ch
     zchunk_t *title = zchunk_new (NULL, 0);
     s_values (json_object_get (payload, "groupLabels"), title);
     char *group = s_string (&title);
+    //  Grafana says its own (templated) title.
+    const char *titled = source == CRIER_ALERTS_GRAFANA
+                             ? json_string_value (json_object_get (payload, "title"))
+                             : NULL;
     char *subject =
-        resolved ? zsys_sprintf ("[RESOLVED] %s", group && *group ? group : "alerts")
-                 : zsys_sprintf ("[FIRING:%zu] %s", firing, group && *group ? group : "alerts");
+        titled && *titled ? strdup (titled)
+        : resolved        ? zsys_sprintf ("[RESOLVED] %s", group && *group ? group : "alerts")
+                   : zsys_sprintf ("[FIRING:%zu] %s", firing, group && *group ? group : "alerts");
     free (group);
     zchunk_t *text = zchunk_new (NULL, 0), *html = zchunk_new (NULL, 0);
     const char *external = json_string_value (json_object_get (payload, "externalURL"));
@@ -192,7 +236,7 @@ json_t *crier_alertmanager_notification (const char *body, size_t size, const ch
     size_t shown = 0;
     for (; shown < json_array_size (alerts); shown++) {
         zchunk_t *one_text = zchunk_new (NULL, 0), *one_html = zchunk_new (NULL, 0);
-        s_alert (json_array_get (alerts, shown), external, one_text, one_html);
+        s_alert (json_array_get (alerts, shown), external, source, one_text, one_html);
         //  Room for this one and the line that says how many more.
         bool fits =
             zchunk_size (text) + zchunk_size (one_text) + 64 < CRIER_ALERTMANAGER_TEXT_MAX &&

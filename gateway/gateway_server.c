@@ -148,8 +148,9 @@ static void s_alert_id (server_t *self, const char *body, size_t size, char *id,
     snprintf (id, id_size, "alertmanager-%.24s-%llu", digest, (unsigned long long)first);
 }
 
-static void s_post_alertmanager (server_t *self, crier_http_request_t *request,
-                                 const crier_token_t *token)
+//  POST /v1/alertmanager and /v1/grafana: a webhook call as one notification.
+static void s_post_alerts (server_t *self, crier_http_request_t *request,
+                           const crier_token_t *token, crier_alert_source_t source)
 {
     size_t size;
     const char *body = crier_http_body (request, &size);
@@ -157,7 +158,7 @@ static void s_post_alertmanager (server_t *self, crier_http_request_t *request,
     size_t count = crier_http_query_all (request, "to", to, CRIER_MAX_GROUPS);
     char error[300], id[96];
     json_t *notification =
-        crier_alertmanager_notification (body, size, to, count, error, sizeof error);
+        crier_alertmanager_notification (body, size, to, count, source, error, sizeof error);
     if (!notification) {
         s_answer_error (request, 400, error, 0);
         return;
@@ -278,17 +279,21 @@ static void s_on_request (crier_http_request_t *request, void *arg)
     else if (strcmp (path, "/metrics") == 0 && strcmp (method, "GET") == 0)
         s_get_metrics (self, request);
     else if (strcmp (path, "/v1/alertmanager") == 0 && post)
-        s_post_alertmanager (self, request, token);
+        s_post_alerts (self, request, token, CRIER_ALERTS_ALERTMANAGER);
+    else if (strcmp (path, "/v1/grafana") == 0 && post)
+        s_post_alerts (self, request, token, CRIER_ALERTS_GRAFANA);
     else if (strncmp (path, groups, sizeof groups - 1) == 0 && post && path[sizeof groups - 1] &&
              !strchr (path + sizeof groups - 1, '/'))
         s_post_group (self, request, path + sizeof groups - 1, token);
     else if (strcmp (path, "/v1/notifications") == 0 || strcmp (path, "/v1/alertmanager") == 0 ||
-             strncmp (path, groups, sizeof groups - 1) == 0 || strcmp (path, "/healthz") == 0)
+             strcmp (path, "/v1/grafana") == 0 || strncmp (path, groups, sizeof groups - 1) == 0 ||
+             strcmp (path, "/healthz") == 0)
         s_answer_error (request, 405, "this path takes POST (and /healthz GET)", 0);
     else
         s_answer_error (request, 404,
                         "no such endpoint: POST /v1/notifications, POST /v1/groups/{name}, POST "
-                        "/v1/alertmanager, GET /metrics and GET /healthz are (docs/http.md)",
+                        "/v1/alertmanager, POST /v1/grafana, GET /metrics and GET /healthz are "
+                        "(docs/http.md)",
                         0);
 }
 

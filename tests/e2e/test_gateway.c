@@ -378,6 +378,30 @@ static void test_alertmanager_calls_become_notifications (void **state)
     test_process_destroy (&alertmanager);
 }
 
+//  Grafana's webhook contact point (recorded payload: Grafana is not packaged here).
+static void test_a_grafana_call_becomes_a_notification (void **state)
+{
+    const char call[] =
+        "{\"receiver\": \"crier\", \"status\": \"firing\", \"orgId\": 1, \"alerts\": [{\"status\":"
+        " \"firing\", \"labels\": {\"alertname\": \"High memory usage\", \"team\": \"blue\"},"
+        " \"annotations\": {\"summary\": \"memory at 97 %\"}, \"startsAt\": "
+        "\"2026-11-30T12:00:00Z\","
+        " \"generatorURL\": \"https://grafana.example.org/alerting/x/edit\", \"silenceURL\":"
+        " \"https://grafana.example.org/alerting/silence/new\", \"values\": {\"B\": 97}}],"
+        " \"groupLabels\": {}, \"commonLabels\": {\"team\": \"blue\"}, \"externalURL\":"
+        " \"https://grafana.example.org/\", \"version\": \"1\", \"groupKey\": \"{}:{}\","
+        " \"truncatedAlerts\": 0, \"title\": \"[FIRING:1] memory (blue)\", \"state\": "
+        "\"alerting\"}";
+    s_expect ("POST", "/v1/grafana?to=%23all", NULL, call, 202, "\"id\"");
+    //  Grafana retries a failed call: the same bytes at once are a duplicate.
+    s_expect ("POST", "/v1/grafana?to=%23all", NULL, call, 200, "\"duplicate\":true");
+    char *text = s_await_mail ("[FIRING:1] memory (blue)");
+    if (!text || !strstr (text, "summary: memory at 97 %") || !strstr (text, "value: B=97") ||
+        !strstr (text, "silence: https://grafana.example.org/alerting/silence/new"))
+        fail_msg ("the Grafana alert's email: %s", text ? text : "(none)");
+    free (text);
+}
+
 //  GET /metrics: the whole pipeline from the event bus, in a format promtool accepts and a real
 //  Prometheus scrapes.
 static void test_metrics_show_the_pipeline (void **state)
@@ -514,6 +538,7 @@ int main (void)
         cmocka_unit_test (test_a_silent_client_is_cut_off),
         cmocka_unit_test (test_tokens_say_who_may_send_where),
         cmocka_unit_test (test_alertmanager_calls_become_notifications),
+        cmocka_unit_test (test_a_grafana_call_becomes_a_notification),
         cmocka_unit_test (test_metrics_show_the_pipeline),
         cmocka_unit_test (test_https),
     };

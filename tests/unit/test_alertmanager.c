@@ -43,8 +43,8 @@ static void test_a_call_is_one_notification (void **state)
 {
     const char *to[] = {"#admins", "#ops"};
     char error[200];
-    json_t *notification = crier_alertmanager_notification (s_payload, sizeof s_payload - 1, to, 2,
-                                                            error, sizeof error);
+    json_t *notification = crier_alertmanager_notification (
+        s_payload, sizeof s_payload - 1, to, 2, CRIER_ALERTS_ALERTMANAGER, error, sizeof error);
     if (!notification)
         fail_msg ("%s", error);
     assert_string_equal (s_text (notification, "subject"), "[FIRING:1] HighLatency api");
@@ -56,7 +56,7 @@ static void test_a_call_is_one_notification (void **state)
         "severity=critical)",
         "  summary: p99 over 1 s",
         "  description: <b>slow</b> for 10m",
-        "  since 2026-11-30T12:00:00Z",
+        "  since: 2026-11-30T12:00:00Z",
         "  source: http://prom.example.org/graph?g0.expr=x",
         "  silence: http://am.example.org:9093/#/silences/new?filter=%7Balertname%3D%22HighLatency"
         "%22%2Cinstance%3D%22db1%3A9100%22%2Cservice%3D%22api%22%2Cseverity%3D%22critical%22%7D",
@@ -89,8 +89,8 @@ static void test_a_long_group_is_cut_never_refused (void **state)
     snprintf (payload + used, size - used, "]}");
     const char *to[] = {"#admins"};
     char error[200];
-    json_t *notification =
-        crier_alertmanager_notification (payload, strlen (payload), to, 1, error, sizeof error);
+    json_t *notification = crier_alertmanager_notification (
+        payload, strlen (payload), to, 1, CRIER_ALERTS_ALERTMANAGER, error, sizeof error);
     assert_non_null (notification);
     assert_string_equal (s_text (notification, "subject"), "[RESOLVED] alerts");
     assert_string_equal (s_text (notification, "priority"), "normal");
@@ -115,17 +115,79 @@ static void test_what_is_not_alertmanagers_is_refused (void **state)
 {
     const char *to[] = {"#admins"};
     char error[200];
-    assert_null (
-        crier_alertmanager_notification ("{\"alerts\": [", 12, to, 1, error, sizeof error));
+    assert_null (crier_alertmanager_notification ("{\"alerts\": [", 12, to, 1,
+                                                  CRIER_ALERTS_ALERTMANAGER, error, sizeof error));
     assert_non_null (strstr (error, "not JSON"));
     const char *old_version = "{\"version\": \"3\", \"alerts\": []}";
-    assert_null (crier_alertmanager_notification (old_version, strlen (old_version), to, 1, error,
-                                                  sizeof error));
+    assert_null (crier_alertmanager_notification (old_version, strlen (old_version), to, 1,
+                                                  CRIER_ALERTS_ALERTMANAGER, error, sizeof error));
     assert_non_null (strstr (error, "version 4"));
-    assert_null (crier_alertmanager_notification ("[]", 2, to, 1, error, sizeof error));
-    assert_null (crier_alertmanager_notification (s_payload, sizeof s_payload - 1, to, 0, error,
+    assert_null (crier_alertmanager_notification ("[]", 2, to, 1, CRIER_ALERTS_ALERTMANAGER, error,
                                                   sizeof error));
+    assert_null (crier_alertmanager_notification (s_payload, sizeof s_payload - 1, to, 0,
+                                                  CRIER_ALERTS_ALERTMANAGER, error, sizeof error));
     assert_non_null (strstr (error, "?to=%23admins"));
+}
+
+//  Grafana's webhook contact point (its documentation's example, recorded: Grafana is not
+//  packaged here): its own title, each alert's silence, dashboard and panel links, its values.
+static const char s_grafana[] =
+    "{\"receiver\": \"My Super Webhook\", \"status\": \"firing\", \"orgId\": 1, \"alerts\": ["
+    " {\"status\": \"firing\", \"labels\": {\"alertname\": \"High memory usage\", \"team\": "
+    "\"blue\","
+    "  \"zone\": \"us-1\"}, \"annotations\": {\"description\": \"The system has high memory "
+    "usage\","
+    "  \"runbook_url\": \"https://myrunbook.com/runbook/1234\", \"summary\": \"This alert was"
+    "  triggered for zone us-1\"}, \"startsAt\": \"2021-10-12T09:51:03.157076+02:00\", \"endsAt\":"
+    "  \"0001-01-01T00:00:00Z\", \"generatorURL\": "
+    "\"https://play.grafana.org/alerting/1afz29v7z/edit\","
+    "  \"fingerprint\": \"c6eadffa33fcdf37\", \"silenceURL\": \"https://play.grafana.org/alerting/"
+    "silence/new?alertmanager=grafana&matchers=alertname%3DT2%2Cteam%3Dblue%2Czone%3Dus-1\","
+    "  \"dashboardURL\": \"\", \"panelURL\": \"\", \"values\": {\"B\": 44.23943737541908, \"C\": "
+    "1}},"
+    " {\"status\": \"firing\", \"labels\": {\"alertname\": \"High CPU usage\", \"team\": \"blue\","
+    "  \"zone\": \"eu-1\"}, \"annotations\": {\"description\": \"The system has high CPU usage\","
+    "  \"summary\": \"This alert was triggered for zone eu-1\"}, \"startsAt\":"
+    "  \"2021-10-12T09:56:03.157076+02:00\", \"endsAt\": \"0001-01-01T00:00:00Z\", "
+    "\"generatorURL\":"
+    "  \"https://play.grafana.org/alerting/d1rdpdv7k/edit\", \"fingerprint\": \"bc97ff14869b13e3\","
+    "  \"silenceURL\": \"https://play.grafana.org/alerting/silence/new?alertmanager=grafana\","
+    "  \"dashboardURL\": \"https://play.grafana.org/d/x\", \"panelURL\": "
+    "\"https://play.grafana.org/d/x?viewPanel=2\","
+    "  \"valueString\": \"[ metric='' labels={} value=14151.331895396988 ]\"}],"
+    " \"groupLabels\": {}, \"commonLabels\": {\"team\": \"blue\"}, \"commonAnnotations\": {},"
+    " \"externalURL\": \"https://play.grafana.org/\", \"version\": \"1\", \"groupKey\": \"{}:{}\","
+    " \"truncatedAlerts\": 0, \"title\": \"[FIRING:2]  (blue)\", \"state\": \"alerting\","
+    " \"message\": \"**Firing**\"}";
+
+static void test_a_grafana_call_is_one_notification (void **state)
+{
+    const char *to[] = {"#admins"};
+    char error[200];
+    json_t *notification = crier_alertmanager_notification (
+        s_grafana, sizeof s_grafana - 1, to, 1, CRIER_ALERTS_GRAFANA, error, sizeof error);
+    if (!notification)
+        fail_msg ("%s", error);
+    assert_string_equal (s_text (notification, "subject"), "[FIRING:2]  (blue)");
+    assert_string_equal (s_text (notification, "priority"), "high");
+    const char *body = s_text (notification, "body");
+    const char *expected[] = {
+        "FIRING High memory usage (alertname=High memory usage, team=blue, zone=us-1)",
+        "  summary: This alert was  triggered for zone us-1",
+        "  value: B=44.2394, C=1",
+        "  silence: https://play.grafana.org/alerting/silence/new?alertmanager=grafana&matchers="
+        "alertname%3DT2%2Cteam%3Dblue%2Czone%3Dus-1",
+        "  value: [ metric='' labels={} value=14151.331895396988 ]",
+        "  dashboard: https://play.grafana.org/d/x",
+        "  panel: https://play.grafana.org/d/x?viewPanel=2"};
+    for (size_t index = 0; index < sizeof expected / sizeof expected[0]; index++)
+        if (!strstr (body, expected[index]))
+            fail_msg ("the text lacks \"%s\":\n%s", expected[index], body);
+    json_decref (notification);
+    //  Alertmanager's payload is not Grafana's, nor the other way round.
+    assert_null (crier_alertmanager_notification (s_payload, sizeof s_payload - 1, to, 1,
+                                                  CRIER_ALERTS_GRAFANA, error, sizeof error));
+    assert_non_null (strstr (error, "Grafana webhook payload of version 1"));
 }
 
 int main (void)
@@ -134,6 +196,7 @@ int main (void)
         cmocka_unit_test (test_a_call_is_one_notification),
         cmocka_unit_test (test_a_long_group_is_cut_never_refused),
         cmocka_unit_test (test_what_is_not_alertmanagers_is_refused),
+        cmocka_unit_test (test_a_grafana_call_is_one_notification),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
