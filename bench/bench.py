@@ -349,6 +349,47 @@ class Bench:
                 self.row(f"crier-ingest alone, PULL endpoint{security}", f"{drained['rate']:,.0f} "
                          "notifications/s", "(journaled and passed on)")
 
+    def gateway(self):
+        """crier-gateway in front of crier-ingest alone (a drain in place of the resolver): wrk's
+        POSTs of a JSON notification over 64 keep-alive connections, each answered 202 once on
+        disk."""
+        env = self.crier_env({
+            "CRIER_NOTIFICATIONS_ENDPOINT": f"ipc://{self.work}/gateway-drain",
+            "CRIER_INGEST_ENDPOINT": f"ipc://{self.work}/gateway-pull",
+            "CRIER_INGEST_ACK_ENDPOINT": f"ipc://{self.work}/gateway-ack",
+            "CRIER_INGEST_CONTROL_ENDPOINT": f"ipc://{self.work}/gateway-control",
+            "CRIER_EVENTS_PUBLISH_ENDPOINT": f"ipc://{self.work}/gateway-events",
+            "CRIER_EVENTS_ENDPOINT": f"ipc://{self.work}/gateway-bus",
+            "CRIER_DATA_DIR": os.path.join(self.work, "ingest-gateway"),
+            "CRIER_LOG_LEVEL": "info",
+            "CRIER_MAX_IN_FLIGHT": "10000000", "CRIER_MAX_BACKLOG": "10000000",
+            "CRIER_ACK_ENDPOINT": f"ipc://{self.work}/gateway-ack",
+            "CRIER_GATEWAY_LISTEN": "127.0.0.1:17480"})
+        drain = subprocess.Popen([os.path.join(self.bin, "crier-bench"), "drain", "--endpoint",
+                                  f"ipc://{self.work}/gateway-drain", "--count", "1000000000"],
+                                 stdout=subprocess.DEVNULL)
+        self.spawn("ingest-gateway", [os.path.join(self.bin, "crier-ingest")], env=env)
+        wait_until("ingest ready", lambda: self.log_has("ingest-gateway", "ingest.ready"), 30)
+        self.spawn("crier-gateway", [os.path.join(self.bin, "crier-gateway")], env=env)
+        wait_until("gateway connected",
+                   lambda: self.log_has("crier-gateway", "gateway.ingest_connected"), 30)
+        seconds = "2s" if self.quick else "10s"
+        out = subprocess.run(["wrk", "-t1", "-c64", "-d" + seconds, "-s",
+                              os.path.join(self.root, "bench", "wrk-gateway.lua"),
+                              "http://127.0.0.1:17480"],
+                             check=True, capture_output=True, text=True).stdout
+        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        failed = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+        self.stop("crier-gateway")
+        self.stop("ingest-gateway")
+        drain.kill()
+        drain.wait()
+        shutil.rmtree(env["CRIER_DATA_DIR"], ignore_errors=True)
+        self.row("crier-gateway, POST /v1/notifications (wrk, 64 keep-alive connections)",
+                 f"{rate:,.0f} notifications/s",
+                 "(each answered 202 after crier-ingest's fdatasync; "
+                 f"{int(failed.group(1)) if failed else 0} not 2xx)")
+
     def memory_table(self, label):
         """RSS, and in brackets the private (anonymous) part: the rest is shared libraries'
         pages, mapped once for all the processes."""
@@ -481,6 +522,8 @@ class Bench:
             self.apprise(200 if self.quick else 2000, rates)
         if "ingest" in parts:
             self.ingest_alone(n)
+        if "gateway" in parts:
+            self.gateway()
         if "nags" in parts:
             self.nags(n)
         if "backlog" in parts:
@@ -500,7 +543,7 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--count", type=int, default=100000,
                         help="notifications per throughput run (default 100000)")
-    parts = ["throughput", "latency", "apprise", "ingest", "nags", "backlog"]
+    parts = ["throughput", "latency", "apprise", "ingest", "gateway", "nags", "backlog"]
     parser.add_argument("--only", default=",".join(parts),
                         help="comma-separated parts to run (default: all of " +
                         ", ".join(parts) + ")")

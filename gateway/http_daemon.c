@@ -43,6 +43,7 @@ struct crier_http_request_t {
     bool gone;                  //  MHD finished with it before the answer came
     struct MHD_Response *ready; //  the answer, to queue at the next call
     unsigned status;
+    bool failed; //  no answer could be made (out of memory): the connection is closed
 };
 
 static void s_run (crier_http_t *self)
@@ -82,16 +83,17 @@ static void s_answer (crier_http_request_t *request, unsigned status, const char
     struct MHD_Response *response =
         MHD_create_response_from_buffer (strlen (body), (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!response)
-        return; //  out of memory: the connection times out
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    if (retry_after_s) {
+        request->failed = true; //  out of memory: the connection is closed
+    if (response)
+        MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    if (response && retry_after_s) {
         char seconds[16];
         snprintf (seconds, sizeof seconds, "%u", retry_after_s);
         MHD_add_response_header (response, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
     }
-    if (name)
+    if (response && name)
         MHD_add_response_header (response, name, value);
-    if (request->http->answered)
+    if (response && request->http->answered)
         request->http->answered (status, request->http->answered_arg);
     request->ready = response;
     request->status = status;
@@ -131,9 +133,10 @@ void crier_http_answer_json (crier_http_request_t *request, unsigned status, jso
 
 static void s_reject_too_large (crier_http_request_t *request)
 {
-    char text[160];
+    char text[240];
     snprintf (text, sizeof text,
-              "{\"error\": \"the request's body is over %zu bytes (CRIER_GATEWAY_MAX_BODY)\"}",
+              "{\"error\": \"the request's body is over %zu bytes, the most any endpoint takes "
+              "(CRIER_GATEWAY_MAX_BODY, CRIER_GATEWAY_ALERT_MAX_BODY)\"}",
               request->http->limits.max_body_bytes);
     crier_http_answer (request, 413, "application/json", text, 0);
 }
@@ -162,6 +165,12 @@ static enum MHD_Result s_on_request (void *arg, struct MHD_Connection *connectio
             MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Content-Length");
         request->too_large = length && strtoull (length, NULL, 10) > self->limits.max_body_bytes;
         *state = request;
+        //  Said too large: answered before its body is read (the connection is then closed).
+        if (request->too_large) {
+            request->handed = true;
+            s_reject_too_large (request);
+            return request->ready ? s_queue (request) : MHD_NO;
+        }
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
@@ -182,15 +191,15 @@ static enum MHD_Result s_on_request (void *arg, struct MHD_Connection *connectio
     }
     if (request->ready)
         return s_queue (request);
-    if (request->handed) //  resumed without an answer: wait on
-        return MHD_YES;
+    if (request->handed) //  resumed without an answer: wait on (or give up: no answer made)
+        return request->failed ? MHD_NO : MHD_YES;
     request->handed = true;
     if (request->too_large)
         s_reject_too_large (request);
     else
         self->handler (request, self->arg);
-    if (request->ready)
-        return s_queue (request);
+    if (request->ready || request->failed)
+        return request->ready ? s_queue (request) : MHD_NO;
     request->suspended = true;
     MHD_suspend_connection (connection);
     return MHD_YES;

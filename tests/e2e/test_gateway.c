@@ -158,6 +158,15 @@ static void test_what_cannot_succeed_is_4xx (void **state)
     memset (big, 'a', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     s_expect ("POST", "/v1/notifications", NULL, big, 413, "CRIER_GATEWAY_MAX_BODY");
+    //  Past the largest body any endpoint takes (an Alertmanager call's): refused before it is
+    //  read.
+    size_t huge_size = 5 * 1024 * 1024;
+    char *huge = malloc (huge_size + 1);
+    assert_non_null (huge);
+    memset (huge, 'a', huge_size);
+    huge[huge_size] = '\0';
+    s_expect ("POST", "/v1/alertmanager?to=%23all", NULL, huge, 413, "over 4194304 bytes");
+    free (huge);
     s_expect ("GET", "/v1/notifications", NULL, NULL, 405, "POST");
     s_expect ("POST", "/v2/anything", NULL, "{}", 404, "no such endpoint");
     s_expect ("GET", "/healthz", NULL, NULL, 200, "ok");
