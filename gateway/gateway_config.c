@@ -4,6 +4,7 @@
 #include "crier/config.h"
 #include "crier/endpoints.h"
 #include "crier/notification.h"
+#include "crier/process.h"
 
 #include <czmq.h>
 
@@ -72,6 +73,10 @@ int crier_gateway_config_load (crier_gateway_config_t *config)
                                  &config->ack_endpoint);
     rc |= crier_config_endpoint ("CRIER_EVENTS_ENDPOINT", CRIER_DEFAULT_EVENTS_ENDPOINT,
                                  &config->events_endpoint);
+    rc |= crier_config_endpoint ("CRIER_EVENTS_PUBLISH_ENDPOINT",
+                                 CRIER_DEFAULT_EVENTS_PUBLISH_ENDPOINT,
+                                 &config->events_publish_endpoint);
+    rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
     rc |= crier_links_load (&config->links);
     //  The same limit as crier-ingest's on a notification (a JSON body is a little larger).
     rc |= crier_config_bytes ("CRIER_GATEWAY_MAX_BODY", CRIER_DEFAULT_MAX_MESSAGE, 1024,
@@ -113,6 +118,7 @@ void crier_gateway_config_free (crier_gateway_config_t *config)
     free (config->tls_key);
     free (config->ack_endpoint);
     free (config->events_endpoint);
+    free (config->events_publish_endpoint);
     crier_links_free (&config->links);
     crier_curve_destroy (&config->curve);
     memset (config, 0, sizeof *config);

@@ -33,6 +33,9 @@ typedef struct {
     crier_metrics_t *metrics;    //  the pipeline, from the event bus (GET /metrics)
     zsock_t *bus;                //  SUB to the event bus
     crier_paced_t *bus_reader;
+    zsock_t *events; //  XPUB to the event bus: heartbeats (crier status)
+    crier_heartbeat_t *heartbeat;
+    uint64_t answered;  //  requests answered
     int hangup_fd;      //  SIGHUP: the tokens file is read again
     uint64_t refused;   //  requests without a good token, not said yet
     int64_t refused_at; //  when that was last said (monotonic ms)
@@ -203,7 +206,21 @@ static void s_on_events (zsock_t *socket, void *arg)
 static void s_on_answered (unsigned status, void *arg)
 {
     server_t *self = arg;
+    self->answered++;
     crier_metrics_request (self->metrics, status);
+}
+
+static void s_fill_heartbeat (crier_event_t *event, void *arg)
+{
+    server_t *self = arg;
+    crier_event_add_text (event, "listen", self->config->listen);
+    crier_event_add_int (event, "requests", (int64_t)self->answered);
+    crier_event_add_int (event, "in_flight",
+                         self->ingest ? (int64_t)crier_ingest_client_in_flight (self->ingest) : 0);
+    crier_event_add_text (event, "ingest",
+                          self->ingest && crier_ingest_client_connected (self->ingest)
+                              ? "connected"
+                              : "not reachable");
 }
 
 static void s_get_metrics (server_t *self, crier_http_request_t *request)
@@ -230,7 +247,17 @@ static int s_open_bus (server_t *self)
     for (size_t index = 0; index < sizeof topics / sizeof topics[0]; index++)
         zsock_set_subscribe (self->bus, topics[index]);
     self->bus_reader = crier_paced_new (self->loop, self->bus, 5, s_on_events, self);
-    return self->bus_reader ? 0 : -1;
+    //  Heartbeats: crier status lists the gateway like any process (and a healthcheck asks it).
+    self->events = crier_socket_open (ZMQ_XPUB, CRIER_CONNECT, config->events_publish_endpoint,
+                                      &config->links, "event bus");
+    self->heartbeat =
+        self->events ? crier_heartbeat_new (self->loop, self->events, config->heartbeat_interval_ms,
+                                            s_fill_heartbeat, self)
+                     : NULL;
+    return self->bus_reader && self->heartbeat &&
+                   crier_heartbeat_answer_requests (self->heartbeat) == 0
+               ? 0
+               : -1;
 }
 
 //  With tokens, every request but /healthz shows one: the token, or NULL after a 401 (said in
@@ -384,6 +411,8 @@ void crier_gateway_server (zsock_t *pipe, void *args)
     crier_recent_destroy (&self.alert_calls);
     crier_paced_destroy (&self.bus_reader);
     zsock_destroy (&self.bus);
+    crier_heartbeat_destroy (&self.heartbeat);
+    zsock_destroy (&self.events);
     crier_metrics_destroy (&self.metrics);
     zloop_destroy (&self.loop);
 }

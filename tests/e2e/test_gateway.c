@@ -423,7 +423,8 @@ static void test_metrics_show_the_pipeline (void **state)
         free (metrics);
         assert_int_equal (s_request ("GET", "/metrics", NULL, NULL, &metrics, NULL), 200);
         if (strstr (metrics, "crier_process_up{process=\"crier-sender-email\"") &&
-            strstr (metrics, "crier_process_up{process=\"crier-ingest\""))
+            strstr (metrics, "crier_process_up{process=\"crier-ingest\"") &&
+            strstr (metrics, "crier_process_up{process=\"crier-gateway\""))
             break;
         zclock_sleep (200); //  a scraper's interval, not a wait for a state change
     }
@@ -433,6 +434,7 @@ static void test_metrics_show_the_pipeline (void **state)
         "crier_delivery_latency_seconds_bucket{channel=\"matrix\",le=\"+Inf\"}",
         "crier_process_up{process=\"crier-ingest\"",
         "crier_process_up{process=\"crier-resolver\"",
+        "crier_process_up{process=\"crier-gateway\"",
         "crier_backlog ",
         "crier_gateway_requests_total{status=\"202\"} "};
     for (size_t index = 0; index < sizeof needles / sizeof needles[0]; index++)

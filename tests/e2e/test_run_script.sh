@@ -84,7 +84,7 @@ until_ok 30 inbox_has_it || fail "the notification sent over HTTP never reached 
 
 [[ -s "$state/stack-id" ]] || fail "scripts/run.sh kept no stack identity in $state/stack-id"
 status=$(CRIER_STACK_ID_FILE="$state/stack-id" "$bin/crier" status)
-for process in crier-ingest crier-resolver crier-sender-email; do
+for process in crier-ingest crier-resolver crier-sender-email crier-gateway; do
     grep -q "^$process " <<<"$status" || fail "crier status does not list $process: $status"
 done
 refused=0
