@@ -41,6 +41,8 @@ static const char *s_usage =
     "  -p, --priority P      low, normal (default), high or urgent\n"
     "      --id ID           your idempotency key (default: a new UUIDv7); sending the same id\n"
     "                        again within CRIER_DEDUP_WINDOW is accepted and not sent twice\n"
+    "      --key KEY         what this notification is about, the same for its repeats (e.g.\n"
+    "                        db1/backup-failed): groups with a throttle count repeats\n"
     "  -e, --endpoint URL    crier-ingest's acknowledged endpoint (default: $CRIER_ACK_ENDPOINT\n"
     "                        or " CRIER_DEFAULT_CLIENT_ACK_ENDPOINT ")\n"
     "      --no-ack          push without waiting for an answer, to the PULL endpoint\n"
@@ -116,6 +118,7 @@ static int s_parse (int argc, char *argv[], send_options_t *options)
                                                  {"html", required_argument, NULL, 'H'},
                                                  {"priority", required_argument, NULL, 'p'},
                                                  {"id", required_argument, NULL, 'i'},
+                                                 {"key", required_argument, NULL, 'k'},
                                                  {"endpoint", required_argument, NULL, 'e'},
                                                  {"timeout", required_argument, NULL, 'T'},
                                                  {"no-ack", no_argument, NULL, 'n'},
@@ -143,6 +146,9 @@ static int s_parse (int argc, char *argv[], send_options_t *options)
                 break;
             case 'i':
                 failed = crier_notification_set (&notification->id, optarg);
+                break;
+            case 'k':
+                failed = crier_notification_set (&notification->key, optarg);
                 break;
             case 'e':
                 failed = crier_notification_set (&options->endpoint, optarg);

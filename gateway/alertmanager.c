@@ -2,6 +2,7 @@
 #include "alertmanager.h"
 
 #include "crier/html.h"
+#include "crier/id.h"
 #include "crier/url.h"
 
 #include <czmq.h>
@@ -280,6 +281,17 @@ json_t *crier_alertmanager_notification (const char *body, size_t size, const ch
     json_decref (groups);
     if (!notification)
         snprintf (error, error_size, "(body): out of memory, or not UTF-8");
+    //  The group's key: its receiver and groupKey, hashed (groupKey is long and holds quotes and
+    //  spaces). A group's calls are "the same thing happening again" to a throttle.
+    const char *group_key = json_string_value (json_object_get (payload, "groupKey"));
+    if (notification && group_key) {
+        const char *receiver = json_string_value (json_object_get (payload, "receiver"));
+        const char *parts[] = {receiver ? receiver : "", group_key};
+        char digest[CRIER_DIGEST_BYTES], key[64];
+        crier_id_digest (digest, parts, 2);
+        snprintf (key, sizeof key, "alerts/%s", digest);
+        json_object_set_new (notification, "key", json_string (key));
+    }
     zstr_free (&subject);
     free (plain);
     free (rich);

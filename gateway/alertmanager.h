@@ -18,7 +18,8 @@
 
 typedef enum { CRIER_ALERTS_ALERTMANAGER, CRIER_ALERTS_GRAFANA } crier_alert_source_t;
 
-//  Makes the notification (a JSON object: to, subject, body, html, priority) of a webhook call
+//  Makes the notification (a JSON object: to, subject, body, html, priority, and key, from the
+//  receiver and the groupKey, when the call has one) of a webhook call
 //  from source to groups. Returns it, or NULL with a reason for a 400 answer (a payload that can
 //  never succeed: not JSON, not the source's).
 json_t *crier_alertmanager_notification (const char *body, size_t size, const char *const *to,

@@ -41,6 +41,7 @@ void crier_notification_destroy (crier_notification_t **self_p)
         return;
     crier_notification_t *self = *self_p;
     free (self->id);
+    free (self->key);
     for (size_t index = 0; index < self->to_count; index++)
         free (self->to[index]);
     free (self->subject);
@@ -105,10 +106,27 @@ static int s_check_id (const char *id, crier_error_t *error)
     return 0;
 }
 
+//  A key is 1 to 128 printable ASCII bytes (spaces allowed): db1/backup-failed.
+static int s_check_key (const char *key, crier_error_t *error)
+{
+    size_t length = strlen (key);
+    bool printable = length >= 1 && length <= CRIER_MAX_KEY_BYTES;
+    for (size_t index = 0; printable && index < length; index++)
+        printable = key[index] >= ' ' && key[index] < 0x7f;
+    if (!printable)
+        return crier_error_set (error, "key",
+                                "must be 1 to 128 printable ASCII characters, such as "
+                                "\"db1/backup-failed\", got %zu bytes",
+                                length);
+    return 0;
+}
+
 //  The rules every notification follows, on strings already known to be UTF-8.
 static int s_check_rules (const crier_notification_t *self, crier_error_t *error)
 {
     if (self->id && s_check_id (self->id, error) != 0)
+        return -1;
+    if (self->key && s_check_key (self->key, error) != 0)
         return -1;
     if (self->to_count == 0)
         return crier_error_set (error, "to",
@@ -198,7 +216,8 @@ int crier_notification_read_fields (const msgpack_object *map, crier_notificatio
         crier_msgpack_read_optional_text (map, "subject", &self->subject, error) != 0 ||
         crier_msgpack_read_optional_text (map, "body", &self->body, error) != 0 ||
         crier_msgpack_read_optional_text (map, "html", &self->html, error) != 0 ||
-        crier_msgpack_read_optional_text (map, "priority", &priority, error) != 0)
+        crier_msgpack_read_optional_text (map, "priority", &priority, error) != 0 ||
+        crier_msgpack_read_optional_text (map, "key", &self->key, error) != 0)
         return -1;
     s_drop_if_empty (&self->subject);
     s_drop_if_empty (&self->body);
@@ -238,7 +257,7 @@ crier_notification_t *crier_notification_decode (const void *data, size_t size, 
 uint32_t crier_notification_field_count (const crier_notification_t *self)
 {
     return 2 + (self->id != NULL) + (self->subject != NULL) + (self->body != NULL) +
-           (self->html != NULL);
+           (self->html != NULL) + (self->key != NULL);
 }
 
 void crier_notification_pack_fields (msgpack_packer *packer, const crier_notification_t *self)
@@ -249,9 +268,9 @@ void crier_notification_pack_fields (msgpack_packer *packer, const crier_notific
         crier_msgpack_pack_text (packer, self->to[index]);
     crier_msgpack_pack_text (packer, "priority");
     crier_msgpack_pack_text (packer, crier_priority_name (self->priority));
-    const char *const keys[] = {"id", "subject", "body", "html"};
-    const char *const values[] = {self->id, self->subject, self->body, self->html};
-    for (size_t index = 0; index < 4; index++) {
+    const char *const keys[] = {"id", "subject", "body", "html", "key"};
+    const char *const values[] = {self->id, self->subject, self->body, self->html, self->key};
+    for (size_t index = 0; index < 5; index++) {
         if (values[index]) {
             crier_msgpack_pack_text (packer, keys[index]);
             crier_msgpack_pack_text (packer, values[index]);

@@ -49,6 +49,11 @@ static void test_a_call_is_one_notification (void **state)
         fail_msg ("%s", error);
     assert_string_equal (s_text (notification, "subject"), "[FIRING:1] HighLatency api");
     assert_string_equal (s_text (notification, "priority"), "urgent"); //  severity critical
+    //  The group's key, for throttles: receiver and groupKey hashed.
+    const char *key = s_text (notification, "key");
+    assert_non_null (key);
+    assert_int_equal (strlen (key), strlen ("alerts/") + 40);
+    assert_int_equal (strncmp (key, "alerts/", 7), 0);
     assert_int_equal (json_array_size (json_object_get (notification, "to")), 2);
     const char *body = s_text (notification, "body");
     const char *expected[] = {

@@ -286,6 +286,42 @@ static void test_bad_ids (void **state)
     s_expect_error (&frame, "id", "got 129 bytes");
 }
 
+//  A key (throttling: docs/throttle.md) is 1 to 128 printable ASCII bytes, spaces allowed; it
+//  survives an encoding.
+static void test_keys (void **state)
+{
+    const char *bad[] = {"", "tab\there", "caf\xc3\xa9"};
+    for (size_t index = 0; index < 3; index++) {
+        test_frame_t frame;
+        test_frame_init (&frame);
+        msgpack_pack_map (&frame.packer, 3);
+        test_frame_pair (&frame, "to", "#admins");
+        test_frame_pair (&frame, "body", "x");
+        test_frame_pair (&frame, "key", bad[index]);
+        s_expect_error (&frame, "key", "printable ASCII");
+    }
+    test_frame_t frame;
+    test_frame_init (&frame);
+    msgpack_pack_map (&frame.packer, 3);
+    test_frame_pair (&frame, "to", "#admins");
+    test_frame_pair (&frame, "body", "x");
+    test_frame_pair (&frame, "key", "db1 / backup failed");
+    crier_error_t error;
+    crier_notification_t *notification = s_decode (&frame, &error);
+    assert_non_null (notification);
+    assert_string_equal (notification->key, "db1 / backup failed");
+    char *data;
+    size_t size;
+    assert_int_equal (crier_notification_encode (notification, &data, &size), 0);
+    crier_notification_t *again = crier_notification_decode (data, size, LIMIT, &error);
+    assert_non_null (again);
+    assert_string_equal (again->key, "db1 / backup failed");
+    crier_notification_destroy (&again);
+    crier_notification_destroy (&notification);
+    free (data);
+    test_frame_free (&frame);
+}
+
 static void test_invalid_utf8 (void **state)
 {
     test_frame_t frame;
@@ -475,6 +511,7 @@ int main (void)
         cmocka_unit_test (test_wrong_types),
         cmocka_unit_test (test_bad_priority),
         cmocka_unit_test (test_bad_ids),
+        cmocka_unit_test (test_keys),
         cmocka_unit_test (test_invalid_utf8),
         cmocka_unit_test (test_nul_in_string),
         cmocka_unit_test (test_oversize),

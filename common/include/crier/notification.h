@@ -14,6 +14,7 @@
 #define CRIER_MAX_GROUPS          16
 #define CRIER_MAX_GROUP_BYTES     128 //  including the leading '#'
 #define CRIER_MAX_ID_BYTES        128
+#define CRIER_MAX_KEY_BYTES       128
 #define CRIER_DEFAULT_MAX_MESSAGE (256 * 1024)
 
 typedef enum {
@@ -30,6 +31,7 @@ typedef struct {
     char *subject;              //  NULL when absent
     char *body;                 //  plain text; NULL when absent
     char *html;                 //  HTML; NULL when absent
+    char *key;                  //  what it is about, for throttles (docs/throttle.md); NULL: none
     crier_priority_t priority;  //  CRIER_PRIORITY_NORMAL by default
     int64_t received_at_ms;     //  Unix milliseconds when ingest accepted it; 0 before that
 } crier_notification_t;
