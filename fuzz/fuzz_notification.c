@@ -64,6 +64,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             s_check_same (again->to[index], notification->to[index]);
         s_check_same (again->id, notification->id);
         s_check_same (again->subject, notification->subject);
+        s_check_same (again->key, notification->key);
         s_check_same (again->body, notification->body);
         s_check_same (again->html, notification->html);
         crier_notification_destroy (&again);

@@ -24,6 +24,8 @@ notification = {"to": ["#admins", "#staff"], "subject": "Disk full", "body": "on
                 "html": "<p>on <b>db1</b></p>", "priority": "high", "id": "n-1"}
 write("fuzz_notification", "full", msgpack.packb(notification))
 write("fuzz_notification", "minimal", msgpack.packb({"to": "#admins", "body": "x"}))
+write("fuzz_notification", "with_key", msgpack.packb({"to": "#ops", "body": "x",
+                                                     "key": "db1/backup-failed"}))
 write("fuzz_notification", "unicode", msgpack.packb({"to": ["#ops"], "subject": "caf\u00e9 \u2603",
                                                      "body": "\U0001F600"}))
 # Separators and bidirectional controls (refused in group names), and a key given twice.
