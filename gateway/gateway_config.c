@@ -83,7 +83,7 @@ int crier_gateway_config_load (crier_gateway_config_t *config)
                               64 * 1024 * 1024, &config->max_body_bytes);
     //  A group of many alerts is cut to fit a Matrix event, never refused for its size: the
     //  call itself may be larger than a notification.
-    rc |= crier_config_bytes ("CRIER_GATEWAY_ALERT_MAX_BODY", 4 * 1024 * 1024, 1024,
+    rc |= crier_config_bytes ("CRIER_GATEWAY_ALERT_MAX_BODY", 32 * 1024 * 1024, 1024,
                               256 * 1024 * 1024, &config->alert_max_body_bytes);
     //  Alertmanager's reminders (repeat_interval) are the same bytes as its first call.
     rc |= crier_config_duration_ms ("CRIER_GATEWAY_ALERT_REPEAT", 300000, 0, 86400000,

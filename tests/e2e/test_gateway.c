@@ -58,6 +58,7 @@ static int s_setup (void **state)
     snprintf (s_listen, sizeof s_listen, "%s", unused + strlen ("tcp://"));
     s_stack = e2e_stack_start (rooms, mailboxes,
                                (const char *[]){"CRIER_GATEWAY_MAX_BODY=4KiB",
+                                                "CRIER_GATEWAY_ALERT_MAX_BODY=4MiB",
                                                 "CRIER_GATEWAY_INGEST_TIMEOUT=1s",
                                                 "CRIER_GATEWAY_CLIENT_TIMEOUT=1s", NULL});
     return 0;
