@@ -175,32 +175,22 @@ static void s_post_alerts (server_t *self, crier_http_request_t *request,
     s_send_or_refuse (self, request, rc, frame, frame_size, error);
 }
 
+static void s_on_event (const char *type, size_t type_size, const void *data, size_t size,
+                        void *arg)
+{
+    server_t *self = arg;
+    char *text = crier_event_to_json (data, size);
+    json_t *event = text ? json_loads (text, 0, NULL) : NULL;
+    if (event)
+        crier_metrics_event (self->metrics, event);
+    json_decref (event);
+    free (text);
+}
+
 //  Events from the bus, into the metrics (read in paced batches, like crier-ingest's receipts).
 static void s_on_events (zsock_t *socket, void *arg)
 {
-    server_t *self = arg;
-    void *handle = zsock_resolve (socket);
-    for (int count = 0; count < 5000; count++) {
-        zmq_msg_t type, body;
-        zmq_msg_init (&type);
-        zmq_msg_init (&body);
-        bool whole = zmq_msg_recv (&type, handle, ZMQ_DONTWAIT) != -1 && zmq_msg_more (&type) &&
-                     zmq_msg_recv (&body, handle, 0) != -1;
-        char *text =
-            whole ? crier_event_to_json (zmq_msg_data (&body), zmq_msg_size (&body)) : NULL;
-        json_t *event = text ? json_loads (text, 0, NULL) : NULL;
-        if (event)
-            crier_metrics_event (self->metrics, event);
-        json_decref (event);
-        free (text);
-        while (zmq_msg_more (&body) && zmq_msg_recv (&body, handle, 0) != -1)
-            ;
-        bool got = zmq_msg_size (&type) > 0;
-        zmq_msg_close (&type);
-        zmq_msg_close (&body);
-        if (!got)
-            break;
-    }
+    crier_event_receive (socket, 5000, s_on_event, arg);
 }
 
 static void s_on_answered (unsigned status, void *arg)

@@ -193,36 +193,28 @@ static void s_apply_receipt (ingest_server_t *self, const void *data, size_t siz
     crier_receipt_free (&receipt);
 }
 
+//  One event from the bus: a receipt, or the heartbeat that answers the request made with the
+//  receipts' subscription (it has taken).
+static void s_on_event (const char *type, size_t type_size, const void *data, size_t size,
+                        void *arg)
+{
+    ingest_server_t *self = arg;
+    static const char heartbeat[] = "process.heartbeat";
+    if (type_size != sizeof heartbeat - 1 || memcmp (type, heartbeat, type_size) != 0) {
+        s_apply_receipt (self, data, size);
+        return;
+    }
+    if (!self->receipts_confirmed) {
+        self->receipts_confirmed = true;
+        crier_log (CRIER_LOG_DEBUG, "receipts.confirmed", "endpoint",
+                   self->config->events_endpoint);
+    }
+    zsock_set_unsubscribe (self->receipts, heartbeat);
+}
+
 void crier_ingest_on_receipts (zsock_t *socket, void *arg)
 {
     ingest_server_t *self = arg;
-    void *handle = zsock_resolve (self->receipts);
-    for (int count = 0; count < RECEIPTS_BATCH; count++) {
-        zmq_msg_t type, body;
-        zmq_msg_init (&type);
-        zmq_msg_init (&body);
-        bool whole = zmq_msg_recv (&type, handle, ZMQ_DONTWAIT) != -1 && zmq_msg_more (&type) &&
-                     zmq_msg_recv (&body, handle, 0) != -1;
-        static const char heartbeat[] = "process.heartbeat";
-        if (whole && zmq_msg_size (&type) == sizeof heartbeat - 1 &&
-            memcmp (zmq_msg_data (&type), heartbeat, sizeof heartbeat - 1) == 0) {
-            //  The answer to the request made with the receipts' subscription: it has taken.
-            if (!self->receipts_confirmed) {
-                self->receipts_confirmed = true;
-                crier_log (CRIER_LOG_DEBUG, "receipts.confirmed", "endpoint",
-                           self->config->events_endpoint);
-            }
-            zsock_set_unsubscribe (self->receipts, heartbeat);
-        } else if (whole)
-            s_apply_receipt (self, zmq_msg_data (&body), zmq_msg_size (&body));
-        //  Anything else (an event of another shape) is drained and ignored.
-        while (zmq_msg_more (&body) && zmq_msg_recv (&body, handle, 0) != -1)
-            ;
-        bool got = zmq_msg_size (&type) > 0;
-        zmq_msg_close (&type);
-        zmq_msg_close (&body);
-        if (!got)
-            break;
-    }
+    crier_event_receive (self->receipts, RECEIPTS_BATCH, s_on_event, self);
     crier_ingest_step (self);
 }

@@ -259,3 +259,28 @@ char *crier_event_to_json (const void *data, size_t size)
     msgpack_unpacked_destroy (&unpacked);
     return text;
 }
+
+size_t crier_event_receive (zsock_t *subscriber, size_t max, crier_event_fn *fn, void *arg)
+{
+    void *handle = zsock_resolve (subscriber);
+    size_t taken = 0;
+    for (; taken < max; taken++) {
+        zmq_msg_t type, body;
+        zmq_msg_init (&type);
+        zmq_msg_init (&body);
+        bool whole = zmq_msg_recv (&type, handle, ZMQ_DONTWAIT) != -1 && zmq_msg_more (&type) &&
+                     zmq_msg_recv (&body, handle, 0) != -1;
+        if (whole)
+            fn (zmq_msg_data (&type), zmq_msg_size (&type), zmq_msg_data (&body),
+                zmq_msg_size (&body), arg);
+        //  Anything else (an event of another shape) is drained and ignored.
+        while (zmq_msg_more (&body) && zmq_msg_recv (&body, handle, 0) != -1)
+            ;
+        bool got = zmq_msg_size (&type) > 0;
+        zmq_msg_close (&type);
+        zmq_msg_close (&body);
+        if (!got)
+            break;
+    }
+    return taken;
+}

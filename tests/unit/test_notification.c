@@ -262,50 +262,45 @@ static void test_bad_priority (void **state)
     s_expect_error (&frame, "priority", "low, normal, high, urgent");
 }
 
+//  A frame {to, body, field: value}, to decode.
+static void s_frame_with (test_frame_t *frame, const char *field, const char *value)
+{
+    test_frame_init (frame);
+    msgpack_pack_map (&frame->packer, 3);
+    test_frame_pair (frame, "to", "#admins");
+    test_frame_pair (frame, "body", "x");
+    test_frame_pair (frame, field, value);
+}
+
+//  Expects each of values (NULL-ended) of field refused with a message holding fragment.
+static void s_expect_values_refused (const char *field, const char *const *values,
+                                     const char *fragment)
+{
+    for (size_t index = 0; values[index]; index++) {
+        test_frame_t frame;
+        s_frame_with (&frame, field, values[index]);
+        s_expect_error (&frame, field, fragment);
+    }
+}
+
 static void test_bad_ids (void **state)
 {
-    const char *bad[] = {"has space", "", "tab\there"};
-    for (size_t index = 0; index < 3; index++) {
-        test_frame_t frame;
-        test_frame_init (&frame);
-        msgpack_pack_map (&frame.packer, 3);
-        test_frame_pair (&frame, "to", "#admins");
-        test_frame_pair (&frame, "body", "x");
-        test_frame_pair (&frame, "id", bad[index]);
-        s_expect_error (&frame, "id", "visible ASCII");
-    }
+    s_expect_values_refused ("id", (const char *[]){"has space", "", "tab\there", NULL},
+                             "visible ASCII");
     char long_id[130];
     memset (long_id, 'a', 129);
     long_id[129] = '\0';
-    test_frame_t frame;
-    test_frame_init (&frame);
-    msgpack_pack_map (&frame.packer, 3);
-    test_frame_pair (&frame, "to", "#admins");
-    test_frame_pair (&frame, "body", "x");
-    test_frame_pair (&frame, "id", long_id);
-    s_expect_error (&frame, "id", "got 129 bytes");
+    s_expect_values_refused ("id", (const char *[]){long_id, NULL}, "got 129 bytes");
 }
 
 //  A key (throttling: docs/throttle.md) is 1 to 128 printable ASCII bytes, spaces allowed; it
 //  survives an encoding.
 static void test_keys (void **state)
 {
-    const char *bad[] = {"", "tab\there", "caf\xc3\xa9"};
-    for (size_t index = 0; index < 3; index++) {
-        test_frame_t frame;
-        test_frame_init (&frame);
-        msgpack_pack_map (&frame.packer, 3);
-        test_frame_pair (&frame, "to", "#admins");
-        test_frame_pair (&frame, "body", "x");
-        test_frame_pair (&frame, "key", bad[index]);
-        s_expect_error (&frame, "key", "printable ASCII");
-    }
+    s_expect_values_refused ("key", (const char *[]){"", "tab\there", "caf\xc3\xa9", NULL},
+                             "printable ASCII");
     test_frame_t frame;
-    test_frame_init (&frame);
-    msgpack_pack_map (&frame.packer, 3);
-    test_frame_pair (&frame, "to", "#admins");
-    test_frame_pair (&frame, "body", "x");
-    test_frame_pair (&frame, "key", "db1 / backup failed");
+    s_frame_with (&frame, "key", "db1 / backup failed");
     crier_error_t error;
     crier_notification_t *notification = s_decode (&frame, &error);
     assert_non_null (notification);

@@ -65,6 +65,13 @@ int crier_event_send (crier_event_t **self_p, zsock_t *publisher);
 //  Publishes an event encoded earlier (crier_event_encode) the same way. Returns 0 or -1.
 int crier_event_send_encoded (zsock_t *publisher, const char *type, const void *data, size_t size);
 
+//  Reads up to max events waiting on a subscriber without blocking, and calls fn with each one's
+//  type (type_size bytes, not NUL-terminated) and map; what has another shape is drained and
+//  skipped. Returns how many messages were taken.
+typedef void (crier_event_fn) (const char *type, size_t type_size, const void *data, size_t size,
+                               void *arg);
+size_t crier_event_receive (zsock_t *subscriber, size_t max, crier_event_fn *fn, void *arg);
+
 //  Renders an event's msgpack frame as one line of JSON (for crier tail). Caller frees; NULL when
 //  the frame is not a msgpack map.
 char *crier_event_to_json (const void *data, size_t size);
