@@ -216,8 +216,9 @@ int crier_notification_read_fields (const msgpack_object *map, crier_notificatio
         crier_msgpack_read_optional_text (map, "subject", &self->subject, error) != 0 ||
         crier_msgpack_read_optional_text (map, "body", &self->body, error) != 0 ||
         crier_msgpack_read_optional_text (map, "html", &self->html, error) != 0 ||
-        crier_msgpack_read_optional_text (map, "priority", &priority, error) != 0 ||
-        crier_msgpack_read_optional_text (map, "key", &self->key, error) != 0)
+        crier_msgpack_read_optional_text (map, "key", &self->key, error) != 0 ||
+        //  Last: nothing read after it can fail and leave it behind.
+        crier_msgpack_read_optional_text (map, "priority", &priority, error) != 0)
         return -1;
     s_drop_if_empty (&self->subject);
     s_drop_if_empty (&self->body);
