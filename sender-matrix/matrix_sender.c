@@ -148,6 +148,9 @@ static int s_on_room_timer (zloop_t *loop, int timer_id, void *arg)
 
 static void s_pause (room_t *room, uint64_t delay_ms)
 {
+    //  The monotonic clock counts whole milliseconds, so a wait of N of them may end up to one
+    //  early; one more keeps a homeserver's retry_after_ms a lower bound.
+    delay_ms++;
     room->paused_until = s_now () + (int64_t)delay_ms;
     if (room->timer != -1)
         zloop_timer_end (room->server->loop, room->timer);
