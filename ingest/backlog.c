@@ -1,6 +1,8 @@
 /*  backlog.c - see backlog.h. */
 #include "backlog.h"
 
+#include "crier/log.h"
+
 #include <czmq.h>
 
 //  Queues the notification of a record.
@@ -33,7 +35,21 @@ bool crier_backlog_replay (const crier_record_t *record, void *arg)
         case CRIER_RECORD_NOTIFICATION:
         case CRIER_RECORD_CLIENT_NOTIFICATION:
             s_load (ledger, record);
+            //  A summary on disk: its window is summed up (docs/throttle.md).
+            if (record->summary.group && record->notification->key)
+                crier_throttle_windows_summarized (crier_ledger_throttles (ledger),
+                                                   record->summary.group, record->notification->key,
+                                                   record->summary.start_ms);
             break;
+        case CRIER_RECORD_WINDOW: {
+            crier_error_t error;
+            if (crier_throttle_windows_load (crier_ledger_throttles (ledger), record->payload,
+                                             record->size, &error) != 0)
+                crier_log (CRIER_LOG_ERROR, "journal.bad_record", "type", "W", "field", error.field,
+                           "error", error.message, "hint",
+                           "a throttle window could not be read back: its count is lost");
+            break;
+        }
         case CRIER_RECORD_RECEIPT:
             crier_backlog_apply_receipt (ledger, NULL, &record->receipt, NULL, 0, zclock_time (),
                                          NULL);

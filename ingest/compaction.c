@@ -1,6 +1,7 @@
 /*  compaction.c - see compaction.h. */
 #include "compaction.h"
 #include "records.h"
+#include "throttle_summary.h"
 
 #include "crier/log.h"
 
@@ -48,6 +49,15 @@ static int s_write_live (const crier_ledger_live_t *live, crier_journal_position
     return rc;
 }
 
+//  A throttle window, with the latest one's text copied out of its record, which compaction
+//  may drop (docs/throttle.md).
+static int s_write_window (crier_throttle_entry_t *entry, void *arg)
+{
+    compaction_t *self = arg;
+    crier_throttle_entry_read_latest (entry, self->journal);
+    return crier_record_write_window (self->journal, &entry->window);
+}
+
 //  Copies the record of a notification waiting in the journal (every notification record from
 //  the ledger's cursor on is one).
 static bool s_copy_waiting (const crier_record_t *record, void *arg)
@@ -70,6 +80,9 @@ static int s_rewrite (crier_journal_t *journal, void *arg)
     compaction_t *self = arg;
     self->rc = crier_record_write_version (journal);
     crier_ledger_each_seen (self->ledger, self->now_ms, s_write_seen, self);
+    if (self->rc == 0)
+        self->rc = crier_throttle_windows_each (crier_ledger_throttles (self->ledger),
+                                                s_write_window, self);
     if (self->rc == 0)
         self->rc = crier_ledger_each_live (self->ledger, s_write_live, self);
     uint64_t offset;

@@ -22,8 +22,9 @@ static int s_on_writable (zloop_t *loop, zmq_pollitem_t *item, void *arg)
     return 0;
 }
 
-//  The frame to send for a piece of work: the journaled frame itself the first time, otherwise
-//  rewritten with the attempt and what to send. Returns 0 with a malloc'ed buffer, or -1.
+//  The frame to send for a piece of work: the journaled frame itself the first time when it
+//  needs nothing more, otherwise rewritten with the attempt, what to send and the throttle
+//  windows of its key. Returns 0 with a malloc'ed buffer, or -1.
 static int s_work_frame (ingest_server_t *self, const crier_ledger_work_t *work, char **frame_p,
                          size_t *size_p)
 {
@@ -33,16 +34,19 @@ static int s_work_frame (ingest_server_t *self, const crier_ledger_work_t *work,
         free (record);
         return -1;
     }
-    if (work->redelivery.attempt == 1 && work->redelivery.only_count == 0 && !work->groups &&
-        !work->redelivery.nag_count) {
+    bool first = work->redelivery.attempt == 1 && work->redelivery.only_count == 0 &&
+                 !work->groups && !work->redelivery.nag_count;
+    if (first && crier_throttle_windows_count (crier_ledger_throttles (self->ledger)) == 0) {
         *frame_p = record;
         *size_p = size;
         return 0;
     }
     crier_error_t error;
+    crier_frame_redelivery_t stored;
     crier_notification_t *notification =
-        crier_frame_decode_notification (record, size, NULL, &error);
-    free (record);
+        crier_frame_decode_notification (record, size, &stored, &error);
+    crier_frame_redelivery_t frame = work->redelivery;
+    crier_frame_window_t windows[CRIER_MAX_GROUPS];
     int rc = -1;
     if (notification && work->groups) {
         for (size_t index = 0; index < notification->to_count; index++)
@@ -51,8 +55,21 @@ static int s_work_frame (ingest_server_t *self, const crier_ledger_work_t *work,
         for (size_t index = 0; index < work->group_count; index++)
             crier_notification_add_group (notification, work->groups[index]);
     }
+    if (notification && !notification->key && first) {
+        //  Nothing to add: the journaled frame as it is.
+        *frame_p = record;
+        *size_p = size;
+        record = NULL;
+        rc = 0;
+    } else if (notification) {
+        //  A summary stays one, whatever the attempt (docs/throttle.md).
+        frame.summary = stored.summary;
+        crier_ingest_add_windows (self, notification, &frame, windows);
+        rc = crier_frame_encode_redelivery (notification, &frame, frame_p, size_p);
+    }
     if (notification)
-        rc = crier_frame_encode_redelivery (notification, &work->redelivery, frame_p, size_p);
+        crier_frame_redelivery_free (&stored);
+    free (record);
     crier_notification_destroy (&notification);
     return rc;
 }
@@ -183,6 +200,8 @@ static void s_apply_receipt (ingest_server_t *self, const void *data, size_t siz
     }
     if (nagged && change >= CRIER_LEDGER_UPDATED)
         s_publish_nag (self, &receipt, &nag);
+    if (receipt.kind == CRIER_RECEIPT_ROUTED && change >= CRIER_LEDGER_UPDATED)
+        crier_ingest_publish_throttled (self, &receipt);
     if (receipt.kind == CRIER_RECEIPT_READ && change >= CRIER_LEDGER_UPDATED)
         crier_log (CRIER_LOG_DEBUG, "nag.read", "id", receipt.notification_id, "reader",
                    receipt.reader);

@@ -191,6 +191,7 @@ static int s_on_tick (zloop_t *loop, int timer_id, void *arg)
     if (due > 0)
         crier_log (CRIER_LOG_DEBUG, "nags.due", "count", CRIER_LOG_INT (due));
     s_warn_nags_refused (self);
+    crier_ingest_summarize (self);
     crier_ingest_wait_expire (self, false);
     if (self->journal_failing)
         s_recover (self);
@@ -227,6 +228,9 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
     crier_event_add_int (event, "redelivered", (int64_t)self->redelivered);
     crier_event_add_int (event, "dead_letters", (int64_t)crier_ledger_dead_count (self->ledger));
     crier_event_add_int (event, "nags_pending", (int64_t)crier_ledger_nags_pending (self->ledger));
+    crier_event_add_int (
+        event, "throttle_windows",
+        (int64_t)crier_throttle_windows_count (crier_ledger_throttles (self->ledger)));
     crier_event_add_text (event, "resolver", self->waiting_for_resolver ? "not taking" : "taking");
 }
 

@@ -77,6 +77,7 @@ struct crier_ledger_t {
     uint64_t cursor;             //  where the first of them starts in the journal
     crier_dead_shares_t *shares; //  what each client's dead letters hold (the idle entries)
     crier_recent_t *finished;    //  ids done lately with every delivery delivered (for waits)
+    crier_throttle_windows_t *throttles; //  the throttle windows (docs/throttle.md)
 };
 
 static void s_entry_destroy (void **item)
@@ -115,8 +116,9 @@ crier_ledger_t *crier_ledger_new (const crier_ledger_options_t *options)
     self->seen = crier_recent_new (options->dedup_max, (int64_t)options->dedup_window_ms);
     self->shares = crier_dead_shares_new ();
     self->finished = crier_recent_new (FINISHED_MAX, FINISHED_KEEP_MS);
+    self->throttles = crier_throttle_windows_new ();
     if (!self->entries || !self->queued || !self->sent || !self->idle || !self->waiting ||
-        !self->seen || !self->shares || !self->finished) {
+        !self->seen || !self->shares || !self->finished || !self->throttles) {
         crier_ledger_destroy (&self);
         return NULL;
     }
@@ -137,6 +139,7 @@ void crier_ledger_destroy (crier_ledger_t **self_p)
     crier_recent_destroy (&self->seen);
     crier_dead_shares_destroy (&self->shares);
     crier_recent_destroy (&self->finished);
+    crier_throttle_windows_destroy (&self->throttles);
     free (self->only);
     free (self->pending_ids);
     free (self);
@@ -365,9 +368,13 @@ static bool s_finished (const entry_t *entry)
 }
 
 static crier_ledger_change_t s_apply_routed (crier_ledger_t *self, entry_t *entry,
-                                             const crier_receipt_t *receipt)
+                                             const crier_receipt_t *receipt, int64_t now_ms)
 {
     bool changed = !entry->routed || entry->groups_retry;
+    //  The throttle's decisions count once: with the first routing of the notification.
+    if (!entry->routed && receipt->throttle_count > 0)
+        crier_throttle_windows_routed (self->throttles, receipt, entry->position,
+                                       receipt->time_ms ? receipt->time_ms : now_ms);
     //  Memory stays bounded: past nags_max, a notification goes without its nags.
     bool room = !self->options.nags_max ||
                 self->nags_pending + receipt->nag_count <= self->options.nags_max;
@@ -454,7 +461,7 @@ static crier_ledger_change_t s_apply (crier_ledger_t *self, entry_t *entry,
     crier_ledger_change_t change = CRIER_LEDGER_IGNORED;
     switch (receipt->kind) {
         case CRIER_RECEIPT_ROUTED:
-            change = s_apply_routed (self, entry, receipt);
+            change = s_apply_routed (self, entry, receipt, now_ms);
             break;
         case CRIER_RECEIPT_UNROUTABLE:
             change = s_apply_unroutable (self, entry, receipt);
@@ -605,6 +612,11 @@ size_t crier_ledger_nags_due (crier_ledger_t *self, int64_t now_ms)
         entry = next;
     }
     return count;
+}
+
+crier_throttle_windows_t *crier_ledger_throttles (crier_ledger_t *self)
+{
+    return self->throttles;
 }
 
 size_t crier_ledger_nags_pending (const crier_ledger_t *self)

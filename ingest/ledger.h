@@ -27,6 +27,7 @@
 #include "crier/receipt.h"
 #include "crier/wait.h"
 #include "dead_shares.h"
+#include "throttle_windows.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -119,6 +120,10 @@ size_t crier_ledger_expire (crier_ledger_t *self, int64_t now_ms);
 //  Queues every notification whose nag fell due by now, as a nag request (the work then carries
 //  it). Returns how many.
 size_t crier_ledger_nags_due (crier_ledger_t *self, int64_t now_ms);
+
+//  The throttle windows (docs/throttle.md), which routed receipts feed: crier-ingest makes the
+//  summaries of those that fall due, and the journal's replay and compaction go through them.
+crier_throttle_windows_t *crier_ledger_throttles (crier_ledger_t *self);
 
 //  Matrix deliveries whose nag is not decided yet; and nags not kept since the start because
 //  there were nags_max already.

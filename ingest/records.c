@@ -33,7 +33,13 @@ static int s_decode (crier_record_t *record, crier_error_t *error)
         case CRIER_RECORD_NOTIFICATION:
         case CRIER_RECORD_CLIENT_NOTIFICATION:
             record->client_id = record->type == CRIER_RECORD_CLIENT_NOTIFICATION;
-            record->notification = crier_frame_decode_notification (bytes, size, NULL, error);
+            crier_frame_redelivery_t frame;
+            record->notification = crier_frame_decode_notification (bytes, size, &frame, error);
+            if (record->notification) {
+                record->summary = frame.summary;
+                frame.summary.group = NULL;
+                crier_frame_redelivery_free (&frame);
+            }
             if (record->notification && !record->notification->id) {
                 crier_notification_destroy (&record->notification);
                 crier_error_set (error, "id", "missing");
@@ -47,6 +53,8 @@ static int s_decode (crier_record_t *record, crier_error_t *error)
         }
         case CRIER_RECORD_COMPLETE:
             return s_take_id (record, bytes, size, false, error);
+        case CRIER_RECORD_WINDOW:
+            return 0; //  decoded where it is applied (backlog.c)
         case CRIER_RECORD_RETRY:
             return s_take_id (record, bytes, size, true, error);
         case CRIER_RECORD_SEEN:
@@ -63,6 +71,8 @@ static int s_decode (crier_record_t *record, crier_error_t *error)
 static void s_free (crier_record_t *record)
 {
     crier_notification_destroy (&record->notification);
+    free (record->summary.group);
+    record->summary.group = NULL;
     if (record->type == CRIER_RECORD_RECEIPT)
         crier_receipt_free (&record->receipt);
 }
@@ -223,6 +233,17 @@ int crier_record_write_seen (crier_journal_t *journal, const char *id, int64_t a
     crier_journal_put_le (payload, (uint64_t)at_ms, 8);
     memcpy (payload + 8, id, length);
     return crier_journal_append (journal, CRIER_RECORD_SEEN, payload, 8 + length, NULL);
+}
+
+int crier_record_write_window (crier_journal_t *journal, const crier_throttle_window_t *window)
+{
+    char *data;
+    size_t size;
+    if (crier_throttle_window_encode (window, &data, &size) != 0)
+        return -1;
+    int rc = crier_journal_append (journal, CRIER_RECORD_WINDOW, data, size, NULL);
+    free (data);
+    return rc;
 }
 
 int crier_record_write_retry (crier_journal_t *journal, const char *id)

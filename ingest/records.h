@@ -11,6 +11,7 @@
         'C'  a notification id: done, forget it
         'I'  8 bytes of time (ms, little-endian), then a client id: remember it for deduplication
         'R'  what crier dead-letters retried: a notification or delivery id (empty: every one)
+        'W'  a throttle window (throttle_window.h), written by compaction (format 2)
 
     The version: journals written before it existed have no 'V' record and are format 1. A
     journal's format is the highest 'V' record in it; crier-ingest writes its own format first in
@@ -24,14 +25,16 @@
 #include "journal.h"
 
 #include "crier/notification.h"
+#include "crier/frames.h"
 #include "crier/receipt.h"
+#include "crier/throttle_window.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 //  The journal format this binary writes, and the newest it reads.
-#define CRIER_JOURNAL_FORMAT 1
+#define CRIER_JOURNAL_FORMAT 2
 
 #define CRIER_RECORD_VERSION             'V'
 #define CRIER_RECORD_NOTIFICATION        'N'
@@ -40,6 +43,7 @@
 #define CRIER_RECORD_COMPLETE            'C'
 #define CRIER_RECORD_SEEN                'I'
 #define CRIER_RECORD_RETRY               'R'
+#define CRIER_RECORD_WINDOW              'W'
 
 //  One record read back and decoded. The strings and the notification belong to the reader and
 //  are valid during the callback only.
@@ -51,6 +55,9 @@ typedef struct {
     //  'N', 'K': the notification (id and received_at_ms set); client_id for 'K'.
     crier_notification_t *notification;
     bool client_id;
+    //  'N': a throttle summary crier-ingest made says the window it sums up (group NULL: not
+    //  one; docs/throttle.md).
+    crier_frame_window_t summary;
     //  'E': the receipt (an event of a kind ingest does not follow is never written).
     crier_receipt_t receipt;
     //  'C', 'I', 'R': the id ("" in an 'R' record: every dead letter); 'I': when it was seen.
@@ -110,6 +117,9 @@ int crier_record_write_complete (crier_journal_t *journal, const char *notificat
 
 //  A client id remembered since at_ms.
 int crier_record_write_seen (crier_journal_t *journal, const char *id, int64_t at_ms);
+
+//  A throttle window (compaction).
+int crier_record_write_window (crier_journal_t *journal, const crier_throttle_window_t *window);
 
 //  A retry of dead letters: a notification or delivery id, or NULL for every one.
 int crier_record_write_retry (crier_journal_t *journal, const char *id);

@@ -8,6 +8,7 @@
 #include "nag_content.h"
 #include "nag_emails.h"
 #include "router.h"
+#include "throttle_gate.h"
 
 #include "crier/array.h"
 #include "crier/curve.h"
@@ -31,6 +32,9 @@
 //  for what crier-ingest had in flight when it restarted.
 #define RECENT_MAX     50000
 #define RECENT_KEEP_MS (3600 * 1000)
+//  Throttle windows decided lately and remembered (docs/throttle.md): ingest's frames carry the
+//  rest, so this only covers what is in flight together.
+#define THROTTLE_REMEMBER_MAX 100000
 
 typedef struct {
     const crier_resolver_config_t *config;
@@ -46,6 +50,8 @@ typedef struct {
     crier_nag_emails_t nag_emails; //  reused for every nag request
     crier_intake_t *intake;        //  takes notifications while there is room
     crier_recent_t *recent;        //  deliveries the senders said were delivered lately
+    crier_throttle_gate_t *gate;   //  throttles: what is held back (docs/throttle.md)
+    uint64_t held;                 //  notifications held back for every target
     uint64_t repeated;             //  redeliveries answered from it
     crier_heartbeat_t *heartbeat;
     crier_zap_t
@@ -167,9 +173,31 @@ static void s_send_again (server_t *self, const crier_notification_t *notificati
     crier_channel_flow_flush (self->flow);
 }
 
-static void s_route (server_t *self, const crier_notification_t *notification, uint32_t attempt)
+//  Logs a throttle's decisions and says notification.throttled for the groups that held it
+//  back or counted it (ingest says the durable count when it has journaled it).
+static void s_log_throttles (const crier_notification_t *notification,
+                             const crier_receipt_throttle_t *decisions, size_t count)
 {
+    for (size_t index = 0; index < count; index++)
+        crier_log (CRIER_LOG_DEBUG, "throttle.decided", "id", notification->id, "group",
+                   decisions[index].group, "key", notification->key, "action",
+                   crier_throttle_action_name (decisions[index].action), "window_start",
+                   CRIER_LOG_INT (decisions[index].start_ms));
+}
+
+static void s_route (server_t *self, const crier_notification_t *notification,
+                     const crier_frame_redelivery_t *frame)
+{
+    uint32_t attempt = frame->attempt;
     crier_routing_t *routing = &self->routing;
+    //  A summary is never held back; the rest of a key's repeats may be (docs/throttle.md).
+    crier_receipt_throttle_t decisions[CRIER_MAX_GROUPS];
+    size_t decided =
+        frame->summary.group
+            ? 0
+            : crier_throttle_gate_decide (self->gate, self->mapping, notification, frame->windows,
+                                          frame->window_count, zclock_time (), decisions);
+    s_log_throttles (notification, decisions, decided);
     if (crier_router_route (self->mapping, notification, routing) != 0) {
         crier_log (CRIER_LOG_ERROR, "notification.dropped", "id", notification->id, "reason",
                    "out of memory while routing");
@@ -210,6 +238,9 @@ static void s_route (server_t *self, const crier_notification_t *notification, u
     size_t rows = 0;
     for (size_t index = 0; values && ids && index < routing->count; index++) {
         const crier_route_t *route = &routing->routes[index];
+        if (decided > 0 &&
+            crier_throttle_gate_holds (decisions, decided, route->groups, route->group_count))
+            continue;
         if (s_queue_delivery (self, notification, route->channel, route->target, route->groups,
                               route->group_count, attempt, ids[rows]) != 0)
             continue;
@@ -224,6 +255,8 @@ static void s_route (server_t *self, const crier_notification_t *notification, u
     }
     if (routing->count > 0)
         self->routed++;
+    if (routing->count > 0 && rows == 0 && decided > 0)
+        self->held++;
     //  Always said, with no deliveries too: crier-ingest waits for it to know the notification
     //  is routed (docs/delivery.md).
     crier_event_t *event = crier_event_new ("notification.routed");
@@ -234,6 +267,7 @@ static void s_route (server_t *self, const crier_notification_t *notification, u
         if (nags > 0)
             crier_event_add_id_values (event, "nags", "delivery_id", "after_ms", nag_ids, nag_after,
                                        nags);
+        crier_receipt_add_throttles (event, notification->key, decisions, decided);
         crier_event_send (&event, self->events);
     }
     crier_event_destroy (&event);
@@ -337,7 +371,7 @@ static bool s_on_notification (const void *data, size_t size, void *arg)
     if (nag)
         s_nag (self, notification, &redelivery);
     else if (notification && (redelivery.only_count == 0 || redelivery.route))
-        s_route (self, notification, redelivery.attempt);
+        s_route (self, notification, &redelivery);
     if (notification)
         crier_frame_redelivery_free (&redelivery);
     else
@@ -415,6 +449,7 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
     crier_event_add_int (event, "unroutable", (int64_t)self->unroutable);
     crier_event_add_int (event, "waiting", (int64_t)crier_channel_flow_waiting (self->flow));
     crier_event_add_int (event, "repeated", (int64_t)self->repeated);
+    crier_event_add_int (event, "held", (int64_t)self->held);
     //  The stalled channels by name (crier status shows them), or "none".
     char stalled[64];
     crier_channel_flow_stalled (self->flow, stalled, sizeof stalled);
@@ -471,7 +506,8 @@ static int s_start (server_t *self)
     if (!self->flow)
         return -1;
     self->recent = crier_recent_new (RECENT_MAX, RECENT_KEEP_MS);
-    if (!self->recent)
+    self->gate = crier_throttle_gate_new (THROTTLE_REMEMBER_MAX);
+    if (!self->recent || !self->gate)
         return -1;
     crier_event_bus_watch (self->bus, "delivery.delivered", s_on_delivered, self);
     if (s_watch (self) != 0)
@@ -546,6 +582,7 @@ void crier_resolver_server (zsock_t *pipe, void *args)
                "unroutable_total", CRIER_LOG_INT (self.unroutable), "waiting",
                CRIER_LOG_INT (self.flow ? crier_channel_flow_waiting (self.flow) : 0));
     crier_recent_destroy (&self.recent);
+    crier_throttle_gate_destroy (&self.gate);
     //  While the watched sockets all still exist.
     crier_handshake_watch_destroy (&self.watch);
     crier_heartbeat_destroy (&self.heartbeat);

@@ -86,6 +86,28 @@ void crier_event_add_table (crier_event_t *self, const char *key, const char *co
     self->count++;
 }
 
+void crier_event_add_rows (crier_event_t *self, const char *key, const char *const *text_fields,
+                           size_t text_count, const char *const *texts,
+                           const char *const *int_fields, size_t int_count, const int64_t *ints,
+                           size_t row_count)
+{
+    msgpack_packer *packer = &self->fields.packer;
+    crier_msgpack_pack_text (packer, key);
+    msgpack_pack_array (packer, row_count);
+    for (size_t row = 0; row < row_count; row++) {
+        msgpack_pack_map (packer, text_count + int_count);
+        for (size_t field = 0; field < text_count; field++) {
+            crier_msgpack_pack_text (packer, text_fields[field]);
+            crier_msgpack_pack_text (packer, texts[row * text_count + field]);
+        }
+        for (size_t field = 0; field < int_count; field++) {
+            crier_msgpack_pack_text (packer, int_fields[field]);
+            msgpack_pack_int64 (packer, ints[row * int_count + field]);
+        }
+    }
+    self->count++;
+}
+
 void crier_event_add_id_values (crier_event_t *self, const char *key, const char *id_field,
                                 const char *value_field, const char *const *ids,
                                 const int64_t *values, size_t count)

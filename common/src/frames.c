@@ -107,6 +107,23 @@ static void s_pack_nag_deliveries (msgpack_packer *packer,
     }
 }
 
+static void s_pack_window (msgpack_packer *packer, const crier_frame_window_t *window)
+{
+    msgpack_pack_map (packer, 4 + (window->opener != NULL));
+    crier_msgpack_pack_text (packer, "group");
+    crier_msgpack_pack_text (packer, window->group);
+    if (window->opener) {
+        crier_msgpack_pack_text (packer, "opener");
+        crier_msgpack_pack_text (packer, window->opener);
+    }
+    crier_msgpack_pack_text (packer, "start_ms");
+    msgpack_pack_int64 (packer, window->start_ms);
+    crier_msgpack_pack_text (packer, "window_ms");
+    msgpack_pack_int64 (packer, window->window_ms);
+    crier_msgpack_pack_text (packer, "count");
+    msgpack_pack_uint64 (packer, window->count);
+}
+
 int crier_frame_encode_redelivery (const crier_notification_t *notification,
                                    const crier_frame_redelivery_t *redelivery, char **data_p,
                                    size_t *size_p)
@@ -123,8 +140,10 @@ int crier_frame_encode_redelivery (const crier_notification_t *notification,
     bool nags = redelivery->nag_count > 0;
     bool escalate = nags && redelivery->escalate;
     bool resend = redelivery->nag_delivery_count > 0;
+    bool windows = redelivery->window_count > 0;
+    bool summary = redelivery->summary.group != NULL;
     s_begin (packer, "notification",
-             1 + again + only + route + nags + escalate + resend +
+             1 + again + only + route + nags + escalate + resend + windows + summary +
                  crier_notification_field_count (notification));
     crier_msgpack_pack_text (packer, "received_at");
     msgpack_pack_uint64 (packer, (uint64_t)notification->received_at_ms);
@@ -155,6 +174,16 @@ int crier_frame_encode_redelivery (const crier_notification_t *notification,
     }
     if (resend)
         s_pack_nag_deliveries (packer, redelivery);
+    if (windows) {
+        crier_msgpack_pack_text (packer, "windows");
+        msgpack_pack_array (packer, redelivery->window_count);
+        for (size_t index = 0; index < redelivery->window_count; index++)
+            s_pack_window (packer, &redelivery->windows[index]);
+    }
+    if (summary) {
+        crier_msgpack_pack_text (packer, "summary");
+        s_pack_window (packer, &redelivery->summary);
+    }
     crier_notification_pack_fields (packer, notification);
     return crier_msgpack_writer_finish (&writer, data_p, size_p);
 }
@@ -182,6 +211,13 @@ void crier_frame_redelivery_free (crier_frame_redelivery_t *redelivery)
         free (redelivery->nag_deliveries[index].target);
     }
     free (redelivery->nag_deliveries);
+    for (size_t index = 0; index < redelivery->window_count; index++) {
+        free (redelivery->windows[index].group);
+        free (redelivery->windows[index].opener);
+    }
+    free (redelivery->windows);
+    free (redelivery->summary.group);
+    free (redelivery->summary.opener);
     *redelivery = (crier_frame_redelivery_t){0};
 }
 
@@ -268,6 +304,51 @@ static int s_read_nag_request (const msgpack_object *map, crier_frame_redelivery
     return 0;
 }
 
+//  Reads a window's map {group, start_ms, window_ms, count}. Returns 0, or -1.
+static int s_read_window (const msgpack_object *item, const char *field,
+                          crier_frame_window_t *window, crier_error_t *error)
+{
+    uint64_t start = 0, length = 0;
+    if (item->type != MSGPACK_OBJECT_MAP)
+        return crier_error_set (error, field, "must be a map {group, start_ms, window_ms, count}");
+    if (crier_msgpack_read_text (item, "group", &window->group, error) != 0 ||
+        crier_msgpack_read_uint (item, "start_ms", &start, error) != 0 ||
+        crier_msgpack_read_uint (item, "window_ms", &length, error) != 0 ||
+        crier_msgpack_read_uint (item, "count", &window->count, error) != 0 ||
+        crier_msgpack_read_optional_text (item, "opener", &window->opener, error) != 0)
+        return -1;
+    if (start > INT64_MAX || length == 0 || length > INT64_MAX - start)
+        return crier_error_set (error, field, "a window out of range");
+    window->start_ms = (int64_t)start;
+    window->window_ms = (int64_t)length;
+    return 0;
+}
+
+//  Reads "windows" and "summary" (docs/throttle.md). Returns 0, or -1.
+static int s_read_throttle (const msgpack_object *map, crier_frame_redelivery_t *redelivery,
+                            crier_error_t *error)
+{
+    const msgpack_object *windows;
+    bool duplicate = false;
+    if (s_optional_array (map, "windows", &windows, error) != 0)
+        return -1;
+    if (windows) {
+        redelivery->windows = calloc (windows->via.array.size, sizeof *redelivery->windows);
+        if (!redelivery->windows)
+            return crier_error_set (error, "windows", "out of memory");
+        for (uint32_t index = 0; index < windows->via.array.size; index++) {
+            redelivery->window_count++;
+            if (s_read_window (&windows->via.array.ptr[index], "windows",
+                               &redelivery->windows[index], error) != 0)
+                return -1;
+        }
+    }
+    const msgpack_object *summary = crier_msgpack_map_get (map, "summary", &duplicate);
+    if (duplicate)
+        return crier_error_set (error, "summary", "must be given once");
+    return summary ? s_read_window (summary, "summary", &redelivery->summary, error) : 0;
+}
+
 //  Reads "attempt" and "only" of a notification frame. Returns 0, or -1 with *error set.
 static int s_read_redelivery (const msgpack_object *map, crier_frame_redelivery_t *redelivery,
                               crier_error_t *error)
@@ -283,7 +364,8 @@ static int s_read_redelivery (const msgpack_object *map, crier_frame_redelivery_
     redelivery->attempt = (uint32_t)attempt;
     if (crier_msgpack_read_optional_bool (map, "route", &redelivery->route, error) != 0)
         return -1;
-    if (s_read_nag_request (map, redelivery, error) != 0)
+    if (s_read_nag_request (map, redelivery, error) != 0 ||
+        s_read_throttle (map, redelivery, error) != 0)
         return -1;
     const msgpack_object *only = crier_msgpack_map_get (map, "only", &duplicate);
     if (!only)

@@ -15,6 +15,10 @@
 #define NAG_AFTER_MIN_MS 1000
 #define NAG_AFTER_MAX_MS (7 * 24 * 3600 * 1000ULL)
 
+//  A throttle's "window": at least a second, at most a day.
+#define THROTTLE_WINDOW_MIN_MS 1000
+#define THROTTLE_WINDOW_MAX_MS (24 * 3600 * 1000ULL)
+
 struct crier_mapping_t {
     json_t *document;
     json_t *groups; //  the "mapping" object inside document
@@ -246,6 +250,39 @@ static int s_check_nag (const char *group_path, const json_t *channels, const js
     return s_check_targets (parent, CRIER_CHANNEL_EMAIL, emails, error);
 }
 
+//  A group's "throttle": {"window": "10m"} (docs/throttle.md).
+static int s_check_throttle (const char *group_path, const json_t *throttle,
+                             crier_mapping_error_t *error)
+{
+    char path[280];
+    snprintf (path, sizeof path, "%.256s.throttle", group_path);
+    if (!json_is_object (throttle))
+        return s_fail (error, path, "must be an object such as {\"window\": \"10m\"}, got %s",
+                       s_json_type (throttle));
+    const char *key;
+    const json_t *value;
+    json_object_foreach ((json_t *)throttle, key, value)
+    {
+        char key_path[sizeof error->path];
+        snprintf (key_path, sizeof key_path, "%.280s.%.24s", path, key);
+        if (strcmp (key, "window") != 0)
+            return s_fail (error, key_path, "unknown key: a throttle has \"window\"");
+    }
+    const json_t *window = json_object_get (throttle, "window");
+    uint64_t window_ms = 0;
+    char window_path[sizeof error->path];
+    snprintf (window_path, sizeof window_path, "%.280s.window", path);
+    if (!window)
+        return s_fail (error, window_path,
+                       "missing: how long repeats of one key are held back, e.g. \"10m\"");
+    if (!json_is_string (window) ||
+        crier_duration_parse (json_string_value (window), &window_ms) != 0)
+        return s_fail (error, window_path, "must be a duration such as \"30s\", \"10m\" or \"1h\"");
+    if (window_ms < THROTTLE_WINDOW_MIN_MS || window_ms > THROTTLE_WINDOW_MAX_MS)
+        return s_fail (error, window_path, "must be from 1s to 24h");
+    return 0;
+}
+
 //  The document's "people": {"@user:server": {"email": "address"}}.
 static int s_check_people (const json_t *people, crier_mapping_error_t *error)
 {
@@ -313,14 +350,15 @@ static int s_check_group (const char *group, const json_t *channels, crier_mappi
                 return -1;
             continue;
         }
-        if (strcmp (channel_name, "throttle") == 0)
-            return s_fail (error, channel_path,
-                           "reserved for throttling repeated notifications, which this crier "
-                           "does not do yet: remove it");
+        if (strcmp (channel_name, "throttle") == 0) {
+            if (s_check_throttle (path, targets, error) != 0)
+                return -1;
+            continue;
+        }
         if (crier_channel_parse (channel_name, &channel) != 0)
             return s_fail (error, channel_path,
-                           "unknown channel: crier knows matrix and email (and the reserved key "
-                           "nag)");
+                           "unknown channel: crier knows matrix and email (and the reserved keys "
+                           "nag and throttle)");
         if (s_check_targets (path, (crier_channel_t)channel, targets, error) != 0)
             return -1;
     }
@@ -480,6 +518,15 @@ const char *crier_mapping_person_email (const crier_mapping_t *self, const char 
     return self->people
                ? json_string_value (json_object_get (json_object_get (self->people, user), "email"))
                : NULL;
+}
+
+int crier_mapping_throttle (const crier_mapping_t *self, const char *group, uint64_t *window_ms_p)
+{
+    const json_t *throttle = json_object_get (json_object_get (self->groups, group), "throttle");
+    if (!throttle)
+        return -1;
+    crier_duration_parse (json_string_value (json_object_get (throttle, "window")), window_ms_p);
+    return 0;
 }
 
 size_t crier_mapping_nag_count (const crier_mapping_t *self)

@@ -143,11 +143,63 @@ static int s_read_nags (const msgpack_object *map, crier_receipt_t *receipt, cri
     return 0;
 }
 
+static const char *const s_actions[] = {"opened", "held", "counted"};
+
+const char *crier_throttle_action_name (crier_throttle_action_t action)
+{
+    return s_actions[action];
+}
+
+//  Reads notification.routed's optional "key" and "throttle" (docs/throttle.md).
+static int s_read_throttles (const msgpack_object *map, crier_receipt_t *receipt,
+                             crier_error_t *error)
+{
+    bool duplicate = false;
+    const msgpack_object *array = crier_msgpack_map_get (map, "throttle", &duplicate);
+    if (crier_msgpack_read_optional_text (map, "key", &receipt->key, error) != 0)
+        return -1;
+    if (!array && !duplicate)
+        return 0;
+    if (!array || duplicate || array->type != MSGPACK_OBJECT_ARRAY || !receipt->key)
+        return crier_error_set (error, "throttle", "must be given once, as an array, with key");
+    uint32_t count = array->via.array.size;
+    receipt->throttles = calloc (count ? count : 1, sizeof *receipt->throttles);
+    if (!receipt->throttles)
+        return crier_error_set (error, "throttle", "out of memory");
+    for (uint32_t index = 0; index < count; index++) {
+        const msgpack_object *row = &array->via.array.ptr[index];
+        crier_receipt_throttle_t *throttle = &receipt->throttles[index];
+        receipt->throttle_count++;
+        uint64_t start = 0, length = 0;
+        char *action = NULL;
+        if (row->type != MSGPACK_OBJECT_MAP)
+            return crier_error_set (error, "throttle", "each must be a map");
+        if (crier_msgpack_read_text (row, "group", &throttle->group, error) != 0 ||
+            crier_msgpack_read_uint (row, "start_ms", &start, error) != 0 ||
+            crier_msgpack_read_uint (row, "window_ms", &length, error) != 0 ||
+            crier_msgpack_read_text (row, "action", &action, error) != 0)
+            return -1;
+        size_t kind = 0;
+        while (kind < 3 && strcmp (action, s_actions[kind]) != 0)
+            kind++;
+        free (action);
+        if (kind == 3 || start > INT64_MAX || length == 0 || length > INT64_MAX - start)
+            return crier_error_set (error, "throttle", "an action or window out of range");
+        throttle->start_ms = (int64_t)start;
+        throttle->window_ms = (int64_t)length;
+        throttle->action = (crier_throttle_action_t)kind;
+    }
+    return 0;
+}
+
 //  The fields of each kind beyond notification_id, time and reason.
 static int s_read_kind (const msgpack_object *map, crier_receipt_t *receipt, crier_error_t *error)
 {
     switch (receipt->kind) {
         case CRIER_RECEIPT_ROUTED:
+            if (s_read_throttles (map, receipt, error) != 0)
+                return -1;
+            //  fall through
         case CRIER_RECEIPT_NAG_ROUTED:
             return s_read_deliveries (map, receipt, error) == 0 ? s_read_nags (map, receipt, error)
                                                                 : -1;
@@ -237,6 +289,10 @@ void crier_receipt_free (crier_receipt_t *receipt)
     free (receipt->event_id);
     s_free_texts (receipt->members, receipt->member_count);
     free (receipt->reader);
+    free (receipt->key);
+    for (size_t index = 0; index < receipt->throttle_count; index++)
+        free (receipt->throttles[index].group);
+    free (receipt->throttles);
     *receipt = (crier_receipt_t){0};
 }
 
@@ -279,6 +335,32 @@ static int s_add_nags (crier_event_t *event, const crier_receipt_t *receipt)
     return rc;
 }
 
+//  Adds notification.routed's key and throttle decisions (docs/throttle.md).
+int crier_receipt_add_throttles (crier_event_t *event, const char *key,
+                                 const crier_receipt_throttle_t *throttles, size_t count)
+{
+    if (count == 0)
+        return 0;
+    static const char *const texts[] = {"group", "action"};
+    static const char *const ints[] = {"start_ms", "window_ms"};
+    const char **text_values = calloc (count * 2, sizeof *text_values);
+    int64_t *int_values = calloc (count * 2, sizeof *int_values);
+    for (size_t index = 0; text_values && int_values && index < count; index++) {
+        text_values[index * 2] = throttles[index].group;
+        text_values[index * 2 + 1] = s_actions[throttles[index].action];
+        int_values[index * 2] = throttles[index].start_ms;
+        int_values[index * 2 + 1] = throttles[index].window_ms;
+    }
+    int rc = text_values && int_values ? 0 : -1;
+    if (rc == 0) {
+        crier_event_add_text (event, "key", key);
+        crier_event_add_rows (event, "throttle", texts, 2, text_values, ints, 2, int_values, count);
+    }
+    free (text_values);
+    free (int_values);
+    return rc;
+}
+
 int crier_receipt_encode (const crier_receipt_t *receipt, char **data_p, size_t *size_p)
 {
     crier_event_t *event = crier_event_new (s_types[receipt->kind]);
@@ -293,6 +375,9 @@ int crier_receipt_encode (const crier_receipt_t *receipt, char **data_p, size_t 
             rc = s_add_deliveries (event, receipt);
             if (rc == 0)
                 rc = s_add_nags (event, receipt);
+            if (rc == 0)
+                rc = crier_receipt_add_throttles (event, receipt->key, receipt->throttles,
+                                                  receipt->throttle_count);
             break;
         case CRIER_RECEIPT_UNROUTABLE:
             crier_event_add_texts (event, "groups", receipt->groups, receipt->group_count);

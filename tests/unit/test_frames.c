@@ -451,6 +451,54 @@ static void test_nag_request_round_trip (void **state)
 
 //  A nag email's delivery id comes from the notification and whom it is for, never from a
 //  channel and target: a frame that names another person is refused.
+//  docs/throttle.md: ingest's windows travel to the resolver, and a summary says its window.
+static void test_throttle_frames_round_trip (void **state)
+{
+    crier_notification_t *original = s_sample ();
+    crier_frame_window_t windows[2] = {
+        {.group = "#admins", .start_ms = 1764000000000, .window_ms = 600000, .count = 37},
+        {.group = "#ops", .start_ms = 1764000001000, .window_ms = 2000, .count = 0}};
+    crier_frame_redelivery_t frame = {
+        .attempt = 1, .windows = windows, .window_count = 2, .summary = windows[0]};
+    crier_frame_redelivery_t decoded;
+    crier_notification_t *notification = s_round_trip (original, &frame, &decoded);
+    assert_int_equal (decoded.window_count, 2);
+    assert_string_equal (decoded.windows[1].group, "#ops");
+    assert_int_equal (decoded.windows[0].start_ms, 1764000000000);
+    assert_int_equal (decoded.windows[1].window_ms, 2000);
+    assert_int_equal (decoded.windows[0].count, 37);
+    assert_string_equal (decoded.summary.group, "#admins");
+    assert_int_equal (decoded.summary.count, 37);
+    crier_frame_redelivery_free (&decoded);
+    crier_notification_destroy (&notification);
+
+    //  The routed receipt's decisions, as the resolver says them and ingest reads them.
+    crier_receipt_throttle_t throttles[2] = {
+        {.group = "#admins", .start_ms = 5, .window_ms = 600000, .action = CRIER_THROTTLE_HELD},
+        {.group = "#ops", .start_ms = 7, .window_ms = 2000, .action = CRIER_THROTTLE_OPENED}};
+    crier_receipt_t routed = {.kind = CRIER_RECEIPT_ROUTED,
+                              .notification_id = "n-1",
+                              .key = "db1/backup",
+                              .throttles = throttles,
+                              .throttle_count = 2};
+    char *data;
+    size_t size;
+    assert_int_equal (crier_receipt_encode (&routed, &data, &size), 0);
+    crier_receipt_t receipt;
+    crier_error_t error;
+    assert_int_equal (crier_receipt_decode (data, size, &receipt, &error), 1);
+    assert_string_equal (receipt.key, "db1/backup");
+    assert_int_equal (receipt.throttle_count, 2);
+    assert_string_equal (receipt.throttles[1].group, "#ops");
+    assert_int_equal (receipt.throttles[0].action, CRIER_THROTTLE_HELD);
+    assert_int_equal (receipt.throttles[1].action, CRIER_THROTTLE_OPENED);
+    assert_int_equal (receipt.throttles[0].start_ms, 5);
+    assert_int_equal (receipt.throttles[1].window_ms, 2000);
+    crier_receipt_free (&receipt);
+    free (data);
+    crier_notification_destroy (&original);
+}
+
 static void test_nag_delivery_ids_come_from_the_person (void **state)
 {
     crier_notification_t *original = s_sample ();
@@ -508,6 +556,7 @@ int main (void)
         cmocka_unit_test (test_reply_round_trip),
         cmocka_unit_test (test_nag_request_round_trip),
         cmocka_unit_test (test_nag_delivery_ids_come_from_the_person),
+        cmocka_unit_test (test_throttle_frames_round_trip),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

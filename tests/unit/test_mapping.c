@@ -213,10 +213,9 @@ static void test_nag_and_people (void **state)
     }
     s_expect_error ("{\"mapping\": {\"#a\": {\"email\": [], \"nag\": {\"after\": \"1m\"}}}}",
                     "mapping[\"#a\"].nag", "the group has no \"matrix\"");
-    s_expect_error ("{\"mapping\": {\"#a\": {\"throttle\": {\"window\": \"10m\"}}}}",
-                    "mapping[\"#a\"].throttle", "reserved for throttling");
     s_expect_error ("{\"mapping\": {\"#a\": {\"nags\": {}}}}", "mapping[\"#a\"].nags",
-                    "unknown channel: crier knows matrix and email (and the reserved key nag)");
+                    "unknown channel: crier knows matrix and email (and the reserved keys nag "
+                    "and throttle)");
 
     struct {
         const char *people;
@@ -241,6 +240,53 @@ static void test_nag_and_people (void **state)
     }
 }
 
+//  A group's throttle (docs/throttle.md).
+static void test_throttle (void **state)
+{
+    const char *json =
+        "{\"mapping\": {"
+        "  \"#admins\": {\"email\": [\"a@b.org\"], \"throttle\": {\"window\": \"10m\"}},"
+        "  \"#ops\": {\"throttle\": {\"window\": \"2s\"}},"
+        "  \"#quiet\": {\"matrix\": [\"!q:s\"]}}}";
+    crier_mapping_error_t error;
+    crier_mapping_t *mapping = crier_mapping_parse (json, strlen (json), &error);
+    if (!mapping)
+        fail_msg ("%s: %s", error.path, error.message);
+    uint64_t window = 0;
+    assert_int_equal (crier_mapping_throttle (mapping, "#admins", &window), 0);
+    assert_int_equal (window, 10 * 60 * 1000);
+    assert_int_equal (crier_mapping_throttle (mapping, "#ops", &window), 0);
+    assert_int_equal (window, 2000);
+    assert_int_equal (crier_mapping_throttle (mapping, "#quiet", &window), -1);
+    assert_int_equal (crier_mapping_throttle (mapping, "#nobody", &window), -1);
+    //  throttle is no channel: the group still reaches its one address.
+    int known = 0;
+    assert_int_equal (
+        json_array_size (crier_mapping_targets (mapping, "#admins", CRIER_CHANNEL_EMAIL, &known)),
+        1);
+    crier_mapping_destroy (&mapping);
+
+    struct {
+        const char *throttle;
+        const char *path;
+        const char *message;
+    } throttles[] = {
+        {"\"10m\"", "mapping[\"#a\"].throttle", "must be an object such as {\"window\": \"10m\"}"},
+        {"{}", "mapping[\"#a\"].throttle.window", "missing: how long repeats of one key"},
+        {"{\"window\": 600}", "mapping[\"#a\"].throttle.window", "must be a duration such as"},
+        {"{\"window\": \"500ms\"}", "mapping[\"#a\"].throttle.window", "must be from 1s to 24h"},
+        {"{\"window\": \"25h\"}", "mapping[\"#a\"].throttle.window", "must be from 1s to 24h"},
+        {"{\"window\": \"1m\", \"max\": 3}", "mapping[\"#a\"].throttle.max",
+         "unknown key: a throttle has \"window\""},
+    };
+    char text[512];
+    for (size_t index = 0; index < sizeof throttles / sizeof throttles[0]; index++) {
+        snprintf (text, sizeof text, "{\"mapping\": {\"#a\": {\"email\": [], \"throttle\": %s}}}",
+                  throttles[index].throttle);
+        s_expect_error (text, throttles[index].path, throttles[index].message);
+    }
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +298,7 @@ int main (void)
         cmocka_unit_test (test_targets),
         cmocka_unit_test (test_email_syntax),
         cmocka_unit_test (test_nag_and_people),
+        cmocka_unit_test (test_throttle),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -37,6 +37,13 @@ void crier_event_add_id_values (crier_event_t *self, const char *key, const char
 void crier_event_add_table (crier_event_t *self, const char *key, const char *const *fields,
                             size_t field_count, const char *const *values, size_t row_count);
 
+//  Adds key: an array of row_count maps, each with the same text_count string fields and
+//  int_count integer fields: texts[r * text_count + f] and ints[r * int_count + f] in row r.
+void crier_event_add_rows (crier_event_t *self, const char *key, const char *const *text_fields,
+                           size_t text_count, const char *const *texts,
+                           const char *const *int_fields, size_t int_count, const int64_t *ints,
+                           size_t row_count);
+
 //  Starts an outcome event of a delivery (delivery.delivered, .failed, .retrying) with the fields
 //  every sender gives: delivery_id, notification_id, channel, target, attempts.
 crier_event_t *crier_event_new_outcome (const char *type, const crier_delivery_t *delivery,

@@ -55,6 +55,16 @@ typedef struct {
     char of[CRIER_DIGEST_BYTES];
 } crier_frame_nag_delivery_t;
 
+//  A throttle window crier-ingest keeps for one of a notification's groups and its key
+//  (docs/throttle.md), carried in the notification frame so that the resolver decides with it.
+typedef struct {
+    char *group;
+    int64_t start_ms;  //  Unix ms
+    int64_t window_ms; //  its length
+    uint64_t count;    //  repeats counted in it so far
+    char *opener;      //  the notification that opened it (NULL: not known)
+} crier_frame_window_t;
+
 //  What a notification frame says beyond the notification when crier-ingest sends it again.
 typedef struct {
     uint32_t attempt;           //  1 for the first time, then 2, 3, ...
@@ -68,11 +78,17 @@ typedef struct {
     bool escalate; //  nobody read it: the groups' nag.email addresses too, about the first nag
     crier_frame_nag_delivery_t *nag_deliveries;
     size_t nag_delivery_count;
+    //  Throttles (docs/throttle.md): the open windows of the notification's key, and, in a
+    //  summary that crier-ingest made, the window it sums up (summary.group NULL: not one).
+    crier_frame_window_t *windows;
+    size_t window_count;
+    crier_frame_window_t summary;
 } crier_frame_redelivery_t;
 
 //  Encodes a notification frame for a redelivery: "attempt" when not 1 and, when only_count > 0,
 //  "only" (an array of maps {channel, target}) and "route" when set; a nag request's "nags",
-//  "escalate" and "nag_deliveries" when given. Returns 0 with a malloc'ed buffer, or -1.
+//  "escalate" and "nag_deliveries" when given; "windows" and "summary" when given (maps
+//  {group, start_ms, window_ms, count}). Returns 0 with a malloc'ed buffer, or -1.
 int crier_frame_encode_redelivery (const crier_notification_t *notification,
                                    const crier_frame_redelivery_t *redelivery, char **data_p,
                                    size_t *size_p);

@@ -1,10 +1,11 @@
 /*  mapping.h - the mapping document: which channel targets each group reaches, how long a
-    group's Matrix messages may stay unread before crier nags by email, and who the people in
-    those rooms are.
+    group's Matrix messages may stay unread before crier nags by email, how long it holds back
+    repeats of one key, and who the people in those rooms are.
 
     { "_id": "mapping", "_rev": "3-…",
       "mapping": { "#admins": { "matrix": ["!room:server"], "email": ["a@b.org"],
-                                "nag": {"after": "15m", "email": ["oncall@b.org"]} } },
+                                "nag": {"after": "15m", "email": ["oncall@b.org"]},
+                                "throttle": {"window": "10m"} } },
       "people": { "@will:server": {"email": "will@b.org"} } }
 
     docs/mapping.md is the reference. A document is validated whole before it is used; the first
@@ -63,6 +64,10 @@ int crier_mapping_nag (const crier_mapping_t *self, const char *group, uint64_t 
 //  The email address of a person (a Matrix user id among "people"), or NULL.
 const char *crier_mapping_person_email (const crier_mapping_t *self, const char *user);
 size_t crier_mapping_person_count (const crier_mapping_t *self);
+//  A group's throttle (docs/throttle.md): 0 with its window in *window_ms_p, or -1 when the
+//  group has none.
+int crier_mapping_throttle (const crier_mapping_t *self, const char *group, uint64_t *window_ms_p);
+
 //  How many groups have a nag.
 size_t crier_mapping_nag_count (const crier_mapping_t *self);
 

@@ -7,6 +7,7 @@
 #ifndef CRIER_RECEIPT_H_INCLUDED
 #define CRIER_RECEIPT_H_INCLUDED
 
+#include "crier/event.h"
 #include "crier/id.h"
 #include "crier/notification.h"
 
@@ -45,6 +46,25 @@ typedef struct {
     int64_t after_ms;
 } crier_receipt_nag_t;
 
+//  What the resolver did with a notification for one of its groups with a throttle
+//  (docs/throttle.md): delivered it and opened a window, held it back, or delivered it (urgent)
+//  and counted it.
+typedef enum {
+    CRIER_THROTTLE_OPENED,
+    CRIER_THROTTLE_HELD,
+    CRIER_THROTTLE_COUNTED,
+} crier_throttle_action_t;
+
+//  The action's name in notification.routed ("opened", "held", "counted").
+const char *crier_throttle_action_name (crier_throttle_action_t action);
+
+typedef struct {
+    char *group;
+    int64_t start_ms;  //  the window's start: the one opened, or the one it was counted in
+    int64_t window_ms; //  its length
+    crier_throttle_action_t action;
+} crier_receipt_throttle_t;
+
 typedef struct {
     crier_receipt_kind_t kind;
     char *notification_id;
@@ -62,6 +82,9 @@ typedef struct {
     char **members; //  delivery.seen: the room's joined members, the bot left out
     size_t member_count;
     char *reader; //  delivery.read
+    char *key;    //  notification.routed of a notification with a key and throttled groups
+    crier_receipt_throttle_t *throttles;
+    size_t throttle_count;
 } crier_receipt_t;
 
 //  Decodes an event's map. Returns 1 with *receipt filled (free it with crier_receipt_free), 0
@@ -74,6 +97,11 @@ int crier_receipt_decode (const void *data, size_t size, crier_receipt_t *receip
 //  missing or malformed.
 int crier_receipt_peek (const void *data, size_t size, char delivery_id[CRIER_DIGEST_BYTES],
                         char *channel, size_t channel_size);
+
+//  Adds notification.routed's "key" and "throttle" (nothing when count is 0), as the resolver
+//  says them. Returns 0, or -1 when out of memory.
+int crier_receipt_add_throttles (crier_event_t *event, const char *key,
+                                 const crier_receipt_throttle_t *throttles, size_t count);
 
 //  Frees what crier_receipt_decode allocated. NULL-safe.
 void crier_receipt_free (crier_receipt_t *receipt);

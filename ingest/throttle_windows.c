@@ -1,0 +1,250 @@
+/*  throttle_windows.c - see throttle_windows.h. */
+#include "throttle_windows.h"
+
+#include "crier/log.h"
+
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct crier_throttle_windows_t {
+    zhashx_t *entries; //  "group\nkey" -> crier_throttle_entry_t
+    int64_t next_end;  //  no window ends before this (0: look)
+};
+
+static void s_entry_destroy (void **item)
+{
+    crier_throttle_entry_t *entry = *item;
+    crier_throttle_window_free (&entry->window);
+    free (entry);
+    *item = NULL;
+}
+
+crier_throttle_windows_t *crier_throttle_windows_new (void)
+{
+    crier_throttle_windows_t *self = calloc (1, sizeof *self);
+    if (!self || !(self->entries = zhashx_new ())) {
+        free (self);
+        return NULL;
+    }
+    zhashx_set_destructor (self->entries, s_entry_destroy);
+    return self;
+}
+
+void crier_throttle_windows_destroy (crier_throttle_windows_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zhashx_destroy (&(*self_p)->entries);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+//  The table's key of (group, key): group names hold no white space.
+static void s_name (char *name, size_t size, const char *group, const char *key)
+{
+    snprintf (name, size, "%s\n%s", group, key);
+}
+
+#define NAME_BYTES (CRIER_MAX_GROUP_BYTES + CRIER_MAX_KEY_BYTES + 2)
+
+static crier_throttle_entry_t *s_get (const crier_throttle_windows_t *self, const char *group,
+                                      const char *key)
+{
+    char name[NAME_BYTES];
+    s_name (name, sizeof name, group, key);
+    return zhashx_lookup (self->entries, name);
+}
+
+const crier_throttle_entry_t *crier_throttle_windows_get (const crier_throttle_windows_t *self,
+                                                          const char *group, const char *key)
+{
+    return s_get (self, group, key);
+}
+
+//  A new window of (group, key), or NULL when out of memory.
+static crier_throttle_entry_t *s_open (crier_throttle_windows_t *self, const char *group,
+                                       const char *key, int64_t start_ms, int64_t window_ms)
+{
+    char name[NAME_BYTES];
+    s_name (name, sizeof name, group, key);
+    crier_throttle_entry_t *entry = calloc (1, sizeof *entry);
+    if (!entry)
+        return NULL;
+    entry->window.group = strdup (group);
+    entry->window.key = strdup (key);
+    entry->window.start_ms = start_ms;
+    entry->window.window_ms = window_ms;
+    void *item = entry;
+    if (!entry->window.group || !entry->window.key ||
+        zhashx_insert (self->entries, name, entry) != 0) {
+        s_entry_destroy (&item);
+        return NULL;
+    }
+    if (self->next_end > start_ms + window_ms)
+        self->next_end = start_ms + window_ms;
+    return entry;
+}
+
+//  Starts the window anew at start_ms, with nothing counted.
+static void s_restart (crier_throttle_windows_t *self, crier_throttle_entry_t *entry,
+                       int64_t start_ms, int64_t window_ms)
+{
+    crier_throttle_window_t *window = &entry->window;
+    window->start_ms = start_ms;
+    window->window_ms = window_ms;
+    window->count = window->urgent = 0;
+    window->first_ms = window->last_ms = 0;
+    free (window->latest_subject);
+    free (window->latest_body);
+    free (window->opener);
+    window->latest_subject = window->latest_body = window->opener = NULL;
+    entry->latest = (crier_journal_position_t){0};
+    if (self->next_end > start_ms + window_ms)
+        self->next_end = start_ms + window_ms;
+}
+
+size_t crier_throttle_windows_routed (crier_throttle_windows_t *self,
+                                      const crier_receipt_t *receipt,
+                                      crier_journal_position_t position, int64_t time_ms)
+{
+    size_t counted = 0;
+    for (size_t index = 0; receipt->key && index < receipt->throttle_count; index++) {
+        const crier_receipt_throttle_t *decision = &receipt->throttles[index];
+        crier_throttle_entry_t *entry = s_get (self, decision->group, receipt->key);
+        if (decision->action == CRIER_THROTTLE_OPENED) {
+            //  A window that ended with nothing counted gives way; any other stays.
+            if (!entry)
+                entry = s_open (self, decision->group, receipt->key, decision->start_ms,
+                                decision->window_ms);
+            else if (entry->window.count == 0 &&
+                     entry->window.start_ms + entry->window.window_ms <= decision->start_ms)
+                s_restart (self, entry, decision->start_ms, decision->window_ms);
+            else
+                continue;
+            //  Its opener: sent again, it is the same first one, not a repeat.
+            if (entry) {
+                free (entry->window.opener);
+                entry->window.opener = strdup (receipt->notification_id);
+            }
+            continue;
+        }
+        //  Counted in the current window, whichever the resolver named: a count that came
+        //  after its window's summary goes into the next summary, never nowhere.
+        if (!entry)
+            entry = s_open (self, decision->group, receipt->key, decision->start_ms,
+                            decision->window_ms);
+        if (!entry)
+            continue;
+        crier_throttle_window_t *window = &entry->window;
+        window->count++;
+        window->urgent += decision->action == CRIER_THROTTLE_COUNTED;
+        if (!window->first_ms)
+            window->first_ms = time_ms;
+        window->last_ms = time_ms;
+        free (window->latest_subject);
+        free (window->latest_body);
+        window->latest_subject = window->latest_body = NULL;
+        entry->latest = position;
+        counted++;
+    }
+    return counted;
+}
+
+void crier_throttle_windows_summarized (crier_throttle_windows_t *self, const char *group,
+                                        const char *key, int64_t start_ms)
+{
+    crier_throttle_entry_t *entry = s_get (self, group, key);
+    if (entry && entry->window.start_ms == start_ms)
+        s_restart (self, entry, start_ms + entry->window.window_ms, entry->window.window_ms);
+}
+
+size_t crier_throttle_windows_due (crier_throttle_windows_t *self, int64_t now_ms,
+                                   crier_throttle_entry_t **due, size_t max)
+{
+    if (now_ms < self->next_end)
+        return 0;
+    int64_t next_end = INT64_MAX;
+    zlistx_t *names = zhashx_keys (self->entries);
+    size_t count = 0;
+    for (const char *name = zlistx_first (names); name && count < max; name = zlistx_next (names)) {
+        crier_throttle_entry_t *entry = zhashx_lookup (self->entries, name);
+        int64_t end = entry->window.start_ms + entry->window.window_ms;
+        if (end > now_ms) {
+            if (end < next_end)
+                next_end = end;
+        } else if (entry->window.count == 0) {
+            //  Quiet for a whole window: the key starts afresh.
+            crier_log (CRIER_LOG_DEBUG, "throttle.ended", "group", entry->window.group, "key",
+                       entry->window.key);
+            zhashx_delete (self->entries, name);
+        } else
+            due[count++] = entry;
+    }
+    zlistx_destroy (&names);
+    //  With any due, look again next time: their summaries move them on.
+    self->next_end = count > 0 ? 0 : next_end;
+    return count;
+}
+
+size_t crier_throttle_windows_of (const crier_throttle_windows_t *self,
+                                  const crier_notification_t *notification,
+                                  crier_frame_window_t *windows)
+{
+    size_t count = 0;
+    for (size_t index = 0; notification->key && index < notification->to_count; index++) {
+        const char *group = notification->to[index];
+        bool again = false;
+        for (size_t before = 0; before < index && !again; before++)
+            again = strcmp (notification->to[before], group) == 0;
+        const crier_throttle_entry_t *entry = again ? NULL : s_get (self, group, notification->key);
+        if (entry) {
+            windows[count] = (crier_frame_window_t){.group = entry->window.group,
+                                                    .start_ms = entry->window.start_ms,
+                                                    .window_ms = entry->window.window_ms,
+                                                    .count = entry->window.count,
+                                                    .opener = entry->window.opener};
+            count++;
+        }
+    }
+    return count;
+}
+
+size_t crier_throttle_windows_count (const crier_throttle_windows_t *self)
+{
+    return zhashx_size (self->entries);
+}
+
+int crier_throttle_windows_each (crier_throttle_windows_t *self, crier_throttle_window_fn *fn,
+                                 void *arg)
+{
+    for (crier_throttle_entry_t *entry = zhashx_first (self->entries); entry;
+         entry = zhashx_next (self->entries))
+        if (fn (entry, arg) != 0)
+            return -1;
+    return 0;
+}
+
+int crier_throttle_windows_load (crier_throttle_windows_t *self, const void *data, size_t size,
+                                 crier_error_t *error)
+{
+    crier_throttle_window_t window;
+    if (crier_throttle_window_decode (data, size, &window, error) != 0)
+        return -1;
+    char name[NAME_BYTES];
+    s_name (name, sizeof name, window.group, window.key);
+    crier_throttle_entry_t *entry = calloc (1, sizeof *entry);
+    if (!entry) {
+        crier_throttle_window_free (&window);
+        return crier_error_set (error, "(window)", "out of memory");
+    }
+    entry->window = window;
+    zhashx_delete (self->entries, name);
+    if (zhashx_insert (self->entries, name, entry) != 0) {
+        void *item = entry;
+        s_entry_destroy (&item);
+        return crier_error_set (error, "(window)", "out of memory");
+    }
+    self->next_end = 0;
+    return 0;
+}

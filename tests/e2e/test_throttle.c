@@ -1,0 +1,172 @@
+/*  test_throttle.c - throttles (issue 20, docs/throttle.md) through the real processes: 100
+    notifications of one key to a group with "window": "2s" give one delivery and one summary
+    saying 99, in the room and the mailbox; a SIGKILL of crier-ingest in the middle of a window
+    still gives exactly one summary with the whole count. */
+#include "e2e_stack.h"
+
+#include "crier/notification.h"
+#include "crier/reply.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ROOM "!throttle:example.org"
+#define OPS  "ops@example.org"
+#define SLOW "slow@example.org"
+#define DOCUMENT                                                                                   \
+    "\"mapping\": {\"#ops\": {\"matrix\": [\"" ROOM "\"], \"email\": [\"" OPS "\"],"               \
+    " \"throttle\": {\"window\": \"2s\"}},"                                                        \
+    " \"#slow\": {\"email\": [\"" SLOW "\"], \"throttle\": {\"window\": \"8s\"}}}"
+
+static e2e_stack_t *s_stack;
+
+static int s_setup (void **state)
+{
+    const char *rooms[] = {ROOM, NULL};
+    const char *mailboxes[] = {OPS, SLOW, NULL};
+    //  Debug lines: ingest says each count it journaled (notification.throttled) and each quiet
+    //  window it forgot (throttle.ended).
+    const char *env[] = {"CRIER_LOG_LEVEL=debug", NULL};
+    s_stack = e2e_stack_start_document (DOCUMENT, rooms, mailboxes, env);
+    return 0;
+}
+
+static int s_teardown (void **state)
+{
+    e2e_stack_stop (&s_stack);
+    return 0;
+}
+
+//  Sends count notifications of key to group on the acknowledged endpoint, at once (one
+//  connection, every answer awaited after), subjects "PREFIX NUMBER" from first on.
+static void s_send (const char *group, const char *key, const char *prefix, int first, int count)
+{
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    zsock_set_rcvtimeo (dealer, 15000);
+    assert_int_equal (zsock_connect (dealer, "%s", s_stack->ack_endpoint), 0);
+    for (int number = first; number < first + count; number++) {
+        crier_notification_t *notification = crier_notification_new ();
+        char subject[64];
+        snprintf (subject, sizeof subject, "%s %d", prefix, number);
+        crier_notification_add_group (notification, group);
+        crier_notification_set (&notification->subject, subject);
+        crier_notification_set (&notification->body, "the backup of db1 failed");
+        crier_notification_set (&notification->key, key);
+        char *data;
+        size_t size;
+        assert_int_equal (crier_notification_encode (notification, &data, &size), 0);
+        zmsg_t *message = zmsg_new ();
+        zmsg_addmem (message, NULL, 0);
+        zmsg_addmem (message, data, size);
+        assert_int_equal (zmsg_send (&message, dealer), 0);
+        free (data);
+        crier_notification_destroy (&notification);
+    }
+    for (int answer = 0; answer < count; answer++) {
+        zmsg_t *reply = zmsg_recv (dealer);
+        assert_non_null (reply);
+        zframe_t *body = zmsg_last (reply);
+        crier_reply_t decoded;
+        crier_error_t error;
+        assert_int_equal (
+            crier_reply_decode (zframe_data (body), zframe_size (body), &decoded, &error), 0);
+        assert_true (decoded.ok);
+        crier_reply_free (&decoded);
+        zmsg_destroy (&reply);
+    }
+    zsock_destroy (&dealer);
+}
+
+//  The messages to one address so far.
+static json_t *s_mail_to (json_t *messages, const char *address)
+{
+    json_t *found = json_array ();
+    size_t index;
+    json_t *message;
+    json_array_foreach (messages, index, message)
+    {
+        const char *to = test_smtp_header (message, "To");
+        if (to && strstr (to, address))
+            json_array_append (found, message);
+    }
+    return found;
+}
+
+//  Waits until the window of group and key was forgotten after a quiet stretch (nothing more
+//  can be sent for it).
+static void s_await_quiet (const char *group, const char *key)
+{
+    char needle[200];
+    snprintf (needle, sizeof needle, "throttle.ended group=%s key=%s", group, key);
+    size_t from = 0;
+    assert_true (
+        test_process_wait_log (s_stack->processes[STACK_INGEST][0], needle, 30000, &from, NULL, 0));
+}
+
+static void test_a_storm_gives_one_delivery_and_one_summary (void **state)
+{
+    s_send ("#ops", "db1/backup", "storm", 0, 100);
+    //  The first at once, then the summary when the window ends: in the room and the mailbox.
+    json_t *events = test_homeserver_wait_events (s_stack->homeserver, 2, 30000);
+    json_t *all = test_smtp_wait_messages (s_stack->smtp, 2, 30000);
+    s_await_quiet ("#ops", "db1/backup");
+    json_decref (events);
+    json_decref (all);
+    events = test_homeserver_get (s_stack->homeserver, "events");
+    all = test_smtp_wait_messages (s_stack->smtp, 0, 0);
+    json_t *mail = s_mail_to (all, OPS);
+    assert_int_equal (json_array_size (events), 2);
+    assert_int_equal (json_array_size (mail), 2);
+    assert_string_equal (test_smtp_header (json_array_get (mail, 0), "Subject"), "storm 0");
+    const char *summary = test_smtp_header (json_array_get (mail, 1), "Subject");
+    assert_non_null (summary);
+    assert_string_equal (summary, "99 more like this: storm 99");
+    const char *body = json_string_value (
+        json_object_get (json_object_get (json_array_get (events, 1), "content"), "body"));
+    assert_non_null (strstr (body, "99 more like this in the last 2 seconds"));
+    json_decref (mail);
+    json_decref (all);
+    json_decref (events);
+}
+
+static void test_a_kill_of_ingest_mid_window_keeps_the_count (void **state)
+{
+    json_t *before = test_smtp_wait_messages (s_stack->smtp, 0, 0);
+    size_t known = json_array_size (before);
+    json_decref (before);
+    s_send ("#slow", "disk/full", "kill", 0, 50);
+    //  Ingest journaled the 49 counts, then dies without a word.
+    size_t from = 0;
+    for (int count = 0; count < 49; count++)
+        assert_true (test_process_wait_log (s_stack->processes[STACK_INGEST][0],
+                                            "notification.throttled id=", 30000, &from, NULL, 0));
+    e2e_stack_restart (s_stack, STACK_INGEST, 0, SIGKILL, 137);
+    s_send ("#slow", "disk/full", "kill", 50, 50);
+    json_t *all = test_smtp_wait_messages (s_stack->smtp, known + 2, 30000);
+    s_await_quiet ("#slow", "disk/full");
+    json_decref (all);
+    all = test_smtp_wait_messages (s_stack->smtp, 0, 0);
+    json_t *mail = s_mail_to (all, SLOW);
+    assert_int_equal (json_array_size (mail), 2);
+    assert_string_equal (test_smtp_header (json_array_get (mail, 0), "Subject"), "kill 0");
+    assert_string_equal (test_smtp_header (json_array_get (mail, 1), "Subject"),
+                         "99 more like this: kill 99");
+    json_decref (mail);
+    json_decref (all);
+}
+
+int main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_a_storm_gives_one_delivery_and_one_summary),
+        cmocka_unit_test (test_a_kill_of_ingest_mid_window_keeps_the_count),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
