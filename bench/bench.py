@@ -30,6 +30,8 @@ MAPPING = {
     "#mail": {"email": [MAILBOX]},
     # Pending nags (docs/nag.md): held by crier-ingest for an hour after each delivery.
     "#nagged": {"matrix": ROOMS[:1], "nag": {"after": "1h"}},
+    # Throttles (docs/throttle.md): repeats of a key within an hour are counted, not sent.
+    "#throttled": {"matrix": ROOMS[:1], "throttle": {"window": "1h"}},
 }
 COUCH_PORT, MATRIX_PORT, SMTP_PORT = 15984, 18008, 12525
 PROCESSES = ["crier-resolver", "crier-ingest", "crier-sender-matrix", "crier-sender-email"]
@@ -452,6 +454,29 @@ class Bench:
                  f"(after the same burst without nags: {before:,.1f} MiB; with them "
                  f"{after:,.1f} MiB; journal {journal / 1048576:,.1f} MiB)")
 
+    def throttle(self, count, keys=1000):
+        """count notifications over keys distinct keys to a group with an hour's throttle: the
+        first of each key reaches the room, the rest are counted into crier-ingest's windows.
+        The rate is until ingest is done with every one (nothing left in its backlog)."""
+        wait_until("crier-ingest idle", lambda: self.ingest_backlog() == 0, 120)
+        before = self.rss("crier-ingest", "RssAnon")
+        matrix_before, _ = self.matrix_sends()
+        start = time.time()
+        pushed = self.push("--count", str(count), "--to", "#throttled", "--keys", str(keys))
+        wait_until("the first of each key", lambda: self.matrix_sends()[0] >= matrix_before + keys,
+                   300)
+        wait_until("crier-ingest done with every notification",
+                   lambda: self.ingest_backlog() == 0, 300)
+        elapsed = time.time() - start
+        sent = self.matrix_sends()[0] - matrix_before
+        windows = self.ingest_field("throttle_windows")
+        after = self.rss("crier-ingest", "RssAnon")
+        self.row(f"{count:,} notifications over {keys:,} keys, throttled group (1 h window)",
+                 f"{count / elapsed:,.0f} notifications/s",
+                 f"({sent:,} sent, {count - sent:,} counted; {windows:,} windows open; ingest "
+                 f"{after - before:+,.1f} MiB private RSS, {(after - before) * 1048576 / keys:,.0f}"
+                 f" bytes per window; client pushed at {pushed['rate']:,.0f}/s)")
+
     def apprise(self, count, crier_rates):
         import apprise
         import logging
@@ -526,6 +551,8 @@ class Bench:
             self.gateway()
         if "nags" in parts:
             self.nags(n)
+        if "throttle" in parts:
+            self.throttle(n, 100 if self.quick else 1000)
         if "backlog" in parts:
             self.backlog(n)
         return self.rows
@@ -543,7 +570,8 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--count", type=int, default=100000,
                         help="notifications per throughput run (default 100000)")
-    parts = ["throughput", "latency", "apprise", "ingest", "gateway", "nags", "backlog"]
+    parts = ["throughput", "latency", "apprise", "ingest", "gateway", "nags", "throttle",
+             "backlog"]
     parser.add_argument("--only", default=",".join(parts),
                         help="comma-separated parts to run (default: all of " +
                         ", ".join(parts) + ")")

@@ -32,6 +32,7 @@ typedef struct {
     bool ack;
     long window;
     const char *times;
+    long keys; //  > 0: notification number n has the key "key-(n % keys)" (throttles)
 } options_t;
 
 static double s_now_ms (void)
@@ -63,6 +64,11 @@ static int s_encode (const options_t *options, long number, char **data_p, size_
     for (size_t index = 0; index < options->group_count; index++)
         crier_notification_add_group (notification, options->groups[index]);
     crier_notification_set (&notification->body, body);
+    if (options->keys > 0) {
+        char key[32];
+        snprintf (key, sizeof key, "key-%ld", number % options->keys);
+        crier_notification_set (&notification->key, key);
+    }
     id[0] = '\0';
     if (options->ids) {
         snprintf (id, id_size, "%s-%ld", options->ids, number);
@@ -185,15 +191,12 @@ static int s_drain (const options_t *options)
 
 int main (int argc, char *argv[])
 {
-    static const struct option long_options[] = {{"endpoint", required_argument, NULL, 'e'},
-                                                 {"count", required_argument, NULL, 'n'},
-                                                 {"rate", required_argument, NULL, 'r'},
-                                                 {"to", required_argument, NULL, 't'},
-                                                 {"ids", required_argument, NULL, 'i'},
-                                                 {"ack", no_argument, NULL, 'a'},
-                                                 {"window", required_argument, NULL, 'w'},
-                                                 {"times", required_argument, NULL, 'T'},
-                                                 {NULL, 0, NULL, 0}};
+    static const struct option long_options[] = {
+        {"endpoint", required_argument, NULL, 'e'}, {"count", required_argument, NULL, 'n'},
+        {"rate", required_argument, NULL, 'r'},     {"to", required_argument, NULL, 't'},
+        {"ids", required_argument, NULL, 'i'},      {"ack", no_argument, NULL, 'a'},
+        {"window", required_argument, NULL, 'w'},   {"times", required_argument, NULL, 'T'},
+        {"keys", required_argument, NULL, 'k'},     {NULL, 0, NULL, 0}};
     options_t options = {.count = 1000, .window = 1000};
     if (argc < 2 || (strcmp (argv[1], "push") != 0 && strcmp (argv[1], "drain") != 0)) {
         fprintf (stderr, "usage: crier-bench push|drain --endpoint E --count N [options]\n");
@@ -227,6 +230,9 @@ int main (int argc, char *argv[])
                 break;
             case 'T':
                 options.times = optarg;
+                break;
+            case 'k':
+                options.keys = atol (optarg);
                 break;
             default:
                 return 2;

@@ -1,12 +1,13 @@
 /*  fuzz_frames.c - the decoders of crier's internal frames and control messages: notification
     frames (ingest -> resolver), deliveries (resolver -> senders), receipts (events and ingest's
-    journal), ingest's replies, control requests and replies, and events as JSON (crier tail).
-    The first byte picks the decoder. */
+    journal), ingest's replies, control requests and replies, events as JSON (crier tail), and
+    the throttle windows of ingest's journal. The first byte picks the decoder. */
 #include "crier/control.h"
 #include "crier/event.h"
 #include "crier/frames.h"
 #include "crier/receipt.h"
 #include "crier/reply.h"
+#include "crier/throttle_window.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     data++;
     size--;
     crier_error_t error;
-    switch (kind % 7) {
+    switch (kind % 8) {
         case 0: {
             crier_frame_redelivery_t redelivery = {0};
             crier_notification_t *notification =
@@ -57,6 +58,12 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             crier_control_reply_t reply = {0};
             crier_control_reply_decode (data, size, &reply, &error);
             crier_control_reply_free (&reply);
+            break;
+        }
+        case 7: {
+            crier_throttle_window_t window;
+            if (crier_throttle_window_decode (data, size, &window, &error) == 0)
+                crier_throttle_window_free (&window);
             break;
         }
         default:

@@ -77,6 +77,28 @@ write("fuzz_frames", "nag_request", b"\x00" + msgpack.packb(dict(
 write("fuzz_frames", "nag_delivery", b"\x01" + msgpack.packb(dict(
     frame, v=1, type="delivery", delivery_id=DELIVERY_ID, channel="email", target="will@hs",
     attempt=1, nag_of="@will:hs")))
+# Throttles (docs/throttle.md): ingest's windows and a summary in a notification frame, the
+# routed receipt's decisions, an edit request and an edit's delivery, a journaled window.
+window = {"group": "#ops", "start_ms": 1764000000000, "window_ms": 600000, "count": 37,
+          "opener": "n-0"}
+write("fuzz_frames", "throttle_windows", b"\x00" + msgpack.packb(dict(
+    frame, key="db1/backup", windows=[window], summary=window)))
+write("fuzz_frames", "receipt_routed_throttle", b"\x02" + msgpack.packb(dict(
+    event, type="notification.routed", deliveries=[], key="db1/backup",
+    throttle=[{"group": "#ops", "action": "held", "start_ms": 1764000000000,
+               "window_ms": 600000}])))
+write("fuzz_frames", "receipt_delivered_event", b"\x02" + msgpack.packb(dict(
+    event, type="delivery.delivered", delivery_id=DELIVERY_ID, channel="matrix",
+    target="!r:hs", attempts=1, event_id="$first")))
+write("fuzz_frames", "edit_request", b"\x00" + msgpack.packb(dict(
+    frame, edits=[{"room_id": "!r:hs", "event_id": "$first"}])))
+write("fuzz_frames", "edit_delivery", b"\x01" + msgpack.packb(dict(
+    frame, v=1, type="delivery", delivery_id=DELIVERY_ID, channel="matrix", target="!r:hs",
+    attempt=1, replaces="$first")))
+write("fuzz_frames", "throttle_window", b"\x07" + msgpack.packb(dict(
+    window, key="db1/backup", first_ms=1764000001000, last_ms=1764000002000, urgent=1,
+    latest_subject="Backup failed", latest_body="exit 3", opener_subject="Backup failed",
+    messages=[{"room_id": "!r:hs", "event_id": "$first"}])))
 write("fuzz_frames", "reply_ok", b"\x03" + msgpack.packb({"ok": True, "id": "n-1",
                                                           "duplicate": True}))
 write("fuzz_frames", "reply_refused", b"\x03" + msgpack.packb({
@@ -97,6 +119,8 @@ mapping = {"_id": "mapping", "_rev": "3-abc", "mapping": {
     "#staff": {"email": ["Staff <staff@example.com>"]}, "#a": {"matrix": ["!r:hs"]}}}
 write("fuzz_mapping", "valid", json.dumps(mapping))
 write("fuzz_mapping", "empty", json.dumps({"mapping": {}}))
+write("fuzz_mapping", "throttle", json.dumps({"mapping": {"#a": {
+    "matrix": ["!r:hs"], "throttle": {"window": "10m"}, "nag": {"after": "15m"}}}}))
 write("fuzz_mapping", "bad_email", json.dumps({"mapping": {"#a": {"email": ["not an address"]}}}))
 write("fuzz_mapping", "syntax_error", '{"mapping": {"#a": ')
 write("fuzz_mapping", "invisible", json.dumps({"description": "x\u0000y", "mapping": {

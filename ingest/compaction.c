@@ -55,6 +55,7 @@ static int s_write_window (crier_throttle_entry_t *entry, void *arg)
 {
     compaction_t *self = arg;
     crier_throttle_entry_read_latest (entry, self->journal);
+    crier_throttle_entry_read_opener (entry, self->journal);
     return crier_record_write_window (self->journal, &entry->window);
 }
 

@@ -192,6 +192,7 @@ static int s_on_tick (zloop_t *loop, int timer_id, void *arg)
         crier_log (CRIER_LOG_DEBUG, "nags.due", "count", CRIER_LOG_INT (due));
     s_warn_nags_refused (self);
     crier_ingest_summarize (self);
+    crier_ingest_edit (self);
     crier_ingest_wait_expire (self, false);
     if (self->journal_failing)
         s_recover (self);

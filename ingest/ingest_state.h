@@ -72,6 +72,7 @@ typedef struct {
     uint64_t redelivered;
     uint64_t nags_refused_logged; //  crier_ledger_nags_refused when last logged
     int64_t nags_refused_at;      //  no line before then (monotonic ms)
+    int64_t edits_at;             //  throttle edits: the next look (Unix ms)
     uint64_t accepted_logged;
     uint64_t rejected_logged;
 } ingest_server_t;
@@ -112,6 +113,8 @@ void crier_ingest_on_receipts (zsock_t *socket, void *arg);
 //  frame at the windows of the notification's key (windows: room for CRIER_MAX_GROUPS) and
 //  returns how many.
 void crier_ingest_summarize (ingest_server_t *self);
+//  Sends the edits of windows' first Matrix messages that are due (the tick calls it).
+void crier_ingest_edit (ingest_server_t *self);
 void crier_ingest_publish_throttled (ingest_server_t *self, const crier_receipt_t *receipt);
 int crier_ingest_add_windows (ingest_server_t *self, crier_notification_t *notification,
                               crier_frame_redelivery_t *frame, crier_frame_window_t *windows);

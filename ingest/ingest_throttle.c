@@ -7,6 +7,7 @@
 
 #include "crier/frames.h"
 #include "crier/log.h"
+#include "crier/socket.h"
 #include "records.h"
 
 #include <stdlib.h>
@@ -105,6 +106,43 @@ void crier_ingest_summarize (ingest_server_t *self)
         crier_throttle_windows_summarized (windows, window->group, window->key, window->start_ms);
     }
     free (made);
+}
+
+void crier_ingest_edit (ingest_server_t *self)
+{
+    int64_t now = zclock_time ();
+    if (self->stopping || now < self->edits_at)
+        return;
+    self->edits_at = now + 1000; //  edits go every 30 s at most: look once a second
+    crier_throttle_entry_t *due[SUMMARIES_PER_TICK];
+    size_t count = crier_throttle_windows_edits_due (crier_ledger_throttles (self->ledger), now,
+                                                     due, SUMMARIES_PER_TICK);
+    for (size_t index = 0; index < count; index++) {
+        crier_throttle_entry_t *entry = due[index];
+        crier_throttle_entry_read_opener (entry, self->journal);
+        crier_notification_t *edit = crier_throttle_edit_new (&entry->window, now);
+        crier_frame_redelivery_t frame = {.attempt = 1,
+                                          .edits = entry->window.messages,
+                                          .edit_count = entry->window.message_count};
+        char *data = NULL;
+        size_t size = 0;
+        int rc = edit ? crier_frame_encode_redelivery (edit, &frame, &data, &size) : -1;
+        //  Cosmetic, so never waited for: a full socket leaves it to the next look.
+        if (rc == 0)
+            rc = crier_socket_send (self->push, data, size, ZMQ_DONTWAIT);
+        if (rc == 0) {
+            entry->edited_count = entry->window.count;
+            entry->edited_at = now;
+            crier_log (CRIER_LOG_DEBUG, "throttle.edited", "id", edit->id, "group",
+                       entry->window.group, "key", entry->window.key, "count",
+                       CRIER_LOG_INT (entry->window.count), "messages",
+                       CRIER_LOG_INT (entry->window.message_count));
+        }
+        free (data);
+        crier_notification_destroy (&edit);
+        if (rc != 0)
+            break;
+    }
 }
 
 void crier_ingest_publish_throttled (ingest_server_t *self, const crier_receipt_t *receipt)

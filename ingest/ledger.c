@@ -432,9 +432,14 @@ static crier_ledger_change_t s_apply_outcome (crier_ledger_t *self, entry_t *ent
     entry->pending--;
     //  When: a nag's deadline counts from it, across a compaction too.
     delivery->time_ms = receipt->time_ms;
-    if (receipt->kind == CRIER_RECEIPT_DELIVERED)
+    if (receipt->kind == CRIER_RECEIPT_DELIVERED) {
         delivery->state = DELIVERY_DONE;
-    else {
+        //  The first of a throttle window, in a room: its message is edited with the count.
+        if (receipt->event_id && receipt->delivery.channel &&
+            strcmp (receipt->delivery.channel, "matrix") == 0)
+            crier_throttle_windows_delivered (self->throttles, receipt->notification_id,
+                                              receipt->delivery.target, receipt->event_id);
+    } else {
         self->dead++;
         delivery->state = DELIVERY_DEAD;
         free (delivery->reason);

@@ -37,14 +37,14 @@ static char *s_cut (const char *text, size_t max)
     return copy;
 }
 
-int crier_throttle_window_take_latest (crier_throttle_window_t *window,
-                                       const crier_notification_t *latest)
+//  Copies a notification's title and (the start of) its text into *subject_p and *body_p.
+static int s_take_text (const crier_notification_t *notification, char **subject_p, char **body_p)
 {
-    char *subject = crier_notification_title (latest, CRIER_THROTTLE_SUBJECT_BYTES);
-    char *rendered = !latest->body && latest->html
-                         ? crier_html_to_text (latest->html, strlen (latest->html))
+    char *subject = crier_notification_title (notification, CRIER_THROTTLE_SUBJECT_BYTES);
+    char *rendered = !notification->body && notification->html
+                         ? crier_html_to_text (notification->html, strlen (notification->html))
                          : NULL;
-    const char *text = latest->body ? latest->body : rendered;
+    const char *text = notification->body ? notification->body : rendered;
     char *body = text ? s_cut (text, CRIER_THROTTLE_BODY_BYTES) : NULL;
     free (rendered);
     if (!subject || (text && !body)) {
@@ -52,27 +52,48 @@ int crier_throttle_window_take_latest (crier_throttle_window_t *window,
         free (body);
         return -1;
     }
-    free (window->latest_subject);
-    free (window->latest_body);
-    window->latest_subject = subject;
-    window->latest_body = body;
+    free (*subject_p);
+    free (*body_p);
+    *subject_p = subject;
+    *body_p = body;
     return 0;
+}
+
+int crier_throttle_window_take_latest (crier_throttle_window_t *window,
+                                       const crier_notification_t *latest)
+{
+    return s_take_text (latest, &window->latest_subject, &window->latest_body);
+}
+
+//  Reads the notification whose record lies at *position_p into subject and body, once
+//  (*position_p is cleared: unreadable, the text stays unknown).
+static void s_read_text (crier_journal_t *journal, crier_journal_position_t *position_p,
+                         char **subject_p, char **body_p)
+{
+    if (position_p->size == 0)
+        return;
+    char *payload = malloc (position_p->size);
+    crier_error_t error;
+    crier_notification_t *notification = NULL;
+    if (payload && crier_journal_read (journal, *position_p, payload) == 0)
+        notification = crier_frame_decode_notification (payload, position_p->size, NULL, &error);
+    free (payload);
+    if (notification)
+        s_take_text (notification, subject_p, body_p);
+    crier_notification_destroy (&notification);
+    *position_p = (crier_journal_position_t){0};
 }
 
 void crier_throttle_entry_read_latest (crier_throttle_entry_t *entry, crier_journal_t *journal)
 {
-    if (entry->latest.size == 0)
-        return;
-    char *payload = malloc (entry->latest.size);
-    crier_error_t error;
-    crier_notification_t *latest = NULL;
-    if (payload && crier_journal_read (journal, entry->latest, payload) == 0)
-        latest = crier_frame_decode_notification (payload, entry->latest.size, NULL, &error);
-    free (payload);
-    if (latest)
-        crier_throttle_window_take_latest (&entry->window, latest);
-    crier_notification_destroy (&latest);
-    entry->latest = (crier_journal_position_t){0};
+    s_read_text (journal, &entry->latest, &entry->window.latest_subject,
+                 &entry->window.latest_body);
+}
+
+void crier_throttle_entry_read_opener (crier_throttle_entry_t *entry, crier_journal_t *journal)
+{
+    s_read_text (journal, &entry->opener, &entry->window.opener_subject,
+                 &entry->window.opener_body);
 }
 
 //  "10 minutes", "2 seconds", "1 hour": the window's length in words.
@@ -140,4 +161,38 @@ crier_notification_t *crier_throttle_summary_new (const crier_throttle_window_t 
         free (body);
     }
     return summary;
+}
+
+crier_notification_t *crier_throttle_edit_new (const crier_throttle_window_t *window,
+                                               int64_t now_ms)
+{
+    crier_notification_t *edit = crier_notification_new ();
+    if (!edit)
+        return NULL;
+    char summary_id[CRIER_THROTTLE_SUMMARY_ID_BYTES], since[32];
+    crier_throttle_summary_id (summary_id, window);
+    s_clock (since, sizeof since, window->first_ms);
+    //  The first one and its repeats.
+    unsigned long long times = (unsigned long long)window->count + 1;
+    const char *title = window->opener_subject ? window->opener_subject : window->key;
+    char *id = zsys_sprintf ("%s-x%llu", summary_id, times);
+    char *subject = zsys_sprintf ("×%llu %s", times, title);
+    char *body = zsys_sprintf ("%s%s×%llu: %llu more like this since %s; crier holds them back "
+                               "and sums them up when the window ends.",
+                               window->opener_body ? window->opener_body : "",
+                               window->opener_body ? "\n\n" : "", times, times - 1, since);
+    edit->received_at_ms = now_ms;
+    if (!id || !subject || !body || crier_notification_set (&edit->id, id) != 0 ||
+        crier_notification_set (&edit->key, window->key) != 0 ||
+        crier_notification_add_group (edit, window->group) != 0)
+        crier_notification_destroy (&edit);
+    if (edit) {
+        edit->subject = subject;
+        edit->body = body;
+    } else {
+        free (subject);
+        free (body);
+    }
+    free (id);
+    return edit;
 }

@@ -33,6 +33,15 @@ int crier_throttle_window_take_latest (crier_throttle_window_t *window,
 //  unreadable record leaves the key as the summary's title).
 void crier_throttle_entry_read_latest (crier_throttle_entry_t *entry, crier_journal_t *journal);
 
+//  The same for the window's first one (opener_subject and opener_body), once.
+void crier_throttle_entry_read_opener (crier_throttle_entry_t *entry, crier_journal_t *journal);
+
+//  The new content of the window's first message, edited to show the count (docs/throttle.md):
+//  "×38 <its subject>", its text, and a line that says what the count is. Its id, from the
+//  window and the count, makes the edit's transaction id. Returns NULL when out of memory.
+crier_notification_t *crier_throttle_edit_new (const crier_throttle_window_t *window,
+                                               int64_t now_ms);
+
 //  The summary of a window that counted something, received at now_ms. Returns NULL when out
 //  of memory.
 crier_notification_t *crier_throttle_summary_new (const crier_throttle_window_t *window,

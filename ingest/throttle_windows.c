@@ -9,6 +9,7 @@
 
 struct crier_throttle_windows_t {
     zhashx_t *entries; //  "group\nkey" -> crier_throttle_entry_t
+    zhashx_t *openers; //  notification id -> the entry it opened (not owned)
     int64_t next_end;  //  no window ends before this (0: look)
 };
 
@@ -23,7 +24,9 @@ static void s_entry_destroy (void **item)
 crier_throttle_windows_t *crier_throttle_windows_new (void)
 {
     crier_throttle_windows_t *self = calloc (1, sizeof *self);
-    if (!self || !(self->entries = zhashx_new ())) {
+    if (!self || !(self->entries = zhashx_new ()) || !(self->openers = zhashx_new ())) {
+        if (self)
+            zhashx_destroy (&self->entries);
         free (self);
         return NULL;
     }
@@ -35,6 +38,7 @@ void crier_throttle_windows_destroy (crier_throttle_windows_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    zhashx_destroy (&(*self_p)->openers);
     zhashx_destroy (&(*self_p)->entries);
     free (*self_p);
     *self_p = NULL;
@@ -86,19 +90,39 @@ static crier_throttle_entry_t *s_open (crier_throttle_windows_t *self, const cha
     return entry;
 }
 
+//  Sets (or, with NULL, clears) the notification that opened the entry's window.
+static void s_set_opener (crier_throttle_windows_t *self, crier_throttle_entry_t *entry,
+                          const char *opener, crier_journal_position_t position)
+{
+    crier_throttle_window_t *window = &entry->window;
+    if (window->opener)
+        zhashx_delete (self->openers, window->opener);
+    free (window->opener);
+    free (window->opener_subject);
+    free (window->opener_body);
+    window->opener_subject = window->opener_body = NULL;
+    crier_throttle_window_forget_messages (window);
+    entry->opener = position;
+    entry->edited_count = 0;
+    entry->edited_at = 0;
+    window->opener = opener ? strdup (opener) : NULL;
+    if (window->opener)
+        zhashx_update (self->openers, window->opener, entry);
+}
+
 //  Starts the window anew at start_ms, with nothing counted.
 static void s_restart (crier_throttle_windows_t *self, crier_throttle_entry_t *entry,
                        int64_t start_ms, int64_t window_ms)
 {
     crier_throttle_window_t *window = &entry->window;
+    s_set_opener (self, entry, NULL, (crier_journal_position_t){0});
     window->start_ms = start_ms;
     window->window_ms = window_ms;
     window->count = window->urgent = 0;
     window->first_ms = window->last_ms = 0;
     free (window->latest_subject);
     free (window->latest_body);
-    free (window->opener);
-    window->latest_subject = window->latest_body = window->opener = NULL;
+    window->latest_subject = window->latest_body = NULL;
     entry->latest = (crier_journal_position_t){0};
     if (self->next_end > start_ms + window_ms)
         self->next_end = start_ms + window_ms;
@@ -123,10 +147,8 @@ size_t crier_throttle_windows_routed (crier_throttle_windows_t *self,
             else
                 continue;
             //  Its opener: sent again, it is the same first one, not a repeat.
-            if (entry) {
-                free (entry->window.opener);
-                entry->window.opener = strdup (receipt->notification_id);
-            }
+            if (entry)
+                s_set_opener (self, entry, receipt->notification_id, position);
             continue;
         }
         //  Counted in the current window, whichever the resolver named: a count that came
@@ -177,6 +199,8 @@ size_t crier_throttle_windows_due (crier_throttle_windows_t *self, int64_t now_m
             //  Quiet for a whole window: the key starts afresh.
             crier_log (CRIER_LOG_DEBUG, "throttle.ended", "group", entry->window.group, "key",
                        entry->window.key);
+            if (entry->window.opener)
+                zhashx_delete (self->openers, entry->window.opener);
             zhashx_delete (self->entries, name);
         } else
             due[count++] = entry;
@@ -184,6 +208,44 @@ size_t crier_throttle_windows_due (crier_throttle_windows_t *self, int64_t now_m
     zlistx_destroy (&names);
     //  With any due, look again next time: their summaries move them on.
     self->next_end = count > 0 ? 0 : next_end;
+    return count;
+}
+
+void crier_throttle_windows_delivered (crier_throttle_windows_t *self, const char *notification_id,
+                                       const char *target, const char *event_id)
+{
+    crier_throttle_entry_t *entry = zhashx_lookup (self->openers, notification_id);
+    if (!entry || entry->window.message_count >= CRIER_THROTTLE_MESSAGES_MAX)
+        return;
+    crier_throttle_window_t *window = &entry->window;
+    for (size_t index = 0; index < window->message_count; index++)
+        if (strcmp (window->messages[index].room_id, target) == 0)
+            return;
+    crier_frame_edit_t *grown =
+        realloc (window->messages, (window->message_count + 1) * sizeof *grown);
+    if (!grown)
+        return;
+    window->messages = grown;
+    crier_frame_edit_t *message = &window->messages[window->message_count];
+    message->room_id = strdup (target);
+    message->event_id = strdup (event_id);
+    if (message->room_id && message->event_id)
+        window->message_count++;
+    else {
+        free (message->room_id);
+        free (message->event_id);
+    }
+}
+
+size_t crier_throttle_windows_edits_due (crier_throttle_windows_t *self, int64_t now_ms,
+                                         crier_throttle_entry_t **due, size_t max)
+{
+    size_t count = 0;
+    for (crier_throttle_entry_t *entry = zhashx_first (self->openers); entry && count < max;
+         entry = zhashx_next (self->openers))
+        if (entry->window.message_count > 0 && entry->window.count > entry->edited_count &&
+            (entry->edited_at == 0 || now_ms >= entry->edited_at + CRIER_THROTTLE_EDIT_EVERY_MS))
+            due[count++] = entry;
     return count;
 }
 
@@ -239,7 +301,12 @@ int crier_throttle_windows_load (crier_throttle_windows_t *self, const void *dat
         return crier_error_set (error, "(window)", "out of memory");
     }
     entry->window = window;
+    crier_throttle_entry_t *replaced = zhashx_lookup (self->entries, name);
+    if (replaced && replaced->window.opener)
+        zhashx_delete (self->openers, replaced->window.opener);
     zhashx_delete (self->entries, name);
+    if (entry->window.opener)
+        zhashx_update (self->openers, entry->window.opener, entry);
     if (zhashx_insert (self->entries, name, entry) != 0) {
         void *item = entry;
         s_entry_destroy (&item);

@@ -31,7 +31,13 @@ typedef struct crier_throttle_windows_t crier_throttle_windows_t;
 typedef struct {
     crier_throttle_window_t window;
     crier_journal_position_t latest;
+    crier_journal_position_t opener; //  the first one's record, until its text is copied
+    uint64_t edited_count;           //  the count the last edit of its messages showed
+    int64_t edited_at;               //  and when it went (not kept across restarts)
 } crier_throttle_entry_t;
+
+//  Edits of one message at most this often (docs/throttle.md).
+#define CRIER_THROTTLE_EDIT_EVERY_MS 30000
 
 crier_throttle_windows_t *crier_throttle_windows_new (void);
 void crier_throttle_windows_destroy (crier_throttle_windows_t **self_p);
@@ -56,6 +62,17 @@ void crier_throttle_windows_summarized (crier_throttle_windows_t *self, const ch
 //  Windows that ended with nothing counted are forgotten on the way. Returns how many.
 size_t crier_throttle_windows_due (crier_throttle_windows_t *self, int64_t now_ms,
                                    crier_throttle_entry_t **due, size_t max);
+
+//  A delivered Matrix message (target, event id) of notification_id: when it opened a window,
+//  the window keeps it, to edit it.
+void crier_throttle_windows_delivered (crier_throttle_windows_t *self, const char *notification_id,
+                                       const char *target, const char *event_id);
+
+//  The windows whose first message should be edited by now_ms: it has Matrix messages, the
+//  count grew since the last edit, and that was CRIER_THROTTLE_EDIT_EVERY_MS ago. At most max
+//  into due[]. Returns how many.
+size_t crier_throttle_windows_edits_due (crier_throttle_windows_t *self, int64_t now_ms,
+                                         crier_throttle_entry_t **due, size_t max);
 
 //  The windows a notification's frame carries to the resolver: the current window of each of
 //  its groups for its key (none without a key). windows[] has room for CRIER_MAX_GROUPS; the

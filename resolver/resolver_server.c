@@ -355,6 +355,27 @@ static void s_nag (server_t *self, const crier_notification_t *notification,
     crier_channel_flow_flush (self->flow);
 }
 
+//  An edit request from crier-ingest (docs/throttle.md): the notification is the new content of
+//  a throttle window's first message in each of these rooms.
+static void s_edit (server_t *self, const crier_notification_t *notification,
+                    const crier_frame_redelivery_t *request)
+{
+    for (size_t index = 0; index < request->edit_count; index++) {
+        const crier_frame_edit_t *edit = &request->edits[index];
+        char delivery_id[CRIER_DIGEST_BYTES];
+        char *frame = NULL;
+        size_t size;
+        if (crier_frame_encode_edit_delivery (notification, edit->room_id, edit->event_id,
+                                              delivery_id, &frame, &size) != 0 ||
+            crier_channel_flow_queue (self->flow, CRIER_CHANNEL_MATRIX, frame, size,
+                                      notification->id, delivery_id, edit->room_id) != 0)
+            crier_log (CRIER_LOG_WARN, "edit.dropped", "id", notification->id, "room",
+                       edit->room_id, "reason", "out of memory", "hint",
+                       "the next edit shows the count (edits are cosmetic)");
+    }
+    crier_channel_flow_flush (self->flow);
+}
+
 //  A notification from ingest. Deliveries left waiting for a channel that is not stalled stop
 //  the intake until it drains.
 static bool s_on_notification (const void *data, size_t size, void *arg)
@@ -364,13 +385,16 @@ static bool s_on_notification (const void *data, size_t size, void *arg)
     crier_frame_redelivery_t redelivery;
     crier_notification_t *notification =
         crier_frame_decode_notification (data, size, &redelivery, &error);
-    //  A nag request routes nothing of the notification itself.
+    //  A nag request or an edit request routes nothing of the notification itself.
     bool nag = notification && (redelivery.nag_count > 0 || redelivery.nag_delivery_count > 0);
-    if (notification && redelivery.only_count > 0)
+    bool edit = notification && redelivery.edit_count > 0;
+    if (edit)
+        s_edit (self, notification, &redelivery);
+    if (!edit && notification && redelivery.only_count > 0)
         s_send_again (self, notification, &redelivery);
-    if (nag)
+    if (!edit && nag)
         s_nag (self, notification, &redelivery);
-    else if (notification && (redelivery.only_count == 0 || redelivery.route))
+    else if (!edit && notification && (redelivery.only_count == 0 || redelivery.route))
         s_route (self, notification, &redelivery);
     if (notification)
         crier_frame_redelivery_free (&redelivery);

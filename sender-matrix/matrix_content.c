@@ -102,3 +102,37 @@ char *crier_matrix_content (const crier_notification_t *notification, const char
     free (plain.text);
     return text;
 }
+
+char *crier_matrix_edit_content (const crier_notification_t *notification, const char *event_id)
+{
+    char *inner = crier_matrix_content (notification, NULL);
+    json_t *new_content = inner ? json_loads (inner, 0, NULL) : NULL;
+    free (inner);
+    if (!new_content)
+        return NULL;
+    json_t *content = json_object ();
+    json_object_set_new (content, "msgtype", json_string ("m.text"));
+    //  What clients without edits show: the new text, marked as a correction.
+    const char *keys[] = {"body", "formatted_body"};
+    for (size_t index = 0; index < 2; index++) {
+        const char *text = json_string_value (json_object_get (new_content, keys[index]));
+        if (!text)
+            continue;
+        char *marked = malloc (strlen (text) + 3);
+        if (marked) {
+            memcpy (marked, "* ", 2);
+            memcpy (marked + 2, text, strlen (text) + 1);
+            json_object_set_new (content, keys[index], json_string (marked));
+        }
+        free (marked);
+    }
+    json_t *format = json_object_get (new_content, "format");
+    if (format)
+        json_object_set (content, "format", format);
+    json_t *relation = json_object ();
+    json_object_set_new (relation, "rel_type", json_string ("m.replace"));
+    json_object_set_new (relation, "event_id", json_string (event_id));
+    json_object_set_new (content, "m.new_content", new_content);
+    json_object_set_new (content, "m.relates_to", relation);
+    return s_dump (content);
+}

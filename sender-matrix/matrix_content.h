@@ -22,4 +22,11 @@
 //  (caller frees), or NULL when out of memory.
 char *crier_matrix_content (const crier_notification_t *notification, const char *delivery_id);
 
+//  The content of an edit (m.replace) of the message event_id whose new content is the
+//  notification's: {"msgtype": "m.text", "body": "* " + new body, ..., "m.new_content": the
+//  new content (untagged: the watcher follows the first message, not its edits),
+//  "m.relates_to": {"rel_type": "m.replace", "event_id": event_id}}. Edits do not notify under
+//  the default push rules. Returns compact JSON (caller frees), or NULL when out of memory.
+char *crier_matrix_edit_content (const crier_notification_t *notification, const char *event_id);
+
 #endif

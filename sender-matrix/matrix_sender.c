@@ -471,7 +471,10 @@ static void s_queue (crier_job_t *job, void *arg)
 {
     server_t *self = arg;
     room_t *room = s_room (self, job->delivery->target);
-    job->data = crier_matrix_content (job->delivery->notification, job->delivery->delivery_id);
+    job->data =
+        job->delivery->replaces
+            ? crier_matrix_edit_content (job->delivery->notification, job->delivery->replaces)
+            : crier_matrix_content (job->delivery->notification, job->delivery->delivery_id);
     if (!room || !job->data) {
         crier_log (CRIER_LOG_ERROR, "delivery.dropped", "id", job->delivery->notification->id,
                    "reason", "out of memory", "hint",

@@ -1,5 +1,6 @@
 /*  frames.c - see frames.h. */
 #include "crier/frames.h"
+#include "frame_edits.h"
 #include "msgpack_read.h"
 #include "msgpack_write.h"
 #include "notification_codec.h"
@@ -142,8 +143,9 @@ int crier_frame_encode_redelivery (const crier_notification_t *notification,
     bool resend = redelivery->nag_delivery_count > 0;
     bool windows = redelivery->window_count > 0;
     bool summary = redelivery->summary.group != NULL;
+    bool edits = redelivery->edit_count > 0;
     s_begin (packer, "notification",
-             1 + again + only + route + nags + escalate + resend + windows + summary +
+             1 + again + only + route + nags + escalate + resend + windows + summary + edits +
                  crier_notification_field_count (notification));
     crier_msgpack_pack_text (packer, "received_at");
     msgpack_pack_uint64 (packer, (uint64_t)notification->received_at_ms);
@@ -184,6 +186,8 @@ int crier_frame_encode_redelivery (const crier_notification_t *notification,
         crier_msgpack_pack_text (packer, "summary");
         s_pack_window (packer, &redelivery->summary);
     }
+    if (edits)
+        crier_frame_pack_edits (packer, "edits", redelivery->edits, redelivery->edit_count);
     crier_notification_pack_fields (packer, notification);
     return crier_msgpack_writer_finish (&writer, data_p, size_p);
 }
@@ -218,6 +222,11 @@ void crier_frame_redelivery_free (crier_frame_redelivery_t *redelivery)
     free (redelivery->windows);
     free (redelivery->summary.group);
     free (redelivery->summary.opener);
+    for (size_t index = 0; index < redelivery->edit_count; index++) {
+        free (redelivery->edits[index].room_id);
+        free (redelivery->edits[index].event_id);
+    }
+    free (redelivery->edits);
     *redelivery = (crier_frame_redelivery_t){0};
 }
 
@@ -346,7 +355,46 @@ static int s_read_throttle (const msgpack_object *map, crier_frame_redelivery_t 
     const msgpack_object *summary = crier_msgpack_map_get (map, "summary", &duplicate);
     if (duplicate)
         return crier_error_set (error, "summary", "must be given once");
-    return summary ? s_read_window (summary, "summary", &redelivery->summary, error) : 0;
+    if (summary && s_read_window (summary, "summary", &redelivery->summary, error) != 0)
+        return -1;
+    return crier_frame_read_edits (map, "edits", UINT32_MAX, &redelivery->edits,
+                                   &redelivery->edit_count, error);
+}
+
+void crier_frame_pack_edits (msgpack_packer *packer, const char *key,
+                             const crier_frame_edit_t *edits, size_t count)
+{
+    crier_msgpack_pack_text (packer, key);
+    msgpack_pack_array (packer, count);
+    for (size_t index = 0; index < count; index++) {
+        msgpack_pack_map (packer, 2);
+        crier_msgpack_pack_text (packer, "room_id");
+        crier_msgpack_pack_text (packer, edits[index].room_id);
+        crier_msgpack_pack_text (packer, "event_id");
+        crier_msgpack_pack_text (packer, edits[index].event_id);
+    }
+}
+
+int crier_frame_read_edits (const msgpack_object *map, const char *key, size_t max,
+                            crier_frame_edit_t **edits_p, size_t *count_p, crier_error_t *error)
+{
+    const msgpack_object *array;
+    if (s_optional_array (map, key, &array, error) != 0 || !array)
+        return array ? -1 : 0;
+    if (array->via.array.size > max)
+        return crier_error_set (error, key, "more than %zu", max);
+    *edits_p = calloc (array->via.array.size, sizeof **edits_p);
+    if (!*edits_p)
+        return crier_error_set (error, key, "out of memory");
+    for (uint32_t index = 0; index < array->via.array.size; index++) {
+        const msgpack_object *item = &array->via.array.ptr[index];
+        crier_frame_edit_t *edit = &(*edits_p)[index];
+        (*count_p)++;
+        if (crier_msgpack_read_text (item, "room_id", &edit->room_id, error) != 0 ||
+            crier_msgpack_read_text (item, "event_id", &edit->event_id, error) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 //  Reads "attempt" and "only" of a notification frame. Returns 0, or -1 with *error set.
@@ -440,17 +488,19 @@ void crier_delivery_destroy (crier_delivery_t **self_p)
     free (self->channel);
     free (self->target);
     free (self->nag_of);
+    free (self->replaces);
     crier_notification_destroy (&self->notification);
     free (self);
     *self_p = NULL;
 }
 
 //  Encodes a delivery frame whose id is known: the notification's fields with to[] replaced by
-//  groups, and nag_of when it is a nag email.
+//  groups, and extra_key: extra (when extra is set): "nag_of" of a nag email, "replaces" of a
+//  Matrix edit.
 static int s_encode_delivery (const crier_notification_t *notification, const char *channel,
                               const char *target, const char *const *groups, size_t group_count,
-                              uint32_t attempt, const char *delivery_id, const char *nag_of,
-                              char **data_p, size_t *size_p)
+                              uint32_t attempt, const char *delivery_id, const char *extra_key,
+                              const char *extra, char **data_p, size_t *size_p)
 {
     crier_notification_t view = *notification;
     view.to_count = group_count < CRIER_MAX_GROUPS ? group_count : CRIER_MAX_GROUPS;
@@ -459,7 +509,7 @@ static int s_encode_delivery (const crier_notification_t *notification, const ch
     crier_msgpack_writer_t writer;
     crier_msgpack_writer_init (&writer);
     msgpack_packer *packer = &writer.packer;
-    s_begin (packer, "delivery", 5 + (nag_of != NULL) + crier_notification_field_count (&view));
+    s_begin (packer, "delivery", 5 + (extra != NULL) + crier_notification_field_count (&view));
     crier_msgpack_pack_text (packer, "delivery_id");
     crier_msgpack_pack_text (packer, delivery_id);
     crier_msgpack_pack_text (packer, "channel");
@@ -470,9 +520,9 @@ static int s_encode_delivery (const crier_notification_t *notification, const ch
     msgpack_pack_uint32 (packer, attempt);
     crier_msgpack_pack_text (packer, "received_at");
     msgpack_pack_uint64 (packer, (uint64_t)view.received_at_ms);
-    if (nag_of) {
-        crier_msgpack_pack_text (packer, "nag_of");
-        crier_msgpack_pack_text (packer, nag_of);
+    if (extra) {
+        crier_msgpack_pack_text (packer, extra_key);
+        crier_msgpack_pack_text (packer, extra);
     }
     crier_notification_pack_fields (packer, &view);
     return crier_msgpack_writer_finish (&writer, data_p, size_p);
@@ -488,7 +538,19 @@ int crier_frame_encode_delivery_of (const crier_notification_t *notification, co
         return -1;
     crier_delivery_id (delivery_id, notification->id, channel, target);
     return s_encode_delivery (notification, channel, target, groups, group_count, attempt,
-                              delivery_id, NULL, data_p, size_p);
+                              delivery_id, "nag_of", NULL, data_p, size_p);
+}
+
+int crier_frame_encode_edit_delivery (const crier_notification_t *notification, const char *room_id,
+                                      const char *event_id, char delivery_id[CRIER_DIGEST_BYTES],
+                                      char **data_p, size_t *size_p)
+{
+    if (!notification->id)
+        return -1;
+    crier_delivery_id (delivery_id, notification->id, "matrix", room_id);
+    return s_encode_delivery (notification, "matrix", room_id,
+                              (const char *const *)notification->to, notification->to_count, 1,
+                              delivery_id, "replaces", event_id, data_p, size_p);
 }
 
 void crier_delivery_id_of_nag (char id[CRIER_DIGEST_BYTES], const char *notification_id,
@@ -508,30 +570,33 @@ int crier_frame_encode_nag_delivery (const crier_notification_t *notification, c
         return -1;
     crier_delivery_id_of_nag (delivery_id, notification->id, nag_of);
     return s_encode_delivery (notification, "email", target, (const char *const *)notification->to,
-                              notification->to_count, attempt, delivery_id, nag_of, data_p, size_p);
+                              notification->to_count, attempt, delivery_id, "nag_of", nag_of,
+                              data_p, size_p);
 }
 
 int crier_frame_encode_delivery (const crier_delivery_t *delivery, char **data_p, size_t *size_p)
 {
     const crier_notification_t *notification = delivery->notification;
-    return s_encode_delivery (notification, delivery->channel, delivery->target,
-                              (const char *const *)notification->to, notification->to_count,
-                              delivery->attempt, delivery->delivery_id, delivery->nag_of, data_p,
-                              size_p);
+    return s_encode_delivery (
+        notification, delivery->channel, delivery->target, (const char *const *)notification->to,
+        notification->to_count, delivery->attempt, delivery->delivery_id,
+        delivery->nag_of ? "nag_of" : "replaces",
+        delivery->nag_of ? delivery->nag_of : delivery->replaces, data_p, size_p);
 }
 
 crier_delivery_t *crier_frame_decode_delivery (const void *data, size_t size, crier_error_t *error)
 {
     msgpack_unpacked unpacked;
     crier_delivery_t *delivery = NULL;
-    char *channel = NULL, *target = NULL, *delivery_id = NULL, *nag_of = NULL;
+    char *channel = NULL, *target = NULL, *delivery_id = NULL, *nag_of = NULL, *replaces = NULL;
     uint64_t attempt = 0;
     if (s_open (data, size, "delivery", &unpacked, error) == 0 &&
         crier_msgpack_read_text (&unpacked.data, "delivery_id", &delivery_id, error) == 0 &&
         crier_msgpack_read_text (&unpacked.data, "channel", &channel, error) == 0 &&
         crier_msgpack_read_text (&unpacked.data, "target", &target, error) == 0 &&
         crier_msgpack_read_uint (&unpacked.data, "attempt", &attempt, error) == 0 &&
-        crier_msgpack_read_optional_text (&unpacked.data, "nag_of", &nag_of, error) == 0) {
+        crier_msgpack_read_optional_text (&unpacked.data, "nag_of", &nag_of, error) == 0 &&
+        crier_msgpack_read_optional_text (&unpacked.data, "replaces", &replaces, error) == 0) {
         crier_notification_t *notification = s_read_notification (&unpacked.data, error);
         if (notification) {
             delivery = crier_delivery_new (&notification, channel, target);
@@ -540,6 +605,10 @@ crier_delivery_t *crier_frame_decode_delivery (const void *data, size_t size, cr
                                           nag_of);
                 delivery->nag_of = nag_of;
                 nag_of = NULL;
+            }
+            if (delivery && replaces && !delivery->nag_of) {
+                delivery->replaces = replaces;
+                replaces = NULL;
             }
             if (!delivery)
                 crier_error_set (error, "(frame)", "out of memory");
@@ -556,6 +625,7 @@ crier_delivery_t *crier_frame_decode_delivery (const void *data, size_t size, cr
     free (target);
     free (delivery_id);
     free (nag_of);
+    free (replaces);
     msgpack_unpacked_destroy (&unpacked);
     return delivery;
 }

@@ -207,6 +207,44 @@ static int s_check_targets (const char *group_path, crier_channel_t channel, con
     return 0;
 }
 
+//  An object under path whose keys must all be among allowed (what message says).
+static int s_check_keys (const char *path, const json_t *object, const char *const *allowed,
+                         const char *message, crier_mapping_error_t *error)
+{
+    const char *key;
+    const json_t *value;
+    json_object_foreach ((json_t *)object, key, value)
+    {
+        size_t index = 0;
+        while (allowed[index] && strcmp (key, allowed[index]) != 0)
+            index++;
+        if (!allowed[index]) {
+            char key_path[sizeof error->path];
+            snprintf (key_path, sizeof key_path, "%.280s.%.24s", path, key);
+            return s_fail (error, key_path, "unknown key: %s", message);
+        }
+    }
+    return 0;
+}
+
+//  A duration of object's field name, from min_ms to max_ms (range says them): missing says
+//  what it is for. Fills *ms_p.
+static int s_check_duration (const char *path, const json_t *object, const char *name,
+                             const char *missing, uint64_t min_ms, uint64_t max_ms,
+                             const char *range, uint64_t *ms_p, crier_mapping_error_t *error)
+{
+    const json_t *value = json_object_get (object, name);
+    char field_path[sizeof error->path];
+    snprintf (field_path, sizeof field_path, "%.280s.%.16s", path, name);
+    if (!value)
+        return s_fail (error, field_path, "missing: %s", missing);
+    if (!json_is_string (value) || crier_duration_parse (json_string_value (value), ms_p) != 0)
+        return s_fail (error, field_path, "must be a duration such as \"30s\", \"15m\" or \"2h\"");
+    if (*ms_p < min_ms || *ms_p > max_ms)
+        return s_fail (error, field_path, "must be from %s", range);
+    return 0;
+}
+
 //  A group's "nag": {"after": "15m", "email": [...]}, on a group with Matrix rooms.
 static int s_check_nag (const char *group_path, const json_t *channels, const json_t *nag,
                         crier_mapping_error_t *error)
@@ -221,26 +259,12 @@ static int s_check_nag (const char *group_path, const json_t *channels, const js
         return s_fail (error, path,
                        "nags about messages unread in the group's Matrix rooms, and the group "
                        "has no \"matrix\"");
-    const char *key;
-    const json_t *value;
-    json_object_foreach ((json_t *)nag, key, value)
-    {
-        char key_path[sizeof error->path];
-        snprintf (key_path, sizeof key_path, "%.280s.%.24s", path, key);
-        if (strcmp (key, "after") != 0 && strcmp (key, "email") != 0)
-            return s_fail (error, key_path, "unknown key: a nag has \"after\" and \"email\"");
-    }
-    const json_t *after = json_object_get (nag, "after");
+    static const char *const keys[] = {"after", "email", NULL};
     uint64_t after_ms = 0;
-    char after_path[sizeof error->path];
-    snprintf (after_path, sizeof after_path, "%.280s.after", path);
-    if (!after)
-        return s_fail (error, after_path,
-                       "missing: how long a message may stay unread, e.g. \"15m\"");
-    if (!json_is_string (after) || crier_duration_parse (json_string_value (after), &after_ms) != 0)
-        return s_fail (error, after_path, "must be a duration such as \"30s\", \"15m\" or \"2h\"");
-    if (after_ms < NAG_AFTER_MIN_MS || after_ms > NAG_AFTER_MAX_MS)
-        return s_fail (error, after_path, "must be from 1s to 168h");
+    if (s_check_keys (path, nag, keys, "a nag has \"after\" and \"email\"", error) != 0 ||
+        s_check_duration (path, nag, "after", "how long a message may stay unread, e.g. \"15m\"",
+                          NAG_AFTER_MIN_MS, NAG_AFTER_MAX_MS, "1s to 168h", &after_ms, error) != 0)
+        return -1;
     const json_t *emails = json_object_get (nag, "email");
     if (!emails)
         return 0;
@@ -259,28 +283,13 @@ static int s_check_throttle (const char *group_path, const json_t *throttle,
     if (!json_is_object (throttle))
         return s_fail (error, path, "must be an object such as {\"window\": \"10m\"}, got %s",
                        s_json_type (throttle));
-    const char *key;
-    const json_t *value;
-    json_object_foreach ((json_t *)throttle, key, value)
-    {
-        char key_path[sizeof error->path];
-        snprintf (key_path, sizeof key_path, "%.280s.%.24s", path, key);
-        if (strcmp (key, "window") != 0)
-            return s_fail (error, key_path, "unknown key: a throttle has \"window\"");
-    }
-    const json_t *window = json_object_get (throttle, "window");
+    static const char *const keys[] = {"window", NULL};
     uint64_t window_ms = 0;
-    char window_path[sizeof error->path];
-    snprintf (window_path, sizeof window_path, "%.280s.window", path);
-    if (!window)
-        return s_fail (error, window_path,
-                       "missing: how long repeats of one key are held back, e.g. \"10m\"");
-    if (!json_is_string (window) ||
-        crier_duration_parse (json_string_value (window), &window_ms) != 0)
-        return s_fail (error, window_path, "must be a duration such as \"30s\", \"10m\" or \"1h\"");
-    if (window_ms < THROTTLE_WINDOW_MIN_MS || window_ms > THROTTLE_WINDOW_MAX_MS)
-        return s_fail (error, window_path, "must be from 1s to 24h");
-    return 0;
+    if (s_check_keys (path, throttle, keys, "a throttle has \"window\"", error) != 0)
+        return -1;
+    return s_check_duration (
+        path, throttle, "window", "how long repeats of one key are held back, e.g. \"10m\"",
+        THROTTLE_WINDOW_MIN_MS, THROTTLE_WINDOW_MAX_MS, "1s to 24h", &window_ms, error);
 }
 
 //  The document's "people": {"@user:server": {"email": "address"}}.

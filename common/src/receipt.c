@@ -217,6 +217,11 @@ static int s_read_kind (const msgpack_object *map, crier_receipt_t *receipt, cri
                                            error) != 0)
                 return -1;
             return crier_msgpack_read_text (map, "reader", &receipt->reader, error);
+        case CRIER_RECEIPT_DELIVERED:
+            //  Matrix: the message's event id (a throttle window's first is edited).
+            if (crier_msgpack_read_optional_text (map, "event_id", &receipt->event_id, error) != 0)
+                return -1;
+            return s_read_delivery (map, &receipt->delivery, false, error);
         default:
             return s_read_delivery (map, &receipt->delivery, false, error);
     }
@@ -395,6 +400,7 @@ int crier_receipt_encode (const crier_receipt_t *receipt, char **data_p, size_t 
             crier_event_add_text (event, "delivery_id", receipt->delivery.delivery_id);
             crier_event_add_text (event, "channel", receipt->delivery.channel);
             crier_event_add_text (event, "target", receipt->delivery.target);
+            crier_event_add_text (event, "event_id", receipt->event_id);
     }
     if (rc == 0)
         rc = crier_event_encode (event, receipt->time_ms, data_p, size_p);

@@ -1,5 +1,6 @@
 /*  throttle_window.c - see throttle_window.h. */
 #include "crier/throttle_window.h"
+#include "frame_edits.h"
 #include "msgpack_read.h"
 #include "msgpack_write.h"
 
@@ -13,7 +14,18 @@ int crier_throttle_window_encode (const crier_throttle_window_t *window, char **
     crier_msgpack_writer_init (&writer);
     msgpack_packer *packer = &writer.packer;
     msgpack_pack_map (packer, 8 + (window->latest_subject != NULL) + (window->latest_body != NULL) +
-                                  (window->opener != NULL));
+                                  (window->opener != NULL) + (window->opener_subject != NULL) +
+                                  (window->opener_body != NULL) + (window->message_count > 0));
+    if (window->opener_subject) {
+        crier_msgpack_pack_text (packer, "opener_subject");
+        crier_msgpack_pack_text (packer, window->opener_subject);
+    }
+    if (window->opener_body) {
+        crier_msgpack_pack_text (packer, "opener_body");
+        crier_msgpack_pack_text (packer, window->opener_body);
+    }
+    if (window->message_count > 0)
+        crier_frame_pack_edits (packer, "messages", window->messages, window->message_count);
     if (window->opener) {
         crier_msgpack_pack_text (packer, "opener");
         crier_msgpack_pack_text (packer, window->opener);
@@ -49,8 +61,10 @@ int crier_throttle_window_decode (const void *data, size_t size, crier_throttle_
 {
     *window = (crier_throttle_window_t){0};
     msgpack_unpacked unpacked;
-    if (crier_msgpack_unpack_map (data, size, &unpacked, error) != 0)
+    if (crier_msgpack_unpack_map (data, size, &unpacked, error) != 0) {
+        msgpack_unpacked_destroy (&unpacked);
         return -1;
+    }
     const msgpack_object *map = &unpacked.data;
     uint64_t start = 0, length = 0, first = 0, last = 0;
     int rc = -1;
@@ -65,7 +79,12 @@ int crier_throttle_window_decode (const void *data, size_t size, crier_throttle_
         crier_msgpack_read_optional_text (map, "latest_subject", &window->latest_subject, error) ==
             0 &&
         crier_msgpack_read_optional_text (map, "latest_body", &window->latest_body, error) == 0 &&
-        crier_msgpack_read_optional_text (map, "opener", &window->opener, error) == 0)
+        crier_msgpack_read_optional_text (map, "opener", &window->opener, error) == 0 &&
+        crier_msgpack_read_optional_text (map, "opener_subject", &window->opener_subject, error) ==
+            0 &&
+        crier_msgpack_read_optional_text (map, "opener_body", &window->opener_body, error) == 0 &&
+        crier_frame_read_edits (map, "messages", CRIER_THROTTLE_MESSAGES_MAX, &window->messages,
+                                &window->message_count, error) == 0)
         rc = 0;
     if (rc == 0 && (start > INT64_MAX || length == 0 || length > INT64_MAX - start ||
                     first > INT64_MAX || last > INT64_MAX))
@@ -89,5 +108,19 @@ void crier_throttle_window_free (crier_throttle_window_t *window)
     free (window->latest_subject);
     free (window->latest_body);
     free (window->opener);
+    free (window->opener_subject);
+    free (window->opener_body);
+    crier_throttle_window_forget_messages (window);
     *window = (crier_throttle_window_t){0};
+}
+
+void crier_throttle_window_forget_messages (crier_throttle_window_t *window)
+{
+    for (size_t index = 0; index < window->message_count; index++) {
+        free (window->messages[index].room_id);
+        free (window->messages[index].event_id);
+    }
+    free (window->messages);
+    window->messages = NULL;
+    window->message_count = 0;
 }

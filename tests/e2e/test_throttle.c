@@ -1,6 +1,7 @@
 /*  test_throttle.c - throttles (issue 20, docs/throttle.md) through the real processes: 100
     notifications of one key to a group with "window": "2s" give one delivery and one summary
-    saying 99, in the room and the mailbox; a SIGKILL of crier-ingest in the middle of a window
+    saying 99, in the room and the mailbox, and the room's first message is edited to show the
+    count; a SIGKILL of crier-ingest in the middle of a window
     still gives exactly one summary with the whole count. */
 #include "e2e_stack.h"
 
@@ -110,11 +111,34 @@ static void s_await_quiet (const char *group, const char *key)
         test_process_wait_log (s_stack->processes[STACK_INGEST][0], needle, 30000, &from, NULL, 0));
 }
 
+//  The room's events: the first message, then its edit and the summary in either order.
+typedef struct {
+    json_t *first, *edit, *summary;
+} room_t;
+
+static room_t s_room (json_t *events)
+{
+    room_t room = {json_array_get (events, 0), NULL, NULL};
+    for (size_t index = 1; index < json_array_size (events); index++) {
+        json_t *event = json_array_get (events, index);
+        if (json_object_get (json_object_get (event, "content"), "m.relates_to"))
+            room.edit = event;
+        else
+            room.summary = event;
+    }
+    return room;
+}
+
+static const char *s_content (const json_t *event, const char *field)
+{
+    return json_string_value (json_object_get (json_object_get (event, "content"), field));
+}
+
 static void test_a_storm_gives_one_delivery_and_one_summary (void **state)
 {
     s_send ("#ops", "db1/backup", "storm", 0, 100);
-    //  The first at once, then the summary when the window ends: in the room and the mailbox.
-    json_t *events = test_homeserver_wait_events (s_stack->homeserver, 2, 30000);
+    //  The first at once, an edit of it with the count, then the summary when the window ends.
+    json_t *events = test_homeserver_wait_events (s_stack->homeserver, 3, 30000);
     json_t *all = test_smtp_wait_messages (s_stack->smtp, 2, 30000);
     s_await_quiet ("#ops", "db1/backup");
     json_decref (events);
@@ -122,15 +146,29 @@ static void test_a_storm_gives_one_delivery_and_one_summary (void **state)
     events = test_homeserver_get (s_stack->homeserver, "events");
     all = test_smtp_wait_messages (s_stack->smtp, 0, 0);
     json_t *mail = s_mail_to (all, OPS);
-    assert_int_equal (json_array_size (events), 2);
+    assert_int_equal (json_array_size (events), 3);
     assert_int_equal (json_array_size (mail), 2);
     assert_string_equal (test_smtp_header (json_array_get (mail, 0), "Subject"), "storm 0");
     const char *summary = test_smtp_header (json_array_get (mail, 1), "Subject");
     assert_non_null (summary);
     assert_string_equal (summary, "99 more like this: storm 99");
-    const char *body = json_string_value (
-        json_object_get (json_object_get (json_array_get (events, 1), "content"), "body"));
-    assert_non_null (strstr (body, "99 more like this in the last 2 seconds"));
+    room_t room = s_room (events);
+    assert_non_null (room.edit);
+    assert_non_null (room.summary);
+    assert_non_null (strstr (s_content (room.first, "body"), "storm 0"));
+    assert_non_null (
+        strstr (s_content (room.summary, "body"), "99 more like this in the last 2 seconds"));
+    //  The edit replaces the first message (docs/throttle.md): "×N storm 0" with the count.
+    json_t *relation = json_object_get (json_object_get (room.edit, "content"), "m.relates_to");
+    assert_string_equal (json_string_value (json_object_get (relation, "rel_type")), "m.replace");
+    assert_string_equal (json_string_value (json_object_get (relation, "event_id")),
+                         json_string_value (json_object_get (room.first, "event_id")));
+    const char *replaced = json_string_value (json_object_get (
+        json_object_get (json_object_get (room.edit, "content"), "m.new_content"), "body"));
+    assert_non_null (replaced);
+    assert_int_equal (strncmp (replaced, "×", strlen ("×")), 0);
+    assert_non_null (strstr (replaced, " storm 0\n"));
+    assert_non_null (strstr (replaced, "more like this since"));
     json_decref (mail);
     json_decref (all);
     json_decref (events);

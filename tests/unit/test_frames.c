@@ -496,6 +496,36 @@ static void test_throttle_frames_round_trip (void **state)
     assert_int_equal (receipt.throttles[1].window_ms, 2000);
     crier_receipt_free (&receipt);
     free (data);
+
+    //  An edit request, and the edit's delivery: its id from the notification and the room.
+    crier_frame_edit_t edits[1] = {{.room_id = "!r:example.org", .event_id = "$first"}};
+    crier_frame_redelivery_t request = {.attempt = 1, .edits = edits, .edit_count = 1};
+    notification = s_round_trip (original, &request, &decoded);
+    assert_int_equal (decoded.edit_count, 1);
+    assert_string_equal (decoded.edits[0].room_id, "!r:example.org");
+    assert_string_equal (decoded.edits[0].event_id, "$first");
+    crier_frame_redelivery_free (&decoded);
+    char delivery_id[CRIER_DIGEST_BYTES], expected[CRIER_DIGEST_BYTES];
+    assert_int_equal (crier_frame_encode_edit_delivery (notification, "!r:example.org", "$first",
+                                                        delivery_id, &data, &size),
+                      0);
+    crier_delivery_id (expected, notification->id, "matrix", "!r:example.org");
+    assert_string_equal (delivery_id, expected);
+    crier_delivery_t *delivery = crier_frame_decode_delivery (data, size, &error);
+    assert_non_null (delivery);
+    assert_string_equal (delivery->replaces, "$first");
+    assert_null (delivery->nag_of);
+    assert_string_equal (delivery->channel, "matrix");
+    free (data);
+    //  Encoded again (a sender's redelivery), it stays an edit.
+    assert_int_equal (crier_frame_encode_delivery (delivery, &data, &size), 0);
+    crier_delivery_destroy (&delivery);
+    delivery = crier_frame_decode_delivery (data, size, &error);
+    assert_non_null (delivery);
+    assert_string_equal (delivery->replaces, "$first");
+    crier_delivery_destroy (&delivery);
+    free (data);
+    crier_notification_destroy (&notification);
     crier_notification_destroy (&original);
 }
 

@@ -23,8 +23,10 @@ typedef struct {
     char *target;                        //  room id or alias, email address
     uint32_t attempt;                    //  1 for the first try; redeliveries count up
     crier_notification_t *notification;  //  content; to[] holds the groups that led here
-    char *nag_of; //  a nag email (docs/nag.md): whom it is for, a person's Matrix user id or an
-                  //  escalation address; NULL otherwise
+    char *nag_of;   //  a nag email (docs/nag.md): whom it is for, a person's Matrix user id or an
+                    //  escalation address; NULL otherwise
+    char *replaces; //  a Matrix edit (docs/throttle.md): the event id of the message it
+                    //  replaces; NULL otherwise
 } crier_delivery_t;
 
 //  Encodes a notification that ingest accepted (id and received_at_ms set) for the resolver.
@@ -65,6 +67,12 @@ typedef struct {
     char *opener;      //  the notification that opened it (NULL: not known)
 } crier_frame_window_t;
 
+//  A Matrix message to edit: the first of a throttle window, in one room (docs/throttle.md).
+typedef struct {
+    char *room_id;
+    char *event_id;
+} crier_frame_edit_t;
+
 //  What a notification frame says beyond the notification when crier-ingest sends it again.
 typedef struct {
     uint32_t attempt;           //  1 for the first time, then 2, 3, ...
@@ -83,6 +91,10 @@ typedef struct {
     crier_frame_window_t *windows;
     size_t window_count;
     crier_frame_window_t summary;
+    //  An edit request: the notification is the new content of these messages (nothing is
+    //  routed; the resolver sends one Matrix edit per message).
+    crier_frame_edit_t *edits;
+    size_t edit_count;
 } crier_frame_redelivery_t;
 
 //  Encodes a notification frame for a redelivery: "attempt" when not 1 and, when only_count > 0,
@@ -139,6 +151,13 @@ int crier_frame_encode_nag_delivery (const crier_notification_t *notification, c
                                      const char *nag_of, uint32_t attempt,
                                      char delivery_id[CRIER_DIGEST_BYTES], char **data_p,
                                      size_t *size_p);
+
+//  Encodes a Matrix edit of event_id in room_id, whose new content is the notification's: its
+//  delivery id (the transaction id) comes from the notification id and the room, so an edit
+//  sent twice is one. Fills delivery_id. Returns 0 with a malloc'ed buffer, or -1.
+int crier_frame_encode_edit_delivery (const crier_notification_t *notification, const char *room_id,
+                                      const char *event_id, char delivery_id[CRIER_DIGEST_BYTES],
+                                      char **data_p, size_t *size_p);
 
 //  Decodes a delivery frame, checking that its delivery_id matches its contents. Returns a new
 //  delivery, or NULL with *error set.

@@ -78,7 +78,7 @@ typedef struct {
     crier_receipt_nag_t *nags; //  notification.routed's nags; nag.routed's decided deliveries
     size_t nag_count;
     char *room_id;  //  delivery.seen
-    char *event_id; //  delivery.seen
+    char *event_id; //  delivery.seen; delivery.delivered of a Matrix message
     char **members; //  delivery.seen: the room's joined members, the bot left out
     size_t member_count;
     char *reader; //  delivery.read

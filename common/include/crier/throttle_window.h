@@ -6,6 +6,7 @@
 #ifndef CRIER_THROTTLE_WINDOW_H_INCLUDED
 #define CRIER_THROTTLE_WINDOW_H_INCLUDED
 
+#include "crier/frames.h"
 #include "crier/notification.h"
 
 #include <stddef.h>
@@ -23,7 +24,16 @@ typedef struct {
     char *opener;         //  the notification that opened it (NULL: not known)
     char *latest_subject; //  of the latest one counted, when copied; NULL otherwise
     char *latest_body;
+    //  The opener's text, once copied, and its Matrix messages (room and event id): what the
+    //  edits of its first message show and replace.
+    char *opener_subject;
+    char *opener_body;
+    crier_frame_edit_t *messages;
+    size_t message_count;
 } crier_throttle_window_t;
+
+//  Messages of a window's first one kept at most (one per room).
+#define CRIER_THROTTLE_MESSAGES_MAX 16
 
 //  Encodes a window as a msgpack map. Returns 0 with a malloc'ed buffer, or -1.
 int crier_throttle_window_encode (const crier_throttle_window_t *window, char **data_p,
@@ -33,6 +43,9 @@ int crier_throttle_window_encode (const crier_throttle_window_t *window, char **
 //  *error set.
 int crier_throttle_window_decode (const void *data, size_t size, crier_throttle_window_t *window,
                                   crier_error_t *error);
+
+//  Frees the window's messages (a new window has none).
+void crier_throttle_window_forget_messages (crier_throttle_window_t *window);
 
 //  Frees a window's strings. NULL-safe.
 void crier_throttle_window_free (crier_throttle_window_t *window);
