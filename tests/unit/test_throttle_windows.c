@@ -287,6 +287,10 @@ static void test_counts_survive_a_restart_and_a_compaction (void **state)
     assert_string_equal (entry->window.opener_subject, "first");
     assert_int_equal (entry->window.message_count, 1);
     assert_string_equal (entry->window.messages[0].event_id, "$first");
+    //  It ended while crier was down: due as soon as it is back.
+    crier_throttle_entry_t *ended[2];
+    assert_int_equal (crier_throttle_windows_due (crier_ledger_throttles (ledger), 12000, ended, 2),
+                      1);
     //  Its summary journaled (as crier-ingest does): after a restart, it is not due again.
     crier_notification_t *summary = crier_throttle_summary_new (&entry->window, 12000);
     crier_frame_redelivery_t frame = {
