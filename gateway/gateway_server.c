@@ -233,7 +233,8 @@ static int s_open_bus (server_t *self)
                               : NULL;
     if (!self->bus)
         return -1;
-    const char *topics[] = {"notification.", "frame.rejected", "delivery.", "process.heartbeat"};
+    const char *topics[] = {"notification.", "frame.rejected", "delivery.", "process.heartbeat",
+                            "throttle.summary"};
     for (size_t index = 0; index < sizeof topics / sizeof topics[0]; index++)
         zsock_set_subscribe (self->bus, topics[index]);
     self->bus_reader = crier_paced_new (self->loop, self->bus, 5, s_on_events, self);

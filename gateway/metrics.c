@@ -31,13 +31,15 @@ struct crier_metrics_t {
     uint64_t rejected;
     uint64_t routed;
     uint64_t unroutable;
+    uint64_t throttled; //  held back or counted (urgent) by a throttle
+    uint64_t summaries;
     uint64_t outcomes[CHANNELS][OUTCOMES];
     uint64_t latency[CHANNELS][BUCKETS + 1]; //  per bucket (not cumulative); the last: +Inf
     double latency_sum[CHANNELS];
     uint64_t latency_count[CHANNELS];
-    int64_t backlog, dead_letters, nags_pending; //  -1 until ingest said
-    crier_recent_t *accepted_at;                 //  notification id -> when accepted
-    zhashx_t *processes;                         //  instance -> process_t
+    int64_t backlog, dead_letters, nags_pending, throttle_windows; //  -1 until ingest said
+    crier_recent_t *accepted_at; //  notification id -> when accepted
+    zhashx_t *processes;         //  instance -> process_t
     uint64_t requests[STATUSES];
 };
 
@@ -55,7 +57,7 @@ crier_metrics_t *crier_metrics_new (void)
     crier_metrics_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    self->backlog = self->dead_letters = self->nags_pending = -1;
+    self->backlog = self->dead_letters = self->nags_pending = self->throttle_windows = -1;
     //  Enough for what is in flight at a few thousand a second.
     self->accepted_at = crier_recent_new (100000, 3600 * 1000);
     self->processes = zhashx_new ();
@@ -135,6 +137,9 @@ static void s_heartbeat (crier_metrics_t *self, const json_t *event)
         self->backlog = json_integer_value (json_object_get (event, "backlog"));
         self->dead_letters = json_integer_value (json_object_get (event, "dead_letters"));
         self->nags_pending = json_integer_value (json_object_get (event, "nags_pending"));
+        json_t *windows = json_object_get (event, "throttle_windows");
+        if (windows)
+            self->throttle_windows = json_integer_value (windows);
     }
 }
 
@@ -157,6 +162,10 @@ void crier_metrics_event (crier_metrics_t *self, const json_t *event)
         self->routed++;
     else if (strcmp (type, "notification.unroutable") == 0)
         self->unroutable++;
+    else if (strcmp (type, "notification.throttled") == 0)
+        self->throttled++;
+    else if (strcmp (type, "throttle.summary") == 0)
+        self->summaries++;
     else if (strncmp (type, "delivery.", 9) == 0)
         s_outcome (self, event, type + 9);
     else if (strcmp (type, "process.heartbeat") == 0)
@@ -215,7 +224,12 @@ static void s_counters (crier_metrics_t *self, zchunk_t *out)
         {"crier_notifications_routed_total", "Notifications crier-resolver routed.", self->routed},
         {"crier_notifications_unroutable_total",
          "Notifications with groups the mapping does not know or that map to no target.",
-         self->unroutable}};
+         self->unroutable},
+        {"crier_notifications_throttled_total",
+         "Repeats a group's throttle counted into a window (held back, or urgent and sent).",
+         self->throttled},
+        {"crier_throttle_summaries_total", "Summaries of throttle windows crier-ingest made.",
+         self->summaries}};
     for (size_t index = 0; index < sizeof counters / sizeof counters[0]; index++) {
         s_family (out, counters[index].name, "counter", counters[index].help);
         s_line (out, "%s %llu\n", counters[index].name, (unsigned long long)counters[index].value);
@@ -265,7 +279,9 @@ static void s_gauges (crier_metrics_t *self, zchunk_t *out, int64_t now_ms)
                    "Deliveries and groups that failed for good, kept for a retry.",
                    self->dead_letters},
                   {"crier_nags_pending", "Matrix deliveries whose nag is not decided yet.",
-                   self->nags_pending}};
+                   self->nags_pending},
+                  {"crier_throttle_windows", "Throttle windows open (a group and a key each).",
+                   self->throttle_windows}};
     for (size_t index = 0; index < sizeof gauges / sizeof gauges[0]; index++)
         if (gauges[index].value >= 0) {
             s_family (out, gauges[index].name, "gauge", gauges[index].help);

@@ -229,9 +229,12 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
     crier_event_add_int (event, "redelivered", (int64_t)self->redelivered);
     crier_event_add_int (event, "dead_letters", (int64_t)crier_ledger_dead_count (self->ledger));
     crier_event_add_int (event, "nags_pending", (int64_t)crier_ledger_nags_pending (self->ledger));
-    crier_event_add_int (
-        event, "throttle_windows",
-        (int64_t)crier_throttle_windows_count (crier_ledger_throttles (self->ledger)));
+    crier_throttle_windows_t *windows = crier_ledger_throttles (self->ledger);
+    char throttled[2048];
+    crier_throttle_windows_describe (windows, throttled, sizeof throttled);
+    crier_event_add_int (event, "throttle_windows",
+                         (int64_t)crier_throttle_windows_count (windows));
+    crier_event_add_text (event, "throttled", throttled);
     crier_event_add_text (event, "resolver", self->waiting_for_resolver ? "not taking" : "taking");
 }
 

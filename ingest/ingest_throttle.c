@@ -15,6 +15,9 @@
 
 //  Summaries made per tick at most: one journal sync covers them all.
 #define SUMMARIES_PER_TICK 256
+//  Edits sent per second at most, whatever the number of windows: a homeserver limits the
+//  messages of one sender across rooms, and edits are never worth a real message's wait.
+#define EDITS_PER_SECOND 20
 
 typedef struct {
     crier_throttle_entry_t *entry;
@@ -114,9 +117,9 @@ void crier_ingest_edit (ingest_server_t *self)
     if (self->stopping || now < self->edits_at)
         return;
     self->edits_at = now + 1000; //  edits go every 30 s at most: look once a second
-    crier_throttle_entry_t *due[SUMMARIES_PER_TICK];
+    crier_throttle_entry_t *due[EDITS_PER_SECOND];
     size_t count = crier_throttle_windows_edits_due (crier_ledger_throttles (self->ledger), now,
-                                                     due, SUMMARIES_PER_TICK);
+                                                     due, EDITS_PER_SECOND);
     for (size_t index = 0; index < count; index++) {
         crier_throttle_entry_t *entry = due[index];
         crier_throttle_entry_read_opener (entry, self->journal);

@@ -272,6 +272,39 @@ size_t crier_throttle_windows_of (const crier_throttle_windows_t *self,
     return count;
 }
 
+#define DESCRIBED_MAX 8
+
+void crier_throttle_windows_describe (crier_throttle_windows_t *self, char *text, size_t size)
+{
+    //  The DESCRIBED_MAX largest counts, largest first (an insertion into a short list).
+    const crier_throttle_entry_t *top[DESCRIBED_MAX];
+    size_t shown = 0;
+    for (const crier_throttle_entry_t *entry = zhashx_first (self->entries); entry;
+         entry = zhashx_next (self->entries)) {
+        size_t at = shown;
+        while (at > 0 && top[at - 1]->window.count < entry->window.count)
+            at--;
+        if (at == DESCRIBED_MAX)
+            continue;
+        if (shown < DESCRIBED_MAX)
+            shown++;
+        memmove (&top[at + 1], &top[at], (shown - 1 - at) * sizeof *top);
+        top[at] = entry;
+    }
+    snprintf (text, size, "%s", shown ? "" : "none");
+    for (size_t index = 0; index < shown; index++) {
+        size_t used = strlen (text);
+        snprintf (text + used, size - used, "%s%s:%s=%llu", index ? "," : "",
+                  top[index]->window.group, top[index]->window.key,
+                  (unsigned long long)top[index]->window.count);
+    }
+    size_t more = zhashx_size (self->entries) - shown;
+    if (more > 0) {
+        size_t used = strlen (text);
+        snprintf (text + used, size - used, ",+%zu more", more);
+    }
+}
+
 size_t crier_throttle_windows_count (const crier_throttle_windows_t *self)
 {
     return zhashx_size (self->entries);

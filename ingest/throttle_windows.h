@@ -81,6 +81,10 @@ size_t crier_throttle_windows_of (const crier_throttle_windows_t *self,
                                   const crier_notification_t *notification,
                                   crier_frame_window_t *windows);
 
+//  The windows that counted the most, for crier status: "#ops:db1/backup=37,..." (the first
+//  eight, then "+N more"), or "none".
+void crier_throttle_windows_describe (crier_throttle_windows_t *self, char *text, size_t size);
+
 //  Windows kept now.
 size_t crier_throttle_windows_count (const crier_throttle_windows_t *self);
 

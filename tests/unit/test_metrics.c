@@ -46,7 +46,13 @@ static void test_events_become_metrics (void **state)
              " \"channel\": \"email\", \"attempts\": 0, \"repeated\": \"delivered lately\"}");
     s_event (metrics,
              "{\"type\": \"process.heartbeat\", \"time\": 2000, \"source\": \"crier-ingest\","
-             " \"instance\": \"h:1\", \"backlog\": 7, \"dead_letters\": 2, \"nags_pending\": 1}");
+             " \"instance\": \"h:1\", \"backlog\": 7, \"dead_letters\": 2, \"nags_pending\": 1,"
+             " \"throttle_windows\": 3}");
+    s_event (metrics,
+             "{\"type\": \"notification.throttled\", \"time\": 2001, \"group\": \"#ops\"}");
+    s_event (metrics,
+             "{\"type\": \"notification.throttled\", \"time\": 2002, \"group\": \"#ops\"}");
+    s_event (metrics, "{\"type\": \"throttle.summary\", \"time\": 3000, \"count\": 2}");
     s_event (metrics, "{\"type\": \"process.heartbeat\", \"time\": 2000, \"source\":"
                       " \"crier-sender-email\", \"instance\": \"h:2\"}");
     crier_metrics_request (metrics, 202);
@@ -67,6 +73,9 @@ static void test_events_become_metrics (void **state)
     s_expect (text, "crier_backlog 7\n");
     s_expect (text, "crier_dead_letters 2\n");
     s_expect (text, "crier_nags_pending 1\n");
+    s_expect (text, "crier_throttle_windows 3\n");
+    s_expect (text, "crier_notifications_throttled_total 2\n");
+    s_expect (text, "crier_throttle_summaries_total 1\n");
     s_expect (text, "crier_process_up{process=\"crier-ingest\",instance=\"h:1\"} 1\n");
     s_expect (text, "crier_gateway_requests_total{status=\"202\"} 2\n");
     s_expect (text, "crier_gateway_requests_total{status=\"503\"} 1\n");

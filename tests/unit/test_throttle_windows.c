@@ -131,6 +131,26 @@ static void test_the_first_message_is_edited_now_and_then (void **state)
     crier_throttle_windows_destroy (&windows);
 }
 
+//  crier status names the windows that counted the most.
+static void test_status_names_the_busiest_windows (void **state)
+{
+    crier_throttle_windows_t *windows = crier_throttle_windows_new ();
+    char text[512];
+    crier_throttle_windows_describe (windows, text, sizeof text);
+    assert_string_equal (text, "none");
+    char group[16];
+    for (int index = 0; index < 10; index++) {
+        snprintf (group, sizeof group, "#g%d", index);
+        s_apply (windows, "first", group, CRIER_THROTTLE_OPENED, 1000, 1000);
+        for (int count = 0; count < index; count++)
+            s_apply (windows, "again", group, CRIER_THROTTLE_HELD, 1000, 2000);
+    }
+    crier_throttle_windows_describe (windows, text, sizeof text);
+    assert_string_equal (text, "#g9:" KEY "=9,#g8:" KEY "=8,#g7:" KEY "=7,#g6:" KEY "=6,#g5:" KEY
+                               "=5,#g4:" KEY "=4,#g3:" KEY "=3,#g2:" KEY "=2,+2 more");
+    crier_throttle_windows_destroy (&windows);
+}
+
 //  A summary's id is the same for the same window, and differs for another.
 static void test_summary_ids_and_text (void **state)
 {
@@ -316,6 +336,7 @@ int main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_counts_summaries_and_the_next_window),
         cmocka_unit_test (test_summary_ids_and_text),
+        cmocka_unit_test (test_status_names_the_busiest_windows),
         cmocka_unit_test (test_the_first_message_is_edited_now_and_then),
         cmocka_unit_test (test_counts_survive_a_restart_and_a_compaction),
     };
