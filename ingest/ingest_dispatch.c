@@ -4,12 +4,14 @@
 #include "backlog.h"
 #include "ingest_state.h"
 
+#include "crier/event.h"
 #include "crier/frames.h"
 #include "crier/log.h"
 #include "crier/nag_text.h"
 #include "crier/receipt.h"
 #include "crier/socket.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,23 +214,49 @@ static void s_apply_receipt (ingest_server_t *self, const void *data, size_t siz
     crier_receipt_free (&receipt);
 }
 
-//  One event from the bus: a receipt, or the heartbeat that answers the request made with the
-//  receipts' subscription (it has taken).
-static void s_on_event (const char *type, size_t type_size, const void *data, size_t size,
-                        void *arg)
+//  A heartbeat from the bus. The first says the receipts' subscription has taken. The
+//  resolver's name its instance: a new one has restarted and lost what it had not read, so
+//  what it did not say it routed goes again now rather than after the lease.
+static void s_on_heartbeat (ingest_server_t *self, const void *data, size_t size)
 {
-    ingest_server_t *self = arg;
-    static const char heartbeat[] = "process.heartbeat";
-    if (type_size != sizeof heartbeat - 1 || memcmp (type, heartbeat, type_size) != 0) {
-        s_apply_receipt (self, data, size);
-        return;
-    }
     if (!self->receipts_confirmed) {
         self->receipts_confirmed = true;
         crier_log (CRIER_LOG_DEBUG, "receipts.confirmed", "endpoint",
                    self->config->events_endpoint);
     }
-    zsock_set_unsubscribe (self->receipts, heartbeat);
+    char *text = crier_event_to_json (data, size);
+    json_t *heartbeat = text ? json_loads (text, 0, NULL) : NULL;
+    free (text);
+    const char *source = json_string_value (json_object_get (heartbeat, "source"));
+    const char *host_pid = json_string_value (json_object_get (heartbeat, "instance"));
+    //  Host and pid, and when it started: a restarted container keeps its host name and pid.
+    char instance[sizeof self->resolver_instance];
+    snprintf (instance, sizeof instance, "%s@%lld", host_pid ? host_pid : "",
+              (long long)json_integer_value (json_object_get (heartbeat, "started_at")));
+    if (source && host_pid && strcmp (source, "crier-resolver") == 0 &&
+        strcmp (instance, self->resolver_instance) != 0) {
+        if (self->resolver_instance[0]) {
+            size_t again = crier_ledger_expire_unrouted (self->ledger);
+            crier_log (CRIER_LOG_INFO, "resolver.restarted", "instance", instance, "before",
+                       self->resolver_instance, "sent_again", CRIER_LOG_INT (again), "hint",
+                       "what the old instance had not routed goes to the new one now");
+            self->redelivered += again;
+        }
+        snprintf (self->resolver_instance, sizeof self->resolver_instance, "%s", instance);
+    }
+    json_decref (heartbeat);
+}
+
+//  One event from the bus: a receipt, or a heartbeat (ingest keeps that subscription).
+static void s_on_event (const char *type, size_t type_size, const void *data, size_t size,
+                        void *arg)
+{
+    ingest_server_t *self = arg;
+    static const char heartbeat[] = "process.heartbeat";
+    if (type_size == sizeof heartbeat - 1 && memcmp (type, heartbeat, type_size) == 0)
+        s_on_heartbeat (self, data, size);
+    else
+        s_apply_receipt (self, data, size);
 }
 
 void crier_ingest_on_receipts (zsock_t *socket, void *arg)

@@ -361,7 +361,8 @@ static int s_open_sockets (server_t *self)
     s_warn_if_open (self, self->control, "CRIER_INGEST_CONTROL_ENDPOINT");
     for (size_t kind = 0; kind < CRIER_RECEIPT_KIND_COUNT; kind++)
         zsock_set_subscribe (self->receipts, crier_receipt_type ((crier_receipt_kind_t)kind));
-    //  Asks for heartbeats after them: the first that comes back says they have taken.
+    //  Asks for heartbeats after them: the first that comes back says they have taken. Kept:
+    //  the resolver's say when it restarted (ingest_dispatch.c).
     zsock_set_subscribe (self->receipts, "process.heartbeat");
     self->receipts_wait_until = zclock_mono () + RECEIPTS_CONFIRM_MS;
     //  Give notifications already handed to ZeroMQ a moment to reach the resolver when ingest

@@ -73,6 +73,7 @@ typedef struct {
     uint64_t nags_refused_logged; //  crier_ledger_nags_refused when last logged
     int64_t nags_refused_at;      //  no line before then (monotonic ms)
     int64_t edits_at;             //  throttle edits: the next look (Unix ms)
+    char resolver_instance[400];  //  the resolver's "host:pid@started_at" ("" before any)
     uint64_t accepted_logged;
     uint64_t rejected_logged;
 } ingest_server_t;

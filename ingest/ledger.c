@@ -596,6 +596,25 @@ size_t crier_ledger_expire (crier_ledger_t *self, int64_t now_ms)
     return count;
 }
 
+size_t crier_ledger_expire_unrouted (crier_ledger_t *self)
+{
+    //  Collected first: moving an entry changes the list being walked.
+    zlistx_t *unrouted = zlistx_new ();
+    for (entry_t *entry = unrouted ? zlistx_first (self->sent) : NULL; entry;
+         entry = zlistx_next (self->sent))
+        if (!entry->routed)
+            zlistx_add_end (unrouted, entry);
+    size_t count = 0;
+    for (entry_t *entry = unrouted ? zlistx_first (unrouted) : NULL; entry;
+         entry = zlistx_next (unrouted)) {
+        entry->attempt++;
+        s_move (self, entry, STAGE_QUEUED);
+        count++;
+    }
+    zlistx_destroy (&unrouted);
+    return count;
+}
+
 size_t crier_ledger_nags_due (crier_ledger_t *self, int64_t now_ms)
 {
     size_t count = 0;

@@ -117,6 +117,11 @@ void crier_ledger_forget (crier_ledger_t *self, const char *id);
 //  Queues again every sent notification whose lease ran out by now. Returns how many.
 size_t crier_ledger_expire (crier_ledger_t *self, int64_t now_ms);
 
+//  Queues again at once every sent notification the resolver has not said it routed: a
+//  resolver that restarted lost what it had not read yet (crier-ingest sees a new instance in
+//  its heartbeats). Returns how many.
+size_t crier_ledger_expire_unrouted (crier_ledger_t *self);
+
 //  Queues every notification whose nag fell due by now, as a nag request (the work then carries
 //  it). Returns how many.
 size_t crier_ledger_nags_due (crier_ledger_t *self, int64_t now_ms);

@@ -190,12 +190,15 @@ struct crier_heartbeat_t {
     int request_timer; //  -1, or the timer looking for requests (crier_heartbeat_answer_requests)
     crier_subscription_fn *on_subscription; //  told of every subscription, or NULL
     void *subscription_arg;
+    int64_t started_at; //  Unix ms: with the instance, tells a restarted process (in a container
+                        //  its host and pid may be the same) from the one before
 };
 
 static void s_publish_heartbeat (crier_heartbeat_t *self)
 {
     crier_event_t *event = crier_event_new ("process.heartbeat");
     if (event) {
+        crier_event_add_int (event, "started_at", self->started_at);
         self->fill (event, self->arg);
         crier_event_send (&event, self->events);
     }
@@ -266,7 +269,7 @@ crier_heartbeat_t *crier_heartbeat_new (zloop_t *loop, zsock_t *events, uint64_t
     crier_heartbeat_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    *self = (crier_heartbeat_t){loop, events, fill, arg, -1, -1, 0, -1, NULL, NULL};
+    *self = (crier_heartbeat_t){loop, events, fill, arg, -1, -1, 0, -1, NULL, NULL, zclock_time ()};
     s_publish_heartbeat (self); //  one at once, so that crier status need not wait
     self->timer = zloop_timer (loop, (size_t)interval_ms, 0, s_on_heartbeat, self);
     return self;

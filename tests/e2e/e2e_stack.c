@@ -1,6 +1,9 @@
 /*  e2e_stack.c - see e2e_stack.h. */
 #include "e2e_stack.h"
 
+#include "crier/notification.h"
+#include "crier/reply.h"
+
 #include <curl/curl.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -324,6 +327,45 @@ void e2e_stack_send (e2e_stack_t *stack, const char *prefix, int count)
         free (out);
         free (err);
     }
+}
+
+void e2e_stack_send_burst (e2e_stack_t *stack, const char *group, const char *key,
+                           const char *prefix, int first, int count)
+{
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    zsock_set_rcvtimeo (dealer, 30000);
+    zsock_set_sndhwm (dealer, 0);
+    assert_int_equal (zsock_connect (dealer, "%s", stack->ack_endpoint), 0);
+    for (int number = first; number < first + count; number++) {
+        crier_notification_t *notification = crier_notification_new ();
+        char body[64];
+        snprintf (body, sizeof body, "%s %d", prefix, number);
+        crier_notification_add_group (notification, group);
+        crier_notification_set (&notification->body, body);
+        crier_notification_set (&notification->key, key);
+        char *data;
+        size_t size;
+        assert_int_equal (crier_notification_encode (notification, &data, &size), 0);
+        zmsg_t *message = zmsg_new ();
+        zmsg_addmem (message, NULL, 0);
+        zmsg_addmem (message, data, size);
+        assert_int_equal (zmsg_send (&message, dealer), 0);
+        free (data);
+        crier_notification_destroy (&notification);
+    }
+    for (int answer = 0; answer < count; answer++) {
+        zmsg_t *reply = zmsg_recv (dealer);
+        assert_non_null (reply);
+        zframe_t *body = zmsg_last (reply);
+        crier_reply_t decoded;
+        crier_error_t error;
+        assert_int_equal (
+            crier_reply_decode (zframe_data (body), zframe_size (body), &decoded, &error), 0);
+        assert_true (decoded.ok);
+        crier_reply_free (&decoded);
+        zmsg_destroy (&reply);
+    }
+    zsock_destroy (&dealer);
 }
 
 test_process_t *e2e_stack_start_extra (e2e_stack_t *stack, const char *name, const char *entry)

@@ -78,6 +78,11 @@ test_process_t *e2e_stack_start_extra (e2e_stack_t *stack, const char *name, con
 //  Sends count notifications to "#all" with crier send (acknowledged), bodies "PREFIX NUMBER".
 void e2e_stack_send (e2e_stack_t *stack, const char *prefix, int count);
 
+//  Sends count notifications to group at once on one acknowledged connection, bodies
+//  "PREFIX NUMBER" from first on, with key when not NULL; asserts each was acknowledged.
+void e2e_stack_send_burst (e2e_stack_t *stack, const char *group, const char *key,
+                           const char *prefix, int first, int count);
+
 //  Counts, for each number below total, how many times the body "PREFIX NUMBER" arrived in each
 //  room and each mailbox: counts[target][number], targets being the rooms then the mailboxes.
 //  counts must hold (rooms + mailboxes) arrays of total ints.

@@ -19,8 +19,8 @@ and GET /rooms/{room}/joined_members.
 
 Usage: homeserver_double.py --token TOKEN --user @bot:example.org
        [--joined !room:example.org ...] [--joinable !room:example.org ...]
-       [--alias '#alias:example.org=!room:example.org' ...]
-It listens on a free loopback port and prints "listening on PORT" once ready.
+       [--alias '#alias:example.org=!room:example.org' ...] [--host HOST --port PORT]
+It listens on a free loopback port (or the one given) and prints "listening on PORT" once ready.
 """
 
 import argparse
@@ -409,8 +409,10 @@ def main():
     parser.add_argument("--joined", action="append", default=[])
     parser.add_argument("--joinable", action="append", default=[])
     parser.add_argument("--alias", action="append", default=[])
+    parser.add_argument("--host", default="127.0.0.1", help="where to listen (a container's: 0.0.0.0)")
+    parser.add_argument("--port", type=int, default=0, help="0: a free port")
     options = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((options.host, options.port), Handler)
     server.daemon_threads = True
     server.state = State(options)
     print("listening on %d" % server.server_address[1], flush=True)

@@ -9,6 +9,7 @@ over HTTP: SMTP replies such as "451 try later" or "550 no such user" at MAIL, R
 and the password that AUTH accepts can be changed (POST /password).
 
 Usage: smtp_double.py [--tls-cert CERT --tls-key KEY] [--user USER --password PASSWORD]
+                      [--host HOST --smtp-port PORT --http-port PORT]
 With a certificate it offers STARTTLS and requires it; with a user it requires AUTH (after TLS).
 Prints "listening on SMTP_PORT HTTP_PORT" once ready.
 """
@@ -44,7 +45,8 @@ class BoundController(Controller):
     keeps it, so no other process can take it between a probe and its use."""
 
     def __init__(self, handler, listener, idle_timeout=None, **kwargs):
-        super().__init__(handler, hostname="127.0.0.1", port=listener.getsockname()[1], **kwargs)
+        host, port = listener.getsockname()[:2]
+        super().__init__(handler, hostname=host, port=port, **kwargs)
         self.listener = listener
         self.idle_timeout = idle_timeout
 
@@ -172,6 +174,9 @@ def main():
                         help="close idle connections after this many seconds, saying 421 first")
     parser.add_argument("--echo-auth", action="store_true",
                         help="answer a refused login with its AUTH PLAIN blob, as some servers do")
+    parser.add_argument("--host", default="127.0.0.1", help="where to listen (a container's: 0.0.0.0)")
+    parser.add_argument("--smtp-port", type=int, default=0, help="0: a free port")
+    parser.add_argument("--http-port", type=int, default=0, help="0: a free port")
     options = parser.parse_args()
 
     recorder = Recorder()
@@ -195,13 +200,13 @@ def main():
         kwargs.update(authenticator=authenticate, auth_require_tls=bool(options.tls_cert),
                       auth_required=True)
     listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
+    listener.bind((options.host, options.smtp_port))
     controller = BoundController(recorder, listener, idle_timeout=options.idle_timeout,
                                  server_hostname="localhost", **kwargs)
     controller.start()
     smtp_port = controller.port
 
-    http = ThreadingHTTPServer(("127.0.0.1", 0), Control)
+    http = ThreadingHTTPServer((options.host, options.http_port), Control)
     http.recorder = recorder
     print("listening on %d %d" % (smtp_port, http.server_address[1]), flush=True)
     try:
