@@ -51,6 +51,7 @@ typedef struct {
     crier_intake_t *intake;        //  takes notifications while there is room
     crier_recent_t *recent;        //  deliveries the senders said were delivered lately
     crier_throttle_gate_t *gate;   //  throttles: what is held back (docs/throttle.md)
+    crier_recent_t *routed_ids;    //  notifications this instance routed lately
     uint64_t held;                 //  notifications held back for every target
     uint64_t repeated;             //  redeliveries answered from it
     crier_heartbeat_t *heartbeat;
@@ -190,6 +191,13 @@ static void s_route (server_t *self, const crier_notification_t *notification,
 {
     uint32_t attempt = frame->attempt;
     crier_routing_t *routing = &self->routing;
+    bool routed_before =
+        attempt > 1 && crier_recent_has (self->routed_ids, notification->id, zclock_mono ());
+    if (routed_before)
+        crier_log (CRIER_LOG_DEBUG, "notification.routed_before", "id", notification->id, "attempt",
+                   CRIER_LOG_INT (attempt));
+    else
+        crier_recent_add (self->routed_ids, notification->id, zclock_mono ());
     //  A summary is never held back; the rest of a key's repeats may be (docs/throttle.md).
     crier_receipt_throttle_t decisions[CRIER_MAX_GROUPS];
     size_t decided =
@@ -241,8 +249,13 @@ static void s_route (server_t *self, const crier_notification_t *notification,
         if (decided > 0 &&
             crier_throttle_gate_holds (decisions, decided, route->groups, route->group_count))
             continue;
-        if (s_queue_delivery (self, notification, route->channel, route->target, route->groups,
-                              route->group_count, attempt, ids[rows]) != 0)
+        //  Routed by this instance before (crier-ingest sent it again, not knowing that it
+        //  was): said again, but its deliveries are not queued twice.
+        if (routed_before)
+            crier_delivery_id (ids[rows], notification->id, crier_channel_name (route->channel),
+                               route->target);
+        else if (s_queue_delivery (self, notification, route->channel, route->target, route->groups,
+                                   route->group_count, attempt, ids[rows]) != 0)
             continue;
         values[rows * 3] = ids[rows];
         values[rows * 3 + 1] = crier_channel_name (route->channel);
@@ -531,7 +544,8 @@ static int s_start (server_t *self)
         return -1;
     self->recent = crier_recent_new (RECENT_MAX, RECENT_KEEP_MS);
     self->gate = crier_throttle_gate_new (THROTTLE_REMEMBER_MAX);
-    if (!self->recent || !self->gate)
+    self->routed_ids = crier_recent_new (RECENT_MAX, RECENT_KEEP_MS);
+    if (!self->recent || !self->gate || !self->routed_ids)
         return -1;
     crier_event_bus_watch (self->bus, "delivery.delivered", s_on_delivered, self);
     if (s_watch (self) != 0)
@@ -607,6 +621,7 @@ void crier_resolver_server (zsock_t *pipe, void *args)
                CRIER_LOG_INT (self.flow ? crier_channel_flow_waiting (self.flow) : 0));
     crier_recent_destroy (&self.recent);
     crier_throttle_gate_destroy (&self.gate);
+    crier_recent_destroy (&self.routed_ids);
     //  While the watched sockets all still exist.
     crier_handshake_watch_destroy (&self.watch);
     crier_heartbeat_destroy (&self.heartbeat);
