@@ -111,14 +111,13 @@ void crier_ingest_on_receipts (zsock_t *socket, void *arg);
 
 //  ingest_throttle.c (docs/throttle.md): makes the summaries of the windows that ended (the
 //  tick calls it); says notification.throttled for a routed receipt's counted decisions; points
-//  frame at the windows of the notification's key (windows: room for CRIER_MAX_GROUPS) and
-//  returns how many.
+//  frame at the windows of the notification's key (windows: room for CRIER_MAX_GROUPS).
 void crier_ingest_summarize (ingest_server_t *self);
 //  Sends the edits of windows' first Matrix messages that are due (the tick calls it).
 void crier_ingest_edit (ingest_server_t *self);
 void crier_ingest_publish_throttled (ingest_server_t *self, const crier_receipt_t *receipt);
-int crier_ingest_add_windows (ingest_server_t *self, crier_notification_t *notification,
-                              crier_frame_redelivery_t *frame, crier_frame_window_t *windows);
+void crier_ingest_add_windows (ingest_server_t *self, crier_notification_t *notification,
+                               crier_frame_redelivery_t *frame, crier_frame_window_t *windows);
 
 //  ingest_server.c: after anything that may have changed the queue or the backlog, sends what
 //  can go and reads what may be read.

@@ -174,11 +174,10 @@ void crier_ingest_publish_throttled (ingest_server_t *self, const crier_receipt_
     }
 }
 
-int crier_ingest_add_windows (ingest_server_t *self, crier_notification_t *notification,
-                              crier_frame_redelivery_t *frame, crier_frame_window_t *windows)
+void crier_ingest_add_windows (ingest_server_t *self, crier_notification_t *notification,
+                               crier_frame_redelivery_t *frame, crier_frame_window_t *windows)
 {
     frame->windows = windows;
     frame->window_count =
         crier_throttle_windows_of (crier_ledger_throttles (self->ledger), notification, windows);
-    return (int)frame->window_count;
 }

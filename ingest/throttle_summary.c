@@ -22,21 +22,6 @@ void crier_throttle_summary_id (char id[CRIER_THROTTLE_SUMMARY_ID_BYTES],
     snprintf (id, CRIER_THROTTLE_SUMMARY_ID_BYTES, "throttle-%s", digest);
 }
 
-//  A copy of text cut at max bytes on a character boundary, with "…" when cut.
-static char *s_cut (const char *text, size_t max)
-{
-    size_t length = strlen (text);
-    if (length <= max)
-        return strdup (text);
-    size_t kept = crier_utf8_cut (text, max);
-    char *copy = malloc (kept + 4);
-    if (copy) {
-        memcpy (copy, text, kept);
-        memcpy (copy + kept, "…", 4);
-    }
-    return copy;
-}
-
 //  Copies a notification's title and (the start of) its text into *subject_p and *body_p.
 static int s_take_text (const crier_notification_t *notification, char **subject_p, char **body_p)
 {
@@ -45,7 +30,7 @@ static int s_take_text (const crier_notification_t *notification, char **subject
                          ? crier_html_to_text (notification->html, strlen (notification->html))
                          : NULL;
     const char *text = notification->body ? notification->body : rendered;
-    char *body = text ? s_cut (text, CRIER_THROTTLE_BODY_BYTES) : NULL;
+    char *body = text ? crier_utf8_copy_cut (text, strlen (text), CRIER_THROTTLE_BODY_BYTES) : NULL;
     free (rendered);
     if (!subject || (text && !body)) {
         free (subject);

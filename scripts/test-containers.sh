@@ -27,11 +27,13 @@ skip() {
 }
 
 [[ $(id -u) -eq 0 ]] || skip "needs root, for a private Docker engine"
-if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null ||
-    ! command -v docker-compose >/dev/null; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io docker-compose debootstrap \
-        >/dev/null || skip "could not install docker.io, docker-compose and debootstrap"
-fi
+# The engine, the base image's maker, and what the checks use (tests/containers/drive.py
+# speaks ZeroMQ with CURVE and msgpack; curl and openssl): a fresh machine has none of them.
+needed=(docker.io docker-compose debootstrap python3-zmq python3-msgpack curl openssl)
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -q "${needed[@]}" >/dev/null 2>&1 ||
+    { apt-get update -q >/dev/null && apt-get install -y -q "${needed[@]}" >/dev/null; } ||
+    skip "could not install ${needed[*]}"
 
 work=$(mktemp -d /tmp/crier-containers-XXXXXX)
 project=crier-containers-$$

@@ -16,12 +16,7 @@ char *crier_notification_title (const crier_notification_t *self, size_t max_byt
     const char *text = self->body ? self->body : rendered ? rendered : "";
     while (*text == '\n' || *text == '\r' || *text == ' ')
         text++;
-    size_t line = strcspn (text, "\r\n");
-    //  "…" takes three bytes of the limit.
-    size_t cut = line > max_bytes ? crier_utf8_cut (text, max_bytes > 3 ? max_bytes - 3 : 0) : line;
-    char *title = malloc (cut + 4);
-    if (title)
-        snprintf (title, cut + 4, "%.*s%s", (int)cut, text, cut < line ? "…" : "");
+    char *title = crier_utf8_copy_cut (text, strcspn (text, "\r\n"), max_bytes);
     free (rendered);
     return title;
 }

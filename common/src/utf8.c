@@ -3,6 +3,8 @@
 #include "crier/utf8.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 bool crier_utf8_valid (const char *data, size_t size, size_t *bad_offset_p)
 {
@@ -85,4 +87,14 @@ size_t crier_utf8_cut (const char *text, size_t max)
         at += next;
     }
     return at;
+}
+
+char *crier_utf8_copy_cut (const char *text, size_t length, size_t max)
+{
+    //  "…" takes three bytes of the limit.
+    size_t cut = length > max ? crier_utf8_cut (text, max > 3 ? max - 3 : 0) : length;
+    char *copy = malloc (cut + 4);
+    if (copy)
+        snprintf (copy, cut + 4, "%.*s%s", (int)cut, text, cut < length ? "…" : "");
+    return copy;
 }

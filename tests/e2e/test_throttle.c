@@ -7,6 +7,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -143,9 +144,11 @@ static void test_a_storm_gives_one_delivery_and_one_summary (void **state)
 }
 
 //  Sends 50 of key to group, waits until ingest journaled their 49 counts, kills kind, sends
-//  50 more: one delivery and one summary of 99 reach address.
+//  50 more: exactly one summary of 99 reaches address, and besides it only the first. The first
+//  may come twice when the resolver, which carries the event bus, died just as the first's
+//  email was said delivered (docs/delivery.md's bound for email): first_once says it may not.
 static void s_kill_mid_window (stack_kind_t kind, const char *group, const char *address,
-                               const char *key, const char *prefix)
+                               const char *key, const char *prefix, bool first_once)
 {
     json_t *before = test_smtp_wait_messages (s_stack->smtp, 0, 0);
     size_t known = json_array_size (before);
@@ -166,21 +169,35 @@ static void s_kill_mid_window (stack_kind_t kind, const char *group, const char 
     char first[64], summary[96];
     snprintf (first, sizeof first, "%s 0", prefix);
     snprintf (summary, sizeof summary, "99 more like this: %s 99", prefix);
-    assert_int_equal (json_array_size (mail), 2);
-    assert_string_equal (test_smtp_header (json_array_get (mail, 0), "Subject"), first);
-    assert_string_equal (test_smtp_header (json_array_get (mail, 1), "Subject"), summary);
+    size_t firsts = 0, summaries = 0, index;
+    json_t *message;
+    json_array_foreach (mail, index, message)
+    {
+        const char *subject = test_smtp_header (message, "Subject");
+        assert_non_null (subject);
+        if (strcmp (subject, first) == 0)
+            firsts++;
+        else if (strcmp (subject, summary) == 0)
+            summaries++;
+        else
+            fail_msg ("a notification held back was delivered: %s", subject);
+    }
+    assert_int_equal (summaries, 1);
+    assert_true (firsts >= 1);
+    if (first_once)
+        assert_int_equal (firsts, 1);
     json_decref (mail);
     json_decref (all);
 }
 
 static void test_a_kill_of_the_resolver_mid_window_keeps_the_count (void **state)
 {
-    s_kill_mid_window (STACK_RESOLVER, "#routed", ROUTED, "disk/slow", "resolver");
+    s_kill_mid_window (STACK_RESOLVER, "#routed", ROUTED, "disk/slow", "resolver", false);
 }
 
 static void test_a_kill_of_ingest_mid_window_keeps_the_count (void **state)
 {
-    s_kill_mid_window (STACK_INGEST, "#slow", SLOW, "disk/full", "kill");
+    s_kill_mid_window (STACK_INGEST, "#slow", SLOW, "disk/full", "kill", true);
 }
 
 int main (void)

@@ -20,4 +20,8 @@ bool crier_utf8_has_invisible (const char *text, size_t size);
 //  Cuts UTF-8 text to at most max bytes without splitting a character; returns the new length.
 size_t crier_utf8_cut (const char *text, size_t max);
 
+//  A copy of the first length bytes of text, cut to at most max bytes with "…" (three of them)
+//  when they do not fit, never inside a character. Caller frees; NULL when out of memory.
+char *crier_utf8_copy_cut (const char *text, size_t length, size_t max);
+
 #endif
