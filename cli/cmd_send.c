@@ -5,6 +5,7 @@
 #include "ingest_request.h"
 
 #include "crier/config.h"
+#include "crier/endpoint_list.h"
 #include "crier/endpoints.h"
 #include "crier/id.h"
 #include "crier/notification.h"
@@ -44,7 +45,9 @@ static const char *s_usage =
     "      --key KEY         what this notification is about, the same for its repeats (e.g.\n"
     "                        db1/backup-failed): groups with a throttle count repeats\n"
     "  -e, --endpoint URL    crier-ingest's acknowledged endpoint (default: $CRIER_ACK_ENDPOINT\n"
-    "                        or " CRIER_DEFAULT_CLIENT_ACK_ENDPOINT ")\n"
+    "                        or " CRIER_DEFAULT_CLIENT_ACK_ENDPOINT "); with several cores,\n"
+    "                        one per core separated by commas: the next is tried when one\n"
+    "                        does not answer\n"
     "      --no-ack          push without waiting for an answer, to the PULL endpoint\n"
     "                        (default: $CRIER_ENDPOINT or " CRIER_DEFAULT_CLIENT_ENDPOINT ")\n"
     "      --timeout T       how long to wait for crier-ingest, e.g. 500ms, 5s (default 5s)\n"
@@ -65,7 +68,8 @@ static const char *s_usage =
 
 typedef struct {
     crier_notification_t *notification;
-    char *endpoint; //  --endpoint, or NULL for the default of the mode
+    char *endpoint;   //  --endpoint, or NULL for the default of the mode: one or one per core
+    const char *core; //  the one of them being tried
     bool no_ack;
     uint64_t timeout_ms;
     uint64_t wait_ms; //  --wait: how long to wait for the outcome; 0: do not wait
@@ -255,7 +259,7 @@ static int s_wait (const send_options_t *options, zsock_t *dealer, const char *i
             return cli_fail_usage ("send", "out of memory", NULL);
         zframe_t *answer;
         ingest_request_result_t result =
-            ingest_ask ("crier send --wait", dealer, options->endpoint, hold + options->timeout_ms,
+            ingest_ask ("crier send --wait", dealer, options->core, hold + options->timeout_ms,
                         data, size, &answer);
         free (data);
         if (result != INGEST_ANSWERED)
@@ -286,16 +290,17 @@ static int s_wait (const send_options_t *options, zsock_t *dealer, const char *i
 
 //  Sends the frame to the acknowledged endpoint and reads the answer; with --wait, then waits
 //  for the outcome. Returns an exit status.
-static int s_send_acknowledged (const send_options_t *options, const char *frame, size_t size)
+static int s_send_acknowledged (const send_options_t *options, const char *frame, size_t size,
+                                bool *accepted_p)
 {
     int64_t deadline = zclock_mono () + (int64_t)options->timeout_ms;
     ingest_request_result_t result;
-    zsock_t *dealer = ingest_open ("crier send", options->endpoint, options->curve, NULL,
+    zsock_t *dealer = ingest_open ("crier send", options->core, options->curve, NULL,
                                    options->timeout_ms, &result);
     int64_t left = deadline - zclock_mono ();
     zframe_t *answer = NULL;
     if (dealer)
-        result = ingest_ask ("crier send", dealer, options->endpoint, left > 0 ? (uint64_t)left : 0,
+        result = ingest_ask ("crier send", dealer, options->core, left > 0 ? (uint64_t)left : 0,
                              frame, size, &answer);
     if (result != INGEST_ANSWERED) {
         zsock_destroy (&dealer);
@@ -308,7 +313,7 @@ static int s_send_acknowledged (const send_options_t *options, const char *frame
         fprintf (stderr,
                  "crier send: %s answered something that is not a crier reply (%s: %s); is it "
                  "crier-ingest's acknowledged endpoint?\n",
-                 options->endpoint, error.field, error.message);
+                 options->core, error.field, error.message);
         status = CRIER_EXIT_UNAVAILABLE;
     } else if (!reply.ok) {
         fprintf (stderr, "crier send: crier-ingest did not accept it: %s\n",
@@ -322,6 +327,7 @@ static int s_send_acknowledged (const send_options_t *options, const char *frame
                      reply.id ? reply.id : "?");
         printf ("%s\n", options->notification->id);
         fflush (stdout);
+        *accepted_p = true;
         status =
             options->wait_ms ? s_wait (options, dealer, options->notification->id) : CRIER_EXIT_OK;
     }
@@ -345,20 +351,45 @@ static int s_push (const send_options_t *options, const char *frame, size_t size
     //  Connected means the handshake is done: an absent crier-ingest or a refused certificate is
     //  an error, not a silent drop.
     ingest_request_result_t result =
-        ingest_connect ("crier send", push, options->endpoint, options->curve, options->timeout_ms);
+        ingest_connect ("crier send", push, options->core, options->curve, options->timeout_ms);
     int64_t left = deadline - zclock_mono ();
     zsock_set_sndtimeo (push, left > 0 ? (int)left : 0);
     int status = CRIER_EXIT_OK;
     if (result != INGEST_ANSWERED)
         status = result == INGEST_BAD_ENDPOINT ? CRIER_EXIT_USAGE : CRIER_EXIT_UNAVAILABLE;
     else if (crier_socket_send (push, frame, size, 0) != 0) {
-        fprintf (stderr, "crier send: could not send to crier-ingest at %s: %s\n",
-                 options->endpoint,
+        fprintf (stderr, "crier send: could not send to crier-ingest at %s: %s\n", options->core,
                  errno == EAGAIN ? "the connection was lost" : zmq_strerror (errno));
         status = CRIER_EXIT_UNAVAILABLE;
     }
     //  Closing with linger set lets the frame leave before the process exits.
     zsock_destroy (&push);
+    return status;
+}
+
+//  Sends to the first core that takes it (endpoints listed one per core, tried from a random
+//  one on): with the same id, a notification one core did not answer for is sent to the next
+//  (docs/deploy.md, "Several cores"); never once a core has accepted it.
+static int s_send_to_a_core (send_options_t *options, const char *frame, size_t size)
+{
+    crier_endpoint_list_t cores;
+    if (crier_endpoint_list_parse (options->endpoint, &cores) != 0)
+        return cli_fail_usage ("send", "--endpoint needs endpoints separated by commas",
+                               options->endpoint);
+    size_t first = cores.count > 1 ? (size_t)randof ((int)cores.count) : 0;
+    int status = CRIER_EXIT_UNAVAILABLE;
+    bool accepted = false;
+    for (size_t tried = 0; tried < cores.count; tried++) {
+        options->core = cores.items[(first + tried) % cores.count];
+        if (tried > 0)
+            fprintf (stderr, "crier send: trying the next core, %s\n", options->core);
+        status = options->no_ack ? s_push (options, frame, size)
+                                 : s_send_acknowledged (options, frame, size, &accepted);
+        if (status != CRIER_EXIT_UNAVAILABLE || accepted)
+            break;
+    }
+    options->core = NULL;
+    crier_endpoint_list_free (&cores);
     return status;
 }
 
@@ -404,8 +435,7 @@ static int s_build_and_send (send_options_t *options)
                  size, options->max_bytes);
         status = CRIER_EXIT_USAGE;
     } else {
-        status = options->no_ack ? s_push (options, frame, size)
-                                 : s_send_acknowledged (options, frame, size);
+        status = s_send_to_a_core (options, frame, size);
         if (status == CRIER_EXIT_OK && options->no_ack)
             printf ("%s\n", notification->id);
     }
@@ -428,10 +458,10 @@ int crier_cmd_send (int argc, char *argv[])
         status = s_parse (argc, argv, &options);
         if (status < 0 && !options.endpoint &&
             (options.no_ack
-                 ? crier_config_endpoint ("CRIER_ENDPOINT", CRIER_DEFAULT_CLIENT_ENDPOINT,
-                                          &options.endpoint)
-                 : crier_config_endpoint ("CRIER_ACK_ENDPOINT", CRIER_DEFAULT_CLIENT_ACK_ENDPOINT,
-                                          &options.endpoint)) != 0)
+                 ? crier_config_endpoints ("CRIER_ENDPOINT", CRIER_DEFAULT_CLIENT_ENDPOINT,
+                                           &options.endpoint)
+                 : crier_config_endpoints ("CRIER_ACK_ENDPOINT", CRIER_DEFAULT_CLIENT_ACK_ENDPOINT,
+                                           &options.endpoint)) != 0)
             status = CRIER_EXIT_USAGE;
         bool failed = false;
         if (status < 0)

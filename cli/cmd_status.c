@@ -35,11 +35,13 @@ static const char *s_usage =
     "      --only PROCESS    only that process, e.g. crier-resolver\n"
     "      --here            only processes on this host (a container's healthcheck)\n"
     "  -e, --endpoint URL    the event bus (default: $CRIER_EVENTS_ENDPOINT or\n"
-    "                        " CRIER_DEFAULT_EVENTS_ENDPOINT ")\n"
+    "                        " CRIER_DEFAULT_EVENTS_ENDPOINT "); with several cores, one\n"
+    "                        per core separated by commas: every core's processes are listed\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Exit status: 0 when at least one (matching) process answered, 1 when none did or the event\n"
-    "bus refused this command (another stack), 2 bad arguments.\n";
+    "Exit status: 0 when at least one (matching) process answered (a core whose bus did not\n"
+    "answer is named on stderr), 1 when none did or the event bus refused this command\n"
+    "(another stack), 2 bad arguments.\n";
 
 //  Prints one process: name, instance, then its own fields as key=value.
 static void s_print (const char *instance, json_t *heartbeat)
@@ -67,8 +69,8 @@ int crier_cmd_status (int argc, char *argv[])
         {"here", no_argument, NULL, 'H'},       {"endpoint", required_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
     char *endpoint = NULL;
-    if (crier_config_endpoint ("CRIER_EVENTS_ENDPOINT", CRIER_DEFAULT_EVENTS_ENDPOINT, &endpoint) !=
-        0)
+    if (crier_config_endpoints ("CRIER_EVENTS_ENDPOINT", CRIER_DEFAULT_EVENTS_ENDPOINT,
+                                &endpoint) != 0)
         return CRIER_EXIT_USAGE;
     uint64_t wait_ms = 2000;
     const char *only = NULL;
@@ -99,8 +101,8 @@ int crier_cmd_status (int argc, char *argv[])
     const char *topics[] = {"process.heartbeat", NULL};
     bus_result_t connection;
     int64_t deadline = zclock_mono () + (int64_t)wait_ms;
-    zsock_t *subscriber = bus_subscribe ("crier status", endpoint, topics, wait_ms, &connection);
-    if (!subscriber) {
+    bus_t *bus = bus_subscribe ("crier status", endpoint, topics, wait_ms, &connection);
+    if (!bus) {
         free (endpoint);
         return CRIER_EXIT_UNAVAILABLE;
     }
@@ -112,10 +114,9 @@ int crier_cmd_status (int argc, char *argv[])
         int64_t left = quiet_from ? quiet_from + QUIET_MS - now : deadline - now;
         if (left <= 0)
             break;
-        zsock_set_rcvtimeo (subscriber, (int)left);
         char *type = NULL;
         zframe_t *body = NULL;
-        if (zsock_recv (subscriber, "sf", &type, &body) != 0)
+        if (bus_receive (bus, (int)left, &type, &body) != 0)
             continue;
         char *text = body ? crier_event_to_json (zframe_data (body), zframe_size (body)) : NULL;
         json_t *heartbeat = text ? json_loads (text, 0, NULL) : NULL;
@@ -158,8 +159,14 @@ int crier_cmd_status (int argc, char *argv[])
             s_print (instance, heartbeat);
         }
     }
+    //  With several cores, a core whose bus is silent is down or unreachable: said, not hidden.
+    if (json_object_size (seen) > 0 && connection == BUS_UNREACHABLE)
+        fprintf (stderr,
+                 "crier status: nothing answers at %s: is that core's crier-resolver running "
+                 "(it hosts its event bus)? Its processes are not listed.\n",
+                 bus_unreached (bus));
     json_decref (seen);
-    zsock_destroy (&subscriber);
+    bus_destroy (&bus);
     free (endpoint);
     return status;
 }

@@ -28,7 +28,8 @@ static const char *s_usage =
     "  -n, --count N         stop after N events\n"
     "      --timeout T       stop after T (e.g. 30s); exit status 1 if no event came\n"
     "  -e, --endpoint URL    the event bus (default: $CRIER_EVENTS_ENDPOINT or\n"
-    "                        " CRIER_DEFAULT_EVENTS_ENDPOINT ")\n"
+    "                        " CRIER_DEFAULT_EVENTS_ENDPOINT "); with several cores, one\n"
+    "                        per core separated by commas: each event is printed once\n"
     "  -h, --help            show this help\n"
     "\n"
     "Exit status: 0 on Ctrl-C or after N events, 1 when --timeout passed without any event or\n"
@@ -41,8 +42,8 @@ int crier_cmd_tail (int argc, char *argv[])
         {"timeout", required_argument, NULL, 'T'}, {"endpoint", required_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     char *endpoint = NULL;
-    if (crier_config_endpoint ("CRIER_EVENTS_ENDPOINT", CRIER_DEFAULT_EVENTS_ENDPOINT, &endpoint) !=
-        0)
+    if (crier_config_endpoints ("CRIER_EVENTS_ENDPOINT", CRIER_DEFAULT_EVENTS_ENDPOINT,
+                                &endpoint) != 0)
         return CRIER_EXIT_USAGE;
     zlist_t *filters = zlist_new ();
     long count = -1;
@@ -91,9 +92,9 @@ int crier_cmd_tail (int argc, char *argv[])
         status = cli_fail_usage ("tail", "at most 63 --filter options", "");
     bus_result_t connection = BUS_FAILED;
     uint64_t connect_ms = timeout_ms && timeout_ms < CONNECT_MS ? timeout_ms : CONNECT_MS;
-    zsock_t *subscriber =
+    bus_t *bus =
         status < 0 ? bus_subscribe ("crier tail", endpoint, topics, connect_ms, &connection) : NULL;
-    if (status < 0 && !subscriber)
+    if (status < 0 && !bus)
         status = CRIER_EXIT_UNAVAILABLE;
     //  Said once rather than waiting without a word; the socket keeps trying.
     if (connection == BUS_UNREACHABLE)
@@ -101,7 +102,7 @@ int crier_cmd_tail (int argc, char *argv[])
                  "crier tail: nothing answers at %s yet; is crier-resolver running there (it "
                  "carries the event bus), and is it the right endpoint (CRIER_EVENTS_ENDPOINT, "
                  "--endpoint)? Waiting\n",
-                 endpoint);
+                 bus_unreached (bus));
     long seen = 0;
     int64_t started = zclock_mono ();
     int64_t deadline = timeout_ms ? started + (int64_t)timeout_ms : 0;
@@ -109,10 +110,9 @@ int crier_cmd_tail (int argc, char *argv[])
         int64_t wait = deadline ? deadline - zclock_mono () : 1000;
         if (deadline && wait <= 0)
             break;
-        zsock_set_rcvtimeo (subscriber, (int)(wait < 1000 ? wait : 1000));
         char *type = NULL;
         zframe_t *body = NULL;
-        if (zsock_recv (subscriber, "sf", &type, &body) != 0)
+        if (bus_receive (bus, (int)(wait < 1000 ? wait : 1000), &type, &body) != 0)
             continue;
         char *json = body ? crier_event_to_json (zframe_data (body), zframe_size (body)) : NULL;
         printf ("%s\n", json ? json : "{\"error\": \"an event that is not a msgpack map\"}");
@@ -128,7 +128,7 @@ int crier_cmd_tail (int argc, char *argv[])
                  topic_count ? " matching the filters" : "", endpoint);
     if (status < 0)
         status = seen > 0 || !deadline ? CRIER_EXIT_OK : CRIER_EXIT_UNAVAILABLE;
-    zsock_destroy (&subscriber);
+    bus_destroy (&bus);
     zlist_destroy (&filters);
     free (endpoint);
     return status;

@@ -29,11 +29,8 @@ static handshake_result_t s_await (zsock_t *monitor, int64_t deadline, unsigned 
     return kind == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? HANDSHAKE_REFUSED : HANDSHAKE_MISMATCH;
 }
 
-handshake_result_t handshake_connect (zsock_t *socket, const char *endpoint, uint64_t timeout_ms,
-                                      unsigned *code_p)
+zsock_t *handshake_start (zsock_t *socket, const char *endpoint, handshake_result_t *result_p)
 {
-    *code_p = 0;
-    int64_t deadline = zclock_mono () + (int64_t)timeout_ms;
     char monitor_endpoint[64];
     snprintf (monitor_endpoint, sizeof monitor_endpoint, "inproc://crier-cli-monitor-%p",
               (void *)socket);
@@ -43,14 +40,32 @@ handshake_result_t handshake_connect (zsock_t *socket, const char *endpoint, uin
         if (monitor && zsock_connect (monitor, "%s", monitor_endpoint) != 0)
             zsock_destroy (&monitor);
     }
-    handshake_result_t result;
+    *result_p = HANDSHAKE_UNWATCHED;
+    if (monitor && zsock_connect (socket, "%s", endpoint) != 0) {
+        *result_p = HANDSHAKE_BAD_ENDPOINT;
+        zsock_destroy (&monitor);
+    }
     if (!monitor)
-        result = HANDSHAKE_UNWATCHED;
-    else if (zsock_connect (socket, "%s", endpoint) != 0)
-        result = HANDSHAKE_BAD_ENDPOINT;
-    else
-        result = s_await (monitor, deadline, code_p);
+        zmq_socket_monitor (zsock_resolve (socket), NULL, 0);
+    return monitor;
+}
+
+handshake_result_t handshake_finish (zsock_t *socket, zsock_t **monitor_p, int64_t deadline,
+                                     unsigned *code_p)
+{
+    *code_p = 0;
+    handshake_result_t result = s_await (*monitor_p, deadline, code_p);
     zmq_socket_monitor (zsock_resolve (socket), NULL, 0);
-    zsock_destroy (&monitor);
+    zsock_destroy (monitor_p);
     return result;
+}
+
+handshake_result_t handshake_connect (zsock_t *socket, const char *endpoint, uint64_t timeout_ms,
+                                      unsigned *code_p)
+{
+    *code_p = 0;
+    int64_t deadline = zclock_mono () + (int64_t)timeout_ms;
+    handshake_result_t result;
+    zsock_t *monitor = handshake_start (socket, endpoint, &result);
+    return monitor ? handshake_finish (socket, &monitor, deadline, code_p) : result;
 }

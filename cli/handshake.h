@@ -21,4 +21,12 @@ typedef enum {
 handshake_result_t handshake_connect (zsock_t *socket, const char *endpoint, uint64_t timeout_ms,
                                       unsigned *code_p);
 
+//  handshake_connect in two steps, so that several sockets can wait for their handshakes at
+//  once (crier tail over several cores): connects socket to endpoint watched by the monitor it
+//  returns, or NULL with why in *result_p; then waits until monotonic deadline for the verdict
+//  and closes the monitor.
+zsock_t *handshake_start (zsock_t *socket, const char *endpoint, handshake_result_t *result_p);
+handshake_result_t handshake_finish (zsock_t *socket, zsock_t **monitor_p, int64_t deadline,
+                                     unsigned *code_p);
+
 #endif

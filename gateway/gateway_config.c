@@ -69,13 +69,13 @@ int crier_gateway_config_load (crier_gateway_config_t *config)
         if (!config->tls_cert || !config->tls_key)
             rc = -1;
     }
-    rc |= crier_config_endpoint ("CRIER_ACK_ENDPOINT", CRIER_DEFAULT_CLIENT_ACK_ENDPOINT,
-                                 &config->ack_endpoint);
-    rc |= crier_config_endpoint ("CRIER_EVENTS_ENDPOINT", CRIER_DEFAULT_EVENTS_ENDPOINT,
-                                 &config->events_endpoint);
-    rc |= crier_config_endpoint ("CRIER_EVENTS_PUBLISH_ENDPOINT",
-                                 CRIER_DEFAULT_EVENTS_PUBLISH_ENDPOINT,
-                                 &config->events_publish_endpoint);
+    rc |= crier_config_endpoints ("CRIER_ACK_ENDPOINT", CRIER_DEFAULT_CLIENT_ACK_ENDPOINT,
+                                  &config->ack_endpoint);
+    rc |= crier_config_endpoints ("CRIER_EVENTS_ENDPOINT", CRIER_DEFAULT_EVENTS_ENDPOINT,
+                                  &config->events_endpoint);
+    rc |= crier_config_endpoints ("CRIER_EVENTS_PUBLISH_ENDPOINT",
+                                  CRIER_DEFAULT_EVENTS_PUBLISH_ENDPOINT,
+                                  &config->events_publish_endpoint);
     rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
     rc |= crier_links_load (&config->links);
     //  The same limit as crier-ingest's on a notification (a JSON body is a little larger).

@@ -4,10 +4,12 @@
 #include "gateway_config.h"
 #include "gateway_requests.h"
 #include "http_daemon.h"
-#include "ingest_client.h"
+#include "ingest_cores.h"
 #include "metrics.h"
 #include "tokens.h"
 
+#include "crier/bus_dedup.h"
+#include "crier/endpoint_list.h"
 #include "crier/id.h"
 #include "crier/event.h"
 #include "crier/log.h"
@@ -27,11 +29,12 @@ typedef struct {
     const crier_gateway_config_t *config;
     zloop_t *loop;
     crier_http_t *http;
-    crier_ingest_client_t *ingest;
-    crier_tokens_t *tokens;      //  NULL: no tokens file (loopback only)
-    crier_recent_t *alert_calls; //  Alertmanager calls lately: digest -> when first seen
-    crier_metrics_t *metrics;    //  the pipeline, from the event bus (GET /metrics)
-    zsock_t *bus;                //  SUB to the event bus
+    crier_ingest_cores_t *ingest; //  a client per crier core
+    crier_tokens_t *tokens;       //  NULL: no tokens file (loopback only)
+    crier_recent_t *alert_calls;  //  Alertmanager calls lately: digest -> when first seen
+    crier_metrics_t *metrics;     //  the pipeline, from the event bus (GET /metrics)
+    zsock_t *bus;                 //  SUB to the event bus (of every core)
+    crier_bus_dedup_t *dedup;     //  with several cores: each event counted once
     crier_paced_t *bus_reader;
     zsock_t *events; //  XPUB to the event bus: heartbeats (crier status)
     crier_heartbeat_t *heartbeat;
@@ -69,7 +72,7 @@ static void s_on_ingest_answer (const crier_reply_t *reply, const char *failure,
 static void s_send (server_t *self, crier_http_request_t *request, char *frame, size_t size)
 {
     char why[200];
-    if (crier_ingest_client_send (self->ingest, frame, size, request, why, sizeof why) != 0)
+    if (crier_ingest_cores_send (self->ingest, frame, size, request, why, sizeof why) != 0)
         s_answer_error (request, 503, why, RETRY_AFTER_S);
     free (frame);
 }
@@ -179,6 +182,8 @@ static void s_on_event (const char *type, size_t type_size, const void *data, si
                         void *arg)
 {
     server_t *self = arg;
+    if (self->dedup && !crier_bus_dedup_first (self->dedup, data, size, zclock_mono ()))
+        return;
     char *text = crier_event_to_json (data, size);
     json_t *event = text ? json_loads (text, 0, NULL) : NULL;
     if (event)
@@ -206,11 +211,15 @@ static void s_fill_heartbeat (crier_event_t *event, void *arg)
     crier_event_add_text (event, "listen", self->config->listen);
     crier_event_add_int (event, "requests", (int64_t)self->answered);
     crier_event_add_int (event, "in_flight",
-                         self->ingest ? (int64_t)crier_ingest_client_in_flight (self->ingest) : 0);
+                         self->ingest ? (int64_t)crier_ingest_cores_in_flight (self->ingest) : 0);
+    size_t cores = self->ingest ? crier_ingest_cores_count (self->ingest) : 1;
+    size_t connected = self->ingest ? crier_ingest_cores_connected (self->ingest) : 0;
+    char some[64];
+    snprintf (some, sizeof some, "%zu of %zu cores connected", connected, cores);
     crier_event_add_text (event, "ingest",
-                          self->ingest && crier_ingest_client_connected (self->ingest)
-                              ? "connected"
-                              : "not reachable");
+                          connected == cores ? "connected"
+                          : connected == 0   ? "not reachable"
+                                             : some);
 }
 
 static void s_get_metrics (server_t *self, crier_http_request_t *request)
@@ -232,6 +241,9 @@ static int s_open_bus (server_t *self)
                                                    &config->links, "event bus")
                               : NULL;
     if (!self->bus)
+        return -1;
+    if (crier_endpoint_list_is_many (config->events_endpoint) &&
+        !(self->dedup = crier_bus_dedup_new ()))
         return -1;
     const char *topics[] = {"notification.", "frame.rejected", "delivery.", "process.heartbeat",
                             "throttle.summary"};
@@ -289,7 +301,7 @@ static void s_on_request (crier_http_request_t *request, void *arg)
         return;
     if (strcmp (path, "/healthz") == 0 && strcmp (method, "GET") == 0) {
         //  Ready when it can pass a notification on: a load balancer sends elsewhere meanwhile.
-        bool up = crier_ingest_client_connected (self->ingest);
+        bool up = crier_ingest_cores_connected (self->ingest) > 0;
         crier_http_answer (request, up ? 200 : 503, "text/plain",
                            up ? "ok\n" : "crier-ingest is not reachable\n", up ? 0 : RETRY_AFTER_S);
     } else if (strcmp (path, "/v1/notifications") == 0 && post)
@@ -363,7 +375,7 @@ static char *s_on_start (void *arg)
     const crier_gateway_config_t *config = self->config;
     if (s_open_tokens (self) != 0)
         return NULL;
-    self->ingest = crier_ingest_client_new (
+    self->ingest = crier_ingest_cores_new (
         self->loop, config->ack_endpoint, config->curve, (int64_t)config->ingest_timeout_ms,
         (size_t)config->max_connections, s_on_ingest_answer, self);
     self->alert_calls = crier_recent_new (10000, (int64_t)config->alert_repeat_ms);
@@ -396,12 +408,13 @@ void crier_gateway_server (zsock_t *pipe, void *args)
     if (self.loop)
         crier_actor_run (pipe, self.loop, s_on_start, &self);
     //  Requests waiting for ingest are answered (503) before the HTTP side closes.
-    crier_ingest_client_destroy (&self.ingest);
+    crier_ingest_cores_destroy (&self.ingest);
     crier_http_destroy (&self.http);
     crier_tokens_destroy (&self.tokens);
     crier_recent_destroy (&self.alert_calls);
     crier_paced_destroy (&self.bus_reader);
     zsock_destroy (&self.bus);
+    crier_bus_dedup_destroy (&self.dedup);
     crier_heartbeat_destroy (&self.heartbeat);
     zsock_destroy (&self.events);
     crier_metrics_destroy (&self.metrics);

@@ -26,6 +26,9 @@ packages=(
 )
 if [[ "${1:-}" == "--lint" ]]; then
     packages+=(clang-format cppcheck docker-compose)
+    # kubectl renders deploy/kubernetes (kubectl kustomize) for scripts/check-kubernetes.sh;
+    # any kubectl will do, so keep one that is already there.
+    command -v kubectl >/dev/null || packages+=(kubernetes-client)
 elif [[ "${1:-}" == "--fuzz" ]]; then
     # clang and its libFuzzer runtime for scripts/fuzz.sh.
     packages+=(clang libclang-rt-14-dev)

@@ -15,9 +15,9 @@ int crier_watch_config_load (crier_watch_config_t *config)
     rc |= crier_matrix_account_load (&config->homeserver, &config->display_homeserver,
                                      &config->access_token, &config->user_id);
     rc |= crier_config_string ("CRIER_MATRIX_WATCH_DIR", "crier-matrix-watch", &config->state_dir);
-    rc |= crier_config_endpoint ("CRIER_EVENTS_PUBLISH_ENDPOINT",
-                                 CRIER_DEFAULT_EVENTS_PUBLISH_ENDPOINT,
-                                 &config->events_publish_endpoint);
+    rc |= crier_config_endpoints ("CRIER_EVENTS_PUBLISH_ENDPOINT",
+                                  CRIER_DEFAULT_EVENTS_PUBLISH_ENDPOINT,
+                                  &config->events_publish_endpoint);
     rc |= crier_links_load (&config->links);
     rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
     rc |= crier_config_duration_ms ("CRIER_MATRIX_SYNC_TIMEOUT", 30000, 0, 300000,

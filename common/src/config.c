@@ -1,5 +1,6 @@
 /*  config.c - see config.h. */
 #include "crier/config.h"
+#include "crier/endpoint_list.h"
 #include "crier/secret.h"
 #include "crier/log.h"
 
@@ -226,21 +227,53 @@ int crier_config_choice (const char *name, const char *fallback, const char *con
     return s_invalid (name, value, expected);
 }
 
+static bool s_is_endpoint (const char *value)
+{
+    static const char *const schemes[] = {"tcp://", "ipc://", "inproc://", NULL};
+    for (int index = 0; schemes[index]; index++) {
+        size_t length = strlen (schemes[index]);
+        if (strncmp (value, schemes[index], length) == 0 && value[length])
+            return true;
+    }
+    return false;
+}
+
 int crier_config_endpoint (const char *name, const char *fallback, char **value_p)
 {
     const char *value = s_get (name);
     if (!value)
         value = fallback;
     *value_p = NULL;
-    static const char *const schemes[] = {"tcp://", "ipc://", "inproc://", NULL};
-    for (int index = 0; schemes[index]; index++) {
-        size_t length = strlen (schemes[index]);
-        if (strncmp (value, schemes[index], length) == 0 && value[length]) {
-            *value_p = strdup (value);
-            return 0;
-        }
-    }
-    return s_invalid (name, value, "a ZeroMQ endpoint such as tcp://127.0.0.1:7400");
+    if (crier_endpoint_list_is_many (value))
+        return s_invalid (name, value,
+                          "one ZeroMQ endpoint: this process belongs to one crier core (a list "
+                          "is for senders, crier-gateway and the command line: docs/deploy.md)");
+    if (!s_is_endpoint (value))
+        return s_invalid (name, value, "a ZeroMQ endpoint such as tcp://127.0.0.1:7400");
+    *value_p = strdup (value);
+    return *value_p ? 0 : -1;
+}
+
+int crier_config_endpoints (const char *name, const char *fallback, char **value_p)
+{
+    const char *value = s_get (name);
+    if (!value)
+        value = fallback;
+    *value_p = NULL;
+    crier_endpoint_list_t list;
+    if (crier_endpoint_list_parse (value, &list) != 0)
+        return s_invalid (name, value,
+                          "one ZeroMQ endpoint, or several separated by commas (one per core, "
+                          "at most " CRIER_ENDPOINT_LIST_MAX_TEXT ")");
+    bool valid = true;
+    for (size_t index = 0; index < list.count; index++)
+        valid = valid && s_is_endpoint (list.items[index]);
+    crier_endpoint_list_free (&list);
+    if (!valid)
+        return s_invalid (name, value,
+                          "ZeroMQ endpoints such as tcp://127.0.0.1:7400, separated by commas");
+    *value_p = strdup (value);
+    return *value_p ? 0 : -1;
 }
 
 int crier_config_log_level (crier_log_level_t *level_p)

@@ -12,10 +12,11 @@ int crier_sender_config_load (crier_sender_config_t *self, const char *deliverie
     self->deliveries_variable = deliveries_variable;
     self->retry_deadline_variable = retry_deadline_variable;
     int rc = crier_config_log_level (&self->log_level);
-    rc |= crier_config_endpoint (deliveries_variable, default_endpoint, &self->deliveries_endpoint);
-    rc |= crier_config_endpoint ("CRIER_EVENTS_PUBLISH_ENDPOINT",
-                                 CRIER_DEFAULT_EVENTS_PUBLISH_ENDPOINT,
-                                 &self->events_publish_endpoint);
+    rc |=
+        crier_config_endpoints (deliveries_variable, default_endpoint, &self->deliveries_endpoint);
+    rc |= crier_config_endpoints ("CRIER_EVENTS_PUBLISH_ENDPOINT",
+                                  CRIER_DEFAULT_EVENTS_PUBLISH_ENDPOINT,
+                                  &self->events_publish_endpoint);
     rc |= crier_links_load (&self->links);
     rc |= crier_config_heartbeat (&self->heartbeat_interval_ms);
     rc |= crier_config_stop_grace (&self->stop_grace_ms);

@@ -1,5 +1,6 @@
 /*  socket.c - see socket.h. */
 #include "crier/socket.h"
+#include "crier/endpoint_list.h"
 #include "crier/log.h"
 #include "crier/port_holder.h"
 
@@ -25,6 +26,21 @@ static void s_log_failure (crier_socket_mode_t mode, const char *endpoint, const
                "error", zmq_strerror (error), "held_by", holder[0] ? holder : NULL, "hint", hint);
 }
 
+//  Connects to each endpoint of a list (one per core: crier/endpoint_list.h).
+static int s_connect (zsock_t *socket, const char *endpoints)
+{
+    crier_endpoint_list_t list;
+    if (crier_endpoint_list_parse (endpoints, &list) != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    int rc = 0;
+    for (size_t index = 0; index < list.count && rc == 0; index++)
+        rc = zsock_connect (socket, "%s", list.items[index]);
+    crier_endpoint_list_free (&list);
+    return rc;
+}
+
 static zsock_t *s_open (int type, crier_socket_mode_t mode, const char *endpoint,
                         const crier_socket_limits_t *limits, const char *purpose,
                         const crier_links_t *links, const crier_curve_t *curve,
@@ -48,8 +64,8 @@ static zsock_t *s_open (int type, crier_socket_mode_t mode, const char *endpoint
         zsock_destroy (&socket);
         return NULL;
     }
-    int rc = mode == CRIER_BIND ? zsock_bind (socket, "%s", endpoint)
-                                : zsock_connect (socket, "%s", endpoint);
+    int rc =
+        mode == CRIER_BIND ? zsock_bind (socket, "%s", endpoint) : s_connect (socket, endpoint);
     if (rc == -1) {
         s_log_failure (mode, endpoint, purpose, zmq_errno ());
         zsock_destroy (&socket);

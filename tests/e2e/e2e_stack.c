@@ -1,6 +1,7 @@
 /*  e2e_stack.c - see e2e_stack.h. */
 #include "e2e_stack.h"
 
+#include "crier/endpoint_list.h"
 #include "crier/notification.h"
 #include "crier/reply.h"
 
@@ -29,13 +30,18 @@ static const char *const s_links[] = {
     "CRIER_INGEST_ACK_ENDPOINT",       "CRIER_INGEST_CONTROL_ENDPOINT"};
 #define LINKS (sizeof s_links / sizeof s_links[0])
 
-const char *e2e_stack_endpoint (const e2e_stack_t *stack, const char *variable)
+const char *e2e_stack_core_endpoint (const e2e_stack_t *stack, int core, const char *variable)
 {
     for (size_t index = 0; index < LINKS; index++)
         if (strcmp (s_links[index], variable) == 0)
-            return strchr (stack->env[index], '=') + 1;
+            return strchr (core ? stack->core_env[core][index] : stack->env[index], '=') + 1;
     fail_msg ("no link named %s", variable);
     return NULL;
+}
+
+const char *e2e_stack_endpoint (const e2e_stack_t *stack, const char *variable)
+{
+    return e2e_stack_core_endpoint (stack, 0, variable);
 }
 
 const char *e2e_stack_name (stack_kind_t kind)
@@ -51,9 +57,46 @@ static size_t s_count_of (const char *const *list)
     return count;
 }
 
-static test_process_t *s_start (e2e_stack_t *stack, stack_kind_t kind)
+//  A process of core index (ingest, resolver) or sender number index.
+static test_process_t *s_start (e2e_stack_t *stack, stack_kind_t kind, int index)
 {
-    return test_process_start_ready (s_names[kind], stack->common, s_ready[kind], 30000);
+    const char *const *env = stack->common;
+    if (kind <= STACK_RESOLVER && index > 0 && index < STACK_MAX_CORES)
+        env = stack->core_common[index];
+    else if (kind > STACK_RESOLVER && stack->cores > 1)
+        env = stack->sender_common;
+    return test_process_start_ready (s_names[kind], env, s_ready[kind], 30000);
+}
+
+//  Core 1's own links and journal before the shared settings; the senders' lists of both cores'
+//  endpoints (the first of a name wins).
+static void s_second_core (e2e_stack_t *stack)
+{
+    size_t count = 0;
+    for (size_t index = 0; index < LINKS; index++)
+        snprintf (stack->core_env[1][count++], 256, "%s=ipc://%s/core-1-link-%zu", s_links[index],
+                  test_scratch_dir (), index);
+    snprintf (stack->core_env[1][count++], 256, "CRIER_DATA_DIR=%s/ingest-1", test_scratch_dir ());
+    assert_true (count + stack->common_count < 40);
+    size_t used = 0;
+    for (size_t index = 0; index < count; index++)
+        stack->core_common[1][used++] = stack->core_env[1][index];
+    for (size_t index = 0; index < stack->common_count; index++)
+        stack->core_common[1][used++] = stack->common[index];
+    const char *shared[] = {"CRIER_MATRIX_DELIVERIES_ENDPOINT", "CRIER_EMAIL_DELIVERIES_ENDPOINT",
+                            "CRIER_EVENTS_PUBLISH_ENDPOINT"};
+    used = 0;
+    for (size_t index = 0; index < 3; index++) {
+        snprintf (stack->sender_env[index], sizeof stack->sender_env[index], "%s=%s,%s",
+                  shared[index], e2e_stack_core_endpoint (stack, 0, shared[index]),
+                  e2e_stack_core_endpoint (stack, 1, shared[index]));
+        stack->sender_common[used++] = stack->sender_env[index];
+    }
+    for (size_t index = 0; index < stack->common_count; index++)
+        stack->sender_common[used++] = stack->common[index];
+    snprintf (stack->ack_endpoint, sizeof stack->ack_endpoint, "%s,%s",
+              e2e_stack_core_endpoint (stack, 0, "CRIER_INGEST_ACK_ENDPOINT"),
+              e2e_stack_core_endpoint (stack, 1, "CRIER_INGEST_ACK_ENDPOINT"));
 }
 
 //  "#all" mapped to every room and mailbox, as JSON.
@@ -90,11 +133,13 @@ e2e_stack_t *e2e_stack_start_mapped (const char *mapping_json, const char *const
     return stack;
 }
 
-e2e_stack_t *e2e_stack_start_document (const char *members_json, const char *const *rooms,
-                                       const char *const *mailboxes, const char *const *extra_env)
+static e2e_stack_t *s_start_stack (int cores, const char *members_json, const char *const *rooms,
+                                   const char *const *mailboxes, const char *const *extra_env)
 {
     e2e_stack_t *stack = calloc (1, sizeof *stack);
     assert_non_null (stack);
+    assert_true (cores >= 1 && cores <= STACK_MAX_CORES);
+    stack->cores = cores;
     assert_true (s_count_of (rooms) <= STACK_MAX_TARGETS);
     assert_true (s_count_of (mailboxes) <= STACK_MAX_TARGETS);
     const char *joined[2 * STACK_MAX_TARGETS + 1] = {NULL};
@@ -145,14 +190,30 @@ e2e_stack_t *e2e_stack_start_document (const char *members_json, const char *con
     stack->common[stack->common_count++] = "CRIER_SMTP_TLS=none";
     stack->common[stack->common_count++] = "CRIER_EMAIL_FROM=crier <crier@example.org>";
     assert_true (stack->common_count < sizeof stack->common / sizeof stack->common[0]);
+    if (cores > 1)
+        s_second_core (stack);
 
-    stack->processes[STACK_RESOLVER][0] = s_start (stack, STACK_RESOLVER);
-    stack->processes[STACK_INGEST][0] = s_start (stack, STACK_INGEST);
+    for (int core = 0; core < cores; core++) {
+        stack->processes[STACK_RESOLVER][core] = s_start (stack, STACK_RESOLVER, core);
+        stack->processes[STACK_INGEST][core] = s_start (stack, STACK_INGEST, core);
+    }
     for (int index = 0; index < 2; index++) {
-        stack->processes[STACK_MATRIX][index] = s_start (stack, STACK_MATRIX);
-        stack->processes[STACK_EMAIL][index] = s_start (stack, STACK_EMAIL);
+        stack->processes[STACK_MATRIX][index] = s_start (stack, STACK_MATRIX, index);
+        stack->processes[STACK_EMAIL][index] = s_start (stack, STACK_EMAIL, index);
     }
     return stack;
+}
+
+e2e_stack_t *e2e_stack_start_document (const char *members_json, const char *const *rooms,
+                                       const char *const *mailboxes, const char *const *extra_env)
+{
+    return s_start_stack (1, members_json, rooms, mailboxes, extra_env);
+}
+
+e2e_stack_t *e2e_stack_start_cores (int cores, const char *const *rooms,
+                                    const char *const *mailboxes, const char *const *extra_env)
+{
+    return s_start_stack (cores, NULL, rooms, mailboxes, extra_env);
 }
 
 void e2e_stack_stop (e2e_stack_t **stack_p)
@@ -193,7 +254,7 @@ void e2e_stack_stop_one (e2e_stack_t *stack, stack_kind_t kind, int index, int s
 void e2e_stack_start_one (e2e_stack_t *stack, stack_kind_t kind, int index)
 {
     assert_null (stack->processes[kind][index]);
-    stack->processes[kind][index] = s_start (stack, kind);
+    stack->processes[kind][index] = s_start (stack, kind, index);
 }
 
 void e2e_stack_restart_all_at_once (e2e_stack_t *stack, int signal)
@@ -212,7 +273,7 @@ void e2e_stack_restart_all_at_once (e2e_stack_t *stack, int signal)
             }
     const stack_kind_t order[] = {STACK_RESOLVER, STACK_INGEST, STACK_MATRIX, STACK_EMAIL};
     for (int kind = 0; kind < STACK_KINDS; kind++)
-        for (int index = 0; index < (order[kind] >= STACK_MATRIX ? 2 : 1); index++)
+        for (int index = 0; index < (order[kind] >= STACK_MATRIX ? 2 : stack->cores); index++)
             e2e_stack_start_one (stack, order[kind], index);
 }
 
@@ -316,7 +377,7 @@ e2e_tally_t e2e_stack_await_all (e2e_stack_t *stack, const char *prefix, int tot
 
 void e2e_stack_send (e2e_stack_t *stack, const char *prefix, int count)
 {
-    char ack[200];
+    char ack[400];
     snprintf (ack, sizeof ack, "CRIER_ACK_ENDPOINT=%s", stack->ack_endpoint);
     const char *env[] = {ack, NULL};
     for (int number = 0; number < count; number++) {
@@ -332,10 +393,36 @@ void e2e_stack_send (e2e_stack_t *stack, const char *prefix, int count)
 void e2e_stack_send_burst (e2e_stack_t *stack, const char *group, const char *key,
                            const char *prefix, int first, int count)
 {
+    e2e_stack_send_burst_to (stack->ack_endpoint, group, key, prefix, first, count);
+}
+
+void e2e_stack_send_burst_to (const char *endpoints, const char *group, const char *key,
+                              const char *prefix, int first, int count)
+{
     zsock_t *dealer = zsock_new (ZMQ_DEALER);
     zsock_set_rcvtimeo (dealer, 30000);
     zsock_set_sndhwm (dealer, 0);
-    assert_int_equal (zsock_connect (dealer, "%s", stack->ack_endpoint), 0);
+    //  Connected to each before the first send, so that the burst is spread over all of them.
+    crier_endpoint_list_t list;
+    assert_int_equal (crier_endpoint_list_parse (endpoints, &list), 0);
+    zsock_t *monitor = zsock_new (ZMQ_PAIR);
+    char monitor_endpoint[64];
+    snprintf (monitor_endpoint, sizeof monitor_endpoint, "inproc://e2e-burst-%p", (void *)dealer);
+    assert_int_equal (zmq_socket_monitor (zsock_resolve (dealer), monitor_endpoint,
+                                          ZMQ_EVENT_HANDSHAKE_SUCCEEDED),
+                      0);
+    assert_int_equal (zsock_connect (monitor, "%s", monitor_endpoint), 0);
+    for (size_t index = 0; index < list.count; index++)
+        assert_int_equal (zsock_connect (dealer, "%s", list.items[index]), 0);
+    zsock_set_rcvtimeo (monitor, 10000);
+    for (size_t index = 0; index < list.count; index++) {
+        zmsg_t *event = zmsg_recv (monitor);
+        assert_non_null (event);
+        zmsg_destroy (&event);
+    }
+    zmq_socket_monitor (zsock_resolve (dealer), NULL, 0);
+    zsock_destroy (&monitor);
+    crier_endpoint_list_free (&list);
     for (int number = first; number < first + count; number++) {
         crier_notification_t *notification = crier_notification_new ();
         char body[64];

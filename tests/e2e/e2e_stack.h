@@ -17,17 +17,24 @@ typedef enum { STACK_INGEST, STACK_RESOLVER, STACK_MATRIX, STACK_EMAIL, STACK_KI
 
 #define STACK_MAX_TARGETS 4
 
+#define STACK_MAX_CORES 2
+
 typedef struct {
+    int cores; //  1, or 2: a second ingest and resolver of their own, senders connected to both
     test_couch_t *couch;
     test_homeserver_t *homeserver;
     test_smtp_t *smtp;
-    test_process_t *processes[STACK_KINDS][2]; //  [kind][0] for ingest and the resolver
+    test_process_t *processes[STACK_KINDS][2]; //  [kind][core] for ingest and the resolver
     const char *rooms[STACK_MAX_TARGETS + 1];  //  NULL-ended
     const char *mailboxes[STACK_MAX_TARGETS + 1];
     char env[24][256];
     const char *common[32];
     size_t common_count;
-    char ack_endpoint[128];
+    char ack_endpoint[300];                  //  every core's, separated by commas
+    char core_env[STACK_MAX_CORES][10][256]; //  a second core's links and journal
+    const char *core_common[STACK_MAX_CORES][40];
+    char sender_env[3][600]; //  with several cores: the senders' lists of every core's endpoints
+    const char *sender_common[40];
     char stack_id[64]; //  "CRIER_STACK_ID=...", for crier status and crier tail
 } e2e_stack_t;
 
@@ -46,8 +53,16 @@ e2e_stack_t *e2e_stack_start_mapped (const char *mapping_json, const char *const
 e2e_stack_t *e2e_stack_start_document (const char *members_json, const char *const *rooms,
                                        const char *const *mailboxes, const char *const *extra_env);
 
-//  The endpoint of a link by its variable, e.g. CRIER_EVENTS_ENDPOINT.
+//  e2e_stack_start with cores crier cores (1 or 2): core 1 has links and a journal of its own,
+//  and the senders connect to both (docs/deploy.md, "Several cores").
+e2e_stack_t *e2e_stack_start_cores (int cores, const char *const *rooms,
+                                    const char *const *mailboxes, const char *const *extra_env);
+
+//  The endpoint of a link by its variable, e.g. CRIER_EVENTS_ENDPOINT (of core 0).
 const char *e2e_stack_endpoint (const e2e_stack_t *stack, const char *variable);
+
+//  The same of one core.
+const char *e2e_stack_core_endpoint (const e2e_stack_t *stack, int core, const char *variable);
 
 //  Stops every crier process with SIGTERM (each must exit 0), then the doubles and CouchDB.
 void e2e_stack_stop (e2e_stack_t **stack_p);
@@ -82,6 +97,11 @@ void e2e_stack_send (e2e_stack_t *stack, const char *prefix, int count);
 //  "PREFIX NUMBER" from first on, with key when not NULL; asserts each was acknowledged.
 void e2e_stack_send_burst (e2e_stack_t *stack, const char *group, const char *key,
                            const char *prefix, int first, int count);
+
+//  e2e_stack_send_burst to the acknowledged endpoints listed in endpoints (a DEALER connected to
+//  each spreads the burst over them).
+void e2e_stack_send_burst_to (const char *endpoints, const char *group, const char *key,
+                              const char *prefix, int first, int count);
 
 //  Counts, for each number below total, how many times the body "PREFIX NUMBER" arrived in each
 //  room and each mailbox: counts[target][number], targets being the rooms then the mailboxes.

@@ -29,7 +29,7 @@
 static e2e_stack_t *s_stack;
 static test_process_t *s_gateway;
 static char s_listen[64];
-static char s_ack[200];
+static char s_ack[400];
 static size_t s_log; //  how far the gateway's log was read
 
 //  The gateway, with the stack's settings and the clients' name for its acknowledged endpoint.

@@ -82,7 +82,7 @@ static size_t s_room_events (void)
 //  event id (caller frees). events_before: how many events the room had.
 static char *s_send_and_await (const char *subject, const char *id, size_t events_before)
 {
-    char ack[200];
+    char ack[400];
     snprintf (ack, sizeof ack, "CRIER_ACK_ENDPOINT=%s", s_stack->ack_endpoint);
     const char *env[] = {ack, NULL};
     const char *args[] = {

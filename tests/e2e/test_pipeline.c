@@ -130,7 +130,7 @@ static void test_crier_send_reaches_every_room_and_mailbox (void **state)
 
 static void test_raw_push_with_html (void **state)
 {
-    char endpoint[160];
+    char endpoint[320];
     snprintf (endpoint, sizeof endpoint, ">%s",
               e2e_stack_endpoint (s_stack, "CRIER_INGEST_ENDPOINT"));
     zsock_t *push = zsock_new_push (endpoint);
@@ -176,7 +176,7 @@ static void test_a_live_mapping_edit_reroutes_the_next_notification (void **stat
 
 static void test_two_senders_of_each_channel_share_2000_deliveries_exactly_once (void **state)
 {
-    char endpoint[160];
+    char endpoint[320];
     snprintf (endpoint, sizeof endpoint, ">%s",
               e2e_stack_endpoint (s_stack, "CRIER_INGEST_ENDPOINT"));
     zsock_t *push = zsock_new_push (endpoint);

@@ -149,7 +149,7 @@ static void test_no_secret_in_any_log_or_event (void **state)
     test_process_t *matrix = s_start ("crier-sender-matrix", common, "matrix.ready");
     test_process_t *email = s_start ("crier-sender-email", common, "sender.ready");
 
-    char ack[200];
+    char ack[400];
     char line[512], endpoint[160];
     assert_true (test_process_wait_log (ingest, "ingest.ready", 1000, NULL, line, sizeof line));
     assert_true (test_log_value (line, "ack_endpoint", endpoint, sizeof endpoint));

@@ -22,7 +22,7 @@
     " \"#locked\": {\"matrix\": [\"" LOCKED "\"], \"email\": [\"" MAILBOX "\"]}}"
 
 static e2e_stack_t *s_stack;
-static char s_ack[200];
+static char s_ack[400];
 
 static int s_setup (void **state)
 {

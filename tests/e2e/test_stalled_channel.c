@@ -45,7 +45,7 @@ static void test_matrix_goes_on_while_email_is_stalled (void **state)
     for (int index = 0; index < 2; index++)
         e2e_stack_stop_one (stack, STACK_EMAIL, index, SIGTERM, 0);
 
-    char endpoint[160];
+    char endpoint[320];
     snprintf (endpoint, sizeof endpoint, ">%s", stack->ack_endpoint);
     zsock_t *request = zsock_new_req (endpoint);
     assert_non_null (request);

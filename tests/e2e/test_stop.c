@@ -51,7 +51,7 @@ static void s_send_acknowledged (zsock_t *request, const char *prefix, int numbe
 
 static void s_send_batch (void)
 {
-    char endpoint[160];
+    char endpoint[320];
     snprintf (endpoint, sizeof endpoint, ">%s", s_stack->ack_endpoint);
     zsock_t *request = zsock_new_req (endpoint);
     assert_non_null (request);
@@ -83,7 +83,7 @@ static void test_sigterm_to_each_process_loses_nothing_accepted (void **state)
 //  bus for them, instead of both leaving at once and ingest sending it all again at its start).
 static void test_sigint_to_every_process_at_once_sends_nothing_twice (void **state)
 {
-    char endpoint[160];
+    char endpoint[320];
     snprintf (endpoint, sizeof endpoint, ">%s", s_stack->ack_endpoint);
     zsock_t *request = zsock_new_req (endpoint);
     assert_non_null (request);

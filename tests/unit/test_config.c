@@ -130,6 +130,30 @@ static void test_endpoint (void **state)
     s_expect_logged ("a ZeroMQ endpoint such as tcp://127.0.0.1:7400");
 }
 
+//  A process of one core takes one endpoint; what connects to every core takes a list.
+static void test_endpoint_lists (void **state)
+{
+    char *endpoint = NULL;
+    setenv ("CRIER_TEST", "tcp://core-0:7411,tcp://core-1:7411", 1);
+    assert_int_equal (crier_config_endpoint ("CRIER_TEST", "tcp://x:1", &endpoint), -1);
+    assert_null (endpoint);
+    s_expect_logged ("this process belongs to one crier core");
+    assert_int_equal (crier_config_endpoints ("CRIER_TEST", "tcp://x:1", &endpoint), 0);
+    assert_string_equal (endpoint, "tcp://core-0:7411,tcp://core-1:7411");
+    free (endpoint);
+    const char *bad[] = {"tcp://a:1,", "tcp://a:1,,tcp://b:1", "tcp://a:1,b:2", ","};
+    for (size_t index = 0; index < 4; index++) {
+        setenv ("CRIER_TEST", bad[index], 1);
+        assert_int_equal (crier_config_endpoints ("CRIER_TEST", "tcp://x:1", &endpoint), -1);
+        assert_null (endpoint);
+    }
+    s_expect_logged ("separated by commas");
+    unsetenv ("CRIER_TEST");
+    assert_int_equal (crier_config_endpoints ("CRIER_TEST", "tcp://x:1", &endpoint), 0);
+    assert_string_equal (endpoint, "tcp://x:1");
+    free (endpoint);
+}
+
 static void s_write_file (const char *path, const char *content, size_t length)
 {
     FILE *file = fopen (path, "wb");
@@ -251,6 +275,7 @@ int main (void)
         cmocka_unit_test_setup_teardown (test_durations, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_choice, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_endpoint, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_endpoint_lists, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_secret_from_variable_and_file, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_log_level, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_stack_identity, s_setup, s_teardown),

@@ -47,8 +47,12 @@ int crier_duration_parse (const char *text, uint64_t *milliseconds_p);
 int crier_config_choice (const char *name, const char *fallback, const char *const *choices,
                          int *index_p);
 
-//  A ZeroMQ endpoint (tcp://, ipc:// or inproc://). Caller frees.
+//  A ZeroMQ endpoint (tcp://, ipc:// or inproc://); a list is refused with why. Caller frees.
 int crier_config_endpoint (const char *name, const char *fallback, char **value_p);
+
+//  One endpoint or several separated by commas, one per crier core (crier/endpoint_list.h), for
+//  what connects to every core. Caller frees.
+int crier_config_endpoints (const char *name, const char *fallback, char **value_p);
 
 //  CRIER_LOG_LEVEL (info when unset), for main to apply (crier_log_set_level). Returns 0 or -1.
 int crier_config_log_level (crier_log_level_t *level_p);
