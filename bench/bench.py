@@ -34,6 +34,7 @@ MAPPING = {
     "#throttled": {"matrix": ROOMS[:1], "throttle": {"window": "1h"}},
 }
 COUCH_PORT, MATRIX_PORT, SMTP_PORT = 15984, 18008, 12525
+MATRIX_H2_PORT = 18009  # the same sink over HTTP/2 (h2c)
 PROCESSES = ["crier-resolver", "crier-ingest", "crier-sender-matrix", "crier-sender-email"]
 READY = {"crier-resolver": "mapping.loaded", "crier-ingest": "ingest.ready",
          "crier-sender-matrix": "matrix.ready", "crier-sender-email": "sender.ready"}
@@ -128,7 +129,8 @@ class Bench:
     def start_nginx(self):
         with open(os.path.join(self.root, "bench", "nginx.conf.in")) as template:
             config = template.read().replace("@WORK@", self.work)
-        config = config.replace("@PORT@", str(MATRIX_PORT))
+        config = config.replace("@PORT@", str(MATRIX_PORT)).replace("@H2PORT@",
+                                                                    str(MATRIX_H2_PORT))
         path = os.path.join(self.work, "nginx.conf")
         with open(path, "w") as out:
             out.write(config)
@@ -226,6 +228,28 @@ class Bench:
                     return int(line.split()[1]) / 1024  # MiB
         return 0.0
 
+    def cpu_times(self):
+        """Each crier process's CPU time so far, (user, kernel) in seconds, from /proc."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        times = {}
+        for name, process in self.crier.items():
+            with open(f"/proc/{process.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            times[name] = (int(fields[11]) / ticks, int(fields[12]) / ticks)  # utime, stime
+        return times
+
+    def cpu_row(self, before, deliveries):
+        """A row: the CPU time each crier process spent per delivery since before (µs)."""
+        after = self.cpu_times()
+        spent = {name: (after[name][0] - before[name][0], after[name][1] - before[name][1])
+                 for name in after}
+        total = sum(user + kernel for user, kernel in spent.values())
+        parts = ", ".join(f"{name.replace('crier-', '')} {1e6 * (user + kernel) / deliveries:.1f}"
+                          f" ({1e6 * kernel / deliveries:.1f} kernel)"
+                          for name, (user, kernel) in spent.items() if user + kernel > 0)
+        self.row("  ... CPU per delivery, all crier processes", f"{1e6 * total / deliveries:.1f} µs",
+                 f"({parts})")
+
     def push(self, *args):
         argv = [os.path.join(self.bin, "crier-bench"), "push",
                 "--endpoint", self.crier_env()["CRIER_INGEST_ACK_ENDPOINT"
@@ -260,6 +284,7 @@ class Bench:
     def throughput(self, group, count, rooms, emails, label):
         matrix_before, _ = self.matrix_sends()
         email_before = self.emails()
+        cpu_before = self.cpu_times()
         start = time.time()
         pushed = self.push("--count", str(count), "--to", group)
         want_matrix, want_email = matrix_before + count * rooms, email_before + count * emails
@@ -274,7 +299,24 @@ class Bench:
         self.row(label, f"{rate:,.0f} notifications/s",
                  f"({deliveries / (end - start):,.0f} deliveries/s; client pushed at "
                  f"{pushed['rate']:,.0f}/s)")
+        self.cpu_row(cpu_before, deliveries)
         return rate
+
+    def restart_matrix_sender(self, extra):
+        self.stop("crier-sender-matrix")
+        env = self.crier_env(dict({"CRIER_LOG_LEVEL": "info"}, **extra))
+        self.crier["crier-sender-matrix"] = self.spawn(
+            "crier-sender-matrix", [os.path.join(self.bin, "crier-sender-matrix")], env=env)
+        wait_until("the Matrix sender", lambda: self.log_has("crier-sender-matrix", "matrix.ready"),
+                   60)
+
+    def http2(self, n):
+        """Ten rooms over HTTP/1.1 and over HTTP/2 (h2c) to the same sink, in turn."""
+        self.throughput("#ten", n // 10, 10, 0, "end to end, ten rooms, HTTP/1.1")
+        self.restart_matrix_sender({"CRIER_MATRIX_HTTP": "2", "CRIER_MATRIX_HOMESERVER":
+                                    f"http://127.0.0.1:{MATRIX_H2_PORT}"})
+        self.throughput("#ten", n // 10, 10, 0, "end to end, ten rooms, HTTP/2 (h2c)")
+        self.restart_matrix_sender({})
 
     def latency(self, rate, count):
         times = os.path.join(self.work, f"times-{rate}.txt")
@@ -522,7 +564,7 @@ class Bench:
     # ---- all ---------------------------------------------------------------------------------
     def run(self, parts):
         n = 2000 if self.quick else self.count
-        for port in (COUCH_PORT, MATRIX_PORT, SMTP_PORT):
+        for port in (COUCH_PORT, MATRIX_PORT, MATRIX_H2_PORT, SMTP_PORT):
             if listening(port):
                 raise Failure(f"port {port} is taken (a sink left over from an earlier run?); "
                               "stop what listens there and run again")
@@ -552,6 +594,8 @@ class Bench:
             wait_until("the second Matrix sender",
                        lambda: self.log_has("crier-sender-matrix-2", "matrix.ready"), 60)
             self.throughput("#ten", n // 10, 10, 0, "end to end, ten rooms, two Matrix senders")
+        if "http2" in parts:
+            self.http2(n)
         if "latency" in parts:
             for rate, count in ((1000, n // 20), (10000, n // 5)):
                 self.latency(rate, count)
@@ -583,7 +627,7 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--count", type=int, default=100000,
                         help="notifications per throughput run (default 100000)")
-    parts = ["throughput", "latency", "apprise", "ingest", "gateway", "nags", "throttle",
+    parts = ["throughput", "http2", "latency", "apprise", "ingest", "gateway", "nags", "throttle",
              "backlog"]
     parser.add_argument("--only", default=",".join(parts),
                         help="comma-separated parts to run (default: all of " +

@@ -247,14 +247,29 @@ static void s_on_heartbeat (ingest_server_t *self, const void *data, size_t size
     json_decref (heartbeat);
 }
 
-//  One event from the bus: a receipt, or a heartbeat (ingest keeps that subscription).
+//  A channel of the resolver that had stalled flows again: what it deferred goes now.
+static void s_on_flowing (ingest_server_t *self)
+{
+    size_t again = crier_ledger_expire_deferred (self->ledger);
+    if (again == 0)
+        return;
+    crier_log (CRIER_LOG_INFO, "deliveries.resumed", "sent_again", CRIER_LOG_INT (again), "hint",
+               "a stalled channel flows again: what it deferred goes now, not after the lease");
+    self->redelivered += again;
+}
+
+//  One event from the bus: a receipt, a heartbeat (ingest keeps that subscription), or a channel
+//  flowing again.
 static void s_on_event (const char *type, size_t type_size, const void *data, size_t size,
                         void *arg)
 {
     ingest_server_t *self = arg;
     static const char heartbeat[] = "process.heartbeat";
+    static const char flowing[] = CRIER_EVENT_DELIVERIES_FLOWING;
     if (type_size == sizeof heartbeat - 1 && memcmp (type, heartbeat, type_size) == 0)
         s_on_heartbeat (self, data, size);
+    else if (type_size == sizeof flowing - 1 && memcmp (type, flowing, type_size) == 0)
+        s_on_flowing (self);
     else
         s_apply_receipt (self, data, size);
 }

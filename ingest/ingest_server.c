@@ -364,6 +364,7 @@ static int s_open_sockets (server_t *self)
     //  Asks for heartbeats after them: the first that comes back says they have taken. Kept:
     //  the resolver's say when it restarted (ingest_dispatch.c).
     zsock_set_subscribe (self->receipts, "process.heartbeat");
+    zsock_set_subscribe (self->receipts, CRIER_EVENT_DELIVERIES_FLOWING);
     self->receipts_wait_until = zclock_mono () + RECEIPTS_CONFIRM_MS;
     //  Give notifications already handed to ZeroMQ a moment to reach the resolver when ingest
     //  stops (what does not is sent again after a restart: it is in the journal).

@@ -40,7 +40,8 @@ typedef struct {
     uint32_t attempt;
     bool client_id; //  the id came from the client
     stage_t stage;
-    bool routed; //  the resolver said which deliveries it became
+    bool routed;   //  the resolver said which deliveries it became
+    bool deferred; //  a delivery of it was deferred (its channel stalled) since it was sent
     delivery_t *deliveries;
     size_t count;
     size_t capacity;
@@ -165,6 +166,8 @@ static void s_move (crier_ledger_t *self, entry_t *entry, stage_t stage)
             crier_dead_shares_remove (self->shares, entry->id, entry->position.size);
     }
     entry->stage = stage;
+    if (stage == STAGE_QUEUED)
+        entry->deferred = false;
     entry->handle = zlistx_add_end (s_list_of (self, stage), entry);
     if (stage == STAGE_IDLE)
         crier_dead_shares_add (self->shares, entry->id, entry->position.size);
@@ -494,6 +497,7 @@ static crier_ledger_change_t s_apply (crier_ledger_t *self, entry_t *entry,
                 //  channel is stalled, so it goes again when a whole lease has passed. Released:
                 //  a stopping sender let it go, so it is due now.
                 bool renew = receipt->kind != CRIER_RECEIPT_RELEASED;
+                entry->deferred |= receipt->kind == CRIER_RECEIPT_DEFERRED;
                 entry->deadline_ms = renew ? now_ms + (int64_t)self->options.lease_ms : now_ms;
                 if (renew)
                     s_move (self, entry, STAGE_SENT);
@@ -596,23 +600,34 @@ size_t crier_ledger_expire (crier_ledger_t *self, int64_t now_ms)
     return count;
 }
 
-size_t crier_ledger_expire_unrouted (crier_ledger_t *self)
+//  Queues again the sent entries whose mark says (routed or deferred).
+static size_t s_expire_marked (crier_ledger_t *self, bool deferred)
 {
     //  Collected first: moving an entry changes the list being walked.
-    zlistx_t *unrouted = zlistx_new ();
-    for (entry_t *entry = unrouted ? zlistx_first (self->sent) : NULL; entry;
+    zlistx_t *marked = zlistx_new ();
+    for (entry_t *entry = marked ? zlistx_first (self->sent) : NULL; entry;
          entry = zlistx_next (self->sent))
-        if (!entry->routed)
-            zlistx_add_end (unrouted, entry);
+        if (deferred ? entry->deferred : !entry->routed)
+            zlistx_add_end (marked, entry);
     size_t count = 0;
-    for (entry_t *entry = unrouted ? zlistx_first (unrouted) : NULL; entry;
-         entry = zlistx_next (unrouted)) {
+    for (entry_t *entry = marked ? zlistx_first (marked) : NULL; entry;
+         entry = zlistx_next (marked)) {
         entry->attempt++;
         s_move (self, entry, STAGE_QUEUED);
         count++;
     }
-    zlistx_destroy (&unrouted);
+    zlistx_destroy (&marked);
     return count;
+}
+
+size_t crier_ledger_expire_unrouted (crier_ledger_t *self)
+{
+    return s_expire_marked (self, false);
+}
+
+size_t crier_ledger_expire_deferred (crier_ledger_t *self)
+{
+    return s_expire_marked (self, true);
 }
 
 size_t crier_ledger_nags_due (crier_ledger_t *self, int64_t now_ms)

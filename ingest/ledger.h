@@ -122,6 +122,11 @@ size_t crier_ledger_expire (crier_ledger_t *self, int64_t now_ms);
 //  its heartbeats). Returns how many.
 size_t crier_ledger_expire_unrouted (crier_ledger_t *self);
 
+//  Queues again at once every sent notification with a delivery deferred since it was sent:
+//  the channel that stalled flows again (deliveries.flowing from the resolver), so what it
+//  deferred goes now rather than after the lease. Returns how many.
+size_t crier_ledger_expire_deferred (crier_ledger_t *self);
+
 //  Queues every notification whose nag fell due by now, as a nag request (the work then carries
 //  it). Returns how many.
 size_t crier_ledger_nags_due (crier_ledger_t *self, int64_t now_ms);

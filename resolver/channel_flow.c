@@ -99,18 +99,41 @@ static void s_flush (crier_channel_flow_t *self, crier_channel_t channel)
     }
 }
 
+//  A stalled channel whose socket takes again (a sender connected, or caught up): it flows, and
+//  crier-ingest hears it (deliveries.flowing) and sends what was deferred at once rather than
+//  after the lease.
+static void s_unstall (crier_channel_flow_t *self, crier_channel_t channel)
+{
+    channel_t *state = &self->channels[channel];
+    state->stalled = false;
+    crier_log (CRIER_LOG_INFO, "deliveries.flowing", "channel", crier_channel_name (channel),
+               "deferred", CRIER_LOG_INT (state->deferred));
+    crier_event_t *event = crier_event_new (CRIER_EVENT_DELIVERIES_FLOWING);
+    if (event) {
+        crier_event_add_text (event, "channel", crier_channel_name (channel));
+        crier_event_add_int (event, "deferred", (int64_t)state->deferred);
+        crier_event_send (&event, self->events);
+    }
+}
+
 static int s_on_writable (zloop_t *loop, zmq_pollitem_t *item, void *arg)
 {
     crier_channel_flow_t *self = arg;
     for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
-        if (zsock_resolve (self->channels[channel].socket) == item->socket)
+        if (zsock_resolve (self->channels[channel].socket) == item->socket) {
+            if (self->channels[channel].stalled)
+                s_unstall (self, (crier_channel_t)channel);
             s_flush (self, (crier_channel_t)channel);
+            s_poll_writable (self, (crier_channel_t)channel,
+                             crier_delivery_queue_count (self->channels[channel].waiting) > 0);
+        }
     s_resume_if_free (self);
     return 0;
 }
 
 //  Tells crier-ingest that a delivery went nowhere because its channel is stalled: it sends it
-//  again when a whole lease (CRIER_REDELIVER_AFTER) has passed.
+//  again when the channel flows (s_unstall), or when a whole lease (CRIER_REDELIVER_AFTER) has
+//  passed.
 static void s_defer (crier_channel_flow_t *self, crier_channel_t channel,
                      const char *notification_id, const char *delivery_id, const char *target)
 {
@@ -122,7 +145,8 @@ static void s_defer (crier_channel_flow_t *self, crier_channel_t channel,
     if (event) {
         crier_event_add_text (event, "reason",
                               "its channel's senders took no delivery for CRIER_STALLED_AFTER; "
-                              "crier-ingest sends it again after CRIER_REDELIVER_AFTER");
+                              "crier-ingest sends it again when the channel flows again, or "
+                              "after CRIER_REDELIVER_AFTER");
         crier_event_send (&event, self->events);
     }
 }
@@ -135,7 +159,8 @@ static void s_stall (crier_channel_flow_t *self, crier_channel_t channel)
     state->stalled = true;
     state->held = false;
     state->deferred = 0;
-    s_poll_writable (self, channel, false);
+    //  Watched for room from now on: the moment it takes again, it flows (s_unstall).
+    s_poll_writable (self, channel, true);
     char *frame;
     size_t size;
     while ((frame = crier_delivery_queue_take (state->waiting, &size))) {
@@ -152,8 +177,8 @@ static void s_stall (crier_channel_flow_t *self, crier_channel_t channel)
                "hint",
                "no crier-sender for this channel took a delivery for CRIER_STALLED_AFTER (is one "
                "running? can it reach its server? see its log); the other channels go on, and "
-               "this channel's deliveries wait in crier-ingest's journal and go again every "
-               "CRIER_REDELIVER_AFTER");
+               "this channel's deliveries wait in crier-ingest's journal and go again as soon "
+               "as a sender takes deliveries (or every CRIER_REDELIVER_AFTER)");
 }
 
 static int s_on_stall_check (zloop_t *loop, int timer_id, void *arg)
@@ -180,9 +205,8 @@ int crier_channel_flow_queue (crier_channel_flow_t *self, crier_channel_t channe
     if (!state->stalled)
         return crier_delivery_queue_add (state->waiting, frame, size);
     if (crier_socket_send (self->channels[channel].socket, frame, size, ZMQ_DONTWAIT) == 0) {
-        crier_log (CRIER_LOG_INFO, "deliveries.flowing", "channel", crier_channel_name (channel),
-                   "deferred", CRIER_LOG_INT (state->deferred));
-        state->stalled = false;
+        s_unstall (self, channel);
+        s_poll_writable (self, channel, false);
     } else
         s_defer (self, channel, notification_id, delivery_id, target);
     free (frame);

@@ -8,6 +8,9 @@
 #   - --scale sender-email=3 shares the emails, each sent exactly once, by all three;
 #   - docker-compose kill -s KILL ingest, then start, mid-stream: nothing acknowledged is lost;
 #   - docker-compose restart resolver mid-stream: nothing is lost;
+#   - with a second core (deploy/compose.cores.yaml) and a stream spread over both, SIGKILL of
+#     one core's ingest and resolver: the other goes on meanwhile, and once the killed core is
+#     back everything either acknowledged is delivered (Matrix once);
 #   - every crier service is healthy, and a stopped process (SIGSTOP) turns unhealthy;
 #   - down -v removes it all.
 # Usage: scripts/test-containers.sh   (as root; about 3 GB of disk and 4 minutes)
@@ -114,7 +117,8 @@ step "secrets and CURVE keys, as docs/deploy.md makes them"
 project_dir=$work/project
 mkdir -p "$project_dir/secrets" "$project_dir/curve-clients"
 chmod 700 "$project_dir/secrets"
-cp compose.yaml tests/containers/compose.test.yaml tests/containers/mapping.json "$project_dir/"
+cp compose.yaml deploy/compose.cores.yaml tests/containers/compose.test.yaml \
+    tests/containers/mapping.json "$project_dir/"
 cd "$project_dir"
 keygen() {
     docker run --rm -v "$project_dir:/work" -w /work --user "$(id -u):$(id -g)" \
@@ -187,6 +191,37 @@ wait_for 30 arrived restarted-
 "${compose[@]}" restart resolver >/dev/null 2>&1
 wait "$sender"
 drive await --prefix restarted --count 300 --rooms 1 --mails 1 --timeout 180
+
+step "two cores (deploy/compose.cores.yaml): SIGKILL of one under a stream loses nothing"
+compose+=(-f "$work/project/compose.cores.yaml")
+"${compose[@]}" up -d >/dev/null 2>&1
+wait_for 120 all_healthy || { "${compose[@]}" ps >&2; exit 1; }
+#  Whether crier status, over both cores' buses, lists two crier-ingest.
+both_cores_listed() {
+    [[ $("${compose[@]}" exec -T ingest crier status --only crier-ingest \
+        --endpoint tcp://resolver:7402,tcp://resolver-2:7402 | grep -c '^crier-ingest ') == 2 ]]
+}
+#  Whether the second core's ingest accepted at least $1 notifications.
+second_core_accepted() {
+    local accepted
+    accepted=$("${compose[@]}" exec -T ingest-2 crier status --here --only crier-ingest |
+        grep -o ' accepted=[0-9]*' | cut -d= -f2)
+    ((${accepted:-0} >= $1))
+}
+wait_for 60 both_cores_listed ||
+    { echo "test-containers: crier status does not list both cores' ingests" >&2; exit 1; }
+drive send --keys secrets --to '#ops' --prefix cores --count 400 --rate 50 \
+    --endpoint tcp://127.0.0.1:7401,tcp://127.0.0.1:7501 >"$work/cores.log" &
+sender=$!
+wait_for 30 second_core_accepted 20 ||
+    { echo "test-containers: the second core took no share of the stream" >&2; exit 1; }
+"${compose[@]}" kill -s KILL ingest-2 resolver-2 >/dev/null 2>&1
+#  Meanwhile the first core takes and delivers new notifications.
+drive send --keys secrets --to '#ops' --prefix meanwhile --count 50 >/dev/null
+drive await --prefix meanwhile --count 50 --rooms 1 --mails 1 --timeout 60
+"${compose[@]}" start resolver-2 ingest-2 >/dev/null 2>&1
+wait "$sender"
+drive await --prefix cores --count 400 --rooms 1 --mails 1 --timeout 180
 
 step "healthchecks: a stopped process turns unhealthy"
 wait_for 120 all_healthy

@@ -20,6 +20,7 @@ struct crier_matrix_client_t {
     char *authorization; //  the header line
     uint64_t timeout_ms;
     size_t max_response; //  bytes of an answer read at most
+    long http_version;   //  CURLOPT_HTTP_VERSION
     zlistx_t *requests;  //  request_t still running
 };
 
@@ -137,6 +138,7 @@ crier_matrix_client_t *crier_matrix_client_new (crier_transfers_t *http, const c
     self->http = http;
     self->timeout_ms = timeout_ms;
     self->max_response = MAX_RESPONSE_BYTES;
+    self->http_version = CURL_HTTP_VERSION_2TLS;
     self->homeserver = strdup (homeserver);
     size_t size = strlen (access_token) + 32;
     self->authorization = malloc (size);
@@ -177,6 +179,13 @@ void crier_matrix_client_destroy (crier_matrix_client_t **self_p)
     free (self->authorization);
     free (self);
     *self_p = NULL;
+}
+
+void crier_matrix_client_http (crier_matrix_client_t *self, crier_matrix_http_t http)
+{
+    self->http_version = http == CRIER_MATRIX_HTTP_1_1 ? CURL_HTTP_VERSION_1_1
+                         : http == CRIER_MATRIX_HTTP_2 ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
+                                                       : CURL_HTTP_VERSION_2TLS;
 }
 
 void crier_matrix_client_limit (crier_matrix_client_t *self, size_t max_response_bytes)
@@ -276,6 +285,11 @@ int crier_matrix_client_request (crier_matrix_client_t *self, const char *method
         rc = crier_transfers_prepare (easy, "http,https", (long)self->timeout_ms, request->error);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt (easy, CURLOPT_USERAGENT, "crier/" CRIER_VERSION);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt (easy, CURLOPT_HTTP_VERSION, self->http_version);
+    //  On HTTP/2, a request waits for the connection being set up rather than opening another.
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt (easy, CURLOPT_PIPEWAIT, 1L);
     free (url);
     if (rc != CURLE_OK || crier_transfers_start (self->http, easy, s_on_done, request) != 0) {
         snprintf (reason, reason_size, "the request could not be started: %s",

@@ -68,6 +68,16 @@ typedef void (crier_matrix_answer_fn) (const crier_matrix_answer_t *answer, void
 crier_matrix_client_t *crier_matrix_client_new (crier_transfers_t *http, const char *homeserver,
                                                 const char *access_token, uint64_t timeout_ms);
 
+//  Which HTTP the client speaks (CRIER_MATRIX_HTTP): auto is HTTP/2 over TLS when the homeserver
+//  offers it (ALPN) and HTTP/1.1 otherwise; 2 is HTTP/2 also over http:// (prior knowledge: a
+//  local proxy that speaks h2c); 1.1 never HTTP/2. With HTTP/2, requests share one connection.
+typedef enum {
+    CRIER_MATRIX_HTTP_AUTO,
+    CRIER_MATRIX_HTTP_1_1,
+    CRIER_MATRIX_HTTP_2
+} crier_matrix_http_t;
+void crier_matrix_client_http (crier_matrix_client_t *self, crier_matrix_http_t http);
+
 //  How much of an answer the client reads (64 KiB unless set): /sync answers need more. Past
 //  it, the answer is marked truncated.
 void crier_matrix_client_limit (crier_matrix_client_t *self, size_t max_response_bytes);

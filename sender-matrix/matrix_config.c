@@ -84,6 +84,10 @@ int crier_matrix_config_load (crier_matrix_config_t *config)
     rc |= crier_config_uint ("CRIER_MATRIX_CONCURRENCY", 8, 1, 256, &concurrency);
     rc |= crier_config_duration_ms ("CRIER_MATRIX_TIMEOUT", 30000, 100, 600000,
                                     &config->request_timeout_ms);
+    static const char *const versions[] = {"auto", "1.1", "2", NULL};
+    int http = 0;
+    rc |= crier_config_choice ("CRIER_MATRIX_HTTP", "auto", versions, &http);
+    config->http = (crier_matrix_http_t)http;
     config->autojoin = autojoin % 2 == 1; //  the true-ish words sit at odd positions
     config->concurrency = (unsigned)concurrency;
     return rc ? -1 : 0;

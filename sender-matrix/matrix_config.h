@@ -3,6 +3,7 @@
 #define CRIER_MATRIX_CONFIG_H_INCLUDED
 
 #include "crier/sender_config.h"
+#include "matrix_client.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@ typedef struct {
     bool autojoin;                //  CRIER_MATRIX_AUTOJOIN
     unsigned concurrency;         //  CRIER_MATRIX_CONCURRENCY: requests in flight at once
     uint64_t request_timeout_ms;  //  CRIER_MATRIX_TIMEOUT
+    crier_matrix_http_t http;     //  CRIER_MATRIX_HTTP
     crier_sender_config_t sender; //  CRIER_MATRIX_DELIVERIES_ENDPOINT, ..._RETRY_DEADLINE...
 } crier_matrix_config_t;
 

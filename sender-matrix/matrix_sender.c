@@ -567,6 +567,7 @@ static int s_start (server_t *self)
                                             config->access_token, config->request_timeout_ms);
     if (!self->client)
         return -1;
+    crier_matrix_client_http (self->client, config->http);
     s_whoami (self);
     return 0;
 }

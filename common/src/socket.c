@@ -56,9 +56,12 @@ static zsock_t *s_open (int type, crier_socket_mode_t mode, const char *endpoint
     zsock_set_rcvhwm (socket, limits->receive_hwm);
     int64_t limit = limits->max_message_bytes;
     zmq_setsockopt (zsock_resolve (socket), ZMQ_MAXMSGSIZE, &limit, sizeof limit);
-    if (links)
+    if (links) {
+        zsock_set_heartbeat_ivl (socket, CRIER_LINK_HEARTBEAT_IVL_MS);
+        zsock_set_heartbeat_timeout (socket, CRIER_LINK_HEARTBEAT_TIMEOUT_MS);
+        zsock_set_heartbeat_ttl (socket, CRIER_LINK_HEARTBEAT_TTL_MS);
         crier_links_secure (links, socket, mode == CRIER_BIND);
-    else if (curve)
+    } else if (curve)
         crier_curve_apply (curve, socket);
     if (watch && crier_handshake_watch_connected (watch, socket, purpose) != 0) {
         zsock_destroy (&socket);

@@ -3,10 +3,12 @@
 containers: sends notifications over CURVE to crier-ingest's published acknowledged endpoint, as
 a service would, and reads what the homeserver double and the SMTP double received.
 
-  drive.py send --keys DIR --to GROUP --prefix P --count N [--rate R]
+  drive.py send --keys DIR --to GROUP --prefix P --count N [--rate R] [--endpoint E1,E2]
       Sends N notifications (ids P-0 .. P-N-1, body "P-i") and sends each again with the same
       id until crier-ingest acknowledges it (a timeout or a temporary refusal: it was down), so
-      that every one is acknowledged in the end. Prints how many were acknowledged.
+      that every one is acknowledged in the end. With several endpoints (one per crier core),
+      the socket connects to each: requests go round-robin to the cores that are up, and what
+      one did not answer goes again to another. Prints how many were acknowledged.
   drive.py await --prefix P --count N --rooms R --mails M [--timeout S]
       Waits until each body P-i arrived in R rooms and M mailboxes; prints the tally as JSON and
       exits 1 when something is missing or a Matrix message came twice (a transaction id the
@@ -37,13 +39,16 @@ def send(options):
         socket.curve_serverkey, socket.curve_publickey = server_public, public
         socket.curve_secretkey = secret
         socket.linger = 0
-        socket.connect(options.endpoint)
+        # Only to connected cores: a request is never queued for one that is down.
+        socket.immediate = 1
+        for endpoint in options.endpoint.split(","):
+            socket.connect(endpoint)
         return socket
 
     socket = connect()
     pending = {f"{options.prefix}-{number}": 0.0 for number in range(options.count)}
     order = list(pending)
-    acked = 0
+    acked = duplicates = 0
     deadline = time.monotonic() + options.timeout
     interval = 1.0 / options.rate if options.rate else 0.0
     next_send = time.monotonic()
@@ -67,10 +72,12 @@ def send(options):
             if answer.get("ok") and notification_id in pending:
                 del pending[notification_id]
                 acked += 1
+                duplicates += bool(answer.get("duplicate"))
             elif not answer.get("ok") and not answer.get("temporary"):
                 print(f"drive: refused for good: {answer}", file=sys.stderr)
                 return 1
-    print(json.dumps({"acknowledged": acked, "unacknowledged": len(pending)}))
+    print(json.dumps({"acknowledged": acked, "duplicate": duplicates,
+                      "unacknowledged": len(pending)}))
     return 0 if not pending else 1
 
 

@@ -154,6 +154,41 @@ static void test_retrying_and_deferred_renew_and_released_expires_now (void **st
     crier_ledger_destroy (&ledger);
 }
 
+//  A channel flowing again (deliveries.flowing) sends at once what it deferred, and only that:
+//  neither what was merely sent nor what was deferred and has been sent again since.
+static void test_deferred_goes_again_when_its_channel_flows (void **state)
+{
+    crier_ledger_t *ledger = s_ledger ();
+    s_accept_and_send (ledger, "d1", 0);
+    s_routed (ledger, "d1", 0);
+    s_accept_and_send (ledger, "d2", 0);
+    s_routed (ledger, "d2", 0);
+    s_accept_and_send (ledger, "d3", 0);
+    s_routed (ledger, "d3", 0);
+    crier_receipt_t deferred = s_outcome (CRIER_RECEIPT_DEFERRED, "d1", 'a', "a@example.org");
+    assert_int_equal (crier_ledger_apply (ledger, &deferred, 100), CRIER_LEDGER_RENEWED);
+    deferred.notification_id = "d3";
+    assert_int_equal (crier_ledger_apply (ledger, &deferred, 100), CRIER_LEDGER_RENEWED);
+    //  d3's lease ends first: sent again the usual way, it is no longer owed.
+    crier_ledger_work_t work;
+    assert_int_equal (crier_ledger_expire (ledger, 100 + LEASE), 3);
+    for (int sent = 0; sent < 3; sent++) {
+        assert_true (crier_ledger_next (ledger, &work));
+        crier_ledger_sent (ledger, 100 + LEASE);
+    }
+    deferred.notification_id = "d1";
+    assert_int_equal (crier_ledger_apply (ledger, &deferred, 200 + LEASE), CRIER_LEDGER_RENEWED);
+    assert_int_equal (crier_ledger_expire_deferred (ledger), 1);
+    assert_true (crier_ledger_next (ledger, &work));
+    assert_string_equal (work.id, "d1");
+    assert_int_equal (work.redelivery.attempt, 3);
+    assert_int_equal (work.redelivery.only_count, 2);
+    crier_ledger_sent (ledger, 300 + LEASE);
+    assert_false (crier_ledger_next (ledger, &work));
+    assert_int_equal (crier_ledger_expire_deferred (ledger), 0); //  said once
+    crier_ledger_destroy (&ledger);
+}
+
 static void test_outcome_may_come_before_the_routing (void **state)
 {
     crier_ledger_t *ledger = s_ledger ();
@@ -484,6 +519,7 @@ int main (void)
         cmocka_unit_test (test_expired_lease_sends_only_what_is_pending),
         cmocka_unit_test (test_never_routed_goes_again_whole),
         cmocka_unit_test (test_retrying_and_deferred_renew_and_released_expires_now),
+        cmocka_unit_test (test_deferred_goes_again_when_its_channel_flows),
         cmocka_unit_test (test_outcome_may_come_before_the_routing),
         cmocka_unit_test (test_failure_is_a_dead_letter_until_retried),
         cmocka_unit_test (test_unroutable_groups_are_a_dead_letter),

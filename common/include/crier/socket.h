@@ -14,6 +14,14 @@
 //  Default high-water mark: how many messages a socket queues per peer before it pushes back.
 #define CRIER_DEFAULT_HWM 10000
 
+//  ZeroMQ heartbeats on every link between crier's own processes: a peer that vanished without
+//  closing its connections (a machine, a container's network gone with it) is noticed within
+//  seconds, and a connecting socket connects again, instead of a PULL waiting on a dead
+//  connection forever or a PUSH queueing deliveries into it.
+#define CRIER_LINK_HEARTBEAT_IVL_MS     2000
+#define CRIER_LINK_HEARTBEAT_TIMEOUT_MS 6000
+#define CRIER_LINK_HEARTBEAT_TTL_MS     10000
+
 typedef enum { CRIER_BIND, CRIER_CONNECT } crier_socket_mode_t;
 
 //  What a socket holds at most, per connection.
