@@ -34,7 +34,7 @@ MAPPING = {
     "#throttled": {"matrix": ROOMS[:1], "throttle": {"window": "1h"}},
 }
 COUCH_PORT, MATRIX_PORT, SMTP_PORT = 15984, 18008, 12525
-MATRIX_H2_PORT = 18009  # the same sink over HTTP/2 (h2c)
+MATRIX_TLS_PORT = 18443  # the same sink over HTTPS, HTTP/2 offered
 PROCESSES = ["crier-resolver", "crier-ingest", "crier-sender-matrix", "crier-sender-email"]
 READY = {"crier-resolver": "mapping.loaded", "crier-ingest": "ingest.ready",
          "crier-sender-matrix": "matrix.ready", "crier-sender-email": "sender.ready"}
@@ -129,8 +129,13 @@ class Bench:
     def start_nginx(self):
         with open(os.path.join(self.root, "bench", "nginx.conf.in")) as template:
             config = template.read().replace("@WORK@", self.work)
-        config = config.replace("@PORT@", str(MATRIX_PORT)).replace("@H2PORT@",
-                                                                    str(MATRIX_H2_PORT))
+        config = config.replace("@PORT@", str(MATRIX_PORT)).replace("@TLSPORT@",
+                                                                    str(MATRIX_TLS_PORT))
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", os.path.join(self.work, "tls-key.pem"),
+                        "-out", os.path.join(self.work, "tls-cert.pem")],
+                       check=True, capture_output=True)
         path = os.path.join(self.work, "nginx.conf")
         with open(path, "w") as out:
             out.write(config)
@@ -311,11 +316,15 @@ class Bench:
                    60)
 
     def http2(self, n):
-        """Ten rooms over HTTP/1.1 and over HTTP/2 (h2c) to the same sink, in turn."""
+        """Ten rooms to the same sink in turn: plain HTTP/1.1, then HTTPS with HTTP/1.1 and with
+        HTTP/2 (CRIER_MATRIX_HTTP=auto, ALPN)."""
         self.throughput("#ten", n // 10, 10, 0, "end to end, ten rooms, HTTP/1.1")
-        self.restart_matrix_sender({"CRIER_MATRIX_HTTP": "2", "CRIER_MATRIX_HOMESERVER":
-                                    f"http://127.0.0.1:{MATRIX_H2_PORT}"})
-        self.throughput("#ten", n // 10, 10, 0, "end to end, ten rooms, HTTP/2 (h2c)")
+        tls = {"CRIER_MATRIX_HOMESERVER": f"https://127.0.0.1:{MATRIX_TLS_PORT}",
+               "CRIER_MATRIX_CA_FILE": os.path.join(self.work, "tls-cert.pem")}
+        self.restart_matrix_sender(dict(tls, CRIER_MATRIX_HTTP="1.1"))
+        self.throughput("#ten", n // 10, 10, 0, "end to end, ten rooms, HTTPS, HTTP/1.1")
+        self.restart_matrix_sender(tls)
+        self.throughput("#ten", n // 10, 10, 0, "end to end, ten rooms, HTTPS, HTTP/2")
         self.restart_matrix_sender({})
 
     def latency(self, rate, count):
@@ -564,7 +573,7 @@ class Bench:
     # ---- all ---------------------------------------------------------------------------------
     def run(self, parts):
         n = 2000 if self.quick else self.count
-        for port in (COUCH_PORT, MATRIX_PORT, MATRIX_H2_PORT, SMTP_PORT):
+        for port in (COUCH_PORT, MATRIX_PORT, MATRIX_TLS_PORT, SMTP_PORT):
             if listening(port):
                 raise Failure(f"port {port} is taken (a sink left over from an earlier run?); "
                               "stop what listens there and run again")

@@ -21,6 +21,7 @@ struct crier_matrix_client_t {
     uint64_t timeout_ms;
     size_t max_response; //  bytes of an answer read at most
     long http_version;   //  CURLOPT_HTTP_VERSION
+    char *ca_file;       //  CURLOPT_CAINFO, or NULL: the system's
     zlistx_t *requests;  //  request_t still running
 };
 
@@ -177,15 +178,22 @@ void crier_matrix_client_destroy (crier_matrix_client_t **self_p)
     zlistx_destroy (&self->requests);
     free (self->homeserver);
     free (self->authorization);
+    free (self->ca_file);
     free (self);
     *self_p = NULL;
 }
 
 void crier_matrix_client_http (crier_matrix_client_t *self, crier_matrix_http_t http)
 {
-    self->http_version = http == CRIER_MATRIX_HTTP_1_1 ? CURL_HTTP_VERSION_1_1
-                         : http == CRIER_MATRIX_HTTP_2 ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
-                                                       : CURL_HTTP_VERSION_2TLS;
+    self->http_version =
+        http == CRIER_MATRIX_HTTP_1_1 ? CURL_HTTP_VERSION_1_1 : CURL_HTTP_VERSION_2TLS;
+}
+
+int crier_matrix_client_ca_file (crier_matrix_client_t *self, const char *ca_file)
+{
+    free (self->ca_file);
+    self->ca_file = ca_file ? strdup (ca_file) : NULL;
+    return !ca_file || self->ca_file ? 0 : -1;
 }
 
 void crier_matrix_client_limit (crier_matrix_client_t *self, size_t max_response_bytes)
@@ -290,6 +298,8 @@ int crier_matrix_client_request (crier_matrix_client_t *self, const char *method
     //  On HTTP/2, a request waits for the connection being set up rather than opening another.
     if (rc == CURLE_OK)
         rc = curl_easy_setopt (easy, CURLOPT_PIPEWAIT, 1L);
+    if (rc == CURLE_OK && self->ca_file)
+        rc = curl_easy_setopt (easy, CURLOPT_CAINFO, self->ca_file);
     free (url);
     if (rc != CURLE_OK || crier_transfers_start (self->http, easy, s_on_done, request) != 0) {
         snprintf (reason, reason_size, "the request could not be started: %s",

@@ -69,14 +69,16 @@ crier_matrix_client_t *crier_matrix_client_new (crier_transfers_t *http, const c
                                                 const char *access_token, uint64_t timeout_ms);
 
 //  Which HTTP the client speaks (CRIER_MATRIX_HTTP): auto is HTTP/2 over TLS when the homeserver
-//  offers it (ALPN) and HTTP/1.1 otherwise; 2 is HTTP/2 also over http:// (prior knowledge: a
-//  local proxy that speaks h2c); 1.1 never HTTP/2. With HTTP/2, requests share one connection.
-typedef enum {
-    CRIER_MATRIX_HTTP_AUTO,
-    CRIER_MATRIX_HTTP_1_1,
-    CRIER_MATRIX_HTTP_2
-} crier_matrix_http_t;
+//  offers it (ALPN) and HTTP/1.1 otherwise; 1.1 never HTTP/2. With HTTP/2, requests share one
+//  connection. (No HTTP/2 over http://: Debian 12's libcurl fails every request after the first
+//  on such a connection, "Error in the HTTP2 framing layer".)
+typedef enum { CRIER_MATRIX_HTTP_AUTO, CRIER_MATRIX_HTTP_1_1 } crier_matrix_http_t;
 void crier_matrix_client_http (crier_matrix_client_t *self, crier_matrix_http_t http);
+
+//  The certificates that may sign the homeserver's (CRIER_MATRIX_CA_FILE, PEM), instead of the
+//  system's: a homeserver with a certificate from a private CA. NULL: the system's. Copied.
+//  Returns 0, or -1 when out of memory.
+int crier_matrix_client_ca_file (crier_matrix_client_t *self, const char *ca_file);
 
 //  How much of an answer the client reads (64 KiB unless set): /sync answers need more. Past
 //  it, the answer is marked truncated.

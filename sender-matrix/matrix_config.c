@@ -10,6 +10,7 @@
 #include "crier/socket.h"
 
 #include <curl/curl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,7 +41,7 @@ static int s_check_homeserver (char *url, char **display_p)
 }
 
 int crier_matrix_account_load (char **homeserver_p, char **display_p, char **token_p,
-                               char **user_id_p)
+                               char **user_id_p, char **ca_file_p)
 {
     int rc = crier_config_string ("CRIER_MATRIX_HOMESERVER", NULL, homeserver_p);
     rc |= s_check_homeserver (*homeserver_p, display_p);
@@ -53,12 +54,21 @@ int crier_matrix_account_load (char **homeserver_p, char **display_p, char **tok
         rc = -1;
     }
     rc |= crier_config_string ("CRIER_MATRIX_USER_ID", NULL, user_id_p);
+    rc |= crier_config_string ("CRIER_MATRIX_CA_FILE", NULL, ca_file_p);
+    if (*ca_file_p && access (*ca_file_p, R_OK) != 0) {
+        crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_MATRIX_CA_FILE", "value",
+                   *ca_file_p, "expected",
+                   "a readable PEM file of the certificates that may sign the homeserver's");
+        rc = -1;
+    }
     return rc ? -1 : 0;
 }
 
 void crier_matrix_account_free (char **homeserver_p, char **display_p, char **token_p,
-                                char **user_id_p)
+                                char **user_id_p, char **ca_file_p)
 {
+    free (*ca_file_p);
+    *ca_file_p = NULL;
     free (*homeserver_p);
     free (*display_p);
     if (*token_p)
@@ -79,12 +89,12 @@ int crier_matrix_config_load (crier_matrix_config_t *config)
                                     CRIER_DEFAULT_MATRIX_DELIVERIES_ENDPOINT,
                                     "CRIER_MATRIX_RETRY_DEADLINE");
     rc |= crier_matrix_account_load (&config->homeserver, &config->display_homeserver,
-                                     &config->access_token, &config->user_id);
+                                     &config->access_token, &config->user_id, &config->ca_file);
     rc |= crier_config_choice ("CRIER_MATRIX_AUTOJOIN", "false", booleans, &autojoin);
     rc |= crier_config_uint ("CRIER_MATRIX_CONCURRENCY", 8, 1, 256, &concurrency);
     rc |= crier_config_duration_ms ("CRIER_MATRIX_TIMEOUT", 30000, 100, 600000,
                                     &config->request_timeout_ms);
-    static const char *const versions[] = {"auto", "1.1", "2", NULL};
+    static const char *const versions[] = {"auto", "1.1", NULL};
     int http = 0;
     rc |= crier_config_choice ("CRIER_MATRIX_HTTP", "auto", versions, &http);
     config->http = (crier_matrix_http_t)http;
@@ -97,6 +107,6 @@ void crier_matrix_config_free (crier_matrix_config_t *config)
 {
     crier_sender_config_free (&config->sender);
     crier_matrix_account_free (&config->homeserver, &config->display_homeserver,
-                               &config->access_token, &config->user_id);
+                               &config->access_token, &config->user_id, &config->ca_file);
     memset (config, 0, sizeof *config);
 }

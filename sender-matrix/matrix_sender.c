@@ -263,7 +263,10 @@ static void s_unreachable (server_t *self, const char *reason)
         return;
     crier_log (CRIER_LOG_ERROR, "matrix.unreachable", "homeserver",
                self->config->display_homeserver, "reason", reason, "hint",
-               "check CRIER_MATRIX_HOMESERVER and the homeserver; retrying");
+               strstr (reason, "certificate")
+                   ? "the homeserver's certificate is not trusted: if a private CA signed it, "
+                     "give its certificate in CRIER_MATRIX_CA_FILE (docs/matrix.md); retrying"
+                   : "check CRIER_MATRIX_HOMESERVER and the homeserver; retrying");
     free (self->last_whoami_problem);
     self->last_whoami_problem = strdup (reason);
 }
@@ -568,6 +571,8 @@ static int s_start (server_t *self)
     if (!self->client)
         return -1;
     crier_matrix_client_http (self->client, config->http);
+    if (crier_matrix_client_ca_file (self->client, config->ca_file) != 0)
+        return -1;
     s_whoami (self);
     return 0;
 }

@@ -597,6 +597,8 @@ static char *s_on_start (void *arg)
     if (!self->heartbeat || crier_heartbeat_answer_requests (self->heartbeat) != 0 || !self->client)
         return NULL;
     crier_heartbeat_on_subscription (self->heartbeat, s_on_subscription, self);
+    if (crier_matrix_client_ca_file (self->client, config->ca_file) != 0)
+        return NULL;
     crier_matrix_client_limit (self->client, (size_t)config->max_answer_bytes);
     if (config->user_id) {
         crier_matrix_answer_t known = {.outcome = CRIER_MATRIX_OK};

@@ -13,7 +13,7 @@ int crier_watch_config_load (crier_watch_config_t *config)
 {
     int rc = crier_config_log_level (&config->log_level);
     rc |= crier_matrix_account_load (&config->homeserver, &config->display_homeserver,
-                                     &config->access_token, &config->user_id);
+                                     &config->access_token, &config->user_id, &config->ca_file);
     rc |= crier_config_string ("CRIER_MATRIX_WATCH_DIR", "crier-matrix-watch", &config->state_dir);
     rc |= crier_config_endpoints ("CRIER_EVENTS_PUBLISH_ENDPOINT",
                                   CRIER_DEFAULT_EVENTS_PUBLISH_ENDPOINT,
@@ -34,7 +34,7 @@ int crier_watch_config_load (crier_watch_config_t *config)
 void crier_watch_config_free (crier_watch_config_t *config)
 {
     crier_matrix_account_free (&config->homeserver, &config->display_homeserver,
-                               &config->access_token, &config->user_id);
+                               &config->access_token, &config->user_id, &config->ca_file);
     free (config->state_dir);
     free (config->events_publish_endpoint);
     crier_links_free (&config->links);

@@ -12,6 +12,7 @@ typedef struct {
     char *display_homeserver;       //  the same without credentials, for logs
     char *access_token;             //  CRIER_MATRIX_ACCESS_TOKEN (or _FILE)
     char *user_id;                  //  CRIER_MATRIX_USER_ID (optional: asked with whoami)
+    char *ca_file;                  //  CRIER_MATRIX_CA_FILE (optional)
     char *state_dir;                //  CRIER_MATRIX_WATCH_DIR: where the sync position is kept
     char *events_publish_endpoint;  //  CRIER_EVENTS_PUBLISH_ENDPOINT
     crier_links_t links;            //  CRIER_SOCKET_HWM, CRIER_CURVE_INTERNAL_CERT, CRIER_STACK_ID

@@ -166,6 +166,39 @@ static size_t s_count_requests (fixture_t *fixture, const char *kind, json_t **l
     return count;
 }
 
+//  A homeserver whose certificate a private CA signed: reached with CRIER_MATRIX_CA_FILE,
+//  refused (with the reason) without it.
+static void test_a_private_ca_is_trusted_with_its_file (void **state)
+{
+    char dir[] = "/tmp/crier-test-matrix-tls-XXXXXX", command[512], cert[96], key[96], ca[128];
+    assert_non_null (mkdtemp (dir));
+    snprintf (command, sizeof command,
+              "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+              "-addext subjectAltName=IP:127.0.0.1 -keyout %s/key.pem -out %s/cert.pem "
+              ">/dev/null 2>&1",
+              dir, dir);
+    assert_int_equal (system (command), 0);
+    snprintf (cert, sizeof cert, "%s/cert.pem", dir);
+    snprintf (key, sizeof key, "%s/key.pem", dir);
+    snprintf (ca, sizeof ca, "CRIER_MATRIX_CA_FILE=%s", cert);
+    const char *tls[] = {"--tls-cert", cert, "--tls-key", key, NULL};
+    const char *with[] = {ca, NULL};
+    fixture_t *fixture = s_start (tls, TEST_MATRIX_TOKEN, with, true);
+    assert_non_null (strstr (fixture->homeserver->url, "https://"));
+    s_push (fixture, "tls-1", ROOM_A, NULL, "over TLS", NULL);
+    assert_true (test_process_wait_log (fixture->senders[0], "delivery.delivered id=tls-1", 10000,
+                                        &fixture->cursor, NULL, 0));
+    //  Without the file, the system's CAs do not know it: said, and nothing is sent.
+    assert_int_equal (test_process_stop (fixture->senders[0], SIGTERM, 10000), 0);
+    test_process_destroy (&fixture->senders[0]);
+    fixture->senders[0] = s_start_sender (fixture, TEST_MATRIX_TOKEN, NULL);
+    assert_true (test_process_wait_log (
+        fixture->senders[0], "give its certificate in CRIER_MATRIX_CA_FILE", 10000, NULL, NULL, 0));
+    s_stop (&fixture);
+    snprintf (command, sizeof command, "rm -rf %s", dir);
+    assert_int_equal (system (command), 0);
+}
+
 static void test_message_bodies (void **state)
 {
     fixture_t *fixture = s_start (NULL, TEST_MATRIX_TOKEN, NULL, true);
@@ -496,6 +529,7 @@ static void test_a_room_id_no_request_can_carry_fails_alone (void **state)
 int main (void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_a_private_ca_is_trusted_with_its_file),
         cmocka_unit_test (test_message_bodies),
         cmocka_unit_test (test_rate_limit_pauses_only_that_room),
         cmocka_unit_test (test_server_errors_resets_and_timeouts_still_send_once),

@@ -24,6 +24,7 @@ It listens on a free loopback port (or the one given) and prints "listening on P
 """
 
 import argparse
+import ssl
 import json
 import socket
 import sys
@@ -411,8 +412,14 @@ def main():
     parser.add_argument("--alias", action="append", default=[])
     parser.add_argument("--host", default="127.0.0.1", help="where to listen (a container's: 0.0.0.0)")
     parser.add_argument("--port", type=int, default=0, help="0: a free port")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--tls-key", help="and this key")
     options = parser.parse_args()
     server = ThreadingHTTPServer((options.host, options.port), Handler)
+    if options.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(options.tls_cert, options.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     server.state = State(options)
     print("listening on %d" % server.server_address[1], flush=True)

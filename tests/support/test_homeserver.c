@@ -26,7 +26,10 @@ test_homeserver_t *test_homeserver_start (const char *const *args)
     if (!test_process_wait_log (homeserver->process, "listening on ", 20000, NULL, line,
                                 sizeof line))
         fail_msg ("the homeserver double did not start");
-    snprintf (homeserver->url, sizeof homeserver->url, "http://127.0.0.1:%d",
+    bool tls = false;
+    for (size_t index = 0; args && args[index]; index++)
+        tls |= strcmp (args[index], "--tls-cert") == 0;
+    snprintf (homeserver->url, sizeof homeserver->url, "%s://127.0.0.1:%d", tls ? "https" : "http",
               atoi (strstr (line, "listening on ") + 13));
     return homeserver;
 }
