@@ -171,11 +171,6 @@ const char *bus_unreached (const bus_t *self)
     return self->unreached;
 }
 
-bool bus_several (const bus_t *self)
-{
-    return self->endpoints.count > 1;
-}
-
 int bus_receive (bus_t *self, int timeout_ms, char **type_p, zframe_t **body_p)
 {
     int64_t deadline = zclock_mono () + timeout_ms;

@@ -26,9 +26,6 @@ bus_t *bus_subscribe (const char *what, const char *endpoints, const char *const
 //  The endpoints that had not answered by then, separated by ", " ("" when none).
 const char *bus_unreached (const bus_t *self);
 
-//  Whether endpoints named more than one bus.
-bool bus_several (const bus_t *self);
-
 //  The next event within timeout_ms: 0 with its type and body (caller frees both), or -1.
 int bus_receive (bus_t *self, int timeout_ms, char **type_p, zframe_t **body_p);
 

@@ -15,11 +15,11 @@
 
 typedef struct crier_event_t crier_event_t;
 
-//  Starts an event of the given type. Returns NULL when out of memory.
 //  A stalled channel of the resolver takes deliveries again (crier-ingest then sends what it had
 //  deferred at once).
 #define CRIER_EVENT_DELIVERIES_FLOWING "deliveries.flowing"
 
+//  Starts an event of the given type. Returns NULL when out of memory.
 crier_event_t *crier_event_new (const char *type);
 
 //  NULL-safe; sets *self_p to NULL.
