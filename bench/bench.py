@@ -570,6 +570,58 @@ class Bench:
                      (f"(crier: {crier / rate:,.1f}x that; " if crier else "(") +
                      "Apprise's request_rate_per_sec = 0)")
 
+    # ---- a large mapping -----------------------------------------------------------------------
+    def large_mapping(self, groups):
+        """A resolver of its own on a database of its own: a mapping of `groups` groups loaded,
+        then one group edited; how long each took and the resolver's peak memory."""
+        # A resolver's own RSS before any mapping (libraries, buffers): the main stack's, whose
+        # mapping is a few groups.
+        base = self.rss("crier-resolver")
+        self.couch("PUT", "/crier-large")
+        document = {"mapping": {f"#customer-{number}": {"email": [f"c{number}@example.org"]}
+                                for number in range(groups)}}
+        document["mapping"]["#one"] = MAPPING["#one"]
+        body = json.dumps(document, separators=(",", ":"))
+        size = len(body)
+        answer = self.couch("PUT", "/crier-large/mapping", document)
+        env = self.crier_env({"CRIER_LOG_LEVEL": "info", "CRIER_COUCHDB_DB": "crier-large",
+                              "CRIER_MAPPING_MAX_BYTES": str(4 * size)})
+        for index, name in enumerate(["CRIER_NOTIFICATIONS_ENDPOINT",
+                                      "CRIER_MATRIX_DELIVERIES_ENDPOINT",
+                                      "CRIER_EMAIL_DELIVERIES_ENDPOINT",
+                                      "CRIER_EVENTS_PUBLISH_ENDPOINT", "CRIER_EVENTS_ENDPOINT"]):
+            env[name] = f"ipc://{self.work}/large-{index}"
+        start = time.time()
+        process = self.spawn("crier-resolver-large", [os.path.join(self.bin, "crier-resolver")],
+                             env=env)
+        self.crier["crier-resolver-large"] = process
+        log = os.path.join(self.work, "crier-resolver-large.log")
+
+        def loaded(times):
+            with open(log) as lines:
+                return sum("mapping.loaded" in line for line in lines) >= times
+        wait_until("the large mapping loaded", lambda: loaded(1), 600)
+        load_seconds = time.time() - start
+        load_peak = self.rss("crier-resolver-large", "VmHWM")
+        document["_rev"] = answer["rev"]
+        document["mapping"]["#customer-0"] = {"email": ["edited@example.org"]}
+        self.couch("PUT", "/crier-large/mapping", document)
+        start = time.time()
+        wait_until("the edit applied", lambda: loaded(2), 600)
+        edit_seconds = time.time() - start
+        peak = self.rss("crier-resolver-large", "VmHWM")
+        idle = self.rss("crier-resolver-large")
+        del self.crier["crier-resolver-large"]
+        self.stop("crier-resolver-large")
+        mib = size / 1024 / 1024
+        self.row(f"mapping of {groups:,} groups ({mib:.1f} MiB of JSON), loaded at start",
+                 f"{load_seconds:.1f} s", f"(resolver peak RSS {load_peak:.0f} MiB, "
+                 f"{load_peak / mib:.2f}x the document; {(load_peak - base) / mib:.2f}x above "
+                 f"its {base:.0f} MiB without a mapping)")
+        self.row("  ... one group edited: applied after the PUT", f"{edit_seconds:.1f} s",
+                 f"(resolver peak RSS {peak:.0f} MiB, {peak / mib:.2f}x the document, "
+                 f"{(peak - base) / mib:.2f}x above its base; {idle:.0f} MiB after)")
+
     # ---- all ---------------------------------------------------------------------------------
     def run(self, parts):
         n = 2000 if self.quick else self.count
@@ -621,6 +673,8 @@ class Bench:
             self.throttle(n, 100 if self.quick else 1000)
         if "backlog" in parts:
             self.backlog(n)
+        if "mapping" in parts:
+            self.large_mapping(20000 if self.quick else self.mapping_groups)
         return self.rows
 
 
@@ -636,14 +690,17 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--count", type=int, default=100000,
                         help="notifications per throughput run (default 100000)")
+    parser.add_argument("--mapping-groups", type=int, default=1000000,
+                        help="groups in the large mapping (default 1000000)")
     parts = ["throughput", "http2", "latency", "apprise", "ingest", "gateway", "nags", "throttle",
-             "backlog"]
+             "backlog", "mapping"]
     parser.add_argument("--only", default=",".join(parts),
                         help="comma-separated parts to run (default: all of " +
                         ", ".join(parts) + ")")
     options = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     bench = Bench(root, options.bin, options.work, options.quick, options.count)
+    bench.mapping_groups = options.mapping_groups
     try:
         rows = bench.run(options.only.split(","))
     except Failure as failure:

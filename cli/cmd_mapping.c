@@ -18,8 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_FILE_BYTES (16 * 1024 * 1024)
-
 static const char *s_usage =
     "Usage: crier mapping get [FILE]    print the mapping document (or write it to FILE)\n"
     "       crier mapping put FILE      check FILE and store it as the mapping document; it\n"
@@ -65,45 +63,63 @@ static int s_fail_request (const crier_couchdb_t *couchdb, const char *what,
     return CRIER_EXIT_UNAVAILABLE;
 }
 
-static char *s_read_file (const char *path)
+//  Reads FILE, at most CRIER_MAPPING_MAX_BYTES: the resolver would skip a larger document.
+static char *s_read_file (const char *path, size_t *length_p)
 {
+    uint64_t max_bytes;
+    if (crier_mapping_max_bytes_load (&max_bytes) != 0)
+        return NULL;
     FILE *file = strcmp (path, "-") == 0 ? stdin : fopen (path, "rb");
     if (!file) {
         fprintf (stderr, "crier mapping: could not open %s: %s\n", path, strerror (errno));
         return NULL;
     }
-    char *text = malloc (MAX_FILE_BYTES + 1);
-    size_t length = text ? fread (text, 1, MAX_FILE_BYTES + 1, file) : 0;
-    bool failed = !text || ferror (file) || length > MAX_FILE_BYTES;
+    char *text = malloc (max_bytes + 1);
+    size_t length = text ? fread (text, 1, max_bytes + 1, file) : 0;
+    bool failed = !text || ferror (file);
     if (file != stdin)
         fclose (file);
-    if (failed) {
-        fprintf (stderr, "crier mapping: could not read %s (at most 16 MiB)\n", path);
+    if (failed)
+        fprintf (stderr, "crier mapping: could not read %s\n", path);
+    else if (length > max_bytes)
+        fprintf (stderr,
+                 "crier mapping: %s is larger than CRIER_MAPPING_MAX_BYTES (%llu bytes): the "
+                 "resolver would skip it. Raise CRIER_MAPPING_MAX_BYTES for the resolver and "
+                 "this command, and CouchDB's max_document_size (docs/mapping.md, Large "
+                 "mappings)\n",
+                 path, (unsigned long long)max_bytes);
+    if (failed || length > max_bytes) {
         free (text);
         return NULL;
     }
     text[length] = '\0';
+    *length_p = length;
     return text;
 }
 
-//  Reads and validates FILE. Returns the mapping, or NULL after saying why.
-static crier_mapping_t *s_load (const char *path)
+//  Reads and validates FILE. Returns the mapping, or NULL after saying why; *text_p (may be
+//  NULL) gets the file's text.
+static crier_mapping_t *s_load (const char *path, char **text_p)
 {
-    char *text = s_read_file (path);
+    size_t length = 0;
+    char *text = s_read_file (path, &length);
     if (!text)
         return NULL;
     crier_mapping_error_t error;
-    crier_mapping_t *mapping = crier_mapping_parse (text, strlen (text), &error);
+    crier_mapping_t *mapping = crier_mapping_parse (text, length, &error);
     if (!mapping)
         fprintf (stderr, "crier mapping: %s is not a valid mapping: %s: %s\n", path, error.path,
                  error.message);
-    free (text);
+    if (mapping && text_p)
+        *text_p = text;
+    else
+        free (text);
     return mapping;
 }
 
 static int s_check (const char *path)
 {
-    crier_mapping_t *mapping = s_load (path);
+    crier_mapping_t *mapping = s_load (path, NULL);
     if (!mapping)
         return CRIER_EXIT_USAGE;
     printf ("%s is valid: %zu groups\n", path, crier_mapping_group_count (mapping));
@@ -200,10 +216,15 @@ static size_t s_changes (const json_t *current, const json_t *groups, char *line
 static int s_put (const crier_couchdb_t *couchdb, const char *document_url, const char *path,
                   bool force)
 {
-    crier_mapping_t *mapping = s_load (path);
-    if (!mapping)
+    char *text = NULL;
+    crier_mapping_t *mapping = s_load (path, &text);
+    //  Valid, so JSON: read again as a tree to edit _id and _rev and to compare groups.
+    json_t *document = text ? json_loads (text, 0, NULL) : NULL;
+    free (text);
+    if (!document) {
+        crier_mapping_destroy (&mapping);
         return CRIER_EXIT_USAGE;
-    json_t *document = json_deep_copy (crier_mapping_document (mapping));
+    }
     //  The document id comes from CRIER_MAPPING_DOC, whatever the file says.
     json_object_del (document, "_id");
     json_t *current = NULL;

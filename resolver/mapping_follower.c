@@ -1,6 +1,5 @@
 /*  mapping_follower.c - see mapping_follower.h. */
 #include "mapping_follower.h"
-#include "changes_parser.h"
 
 #include "crier/backoff.h"
 #include "crier/event.h"
@@ -10,10 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BACKOFF_BASE_MS    250
-#define MAX_LINE_BYTES     (16 * 1024 * 1024)
-#define ERROR_BODY_BYTES   1024
-#define SILENCE_HEARTBEATS 3
+#define BACKOFF_BASE_MS 250
+//  A feed line holds the document and a few hundred bytes around it.
+#define LINE_OVERHEAD_BYTES 4096
+#define ERROR_BODY_BYTES    1024
+#define SILENCE_HEARTBEATS  3
 
 typedef enum { STATE_IDLE, STATE_CONNECTING, STATE_UP, STATE_WAITING } state_t;
 
@@ -107,7 +107,7 @@ static void s_schedule_retry (crier_follower_t *self)
     self->retry_timer = zloop_timer (self->loop, (size_t)delay, 1, s_on_retry, self);
 }
 
-static void s_on_change (const crier_change_t *change, void *arg)
+static void s_on_change (crier_change_t *change, void *arg)
 {
     crier_follower_t *self = arg;
     char *seq = change->seq ? crier_change_seq_text (change->seq) : NULL;
@@ -115,11 +115,11 @@ static void s_on_change (const crier_change_t *change, void *arg)
         free (self->seq);
         self->seq = seq;
     }
-    if (change->kind == CRIER_CHANGE_DOCUMENT && change->doc &&
+    if (change->kind == CRIER_CHANGE_DOCUMENT && change->has_doc &&
         strcmp (change->id, self->couchdb->document) == 0)
-        self->fn (change->doc, change->deleted, self->arg);
+        self->fn (change, self->arg);
     else if (change->kind == CRIER_CHANGE_TOO_LARGE)
-        self->fn (NULL, false, self->arg); //  the feed holds the one document only
+        self->fn (change, self->arg); //  the feed holds the one document only
 }
 
 static size_t s_on_data (char *data, size_t size, size_t count, void *arg)
@@ -290,7 +290,7 @@ crier_follower_t *crier_follower_new (zloop_t *loop, crier_transfers_t *http,
     self->events = events;
     self->retry_timer = self->watchdog_timer = -1;
     self->easy = curl_easy_init ();
-    self->parser = crier_changes_parser_new (MAX_LINE_BYTES);
+    self->parser = crier_changes_parser_new (options->max_document_bytes + LINE_OVERHEAD_BYTES);
     self->seq = strdup ("0");
     if (!self->easy || !self->parser || !self->seq)
         crier_follower_destroy (&self);

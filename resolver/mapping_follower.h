@@ -9,6 +9,7 @@
 #ifndef CRIER_MAPPING_FOLLOWER_H_INCLUDED
 #define CRIER_MAPPING_FOLLOWER_H_INCLUDED
 
+#include "changes_parser.h"
 #include "crier/couchdb.h"
 #include "crier/transfers.h"
 
@@ -19,14 +20,16 @@
 
 typedef struct crier_follower_t crier_follower_t;
 
-//  Called with each revision of the document (borrowed for the call). deleted is true when the
-//  document was deleted; document then holds only _id, _rev and _deleted. document is NULL
-//  when a revision was too large to read (over 16 MiB): it was skipped.
-typedef void (crier_follower_fn) (json_t *document, bool deleted, void *arg);
+//  Called with each revision of the document: change->mapping is the document read as a
+//  mapping (the callback may take it), or NULL with change->error; change->deleted when it was
+//  deleted. change->kind is CRIER_CHANGE_TOO_LARGE (nothing else known) when a revision was
+//  over the options' max_document_bytes: it was skipped.
+typedef void (crier_follower_fn) (crier_change_t *change, void *arg);
 
 typedef struct {
-    uint64_t heartbeat_ms; //  asked of the server; silence for 3x this means a dead feed
-    uint64_t retry_max_ms; //  backoff cap
+    uint64_t heartbeat_ms;     //  asked of the server; silence for 3x this means a dead feed
+    uint64_t retry_max_ms;     //  backoff cap
+    size_t max_document_bytes; //  a larger revision is skipped (its feed line is dropped)
 } crier_follower_options_t;
 
 //  Creates a follower; nothing happens until crier_follower_start. events may be NULL.

@@ -23,17 +23,14 @@ static int s_escalate (const crier_mapping_t *mapping, const crier_notification_
 {
     for (size_t group = 0; group < notification->to_count; group++) {
         uint64_t after_ms;
-        const json_t *addresses = NULL;
-        if (crier_mapping_nag (mapping, notification->to[group], &after_ms, &addresses) != 0 ||
-            !addresses)
+        crier_targets_t addresses;
+        if (crier_mapping_nag (mapping, notification->to[group], &after_ms, &addresses) != 0)
             continue;
-        size_t index;
-        const json_t *address;
-        json_array_foreach (addresses, index, address)
-        {
-            const char *text = json_string_value (address);
-            if (text && s_add (self, text, text, nag) != 0)
+        const char *address = addresses.first;
+        for (size_t index = 0; index < addresses.count; index++) {
+            if (s_add (self, address, address, nag) != 0)
                 return -1;
+            address = crier_targets_next (address);
         }
     }
     return 0;

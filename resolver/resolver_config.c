@@ -32,6 +32,7 @@ int crier_resolver_config_load (crier_resolver_config_t *config)
                                     &config->heartbeat_ms);
     rc |= crier_config_duration_ms ("CRIER_COUCHDB_RETRY_MAX", 30000, 500, 3600000,
                                     &config->retry_max_ms);
+    rc |= crier_mapping_max_bytes_load (&config->mapping_max_bytes);
     rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
     rc |= crier_config_duration_ms ("CRIER_STALLED_AFTER", 10000, 100, 3600000,
                                     &config->stalled_after_ms);

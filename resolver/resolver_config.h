@@ -19,6 +19,7 @@ typedef struct {
     crier_couchdb_t couchdb;
     uint64_t heartbeat_ms;          //  CRIER_COUCHDB_HEARTBEAT
     uint64_t retry_max_ms;          //  CRIER_COUCHDB_RETRY_MAX
+    uint64_t mapping_max_bytes;     //  CRIER_MAPPING_MAX_BYTES
     uint64_t heartbeat_interval_ms; //  CRIER_HEARTBEAT_INTERVAL
     uint64_t stalled_after_ms;      //  CRIER_STALLED_AFTER
     uint64_t stop_grace_ms;         //  CRIER_STOP_GRACE: the bus kept for crier-ingest

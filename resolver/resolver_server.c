@@ -437,12 +437,12 @@ static void s_publish_mapping (server_t *self, const char *type, const char *rev
     crier_event_send (&event, self->events);
 }
 
-static void s_on_document (json_t *document, bool deleted, void *arg)
+static void s_on_document (crier_change_t *change, void *arg)
 {
     server_t *self = arg;
-    const char *revision = json_string_value (json_object_get (document, "_rev"));
+    const char *revision = change->revision;
     const char *kept = self->mapping ? crier_mapping_revision (self->mapping) : NULL;
-    if (deleted) {
+    if (change->deleted) {
         crier_log (CRIER_LOG_ERROR, "mapping.deleted", "revision", revision, "kept", kept, "hint",
                    "the mapping document was deleted; routing goes on with the last mapping "
                    "until it is created again (crier mapping put FILE)");
@@ -450,12 +450,15 @@ static void s_on_document (json_t *document, bool deleted, void *arg)
         return;
     }
     crier_mapping_error_t error = {.path = "(document)"};
-    crier_mapping_t *mapping = NULL;
-    if (document)
-        mapping = crier_mapping_new (document, &error);
-    else
+    crier_mapping_t *mapping = change->mapping;
+    change->mapping = NULL;
+    if (change->error)
+        error = *change->error;
+    else if (change->kind == CRIER_CHANGE_TOO_LARGE)
         snprintf (error.message, sizeof error.message,
-                  "a revision over the 16 MiB crier reads from the changes feed was skipped");
+                  "a revision over CRIER_MAPPING_MAX_BYTES (%llu bytes) was skipped: raise it "
+                  "(docs/mapping.md, Large mappings)",
+                  (unsigned long long)self->config->mapping_max_bytes);
     if (!mapping) {
         crier_log (CRIER_LOG_ERROR, "mapping.rejected", "revision", revision, "path", error.path,
                    "error", error.message, "kept", kept, "hint",
@@ -467,7 +470,8 @@ static void s_on_document (json_t *document, bool deleted, void *arg)
     crier_mapping_destroy (&self->mapping);
     self->mapping = mapping;
     crier_log (CRIER_LOG_INFO, "mapping.loaded", "revision", revision, "groups",
-               CRIER_LOG_INT (crier_mapping_group_count (mapping)));
+               CRIER_LOG_INT (crier_mapping_group_count (mapping)), "bytes",
+               CRIER_LOG_INT (crier_mapping_memory (mapping)));
     //  Validated, so that documents can carry it, but not acted on yet: say so, not silence.
     s_publish_mapping (self, "mapping.loaded", revision, NULL);
     s_resume_if_free (self);
@@ -551,7 +555,8 @@ static int s_start (server_t *self)
     if (s_watch (self) != 0)
         return -1;
     self->http = crier_transfers_new (self->loop);
-    crier_follower_options_t options = {config->heartbeat_ms, config->retry_max_ms};
+    crier_follower_options_t options = {config->heartbeat_ms, config->retry_max_ms,
+                                        (size_t)config->mapping_max_bytes};
     self->follower = self->http ? crier_follower_new (self->loop, self->http, &config->couchdb,
                                                       &options, s_on_document, self, self->events)
                                 : NULL;

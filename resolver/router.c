@@ -61,22 +61,18 @@ int crier_router_route (const crier_mapping_t *mapping, const crier_notification
     for (size_t group_index = 0; group_index < notification->to_count; group_index++) {
         const char *group = notification->to[group_index];
         for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++) {
-            int known = 0;
-            const json_t *targets =
-                crier_mapping_targets (mapping, group, (crier_channel_t)channel, &known);
-            if (!known) {
+            crier_targets_t targets;
+            if (crier_mapping_targets (mapping, group, (crier_channel_t)channel, &targets) != 0) {
                 routing->unknown[routing->unknown_count++] = group;
                 break;
             }
-            size_t index;
-            const json_t *target;
-            json_array_foreach (targets, index, target)
-            {
-                crier_route_t *route =
-                    s_add (routing, (crier_channel_t)channel, json_string_value (target), group);
+            const char *target = targets.first;
+            for (size_t index = 0; index < targets.count; index++) {
+                crier_route_t *route = s_add (routing, (crier_channel_t)channel, target, group);
                 if (!route)
                     return -1;
                 s_add_nag (mapping, route, group);
+                target = crier_targets_next (target);
             }
         }
     }

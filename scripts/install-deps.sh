@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
     build-essential cmake pkg-config
-    libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libjansson-dev libgumbo-dev zlib1g-dev
+    libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libjansson-dev libyajl-dev libgumbo-dev zlib1g-dev
     libmicrohttpd-dev libgnutls28-dev
     libcmocka-dev
     # The tests' stand-ins: the Matrix homeserver double and the SMTP server (aiosmtpd), and

@@ -1,30 +1,61 @@
-/*  mapping.c - see mapping.h. The validated document is kept as jansson values: its objects are
-    hash tables already, so lookups need no structure of our own. */
+/*  mapping.c - see mapping.h. The text of every name and target sits in one block, addressed by
+    32-bit offsets: a group's name, then its Matrix targets, then its email targets. Groups and
+    people are 16- and 8-byte records found through open-addressing hash indexes (at most three
+    quarters full). About 24 bytes per group beside its text, where a jansson tree took about ten
+    times the JSON. */
 #include "crier/mapping.h"
 #include "crier/config.h"
-#include "crier/utf8.h"
-#include "crier/notification.h"
+#include "mapping_store.h"
 
-#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define TARGET_MAX_BYTES 255
-//  A nag's "after": at least a second, at most a week.
-#define NAG_AFTER_MIN_MS 1000
-#define NAG_AFTER_MAX_MS (7 * 24 * 3600 * 1000ULL)
+typedef struct {
+    uint32_t name;                        //  offset of the group's name in text; its targets
+                                          //  follow, channel after channel
+    uint32_t counts[CRIER_CHANNEL_COUNT]; //  how many targets on each channel
+    uint32_t extra;                       //  1 + its index in extras, 0 when it has none
+} group_t;
 
-//  A throttle's "window": at least a second, at most a day.
-#define THROTTLE_WINDOW_MIN_MS 1000
-#define THROTTLE_WINDOW_MAX_MS (24 * 3600 * 1000ULL)
+//  What few groups have: a nag, a throttle.
+typedef struct {
+    uint64_t nag_after_ms;
+    uint64_t throttle_ms;
+    uint32_t nag_emails;
+    uint32_t nag_email_count;
+    bool nag;
+    bool throttle;
+} extra_t;
+
+typedef struct {
+    uint32_t user;
+    uint32_t email;
+} person_t;
+
+//  Slots hold 1 + the index of a record, 0 when empty; capacity is a power of two.
+typedef struct {
+    uint32_t *slots;
+    size_t capacity;
+} name_index_t;
 
 struct crier_mapping_t {
-    json_t *document;
-    json_t *groups; //  the "mapping" object inside document
-    json_t *people; //  the "people" object, or NULL
-    size_t nags;    //  groups with a nag
+    char *revision;
+    char *text;
+    size_t text_used, text_capacity;
+    group_t *groups;
+    size_t group_count, group_capacity;
+    extra_t *extras;
+    size_t extra_count, extra_capacity;
+    person_t *people;
+    size_t person_count, person_capacity;
+    name_index_t group_index, person_index;
+    size_t nags;
 };
+
+typedef const char *(name_fn)(const crier_mapping_t *self, uint32_t record);
 
 static const char *s_channel_names[CRIER_CHANNEL_COUNT] = {"matrix", "email"};
 
@@ -43,499 +74,248 @@ int crier_channel_parse (const char *name, crier_channel_t *channel_p)
     return -1;
 }
 
-static const char *s_json_type (const json_t *value)
+//  Makes room for needed items of item_size in *items, doubling. 0, or -1 when out of memory.
+static int s_grow (void **items, size_t *capacity, size_t needed, size_t item_size)
 {
-    switch (json_typeof (value)) {
-        case JSON_OBJECT:
-            return "object";
-        case JSON_ARRAY:
-            return "array";
-        case JSON_STRING:
-            return "string";
-        case JSON_INTEGER:
-        case JSON_REAL:
-            return "number";
-        case JSON_TRUE:
-        case JSON_FALSE:
-            return "boolean";
-        case JSON_NULL:
-            return "null";
+    if (needed <= *capacity)
+        return 0;
+    size_t grown = *capacity ? *capacity : 16;
+    while (grown < needed) {
+        if (grown > SIZE_MAX / 2 / item_size)
+            return -1;
+        grown *= 2;
     }
-    return "unknown";
-}
-
-static int s_fail (crier_mapping_error_t *error, const char *path, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static int s_fail (crier_mapping_error_t *error, const char *path, const char *format, ...)
-{
-    snprintf (error->path, sizeof error->path, "%s", path);
-    va_list args;
-    va_start (args, format);
-    vsnprintf (error->message, sizeof error->message, format, args);
-    va_end (args);
-    return -1;
-}
-
-//  Writes object["<key>"] (mapping["#admins"], people["@will:server"]) with the key
-//  JSON-escaped, so the path shows it exactly.
-static void s_keyed_path (char *path, size_t size, const char *object, const char *key)
-{
-    json_t *name = json_string (key);
-    char *quoted = name ? json_dumps (name, JSON_ENCODE_ANY) : NULL;
-    snprintf (path, size, "%s[%s]", object, quoted ? quoted : "?");
-    free (quoted);
-    json_decref (name);
-}
-
-//  A Matrix identifier: a sigil from sigils, a name, ':', a server; at most 255 bytes, nothing
-//  invisible. not_one says what it is not when the sigil is wrong; needs_parts, when a part is
-//  missing.
-static int s_check_matrix_id (const char *id, const char *sigils, const char *not_one,
-                              const char *needs_parts, char *message, size_t size)
-{
-    const char *problem = NULL;
-    const char *colon = strchr (id, ':');
-    if (!id[0] || !strchr (sigils, id[0]))
-        problem = not_one;
-    else if (!colon || colon == id + 1 || colon[1] == '\0')
-        problem = needs_parts;
-    else if (strlen (id) > TARGET_MAX_BYTES)
-        problem = "longer than 255 bytes";
-    else if (crier_utf8_has_invisible (id, strlen (id)))
-        problem = "contains white space, a control character or an invisible or bidirectional "
-                  "formatting character";
-    if (problem) {
-        snprintf (message, size, "%s", problem);
+    void *moved = realloc (*items, grown * item_size);
+    if (!moved)
         return -1;
-    }
+    *items = moved;
+    *capacity = grown;
     return 0;
 }
 
-int crier_matrix_target_check (const char *target, char *message, size_t size)
+//  Copies a string into the text block. 0 with its offset, or -1 (out of memory, past 4 GiB).
+static int s_text_add (crier_mapping_t *self, const char *text, uint32_t *offset_p)
 {
-    return s_check_matrix_id (target, "!#",
-                              "not a Matrix room id (!room:server) or alias (#alias:server)",
-                              "a Matrix room id or alias needs a name and a server: "
-                              "!room:server, #alias:server",
-                              message, size);
-}
-
-int crier_matrix_user_check (const char *user, char *message, size_t size)
-{
-    return s_check_matrix_id (user, "@", "not a Matrix user id: it starts with '@' (@name:server)",
-                              "a Matrix user id needs a name and a server: @name:server", message,
-                              size);
-}
-
-//  Characters RFC 5322 allows unquoted in a local part ("atext"), plus UTF-8 (RFC 6531).
-static bool s_atext (unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           strchr ("!#$%&'*+-/=?^_`{|}~", c) != NULL || c >= 0x80;
-}
-
-int crier_email_address_check (const char *address, char *message, size_t size)
-{
-    const char *at = strrchr (address, '@');
-    const char *problem = NULL;
-    if (!at || at == address || at[1] == '\0')
-        problem = "not an email address (expected local@domain)";
-    else if (at - address > 64)
-        problem = "the part before '@' is longer than 64 bytes";
-    else if (strlen (at + 1) > 253)
-        problem = "the domain is longer than 253 bytes";
-    else {
-        //  Local part: dot-separated runs of atext. Domain: dot-separated labels of letters,
-        //  digits, hyphens (or UTF-8), not starting or ending with a hyphen.
-        char previous = '.';
-        for (const char *c = address; c < at && !problem; previous = *c++) {
-            if (*c == '.' ? previous == '.' : !s_atext ((unsigned char)*c))
-                problem = "not an email address: unexpected character or dot before '@'";
-        }
-        if (!problem && previous == '.')
-            problem = "not an email address: the part before '@' ends with a dot";
-        previous = '.';
-        for (const char *c = at + 1; *c && !problem; previous = *c++) {
-            unsigned char byte = (unsigned char)*c;
-            bool label = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
-                         (byte >= '0' && byte <= '9') || byte >= 0x80;
-            if (*c == '.' ? previous == '.' || previous == '-'
-                          : !(label || (*c == '-' && previous != '.')))
-                problem = "not an email address: the domain may only hold letters, digits, "
-                          "hyphens and dots";
-        }
-        if (!problem && (previous == '.' || previous == '-'))
-            problem = "not an email address: the domain ends with a dot or hyphen";
-        //  Its bytes may be well placed and still hold a separator or a bidirectional control.
-        if (!problem && crier_utf8_has_invisible (address, strlen (address)))
-            problem = "contains white space, a control character or an invisible or "
-                      "bidirectional formatting character";
-    }
-    if (problem) {
-        snprintf (message, size, "%s", problem);
+    size_t length = strlen (text) + 1;
+    if (self->text_used + length > UINT32_MAX ||
+        s_grow ((void **)&self->text, &self->text_capacity, self->text_used + length, 1) != 0)
         return -1;
-    }
+    memcpy (self->text + self->text_used, text, length);
+    *offset_p = (uint32_t)self->text_used;
+    self->text_used += length;
     return 0;
 }
 
-static int s_check_targets (const char *group_path, crier_channel_t channel, const json_t *targets,
-                            crier_mapping_error_t *error)
+//  FNV-1a: names are short and hostile input can at worst slow its own mapping's load.
+static uint64_t s_hash (const char *name)
 {
-    char path[280];
-    snprintf (path, sizeof path, "%.256s.%s", group_path, s_channel_names[channel]);
-    if (!json_is_array (targets))
-        return s_fail (error, path, "must be an array of %s, got %s",
-                       channel == CRIER_CHANNEL_MATRIX ? "room ids or aliases" : "addresses",
-                       s_json_type (targets));
+    uint64_t hash = 14695981039346656037ULL;
+    for (const unsigned char *byte = (const unsigned char *)name; *byte; byte++)
+        hash = (hash ^ *byte) * 1099511628211ULL;
+    return hash;
+}
+
+static const char *s_group_name (const crier_mapping_t *self, uint32_t record)
+{
+    return self->text + self->groups[record].name;
+}
+
+static const char *s_person_name (const crier_mapping_t *self, uint32_t record)
+{
+    return self->text + self->people[record].user;
+}
+
+//  The slot that holds name, or the empty one where it would go. capacity must not be 0.
+static size_t s_slot (const crier_mapping_t *self, const name_index_t *index, name_fn *name_of,
+                      const char *name)
+{
+    size_t mask = index->capacity - 1;
+    size_t slot = (size_t)s_hash (name) & mask;
+    while (index->slots[slot] && strcmp (name_of (self, index->slots[slot] - 1), name) != 0)
+        slot = (slot + 1) & mask;
+    return slot;
+}
+
+//  The record named name: 0 with its index, or -1.
+static int s_find (const crier_mapping_t *self, const name_index_t *index, name_fn *name_of,
+                   const char *name, uint32_t *record_p)
+{
+    if (index->capacity == 0)
+        return -1;
+    uint32_t found = index->slots[s_slot (self, index, name_of, name)];
+    if (!found)
+        return -1;
+    *record_p = found - 1;
+    return 0;
+}
+
+//  Indexes record (its name already in place), the records before it being indexed: 0, 1 when
+//  the name is there already, -1 when out of memory. At most three quarters full, rebuilt twice
+//  as large.
+static int s_index_add (crier_mapping_t *self, name_index_t *index, name_fn *name_of,
+                        uint32_t record)
+{
+    if ((size_t)(record + 1) * 4 > index->capacity * 3) {
+        name_index_t grown = {.capacity = index->capacity ? index->capacity * 2 : 64};
+        grown.slots = calloc (grown.capacity, sizeof *grown.slots);
+        if (!grown.slots)
+            return -1;
+        for (uint32_t indexed = 0; indexed < record; indexed++)
+            grown.slots[s_slot (self, &grown, name_of, name_of (self, indexed))] = indexed + 1;
+        free (index->slots);
+        *index = grown;
+    }
+    size_t slot = s_slot (self, index, name_of, name_of (self, record));
+    if (index->slots[slot])
+        return 1;
+    index->slots[slot] = record + 1;
+    return 0;
+}
+
+//  A new record's name: copied into the text (*offset_p, the record's field) and indexed.
+//  Returns as s_index_add; a name already there is taken out of the text again.
+static int s_name_add (crier_mapping_t *self, name_index_t *index, name_fn *name_of,
+                       uint32_t record, const char *name, uint32_t *offset_p)
+{
+    size_t text_before = self->text_used;
+    if (s_text_add (self, name, offset_p) != 0)
+        return -1;
+    int rc = s_index_add (self, index, name_of, record);
+    if (rc != 0)
+        self->text_used = text_before;
+    return rc;
+}
+
+crier_mapping_t *crier_mapping_empty (void)
+{
+    return calloc (1, sizeof (crier_mapping_t));
+}
+
+//  Copies a checked array of strings (may be NULL) after the text so far: 0 with the count.
+static int s_targets_add (crier_mapping_t *self, const json_t *targets, uint32_t *count_p)
+{
+    *count_p = 0;
     size_t index;
     const json_t *target;
     json_array_foreach (targets, index, target)
     {
-        char element_path[sizeof error->path];
-        snprintf (element_path, sizeof element_path, "%.280s[%zu]", path, index);
-        if (!json_is_string (target))
-            return s_fail (error, element_path, "must be a string, got %s", s_json_type (target));
-        const char *text = json_string_value (target); //  without NUL: crier_mapping_new checked
-        char message[sizeof error->message];
-        int rc = channel == CRIER_CHANNEL_MATRIX
-                     ? crier_matrix_target_check (text, message, sizeof message)
-                     : crier_email_address_check (text, message, sizeof message);
-        if (rc != 0)
-            return s_fail (error, element_path, "%s", message);
-    }
-    return 0;
-}
-
-//  An object under path whose keys must all be among allowed (what message says).
-static int s_check_keys (const char *path, const json_t *object, const char *const *allowed,
-                         const char *message, crier_mapping_error_t *error)
-{
-    const char *key;
-    const json_t *value;
-    json_object_foreach ((json_t *)object, key, value)
-    {
-        size_t index = 0;
-        while (allowed[index] && strcmp (key, allowed[index]) != 0)
-            index++;
-        if (!allowed[index]) {
-            char key_path[sizeof error->path];
-            snprintf (key_path, sizeof key_path, "%.280s.%.24s", path, key);
-            return s_fail (error, key_path, "unknown key: %s", message);
-        }
-    }
-    return 0;
-}
-
-//  A duration of object's field name, from min_ms to max_ms (range says them): missing says
-//  what it is for. Fills *ms_p.
-static int s_check_duration (const char *path, const json_t *object, const char *name,
-                             const char *missing, uint64_t min_ms, uint64_t max_ms,
-                             const char *range, uint64_t *ms_p, crier_mapping_error_t *error)
-{
-    const json_t *value = json_object_get (object, name);
-    char field_path[sizeof error->path];
-    snprintf (field_path, sizeof field_path, "%.280s.%.16s", path, name);
-    if (!value)
-        return s_fail (error, field_path, "missing: %s", missing);
-    if (!json_is_string (value) || crier_duration_parse (json_string_value (value), ms_p) != 0)
-        return s_fail (error, field_path, "must be a duration such as \"30s\", \"15m\" or \"2h\"");
-    if (*ms_p < min_ms || *ms_p > max_ms)
-        return s_fail (error, field_path, "must be from %s", range);
-    return 0;
-}
-
-//  A group's "nag": {"after": "15m", "email": [...]}, on a group with Matrix rooms.
-static int s_check_nag (const char *group_path, const json_t *channels, const json_t *nag,
-                        crier_mapping_error_t *error)
-{
-    char path[280];
-    snprintf (path, sizeof path, "%.256s.nag", group_path);
-    if (!json_is_object (nag))
-        return s_fail (error, path,
-                       "must be an object such as {\"after\": \"15m\", \"email\": [...]}, got %s",
-                       s_json_type (nag));
-    if (!json_object_get (channels, "matrix"))
-        return s_fail (error, path,
-                       "nags about messages unread in the group's Matrix rooms, and the group "
-                       "has no \"matrix\"");
-    static const char *const keys[] = {"after", "email", NULL};
-    uint64_t after_ms = 0;
-    if (s_check_keys (path, nag, keys, "a nag has \"after\" and \"email\"", error) != 0 ||
-        s_check_duration (path, nag, "after", "how long a message may stay unread, e.g. \"15m\"",
-                          NAG_AFTER_MIN_MS, NAG_AFTER_MAX_MS, "1s to 168h", &after_ms, error) != 0)
-        return -1;
-    const json_t *emails = json_object_get (nag, "email");
-    if (!emails)
-        return 0;
-    //  The same rules as a channel's addresses, under nag.email.
-    char parent[sizeof error->path];
-    snprintf (parent, sizeof parent, "%.270s", path);
-    return s_check_targets (parent, CRIER_CHANNEL_EMAIL, emails, error);
-}
-
-//  A group's "throttle": {"window": "10m"} (docs/throttle.md).
-static int s_check_throttle (const char *group_path, const json_t *throttle,
-                             crier_mapping_error_t *error)
-{
-    char path[280];
-    snprintf (path, sizeof path, "%.256s.throttle", group_path);
-    if (!json_is_object (throttle))
-        return s_fail (error, path, "must be an object such as {\"window\": \"10m\"}, got %s",
-                       s_json_type (throttle));
-    static const char *const keys[] = {"window", NULL};
-    uint64_t window_ms = 0;
-    if (s_check_keys (path, throttle, keys, "a throttle has \"window\"", error) != 0)
-        return -1;
-    return s_check_duration (
-        path, throttle, "window", "how long repeats of one key are held back, e.g. \"10m\"",
-        THROTTLE_WINDOW_MIN_MS, THROTTLE_WINDOW_MAX_MS, "1s to 24h", &window_ms, error);
-}
-
-//  The document's "people": {"@user:server": {"email": "address"}}.
-static int s_check_people (const json_t *people, crier_mapping_error_t *error)
-{
-    if (!json_is_object (people))
-        return s_fail (error, "people",
-                       "must be an object of Matrix users, e.g. {\"@will:example.org\": "
-                       "{\"email\": \"will@example.org\"}}, got %s",
-                       s_json_type (people));
-    const char *user;
-    const json_t *person;
-    json_object_foreach ((json_t *)people, user, person)
-    {
-        char path[300], message[sizeof error->message];
-        s_keyed_path (path, sizeof path, "people", user);
-        if (crier_matrix_user_check (user, message, sizeof message) != 0)
-            return s_fail (error, path, "%s", message);
-        if (!json_is_object (person))
-            return s_fail (error, path, "must be an object such as {\"email\": \"...\"}, got %s",
-                           s_json_type (person));
-        const char *key;
-        const json_t *value;
-        json_object_foreach ((json_t *)person, key, value)
-        {
-            if (strcmp (key, "email") != 0) {
-                char key_path[sizeof error->path];
-                snprintf (key_path, sizeof key_path, "%.290s.%.24s", path, key);
-                return s_fail (error, key_path, "unknown key: a person has \"email\"");
-            }
-        }
-        char email_path[sizeof error->path];
-        snprintf (email_path, sizeof email_path, "%.300s.email", path);
-        const json_t *email = json_object_get (person, "email");
-        if (!email)
-            return s_fail (error, email_path, "missing: where this person's nag emails go");
-        if (!json_is_string (email))
-            return s_fail (error, email_path, "must be a string, got %s", s_json_type (email));
-        if (crier_email_address_check (json_string_value (email), message, sizeof message) != 0)
-            return s_fail (error, email_path, "%s", message);
-    }
-    return 0;
-}
-
-static int s_check_group (const char *group, const json_t *channels, crier_mapping_error_t *error)
-{
-    char path[256];
-    s_keyed_path (path, sizeof path, "mapping", group);
-    char message[sizeof error->message];
-    if (crier_group_name_check (group, strlen (group), message, sizeof message) != 0)
-        return s_fail (error, path, "%s", message);
-    if (!json_is_object (channels))
-        return s_fail (error, path,
-                       "must be an object of channels, e.g. {\"matrix\": [...], \"email\": [...]}, "
-                       "got %s",
-                       s_json_type (channels));
-    const char *channel_name;
-    const json_t *targets;
-    json_object_foreach ((json_t *)channels, channel_name, targets)
-    {
-        crier_channel_t channel;
-        char channel_path[sizeof error->path];
-        snprintf (channel_path, sizeof channel_path, "%.256s.%.48s", path, channel_name);
-        //  Reserved keys beside the channels (docs/mapping.md).
-        if (strcmp (channel_name, "nag") == 0) {
-            if (s_check_nag (path, channels, targets, error) != 0)
-                return -1;
-            continue;
-        }
-        if (strcmp (channel_name, "throttle") == 0) {
-            if (s_check_throttle (path, targets, error) != 0)
-                return -1;
-            continue;
-        }
-        if (crier_channel_parse (channel_name, &channel) != 0)
-            return s_fail (error, channel_path,
-                           "unknown channel: crier knows matrix and email (and the reserved keys "
-                           "nag and throttle)");
-        if (s_check_targets (path, (crier_channel_t)channel, targets, error) != 0)
+        uint32_t offset;
+        if (s_text_add (self, json_string_value (target), &offset) != 0)
             return -1;
+        (*count_p)++;
     }
     return 0;
 }
 
-//  Whether a string anywhere below value (at path, used bytes of size) holds a NUL, which C
-//  cannot carry and a log line or an email would cut; path then names it. Recursion is bounded
-//  by jansson's parse depth; the path is one buffer, extended and restored on the way.
-static bool s_find_nul (const json_t *value, char *path, size_t size, size_t used)
+//  A group's nag and throttle, when it has either.
+static int s_extra_add (crier_mapping_t *self, group_t *group, const json_t *channels)
 {
-    if (json_is_string (value))
-        return strlen (json_string_value (value)) != json_string_length (value);
-    if (json_is_array (value)) {
-        size_t index;
-        const json_t *item;
-        json_array_foreach (value, index, item)
-        {
-            int added = snprintf (path + used, size - used, "[%zu]", index);
-            size_t next = used + (size_t)added < size ? used + (size_t)added : size - 1;
-            if (s_find_nul (item, path, size, next))
-                return true;
-        }
-    } else if (json_is_object (value)) {
-        const char *key;
-        const json_t *item;
-        json_object_foreach ((json_t *)value, key, item)
-        {
-            //  mapping["#admins"].email: a key of letters, digits, - and _ after a dot, any
-            //  other in brackets, JSON-quoted.
-            bool plain = *key && strspn (key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                              "0123456789_-") == strlen (key);
-            json_t *name = plain ? NULL : json_string (key);
-            char *quoted = name ? json_dumps (name, JSON_ENCODE_ANY) : NULL;
-            int added = plain ? snprintf (path + used, size - used, "%s%s", used ? "." : "", key)
-                              : snprintf (path + used, size - used, "[%s]", quoted ? quoted : "?");
-            free (quoted);
-            json_decref (name);
-            size_t next = used + (size_t)added < size ? used + (size_t)added : size - 1;
-            if (s_find_nul (item, path, size, next))
-                return true;
-        }
+    const json_t *nag = json_object_get (channels, "nag");
+    const json_t *throttle = json_object_get (channels, "throttle");
+    if (!nag && !throttle)
+        return 0;
+    if (s_grow ((void **)&self->extras, &self->extra_capacity, self->extra_count + 1,
+                sizeof *self->extras) != 0)
+        return -1;
+    extra_t *extra = &self->extras[self->extra_count];
+    memset (extra, 0, sizeof *extra);
+    //  Checked: durations within bounds, addresses valid.
+    if (nag) {
+        extra->nag = true;
+        crier_duration_parse (json_string_value (json_object_get (nag, "after")),
+                              &extra->nag_after_ms);
+        extra->nag_emails = (uint32_t)self->text_used;
+        if (s_targets_add (self, json_object_get (nag, "email"), &extra->nag_email_count) != 0)
+            return -1;
+        self->nags++;
     }
-    path[used] = '\0';
-    return false;
+    if (throttle) {
+        extra->throttle = true;
+        crier_duration_parse (json_string_value (json_object_get (throttle, "window")),
+                              &extra->throttle_ms);
+    }
+    group->extra = (uint32_t)++self->extra_count;
+    return 0;
 }
 
-crier_mapping_t *crier_mapping_new (json_t *document, crier_mapping_error_t *error)
+int crier_mapping_add_group (crier_mapping_t *self, const char *name, const json_t *channels)
 {
-    if (!json_is_object (document)) {
-        s_fail (error, "(document)", "must be a JSON object, got %s", s_json_type (document));
-        return NULL;
-    }
-    char path[sizeof error->path] = "";
-    if (s_find_nul (document, path, sizeof path, 0)) {
-        s_fail (error, path, "contains a NUL character (\\u0000): remove it");
-        return NULL;
-    }
-    json_t *groups = json_object_get (document, "mapping");
-    if (!groups) {
-        s_fail (error, "mapping", "missing: the document needs a \"mapping\" object of groups");
-        return NULL;
-    }
-    if (!json_is_object (groups)) {
-        s_fail (error, "mapping", "must be an object of groups, got %s", s_json_type (groups));
-        return NULL;
-    }
-    const char *group;
-    const json_t *channels;
-    json_object_foreach (groups, group, channels)
-    {
-        if (s_check_group (group, channels, error) != 0)
-            return NULL;
-    }
-    json_t *people = json_object_get (document, "people");
-    if (people && s_check_people (people, error) != 0)
-        return NULL;
-    crier_mapping_t *self = calloc (1, sizeof *self);
-    if (!self) {
-        s_fail (error, "(document)", "out of memory");
-        return NULL;
-    }
-    self->document = json_incref (document);
-    self->groups = groups;
-    self->people = people;
-    json_object_foreach (groups, group, channels)
-    {
-        self->nags += json_object_get (channels, "nag") != NULL;
-    }
-    return self;
+    if (self->group_count >= UINT32_MAX - 1 ||
+        s_grow ((void **)&self->groups, &self->group_capacity, self->group_count + 1,
+                sizeof *self->groups) != 0)
+        return -1;
+    uint32_t record = (uint32_t)self->group_count;
+    group_t *group = &self->groups[record];
+    memset (group, 0, sizeof *group);
+    int rc = s_name_add (self, &self->group_index, s_group_name, record, name, &group->name);
+    if (rc != 0)
+        return rc;
+    self->group_count++;
+    //  Right after the name, in channel order: crier_mapping_targets finds them from it.
+    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
+        if (s_targets_add (self, json_object_get (channels, s_channel_names[channel]),
+                           &group->counts[channel]) != 0)
+            return -1;
+    return s_extra_add (self, group, channels);
 }
 
-crier_mapping_t *crier_mapping_parse (const char *text, size_t length, crier_mapping_error_t *error)
+int crier_mapping_add_person (crier_mapping_t *self, const char *user, const char *email)
 {
-    json_error_t json_error;
-    json_t *document =
-        json_loadb (text, length, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &json_error);
-    if (!document) {
-        char where[64];
-        snprintf (where, sizeof where, "(line %d, column %d)", json_error.line, json_error.column);
-        s_fail (error, where, "not valid JSON: %s", json_error.text);
-        return NULL;
-    }
-    crier_mapping_t *self = crier_mapping_new (document, error);
-    json_decref (document);
-    return self;
+    if (self->person_count >= UINT32_MAX - 1 ||
+        s_grow ((void **)&self->people, &self->person_capacity, self->person_count + 1,
+                sizeof *self->people) != 0)
+        return -1;
+    uint32_t record = (uint32_t)self->person_count;
+    person_t *person = &self->people[record];
+    int rc = s_name_add (self, &self->person_index, s_person_name, record, user, &person->user);
+    if (rc != 0)
+        return rc;
+    self->person_count++;
+    return s_text_add (self, email, &person->email);
+}
+
+int crier_mapping_max_bytes_load (uint64_t *bytes_p)
+{
+    //  Up to 2 GiB: a mapping's text must fit the 32-bit offsets above.
+    return crier_config_bytes ("CRIER_MAPPING_MAX_BYTES", CRIER_DEFAULT_MAPPING_MAX_BYTES, 1024,
+                               2ULL * 1024 * 1024 * 1024, bytes_p);
+}
+
+void crier_mapping_set_revision (crier_mapping_t *self, char *revision)
+{
+    free (self->revision);
+    self->revision = revision;
 }
 
 void crier_mapping_destroy (crier_mapping_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    json_decref ((*self_p)->document);
-    free (*self_p);
+    crier_mapping_t *self = *self_p;
+    free (self->revision);
+    free (self->text);
+    free (self->groups);
+    free (self->extras);
+    free (self->people);
+    free (self->group_index.slots);
+    free (self->person_index.slots);
+    free (self);
     *self_p = NULL;
 }
 
 const char *crier_mapping_revision (const crier_mapping_t *self)
 {
-    return json_string_value (json_object_get (self->document, "_rev"));
+    return self->revision;
 }
 
 size_t crier_mapping_group_count (const crier_mapping_t *self)
 {
-    return json_object_size (self->groups);
+    return self->group_count;
 }
 
-const json_t *crier_mapping_targets (const crier_mapping_t *self, const char *group,
-                                     crier_channel_t channel, int *group_known_p)
+size_t crier_mapping_person_count (const crier_mapping_t *self)
 {
-    const json_t *channels = json_object_get (self->groups, group);
-    if (group_known_p)
-        *group_known_p = channels != NULL;
-    return channels ? json_object_get (channels, s_channel_names[channel]) : NULL;
-}
-
-const json_t *crier_mapping_document (const crier_mapping_t *self)
-{
-    return self->document;
-}
-
-int crier_mapping_nag (const crier_mapping_t *self, const char *group, uint64_t *after_ms_p,
-                       const json_t **emails_p)
-{
-    const json_t *nag = json_object_get (json_object_get (self->groups, group), "nag");
-    if (!nag)
-        return -1;
-    //  Validated: a duration within bounds.
-    crier_duration_parse (json_string_value (json_object_get (nag, "after")), after_ms_p);
-    if (emails_p)
-        *emails_p = json_object_get (nag, "email");
-    return 0;
-}
-
-const char *crier_mapping_person_email (const crier_mapping_t *self, const char *user)
-{
-    return self->people
-               ? json_string_value (json_object_get (json_object_get (self->people, user), "email"))
-               : NULL;
-}
-
-int crier_mapping_throttle (const crier_mapping_t *self, const char *group, uint64_t *window_ms_p)
-{
-    const json_t *throttle = json_object_get (json_object_get (self->groups, group), "throttle");
-    if (!throttle)
-        return -1;
-    crier_duration_parse (json_string_value (json_object_get (throttle, "window")), window_ms_p);
-    return 0;
+    return self->person_count;
 }
 
 size_t crier_mapping_nag_count (const crier_mapping_t *self)
@@ -543,7 +323,114 @@ size_t crier_mapping_nag_count (const crier_mapping_t *self)
     return self->nags;
 }
 
-size_t crier_mapping_person_count (const crier_mapping_t *self)
+size_t crier_mapping_memory (const crier_mapping_t *self)
 {
-    return self->people ? json_object_size (self->people) : 0;
+    //  What is written: the rest of each block's capacity is never touched, so never resident.
+    return sizeof *self + self->text_used + self->group_count * sizeof *self->groups +
+           self->extra_count * sizeof *self->extras + self->person_count * sizeof *self->people +
+           (self->group_index.capacity + self->person_index.capacity) * sizeof (uint32_t);
+}
+
+const char *crier_targets_next (const char *target)
+{
+    return target + strlen (target) + 1;
+}
+
+//  The group named name, or NULL.
+static const group_t *s_group (const crier_mapping_t *self, const char *name)
+{
+    uint32_t record;
+    return s_find (self, &self->group_index, s_group_name, name, &record) == 0
+               ? &self->groups[record]
+               : NULL;
+}
+
+static const extra_t *s_extra (const crier_mapping_t *self, const char *name)
+{
+    const group_t *group = s_group (self, name);
+    return group && group->extra ? &self->extras[group->extra - 1] : NULL;
+}
+
+int crier_mapping_targets (const crier_mapping_t *self, const char *group_name,
+                           crier_channel_t channel, crier_targets_t *targets)
+{
+    const group_t *group = s_group (self, group_name);
+    if (!group) {
+        *targets = (crier_targets_t){NULL, 0};
+        return -1;
+    }
+    targets->count = group->counts[channel];
+    targets->first = NULL;
+    if (targets->count) {
+        //  Past the name and the channels before this one (Matrix rooms, for email).
+        const char *target = crier_targets_next (self->text + group->name);
+        for (int before = 0; before < (int)channel; before++)
+            for (uint32_t index = 0; index < group->counts[before]; index++)
+                target = crier_targets_next (target);
+        targets->first = target;
+    }
+    return 0;
+}
+
+int crier_mapping_nag (const crier_mapping_t *self, const char *group, uint64_t *after_ms_p,
+                       crier_targets_t *emails_p)
+{
+    const extra_t *extra = s_extra (self, group);
+    if (!extra || !extra->nag)
+        return -1;
+    *after_ms_p = extra->nag_after_ms;
+    if (emails_p) {
+        emails_p->count = extra->nag_email_count;
+        emails_p->first = emails_p->count ? self->text + extra->nag_emails : NULL;
+    }
+    return 0;
+}
+
+int crier_mapping_throttle (const crier_mapping_t *self, const char *group, uint64_t *window_ms_p)
+{
+    const extra_t *extra = s_extra (self, group);
+    if (!extra || !extra->throttle)
+        return -1;
+    *window_ms_p = extra->throttle_ms;
+    return 0;
+}
+
+const char *crier_mapping_person_email (const crier_mapping_t *self, const char *user)
+{
+    uint32_t record;
+    return s_find (self, &self->person_index, s_person_name, user, &record) == 0
+               ? self->text + self->people[record].email
+               : NULL;
+}
+
+static int s_pass_token (const crier_json_token_t *token, void *reader)
+{
+    return crier_mapping_reader_take (reader, token);
+}
+
+crier_mapping_t *crier_mapping_parse (const char *text, size_t length, crier_mapping_error_t *error)
+{
+    crier_mapping_reader_t *reader = crier_mapping_reader_new ();
+    crier_json_stream_t *stream = reader ? crier_json_stream_new (s_pass_token, reader) : NULL;
+    crier_mapping_t *self = NULL;
+    char problem[160] = "out of memory";
+    if (stream && crier_json_stream_feed (stream, text, length, problem, sizeof problem) == 0 &&
+        crier_json_stream_finish (stream, problem, sizeof problem) == 0)
+        self = crier_mapping_reader_finish (reader, error);
+    else {
+        //  Where, as an editor shows it: line and column of the byte yajl stopped at (the
+        //  last it read).
+        size_t offset = stream ? crier_json_stream_offset (stream) : 0;
+        size_t line = 1, column = 1;
+        for (size_t at = 0; at + 1 < offset && at < length; at++, column++)
+            if (text[at] == '\n') {
+                line++;
+                column = 0;
+            }
+        snprintf (error->path, sizeof error->path, "(line %zu, column %zu)", line, column);
+        snprintf (error->message, sizeof error->message, "not valid JSON: %s", problem);
+    }
+    crier_json_stream_destroy (&stream);
+    crier_mapping_reader_destroy (&reader);
+    return self;
 }

@@ -253,6 +253,36 @@ static void test_a_poison_revision_is_rejected_once_and_the_feed_stays (void **s
     s_stop (&fixture);
 }
 
+//  A revision over CRIER_MAPPING_MAX_BYTES is skipped as it streams by, with the setting named;
+//  the last good mapping routes meanwhile, and the next revision within the limit loads.
+static void test_a_revision_over_the_limit_is_skipped_and_the_next_loads (void **state)
+{
+    setenv ("CRIER_MAPPING_MAX_BYTES", "4KiB", 1);
+    fixture_t *fixture = s_start ("{\"#ops\": {\"email\": [\"ops@example.org\"]}}");
+    unsetenv ("CRIER_MAPPING_MAX_BYTES");
+    char large[16384] = "{";
+    for (int group = 0; group < 200; group++)
+        snprintf (large + strlen (large), sizeof large - strlen (large),
+                  "%s\"#g%d\": {\"email\": [\"user%d@example.org\"]}", group ? ", " : "", group,
+                  group);
+    strcat (large, "}");
+    assert_true (strlen (large) > 4096 + 4096); //  past the limit and the feed line's allowance
+    free (test_couch_put_mapping (fixture->couch, "crier", large));
+    json_t *event = component_next_event (fixture->events, "mapping.rejected", 10000);
+    assert_non_null (event);
+    assert_non_null (strstr (component_text (event, "error"), "CRIER_MAPPING_MAX_BYTES (4096"));
+    json_decref (event);
+    s_send (fixture, "kept", "#ops");
+    s_expect_delivery (fixture, CRIER_CHANNEL_EMAIL, "kept", "ops@example.org");
+    free (test_couch_put_mapping (fixture->couch, "crier",
+                                  "{\"#ops\": {\"email\": [\"new@example.org\"]}, "
+                                  "\"#staff\": {\"email\": [\"staff@example.org\"]}}"));
+    s_await_groups (fixture, 2);
+    s_send (fixture, "after", "#ops");
+    s_expect_delivery (fixture, CRIER_CHANNEL_EMAIL, "after", "new@example.org");
+    s_stop (&fixture);
+}
+
 int main (void)
 {
     curl_global_init (CURL_GLOBAL_DEFAULT);
@@ -262,6 +292,7 @@ int main (void)
         cmocka_unit_test (test_a_mapping_edit_applies_without_a_restart),
         cmocka_unit_test (test_an_unknown_group_is_unroutable_and_others_flow),
         cmocka_unit_test (test_a_poison_revision_is_rejected_once_and_the_feed_stays),
+        cmocka_unit_test (test_a_revision_over_the_limit_is_skipped_and_the_next_loads),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     curl_global_cleanup ();

@@ -172,6 +172,31 @@ static void test_invalid_documents_are_refused_with_their_path (void **state)
     assert_non_null (strstr (err, "not valid JSON"));
     free (out);
     free (err);
+
+    //  Over CRIER_MAPPING_MAX_BYTES: refused before anything is stored, with what to raise.
+    s_write ("{\"mapping\": {\"#admins\": {\"email\": [\"a@example.org\"]}}}");
+    setenv ("CRIER_MAPPING_MAX_BYTES", "1KiB", 1);
+    char large[4096] = "{\"mapping\": {";
+    for (int group = 0; group < 100; group++)
+        snprintf (large + strlen (large), sizeof large - strlen (large), "%s\"#group-%d\": {}",
+                  group ? ", " : "", group);
+    strcat (large, "}}");
+    assert_true (strlen (large) > 1024);
+    assert_int_equal (s_mapping ("invalid", TEST_COUCH_PASSWORD, (const char *[]){"put", "-", NULL},
+                                 large, &out, &err),
+                      2);
+    assert_non_null (strstr (err, "larger than CRIER_MAPPING_MAX_BYTES (1024 bytes)"));
+    assert_non_null (strstr (err, "max_document_size"));
+    free (out);
+    free (err);
+    //  A file within the limit is read as before.
+    assert_int_equal (s_mapping ("invalid", TEST_COUCH_PASSWORD,
+                                 (const char *[]){"check", s_file, NULL}, NULL, &out, &err),
+                      0);
+    unsetenv ("CRIER_MAPPING_MAX_BYTES");
+    free (out);
+    free (err);
+    assert_int_equal (test_couch_request (s_couch, "GET", "/invalid", NULL, NULL), 404);
 }
 
 static void test_errors_say_what_to_do (void **state)

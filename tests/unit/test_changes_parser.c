@@ -16,10 +16,10 @@ typedef struct {
     char seq[128];
     char id[64];
     bool deleted;
-    char body[256];
+    char body[640];
 } seen_t;
 
-static void s_collect (const crier_change_t *change, void *arg)
+static void s_collect (crier_change_t *change, void *arg)
 {
     seen_t *seen = arg;
     if (change->kind == CRIER_CHANGE_TOO_LARGE) {
@@ -36,15 +36,27 @@ static void s_collect (const crier_change_t *change, void *arg)
     seen->documents++;
     snprintf (seen->id, sizeof seen->id, "%s", change->id);
     seen->deleted = change->deleted;
-    char *body = change->doc ? json_dumps (change->doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    snprintf (seen->body, sizeof seen->body, "%s", body ? body : "");
-    free (body);
+    //  What the included document read as: its revision and groups, or its first problem.
+    if (change->mapping) {
+        crier_targets_t targets = {0};
+        crier_mapping_targets (change->mapping, "#ops", CRIER_CHANNEL_EMAIL, &targets);
+        snprintf (seen->body, sizeof seen->body, "%s: %zu groups, #ops email %s",
+                  change->revision ? change->revision : "no _rev",
+                  crier_mapping_group_count (change->mapping),
+                  targets.count ? targets.first : "none");
+    } else if (change->error)
+        snprintf (seen->body, sizeof seen->body, "%s: %s: %s",
+                  change->revision ? change->revision : "no _rev", change->error->path,
+                  change->error->message);
+    else
+        seen->body[0] = '\0';
+    assert_true (change->has_doc == (change->mapping || change->error));
 }
 
 static const char *s_line =
     "{\"seq\":\"12-g1AAAABteJzLYWBgYMpgTmHgz8tPSTV0MDQy0TM0NLIAAIqAB9k\",\"id\":\"mapping\","
     "\"changes\":[{\"rev\":\"2-x\"}],\"doc\":{\"_id\":\"mapping\",\"_rev\":\"2-x\","
-    "\"mapping\":{}}}\n";
+    "\"mapping\":{\"#ops\":{\"email\":[\"ops@example.org\"]},\"#dev\":{}}},\"x\":[1]}\n";
 
 static void test_whole_line_with_string_seq (void **state)
 {
@@ -58,7 +70,7 @@ static void test_whole_line_with_string_seq (void **state)
     assert_string_equal (seen.seq, "12-g1AAAABteJzLYWBgYMpgTmHgz8tPSTV0MDQy0TM0NLIAAIqAB9k");
     assert_string_equal (seen.id, "mapping");
     assert_false (seen.deleted);
-    assert_string_equal (seen.body, "{\"_id\":\"mapping\",\"_rev\":\"2-x\",\"mapping\":{}}");
+    assert_string_equal (seen.body, "2-x: 2 groups, #ops email ops@example.org");
     crier_changes_parser_destroy (&parser);
 }
 
@@ -74,6 +86,7 @@ static void test_line_split_across_reads_byte_by_byte (void **state)
                           index + 1 == length ? 1 : 0);
         assert_int_equal (seen.documents, index + 1 == length ? 1 : 0);
     }
+    assert_string_equal (seen.body, "2-x: 2 groups, #ops email ops@example.org");
     crier_changes_parser_destroy (&parser);
 }
 
@@ -90,6 +103,9 @@ static void test_heartbeats_and_several_lines_in_one_read (void **state)
                       7); //  heartbeats count: the feed is alive
     assert_int_equal (seen.documents, 2);
     assert_true (seen.deleted);
+    //  A deleted revision's document is no mapping: its problem is there, unused.
+    assert_string_equal (seen.body, "no _rev: mapping: missing: the document needs a \"mapping\" "
+                                    "object of groups");
     assert_int_equal (seen.last_seqs, 1);
     assert_string_equal (seen.seq, "2"); //  integers (pouchdb-server) echo as their digits
     crier_changes_parser_destroy (&parser);
@@ -173,6 +189,48 @@ static void test_a_nul_in_a_string_is_read (void **state)
                                                  problem, sizeof problem),
                       1);
     assert_int_equal (seen.documents, 1);
+    assert_string_equal (seen.body,
+                         "no _rev: description: contains a NUL character (\\u0000): remove it");
+    crier_changes_parser_destroy (&parser);
+}
+
+static void s_keep (crier_change_t *change, void *arg)
+{
+    crier_mapping_t **kept = arg;
+    if (change->mapping) {
+        crier_mapping_destroy (kept);
+        *kept = change->mapping;
+        change->mapping = NULL;
+    }
+}
+
+//  The callback may keep the mapping it was given; the line's envelope is not part of it, and
+//  a second "doc" key or a broken envelope fails the line.
+static void test_the_mapping_can_be_kept_and_the_envelope_is_checked (void **state)
+{
+    crier_changes_parser_t *parser = crier_changes_parser_new (65536);
+    crier_mapping_t *kept = NULL;
+    char problem[256];
+    assert_int_equal (crier_changes_parser_feed (parser, s_line, strlen (s_line), s_keep, &kept,
+                                                 problem, sizeof problem),
+                      1);
+    assert_non_null (kept);
+    assert_string_equal (crier_mapping_revision (kept), "2-x");
+    crier_targets_t targets;
+    assert_int_equal (crier_mapping_targets (kept, "#dev", CRIER_CHANNEL_MATRIX, &targets), 0);
+    assert_int_equal (targets.count, 0);
+    assert_int_equal (crier_mapping_targets (kept, "x", CRIER_CHANNEL_MATRIX, &targets), -1);
+    const char *twice = "{\"seq\":4,\"id\":\"mapping\",\"seq\":5}\n";
+    assert_int_equal (crier_changes_parser_feed (parser, twice, strlen (twice), s_keep, &kept,
+                                                 problem, sizeof problem),
+                      -1);
+    assert_non_null (strstr (problem, "appears twice"));
+    const char *unfinished = "{\"seq\":4,\"id\":\"mapping\",\"doc\":{\"mapping\":{}}\n";
+    assert_int_equal (crier_changes_parser_feed (parser, unfinished, strlen (unfinished), s_keep,
+                                                 &kept, problem, sizeof problem),
+                      -1);
+    assert_non_null (strstr (problem, "not a JSON object"));
+    crier_mapping_destroy (&kept);
     crier_changes_parser_destroy (&parser);
 }
 
@@ -186,6 +244,7 @@ int main (void)
         cmocka_unit_test (test_heartbeats_and_several_lines_in_one_read),
         cmocka_unit_test (test_reset_forgets_a_partial_line),
         cmocka_unit_test (test_bad_lines),
+        cmocka_unit_test (test_the_mapping_can_be_kept_and_the_envelope_is_checked),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void s_expect_error (const char *json, const char *path, const char *fragment)
@@ -35,15 +37,16 @@ static void test_valid_document (void **state)
         fail_msg ("%s: %s", error.path, error.message);
     assert_string_equal (crier_mapping_revision (mapping), "3-abc");
     assert_int_equal (crier_mapping_group_count (mapping), 4);
-    int known = 0;
-    const json_t *targets = crier_mapping_targets (mapping, "#admins", CRIER_CHANNEL_EMAIL, &known);
-    assert_true (known);
-    assert_int_equal (json_array_size (targets), 1);
-    assert_string_equal (json_string_value (json_array_get (targets, 0)), "will@half-shot.uk");
-    assert_null (crier_mapping_targets (mapping, "#équipe", CRIER_CHANNEL_MATRIX, &known));
-    assert_true (known);
-    assert_null (crier_mapping_targets (mapping, "#nobody", CRIER_CHANNEL_EMAIL, &known));
-    assert_false (known);
+    crier_targets_t targets;
+    assert_int_equal (crier_mapping_targets (mapping, "#admins", CRIER_CHANNEL_EMAIL, &targets), 0);
+    assert_int_equal (targets.count, 1);
+    assert_string_equal (targets.first, "will@half-shot.uk");
+    assert_int_equal (crier_mapping_targets (mapping, "#équipe", CRIER_CHANNEL_MATRIX, &targets),
+                      0);
+    assert_int_equal (targets.count, 0);
+    assert_int_equal (crier_mapping_targets (mapping, "#nobody", CRIER_CHANNEL_EMAIL, &targets),
+                      -1);
+    assert_int_equal (targets.count, 0);
     crier_mapping_destroy (&mapping);
     crier_mapping_destroy (&mapping);
 }
@@ -54,8 +57,12 @@ static void test_document_shape (void **state)
     s_expect_error ("{\"_id\": \"mapping\"}", "mapping", "missing");
     s_expect_error ("{\"mapping\": [\"#admins\"]}", "mapping", "must be an object of groups");
     s_expect_error ("{\"mapping\": {}, ", "(line 1, column 16)", "not valid JSON");
-    s_expect_error ("{\"mapping\": {}, \"mapping\": {}}", "(line 1, column 25)",
-                    "duplicate object key");
+    s_expect_error ("{\"mapping\": {},\n \"people\": {]}", "(line 2, column 13)", "not valid JSON");
+    s_expect_error ("{\"mapping\": {}, \"mapping\": {}}", "mapping", "appears twice");
+    s_expect_error ("{\"mapping\": {\"#a\": {}, \"#b\": {}, \"#a\": {}}}", "mapping[\"#a\"]",
+                    "appears twice");
+    s_expect_error ("{\"mapping\": {\"#a\": {\"email\": [], \"email\": []}}}", "mapping[\"#a\"]",
+                    "the key \"email\" appears twice");
 }
 
 static void test_group_names (void **state)
@@ -165,20 +172,20 @@ static void test_nag_and_people (void **state)
         fail_msg ("%s: %s", error.path, error.message);
     assert_int_equal (crier_mapping_group_count (mapping), 3);
     uint64_t after = 0;
-    const json_t *emails = NULL;
+    crier_targets_t emails;
     assert_int_equal (crier_mapping_nag (mapping, "#admins", &after, &emails), 0);
     assert_int_equal (after, 15 * 60 * 1000);
-    assert_string_equal (json_string_value (json_array_get (emails, 0)), "oncall@half-shot.uk");
+    assert_int_equal (emails.count, 1);
+    assert_string_equal (emails.first, "oncall@half-shot.uk");
     assert_int_equal (crier_mapping_nag (mapping, "#ops", &after, &emails), 0);
     assert_int_equal (after, 2000);
-    assert_null (emails);
+    assert_int_equal (emails.count, 0);
     assert_int_equal (crier_mapping_nag (mapping, "#quiet", &after, NULL), -1);
     assert_int_equal (crier_mapping_nag (mapping, "#nobody", &after, NULL), -1);
     //  nag is no channel: routing sees only the group's rooms and addresses.
-    int known = 0;
-    assert_int_equal (
-        json_array_size (crier_mapping_targets (mapping, "#admins", CRIER_CHANNEL_EMAIL, &known)),
-        1);
+    crier_targets_t targets;
+    assert_int_equal (crier_mapping_targets (mapping, "#admins", CRIER_CHANNEL_EMAIL, &targets), 0);
+    assert_int_equal (targets.count, 1);
     assert_string_equal (crier_mapping_person_email (mapping, "@will:half-shot.uk"),
                          "will@half-shot.uk");
     assert_null (crier_mapping_person_email (mapping, "@nobody:half-shot.uk"));
@@ -227,6 +234,8 @@ static void test_nag_and_people (void **state)
         {"{\"@will\": {\"email\": \"w@b.org\"}}", "people[\"@will\"]", "needs a name and a server"},
         {"{\"@will:s\": \"w@b.org\"}", "people[\"@will:s\"]", "must be an object such as"},
         {"{\"@will:s\": {}}", "people[\"@will:s\"].email", "missing"},
+        {"{\"@will:s\": {\"email\": \"w@b.org\"}, \"@will:s\": {\"email\": \"x@b.org\"}}",
+         "people[\"@will:s\"]", "appears twice: each person once"},
         {"{\"@will:s\": {\"email\": [\"w@b.org\"]}}", "people[\"@will:s\"].email",
          "must be a string, got array"},
         {"{\"@will:s\": {\"email\": \"w@b..org\"}}", "people[\"@will:s\"].email",
@@ -260,10 +269,9 @@ static void test_throttle (void **state)
     assert_int_equal (crier_mapping_throttle (mapping, "#quiet", &window), -1);
     assert_int_equal (crier_mapping_throttle (mapping, "#nobody", &window), -1);
     //  throttle is no channel: the group still reaches its one address.
-    int known = 0;
-    assert_int_equal (
-        json_array_size (crier_mapping_targets (mapping, "#admins", CRIER_CHANNEL_EMAIL, &known)),
-        1);
+    crier_targets_t targets;
+    assert_int_equal (crier_mapping_targets (mapping, "#admins", CRIER_CHANNEL_EMAIL, &targets), 0);
+    assert_int_equal (targets.count, 1);
     crier_mapping_destroy (&mapping);
 
     struct {
@@ -287,10 +295,100 @@ static void test_throttle (void **state)
     }
 }
 
+static int s_take (const crier_json_token_t *token, void *reader)
+{
+    return crier_mapping_reader_take (reader, token);
+}
+
+//  Fed in pieces of every size, with the group whose name hashes anywhere: every group is
+//  found, and the compact form takes less memory than its JSON.
+static void test_a_large_mapping_read_in_pieces (void **state)
+{
+    enum { GROUPS = 20000 };
+    size_t capacity = GROUPS * 80 + 64, length = 0;
+    char *text = malloc (capacity);
+    assert_non_null (text);
+    length += (size_t)snprintf (text, capacity, "{\"_rev\": \"7-big\", \"mapping\": {");
+    for (int group = 0; group < GROUPS; group++)
+        length += (size_t)snprintf (text + length, capacity - length,
+                                    "%s\"#g%d\": {\"email\": [\"u%d@example.org\"]}",
+                                    group ? ", " : "", group, group);
+    length += (size_t)snprintf (text + length, capacity - length, "}}");
+    crier_mapping_reader_t *reader = crier_mapping_reader_new ();
+    crier_json_stream_t *stream = crier_json_stream_new (s_take, reader);
+    char problem[128];
+    size_t piece = 1;
+    for (size_t at = 0; at < length; at += piece, piece = piece % 4093 + 7)
+        assert_int_equal (crier_json_stream_feed (stream, text + at,
+                                                  at + piece > length ? length - at : piece,
+                                                  problem, sizeof problem),
+                          0);
+    assert_int_equal (crier_json_stream_finish (stream, problem, sizeof problem), 0);
+    crier_mapping_error_t error;
+    crier_mapping_t *mapping = crier_mapping_reader_finish (reader, &error);
+    if (!mapping)
+        fail_msg ("%s: %s", error.path, error.message);
+    assert_string_equal (crier_mapping_revision (mapping), "7-big");
+    assert_int_equal (crier_mapping_group_count (mapping), GROUPS);
+    for (int group = 0; group < GROUPS; group++) {
+        char name[32], address[48];
+        snprintf (name, sizeof name, "#g%d", group);
+        snprintf (address, sizeof address, "u%d@example.org", group);
+        crier_targets_t targets;
+        assert_int_equal (crier_mapping_targets (mapping, name, CRIER_CHANNEL_EMAIL, &targets), 0);
+        assert_int_equal (targets.count, 1);
+        assert_string_equal (targets.first, address);
+    }
+    crier_targets_t none;
+    assert_int_equal (crier_mapping_targets (mapping, "#g20000", CRIER_CHANNEL_EMAIL, &none), -1);
+    assert_true (crier_mapping_memory (mapping) < length * 3 / 2);
+    crier_mapping_destroy (&mapping);
+    crier_json_stream_destroy (&stream);
+    crier_mapping_reader_destroy (&reader);
+    free (text);
+}
+
+//  One reader reads document after document; a failed one leaves nothing behind.
+static void test_a_reader_reads_one_document_after_another (void **state)
+{
+    crier_mapping_reader_t *reader = crier_mapping_reader_new ();
+    const char *documents[] = {"{\"mapping\": {\"#a\": {\"email\": 3}}, \"_rev\": \"2-b\"}",
+                               "{\"_rev\": \"3-c\", \"mapping\": {\"#b\": {}}}"};
+    for (int index = 0; index < 2; index++) {
+        crier_json_stream_t *stream = crier_json_stream_new (s_take, reader);
+        char problem[128];
+        assert_int_equal (crier_json_stream_feed (stream, documents[index],
+                                                  strlen (documents[index]), problem,
+                                                  sizeof problem),
+                          0);
+        assert_int_equal (crier_json_stream_finish (stream, problem, sizeof problem), 0);
+        //  The revision is read even after the first problem (the resolver logs it).
+        assert_string_equal (crier_mapping_reader_revision (reader), index ? "3-c" : "2-b");
+        crier_mapping_error_t error;
+        crier_mapping_t *mapping = crier_mapping_reader_finish (reader, &error);
+        if (index == 0) {
+            assert_null (mapping);
+            assert_string_equal (error.path, "mapping[\"#a\"].email");
+        } else {
+            assert_non_null (mapping);
+            crier_targets_t targets;
+            assert_int_equal (crier_mapping_targets (mapping, "#a", CRIER_CHANNEL_EMAIL, &targets),
+                              -1);
+            assert_int_equal (crier_mapping_targets (mapping, "#b", CRIER_CHANNEL_EMAIL, &targets),
+                              0);
+        }
+        crier_mapping_destroy (&mapping);
+        crier_json_stream_destroy (&stream);
+    }
+    crier_mapping_reader_destroy (&reader);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_valid_document),
+        cmocka_unit_test (test_a_large_mapping_read_in_pieces),
+        cmocka_unit_test (test_a_reader_reads_one_document_after_another),
         cmocka_unit_test (test_document_shape),
         cmocka_unit_test (test_group_names),
         cmocka_unit_test (test_channels),
