@@ -3,7 +3,7 @@
 FROM debian:12-slim AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential cmake pkg-config \
-       libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libjansson-dev libyajl-dev libgumbo-dev zlib1g-dev \
+       libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libjansson-dev libyajl-dev libgumbo-dev zlib1g-dev libolm-dev \
        libmicrohttpd-dev libgnutls28-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -15,7 +15,7 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DCRIER_BUILD_TESTS=OFF \
 FROM debian:12-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libzmq5 libczmq4 libmsgpackc2 libcurl4 \
-       libjansson4 libyajl2 libgumbo1 zlib1g libmicrohttpd12 libgnutls30 ca-certificates \
+       libjansson4 libyajl2 libgumbo1 libolm3 zlib1g libmicrohttpd12 libgnutls30 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home crier \
     && install -d -o crier -g crier -m 700 /var/lib/crier

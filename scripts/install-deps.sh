@@ -13,11 +13,11 @@ cd "$(dirname "$0")/.."
 packages=(
     build-essential cmake pkg-config
     libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libjansson-dev libyajl-dev libgumbo-dev zlib1g-dev
-    libmicrohttpd-dev libgnutls28-dev
+    libmicrohttpd-dev libgnutls28-dev libolm-dev
     libcmocka-dev
     # The tests' stand-ins: the Matrix homeserver double and the SMTP server (aiosmtpd), and
-    # openssl for their TLS certificate.
-    python3 python3-aiosmtpd openssl
+    # openssl for their TLS certificate; python3-olm checks the E2EE device's signatures.
+    python3 python3-aiosmtpd openssl python3-olm
     # The real Alertmanager, whose webhook calls crier-gateway's test receives; Prometheus for
     # promtool, which checks crier-gateway's /metrics.
     prometheus-alertmanager prometheus

@@ -1,5 +1,6 @@
 /*  matrix_watch.c - see matrix_watch.h. */
 #include "matrix_watch.h"
+#include "e2ee_device.h"
 #include "matrix_client.h"
 #include "read_watch.h"
 #include "watch_config.h"
@@ -38,6 +39,7 @@ typedef struct {
     crier_matrix_client_t *client;
     crier_read_watch_t *watch;
     crier_watch_state_t *state;           //  the state folder: position, messages followed
+    crier_e2ee_device_t *device;          //  the E2EE device, when CRIER_MATRIX_STATE_KEY is set
     crier_handshake_watch_t *links_watch; //  logs a refusal by the event bus
     char *bot;                            //  the bot's user id
     char *since;                          //  the position to sync from; NULL: from the start
@@ -214,6 +216,8 @@ static void s_apply (server_t *self, const json_t *body)
         crier_log (CRIER_LOG_WARN, "watch.sync_parts_skipped", "count",
                    CRIER_LOG_INT (summary.skipped), "first", summary.problem, "hint",
                    "the homeserver answered parts crier cannot read; the rest was applied");
+    if (self->device)
+        crier_e2ee_device_on_sync (self->device, body);
     if (!summary.next_batch) {
         s_retry (self, NULL, "the homeserver's /sync answer has no next_batch");
         return;
@@ -507,6 +511,24 @@ static void s_on_whoami (const crier_matrix_answer_t *answer, void *arg)
                      : "whoami failed: check the homeserver, or set CRIER_MATRIX_USER_ID");
         return;
     }
+    const char *device = json_string_value (json_object_get (answer->body, "device_id"));
+    if (self->config->user_id && strcmp (user, self->config->user_id) != 0)
+        crier_log (CRIER_LOG_WARN, "watch.user_mismatch", "token", user, "setting",
+                   self->config->user_id, "hint",
+                   "CRIER_MATRIX_USER_ID is not the access token's user: the token's is used");
+    if (self->device && !self->bot) {
+        //  The device is the access token's (whoami says which, Matrix 1.1 and later).
+        if (!device) {
+            s_retry (self, NULL,
+                     "the homeserver's whoami gives no device_id (Matrix 1.1): end-to-end "
+                     "encryption needs it");
+            return;
+        }
+        if (crier_e2ee_device_publish (self->device, user, device) != 0) {
+            s_retry (self, NULL, "the E2EE device could not be made or kept");
+            return;
+        }
+    }
     self->bot = strdup (user);
     self->watch = self->bot ? crier_read_watch_new (self->bot, self->config->max_tracked,
                                                     (int64_t)self->config->keep_ms)
@@ -600,7 +622,17 @@ static char *s_on_start (void *arg)
     if (crier_matrix_client_ca_file (self->client, config->ca_file) != 0)
         return NULL;
     crier_matrix_client_limit (self->client, (size_t)config->max_answer_bytes);
-    if (config->user_id) {
+    if (config->state_key) {
+        crier_e2ee_device_options_t device = {.loop = self->loop,
+                                              .client = self->client,
+                                              .events = self->events,
+                                              .dir = config->state_dir,
+                                              .key = config->state_key};
+        if (!(self->device = crier_e2ee_device_open (&device)))
+            return NULL;
+    }
+    //  The E2EE device needs whoami's device id, even with the user given.
+    if (config->user_id && !self->device) {
         crier_matrix_answer_t known = {.outcome = CRIER_MATRIX_OK};
         known.body = json_pack ("{s:s}", "user_id", config->user_id);
         s_on_whoami (&known, self);
@@ -608,7 +640,8 @@ static char *s_on_start (void *arg)
     } else
         s_whoami (self);
     crier_log (CRIER_LOG_INFO, "watch.ready", "homeserver", config->display_homeserver, "state",
-               config->state_dir, "since", self->since ? "kept" : "none", "events",
+               config->state_dir, "since", self->since ? "kept" : "none", "e2ee",
+               self->device ? "on" : "off (no CRIER_MATRIX_STATE_KEY)", "events",
                config->events_publish_endpoint, "security", crier_links_security (&config->links));
     return strdup (config->display_homeserver);
 }
@@ -623,6 +656,7 @@ void crier_matrix_watch (zsock_t *pipe, void *args)
     if (self.timer != -1)
         zloop_timer_end (self.loop, self.timer);
     crier_matrix_client_destroy (&self.client);
+    crier_e2ee_device_destroy (&self.device);
     crier_transfers_destroy (&self.http);
     crier_heartbeat_destroy (&self.heartbeat);
     crier_read_watch_destroy (&self.watch);

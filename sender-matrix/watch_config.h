@@ -14,6 +14,8 @@ typedef struct {
     char *user_id;                  //  CRIER_MATRIX_USER_ID (optional: asked with whoami)
     char *ca_file;                  //  CRIER_MATRIX_CA_FILE (optional)
     char *state_dir;                //  CRIER_MATRIX_WATCH_DIR: where the sync position is kept
+    char *state_key;                //  CRIER_MATRIX_STATE_KEY (or _FILE): encrypts the E2EE
+                                    //  device's keys at rest; NULL: no E2EE device
     char *events_publish_endpoint;  //  CRIER_EVENTS_PUBLISH_ENDPOINT
     crier_links_t links;            //  CRIER_SOCKET_HWM, CRIER_CURVE_INTERNAL_CERT, CRIER_STACK_ID
     uint64_t heartbeat_interval_ms; //  CRIER_HEARTBEAT_INTERVAL

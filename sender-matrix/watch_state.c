@@ -1,6 +1,7 @@
 /*  watch_state.c - see watch_state.h. */
 #include "watch_state.h"
 
+#include "crier/durable_file.h"
 #include "crier/log.h"
 
 #include <czmq.h>
@@ -84,22 +85,21 @@ static void s_failed (crier_watch_state_t *self, const char *what)
                "messages are not said); check the folder and the disk");
 }
 
-//  Writes size bytes to path (appended, or a new file renamed over path), synced.
+//  Writes size bytes to path (appended, or the whole file replaced durably), synced.
 static int s_write (crier_watch_state_t *self, const char *name, const void *data, size_t size,
                     bool append)
 {
     char *path = s_path (self, name);
-    char *temporary = append ? NULL : zsys_sprintf ("%s/%s.new", self->dir, name);
-    const char *target = append ? path : temporary;
-    int fd = target ? open (target, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0600) : -1;
-    bool written =
-        fd >= 0 && (size == 0 || write (fd, data, size) == (ssize_t)size) && fdatasync (fd) == 0;
-    if (fd >= 0)
-        close (fd);
-    if (written && !append && rename (temporary, path) != 0)
-        written = false;
+    bool written = false;
+    if (path && append) {
+        int fd = open (path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        written = fd >= 0 && (size == 0 || write (fd, data, size) == (ssize_t)size) &&
+                  fdatasync (fd) == 0;
+        if (fd >= 0)
+            close (fd);
+    } else if (path)
+        written = crier_durable_write (path, data, size) == 0;
     zstr_free (&path);
-    zstr_free (&temporary);
     if (!written)
         s_failed (self, name);
     else

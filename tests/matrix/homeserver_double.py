@@ -17,6 +17,12 @@ m.receipt; /_test/limit makes the next sync of a room limited), POST /user/{id}/
 GET /rooms/{room}/context/{event}, GET /rooms/{room}/messages (backwards), GET /joined_rooms
 and GET /rooms/{room}/joined_members.
 
+For end-to-end encryption it keeps devices' keys: POST /keys/upload (device keys, whose
+self-signature it checks with olm, and signed one-time keys: the same id with another key is
+refused, as Synapse does), POST /keys/query, POST /keys/claim (one one-time key per device,
+gone once given), and /sync's device_one_time_keys_count. The token's device is CRIERTEST;
+/_test/keys shows what was uploaded.
+
 Usage: homeserver_double.py --token TOKEN --user @bot:example.org
        [--joined !room:example.org ...] [--joinable !room:example.org ...]
        [--alias '#alias:example.org=!room:example.org' ...] [--host HOST --port PORT]
@@ -58,6 +64,11 @@ class State:
         self.limits = {}  # room -> how many timeline events the next sync keeps (limited)
         self.filters = {}  # filter id -> filter
         self.event_count = 0
+        # End-to-end encryption: user -> device -> keys; (user, device) -> {key id: key}.
+        self.device = "CRIERTEST"
+        self.device_keys = {}
+        self.one_time_keys = {}
+        self.key_uploads = []  # each /keys/upload: device keys given, one-time key ids, signed ok
         for room in options.joined:
             self.members.setdefault(room, {})[options.user] = "join"
 
@@ -164,6 +175,11 @@ class Handler(BaseHTTPRequestHandler):
                 receipt["stream"] = state.next_stream()
                 state.receipts.append(receipt)
                 return self._reply(200, {})
+            if method == "GET" and path == "/_test/keys":
+                return self._reply(200, {
+                    "uploads": state.key_uploads,
+                    "device_keys": state.device_keys,
+                    "one_time_keys": {"%s %s" % k: v for k, v in state.one_time_keys.items()}})
             if method == "POST" and path == "/_test/limit":
                 # {"room", "keep"}: the next sync of that room keeps only its last events
                 order = json.loads(body)
@@ -220,6 +236,9 @@ class Handler(BaseHTTPRequestHandler):
             return "filter", segments
         if method == "GET" and len(segments) == 4 and segments[0] == "rooms" and segments[2] == "context":
             return "context", segments
+        if method == "POST" and len(segments) == 2 and segments[0] == "keys" and \
+                segments[1] in ("upload", "query", "claim"):
+            return "keys_" + segments[1], segments
         return None, None
 
     def _matrix(self, method, path, body):
@@ -308,7 +327,13 @@ class Handler(BaseHTTPRequestHandler):
                                          "events_after": [strip(e) for e in after],
                                          "start": "t%d" % i, "end": "t%d" % (i + 1), "state": []})
             if kind == "whoami":
-                return self._reply(200, {"user_id": state.user, "device_id": "CRIERTEST"})
+                return self._reply(200, {"user_id": state.user, "device_id": state.device})
+            if kind.startswith("keys_"):
+                try:
+                    order = json.loads(body) if body else {}
+                except ValueError:
+                    return self._error(400, "M_NOT_JSON", "Content not JSON.")
+                return getattr(self, "_" + kind)(order)
             if kind == "directory":
                 alias = segments[2]
                 if alias not in state.aliases:
@@ -340,6 +365,72 @@ class Handler(BaseHTTPRequestHandler):
                 state.events.append({"room_id": room, "txn_id": txn, "type": segments[3],
                                      "content": content, "event_id": event_id})
             return self._reply(200, {"event_id": state.transactions[key]})
+
+    # --- end-to-end encryption keys (called with the state locked) ---------------------------
+
+    def _count_one_time_keys(self):
+        keys = self.state.one_time_keys.get((self.state.user, self.state.device), {})
+        return {"signed_curve25519": sum(1 for k in keys if k.startswith("signed_curve25519:"))}
+
+    def _keys_upload(self, order):
+        state = self.state
+        device_keys = order.get("device_keys")
+        signed = None
+        if device_keys is not None:
+            if device_keys.get("user_id") != state.user or device_keys.get("device_id") != state.device:
+                return self._error(400, "M_INVALID_PARAM", "device_keys are not this device's")
+            signed = self._self_signed(device_keys, device_keys.get("keys", {}).get(
+                "ed25519:" + state.device))
+            state.device_keys.setdefault(state.user, {})[state.device] = device_keys
+        keys = state.one_time_keys.setdefault((state.user, state.device), {})
+        for key_id, key in (order.get("one_time_keys") or {}).items():
+            if key_id in keys and keys[key_id] != key:
+                return self._error(400, "M_INVALID_PARAM",
+                                   "One time key %s already exists. Old key: %s; new key: %s"
+                                   % (key_id, keys[key_id], key))
+        ed25519 = state.device_keys.get(state.user, {}).get(state.device, {}).get(
+            "keys", {}).get("ed25519:" + state.device)
+        one_time_signed = all(self._self_signed(key, ed25519)
+                              for key in (order.get("one_time_keys") or {}).values())
+        keys.update(order.get("one_time_keys") or {})
+        state.key_uploads.append({
+            "device_keys": device_keys, "device_keys_signed": signed,
+            "one_time_keys": sorted((order.get("one_time_keys") or {}).keys()),
+            "one_time_keys_signed": one_time_signed})
+        return self._reply(200, {"one_time_key_counts": self._count_one_time_keys()})
+
+    def _self_signed(self, value, ed25519):
+        """Whether value carries a valid signature of the token's device (checked with olm)."""
+        import olm  # python3-olm: only the encryption tests need it
+        signature = value.get("signatures", {}).get(self.state.user, {}).get(
+            "ed25519:" + self.state.device)
+        if not signature or not ed25519:
+            return False
+        unsigned = {k: v for k, v in value.items() if k not in ("signatures", "unsigned")}
+        canonical = json.dumps(unsigned, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        try:
+            olm.ed25519_verify(ed25519, canonical, signature)
+            return True
+        except olm.OlmVerifyError:
+            return False
+
+    def _keys_query(self, order):
+        answer = {}
+        for user, devices in (order.get("device_keys") or {}).items():
+            known = self.state.device_keys.get(user, {})
+            answer[user] = {d: k for d, k in known.items() if not devices or d in devices}
+        return self._reply(200, {"device_keys": answer, "failures": {}})
+
+    def _keys_claim(self, order):
+        answer = {}
+        for user, devices in (order.get("one_time_keys") or {}).items():
+            for device, algorithm in devices.items():
+                keys = self.state.one_time_keys.get((user, device), {})
+                taken = next((k for k in sorted(keys) if k.startswith(algorithm + ":")), None)
+                if taken:
+                    answer.setdefault(user, {})[device] = {taken: keys.pop(taken)}
+        self.state.next_stream()  # the owner's next /sync tells the new count
+        return self._reply(200, {"one_time_keys": answer, "failures": {}})
 
     def _sync(self, query):
         """GET /sync: what changed after the since token, as the spec shapes it; long-polls up to
@@ -383,8 +474,10 @@ class Handler(BaseHTTPRequestHandler):
                          "content": {"membership": membership}, "event_id": "$state-%s" % user}
                         for user, membership in sorted(state.members.get(room, {}).items())]}
                 rooms[room] = joined
-            return self._reply(200, {"next_batch": "s%d" % state.stream,
-                                     "rooms": {"join": rooms}})
+            answer = {"next_batch": "s%d" % state.stream, "rooms": {"join": rooms}}
+            if (state.user, state.device) in state.one_time_keys:
+                answer["device_one_time_keys_count"] = self._count_one_time_keys()
+            return self._reply(200, answer)
 
     def _handle(self, method):
         body = self._body()

@@ -1,0 +1,222 @@
+/*  e2ee_olm.c - e2ee_account.h with libolm. libolm works in buffers its callers allocate and
+    takes its randomness from them: getrandom(2) gives it. Every buffer that held a secret is
+    wiped before it is freed. */
+//  explicit_bzero (glibc, BSD): wiping secrets that the compiler must not optimise away.
+#define _DEFAULT_SOURCE
+#include "e2ee_account.h"
+
+#include <olm/olm.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+struct crier_e2ee_account_t {
+    OlmAccount *olm; //  in memory, olm_account_size () bytes
+    void *memory;
+    char *identity;   //  olm's identity keys JSON, kept for its two keys below
+    char *curve25519; //  unpadded base64
+    char *ed25519;
+};
+
+//  Frees size bytes at memory after wiping them. NULL-safe.
+static void s_wipe_free (void *memory, size_t size)
+{
+    if (!memory)
+        return;
+    explicit_bzero (memory, size);
+    free (memory);
+}
+
+//  size random bytes from the kernel (blocking until it has entropy). NULL when it fails.
+static void *s_random (size_t size)
+{
+    unsigned char *bytes = malloc (size ? size : 1);
+    size_t filled = 0;
+    while (bytes && filled < size) {
+        ssize_t got = getrandom (bytes + filled, size - filled, 0);
+        if (got <= 0) {
+            s_wipe_free (bytes, size);
+            return NULL;
+        }
+        filled += (size_t)got;
+    }
+    return bytes;
+}
+
+static crier_e2ee_account_t *s_account (void)
+{
+    crier_e2ee_account_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->memory = malloc (olm_account_size ());
+    if (!self->memory) {
+        free (self);
+        return NULL;
+    }
+    self->olm = olm_account (self->memory);
+    return self;
+}
+
+//  Reads the identity keys olm holds: 0, or -1.
+static int s_identity (crier_e2ee_account_t *self)
+{
+    size_t length = olm_account_identity_keys_length (self->olm);
+    self->identity = calloc (1, length + 1);
+    if (!self->identity ||
+        olm_account_identity_keys (self->olm, self->identity, length) == olm_error ())
+        return -1;
+    json_t *keys = json_loads (self->identity, 0, NULL);
+    const char *curve = json_string_value (json_object_get (keys, "curve25519"));
+    const char *ed = json_string_value (json_object_get (keys, "ed25519"));
+    self->curve25519 = curve ? strdup (curve) : NULL;
+    self->ed25519 = ed ? strdup (ed) : NULL;
+    json_decref (keys);
+    return self->curve25519 && self->ed25519 ? 0 : -1;
+}
+
+crier_e2ee_account_t *crier_e2ee_account_new (char *reason, size_t reason_size)
+{
+    crier_e2ee_account_t *self = s_account ();
+    if (!self) {
+        snprintf (reason, reason_size, "out of memory");
+        return NULL;
+    }
+    size_t size = olm_create_account_random_length (self->olm);
+    void *random = s_random (size);
+    size_t rc = random ? olm_create_account (self->olm, random, size) : olm_error ();
+    s_wipe_free (random, size);
+    if (rc == olm_error () || s_identity (self) != 0) {
+        snprintf (reason, reason_size, "could not make the device's keys: %s",
+                  random ? olm_account_last_error (self->olm) : "no random bytes from the kernel");
+        crier_e2ee_account_destroy (&self);
+    }
+    return self;
+}
+
+crier_e2ee_account_t *crier_e2ee_account_load (const char *saved, const void *key,
+                                               size_t key_length, char *reason, size_t reason_size)
+{
+    crier_e2ee_account_t *self = s_account ();
+    char *copy = self ? strdup (saved) : NULL; //  olm decodes in place
+    if (!copy) {
+        snprintf (reason, reason_size, "out of memory");
+        crier_e2ee_account_destroy (&self);
+        return NULL;
+    }
+    size_t rc = olm_unpickle_account (self->olm, key, key_length, copy, strlen (copy));
+    s_wipe_free (copy, strlen (saved));
+    if (rc == olm_error ()) {
+        const char *error = olm_account_last_error (self->olm);
+        snprintf (reason, reason_size, "%s",
+                  strcmp (error, "BAD_ACCOUNT_KEY") == 0
+                      ? "the key (CRIER_MATRIX_STATE_KEY) is not the one the device was saved with"
+                      : error);
+        crier_e2ee_account_destroy (&self);
+    } else if (s_identity (self) != 0) {
+        snprintf (reason, reason_size, "out of memory");
+        crier_e2ee_account_destroy (&self);
+    }
+    return self;
+}
+
+char *crier_e2ee_account_save (crier_e2ee_account_t *self, const void *key, size_t key_length)
+{
+    size_t length = olm_pickle_account_length (self->olm);
+    char *saved = calloc (1, length + 1);
+    if (saved && olm_pickle_account (self->olm, key, key_length, saved, length) == olm_error ()) {
+        free (saved);
+        saved = NULL;
+    }
+    return saved;
+}
+
+void crier_e2ee_account_destroy (crier_e2ee_account_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    crier_e2ee_account_t *self = *self_p;
+    if (self->olm)
+        olm_clear_account (self->olm);
+    s_wipe_free (self->memory, olm_account_size ());
+    free (self->identity);
+    free (self->curve25519);
+    free (self->ed25519);
+    free (self);
+    *self_p = NULL;
+}
+
+const char *crier_e2ee_account_curve25519 (const crier_e2ee_account_t *self)
+{
+    return self->curve25519;
+}
+
+const char *crier_e2ee_account_ed25519 (const crier_e2ee_account_t *self)
+{
+    return self->ed25519;
+}
+
+char *crier_e2ee_account_sign (crier_e2ee_account_t *self, const char *message, size_t length)
+{
+    size_t size = olm_account_signature_length (self->olm);
+    char *signature = calloc (1, size + 1);
+    if (signature &&
+        olm_account_sign (self->olm, message, length, signature, size) == olm_error ()) {
+        free (signature);
+        signature = NULL;
+    }
+    return signature;
+}
+
+size_t crier_e2ee_account_max_one_time_keys (const crier_e2ee_account_t *self)
+{
+    return olm_account_max_number_of_one_time_keys (self->olm);
+}
+
+int crier_e2ee_account_generate_one_time_keys (crier_e2ee_account_t *self, size_t count)
+{
+    size_t size = olm_account_generate_one_time_keys_random_length (self->olm, count);
+    void *random = s_random (size);
+    size_t rc =
+        random ? olm_account_generate_one_time_keys (self->olm, count, random, size) : olm_error ();
+    s_wipe_free (random, size);
+    return rc == olm_error () ? -1 : 0;
+}
+
+json_t *crier_e2ee_account_unpublished_keys (crier_e2ee_account_t *self)
+{
+    size_t length = olm_account_one_time_keys_length (self->olm);
+    char *text = calloc (1, length + 1);
+    json_t *keys = NULL;
+    if (text && olm_account_one_time_keys (self->olm, text, length) != olm_error ()) {
+        //  {"curve25519": {"AAAAAQ": "key", ...}}
+        json_t *all = json_loads (text, 0, NULL);
+        keys = json_incref (json_object_get (all, "curve25519"));
+        json_decref (all);
+    }
+    free (text);
+    return keys;
+}
+
+void crier_e2ee_account_mark_published (crier_e2ee_account_t *self)
+{
+    olm_account_mark_keys_as_published (self->olm);
+}
+
+bool crier_e2ee_ed25519_verify (const char *key, const char *message, size_t length,
+                                const char *signature)
+{
+    void *memory = malloc (olm_utility_size ());
+    char *copy = signature ? strdup (signature) : NULL; //  olm decodes it in place
+    bool valid = false;
+    if (memory && copy && key && message) {
+        OlmUtility *utility = olm_utility (memory);
+        valid = olm_ed25519_verify (utility, key, strlen (key), message, length, copy,
+                                    strlen (copy)) != olm_error ();
+        olm_clear_utility (utility);
+    }
+    free (copy);
+    free (memory);
+    return valid;
+}
