@@ -1,11 +1,13 @@
-/*  e2ee_olm.c - e2ee_account.h with libolm. libolm works in buffers its callers allocate and
-    takes its randomness from them: getrandom(2) gives it. Every buffer that held a secret is
-    wiped before it is freed. */
+/*  e2ee_olm.c - e2ee_account.h and e2ee_sessions.h with libolm. libolm works in buffers its callers
+   allocate and takes its randomness from them: getrandom(2) gives it. Every buffer that held a
+   secret is wiped before it is freed. */
 //  explicit_bzero (glibc, BSD): wiping secrets that the compiler must not optimise away.
 #define _DEFAULT_SOURCE
 #include "e2ee_account.h"
+#include "e2ee_sessions.h"
 
 #include <olm/olm.h>
+#include <olm/outbound_group_session.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,4 +221,244 @@ bool crier_e2ee_ed25519_verify (const char *key, const char *message, size_t len
     free (copy);
     free (memory);
     return valid;
+}
+
+//  --- Olm sessions -------------------------------------------------------------------------
+
+struct crier_e2ee_olm_t {
+    OlmSession *olm;
+    void *memory;
+    char *id;
+};
+
+static crier_e2ee_olm_t *s_olm (void)
+{
+    crier_e2ee_olm_t *self = calloc (1, sizeof *self);
+    if (self && !(self->memory = malloc (olm_session_size ()))) {
+        free (self);
+        return NULL;
+    }
+    if (self)
+        self->olm = olm_session (self->memory);
+    return self;
+}
+
+static int s_olm_id (crier_e2ee_olm_t *self)
+{
+    size_t length = olm_session_id_length (self->olm);
+    self->id = calloc (1, length + 1);
+    return self->id && olm_session_id (self->olm, self->id, length) != olm_error () ? 0 : -1;
+}
+
+crier_e2ee_olm_t *crier_e2ee_olm_new (crier_e2ee_account_t *account, const char *their_curve25519,
+                                      const char *their_one_time_key, char *reason,
+                                      size_t reason_size)
+{
+    crier_e2ee_olm_t *self = s_olm ();
+    if (!self) {
+        snprintf (reason, reason_size, "out of memory");
+        return NULL;
+    }
+    size_t size = olm_create_outbound_session_random_length (self->olm);
+    void *random = s_random (size);
+    size_t rc = random ? olm_create_outbound_session (self->olm, account->olm, their_curve25519,
+                                                      strlen (their_curve25519), their_one_time_key,
+                                                      strlen (their_one_time_key), random, size)
+                       : olm_error ();
+    s_wipe_free (random, size);
+    if (rc == olm_error () || s_olm_id (self) != 0) {
+        snprintf (reason, reason_size, "could not start an Olm session: %s",
+                  random ? olm_session_last_error (self->olm) : "no random bytes from the kernel");
+        crier_e2ee_olm_destroy (&self);
+    }
+    return self;
+}
+
+crier_e2ee_olm_t *crier_e2ee_olm_load (const char *saved, const void *key, size_t key_length,
+                                       char *reason, size_t reason_size)
+{
+    crier_e2ee_olm_t *self = s_olm ();
+    char *copy = self ? strdup (saved) : NULL;
+    size_t rc = copy ? olm_unpickle_session (self->olm, key, key_length, copy, strlen (copy))
+                     : olm_error ();
+    if (copy)
+        s_wipe_free (copy, strlen (saved));
+    if (rc == olm_error () || s_olm_id (self) != 0) {
+        snprintf (reason, reason_size, "%s",
+                  self ? olm_session_last_error (self->olm) : "out of memory");
+        crier_e2ee_olm_destroy (&self);
+    }
+    return self;
+}
+
+char *crier_e2ee_olm_save (crier_e2ee_olm_t *self, const void *key, size_t key_length)
+{
+    size_t length = olm_pickle_session_length (self->olm);
+    char *saved = calloc (1, length + 1);
+    if (saved && olm_pickle_session (self->olm, key, key_length, saved, length) == olm_error ()) {
+        free (saved);
+        saved = NULL;
+    }
+    return saved;
+}
+
+void crier_e2ee_olm_destroy (crier_e2ee_olm_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    crier_e2ee_olm_t *self = *self_p;
+    if (self->olm)
+        olm_clear_session (self->olm);
+    s_wipe_free (self->memory, olm_session_size ());
+    free (self->id);
+    free (self);
+    *self_p = NULL;
+}
+
+const char *crier_e2ee_olm_id (const crier_e2ee_olm_t *self)
+{
+    return self->id;
+}
+
+char *crier_e2ee_olm_encrypt (crier_e2ee_olm_t *self, const char *plaintext, size_t length,
+                              int *type_p)
+{
+    *type_p = (int)olm_encrypt_message_type (self->olm);
+    size_t size = olm_encrypt_random_length (self->olm);
+    size_t message_length = olm_encrypt_message_length (self->olm, length);
+    void *random = s_random (size);
+    char *message = random ? calloc (1, message_length + 1) : NULL;
+    if (message && olm_encrypt (self->olm, plaintext, length, random, size, message,
+                                message_length) == olm_error ()) {
+        free (message);
+        message = NULL;
+    }
+    s_wipe_free (random, size);
+    return message;
+}
+
+//  --- Megolm outbound sessions ---------------------------------------------------------------
+
+struct crier_e2ee_megolm_t {
+    OlmOutboundGroupSession *olm;
+    void *memory;
+    char *id;
+};
+
+static crier_e2ee_megolm_t *s_megolm (void)
+{
+    crier_e2ee_megolm_t *self = calloc (1, sizeof *self);
+    if (self && !(self->memory = malloc (olm_outbound_group_session_size ()))) {
+        free (self);
+        return NULL;
+    }
+    if (self)
+        self->olm = olm_outbound_group_session (self->memory);
+    return self;
+}
+
+static int s_megolm_id (crier_e2ee_megolm_t *self)
+{
+    size_t length = olm_outbound_group_session_id_length (self->olm);
+    self->id = calloc (1, length + 1);
+    return self->id && olm_outbound_group_session_id (self->olm, (uint8_t *)self->id, length) !=
+                           olm_error ()
+               ? 0
+               : -1;
+}
+
+crier_e2ee_megolm_t *crier_e2ee_megolm_new (char *reason, size_t reason_size)
+{
+    crier_e2ee_megolm_t *self = s_megolm ();
+    if (!self) {
+        snprintf (reason, reason_size, "out of memory");
+        return NULL;
+    }
+    size_t size = olm_init_outbound_group_session_random_length (self->olm);
+    void *random = s_random (size);
+    size_t rc = random ? olm_init_outbound_group_session (self->olm, random, size) : olm_error ();
+    s_wipe_free (random, size);
+    if (rc == olm_error () || s_megolm_id (self) != 0) {
+        snprintf (reason, reason_size, "could not make a room key: %s",
+                  random ? olm_outbound_group_session_last_error (self->olm)
+                         : "no random bytes from the kernel");
+        crier_e2ee_megolm_destroy (&self);
+    }
+    return self;
+}
+
+crier_e2ee_megolm_t *crier_e2ee_megolm_load (const char *saved, const void *key, size_t key_length,
+                                             char *reason, size_t reason_size)
+{
+    crier_e2ee_megolm_t *self = s_megolm ();
+    char *copy = self ? strdup (saved) : NULL;
+    size_t rc =
+        copy ? olm_unpickle_outbound_group_session (self->olm, key, key_length, copy, strlen (copy))
+             : olm_error ();
+    if (copy)
+        s_wipe_free (copy, strlen (saved));
+    if (rc == olm_error () || s_megolm_id (self) != 0) {
+        snprintf (reason, reason_size, "%s",
+                  self ? olm_outbound_group_session_last_error (self->olm) : "out of memory");
+        crier_e2ee_megolm_destroy (&self);
+    }
+    return self;
+}
+
+char *crier_e2ee_megolm_save (crier_e2ee_megolm_t *self, const void *key, size_t key_length)
+{
+    size_t length = olm_pickle_outbound_group_session_length (self->olm);
+    char *saved = calloc (1, length + 1);
+    if (saved && olm_pickle_outbound_group_session (self->olm, key, key_length, saved, length) ==
+                     olm_error ()) {
+        free (saved);
+        saved = NULL;
+    }
+    return saved;
+}
+
+void crier_e2ee_megolm_destroy (crier_e2ee_megolm_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    crier_e2ee_megolm_t *self = *self_p;
+    if (self->olm)
+        olm_clear_outbound_group_session (self->olm);
+    s_wipe_free (self->memory, olm_outbound_group_session_size ());
+    free (self->id);
+    free (self);
+    *self_p = NULL;
+}
+
+const char *crier_e2ee_megolm_id (const crier_e2ee_megolm_t *self)
+{
+    return self->id;
+}
+
+uint32_t crier_e2ee_megolm_index (const crier_e2ee_megolm_t *self)
+{
+    return olm_outbound_group_session_message_index (self->olm);
+}
+
+char *crier_e2ee_megolm_key (crier_e2ee_megolm_t *self)
+{
+    size_t length = olm_outbound_group_session_key_length (self->olm);
+    char *key = calloc (1, length + 1);
+    if (key && olm_outbound_group_session_key (self->olm, (uint8_t *)key, length) == olm_error ()) {
+        free (key);
+        key = NULL;
+    }
+    return key;
+}
+
+char *crier_e2ee_megolm_encrypt (crier_e2ee_megolm_t *self, const char *plaintext, size_t length)
+{
+    size_t message_length = olm_group_encrypt_message_length (self->olm, length);
+    char *message = calloc (1, message_length + 1);
+    if (message && olm_group_encrypt (self->olm, (const uint8_t *)plaintext, length,
+                                      (uint8_t *)message, message_length) == olm_error ()) {
+        free (message);
+        message = NULL;
+    }
+    return message;
 }

@@ -1,0 +1,67 @@
+/*  e2ee_sessions.h - the encrypting sessions of the bot's device, part of the same module as
+    e2ee_account.h (implemented in e2ee_olm.c, names no library):
+
+    - an Olm session with one other device: the one-to-one channel a room key travels in (an
+      m.room_key to-device message), started from that device's identity key and one of its
+      one-time keys;
+    - a Megolm outbound session: the room key. Each message advances its index; whoever holds the
+      key at index n can read messages n and later. It must be saved after each message and
+      before that message leaves, so that no index is ever used twice.
+
+    Each is kept as text encrypted with the state key, like the account.
+*/
+#ifndef CRIER_E2EE_SESSIONS_H_INCLUDED
+#define CRIER_E2EE_SESSIONS_H_INCLUDED
+
+#include "e2ee_account.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct crier_e2ee_olm_t crier_e2ee_olm_t;
+
+//  A new Olm session to the device with identity key their_curve25519, from one of its one-time
+//  keys (all unpadded base64). NULL with reason.
+crier_e2ee_olm_t *crier_e2ee_olm_new (crier_e2ee_account_t *account, const char *their_curve25519,
+                                      const char *their_one_time_key, char *reason,
+                                      size_t reason_size);
+
+//  As crier_e2ee_account_load and _save.
+crier_e2ee_olm_t *crier_e2ee_olm_load (const char *saved, const void *key, size_t key_length,
+                                       char *reason, size_t reason_size);
+char *crier_e2ee_olm_save (crier_e2ee_olm_t *self, const void *key, size_t key_length);
+void crier_e2ee_olm_destroy (crier_e2ee_olm_t **self_p);
+
+//  The session's id (belongs to the session).
+const char *crier_e2ee_olm_id (const crier_e2ee_olm_t *self);
+
+//  Encrypts plaintext: the ciphertext, base64 (the caller frees it), and in *type_p 0 for a
+//  pre-key message (until the other device answered) or 1. NULL when out of memory or
+//  randomness.
+char *crier_e2ee_olm_encrypt (crier_e2ee_olm_t *self, const char *plaintext, size_t length,
+                              int *type_p);
+
+typedef struct crier_e2ee_megolm_t crier_e2ee_megolm_t;
+
+//  A new room key. NULL with reason.
+crier_e2ee_megolm_t *crier_e2ee_megolm_new (char *reason, size_t reason_size);
+
+//  As crier_e2ee_account_load and _save.
+crier_e2ee_megolm_t *crier_e2ee_megolm_load (const char *saved, const void *key, size_t key_length,
+                                             char *reason, size_t reason_size);
+char *crier_e2ee_megolm_save (crier_e2ee_megolm_t *self, const void *key, size_t key_length);
+void crier_e2ee_megolm_destroy (crier_e2ee_megolm_t **self_p);
+
+//  The session's id (belongs to the session).
+const char *crier_e2ee_megolm_id (const crier_e2ee_megolm_t *self);
+
+//  The index the next message gets.
+uint32_t crier_e2ee_megolm_index (const crier_e2ee_megolm_t *self);
+
+//  The session key from the next index on, to share (the caller wipes and frees it), or NULL.
+char *crier_e2ee_megolm_key (crier_e2ee_megolm_t *self);
+
+//  Encrypts plaintext with the next index: the ciphertext, base64 (the caller frees it), or NULL.
+char *crier_e2ee_megolm_encrypt (crier_e2ee_megolm_t *self, const char *plaintext, size_t length);
+
+#endif
