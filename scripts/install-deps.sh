@@ -16,8 +16,9 @@ packages=(
     libmicrohttpd-dev libgnutls28-dev libolm-dev
     libcmocka-dev
     # The tests' stand-ins: the Matrix homeserver double and the SMTP server (aiosmtpd), and
-    # openssl for their TLS certificate; python3-olm checks the E2EE device's signatures.
-    python3 python3-aiosmtpd openssl python3-olm
+    # openssl for their TLS certificate; python3-olm checks the E2EE device's signatures, and
+    # matrix-nio is the real E2EE client that decrypts crier's messages in the tests.
+    python3 python3-aiosmtpd openssl python3-olm python3-matrix-nio
     # The real Alertmanager, whose webhook calls crier-gateway's test receives; Prometheus for
     # promtool, which checks crier-gateway's /metrics.
     prometheus-alertmanager prometheus

@@ -323,6 +323,21 @@ bool crier_e2ee_device_ready (const crier_e2ee_device_t *self)
     return self->ready;
 }
 
+const char *crier_e2ee_device_user (const crier_e2ee_device_t *self)
+{
+    return self->account ? self->user : NULL;
+}
+
+const char *crier_e2ee_device_ed25519 (const crier_e2ee_device_t *self)
+{
+    return self->account ? crier_e2ee_account_ed25519 (self->account) : NULL;
+}
+
+crier_e2ee_account_t *crier_e2ee_device_account (crier_e2ee_device_t *self)
+{
+    return self->account;
+}
+
 const char *crier_e2ee_device_id (const crier_e2ee_device_t *self)
 {
     return self->account ? self->device : NULL;

@@ -48,8 +48,13 @@ void crier_e2ee_device_on_sync (crier_e2ee_device_t *self, const json_t *body);
 //  Whether the keys are published (e2ee.device_ready was said).
 bool crier_e2ee_device_ready (const crier_e2ee_device_t *self);
 
-//  The device's id and Curve25519 identity key, once publishing; NULL before.
+//  The device's user, id and identity keys, once publishing; NULL before.
+const char *crier_e2ee_device_user (const crier_e2ee_device_t *self);
 const char *crier_e2ee_device_id (const crier_e2ee_device_t *self);
 const char *crier_e2ee_device_curve25519 (const crier_e2ee_device_t *self);
+const char *crier_e2ee_device_ed25519 (const crier_e2ee_device_t *self);
+
+//  The device's keys, to start Olm sessions with (NULL before publishing).
+struct crier_e2ee_account_t *crier_e2ee_device_account (crier_e2ee_device_t *self);
 
 #endif

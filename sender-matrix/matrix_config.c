@@ -98,6 +98,11 @@ int crier_matrix_config_load (crier_matrix_config_t *config)
     int http = 0;
     rc |= crier_config_choice ("CRIER_MATRIX_HTTP", "auto", versions, &http);
     config->http = (crier_matrix_http_t)http;
+    int e2ee = 0;
+    rc |= crier_config_choice ("CRIER_MATRIX_E2EE", "off", booleans, &e2ee);
+    rc |= crier_config_endpoints ("CRIER_MATRIX_E2EE_ENDPOINT", CRIER_DEFAULT_MATRIX_E2EE_ENDPOINT,
+                                  &config->e2ee_endpoint);
+    config->e2ee = e2ee % 2 == 1;
     config->autojoin = autojoin % 2 == 1; //  the true-ish words sit at odd positions
     config->concurrency = (unsigned)concurrency;
     return rc ? -1 : 0;
@@ -106,6 +111,7 @@ int crier_matrix_config_load (crier_matrix_config_t *config)
 void crier_matrix_config_free (crier_matrix_config_t *config)
 {
     crier_sender_config_free (&config->sender);
+    free (config->e2ee_endpoint);
     crier_matrix_account_free (&config->homeserver, &config->display_homeserver,
                                &config->access_token, &config->user_id, &config->ca_file);
     memset (config, 0, sizeof *config);

@@ -18,6 +18,8 @@ typedef struct {
     unsigned concurrency;         //  CRIER_MATRIX_CONCURRENCY: requests in flight at once
     uint64_t request_timeout_ms;  //  CRIER_MATRIX_TIMEOUT
     crier_matrix_http_t http;     //  CRIER_MATRIX_HTTP
+    bool e2ee;                    //  CRIER_MATRIX_E2EE: every message through crier-matrix-watch
+    char *e2ee_endpoint;          //  CRIER_MATRIX_E2EE_ENDPOINT: where it answers
     crier_sender_config_t sender; //  CRIER_MATRIX_DELIVERIES_ENDPOINT, ..._RETRY_DEADLINE...
 } crier_matrix_config_t;
 

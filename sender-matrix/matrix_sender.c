@@ -1,6 +1,7 @@
 /*  matrix_sender.c - see matrix_sender.h. One thread: the zloop serves the pipe, the
     deliveries socket, timers and (through crier_transfers) every HTTP transfer. */
 #include "matrix_sender.h"
+#include "e2ee_client.h"
 #include "matrix_client.h"
 #include "matrix_content.h"
 
@@ -27,7 +28,7 @@
 
 typedef struct server_t server_t;
 
-typedef enum { REQUEST_SEND, REQUEST_JOIN, REQUEST_DIRECTORY } request_kind_t;
+typedef enum { REQUEST_SEND, REQUEST_JOIN, REQUEST_DIRECTORY, REQUEST_ENCRYPT } request_kind_t;
 
 //  A room's jobs are crier_job_t with their m.room.message content (JSON) as data.
 typedef struct {
@@ -46,6 +47,11 @@ typedef struct {
     bool join_tried;
     int64_t paused_until; //  rate limit or backoff
     int timer;            //  -1, or the timer that ends the pause
+    //  With CRIER_MATRIX_E2EE=on, what crier-matrix-watch said of the head delivery: its
+    //  m.room.encrypted content, or that the room is not encrypted.
+    char *encrypted;
+    bool plaintext;
+    int ask_timer; //  -1, or when an encryption request is given up
 } room_t;
 
 struct server_t {
@@ -54,6 +60,7 @@ struct server_t {
     crier_sender_t *io;            //  deliveries in, events out, HTTP transfers, each job's life
     zhashx_t *rooms;               //  target -> room_t
     crier_matrix_client_t *client; //  its running requests are the sender's in flight
+    crier_e2ee_client_t *e2ee;     //  crier-matrix-watch, with CRIER_MATRIX_E2EE=on
     bool ready;                    //  whoami succeeded once
     bool checking;                 //  a whoami is in flight or scheduled
     unsigned whoami_failures;
@@ -82,6 +89,10 @@ static void s_add_room (crier_event_t *event, const crier_job_t *job, void *arg)
 //  Takes the first job off a room's queue.
 static crier_job_t *s_dequeue (room_t *room)
 {
+    //  What the watcher said was for this delivery's attempt only.
+    free (room->encrypted);
+    room->encrypted = NULL;
+    room->plaintext = false;
     crier_job_t *job = room->head;
     room->head = job->next;
     if (!room->head)
@@ -190,6 +201,36 @@ static int s_room_start (server_t *self, room_t *room, request_kind_t kind, cons
     return 0;
 }
 
+static int s_on_ask_timeout (zloop_t *loop, int timer_id, void *arg)
+{
+    room_t *room = arg;
+    room->ask_timer = -1;
+    room->busy = false;
+    s_retry_later (room->server, room,
+                   "crier-matrix-watch did not answer the encryption request in time (is it "
+                   "running, with CRIER_MATRIX_STATE_KEY?)");
+    s_pump (room->server);
+    return 0;
+}
+
+//  Asks crier-matrix-watch to encrypt the head delivery (every message goes through it: it
+//  alone knows which rooms are encrypted, so none is sent in plaintext by mistake).
+static int s_ask_encryption (server_t *self, room_t *room, char *reason, size_t reason_size)
+{
+    crier_job_t *job = room->head;
+    crier_sender_attempt (self->io, job);
+    if (crier_e2ee_client_ask (self->e2ee, room->room_id, job->delivery->delivery_id,
+                               "m.room.message", job->data) != 0) {
+        snprintf (reason, reason_size, "could not ask crier-matrix-watch to encrypt");
+        return -1;
+    }
+    room->busy = true;
+    room->request = REQUEST_ENCRYPT;
+    room->ask_timer = zloop_timer (self->loop, (size_t)self->config->request_timeout_ms, 1,
+                                   s_on_ask_timeout, room);
+    return 0;
+}
+
 //  Starts the next request of a room: its alias looked up, or its first message sent. Returns
 //  0, or -1 with reason set (the path does not fit, or libcurl refused).
 static int s_room_next (server_t *self, room_t *room, bool lookup, char *reason, size_t reason_size)
@@ -205,15 +246,20 @@ static int s_room_next (server_t *self, room_t *room, bool lookup, char *reason,
         return s_room_start (self, room, REQUEST_DIRECTORY, "GET", path, NULL, reason, reason_size);
     }
     crier_job_t *job = room->head;
+    if (self->e2ee && !room->encrypted && !room->plaintext)
+        return s_ask_encryption (self, room, reason, reason_size);
     if (crier_matrix_path (path, sizeof path, "/_matrix/client/v3/rooms/", room->room_id,
-                           "/send/m.room.message/", job->delivery->delivery_id,
-                           (char *)NULL) != 0) {
+                           room->encrypted ? "/send/m.room.encrypted/" : "/send/m.room.message/",
+                           job->delivery->delivery_id, (char *)NULL) != 0) {
         snprintf (reason, reason_size, "the room id makes a request path over %zu bytes",
                   sizeof path);
         return -1;
     }
-    crier_sender_attempt (self->io, job);
-    return s_room_start (self, room, REQUEST_SEND, "PUT", path, job->data, reason, reason_size);
+    if (!self->e2ee) //  else counted when the watcher was asked
+        crier_sender_attempt (self->io, job);
+    //  The same txnId either way: a redelivery's message is the homeserver's to recognise.
+    return s_room_start (self, room, REQUEST_SEND, "PUT", path,
+                         room->encrypted ? room->encrypted : job->data, reason, reason_size);
 }
 
 //  Starts the next request of every room that can go, while there are free slots. A request
@@ -446,6 +492,44 @@ static void s_on_room_answer (const crier_matrix_answer_t *answer, void *arg)
         case REQUEST_JOIN:
             s_on_join (self, room, answer);
             break;
+        case REQUEST_ENCRYPT: //  answered by s_on_encryption, not over HTTP
+            break;
+    }
+    s_pump (self);
+}
+
+//  crier-matrix-watch's answer to an encryption request: the room whose head delivery asked.
+static void s_on_encryption (const crier_e2ee_answer_t *answer, void *arg)
+{
+    server_t *self = arg;
+    room_t *room = zhashx_first (self->rooms);
+    while (room && !(room->busy && room->request == REQUEST_ENCRYPT && room->head &&
+                     room->room_id && strcmp (room->room_id, answer->room_id) == 0 &&
+                     strcmp (room->head->delivery->delivery_id, answer->delivery_id) == 0))
+        room = zhashx_next (self->rooms);
+    if (!room)
+        return; //  late: that request timed out and was asked again, or it was given up
+    room->busy = false;
+    if (room->ask_timer != -1)
+        zloop_timer_end (self->loop, room->ask_timer);
+    room->ask_timer = -1;
+    if (strcmp (answer->outcome, "encrypted") == 0 && answer->content)
+        room->encrypted = strdup (answer->content);
+    else if (strcmp (answer->outcome, "plaintext") == 0)
+        room->plaintext = true;
+    else if (strcmp (answer->outcome, "forbidden") == 0) {
+        crier_matrix_answer_t forbidden = {.outcome = CRIER_MATRIX_FORBIDDEN};
+        snprintf (forbidden.reason, sizeof forbidden.reason, "%s",
+                  answer->reason ? answer->reason : "not in the room");
+        room->head->attempts--; //  counted again when it is sent
+        s_on_send (self, room, &forbidden);
+    } else {
+        char reason[600];
+        snprintf (reason, sizeof reason, "cannot be encrypted: %s",
+                  answer->reason ? answer->reason : "crier-matrix-watch said so");
+        s_failed (self, room, reason,
+                  "the room is encrypted and crier never sends there in plaintext: see the "
+                  "reason (docs/matrix.md, End-to-end encryption)");
     }
     s_pump (self);
 }
@@ -465,6 +549,7 @@ static room_t *s_room (server_t *self, const char *target)
     room->target = strdup (target);
     room->room_id = target[0] == '!' ? strdup (target) : NULL;
     room->timer = -1;
+    room->ask_timer = -1;
     zhashx_insert (self->rooms, target, room);
     return room;
 }
@@ -510,6 +595,9 @@ static void s_room_destroy (void **item)
         return;
     if (room->timer != -1)
         zloop_timer_end (room->server->loop, room->timer);
+    if (room->ask_timer != -1)
+        zloop_timer_end (room->server->loop, room->ask_timer);
+    free (room->encrypted);
     free (room->target);
     free (room->room_id);
     free (room);
@@ -571,6 +659,10 @@ static int s_start (server_t *self)
     if (!self->client)
         return -1;
     crier_matrix_client_http (self->client, config->http);
+    if (config->e2ee &&
+        !(self->e2ee = crier_e2ee_client_new (self->loop, config->e2ee_endpoint,
+                                              &config->sender.links, s_on_encryption, self)))
+        return -1;
     if (crier_matrix_client_ca_file (self->client, config->ca_file) != 0)
         return -1;
     s_whoami (self);
@@ -603,6 +695,7 @@ void crier_matrix_sender (zsock_t *pipe, void *args)
 
     crier_matrix_client_destroy (&self.client);
     zhashx_destroy (&self.rooms);
+    crier_e2ee_client_destroy (&self.e2ee);
     crier_sender_destroy (&self.io);
     zloop_destroy (&self.loop);
     free (self.last_whoami_problem);

@@ -1,6 +1,7 @@
 /*  matrix_watch.c - see matrix_watch.h. */
 #include "matrix_watch.h"
 #include "e2ee_device.h"
+#include "e2ee_rooms.h"
 #include "matrix_client.h"
 #include "read_watch.h"
 #include "watch_config.h"
@@ -8,6 +9,7 @@
 
 #include "crier/backoff.h"
 #include "crier/event.h"
+#include "crier/json_frame.h"
 #include "crier/log.h"
 #include "crier/process.h"
 #include "crier/socket.h"
@@ -25,7 +27,8 @@
 //  account data. A timeline of at most 50 events per room and answer: more is a gap.
 #define SYNC_FILTER                                                                                \
     "{\"presence\": {\"not_types\": [\"*\"]}, \"account_data\": {\"not_types\": [\"*\"]},"         \
-    " \"room\": {\"timeline\": {\"limit\": 50}, \"state\": {\"types\": [\"m.room.member\"]},"      \
+    " \"room\": {\"timeline\": {\"limit\": 50},"                                                   \
+    " \"state\": {\"types\": [\"m.room.member\", \"m.room.encryption\"]},"                         \
     " \"ephemeral\": {\"types\": [\"m.receipt\"]}, \"account_data\": {\"not_types\": [\"*\"]}}}"
 #define RETRY_BASE_MS 1000
 #define RETRY_CAP_MS  30000
@@ -40,6 +43,8 @@ typedef struct {
     crier_read_watch_t *watch;
     crier_watch_state_t *state;           //  the state folder: position, messages followed
     crier_e2ee_device_t *device;          //  the E2EE device, when CRIER_MATRIX_STATE_KEY is set
+    crier_e2ee_rooms_t *rooms;            //  encrypting for the senders (with the device)
+    zsock_t *e2ee;                        //  ROUTER: the senders' encryption requests
     crier_handshake_watch_t *links_watch; //  logs a refusal by the event bus
     char *bot;                            //  the bot's user id
     char *since;                          //  the position to sync from; NULL: from the start
@@ -218,6 +223,8 @@ static void s_apply (server_t *self, const json_t *body)
                    "the homeserver answered parts crier cannot read; the rest was applied");
     if (self->device)
         crier_e2ee_device_on_sync (self->device, body);
+    if (self->rooms)
+        crier_e2ee_rooms_on_sync (self->rooms, body);
     if (!summary.next_batch) {
         s_retry (self, NULL, "the homeserver's /sync answer has no next_batch");
         return;
@@ -585,6 +592,70 @@ static void s_on_subscription (const char *topic, size_t size, void *arg)
                    "a subscriber of delivery.seen joined the event bus (crier-ingest restarted?)");
 }
 
+//  An answer to a sender's encryption request: [its routing id][the answer as msgpack].
+static void s_e2ee_reply (const void *peer, size_t peer_size, json_t *reply, void *arg)
+{
+    server_t *self = arg;
+    char *data = NULL;
+    size_t size = 0;
+    if (crier_json_frame (reply, &data, &size) == 0 &&
+        (crier_socket_send (self->e2ee, peer, peer_size, ZMQ_SNDMORE | ZMQ_DONTWAIT) != 0 ||
+         crier_socket_send (self->e2ee, data, size, ZMQ_DONTWAIT) != 0))
+        crier_log (CRIER_LOG_WARN, "e2ee.reply_dropped", "reason", zmq_strerror (errno), "hint",
+                   "the sender asks again when its request times out");
+    free (data);
+}
+
+//  A sender's encryption request: [routing id][msgpack map].
+static int s_on_e2ee_request (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    server_t *self = arg;
+    zmsg_t *message = zmsg_recv (socket);
+    zframe_t *peer = message ? zmsg_pop (message) : NULL;
+    zframe_t *body = message ? zmsg_pop (message) : NULL;
+    json_t *request = body ? crier_json_frame_read (zframe_data (body), zframe_size (body)) : NULL;
+    if (request && peer)
+        crier_e2ee_rooms_request (self->rooms, zframe_data (peer), zframe_size (peer), request);
+    else
+        crier_log (CRIER_LOG_WARN, "frame.invalid", "from", "a Matrix sender", "error",
+                   "an encryption request that is not a msgpack map", "hint",
+                   "run the same crier version in every process");
+    json_decref (request);
+    zframe_destroy (&peer);
+    zframe_destroy (&body);
+    zmsg_destroy (&message);
+    return 0;
+}
+
+//  The E2EE device and, for the senders, encryption (with CRIER_MATRIX_STATE_KEY). 0 or -1.
+static int s_start_e2ee (server_t *self)
+{
+    const crier_watch_config_t *config = self->config;
+    crier_e2ee_device_options_t device = {.loop = self->loop,
+                                          .client = self->client,
+                                          .events = self->events,
+                                          .dir = config->state_dir,
+                                          .key = config->state_key};
+    if (!(self->device = crier_e2ee_device_open (&device)))
+        return -1;
+    crier_e2ee_rooms_options_t rooms = {.loop = self->loop,
+                                        .client = self->client,
+                                        .events = self->events,
+                                        .dir = config->state_dir,
+                                        .key = config->state_key,
+                                        .device = self->device,
+                                        .reply = s_e2ee_reply,
+                                        .arg = self};
+    self->rooms = crier_e2ee_rooms_new (&rooms);
+    self->e2ee = self->rooms ? crier_socket_open (ZMQ_ROUTER, CRIER_BIND, config->e2ee_endpoint,
+                                                  &config->links,
+                                                  "encryption requests from the Matrix senders")
+                             : NULL;
+    if (!self->e2ee || zloop_reader (self->loop, self->e2ee, s_on_e2ee_request, self) != 0)
+        return -1;
+    return 0;
+}
+
 static char *s_on_start (void *arg)
 {
     server_t *self = arg;
@@ -622,15 +693,8 @@ static char *s_on_start (void *arg)
     if (crier_matrix_client_ca_file (self->client, config->ca_file) != 0)
         return NULL;
     crier_matrix_client_limit (self->client, (size_t)config->max_answer_bytes);
-    if (config->state_key) {
-        crier_e2ee_device_options_t device = {.loop = self->loop,
-                                              .client = self->client,
-                                              .events = self->events,
-                                              .dir = config->state_dir,
-                                              .key = config->state_key};
-        if (!(self->device = crier_e2ee_device_open (&device)))
-            return NULL;
-    }
+    if (config->state_key && s_start_e2ee (self) != 0)
+        return NULL;
     //  The E2EE device needs whoami's device id, even with the user given.
     if (config->user_id && !self->device) {
         crier_matrix_answer_t known = {.outcome = CRIER_MATRIX_OK};
@@ -656,7 +720,9 @@ void crier_matrix_watch (zsock_t *pipe, void *args)
     if (self.timer != -1)
         zloop_timer_end (self.loop, self.timer);
     crier_matrix_client_destroy (&self.client);
+    crier_e2ee_rooms_destroy (&self.rooms);
     crier_e2ee_device_destroy (&self.device);
+    zsock_destroy (&self.e2ee);
     crier_transfers_destroy (&self.http);
     crier_heartbeat_destroy (&self.heartbeat);
     crier_read_watch_destroy (&self.watch);

@@ -31,6 +31,8 @@ int crier_watch_config_load (crier_watch_config_t *config)
     rc |= crier_config_endpoints ("CRIER_EVENTS_PUBLISH_ENDPOINT",
                                   CRIER_DEFAULT_EVENTS_PUBLISH_ENDPOINT,
                                   &config->events_publish_endpoint);
+    rc |= crier_config_endpoint ("CRIER_MATRIX_E2EE_ENDPOINT", CRIER_DEFAULT_MATRIX_E2EE_ENDPOINT,
+                                 &config->e2ee_endpoint);
     rc |= crier_links_load (&config->links);
     rc |= crier_config_heartbeat (&config->heartbeat_interval_ms);
     rc |= crier_config_duration_ms ("CRIER_MATRIX_SYNC_TIMEOUT", 30000, 0, 300000,
@@ -53,6 +55,7 @@ void crier_watch_config_free (crier_watch_config_t *config)
         explicit_bzero (config->state_key, strlen (config->state_key));
     free (config->state_key);
     free (config->events_publish_endpoint);
+    free (config->e2ee_endpoint);
     crier_links_free (&config->links);
     memset (config, 0, sizeof *config);
 }

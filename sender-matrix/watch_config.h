@@ -17,6 +17,8 @@ typedef struct {
     char *state_key;                //  CRIER_MATRIX_STATE_KEY (or _FILE): encrypts the E2EE
                                     //  device's keys at rest; NULL: no E2EE device
     char *events_publish_endpoint;  //  CRIER_EVENTS_PUBLISH_ENDPOINT
+    char *e2ee_endpoint;            //  CRIER_MATRIX_E2EE_ENDPOINT: bound, for the senders'
+                                    //  encryption requests (with a state key)
     crier_links_t links;            //  CRIER_SOCKET_HWM, CRIER_CURVE_INTERNAL_CERT, CRIER_STACK_ID
     uint64_t heartbeat_interval_ms; //  CRIER_HEARTBEAT_INTERVAL
     uint64_t sync_timeout_ms;       //  CRIER_MATRIX_SYNC_TIMEOUT: how long one /sync may wait

@@ -40,6 +40,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PREFIX = "/_matrix/client/v3/"
+OLD_PREFIX = "/_matrix/client/r0/"  # what matrix-nio 0.20 still asks
 
 
 class State:
@@ -66,6 +67,11 @@ class State:
         self.event_count = 0
         # End-to-end encryption: user -> device -> keys; (user, device) -> {key id: key}.
         self.device = "CRIERTEST"
+        # Other users' devices (members' clients in the E2EE tests): token -> (user, device).
+        self.users = {}  # the bot is state.token's, which /_test/token may change
+        self.to_device = []  # {"stream", "user", "device", "sender", "type", "content"}
+        self.to_device_txns = set()  # (token, txn)
+        self.key_changes = []  # (stream, user): device keys uploaded
         self.device_keys = {}
         self.one_time_keys = {}
         self.key_uploads = []  # each /keys/upload: device keys given, one-time key ids, signed ok
@@ -175,6 +181,13 @@ class Handler(BaseHTTPRequestHandler):
                 receipt["stream"] = state.next_stream()
                 state.receipts.append(receipt)
                 return self._reply(200, {})
+            if method == "POST" and path == "/_test/user":
+                # {"user", "token", "device"}: another account, e.g. a member's E2EE client
+                order = json.loads(body)
+                state.users[order["token"]] = (order["user"], order["device"])
+                return self._reply(200, {})
+            if method == "GET" and path == "/_test/to_device":
+                return self._reply(200, state.to_device)
             if method == "GET" and path == "/_test/keys":
                 return self._reply(200, {
                     "uploads": state.key_uploads,
@@ -199,22 +212,26 @@ class Handler(BaseHTTPRequestHandler):
                 return fault
         return None
 
-    def _authorised(self):
+    def _authorised(self, query):
         header = self.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
+        token = header[len("Bearer "):] if header.startswith("Bearer ") else \
+            query.get("access_token", [None])[0]  # the deprecated query parameter (matrix-nio)
+        if not token:
             self._error(401, "M_MISSING_TOKEN", "Missing access token")
             return None
-        token = header[len("Bearer "):]
-        if token != self.state.token:
+        if token != self.state.token and token not in self.state.users:
             self._error(401, "M_UNKNOWN_TOKEN", "Unrecognised access token", {"soft_logout": False})
             return None
+        self.caller = self.state.users[token] if token != self.state.token else \
+            (self.state.user, self.state.device)
         return token
 
     def _route(self, method, path):
         """(kind, decoded path segments) for a Matrix request, or (None, None)."""
-        if not path.startswith(PREFIX):
+        prefix = PREFIX if path.startswith(PREFIX) else OLD_PREFIX
+        if not path.startswith(prefix):
             return None, None
-        raw = path[len(PREFIX):].split("?", 1)[0].split("/")
+        raw = path[len(prefix):].split("?", 1)[0].split("/")
         segments = [urllib.parse.unquote(segment) for segment in raw]
         if method == "GET" and segments == ["account", "whoami"]:
             return "whoami", segments
@@ -239,6 +256,11 @@ class Handler(BaseHTTPRequestHandler):
         if method == "POST" and len(segments) == 2 and segments[0] == "keys" and \
                 segments[1] in ("upload", "query", "claim"):
             return "keys_" + segments[1], segments
+        if method == "PUT" and len(segments) == 3 and segments[0] == "sendToDevice":
+            return "send_to_device", segments
+        if method == "GET" and len(segments) in (4, 5) and segments[0] == "rooms" and \
+                segments[2] == "state":
+            return "room_state", segments
         return None, None
 
     def _matrix(self, method, path, body):
@@ -246,7 +268,8 @@ class Handler(BaseHTTPRequestHandler):
         kind, segments = self._route(method, path)
         if kind is None:
             return self._error(404, "M_UNRECOGNIZED", "Unrecognized request")
-        room = segments[1] if kind in ("send", "join", "context", "joined_members", "messages") else None
+        room = segments[1] if kind in ("send", "join", "context", "joined_members", "messages",
+                                       "room_state") else None
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
         with state.lock:
             state.requests.append({"kind": kind, "path": path, "room": room, "time": time.time(),
@@ -271,7 +294,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self._error(429, "M_LIMIT_EXCEEDED", "Too many requests",
                                    {"retry_after_ms": wait}, {"Retry-After": str(max(1, wait // 1000))})
             return self._error(status, "M_UNKNOWN", "Injected failure")
-        token = self._authorised()
+        token = self._authorised(query)
         if token is None:
             return
         if kind == "sync":
@@ -327,7 +350,31 @@ class Handler(BaseHTTPRequestHandler):
                                          "events_after": [strip(e) for e in after],
                                          "start": "t%d" % i, "end": "t%d" % (i + 1), "state": []})
             if kind == "whoami":
-                return self._reply(200, {"user_id": state.user, "device_id": state.device})
+                return self._reply(200, {"user_id": self.caller[0], "device_id": self.caller[1]})
+            if kind == "room_state":
+                # GET /rooms/{room}/state/{type}/{state_key}: the latest such state event
+                key = segments[4] if len(segments) == 5 else ""
+                found = [e for e in state.timeline.get(room, [])
+                         if e["type"] == segments[3] and e.get("state_key") == key]
+                if not found:
+                    return self._error(404, "M_NOT_FOUND", "Event not found.")
+                return self._reply(200, found[-1]["content"])
+            if kind == "send_to_device":
+                # PUT /sendToDevice/{type}/{txn}: {"messages": {user: {device | "*": content}}}
+                if (token, segments[2]) not in state.to_device_txns:
+                    state.to_device_txns.add((token, segments[2]))
+                    order = json.loads(body)
+                    for user, devices in order.get("messages", {}).items():
+                        for device, content in devices.items():
+                            everyone = list(state.users.values()) + [(state.user, state.device)]
+                            targets = [d for (u, d) in everyone if u == user] \
+                                if device == "*" else [device]
+                            for target in targets:
+                                state.to_device.append({
+                                    "stream": state.next_stream(), "user": user,
+                                    "device": target, "sender": self.caller[0],
+                                    "type": segments[1], "content": content})
+                return self._reply(200, {})
             if kind.startswith("keys_"):
                 try:
                     order = json.loads(body) if body else {}
@@ -369,27 +416,30 @@ class Handler(BaseHTTPRequestHandler):
     # --- end-to-end encryption keys (called with the state locked) ---------------------------
 
     def _count_one_time_keys(self):
-        keys = self.state.one_time_keys.get((self.state.user, self.state.device), {})
+        keys = self.state.one_time_keys.get(self.caller, {})
         return {"signed_curve25519": sum(1 for k in keys if k.startswith("signed_curve25519:"))}
 
     def _keys_upload(self, order):
         state = self.state
+        user, device = self.caller
         device_keys = order.get("device_keys")
         signed = None
         if device_keys is not None:
-            if device_keys.get("user_id") != state.user or device_keys.get("device_id") != state.device:
+            if device_keys.get("user_id") != user or device_keys.get("device_id") != device:
                 return self._error(400, "M_INVALID_PARAM", "device_keys are not this device's")
             signed = self._self_signed(device_keys, device_keys.get("keys", {}).get(
-                "ed25519:" + state.device))
-            state.device_keys.setdefault(state.user, {})[state.device] = device_keys
-        keys = state.one_time_keys.setdefault((state.user, state.device), {})
+                "ed25519:" + device))
+            if state.device_keys.get(user, {}).get(device) != device_keys:
+                state.key_changes.append((state.next_stream(), user))
+            state.device_keys.setdefault(user, {})[device] = device_keys
+        keys = state.one_time_keys.setdefault((user, device), {})
         for key_id, key in (order.get("one_time_keys") or {}).items():
             if key_id in keys and keys[key_id] != key:
                 return self._error(400, "M_INVALID_PARAM",
                                    "One time key %s already exists. Old key: %s; new key: %s"
                                    % (key_id, keys[key_id], key))
-        ed25519 = state.device_keys.get(state.user, {}).get(state.device, {}).get(
-            "keys", {}).get("ed25519:" + state.device)
+        ed25519 = state.device_keys.get(user, {}).get(device, {}).get(
+            "keys", {}).get("ed25519:" + device)
         one_time_signed = all(self._self_signed(key, ed25519)
                               for key in (order.get("one_time_keys") or {}).values())
         keys.update(order.get("one_time_keys") or {})
@@ -400,10 +450,10 @@ class Handler(BaseHTTPRequestHandler):
         return self._reply(200, {"one_time_key_counts": self._count_one_time_keys()})
 
     def _self_signed(self, value, ed25519):
-        """Whether value carries a valid signature of the token's device (checked with olm)."""
+        """Whether value carries a valid signature of the caller's device (checked with olm)."""
         import olm  # python3-olm: only the encryption tests need it
-        signature = value.get("signatures", {}).get(self.state.user, {}).get(
-            "ed25519:" + self.state.device)
+        user, device = self.caller
+        signature = value.get("signatures", {}).get(user, {}).get("ed25519:" + device)
         if not signature or not ed25519:
             return False
         unsigned = {k: v for k, v in value.items() if k not in ("signatures", "unsigned")}
@@ -442,11 +492,15 @@ class Handler(BaseHTTPRequestHandler):
             return self._error(400, "M_INVALID_PARAM", "Invalid since token")
         after = int(since[1:]) if since else 0
         deadline = time.time() + timeout
+        user, device = self.caller
         with state.lock:
             while since is not None and state.stream <= after and time.time() < deadline:
                 state.changed.wait(deadline - time.time())
             rooms = {}
-            for room in sorted(state.joined):
+            mine = {room for room, members in state.members.items() if members.get(user) == "join"}
+            if user == state.user:
+                mine |= state.joined
+            for room in sorted(mine):
                 events = [e for e in state.timeline.get(room, []) if e["stream"] > after]
                 receipts = [r for r in state.receipts if r["room"] == room and r["stream"] > after]
                 if since is not None and not events and not receipts:
@@ -469,14 +523,35 @@ class Handler(BaseHTTPRequestHandler):
                           "ephemeral": {"events": [{"type": "m.receipt", "content": content}]
                                         if content else []}}
                 if since is None:
+                    # The room's state: its members, and the latest of each other state event
+                    # (m.room.encryption...).
+                    latest = {}
+                    for e in state.timeline.get(room, []):
+                        if "state_key" in e and e["type"] != "m.room.member":
+                            latest[(e["type"], e["state_key"])] = e
                     joined["state"] = {"events": [
-                        {"type": "m.room.member", "state_key": user, "sender": user,
-                         "content": {"membership": membership}, "event_id": "$state-%s" % user}
-                        for user, membership in sorted(state.members.get(room, {}).items())]}
+                        {"type": "m.room.member", "state_key": member, "sender": member,
+                         "content": {"membership": membership}, "event_id": "$state-%s" % member}
+                        for member, membership in sorted(state.members.get(room, {}).items())] + [
+                        {k: v for k, v in e.items() if k != "stream"} for e in latest.values()]}
                 rooms[room] = joined
             answer = {"next_batch": "s%d" % state.stream, "rooms": {"join": rooms}}
-            if (state.user, state.device) in state.one_time_keys:
+            if (user, device) in state.one_time_keys:
                 answer["device_one_time_keys_count"] = self._count_one_time_keys()
+            # To-device messages for this device, and whose devices changed: users sharing a
+            # room with the caller who uploaded keys or joined since.
+            answer["to_device"] = {"events": [
+                {"sender": m["sender"], "type": m["type"], "content": m["content"]}
+                for m in state.to_device
+                if m["user"] == user and m["device"] == device and m["stream"] > after]}
+            sharing = set()
+            for room in mine:
+                sharing |= {u for u, m in state.members.get(room, {}).items() if m == "join"}
+            changed = {u for (stream, u) in state.key_changes if stream > after}
+            changed |= {e["state_key"] for room in mine for e in state.timeline.get(room, [])
+                        if e["type"] == "m.room.member" and e["stream"] > after}
+            if since is not None:
+                answer["device_lists"] = {"changed": sorted(changed & sharing), "left": []}
             return self._reply(200, answer)
 
     def _handle(self, method):

@@ -26,5 +26,7 @@
 //  Deliveries, resolver to senders (resolver binds PUSH, each sender connects PULL).
 #define CRIER_DEFAULT_MATRIX_DELIVERIES_ENDPOINT "tcp://127.0.0.1:7411"
 #define CRIER_DEFAULT_EMAIL_DELIVERIES_ENDPOINT  "tcp://127.0.0.1:7412"
+//  crier-matrix-watch binds it for the Matrix senders' encryption requests (docs/matrix.md).
+#define CRIER_DEFAULT_MATRIX_E2EE_ENDPOINT "tcp://127.0.0.1:7416"
 
 #endif

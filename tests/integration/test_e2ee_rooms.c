@@ -1,0 +1,280 @@
+/*  test_e2ee_rooms.c - end-to-end encrypted messages: crier-sender-matrix (CRIER_MATRIX_E2EE=on)
+    and crier-matrix-watch against the homeserver double, with a real E2EE client in the room
+    (matrix-nio with olm: tests/matrix/e2ee_member.py) that decrypts what crier sent. An
+    encrypted room gets m.room.encrypted only, never m.room.message; a room that is not
+    encrypted gets plaintext as before. */
+#include "test_homeserver.h"
+#include "test_support.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <czmq.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ENCRYPTED "!secret:example.org"
+#define PLAIN     "!open:example.org"
+#define STATE_KEY "c3RhdGUta2V5LW9mLXRoZS1ib3QtZm9yLXRoZS10ZXN0cw=="
+
+static test_homeserver_t *s_homeserver;
+static char s_env[6][400];
+static test_process_t *s_member;
+static test_process_t *s_watch;
+static test_process_t *s_sender;
+static zsock_t *s_push;
+static size_t s_member_cursor;
+
+//  A member with an E2EE client (e2ee_member.py): it publishes its keys and joins; ready.
+static test_process_t *s_start_member (const char *name, const char *device, size_t *cursor)
+{
+    char homeserver[96], user[64], token[64], store[300];
+    snprintf (homeserver, sizeof homeserver, "%s", s_homeserver->url);
+    snprintf (user, sizeof user, "@%s:example.org", name);
+    snprintf (token, sizeof token, "%s-token", name);
+    snprintf (store, sizeof store, "%s/%s", test_scratch_dir (), name);
+    zsys_dir_create ("%s", store);
+    const char *args[] = {CRIER_SOURCE_DIR "/tests/matrix/e2ee_member.py",
+                          "--homeserver",
+                          homeserver,
+                          "--user",
+                          user,
+                          "--device",
+                          device,
+                          "--token",
+                          token,
+                          "--room",
+                          ENCRYPTED,
+                          "--store",
+                          store,
+                          NULL};
+    test_process_t *member = test_process_start ("/usr/bin/python3", args, NULL);
+    assert_non_null (member);
+    assert_true (test_process_wait_log (member, "\"ready\": true", 30000, cursor, NULL, 0));
+    return member;
+}
+
+static test_process_t *s_start_watch (void)
+{
+    const char *watch[] = {s_env[0],
+                           s_env[1],
+                           s_env[2],
+                           s_env[3],
+                           "CRIER_MATRIX_STATE_KEY=" STATE_KEY,
+                           "CRIER_MATRIX_ACCESS_TOKEN=" TEST_MATRIX_TOKEN,
+                           "CRIER_MATRIX_SYNC_TIMEOUT=1s",
+                           "CRIER_LOG_LEVEL=debug",
+                           NULL};
+    test_process_t *process = test_process_start ("crier-matrix-watch", NULL, watch);
+    assert_non_null (process);
+    assert_true (test_process_wait_log (process, "e2ee.device_ready", 15000, NULL, NULL, 0));
+    return process;
+}
+
+static int s_setup (void **state)
+{
+    const char *args[] = {"--joined", ENCRYPTED, "--joined", PLAIN, NULL};
+    s_homeserver = test_homeserver_start (args);
+    test_homeserver_post (s_homeserver, "timeline",
+                          "{\"room\": \"" ENCRYPTED "\", \"sender\": \"" TEST_MATRIX_USER "\", "
+                          "\"type\": \"m.room.encryption\", \"state_key\": \"\", \"content\": "
+                          "{\"algorithm\": \"m.megolm.v1.aes-sha2\"}}");
+    s_member = s_start_member ("anna", "ANNA", &s_member_cursor);
+    snprintf (s_env[0], sizeof s_env[0], "CRIER_MATRIX_HOMESERVER=%s", s_homeserver->url);
+    snprintf (s_env[1], sizeof s_env[1], "CRIER_MATRIX_WATCH_DIR=%s/watch", test_scratch_dir ());
+    snprintf (s_env[2], sizeof s_env[2], "CRIER_MATRIX_E2EE_ENDPOINT=ipc://%s/e2ee",
+              test_scratch_dir ());
+    snprintf (s_env[3], sizeof s_env[3], "CRIER_EVENTS_PUBLISH_ENDPOINT=ipc://%s/nobody-listens",
+              test_scratch_dir ());
+    snprintf (s_env[4], sizeof s_env[4], "ipc://%s/deliveries", test_scratch_dir ());
+    snprintf (s_env[5], sizeof s_env[5], "CRIER_MATRIX_DELIVERIES_ENDPOINT=%.300s", s_env[4]);
+    s_watch = s_start_watch ();
+    char bind[420];
+    snprintf (bind, sizeof bind, "@%s", s_env[4]);
+    s_push = zsock_new_push (bind);
+    assert_non_null (s_push);
+    const char *sender[] = {s_env[0],
+                            s_env[2],
+                            s_env[3],
+                            s_env[5],
+                            "CRIER_MATRIX_E2EE=on",
+                            "CRIER_MATRIX_ACCESS_TOKEN=" TEST_MATRIX_TOKEN,
+                            "CRIER_LOG_LEVEL=debug",
+                            NULL};
+    s_sender = test_process_start ("crier-sender-matrix", NULL, sender);
+    assert_non_null (s_sender);
+    assert_true (test_process_wait_log (s_sender, "matrix.ready", 10000, NULL, NULL, 0));
+    return 0;
+}
+
+static int s_teardown (void **state)
+{
+    test_process_t **processes[] = {&s_sender, &s_watch, &s_member};
+    for (size_t index = 0; index < 3; index++) {
+        if (*processes[index])
+            test_process_stop (*processes[index], SIGTERM, 10000);
+        test_process_destroy (processes[index]);
+    }
+    zsock_destroy (&s_push);
+    test_homeserver_destroy (&s_homeserver);
+    return 0;
+}
+
+//  A member's next received message (its JSON line from e2ee_member.py), decref.
+static json_t *s_received_by (test_process_t *member, size_t *cursor)
+{
+    char line[4096];
+    if (!test_process_wait_log (member, "\"event_id\"", 20000, cursor, line, sizeof line))
+        return NULL;
+    json_t *message = json_loads (strchr (line, '{'), 0, NULL);
+    assert_non_null (message);
+    return message;
+}
+
+static json_t *s_received (void)
+{
+    return s_received_by (s_member, &s_member_cursor);
+}
+
+//  Asserts that the member's next message is body, decrypted.
+static void s_expect_decrypted (test_process_t *member, size_t *cursor, const char *body)
+{
+    json_t *message = s_received_by (member, cursor);
+    assert_non_null (message);
+    if (!json_is_true (json_object_get (message, "decrypted")))
+        fail_msg ("not decrypted: %s", json_string_value (json_object_get (message, "session_id")));
+    assert_non_null (strstr (json_string_value (json_object_get (message, "body")), body));
+    json_decref (message);
+}
+
+//  The stored events of a room, as the double recorded them (decref).
+static json_t *s_room_events (const char *room)
+{
+    json_t *all = test_homeserver_get (s_homeserver, "events");
+    json_t *events = json_array ();
+    size_t index;
+    json_t *event;
+    json_array_foreach (all, index, event)
+    {
+        if (strcmp (json_string_value (json_object_get (event, "room_id")), room) == 0)
+            json_array_append (events, event);
+    }
+    json_decref (all);
+    return events;
+}
+
+static void test_the_member_decrypts_and_nothing_is_plaintext (void **state)
+{
+    test_push_delivery (s_push, "matrix", "n-secret-1", ENCRYPTED, "Disk full", "on db-1", NULL);
+    json_t *message = s_received ();
+    assert_non_null (message);
+    assert_true (json_is_true (json_object_get (message, "decrypted")));
+    assert_string_equal (json_string_value (json_object_get (message, "sender")), TEST_MATRIX_USER);
+    assert_non_null (strstr (json_string_value (json_object_get (message, "body")), "Disk full"));
+    json_decref (message);
+    //  A second message, under the same room key: decrypted too.
+    test_push_delivery (s_push, "matrix", "n-secret-2", ENCRYPTED, "Disk fine", "again", NULL);
+    message = s_received ();
+    assert_non_null (message);
+    assert_true (json_is_true (json_object_get (message, "decrypted")));
+    assert_non_null (strstr (json_string_value (json_object_get (message, "body")), "Disk fine"));
+    json_decref (message);
+
+    //  What the homeserver got in the encrypted room: m.room.encrypted only.
+    json_t *events = s_room_events (ENCRYPTED);
+    size_t index;
+    json_t *event;
+    size_t encrypted = 0;
+    json_array_foreach (events, index, event)
+    {
+        const char *type = json_string_value (json_object_get (event, "type"));
+        if (strcmp (type, "m.room.message") == 0)
+            fail_msg (
+                "plaintext in the encrypted room: %s",
+                json_string_value (json_object_get (json_object_get (event, "content"), "body")));
+        encrypted += strcmp (type, "m.room.encrypted") == 0;
+    }
+    assert_int_equal (encrypted, 2);
+    json_decref (events);
+    //  The room key went to the member's device as an Olm-encrypted to-device message.
+    json_t *to_device = test_homeserver_get (s_homeserver, "to_device");
+    assert_true (json_array_size (to_device) >= 1);
+    json_t *first = json_array_get (to_device, 0);
+    assert_string_equal (json_string_value (json_object_get (first, "device")), "ANNA");
+    assert_string_equal (json_string_value (json_object_get (first, "type")), "m.room.encrypted");
+    json_decref (to_device);
+
+    //  A room that is not encrypted gets plaintext, as before.
+    test_push_delivery (s_push, "matrix", "n-open-1", PLAIN, "Hello", "everyone", NULL);
+    json_t *stored = NULL;
+    for (int waited = 0; waited < 15000; waited += 50) {
+        stored = s_room_events (PLAIN);
+        if (json_array_size (stored) > 0)
+            break;
+        json_decref (stored);
+        stored = NULL;
+        zclock_sleep (50); //  polling the double's record: there is nothing to wait on
+    }
+    assert_non_null (stored);
+    assert_string_equal (json_string_value (json_object_get (json_array_get (stored, 0), "type")),
+                         "m.room.message");
+    json_decref (stored);
+}
+
+//  crier-matrix-watch killed right after it encrypted a message, started again on its folder:
+//  the next message uses the next index (a reused one is a replay nio refuses to decrypt).
+static void test_a_killed_watcher_reuses_no_index (void **state)
+{
+    test_push_delivery (s_push, "matrix", "n-before-kill", ENCRYPTED, "Before", "kill", NULL);
+    s_expect_decrypted (s_member, &s_member_cursor, "Before");
+    assert_int_equal (test_process_stop (s_watch, SIGKILL, 10000), 128 + SIGKILL);
+    test_process_destroy (&s_watch);
+    s_watch = s_start_watch ();
+    test_push_delivery (s_push, "matrix", "n-after-kill", ENCRYPTED, "After", "kill", NULL);
+    s_expect_decrypted (s_member, &s_member_cursor, "After");
+    //  The same room key went on: nothing new was shared.
+    assert_int_equal (test_process_count_log (s_watch, "e2ee.room_key_new"), 0);
+}
+
+//  A member who joins reads the next messages; once one leaves, the room key is replaced and
+//  the new one goes to those still there only.
+static void test_a_joining_member_reads_on_and_a_leaving_one_does_not (void **state)
+{
+    size_t bob_cursor = 0;
+    test_process_t *bob = s_start_member ("bob", "BOB", &bob_cursor);
+    test_push_delivery (s_push, "matrix", "n-with-bob", ENCRYPTED, "Welcome", "bob", NULL);
+    s_expect_decrypted (bob, &bob_cursor, "Welcome");
+    s_expect_decrypted (s_member, &s_member_cursor, "Welcome");
+    test_homeserver_post (s_homeserver, "member",
+                          "{\"room\": \"" ENCRYPTED "\", \"user\": \"@bob:example.org\", "
+                          "\"membership\": \"leave\"}");
+    assert_true (test_process_wait_log (s_watch, "e2ee.member_left", 15000, NULL, NULL, 0));
+    json_t *before = test_homeserver_get (s_homeserver, "to_device");
+    size_t shared_before = json_array_size (before);
+    json_decref (before);
+    test_push_delivery (s_push, "matrix", "n-without-bob", ENCRYPTED, "Bye", "bob", NULL);
+    s_expect_decrypted (s_member, &s_member_cursor, "Bye");
+    assert_true (test_process_wait_log (s_watch, "e2ee.room_key_new", 1000, NULL, NULL, 0));
+    json_t *after = test_homeserver_get (s_homeserver, "to_device");
+    assert_true (json_array_size (after) > shared_before);
+    for (size_t index = shared_before; index < json_array_size (after); index++)
+        assert_string_equal (
+            json_string_value (json_object_get (json_array_get (after, index), "device")), "ANNA");
+    json_decref (after);
+    assert_int_equal (test_process_stop (bob, SIGTERM, 10000), 0);
+    test_process_destroy (&bob);
+}
+
+int main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_the_member_decrypts_and_nothing_is_plaintext),
+        cmocka_unit_test (test_a_killed_watcher_reuses_no_index),
+        cmocka_unit_test (test_a_joining_member_reads_on_and_a_leaving_one_does_not),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
