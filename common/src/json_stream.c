@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <yajl/yajl_parse.h>
 
 struct crier_json_stream_t {
@@ -99,6 +100,17 @@ const char *crier_json_token_type (const crier_json_token_t *token)
         default:
             return "not a value";
     }
+}
+
+char *crier_json_token_copy (const crier_json_token_t *token)
+{
+    char *copy = malloc (token->length + 1);
+    if (copy) {
+        if (token->length)
+            memcpy (copy, token->text, token->length);
+        copy[token->length] = '\0';
+    }
+    return copy;
 }
 
 crier_json_stream_t *crier_json_stream_new (crier_json_token_fn *fn, void *arg)

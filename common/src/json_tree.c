@@ -123,7 +123,7 @@ int crier_json_tree_add (crier_json_tree_t *self, const crier_json_token_t *toke
             if (memchr (token->text, '\0', token->length))
                 return s_fail (self, problem, problem_size,
                                "a key contains a NUL character (\\u0000)");
-            char *key = strndup (token->text, token->length);
+            char *key = crier_json_token_copy (token);
             if (!key)
                 return s_fail (self, problem, problem_size, "out of memory");
             if (json_object_get (self->open[self->depth - 1], key)) {

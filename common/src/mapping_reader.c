@@ -111,7 +111,7 @@ static char *s_key (crier_mapping_reader_t *self, const crier_json_token_t *toke
 {
     if (memchr (token->text, '\0', token->length))
         return NULL;
-    char *key = strndup (token->text, token->length);
+    char *key = crier_json_token_copy (token);
     if (!key)
         s_fail (self, "(document)", "out of memory");
     return key;
@@ -223,7 +223,7 @@ static void s_check_other (crier_mapping_reader_t *self, const crier_json_token_
                memchr (token->text, '\0', token->length);
     if (token->kind == CRIER_JSON_KEY && step && !nul) {
         free (step->key);
-        step->key = strndup (token->text, token->length);
+        step->key = crier_json_token_copy (token);
     }
     if (nul && self->member_key && !self->failed) {
         char path[sizeof self->error.path];
@@ -253,7 +253,7 @@ static void s_take_member_value (crier_mapping_reader_t *self, const crier_json_
         case MEMBER_REVISION:
             if (token->kind == CRIER_JSON_STRING && !memchr (token->text, '\0', token->length)) {
                 free (self->revision);
-                self->revision = strndup (token->text, token->length);
+                self->revision = crier_json_token_copy (token);
             }
             break;
         case MEMBER_GROUPS:

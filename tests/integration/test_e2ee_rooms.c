@@ -75,6 +75,22 @@ static test_process_t *s_start_watch (void)
     return process;
 }
 
+static test_process_t *s_start_sender (void)
+{
+    const char *sender[] = {s_env[0],
+                            s_env[2],
+                            s_env[3],
+                            s_env[5],
+                            "CRIER_MATRIX_E2EE=on",
+                            "CRIER_MATRIX_ACCESS_TOKEN=" TEST_MATRIX_TOKEN,
+                            "CRIER_LOG_LEVEL=debug",
+                            NULL};
+    test_process_t *process = test_process_start ("crier-sender-matrix", NULL, sender);
+    assert_non_null (process);
+    assert_true (test_process_wait_log (process, "matrix.ready", 10000, NULL, NULL, 0));
+    return process;
+}
+
 static int s_setup (void **state)
 {
     const char *args[] = {"--joined", ENCRYPTED, "--joined", PLAIN, NULL};
@@ -97,17 +113,7 @@ static int s_setup (void **state)
     snprintf (bind, sizeof bind, "@%s", s_env[4]);
     s_push = zsock_new_push (bind);
     assert_non_null (s_push);
-    const char *sender[] = {s_env[0],
-                            s_env[2],
-                            s_env[3],
-                            s_env[5],
-                            "CRIER_MATRIX_E2EE=on",
-                            "CRIER_MATRIX_ACCESS_TOKEN=" TEST_MATRIX_TOKEN,
-                            "CRIER_LOG_LEVEL=debug",
-                            NULL};
-    s_sender = test_process_start ("crier-sender-matrix", NULL, sender);
-    assert_non_null (s_sender);
-    assert_true (test_process_wait_log (s_sender, "matrix.ready", 10000, NULL, NULL, 0));
+    s_sender = s_start_sender ();
     return 0;
 }
 
@@ -269,11 +275,68 @@ static void test_a_joining_member_reads_on_and_a_leaving_one_does_not (void **st
     test_process_destroy (&bob);
 }
 
+//  How many requests of kind the double received for room.
+static size_t s_requests (const char *kind, const char *room)
+{
+    json_t *requests = test_homeserver_get (s_homeserver, "requests");
+    size_t index, count = 0;
+    json_t *request;
+    json_array_foreach (requests, index, request)
+    {
+        count += strcmp (json_string_value (json_object_get (request, "kind")), kind) == 0 &&
+                 json_is_string (json_object_get (request, "room")) &&
+                 strcmp (json_string_value (json_object_get (request, "room")), room) == 0;
+    }
+    json_decref (requests);
+    return count;
+}
+
+//  A sender killed right after its PUT reached the homeserver: the redelivery goes through
+//  another sender, encrypted again (another ciphertext), with the same transaction id: the
+//  homeserver keeps one event, and the member reads the message once.
+static void test_a_sender_killed_after_its_put_sends_once (void **state)
+{
+    json_t *before = s_room_events (ENCRYPTED);
+    size_t stored_before = json_array_size (before);
+    json_decref (before);
+    size_t sends_before = s_requests ("send", ENCRYPTED);
+    test_homeserver_post (s_homeserver, "fault",
+                          "{\"kind\": \"send\", \"room\": \"" ENCRYPTED "\", \"delay_ms\": 1500}");
+    test_push_delivery (s_push, "matrix", "n-killed", ENCRYPTED, "Once", "only", NULL);
+    for (int waited = 0; s_requests ("send", ENCRYPTED) == sends_before && waited < 15000;
+         waited += 20)
+        zclock_sleep (20); //  polling the double's record: there is nothing to wait on
+    assert_int_equal (test_process_stop (s_sender, SIGKILL, 10000), 128 + SIGKILL);
+    test_process_destroy (&s_sender);
+    //  The homeserver stores it meanwhile: the message went out, the sender never knew.
+    for (int waited = 0; waited < 15000; waited += 20) {
+        json_t *events = s_room_events (ENCRYPTED);
+        size_t stored = json_array_size (events);
+        json_decref (events);
+        if (stored > stored_before)
+            break;
+        zclock_sleep (20); //  polling the double's record: there is nothing to wait on
+    }
+    s_sender = s_start_sender ();
+    test_push_redelivery (s_push, "matrix", "n-killed", ENCRYPTED, 2);
+    assert_true (test_process_wait_log (s_sender, "delivery.delivered", 15000, NULL, NULL, 0));
+    json_t *after = s_room_events (ENCRYPTED);
+    assert_int_equal (json_array_size (after), stored_before + 1);
+    assert_string_equal (
+        json_string_value (json_object_get (json_array_get (after, stored_before), "type")),
+        "m.room.encrypted");
+    json_decref (after);
+    //  Two PUTs with one transaction id, and the member read the first one's message once.
+    assert_int_equal (s_requests ("send", ENCRYPTED), sends_before + 2);
+    s_expect_decrypted (s_member, &s_member_cursor, "Once");
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_the_member_decrypts_and_nothing_is_plaintext),
         cmocka_unit_test (test_a_killed_watcher_reuses_no_index),
+        cmocka_unit_test (test_a_sender_killed_after_its_put_sends_once),
         cmocka_unit_test (test_a_joining_member_reads_on_and_a_leaving_one_does_not),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);

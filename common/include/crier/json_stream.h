@@ -38,6 +38,10 @@ typedef int (crier_json_token_fn) (const crier_json_token_t *token, void *arg);
 //  starts, for messages such as "must be an object, got array".
 const char *crier_json_token_type (const crier_json_token_t *token);
 
+//  A string's, key's or number's bytes as a C string (the caller frees it), or NULL when out of
+//  memory. (Not strndup: the bytes need not be followed by a NUL.)
+char *crier_json_token_copy (const crier_json_token_t *token);
+
 typedef struct crier_json_stream_t crier_json_stream_t;
 
 //  Creates a stream that gives its tokens to fn. Returns NULL when out of memory.
