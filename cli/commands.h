@@ -16,5 +16,6 @@ int crier_cmd_tail (int argc, char *argv[]);
 int crier_cmd_status (int argc, char *argv[]);
 int crier_cmd_dead_letters (int argc, char *argv[]);
 int crier_cmd_keygen (int argc, char *argv[]);
+int crier_cmd_matrix (int argc, char *argv[]);
 
 #endif

@@ -4,12 +4,9 @@
 #define CRIER_CLI_COUCH_REQUEST_H_INCLUDED
 
 #include "crier/couchdb.h"
+#include "http_call.h"
 
-typedef struct {
-    long status;                      //  HTTP status, 0 when there was no answer
-    char *body;                       //  the answer, NUL-terminated (never NULL after a request)
-    char error[CURL_ERROR_SIZE + 64]; //  why there was no answer
-} couch_response_t;
+typedef cli_response_t couch_response_t;
 
 //  Sends method to url (built with crier_couchdb_url) with an optional JSON body.
 void couch_request (const crier_couchdb_t *couchdb, const char *method, const char *url,

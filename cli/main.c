@@ -17,6 +17,7 @@ static const char *s_usage =
     "  dead-letters  list what could not be delivered, and retry it (crier dead-letters --help)\n"
     "  keygen        make a CURVE certificate pair for crier-ingest or a client (crier keygen "
     "--help)\n"
+    "  matrix        cross-sign the Matrix bot's device (crier matrix --help)\n"
     "\n"
     "Options:\n"
     "  -h, --help     show this help\n"
@@ -33,6 +34,7 @@ static const command_t s_commands[] = {{"send", crier_cmd_send},
                                        {"status", crier_cmd_status},
                                        {"dead-letters", crier_cmd_dead_letters},
                                        {"keygen", crier_cmd_keygen},
+                                       {"matrix", crier_cmd_matrix},
                                        {NULL, NULL}};
 
 int main (int argc, char *argv[])

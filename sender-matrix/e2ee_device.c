@@ -95,7 +95,7 @@ crier_e2ee_device_t *crier_e2ee_device_open (const crier_e2ee_device_options_t *
         crier_log (CRIER_LOG_ERROR, "e2ee.state_unreadable", "file", self->path, "reason", reason,
                    "hint",
                    "give the CRIER_MATRIX_STATE_KEY it was saved with; a new key or device "
-                   "means a new device for the bot (docs/matrix.md, Encryption)");
+                   "means a new device for the bot (docs/matrix.md, End-to-end encryption)");
         crier_e2ee_device_destroy (&self);
     }
     return self;
@@ -217,7 +217,7 @@ static void s_on_upload (const crier_matrix_answer_t *answer, void *arg)
                      ? "check CRIER_MATRIX_ACCESS_TOKEN (docs/matrix.md)"
                  : answer->outcome == CRIER_MATRIX_FATAL
                      ? "the homeserver refused the keys: if the device's state was lost, log the "
-                       "bot in again for a new device (docs/matrix.md, Encryption)"
+                       "bot in again for a new device (docs/matrix.md, End-to-end encryption)"
                      : "check the homeserver's health");
         return;
     }

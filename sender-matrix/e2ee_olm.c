@@ -8,6 +8,7 @@
 
 #include <olm/olm.h>
 #include <olm/outbound_group_session.h>
+#include <olm/pk.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -461,4 +462,74 @@ char *crier_e2ee_megolm_encrypt (crier_e2ee_megolm_t *self, const char *plaintex
         message = NULL;
     }
     return message;
+}
+
+//  --- Cross-signing keys ---------------------------------------------------------------------
+
+struct crier_e2ee_signing_t {
+    OlmPkSigning *olm;
+    void *memory;
+    char *public_key;
+};
+
+size_t crier_e2ee_signing_seed_length (void)
+{
+    return olm_pk_signing_seed_length ();
+}
+
+int crier_e2ee_random (void *buffer, size_t size)
+{
+    void *random = s_random (size);
+    if (!random)
+        return -1;
+    memcpy (buffer, random, size);
+    s_wipe_free (random, size);
+    return 0;
+}
+
+crier_e2ee_signing_t *crier_e2ee_signing_new (const void *seed, size_t seed_length)
+{
+    crier_e2ee_signing_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->memory = malloc (olm_pk_signing_size ());
+    size_t length = olm_pk_signing_public_key_length ();
+    self->public_key = calloc (1, length + 1);
+    if (self->memory)
+        self->olm = olm_pk_signing (self->memory);
+    if (!self->memory || !self->public_key || seed_length != olm_pk_signing_seed_length () ||
+        olm_pk_signing_key_from_seed (self->olm, self->public_key, length, seed, seed_length) ==
+            olm_error ())
+        crier_e2ee_signing_destroy (&self);
+    return self;
+}
+
+void crier_e2ee_signing_destroy (crier_e2ee_signing_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    crier_e2ee_signing_t *self = *self_p;
+    if (self->olm)
+        olm_clear_pk_signing (self->olm);
+    s_wipe_free (self->memory, olm_pk_signing_size ());
+    free (self->public_key);
+    free (self);
+    *self_p = NULL;
+}
+
+const char *crier_e2ee_signing_public (const crier_e2ee_signing_t *self)
+{
+    return self->public_key;
+}
+
+char *crier_e2ee_signing_sign (crier_e2ee_signing_t *self, const char *message, size_t length)
+{
+    size_t size = olm_pk_signature_length ();
+    char *signature = calloc (1, size + 1);
+    if (signature && olm_pk_sign (self->olm, (const uint8_t *)message, length, (uint8_t *)signature,
+                                  size) == olm_error ()) {
+        free (signature);
+        signature = NULL;
+    }
+    return signature;
 }

@@ -64,4 +64,24 @@ char *crier_e2ee_megolm_key (crier_e2ee_megolm_t *self);
 //  Encrypts plaintext with the next index: the ciphertext, base64 (the caller frees it), or NULL.
 char *crier_e2ee_megolm_encrypt (crier_e2ee_megolm_t *self, const char *plaintext, size_t length);
 
+//  A cross-signing key (master, self-signing, user-signing): Ed25519 from a seed kept by
+//  `crier matrix cross-sign` (docs/matrix.md).
+typedef struct crier_e2ee_signing_t crier_e2ee_signing_t;
+
+//  How many bytes a seed has.
+size_t crier_e2ee_signing_seed_length (void);
+
+//  Fills buffer with size random bytes from the kernel. Returns 0, or -1.
+int crier_e2ee_random (void *buffer, size_t size);
+
+//  The key of a seed. NULL when out of memory or the seed's length is wrong.
+crier_e2ee_signing_t *crier_e2ee_signing_new (const void *seed, size_t seed_length);
+void crier_e2ee_signing_destroy (crier_e2ee_signing_t **self_p);
+
+//  The public key, unpadded base64 (belongs to the key).
+const char *crier_e2ee_signing_public (const crier_e2ee_signing_t *self);
+
+//  The signature of message, unpadded base64 (the caller frees it), or NULL.
+char *crier_e2ee_signing_sign (crier_e2ee_signing_t *self, const char *message, size_t length);
+
 #endif

@@ -25,8 +25,27 @@ int crier_e2ee_sign (crier_e2ee_account_t *account, json_t *object, const char *
     char *signature =
         canonical ? crier_e2ee_account_sign (account, canonical, strlen (canonical)) : NULL;
     free (canonical);
-    if (!signature)
-        return -1;
+    int rc = signature ? crier_e2ee_add_signature (object, user, key_id, signature) : -1;
+    free (signature);
+    return rc;
+}
+
+int crier_e2ee_sign_with_key (crier_e2ee_signing_t *key, json_t *object, const char *user)
+{
+    char *canonical = crier_e2ee_canonical (object);
+    char *signature =
+        canonical ? crier_e2ee_signing_sign (key, canonical, strlen (canonical)) : NULL;
+    free (canonical);
+    int rc = signature ? crier_e2ee_add_signature (object, user, crier_e2ee_signing_public (key),
+                                                   signature)
+                       : -1;
+    free (signature);
+    return rc;
+}
+
+int crier_e2ee_add_signature (json_t *object, const char *user, const char *key_id,
+                              const char *signature)
+{
     char name[256];
     snprintf (name, sizeof name, "ed25519:%s", key_id);
     json_t *signatures = json_object_get (object, "signatures");
@@ -39,9 +58,7 @@ int crier_e2ee_sign (crier_e2ee_account_t *account, json_t *object, const char *
         by_user = json_object ();
         json_object_set_new (signatures, user, by_user);
     }
-    int rc = json_object_set_new (by_user, name, json_string (signature));
-    free (signature);
-    return rc;
+    return json_object_set_new (by_user, name, json_string (signature));
 }
 
 bool crier_e2ee_signed_by (const json_t *object, const char *user, const char *key_id,

@@ -7,6 +7,7 @@
 #define CRIER_E2EE_SIGNING_H_INCLUDED
 
 #include "e2ee_account.h"
+#include "e2ee_sessions.h"
 
 #include <jansson.h>
 
@@ -18,6 +19,13 @@ char *crier_e2ee_canonical (const json_t *object);
 //  Returns 0, or -1 when out of memory.
 int crier_e2ee_sign (crier_e2ee_account_t *account, json_t *object, const char *user,
                      const char *key_id);
+
+//  The same with a cross-signing key (its key id is its public key).
+int crier_e2ee_sign_with_key (crier_e2ee_signing_t *key, json_t *object, const char *user);
+
+//  Adds a signature to object's "signatures" under user and "ed25519:<key_id>". 0 or -1.
+int crier_e2ee_add_signature (json_t *object, const char *user, const char *key_id,
+                              const char *signature);
 
 //  Whether object carries a valid signature of user's key key_id, whose public key is
 //  ed25519 (unpadded base64).

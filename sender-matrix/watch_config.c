@@ -23,9 +23,10 @@ int crier_watch_config_load (crier_watch_config_t *config)
     rc |= crier_config_string ("CRIER_MATRIX_WATCH_DIR", "crier-matrix-watch", &config->state_dir);
     rc |= crier_config_secret ("CRIER_MATRIX_STATE_KEY", &config->state_key);
     if (config->state_key && strlen (config->state_key) < STATE_KEY_MIN_BYTES) {
-        crier_log (CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_MATRIX_STATE_KEY", "error",
-                   "shorter than 32 characters", "hint",
-                   "make one with: openssl rand -base64 32 (docs/matrix.md, Encryption)");
+        crier_log (
+            CRIER_LOG_ERROR, "config.invalid", "variable", "CRIER_MATRIX_STATE_KEY", "error",
+            "shorter than 32 characters", "hint",
+            "make one with: openssl rand -base64 32 (docs/matrix.md, End-to-end encryption)");
         rc = -1;
     }
     rc |= crier_config_endpoints ("CRIER_EVENTS_PUBLISH_ENDPOINT",

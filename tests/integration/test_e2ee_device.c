@@ -189,11 +189,75 @@ static void test_a_wrong_key_stops_the_watcher (void **state)
     test_process_destroy (&watch);
 }
 
+//  crier matrix cross-sign with the given extra arguments; its exit status, output in *out_p.
+static int s_cross_sign (const char *password, const char *extra, char **out_p, char **err_p)
+{
+    char homeserver[128], keys[512], secret[128];
+    snprintf (homeserver, sizeof homeserver, "CRIER_MATRIX_HOMESERVER=%s", s_homeserver->url);
+    snprintf (keys, sizeof keys, "%s/cross-signing.json", test_scratch_dir ());
+    snprintf (secret, sizeof secret, "CRIER_MATRIX_PASSWORD=%s", password);
+    const char *env[] = {homeserver, "CRIER_MATRIX_ACCESS_TOKEN=" TEST_MATRIX_TOKEN, secret, NULL};
+    const char *args[] = {"matrix", "cross-sign", "--keys", keys, extra, NULL};
+    return test_run ("crier", args, env, NULL, 30000, out_p, err_p);
+}
+
+//  The bot's signature chain as the double checks it with olm (decref).
+static json_t *s_chain (void)
+{
+    return test_homeserver_get (s_homeserver, "cross_signing");
+}
+
+//  crier matrix cross-sign: the master key signs the self-signing and user-signing keys, the
+//  self-signing key signs the bot's device; a second run reuses the kept keys, --reset makes
+//  new ones, and a wrong password says what to check.
+static void test_cross_signing_signs_the_device (void **state)
+{
+    char *out = NULL, *err = NULL;
+    assert_int_equal (s_cross_sign ("wrong", NULL, &out, &err), 2);
+    assert_non_null (strstr (err, "CRIER_MATRIX_PASSWORD"));
+    free (out);
+    free (err);
+    assert_int_equal (s_cross_sign ("bot-password", NULL, &out, &err), 0);
+    assert_non_null (strstr (out, "device CRIERTEST signed by the self-signing key"));
+    free (out);
+    free (err);
+    json_t *chain = s_chain ();
+    assert_true (json_is_true (json_object_get (chain, "self_signing_signed_by_master")));
+    assert_true (json_is_true (json_object_get (chain, "user_signing_signed_by_master")));
+    assert_true (json_is_true (
+        json_object_get (json_object_get (chain, "devices_signed_by_self_signing"), "CRIERTEST")));
+    char master[64];
+    snprintf (master, sizeof master, "%s", json_string_value (json_object_get (chain, "master")));
+    json_decref (chain);
+
+    //  Again: the same keys, nothing uploaded anew.
+    assert_int_equal (s_cross_sign ("bot-password", NULL, &out, &err), 0);
+    assert_non_null (strstr (out, "already on the homeserver"));
+    assert_non_null (strstr (out, "device CRIERTEST is signed already"));
+    free (out);
+    free (err);
+    chain = s_chain ();
+    assert_string_equal (json_string_value (json_object_get (chain, "master")), master);
+    json_decref (chain);
+
+    //  --reset: new keys, and the device signed by the new self-signing key.
+    assert_int_equal (s_cross_sign ("bot-password", "--reset", &out, &err), 0);
+    free (out);
+    free (err);
+    chain = s_chain ();
+    assert_string_not_equal (json_string_value (json_object_get (chain, "master")), master);
+    assert_true (json_is_true (json_object_get (chain, "self_signing_signed_by_master")));
+    assert_true (json_is_true (
+        json_object_get (json_object_get (chain, "devices_signed_by_self_signing"), "CRIERTEST")));
+    json_decref (chain);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_the_device_is_published_kept_and_topped_up),
         cmocka_unit_test (test_a_wrong_key_stops_the_watcher),
+        cmocka_unit_test (test_cross_signing_signs_the_device),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

@@ -20,7 +20,9 @@ and GET /rooms/{room}/joined_members.
 For end-to-end encryption it keeps devices' keys: POST /keys/upload (device keys, whose
 self-signature it checks with olm, and signed one-time keys: the same id with another key is
 refused, as Synapse does), POST /keys/query, POST /keys/claim (one one-time key per device,
-gone once given), and /sync's device_one_time_keys_count. The token's device is CRIERTEST;
+gone once given), and /sync's device_one_time_keys_count; cross-signing keys
+(POST /keys/device_signing/upload behind user-interactive auth with --password, POST
+/keys/signatures/upload), and /_test/cross_signing checks the bot's signature chain with olm. The token's device is CRIERTEST;
 /_test/keys shows what was uploaded.
 
 Usage: homeserver_double.py --token TOKEN --user @bot:example.org
@@ -72,6 +74,10 @@ class State:
         self.to_device = []  # {"stream", "user", "device", "sender", "type", "content"}
         self.to_device_txns = set()  # (token, txn)
         self.key_changes = []  # (stream, user): device keys uploaded
+        # Cross-signing: user -> {"master": key, "self_signing": key, "user_signing": key}.
+        self.password = options.password
+        self.cross_signing = {}
+        self.uia_sessions = set()
         self.device_keys = {}
         self.one_time_keys = {}
         self.key_uploads = []  # each /keys/upload: device keys given, one-time key ids, signed ok
@@ -188,6 +194,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self._reply(200, {})
             if method == "GET" and path == "/_test/to_device":
                 return self._reply(200, state.to_device)
+            if method == "GET" and path == "/_test/cross_signing":
+                return self._reply(200, self._cross_signing_check())
             if method == "GET" and path == "/_test/keys":
                 return self._reply(200, {
                     "uploads": state.key_uploads,
@@ -255,6 +263,9 @@ class Handler(BaseHTTPRequestHandler):
             return "context", segments
         if method == "POST" and len(segments) == 2 and segments[0] == "keys" and \
                 segments[1] in ("upload", "query", "claim"):
+            return "keys_" + segments[1], segments
+        if method == "POST" and segments in (["keys", "device_signing", "upload"],
+                                             ["keys", "signatures", "upload"]):
             return "keys_" + segments[1], segments
         if method == "PUT" and len(segments) == 3 and segments[0] == "sendToDevice":
             return "send_to_device", segments
@@ -465,11 +476,88 @@ class Handler(BaseHTTPRequestHandler):
             return False
 
     def _keys_query(self, order):
-        answer = {}
+        answer = {"device_keys": {}, "failures": {}, "master_keys": {}, "self_signing_keys": {},
+                  "user_signing_keys": {}}
         for user, devices in (order.get("device_keys") or {}).items():
             known = self.state.device_keys.get(user, {})
-            answer[user] = {d: k for d, k in known.items() if not devices or d in devices}
-        return self._reply(200, {"device_keys": answer, "failures": {}})
+            answer["device_keys"][user] = {d: k for d, k in known.items()
+                                           if not devices or d in devices}
+            keys = self.state.cross_signing.get(user, {})
+            for role in ("master", "self_signing"):
+                if role in keys:
+                    answer[role + "_keys"][user] = keys[role]
+            if "user_signing" in keys and user == self.caller[0]:  # only one's own
+                answer["user_signing_keys"][user] = keys["user_signing"]
+        return self._reply(200, answer)
+
+    def _keys_device_signing(self, order):
+        """POST /keys/device_signing/upload, behind user-interactive auth with the password."""
+        auth = order.get("auth") or {}
+        if auth.get("session") not in self.state.uia_sessions or \
+                auth.get("type") != "m.login.password" or \
+                auth.get("identifier", {}).get("user") != self.caller[0] or \
+                auth.get("password") != self.state.password:
+            session = "uia%d" % (len(self.state.uia_sessions) + 1)
+            self.state.uia_sessions.add(session)
+            body = {"flows": [{"stages": ["m.login.password"]}], "params": {},
+                    "session": session}
+            if auth:
+                body.update({"errcode": "M_FORBIDDEN", "error": "Invalid password"})
+            return self._reply(401, body)
+        keys = self.state.cross_signing.setdefault(self.caller[0], {})
+        for role in ("master", "self_signing", "user_signing"):
+            if role + "_key" in order:
+                keys[role] = order[role + "_key"]
+        self.state.key_changes.append((self.state.next_stream(), self.caller[0]))
+        return self._reply(200, {})
+
+    def _keys_signatures(self, order):
+        """POST /keys/signatures/upload: signatures merged into the keys they sign."""
+        failures = {}
+        for user, objects in order.items():
+            for key_id, signed in objects.items():
+                target = self.state.device_keys.get(user, {}).get(key_id)
+                if target is None:
+                    master = self.state.cross_signing.get(user, {}).get("master")
+                    if master and ("ed25519:" + key_id) in master.get("keys", {}):
+                        target = master
+                if target is None:
+                    failures.setdefault(user, {})[key_id] = {"errcode": "M_NOT_FOUND",
+                                                             "error": "Unknown key"}
+                    continue
+                for signer, signatures in signed.get("signatures", {}).items():
+                    target.setdefault("signatures", {}).setdefault(signer, {}).update(signatures)
+        self.state.key_changes.append((self.state.next_stream(), self.caller[0]))
+        return self._reply(200, {"failures": failures})
+
+    def _cross_signing_check(self):
+        """The bot's signature chain, checked with olm: master -> self-signing -> devices."""
+        import olm
+        user = self.state.user
+        keys = self.state.cross_signing.get(user, {})
+
+        def public(key):
+            return next(iter(key.get("keys", {}).values()), None) if key else None
+
+        def signed_by(value, signer):
+            signature = value.get("signatures", {}).get(user, {}).get("ed25519:" + signer)
+            unsigned = {k: v for k, v in value.items() if k not in ("signatures", "unsigned")}
+            text = json.dumps(unsigned, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+            try:
+                olm.ed25519_verify(signer, text, signature)
+                return True
+            except (olm.OlmVerifyError, TypeError, ValueError):
+                return False
+        master, self_signing = public(keys.get("master")), public(keys.get("self_signing"))
+        return {"master": master, "self_signing": self_signing,
+                "user_signing": public(keys.get("user_signing")),
+                "self_signing_signed_by_master": bool(master) and
+                signed_by(keys["self_signing"], master),
+                "user_signing_signed_by_master": bool(master) and
+                signed_by(keys["user_signing"], master),
+                "devices_signed_by_self_signing": {
+                    device: bool(self_signing) and signed_by(value, self_signing)
+                    for device, value in self.state.device_keys.get(user, {}).items()}}
 
     def _keys_claim(self, order):
         answer = {}
@@ -580,6 +668,8 @@ def main():
     parser.add_argument("--alias", action="append", default=[])
     parser.add_argument("--host", default="127.0.0.1", help="where to listen (a container's: 0.0.0.0)")
     parser.add_argument("--port", type=int, default=0, help="0: a free port")
+    parser.add_argument("--password", default="bot-password",
+                        help="the bot's password, for user-interactive auth")
     parser.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
     parser.add_argument("--tls-key", help="and this key")
     options = parser.parse_args()
