@@ -32,8 +32,13 @@ MAPPING = {
     "#nagged": {"matrix": ROOMS[:1], "nag": {"after": "1h"}},
     # Throttles (docs/throttle.md): repeats of a key within an hour are counted, not sent.
     "#throttled": {"matrix": ROOMS[:1], "throttle": {"window": "1h"}},
+    # End-to-end encryption: rooms of the homeserver double (the "e2ee" part).
+    "#encrypted": {"matrix": ["!encrypted:bench"]},
+    "#double": {"matrix": ["!plain:bench"]},
 }
 COUCH_PORT, MATRIX_PORT, SMTP_PORT = 15984, 18008, 12525
+DOUBLE_PORT = 18010  # the homeserver double, for the encryption rows
+MEMBERS, DEVICES_EACH = 10, 5  # 50 member devices in the encrypted room
 MATRIX_TLS_PORT = 18443  # the same sink over HTTPS, HTTP/2 offered
 PROCESSES = ["crier-resolver", "crier-ingest", "crier-sender-matrix", "crier-sender-email"]
 READY = {"crier-resolver": "mapping.loaded", "crier-ingest": "ingest.ready",
@@ -570,6 +575,100 @@ class Bench:
                      (f"(crier: {crier / rate:,.1f}x that; " if crier else "(") +
                      "Apprise's request_rate_per_sec = 0)")
 
+    # ---- end-to-end encryption -----------------------------------------------------------------
+    def double(self, method, path, body=None, token=None):
+        request = urllib.request.Request(f"http://127.0.0.1:{DOUBLE_PORT}{path}", method=method,
+                                         data=json.dumps(body).encode() if body is not None
+                                         else None)
+        if token:
+            request.add_header("Authorization", "Bearer " + token)
+        with urllib.request.urlopen(request) as answer:
+            return json.loads(answer.read())
+
+    def e2ee_members(self):
+        """MEMBERS users with DEVICES_EACH devices each join the encrypted room, every device
+        with signed device keys and one-time keys (python3-olm), as Element would publish."""
+        import olm
+        canonical = lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+                                             sort_keys=True)
+        for member in range(MEMBERS):
+            user = f"@member{member}:bench"
+            for index in range(DEVICES_EACH):
+                device, token = f"DEV{member}X{index}", f"token-{member}-{index}"
+                self.double("POST", "/_test/user", {"user": user, "token": token,
+                                                    "device": device})
+                account = olm.Account()
+                keys = account.identity_keys
+                device_keys = {"user_id": user, "device_id": device,
+                               "algorithms": ["m.olm.v1.curve25519-aes-sha2",
+                                              "m.megolm.v1.aes-sha2"],
+                               "keys": {f"curve25519:{device}": keys["curve25519"],
+                                        f"ed25519:{device}": keys["ed25519"]}}
+                device_keys["signatures"] = {user: {f"ed25519:{device}":
+                                                    account.sign(canonical(device_keys))}}
+                account.generate_one_time_keys(4)
+                one_time = {}
+                for key_id, key in account.one_time_keys["curve25519"].items():
+                    signed = {"key": key}
+                    signed["signatures"] = {user: {f"ed25519:{device}":
+                                                   account.sign(canonical(signed))}}
+                    one_time[f"signed_curve25519:{key_id}"] = signed
+                self.double("POST", "/_matrix/client/v3/keys/upload",
+                            {"device_keys": device_keys, "one_time_keys": one_time}, token)
+            self.double("POST", "/_test/member", {"room": "!encrypted:bench", "user": user,
+                                                  "membership": "join"})
+
+    def double_rate(self, group, count, label):
+        """count notifications to group, delivered into the double: notifications/s."""
+        before = self.double("GET", "/_test/count")["events"]
+        cpu_before = self.cpu_times()
+        start = time.time()
+        self.push("--count", str(count), "--to", group)
+        wait_until(f"{label} to reach the homeserver double",
+                   lambda: self.double("GET", "/_test/count")["events"] >= before + count, 600)
+        rate = count / (time.time() - start)
+        self.row(label, f"{rate:,.0f} notifications/s")
+        self.cpu_row(cpu_before, count)
+        return rate
+
+    def e2ee(self, count):
+        """One room of the homeserver double, plaintext, then through crier-matrix-watch (a room
+        that is not encrypted, then one with 50 member devices), in one run: the double is the
+        sink for all three, so their ratios are crier's cost."""
+        self.spawn("homeserver-double",
+                   ["/usr/bin/python3", os.path.join(self.root, "tests/matrix/homeserver_double.py"),
+                    "--token", "bench", "--user", "@crier:bench", "--port", str(DOUBLE_PORT),
+                    "--joined", "!encrypted:bench", "--joined", "!plain:bench"])
+        wait_for_port(DOUBLE_PORT)
+        self.double("POST", "/_test/timeline",
+                    {"room": "!encrypted:bench", "sender": "@crier:bench",
+                     "type": "m.room.encryption", "state_key": "",
+                     "content": {"algorithm": "m.megolm.v1.aes-sha2"}})  # rotation: defaults
+        self.e2ee_members()
+        double = {"CRIER_MATRIX_HOMESERVER": f"http://127.0.0.1:{DOUBLE_PORT}"}
+        self.restart_matrix_sender(double)
+        plain = self.double_rate("#double", count, "homeserver double, one room, plaintext")
+        env = self.crier_env(dict(double, CRIER_LOG_LEVEL="info",
+                                  CRIER_MATRIX_STATE_KEY="bench-state-key-bench-state-key-0123",
+                                  CRIER_MATRIX_WATCH_DIR=os.path.join(self.work, "watch"),
+                                  CRIER_MATRIX_E2EE_ENDPOINT=f"ipc://{self.work}/e2ee"))
+        self.crier["crier-matrix-watch"] = self.spawn(
+            "crier-matrix-watch", [os.path.join(self.bin, "crier-matrix-watch")], env=env)
+        wait_until("crier-matrix-watch's device",
+                   lambda: self.log_has("crier-matrix-watch", "e2ee.device_ready"), 60)
+        self.restart_matrix_sender(dict(double, CRIER_MATRIX_E2EE="on",
+                                        CRIER_MATRIX_E2EE_ENDPOINT=f"ipc://{self.work}/e2ee"))
+        asked = self.double_rate("#double", count,
+                                 "  ... through crier-matrix-watch, room not encrypted")
+        encrypted = self.double_rate("#encrypted", count,
+                                     f"  ... encrypted room, {MEMBERS * DEVICES_EACH} member "
+                                     "devices")
+        self.row("  ... encrypted as a share of plaintext", f"{100 * encrypted / plain:.0f} %",
+                 f"(asking the watcher alone: {100 * asked / plain:.0f} %)")
+        del self.crier["crier-matrix-watch"]
+        self.stop("crier-matrix-watch")
+        self.restart_matrix_sender({})
+
     # ---- a large mapping -----------------------------------------------------------------------
     def large_mapping(self, groups):
         """A resolver of its own on a database of its own: a mapping of `groups` groups loaded,
@@ -673,6 +772,8 @@ class Bench:
             self.throttle(n, 100 if self.quick else 1000)
         if "backlog" in parts:
             self.backlog(n)
+        if "e2ee" in parts:
+            self.e2ee(200 if self.quick else 2000)
         if "mapping" in parts:
             self.large_mapping(20000 if self.quick else self.mapping_groups)
         return self.rows
@@ -693,7 +794,7 @@ def main():
     parser.add_argument("--mapping-groups", type=int, default=1000000,
                         help="groups in the large mapping (default 1000000)")
     parts = ["throughput", "http2", "latency", "apprise", "ingest", "gateway", "nags", "throttle",
-             "backlog", "mapping"]
+             "backlog", "e2ee", "mapping"]
     parser.add_argument("--only", default=",".join(parts),
                         help="comma-separated parts to run (default: all of " +
                         ", ".join(parts) + ")")

@@ -9,6 +9,7 @@
 #include <olm/olm.h>
 #include <olm/outbound_group_session.h>
 #include <olm/pk.h>
+#include <olm/sas.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -532,4 +533,93 @@ char *crier_e2ee_signing_sign (crier_e2ee_signing_t *self, const char *message, 
         signature = NULL;
     }
     return signature;
+}
+
+//  --- Short authentication strings -----------------------------------------------------------
+
+struct crier_e2ee_sas_t {
+    OlmSAS *olm;
+    void *memory;
+    char *public_key;
+};
+
+crier_e2ee_sas_t *crier_e2ee_sas_new (void)
+{
+    crier_e2ee_sas_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->memory = malloc (olm_sas_size ());
+    if (self->memory)
+        self->olm = olm_sas (self->memory);
+    size_t size = self->olm ? olm_create_sas_random_length (self->olm) : 0;
+    void *random = self->olm ? s_random (size) : NULL;
+    size_t length = self->olm ? olm_sas_pubkey_length (self->olm) : 0;
+    self->public_key = self->olm ? calloc (1, length + 1) : NULL;
+    if (!random || !self->public_key || olm_create_sas (self->olm, random, size) == olm_error () ||
+        olm_sas_get_pubkey (self->olm, self->public_key, length) == olm_error ())
+        crier_e2ee_sas_destroy (&self);
+    s_wipe_free (random, size);
+    return self;
+}
+
+void crier_e2ee_sas_destroy (crier_e2ee_sas_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    crier_e2ee_sas_t *self = *self_p;
+    if (self->olm)
+        olm_clear_sas (self->olm);
+    s_wipe_free (self->memory, olm_sas_size ());
+    free (self->public_key);
+    free (self);
+    *self_p = NULL;
+}
+
+const char *crier_e2ee_sas_public (const crier_e2ee_sas_t *self)
+{
+    return self->public_key;
+}
+
+int crier_e2ee_sas_their_key (crier_e2ee_sas_t *self, const char *key)
+{
+    char *copy = strdup (key); //  olm decodes it in place
+    size_t rc = copy ? olm_sas_set_their_key (self->olm, copy, strlen (copy)) : olm_error ();
+    free (copy);
+    return rc == olm_error () ? -1 : 0;
+}
+
+int crier_e2ee_sas_bytes (crier_e2ee_sas_t *self, const char *info, unsigned char *bytes,
+                          size_t length)
+{
+    return olm_sas_generate_bytes (self->olm, info, strlen (info), bytes, length) == olm_error ()
+               ? -1
+               : 0;
+}
+
+char *crier_e2ee_sas_mac (crier_e2ee_sas_t *self, const char *input, const char *info)
+{
+    size_t length = olm_sas_mac_length (self->olm);
+    char *mac = calloc (1, length + 1);
+    if (mac && olm_sas_calculate_mac (self->olm, input, strlen (input), info, strlen (info), mac,
+                                      length) == olm_error ()) {
+        free (mac);
+        mac = NULL;
+    }
+    return mac;
+}
+
+char *crier_e2ee_sha256 (const char *text, size_t length)
+{
+    void *memory = malloc (olm_utility_size ());
+    OlmUtility *utility = memory ? olm_utility (memory) : NULL;
+    size_t size = utility ? olm_sha256_length (utility) : 0;
+    char *digest = utility ? calloc (1, size + 1) : NULL;
+    if (digest && olm_sha256 (utility, text, length, digest, size) == olm_error ()) {
+        free (digest);
+        digest = NULL;
+    }
+    if (utility)
+        olm_clear_utility (utility);
+    free (memory);
+    return digest;
 }

@@ -84,4 +84,28 @@ const char *crier_e2ee_signing_public (const crier_e2ee_signing_t *self);
 //  The signature of message, unpadded base64 (the caller frees it), or NULL.
 char *crier_e2ee_signing_sign (crier_e2ee_signing_t *self, const char *message, size_t length);
 
+//  A short authentication string (SAS) exchange: interactive verification of the bot's device
+//  by a person (Element's emoji).
+typedef struct crier_e2ee_sas_t crier_e2ee_sas_t;
+
+//  A new exchange with a fresh key. NULL when out of memory or randomness.
+crier_e2ee_sas_t *crier_e2ee_sas_new (void);
+void crier_e2ee_sas_destroy (crier_e2ee_sas_t **self_p);
+
+//  The exchange's public key, unpadded base64 (belongs to it).
+const char *crier_e2ee_sas_public (const crier_e2ee_sas_t *self);
+
+//  The other side's public key. Returns 0, or -1 when it is not a key.
+int crier_e2ee_sas_their_key (crier_e2ee_sas_t *self, const char *key);
+
+//  length bytes derived from the shared secret and info (the SAS itself). Returns 0, or -1.
+int crier_e2ee_sas_bytes (crier_e2ee_sas_t *self, const char *info, unsigned char *bytes,
+                          size_t length);
+
+//  The MAC of input with info ("hkdf-hmac-sha256"), unpadded base64 (the caller frees it).
+char *crier_e2ee_sas_mac (crier_e2ee_sas_t *self, const char *input, const char *info);
+
+//  The SHA-256 of text, unpadded base64 (the caller frees it): a SAS commitment.
+char *crier_e2ee_sha256 (const char *text, size_t length);
+
 #endif

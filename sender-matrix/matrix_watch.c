@@ -2,6 +2,7 @@
 #include "matrix_watch.h"
 #include "e2ee_device.h"
 #include "e2ee_rooms.h"
+#include "e2ee_verification.h"
 #include "matrix_client.h"
 #include "read_watch.h"
 #include "watch_config.h"
@@ -41,18 +42,19 @@ typedef struct {
     crier_transfers_t *http;
     crier_matrix_client_t *client;
     crier_read_watch_t *watch;
-    crier_watch_state_t *state;           //  the state folder: position, messages followed
-    crier_e2ee_device_t *device;          //  the E2EE device, when CRIER_MATRIX_STATE_KEY is set
-    crier_e2ee_rooms_t *rooms;            //  encrypting for the senders (with the device)
-    zsock_t *e2ee;                        //  ROUTER: the senders' encryption requests
-    crier_handshake_watch_t *links_watch; //  logs a refusal by the event bus
-    char *bot;                            //  the bot's user id
-    char *since;                          //  the position to sync from; NULL: from the start
-    unsigned failures;                    //  in a row
-    int timer;                            //  -1, or the timer of the next try
-    uint64_t syncs;                       //  answers applied
-    uint64_t reads;                       //  delivery.read said
-    size_t asking;                        //  joined_members requests running before the first /sync
+    crier_watch_state_t *state;              //  the state folder: position, messages followed
+    crier_e2ee_device_t *device;             //  the E2EE device, when CRIER_MATRIX_STATE_KEY is set
+    crier_e2ee_rooms_t *rooms;               //  encrypting for the senders (with the device)
+    crier_e2ee_verification_t *verification; //  answering people who verify the device
+    zsock_t *e2ee;                           //  ROUTER: the senders' encryption requests
+    crier_handshake_watch_t *links_watch;    //  logs a refusal by the event bus
+    char *bot;                               //  the bot's user id
+    char *since;                             //  the position to sync from; NULL: from the start
+    unsigned failures;                       //  in a row
+    int timer;                               //  -1, or the timer of the next try
+    uint64_t syncs;                          //  answers applied
+    uint64_t reads;                          //  delivery.read said
+    size_t asking;      //  joined_members requests running before the first /sync
     zlistx_t *askings;  //  their asking_t, owned here (a cancelled request never calls back)
     bool from_position; //  the /sync in flight asked from a position (since)
     json_t *held;       //  a /sync answer waiting for its gaps to be filled, or NULL
@@ -225,6 +227,8 @@ static void s_apply (server_t *self, const json_t *body)
         crier_e2ee_device_on_sync (self->device, body);
     if (self->rooms)
         crier_e2ee_rooms_on_sync (self->rooms, body);
+    if (self->verification && crier_e2ee_device_ready (self->device))
+        crier_e2ee_verification_on_sync (self->verification, body);
     if (!summary.next_batch) {
         s_retry (self, NULL, "the homeserver's /sync answer has no next_batch");
         return;
@@ -647,6 +651,11 @@ static int s_start_e2ee (server_t *self)
                                         .reply = s_e2ee_reply,
                                         .arg = self};
     self->rooms = crier_e2ee_rooms_new (&rooms);
+    crier_e2ee_verification_options_t verification = {
+        .client = self->client, .events = self->events, .device = self->device};
+    self->verification = crier_e2ee_verification_new (&verification);
+    if (!self->verification)
+        return -1;
     self->e2ee = self->rooms ? crier_socket_open (ZMQ_ROUTER, CRIER_BIND, config->e2ee_endpoint,
                                                   &config->links,
                                                   "encryption requests from the Matrix senders")
@@ -721,6 +730,7 @@ void crier_matrix_watch (zsock_t *pipe, void *args)
         zloop_timer_end (self.loop, self.timer);
     crier_matrix_client_destroy (&self.client);
     crier_e2ee_rooms_destroy (&self.rooms);
+    crier_e2ee_verification_destroy (&self.verification);
     crier_e2ee_device_destroy (&self.device);
     zsock_destroy (&self.e2ee);
     crier_transfers_destroy (&self.http);

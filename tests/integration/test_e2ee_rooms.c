@@ -30,7 +30,9 @@ static zsock_t *s_push;
 static size_t s_member_cursor;
 
 //  A member with an E2EE client (e2ee_member.py): it publishes its keys and joins; ready.
-static test_process_t *s_start_member (const char *name, const char *device, size_t *cursor)
+//  verify: a user whose devices it verifies interactively (or NULL).
+static test_process_t *s_start_member_verifying (const char *name, const char *device,
+                                                 size_t *cursor, const char *verify)
 {
     char homeserver[96], user[64], token[64], store[300];
     snprintf (homeserver, sizeof homeserver, "%s", s_homeserver->url);
@@ -51,11 +53,18 @@ static test_process_t *s_start_member (const char *name, const char *device, siz
                           ENCRYPTED,
                           "--store",
                           store,
+                          verify ? "--verify" : NULL,
+                          verify,
                           NULL};
     test_process_t *member = test_process_start ("/usr/bin/python3", args, NULL);
     assert_non_null (member);
     assert_true (test_process_wait_log (member, "\"ready\": true", 30000, cursor, NULL, 0));
     return member;
+}
+
+static test_process_t *s_start_member (const char *name, const char *device, size_t *cursor)
+{
+    return s_start_member_verifying (name, device, cursor, NULL);
 }
 
 static test_process_t *s_start_watch (void)
@@ -331,6 +340,45 @@ static void test_a_sender_killed_after_its_put_sends_once (void **state)
     s_expect_decrypted (s_member, &s_member_cursor, "Once");
 }
 
+//  A person verifies the bot's device with emoji (SAS, here matrix-nio's): the watcher says the
+//  same emoji in its log, and the client ends with the device verified.
+static void test_a_person_verifies_the_bot_interactively (void **state)
+{
+    size_t cursor = 0;
+    test_process_t *carol = s_start_member_verifying ("carol", "CAROL", &cursor, TEST_MATRIX_USER);
+    char line[2048];
+    assert_true (test_process_wait_log (carol, "\"sas\"", 30000, &cursor, line, sizeof line));
+    json_t *shown = json_loads (strchr (line, '{'), 0, NULL);
+    assert_non_null (shown);
+    assert_string_equal (json_string_value (json_object_get (shown, "device")), "CRIERTEST");
+    //  What the watcher says, to be read out: the same seven emoji.
+    char said[2048];
+    assert_true (
+        test_process_wait_log (s_watch, "e2ee.verification_sas", 15000, NULL, said, sizeof said));
+    char expected[512] = "";
+    size_t index;
+    json_t *name;
+    json_array_foreach (json_object_get (shown, "sas"), index, name)
+    {
+        snprintf (expected + strlen (expected), sizeof expected - strlen (expected), "%s%s",
+                  index ? ", " : "", json_string_value (name));
+    }
+    assert_true (strlen (expected) > 0);
+    if (!strstr (said, expected))
+        fail_msg ("the client shows %s, the watcher says: %s", expected, said);
+    char decimals[64];
+    snprintf (decimals, sizeof decimals, "decimals=\"%s\"",
+              json_string_value (json_object_get (shown, "decimals")));
+    if (!strstr (said, decimals))
+        fail_msg ("the client shows %s, the watcher says: %s", decimals, said);
+    json_decref (shown);
+    assert_true (
+        test_process_wait_log (carol, "\"verified\": \"CRIERTEST\"", 30000, &cursor, NULL, 0));
+    assert_true (test_process_wait_log (s_watch, "e2ee.verification_done", 15000, NULL, NULL, 0));
+    assert_int_equal (test_process_stop (carol, SIGTERM, 10000), 0);
+    test_process_destroy (&carol);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +386,7 @@ int main (void)
         cmocka_unit_test (test_a_killed_watcher_reuses_no_index),
         cmocka_unit_test (test_a_sender_killed_after_its_put_sends_once),
         cmocka_unit_test (test_a_joining_member_reads_on_and_a_leaving_one_does_not),
+        cmocka_unit_test (test_a_person_verifies_the_bot_interactively),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

@@ -7,7 +7,10 @@ It registers its account with the homeserver double (/_test/user), joins the roo
 room message it receives: {"event_id", "room_id", "sender", "type", "body", "decrypted"}
 ("decrypted": false for an m.room.encrypted event it could not open, with "session_id").
 It prints {"ready": true, "curve25519": ..., "ed25519": ...} once its keys are published and
-its first sync is done, and ends on SIGTERM.
+its first sync is done, and ends on SIGTERM. With --verify USER it then verifies USER's devices
+interactively (SAS, as Element does with emoji): it prints {"sas": [emoji names], "device"} when
+both keys are exchanged, confirms, and prints {"verified": device} once the device's MAC checks
+out.
 
 Usage: e2ee_member.py --homeserver URL --user @anna:example.org --device ANNA --token TOKEN
        --room '!room:example.org' --store DIR
@@ -64,6 +67,8 @@ async def main(options):
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     first = True
+    verifying, verified = set(), set()  # transactions confirmed, and done
+    started = False
     while not stop.is_set():
         answer = await client.sync(timeout=500)
         if isinstance(answer, SyncError):
@@ -74,6 +79,21 @@ async def main(options):
             await client.keys_upload()
         if client.should_query_keys:
             await client.keys_query()
+        if options.verify and not started:
+            for device in client.device_store.active_user_devices(options.verify):
+                await client.start_key_verification(device)
+                started = True
+        for transaction, sas in list(client.key_verifications.items()):
+            if sas.other_key_set and transaction not in verifying:
+                verifying.add(transaction)
+                emit({"sas": [name for (_, name) in sas.get_emoji()],
+                      "decimals": " ".join(str(number) for number in sas.get_decimals()),
+                      "device": sas.other_olm_device.id})
+                await client.confirm_short_auth_string(transaction)
+            if sas.verified and transaction not in verified:
+                verified.add(transaction)
+                emit({"verified": sas.other_olm_device.id})
+        await client.send_to_device_messages()
         if first:
             first = False
             emit({"ready": True, "curve25519": client.olm.account.identity_keys["curve25519"],
@@ -87,4 +107,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for name in ("homeserver", "user", "device", "token", "room", "store"):
         parser.add_argument("--" + name, required=True)
+    parser.add_argument("--verify", help="verify this user's devices (SAS)")
     sys.exit(asyncio.run(main(parser.parse_args())))

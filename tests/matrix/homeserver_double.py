@@ -138,6 +138,8 @@ class Handler(BaseHTTPRequestHandler):
     def _control(self, method, path, body):
         state = self.state
         with state.lock:
+            if method == "GET" and path == "/_test/count":
+                return self._reply(200, {"events": len(state.events)})
             if method == "GET" and path == "/_test/events":
                 return self._reply(200, state.events)
             if method == "GET" and path == "/_test/requests":
