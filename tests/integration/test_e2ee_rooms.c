@@ -19,6 +19,7 @@
 
 #define ENCRYPTED "!secret:example.org"
 #define PLAIN     "!open:example.org"
+#define LONELY    "!lonely:example.org" //  encrypted, and nobody else in it
 #define STATE_KEY "c3RhdGUta2V5LW9mLXRoZS1ib3QtZm9yLXRoZS10ZXN0cw=="
 
 static test_homeserver_t *s_homeserver;
@@ -102,12 +103,18 @@ static test_process_t *s_start_sender (void)
 
 static int s_setup (void **state)
 {
-    const char *args[] = {"--joined", ENCRYPTED, "--joined", PLAIN, NULL};
+    const char *args[] = {"--joined", ENCRYPTED, "--joined", PLAIN, "--joined", LONELY, NULL};
     s_homeserver = test_homeserver_start (args);
-    test_homeserver_post (s_homeserver, "timeline",
-                          "{\"room\": \"" ENCRYPTED "\", \"sender\": \"" TEST_MATRIX_USER "\", "
-                          "\"type\": \"m.room.encryption\", \"state_key\": \"\", \"content\": "
-                          "{\"algorithm\": \"m.megolm.v1.aes-sha2\"}}");
+    const char *encrypted[] = {ENCRYPTED, LONELY};
+    for (size_t index = 0; index < 2; index++) {
+        char order[512];
+        snprintf (order, sizeof order,
+                  "{\"room\": \"%s\", \"sender\": \"" TEST_MATRIX_USER "\", "
+                  "\"type\": \"m.room.encryption\", \"state_key\": \"\", \"content\": "
+                  "{\"algorithm\": \"m.megolm.v1.aes-sha2\"}}",
+                  encrypted[index]);
+        test_homeserver_post (s_homeserver, "timeline", order);
+    }
     s_member = s_start_member ("anna", "ANNA", &s_member_cursor);
     snprintf (s_env[0], sizeof s_env[0], "CRIER_MATRIX_HOMESERVER=%s", s_homeserver->url);
     snprintf (s_env[1], sizeof s_env[1], "CRIER_MATRIX_WATCH_DIR=%s/watch", test_scratch_dir ());
@@ -379,6 +386,40 @@ static void test_a_person_verifies_the_bot_interactively (void **state)
     test_process_destroy (&carol);
 }
 
+//  An encrypted room where nobody has a device to encrypt for: the delivery fails with that
+//  reason, and nothing goes there in plaintext.
+static void test_a_room_nobody_can_read_fails_clearly (void **state)
+{
+    size_t cursor = 0;
+    test_process_wait_log (s_sender, "matrix.ready", 0, &cursor, NULL, 0);
+    test_push_delivery (s_push, "matrix", "n-lonely", LONELY, "Anyone", "there?", NULL);
+    char line[2048];
+    assert_true (
+        test_process_wait_log (s_sender, "delivery.failed", 20000, &cursor, line, sizeof line));
+    assert_non_null (strstr (line, "n-lonely"));
+    assert_non_null (strstr (line, "cannot be encrypted"));
+    assert_non_null (strstr (line, "no member of the room has a device"));
+    json_t *events = s_room_events (LONELY);
+    assert_int_equal (json_array_size (events), 0);
+    json_decref (events);
+}
+
+//  A 429 on an encrypted room's send: the room waits as asked and the message goes once.
+static void test_rate_limits_hold_for_encrypted_rooms (void **state)
+{
+    json_t *before = s_room_events (ENCRYPTED);
+    size_t stored_before = json_array_size (before);
+    json_decref (before);
+    test_homeserver_post (s_homeserver, "fault",
+                          "{\"kind\": \"send\", \"room\": \"" ENCRYPTED "\", \"status\": 429, "
+                          "\"retry_after_ms\": 300, \"count\": 2}");
+    test_push_delivery (s_push, "matrix", "n-paced", ENCRYPTED, "Paced", "message", NULL);
+    s_expect_decrypted (s_member, &s_member_cursor, "Paced");
+    json_t *after = s_room_events (ENCRYPTED);
+    assert_int_equal (json_array_size (after), stored_before + 1);
+    json_decref (after);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +428,8 @@ int main (void)
         cmocka_unit_test (test_a_sender_killed_after_its_put_sends_once),
         cmocka_unit_test (test_a_joining_member_reads_on_and_a_leaving_one_does_not),
         cmocka_unit_test (test_a_person_verifies_the_bot_interactively),
+        cmocka_unit_test (test_a_room_nobody_can_read_fails_clearly),
+        cmocka_unit_test (test_rate_limits_hold_for_encrypted_rooms),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
