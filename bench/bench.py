@@ -724,7 +724,7 @@ class Bench:
     # ---- all ---------------------------------------------------------------------------------
     def run(self, parts):
         n = 2000 if self.quick else self.count
-        for port in (COUCH_PORT, MATRIX_PORT, MATRIX_TLS_PORT, SMTP_PORT):
+        for port in (COUCH_PORT, MATRIX_PORT, MATRIX_TLS_PORT, SMTP_PORT, DOUBLE_PORT):
             if listening(port):
                 raise Failure(f"port {port} is taken (a sink left over from an earlier run?); "
                               "stop what listens there and run again")
