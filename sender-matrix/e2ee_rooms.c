@@ -268,6 +268,9 @@ static void s_encryption (room_t *room, const json_t *content)
     room->rotation_msgs = json_is_integer (msgs) && json_integer_value (msgs) > 0
                               ? (uint64_t)json_integer_value (msgs)
                               : ROTATION_MSGS_DEFAULT;
+    crier_log (CRIER_LOG_INFO, "e2ee.room_encrypted", "room", room->id, "rotation_period_ms",
+               CRIER_LOG_INT (room->rotation_ms), "rotation_period_msgs",
+               CRIER_LOG_INT (room->rotation_msgs));
 }
 
 static void s_on_state (room_t *room, const crier_matrix_answer_t *answer)

@@ -420,6 +420,28 @@ static void test_rate_limits_hold_for_encrypted_rooms (void **state)
     json_decref (after);
 }
 
+//  The room's rotation_period_msgs: a new room key after that many messages.
+static void test_the_room_key_rotates_after_its_message_count (void **state)
+{
+    size_t cursor = 0;
+    test_process_wait_log (s_watch, "e2ee.device_ready", 0, &cursor, NULL, 0);
+    test_homeserver_post (
+        s_homeserver, "timeline",
+        "{\"room\": \"" ENCRYPTED "\", \"sender\": \"" TEST_MATRIX_USER "\", "
+        "\"type\": \"m.room.encryption\", \"state_key\": \"\", \"content\": "
+        "{\"algorithm\": \"m.megolm.v1.aes-sha2\", \"rotation_period_msgs\": 2}}");
+    assert_true (
+        test_process_wait_log (s_watch, "rotation_period_msgs=2", 15000, &cursor, NULL, 0));
+    int keys_before = test_process_count_log (s_watch, "e2ee.room_key_new");
+    const char *ids[] = {"n-rotate-1", "n-rotate-2", "n-rotate-3", "n-rotate-4", "n-rotate-5"};
+    for (size_t index = 0; index < 5; index++) {
+        test_push_delivery (s_push, "matrix", ids[index], ENCRYPTED, "Rotating", ids[index], NULL);
+        s_expect_decrypted (s_member, &s_member_cursor, ids[index]);
+    }
+    //  Five messages, two per key: at least two new keys (the first may be a leftover's).
+    assert_true (test_process_count_log (s_watch, "e2ee.room_key_new") - keys_before >= 2);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -430,6 +452,7 @@ int main (void)
         cmocka_unit_test (test_a_person_verifies_the_bot_interactively),
         cmocka_unit_test (test_a_room_nobody_can_read_fails_clearly),
         cmocka_unit_test (test_rate_limits_hold_for_encrypted_rooms),
+        cmocka_unit_test (test_the_room_key_rotates_after_its_message_count),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
