@@ -98,7 +98,7 @@ static int s_write (crier_watch_state_t *self, const char *name, const void *dat
         if (fd >= 0)
             close (fd);
     } else if (path)
-        written = crier_durable_write (path, data, size) == 0;
+        written = crier_atomic_write (path, data, size) == 0; //  going back is safe here
     zstr_free (&path);
     if (!written)
         s_failed (self, name);

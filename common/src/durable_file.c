@@ -25,7 +25,7 @@ static int s_sync_folder (const char *path)
     return rc;
 }
 
-int crier_durable_write (const char *path, const void *data, size_t size)
+static int s_replace (const char *path, const void *data, size_t size, bool sync_folder)
 {
     size_t length = strlen (path) + sizeof ".new";
     char *temporary = malloc (length);
@@ -38,7 +38,7 @@ int crier_durable_write (const char *path, const void *data, size_t size)
     int saved = errno;
     if (fd >= 0)
         close (fd);
-    if (written && (rename (temporary, path) != 0 || s_sync_folder (path) != 0)) {
+    if (written && (rename (temporary, path) != 0 || (sync_folder && s_sync_folder (path) != 0))) {
         written = false;
         saved = errno;
     }
@@ -47,6 +47,16 @@ int crier_durable_write (const char *path, const void *data, size_t size)
     free (temporary);
     errno = saved;
     return written ? 0 : -1;
+}
+
+int crier_durable_write (const char *path, const void *data, size_t size)
+{
+    return s_replace (path, data, size, true);
+}
+
+int crier_atomic_write (const char *path, const void *data, size_t size)
+{
+    return s_replace (path, data, size, false);
 }
 
 char *crier_durable_read (const char *path, size_t max_bytes, size_t *size_p)
