@@ -354,7 +354,36 @@ static void s_on_mac (crier_e2ee_verification_t *self, exchange_t *exchange, con
     if (!same)
         s_cancel (self, exchange->user, exchange->device, exchange->transaction, "m.key_mismatch",
                   "the MAC does not match");
+    else {
+        //  The request flow ends with done; the older one ignores it.
+        json_t *done = json_pack ("{s:s}", "transaction_id", exchange->transaction);
+        if (done)
+            s_send (self, exchange->user, exchange->device, "m.key.verification.done", done);
+        json_decref (done);
+    }
     zhashx_delete (self->exchanges, exchange->transaction);
+}
+
+//  m.key.verification.request (the flow Element starts with): ready for SAS; the other side
+//  then sends its start.
+static void s_on_request (crier_e2ee_verification_t *self, const char *user, const json_t *content)
+{
+    const char *transaction = json_string_value (json_object_get (content, "transaction_id"));
+    const char *device = json_string_value (json_object_get (content, "from_device"));
+    if (!transaction || !device)
+        return;
+    if (!s_offers (content, "methods", SAS_METHOD)) {
+        s_cancel (self, user, device, transaction, "m.unknown_method",
+                  "crier verifies with " SAS_METHOD " (emoji)");
+        return;
+    }
+    json_t *ready = json_pack ("{s:s, s:s, s:[s]}", "transaction_id", transaction, "from_device",
+                               crier_e2ee_device_id (self->options.device), "methods", SAS_METHOD);
+    if (ready)
+        s_send (self, user, device, "m.key.verification.ready", ready);
+    json_decref (ready);
+    crier_log (CRIER_LOG_INFO, "e2ee.verification_requested", "user", user, "device", device,
+               "transaction", transaction);
 }
 
 void crier_e2ee_verification_on_sync (crier_e2ee_verification_t *self, const json_t *body)
@@ -371,7 +400,9 @@ void crier_e2ee_verification_on_sync (crier_e2ee_verification_t *self, const jso
         if (!type || !sender || !transaction || strncmp (type, "m.key.verification.", 19) != 0)
             continue;
         exchange_t *exchange = zhashx_lookup (self->exchanges, transaction);
-        if (strcmp (type, "m.key.verification.start") == 0)
+        if (strcmp (type, "m.key.verification.request") == 0)
+            s_on_request (self, sender, content);
+        else if (strcmp (type, "m.key.verification.start") == 0)
             s_on_start (self, sender, content);
         else if (!exchange || strcmp (exchange->user, sender) != 0)
             continue; //  not one of ours

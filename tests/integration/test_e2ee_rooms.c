@@ -386,6 +386,46 @@ static void test_a_person_verifies_the_bot_interactively (void **state)
     test_process_destroy (&carol);
 }
 
+//  The request flow Element starts with (m.key.verification.request as a to-device message):
+//  the watcher answers ready, offering SAS.
+static void test_a_verification_request_is_answered_ready (void **state)
+{
+    char url[160];
+    snprintf (url, sizeof url, "%s/_matrix/client/v3/sendToDevice/m.key.verification.request/t1",
+              s_homeserver->url);
+    const char *headers[] = {"Authorization: Bearer anna-token", "Content-Type: application/json",
+                             NULL};
+    assert_int_equal (test_http_full ("PUT", url, headers,
+                                      "{\"messages\": {\"" TEST_MATRIX_USER "\": {\"CRIERTEST\": {"
+                                      "\"transaction_id\": \"req-1\", \"from_device\": \"ANNA\", "
+                                      "\"methods\": [\"m.sas.v1\"], \"timestamp\": 1}}}}",
+                                      NULL, NULL, NULL),
+                      200);
+    json_t *ready = NULL;
+    for (int waited = 0; !ready && waited < 15000; waited += 50) {
+        json_t *messages = test_homeserver_get (s_homeserver, "to_device");
+        size_t index;
+        json_t *message;
+        json_array_foreach (messages, index, message)
+        {
+            if (strcmp (json_string_value (json_object_get (message, "type")),
+                        "m.key.verification.ready") == 0)
+                ready = json_incref (message);
+        }
+        json_decref (messages);
+        if (!ready)
+            zclock_sleep (50); //  polling the double's record: there is nothing to wait on
+    }
+    assert_non_null (ready);
+    assert_string_equal (json_string_value (json_object_get (ready, "device")), "ANNA");
+    json_t *content = json_object_get (ready, "content");
+    assert_string_equal (json_string_value (json_object_get (content, "transaction_id")), "req-1");
+    assert_string_equal (json_string_value (json_object_get (content, "from_device")), "CRIERTEST");
+    assert_string_equal (
+        json_string_value (json_array_get (json_object_get (content, "methods"), 0)), "m.sas.v1");
+    json_decref (ready);
+}
+
 //  An encrypted room where nobody has a device to encrypt for: the delivery fails with that
 //  reason, and nothing goes there in plaintext.
 static void test_a_room_nobody_can_read_fails_clearly (void **state)
@@ -450,6 +490,7 @@ int main (void)
         cmocka_unit_test (test_a_sender_killed_after_its_put_sends_once),
         cmocka_unit_test (test_a_joining_member_reads_on_and_a_leaving_one_does_not),
         cmocka_unit_test (test_a_person_verifies_the_bot_interactively),
+        cmocka_unit_test (test_a_verification_request_is_answered_ready),
         cmocka_unit_test (test_a_room_nobody_can_read_fails_clearly),
         cmocka_unit_test (test_rate_limits_hold_for_encrypted_rooms),
         cmocka_unit_test (test_the_room_key_rotates_after_its_message_count),
