@@ -6,6 +6,7 @@
 #include "e2ee_account.h"
 #include "e2ee_sessions.h"
 
+#include <olm/inbound_group_session.h>
 #include <olm/olm.h>
 #include <olm/outbound_group_session.h>
 #include <olm/pk.h>
@@ -339,6 +340,56 @@ char *crier_e2ee_olm_encrypt (crier_e2ee_olm_t *self, const char *plaintext, siz
     return message;
 }
 
+crier_e2ee_olm_t *crier_e2ee_olm_new_inbound (crier_e2ee_account_t *account,
+                                              const char *their_curve25519, const char *message,
+                                              char *reason, size_t reason_size)
+{
+    crier_e2ee_olm_t *self = s_olm ();
+    char *copy = self ? strdup (message) : NULL; //  olm decodes it in place
+    size_t rc =
+        copy ? olm_create_inbound_session_from (self->olm, account->olm, their_curve25519,
+                                                strlen (their_curve25519), copy, strlen (copy))
+             : olm_error ();
+    free (copy);
+    if (rc != olm_error ())
+        rc = olm_remove_one_time_keys (account->olm, self->olm);
+    if (rc == olm_error () || s_olm_id (self) != 0) {
+        snprintf (reason, reason_size, "could not open an Olm session: %s",
+                  self ? olm_session_last_error (self->olm) : "out of memory");
+        crier_e2ee_olm_destroy (&self);
+    }
+    return self;
+}
+
+bool crier_e2ee_olm_matches (crier_e2ee_olm_t *self, const char *message)
+{
+    char *copy = strdup (message);
+    size_t rc = copy ? olm_matches_inbound_session (self->olm, copy, strlen (copy)) : 0;
+    free (copy);
+    return rc == 1;
+}
+
+char *crier_e2ee_olm_decrypt (crier_e2ee_olm_t *self, int type, const char *message)
+{
+    char *copy = strdup (message);
+    size_t max =
+        copy ? olm_decrypt_max_plaintext_length (self->olm, (size_t)type, copy, strlen (copy))
+             : olm_error ();
+    free (copy);
+    copy = max != olm_error () ? strdup (message) : NULL;
+    char *plaintext = copy ? calloc (1, max + 1) : NULL;
+    size_t length = plaintext
+                        ? olm_decrypt (self->olm, (size_t)type, copy, strlen (copy), plaintext, max)
+                        : olm_error ();
+    free (copy);
+    if (length == olm_error ()) {
+        free (plaintext);
+        return NULL;
+    }
+    plaintext[length] = '\0';
+    return plaintext;
+}
+
 //  --- Megolm outbound sessions ---------------------------------------------------------------
 
 struct crier_e2ee_megolm_t {
@@ -463,6 +514,122 @@ char *crier_e2ee_megolm_encrypt (crier_e2ee_megolm_t *self, const char *plaintex
         message = NULL;
     }
     return message;
+}
+
+//  --- Megolm inbound sessions ----------------------------------------------------------------
+
+struct crier_e2ee_megolm_in_t {
+    OlmInboundGroupSession *olm;
+    void *memory;
+    char *id;
+};
+
+static crier_e2ee_megolm_in_t *s_megolm_in (void)
+{
+    crier_e2ee_megolm_in_t *self = calloc (1, sizeof *self);
+    if (self && !(self->memory = malloc (olm_inbound_group_session_size ()))) {
+        free (self);
+        return NULL;
+    }
+    if (self)
+        self->olm = olm_inbound_group_session (self->memory);
+    return self;
+}
+
+static int s_megolm_in_id (crier_e2ee_megolm_in_t *self)
+{
+    size_t length = olm_inbound_group_session_id_length (self->olm);
+    self->id = calloc (1, length + 1);
+    return self->id && olm_inbound_group_session_id (self->olm, (uint8_t *)self->id, length) !=
+                           olm_error ()
+               ? 0
+               : -1;
+}
+
+crier_e2ee_megolm_in_t *crier_e2ee_megolm_in_new (const char *session_key, char *reason,
+                                                  size_t reason_size)
+{
+    crier_e2ee_megolm_in_t *self = s_megolm_in ();
+    size_t rc = self ? olm_init_inbound_group_session (self->olm, (const uint8_t *)session_key,
+                                                       strlen (session_key))
+                     : olm_error ();
+    if (rc == olm_error () || s_megolm_in_id (self) != 0) {
+        snprintf (reason, reason_size, "not a room key: %s",
+                  self ? olm_inbound_group_session_last_error (self->olm) : "out of memory");
+        crier_e2ee_megolm_in_destroy (&self);
+    }
+    return self;
+}
+
+crier_e2ee_megolm_in_t *crier_e2ee_megolm_in_load (const char *saved, const void *key,
+                                                   size_t key_length, char *reason,
+                                                   size_t reason_size)
+{
+    crier_e2ee_megolm_in_t *self = s_megolm_in ();
+    char *copy = self ? strdup (saved) : NULL;
+    size_t rc =
+        copy ? olm_unpickle_inbound_group_session (self->olm, key, key_length, copy, strlen (copy))
+             : olm_error ();
+    if (copy)
+        s_wipe_free (copy, strlen (saved));
+    if (rc == olm_error () || s_megolm_in_id (self) != 0) {
+        snprintf (reason, reason_size, "%s",
+                  self ? olm_inbound_group_session_last_error (self->olm) : "out of memory");
+        crier_e2ee_megolm_in_destroy (&self);
+    }
+    return self;
+}
+
+char *crier_e2ee_megolm_in_save (crier_e2ee_megolm_in_t *self, const void *key, size_t key_length)
+{
+    size_t length = olm_pickle_inbound_group_session_length (self->olm);
+    char *saved = calloc (1, length + 1);
+    if (saved && olm_pickle_inbound_group_session (self->olm, key, key_length, saved, length) ==
+                     olm_error ()) {
+        free (saved);
+        saved = NULL;
+    }
+    return saved;
+}
+
+void crier_e2ee_megolm_in_destroy (crier_e2ee_megolm_in_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    crier_e2ee_megolm_in_t *self = *self_p;
+    if (self->olm)
+        olm_clear_inbound_group_session (self->olm);
+    s_wipe_free (self->memory, olm_inbound_group_session_size ());
+    free (self->id);
+    free (self);
+    *self_p = NULL;
+}
+
+const char *crier_e2ee_megolm_in_id (const crier_e2ee_megolm_in_t *self)
+{
+    return self->id;
+}
+
+char *crier_e2ee_megolm_in_decrypt (crier_e2ee_megolm_in_t *self, const char *message,
+                                    uint32_t *index_p)
+{
+    char *copy = strdup (message);
+    size_t max =
+        copy ? olm_group_decrypt_max_plaintext_length (self->olm, (uint8_t *)copy, strlen (copy))
+             : olm_error ();
+    free (copy);
+    copy = max != olm_error () ? strdup (message) : NULL;
+    uint8_t *plaintext = copy ? calloc (1, max + 1) : NULL;
+    size_t length = plaintext ? olm_group_decrypt (self->olm, (uint8_t *)copy, strlen (copy),
+                                                   plaintext, max, index_p)
+                              : olm_error ();
+    free (copy);
+    if (length == olm_error ()) {
+        free (plaintext);
+        return NULL;
+    }
+    plaintext[length] = '\0';
+    return (char *)plaintext;
 }
 
 //  --- Cross-signing keys ---------------------------------------------------------------------

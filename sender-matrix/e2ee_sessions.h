@@ -15,6 +15,7 @@
 
 #include "e2ee_account.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,20 @@ const char *crier_e2ee_olm_id (const crier_e2ee_olm_t *self);
 char *crier_e2ee_olm_encrypt (crier_e2ee_olm_t *self, const char *plaintext, size_t length,
                               int *type_p);
 
+//  A session another device started with one of our one-time keys (its first, pre-key,
+//  message, from the device whose identity key is their_curve25519): the one-time key is used
+//  up (save the account after). NULL with reason.
+crier_e2ee_olm_t *crier_e2ee_olm_new_inbound (crier_e2ee_account_t *account,
+                                              const char *their_curve25519, const char *message,
+                                              char *reason, size_t reason_size);
+
+//  Whether a pre-key message belongs to this session.
+bool crier_e2ee_olm_matches (crier_e2ee_olm_t *self, const char *message);
+
+//  Decrypts a message of type (0 pre-key, 1 normal): the plaintext (the caller frees it), or
+//  NULL when it is not this session's.
+char *crier_e2ee_olm_decrypt (crier_e2ee_olm_t *self, int type, const char *message);
+
 typedef struct crier_e2ee_megolm_t crier_e2ee_megolm_t;
 
 //  A new room key. NULL with reason.
@@ -63,6 +78,26 @@ char *crier_e2ee_megolm_key (crier_e2ee_megolm_t *self);
 
 //  Encrypts plaintext with the next index: the ciphertext, base64 (the caller frees it), or NULL.
 char *crier_e2ee_megolm_encrypt (crier_e2ee_megolm_t *self, const char *plaintext, size_t length);
+
+//  An inbound Megolm session: a room key another device shared, to read its room messages.
+typedef struct crier_e2ee_megolm_in_t crier_e2ee_megolm_in_t;
+
+//  From a shared session key. NULL with reason.
+crier_e2ee_megolm_in_t *crier_e2ee_megolm_in_new (const char *session_key, char *reason,
+                                                  size_t reason_size);
+crier_e2ee_megolm_in_t *crier_e2ee_megolm_in_load (const char *saved, const void *key,
+                                                   size_t key_length, char *reason,
+                                                   size_t reason_size);
+char *crier_e2ee_megolm_in_save (crier_e2ee_megolm_in_t *self, const void *key, size_t key_length);
+void crier_e2ee_megolm_in_destroy (crier_e2ee_megolm_in_t **self_p);
+
+//  The session's id (belongs to it).
+const char *crier_e2ee_megolm_in_id (const crier_e2ee_megolm_in_t *self);
+
+//  Decrypts a room message: the plaintext (the caller frees it) and its index in *index_p, or
+//  NULL (not this session's, or an index before the key shared).
+char *crier_e2ee_megolm_in_decrypt (crier_e2ee_megolm_in_t *self, const char *message,
+                                    uint32_t *index_p);
 
 //  A cross-signing key (master, self-signing, user-signing): Ed25519 from a seed kept by
 //  `crier matrix cross-sign` (docs/matrix.md).

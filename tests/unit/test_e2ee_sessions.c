@@ -1,6 +1,7 @@
 /*  test_e2ee_sessions.c - the bot's Olm and Megolm sessions, read back by a recipient built with
     libolm directly: a room key sent over Olm opens, Megolm messages decrypt in order, and a
-    session saved and loaded goes on from the next index (never an index twice). */
+    session saved and loaded goes on from the next index (never an index twice). And the other
+    way, for what the bot receives: a session another device starts, a room key it shares. */
 #include "e2ee_account.h"
 #include "e2ee_sessions.h"
 
@@ -160,11 +161,92 @@ static void test_megolm_never_uses_an_index_twice (void **state)
     crier_e2ee_megolm_destroy (&room);
 }
 
+//  The other way: a device starts a session with the bot (as Element does to send it a room
+//  key); the bot opens it from the pre-key message, once only, and reads what follows.
+static void test_the_bot_opens_a_session_another_device_started (void **state)
+{
+    char reason[160];
+    crier_e2ee_account_t *bot = crier_e2ee_account_new (reason, sizeof reason);
+    crier_e2ee_account_t *other = crier_e2ee_account_new (reason, sizeof reason);
+    assert_int_equal (crier_e2ee_account_generate_one_time_keys (bot, 1), 0);
+    json_t *keys = crier_e2ee_account_unpublished_keys (bot);
+    const char *one_time = json_string_value (json_object_iter_value (json_object_iter (keys)));
+    crier_e2ee_olm_t *outbound = crier_e2ee_olm_new (other, crier_e2ee_account_curve25519 (bot),
+                                                     one_time, reason, sizeof reason);
+    json_decref (keys);
+    assert_non_null (outbound);
+    int type = -1;
+    char *first = crier_e2ee_olm_encrypt (outbound, "room key", 8, &type);
+    assert_int_equal (type, 0);
+    crier_e2ee_olm_t *inbound = crier_e2ee_olm_new_inbound (
+        bot, crier_e2ee_account_curve25519 (other), first, reason, sizeof reason);
+    assert_non_null (inbound);
+    assert_true (crier_e2ee_olm_matches (inbound, first));
+    char *plaintext = crier_e2ee_olm_decrypt (inbound, 0, first);
+    assert_string_equal (plaintext, "room key");
+    free (plaintext);
+    //  The one-time key is used up: the same pre-key message opens nothing new.
+    crier_e2ee_olm_t *again = crier_e2ee_olm_new_inbound (
+        bot, crier_e2ee_account_curve25519 (other), first, reason, sizeof reason);
+    assert_null (again);
+    char *second = crier_e2ee_olm_encrypt (outbound, "more", 4, &type);
+    plaintext = crier_e2ee_olm_decrypt (inbound, type, second);
+    assert_string_equal (plaintext, "more");
+    free (plaintext);
+    free (first);
+    free (second);
+    crier_e2ee_olm_destroy (&inbound);
+    crier_e2ee_olm_destroy (&outbound);
+    crier_e2ee_account_destroy (&other);
+    crier_e2ee_account_destroy (&bot);
+}
+
+//  A room key another device shared: its messages decrypt with their index, saved and loaded
+//  the session still reads, and another session's message does not.
+static void test_an_inbound_room_key_reads_its_messages (void **state)
+{
+    char reason[160];
+    crier_e2ee_megolm_t *theirs = crier_e2ee_megolm_new (reason, sizeof reason);
+    crier_e2ee_megolm_t *unrelated = crier_e2ee_megolm_new (reason, sizeof reason);
+    char *key = crier_e2ee_megolm_key (theirs);
+    crier_e2ee_megolm_in_t *inbound = crier_e2ee_megolm_in_new (key, reason, sizeof reason);
+    assert_non_null (inbound);
+    assert_string_equal (crier_e2ee_megolm_in_id (inbound), crier_e2ee_megolm_id (theirs));
+    char *first = crier_e2ee_megolm_encrypt (theirs, "verify me", 9);
+    char *second = crier_e2ee_megolm_encrypt (theirs, "please", 6);
+    char *other = crier_e2ee_megolm_encrypt (unrelated, "not yours", 9);
+    char *saved = crier_e2ee_megolm_in_save (inbound, KEY, strlen (KEY));
+    crier_e2ee_megolm_in_t *loaded =
+        crier_e2ee_megolm_in_load (saved, KEY, strlen (KEY), reason, sizeof reason);
+    assert_non_null (loaded);
+    uint32_t index = 99;
+    char *plaintext = crier_e2ee_megolm_in_decrypt (loaded, second, &index);
+    assert_string_equal (plaintext, "please");
+    assert_int_equal (index, 1);
+    free (plaintext);
+    plaintext = crier_e2ee_megolm_in_decrypt (inbound, first, &index);
+    assert_string_equal (plaintext, "verify me");
+    assert_int_equal (index, 0);
+    free (plaintext);
+    assert_null (crier_e2ee_megolm_in_decrypt (inbound, other, &index));
+    free (first);
+    free (second);
+    free (other);
+    free (saved);
+    free (key);
+    crier_e2ee_megolm_in_destroy (&loaded);
+    crier_e2ee_megolm_in_destroy (&inbound);
+    crier_e2ee_megolm_destroy (&unrelated);
+    crier_e2ee_megolm_destroy (&theirs);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_a_room_key_goes_over_olm),
         cmocka_unit_test (test_megolm_never_uses_an_index_twice),
+        cmocka_unit_test (test_the_bot_opens_a_session_another_device_started),
+        cmocka_unit_test (test_an_inbound_room_key_reads_its_messages),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
