@@ -323,6 +323,11 @@ bool crier_e2ee_device_ready (const crier_e2ee_device_t *self)
     return self->ready;
 }
 
+int crier_e2ee_device_save (crier_e2ee_device_t *self)
+{
+    return self->account ? s_save (self) : -1;
+}
+
 const char *crier_e2ee_device_user (const crier_e2ee_device_t *self)
 {
     return self->account ? self->user : NULL;

@@ -54,6 +54,10 @@ const char *crier_e2ee_device_id (const crier_e2ee_device_t *self);
 const char *crier_e2ee_device_curve25519 (const crier_e2ee_device_t *self);
 const char *crier_e2ee_device_ed25519 (const crier_e2ee_device_t *self);
 
+//  Keeps the account after a change made through crier_e2ee_device_account (a one-time key
+//  used up by a session another device started). Returns 0, or -1 after logging.
+int crier_e2ee_device_save (crier_e2ee_device_t *self);
+
 //  The device's keys, to start Olm sessions with (NULL before publishing).
 struct crier_e2ee_account_t *crier_e2ee_device_account (crier_e2ee_device_t *self);
 

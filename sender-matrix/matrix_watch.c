@@ -1,6 +1,7 @@
 /*  matrix_watch.c - see matrix_watch.h. */
 #include "matrix_watch.h"
 #include "e2ee_device.h"
+#include "e2ee_inbox.h"
 #include "e2ee_rooms.h"
 #include "e2ee_verification.h"
 #include "matrix_client.h"
@@ -46,15 +47,16 @@ typedef struct {
     crier_e2ee_device_t *device;             //  the E2EE device, when CRIER_MATRIX_STATE_KEY is set
     crier_e2ee_rooms_t *rooms;               //  encrypting for the senders (with the device)
     crier_e2ee_verification_t *verification; //  answering people who verify the device
-    zsock_t *e2ee;                           //  ROUTER: the senders' encryption requests
-    crier_handshake_watch_t *links_watch;    //  logs a refusal by the event bus
-    char *bot;                               //  the bot's user id
-    char *since;                             //  the position to sync from; NULL: from the start
-    unsigned failures;                       //  in a row
-    int timer;                               //  -1, or the timer of the next try
-    uint64_t syncs;                          //  answers applied
-    uint64_t reads;                          //  delivery.read said
-    size_t asking;      //  joined_members requests running before the first /sync
+    crier_e2ee_inbox_t *inbox; //  what the device receives: room keys, messages they open
+    zsock_t *e2ee;             //  ROUTER: the senders' encryption requests
+    crier_handshake_watch_t *links_watch; //  logs a refusal by the event bus
+    char *bot;                            //  the bot's user id
+    char *since;                          //  the position to sync from; NULL: from the start
+    unsigned failures;                    //  in a row
+    int timer;                            //  -1, or the timer of the next try
+    uint64_t syncs;                       //  answers applied
+    uint64_t reads;                       //  delivery.read said
+    size_t asking;                        //  joined_members requests running before the first /sync
     zlistx_t *askings;  //  their asking_t, owned here (a cancelled request never calls back)
     bool from_position; //  the /sync in flight asked from a position (since)
     json_t *held;       //  a /sync answer waiting for its gaps to be filled, or NULL
@@ -229,6 +231,8 @@ static void s_apply (server_t *self, const json_t *body)
         crier_e2ee_rooms_on_sync (self->rooms, body);
     if (self->verification && crier_e2ee_device_ready (self->device))
         crier_e2ee_verification_on_sync (self->verification, body);
+    if (self->inbox)
+        crier_e2ee_inbox_on_sync (self->inbox, body, NULL, NULL);
     if (!summary.next_batch) {
         s_retry (self, NULL, "the homeserver's /sync answer has no next_batch");
         return;
@@ -654,7 +658,10 @@ static int s_start_e2ee (server_t *self)
     crier_e2ee_verification_options_t verification = {
         .client = self->client, .events = self->events, .device = self->device};
     self->verification = crier_e2ee_verification_new (&verification);
-    if (!self->verification)
+    crier_e2ee_inbox_options_t inbox = {
+        .dir = config->state_dir, .key = config->state_key, .device = self->device};
+    self->inbox = crier_e2ee_inbox_new (&inbox);
+    if (!self->verification || !self->inbox)
         return -1;
     self->e2ee = self->rooms ? crier_socket_open (ZMQ_ROUTER, CRIER_BIND, config->e2ee_endpoint,
                                                   &config->links,
@@ -731,6 +738,7 @@ void crier_matrix_watch (zsock_t *pipe, void *args)
     crier_matrix_client_destroy (&self.client);
     crier_e2ee_rooms_destroy (&self.rooms);
     crier_e2ee_verification_destroy (&self.verification);
+    crier_e2ee_inbox_destroy (&self.inbox);
     crier_e2ee_device_destroy (&self.device);
     zsock_destroy (&self.e2ee);
     crier_transfers_destroy (&self.http);

@@ -31,9 +31,11 @@ static zsock_t *s_push;
 static size_t s_member_cursor;
 
 //  A member with an E2EE client (e2ee_member.py): it publishes its keys and joins; ready.
-//  verify: a user whose devices it verifies interactively (or NULL).
+//  option and value: --verify USER (its devices verified interactively), --say TEXT (sent to
+//  the room), or NULL.
 static test_process_t *s_start_member_verifying (const char *name, const char *device,
-                                                 size_t *cursor, const char *verify)
+                                                 size_t *cursor, const char *option,
+                                                 const char *value)
 {
     char homeserver[96], user[64], token[64], store[300];
     snprintf (homeserver, sizeof homeserver, "%s", s_homeserver->url);
@@ -54,8 +56,8 @@ static test_process_t *s_start_member_verifying (const char *name, const char *d
                           ENCRYPTED,
                           "--store",
                           store,
-                          verify ? "--verify" : NULL,
-                          verify,
+                          option,
+                          value,
                           NULL};
     test_process_t *member = test_process_start ("/usr/bin/python3", args, NULL);
     assert_non_null (member);
@@ -65,7 +67,7 @@ static test_process_t *s_start_member_verifying (const char *name, const char *d
 
 static test_process_t *s_start_member (const char *name, const char *device, size_t *cursor)
 {
-    return s_start_member_verifying (name, device, cursor, NULL);
+    return s_start_member_verifying (name, device, cursor, NULL, NULL);
 }
 
 static test_process_t *s_start_watch (void)
@@ -146,11 +148,12 @@ static int s_teardown (void **state)
     return 0;
 }
 
-//  A member's next received message (its JSON line from e2ee_member.py), decref.
+//  A member's next received message from the bot (its JSON line from e2ee_member.py), decref.
 static json_t *s_received_by (test_process_t *member, size_t *cursor)
 {
     char line[4096];
-    if (!test_process_wait_log (member, "\"event_id\"", 20000, cursor, line, sizeof line))
+    if (!test_process_wait_log (member, "\"sender\": \"" TEST_MATRIX_USER "\"", 20000, cursor, line,
+                                sizeof line))
         return NULL;
     json_t *message = json_loads (strchr (line, '{'), 0, NULL);
     assert_non_null (message);
@@ -352,7 +355,8 @@ static void test_a_sender_killed_after_its_put_sends_once (void **state)
 static void test_a_person_verifies_the_bot_interactively (void **state)
 {
     size_t cursor = 0;
-    test_process_t *carol = s_start_member_verifying ("carol", "CAROL", &cursor, TEST_MATRIX_USER);
+    test_process_t *carol =
+        s_start_member_verifying ("carol", "CAROL", &cursor, "--verify", TEST_MATRIX_USER);
     char line[2048];
     assert_true (test_process_wait_log (carol, "\"sas\"", 30000, &cursor, line, sizeof line));
     json_t *shown = json_loads (strchr (line, '{'), 0, NULL);
@@ -426,6 +430,26 @@ static void test_a_verification_request_is_answered_ready (void **state)
     json_decref (ready);
 }
 
+//  A member writes in the encrypted room: its client shares its room key with the bot's
+//  device too (Olm, from one of the bot's one-time keys), and the watcher reads the message.
+static void test_the_bot_reads_what_members_write (void **state)
+{
+    size_t cursor = 0;
+    test_process_t *dave =
+        s_start_member_verifying ("dave", "DAVE", &cursor, "--say", "Hello crier");
+    assert_true (test_process_wait_log (dave, "\"said\": \"$", 30000, &cursor, NULL, 0));
+    char line[2048];
+    assert_true (
+        test_process_wait_log (s_watch, "e2ee.room_key_received", 15000, NULL, line, sizeof line));
+    assert_non_null (strstr (line, "sender=@dave:example.org"));
+    assert_true (
+        test_process_wait_log (s_watch, "e2ee.message_decrypted", 15000, NULL, line, sizeof line));
+    assert_non_null (strstr (line, "sender=@dave:example.org"));
+    assert_non_null (strstr (line, "type=m.room.message"));
+    assert_int_equal (test_process_stop (dave, SIGTERM, 10000), 0);
+    test_process_destroy (&dave);
+}
+
 //  An encrypted room where nobody has a device to encrypt for: the delivery fails with that
 //  reason, and nothing goes there in plaintext.
 static void test_a_room_nobody_can_read_fails_clearly (void **state)
@@ -491,6 +515,7 @@ int main (void)
         cmocka_unit_test (test_a_joining_member_reads_on_and_a_leaving_one_does_not),
         cmocka_unit_test (test_a_person_verifies_the_bot_interactively),
         cmocka_unit_test (test_a_verification_request_is_answered_ready),
+        cmocka_unit_test (test_the_bot_reads_what_members_write),
         cmocka_unit_test (test_a_room_nobody_can_read_fails_clearly),
         cmocka_unit_test (test_rate_limits_hold_for_encrypted_rooms),
         cmocka_unit_test (test_the_room_key_rotates_after_its_message_count),

@@ -10,7 +10,8 @@ It prints {"ready": true, "curve25519": ..., "ed25519": ...} once its keys are p
 its first sync is done, and ends on SIGTERM. With --verify USER it then verifies USER's devices
 interactively (SAS, as Element does with emoji): it prints {"sas": [emoji names], "device"} when
 both keys are exchanged, confirms, and prints {"verified": device} once the device's MAC checks
-out.
+out. With --say TEXT it sends TEXT to the room (encrypted, sharing its room key with every
+member's device, the bot's too) and prints {"said": event_id}.
 
 Usage: e2ee_member.py --homeserver URL --user @anna:example.org --device ANNA --token TOKEN
        --room '!room:example.org' --store DIR
@@ -98,6 +99,12 @@ async def main(options):
             first = False
             emit({"ready": True, "curve25519": client.olm.account.identity_keys["curve25519"],
                   "ed25519": client.olm.account.identity_keys["ed25519"]})
+            if options.say:
+                answer = await client.room_send(options.room, "m.room.message",
+                                                {"msgtype": "m.text", "body": options.say},
+                                                ignore_unverified_devices=True)
+                emit({"said": getattr(answer, "event_id", None), "error": None
+                      if hasattr(answer, "event_id") else str(answer)})
     await client.close()
     return 0
 
@@ -108,4 +115,5 @@ if __name__ == "__main__":
     for name in ("homeserver", "user", "device", "token", "room", "store"):
         parser.add_argument("--" + name, required=True)
     parser.add_argument("--verify", help="verify this user's devices (SAS)")
+    parser.add_argument("--say", help="send this text, encrypted, once ready")
     sys.exit(asyncio.run(main(parser.parse_args())))

@@ -408,9 +408,23 @@ class Handler(BaseHTTPRequestHandler):
                 return self._reply(200, {"room_id": target})
             # send
             txn = segments[4]
-            if room not in state.joined:
-                return self._error(403, "M_FORBIDDEN",
-                                   "User %s not in room %s" % (state.user, room))
+            user = self.caller[0]
+            bot = user == state.user
+            if (bot and room not in state.joined) or \
+                    (not bot and state.members.get(room, {}).get(user) != "join"):
+                return self._error(403, "M_FORBIDDEN", "User %s not in room %s" % (user, room))
+            if not bot:
+                # A member's message (an E2EE client's): in the timeline only, not among what
+                # /_test/events lists (crier's).
+                try:
+                    content = json.loads(body)
+                except ValueError:
+                    return self._error(400, "M_NOT_JSON", "Content not JSON.")
+                key = (token, room, txn)
+                if key not in state.transactions:
+                    state.transactions[key] = state.append(room, user, segments[3],
+                                                           content)["event_id"]
+                return self._reply(200, {"event_id": state.transactions[key]})
             key = (token, room, txn)
             if key not in state.transactions:
                 try:
