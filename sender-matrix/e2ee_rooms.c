@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MEGOLM "m.megolm.v1.aes-sha2"
 #define OLM    "m.olm.v1.curve25519-aes-sha2"
@@ -794,8 +795,11 @@ void crier_e2ee_rooms_on_sync (crier_e2ee_rooms_t *self, const json_t *body)
                          joined)
     {
         room_t *room = zhashx_lookup (self->rooms, room_id);
-        if (room && room->step == STEP_NONE && zlistx_size (room->pending) == 0)
-            zhashx_delete (self->rooms, room_id); //  learnt again if the bot comes back
+        if (room && room->step == STEP_NONE && zlistx_size (room->pending) == 0) {
+            //  Its room key goes too: if the bot comes back, a new one for who is there then.
+            unlink (room->path);
+            zhashx_delete (self->rooms, room_id);
+        }
     }
     for (room_t *room = zhashx_first (self->rooms); room; room = zhashx_next (self->rooms))
         s_advance (room);
