@@ -1,7 +1,7 @@
 /*  e2ee_inbox.h - what the bot's device receives: Olm-encrypted to-device messages (from
     sessions other devices start with its one-time keys), the room keys they carry (m.room_key),
-    kept as inbound Megolm sessions, and the encrypted room messages those keys open. The first
-    step towards answering verification requests sent as room messages (docs/matrix.md).
+    kept as inbound Megolm sessions, and the encrypted room messages those keys open: how a
+    verification request sent as a room message reaches the watcher (docs/matrix.md).
 
     Kept in the state folder (e2ee-inbox.json), encrypted with the state key like the rest; a
     one-time key used up is saved with the account before anything of the message is acted on.

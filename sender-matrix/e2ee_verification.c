@@ -38,15 +38,25 @@ typedef struct {
     char *transaction;
     char *user;   //  theirs
     char *device; //  theirs
+    char *room;   //  the room of a request made as a room message, or NULL (to-device)
     char *their_key;
     crier_e2ee_sas_t *sas;
 } exchange_t;
 
+//  Where a verification message goes, and which exchange it belongs to.
+typedef struct {
+    const char *user;
+    const char *device;
+    const char *room; //  NULL: to-device
+    const char *transaction;
+} peer_t;
+
 struct crier_e2ee_verification_t {
     crier_e2ee_verification_options_t options;
     zhashx_t *exchanges; //  transaction id -> exchange_t
-    //  To-device messages to send, one at a time and in order (the other side must have our
-    //  key before our MAC): {"path", "body"}.
+    //  Messages to send, one at a time and in order (the other side must have our key before
+    //  our MAC): to-device {"path", "body"}, or room events {"room", "type", "content", "txn"}
+    //  (encrypted first when the room is).
     json_t *outbox;
     bool sending;
 };
@@ -60,6 +70,7 @@ static void s_exchange_destroy (void **item)
     free (exchange->transaction);
     free (exchange->user);
     free (exchange->device);
+    free (exchange->room);
     free (exchange->their_key);
     free (exchange);
     *item = NULL;
@@ -94,23 +105,38 @@ void crier_e2ee_verification_destroy (crier_e2ee_verification_t **self_p)
 
 static void s_on_sent (const crier_matrix_answer_t *answer, void *arg);
 
-//  Sends the next to-device message of the outbox, if none is on its way.
+//  Sends the next message of the outbox, if none is on its way: a room event is encrypted
+//  first (the watcher's rooms engine answers crier_e2ee_verification_on_encrypted).
 static void s_pump (crier_e2ee_verification_t *self)
 {
     while (!self->sending && json_array_size (self->outbox) > 0) {
         json_t *next = json_array_get (self->outbox, 0);
-        char *text = json_dumps (json_object_get (next, "body"), JSON_COMPACT);
+        const char *room = json_string_value (json_object_get (next, "room"));
         char reason[256] = "out of memory";
-        if (text && crier_matrix_client_request (self->options.client, "PUT",
-                                                 json_string_value (json_object_get (next, "path")),
-                                                 text, s_on_sent, self, reason, sizeof reason) == 0)
-            self->sending = true;
-        else
+        if (room) {
+            json_t *request =
+                json_pack ("{s:s, s:O, s:O, s:O}", "room_id", room, "delivery_id",
+                           json_object_get (next, "txn"), "type", json_object_get (next, "type"),
+                           "content", json_object_get (next, "content"));
+            if (request && self->options.encrypt) {
+                self->sending = true;
+                self->options.encrypt (request, self->options.arg);
+            }
+            json_decref (request);
+        } else {
+            char *text = json_dumps (json_object_get (next, "body"), JSON_COMPACT);
+            if (text &&
+                crier_matrix_client_request (self->options.client, "PUT",
+                                             json_string_value (json_object_get (next, "path")),
+                                             text, s_on_sent, self, reason, sizeof reason) == 0)
+                self->sending = true;
+            free (text);
+        }
+        if (!self->sending) {
             crier_log (CRIER_LOG_WARN, "e2ee.verification_failed", "reason", reason, "hint",
                        "the person verifying starts again");
-        free (text);
-        if (!self->sending)
             json_array_remove (self->outbox, 0);
+        }
     }
 }
 
@@ -125,30 +151,83 @@ static void s_on_sent (const crier_matrix_answer_t *answer, void *arg)
     s_pump (self);
 }
 
-//  Queues a to-device message of type to user's device (plaintext, as verification goes).
-static void s_send (crier_e2ee_verification_t *self, const char *user, const char *device,
-                    const char *type, json_t *content)
+void crier_e2ee_verification_on_encrypted (crier_e2ee_verification_t *self, const json_t *answer)
 {
-    char txn[CRIER_ID_BYTES], path[256];
+    json_t *next = json_array_get (self->outbox, 0);
+    const char *outcome = json_string_value (json_object_get (answer, "outcome"));
+    const char *txn = json_string_value (json_object_get (next, "txn"));
+    const char *asked = json_string_value (json_object_get (answer, "delivery_id"));
+    if (!self->sending || !next || !txn || !asked || strcmp (txn, asked) != 0 || !outcome)
+        return; //  not the message on its way
+    bool encrypted = strcmp (outcome, "encrypted") == 0;
+    char path[1024], reason[256] = "the room's encryption said no";
+    char *text = NULL;
+    if (encrypted || strcmp (outcome, "plaintext") == 0) {
+        const json_t *content =
+            encrypted ? json_object_get (answer, "content") : json_object_get (next, "content");
+        text = json_dumps (content, JSON_COMPACT);
+    }
+    if (text &&
+        crier_matrix_path (path, sizeof path, "/_matrix/client/v3/rooms/",
+                           json_string_value (json_object_get (next, "room")), "/send/",
+                           encrypted ? "m.room.encrypted"
+                                     : json_string_value (json_object_get (next, "type")),
+                           "/", txn, (char *)NULL) == 0 &&
+        crier_matrix_client_request (self->options.client, "PUT", path, text, s_on_sent, self,
+                                     reason, sizeof reason) == 0) {
+        free (text);
+        return;
+    }
+    free (text);
+    crier_log (CRIER_LOG_WARN, "e2ee.verification_failed", "reason", reason, "hint",
+               "the person verifying starts again");
+    self->sending = false;
+    json_array_remove (self->outbox, 0);
+    s_pump (self);
+}
+
+//  Queues a verification message of type for peer: to-device with its transaction_id, or a
+//  room event related to the request.
+static void s_send (crier_e2ee_verification_t *self, const peer_t *peer, const char *type,
+                    json_t *content)
+{
+    char txn[CRIER_ID_BYTES];
     crier_id_generate (txn);
-    snprintf (path, sizeof path, "/_matrix/client/v3/sendToDevice/%s/%s", type, txn);
-    json_t *message = json_pack ("{s:s, s:{s:{s:{s:O}}}}", "path", path, "body", "messages", user,
-                                 device, content);
+    json_t *body = json_deep_copy (content);
+    json_t *message = NULL;
+    if (body && peer->room) {
+        json_object_set_new (
+            body, "m.relates_to",
+            json_pack ("{s:s, s:s}", "rel_type", "m.reference", "event_id", peer->transaction));
+        message = json_pack ("{s:s, s:s, s:O, s:s}", "room", peer->room, "type", type, "content",
+                             body, "txn", txn);
+    } else if (body) {
+        char path[256];
+        snprintf (path, sizeof path, "/_matrix/client/v3/sendToDevice/%s/%s", type, txn);
+        json_object_set_new (body, "transaction_id", json_string (peer->transaction));
+        message = json_pack ("{s:s, s:{s:{s:{s:O}}}}", "path", path, "body", "messages", peer->user,
+                             peer->device, body);
+    }
+    json_decref (body);
     if (message)
         json_array_append_new (self->outbox, message);
     s_pump (self);
 }
 
-static void s_cancel (crier_e2ee_verification_t *self, const char *user, const char *device,
-                      const char *transaction, const char *code, const char *reason)
+static peer_t s_peer (const exchange_t *exchange)
 {
-    json_t *content = json_pack ("{s:s, s:s, s:s}", "transaction_id", transaction, "code", code,
-                                 "reason", reason);
+    return (peer_t){exchange->user, exchange->device, exchange->room, exchange->transaction};
+}
+
+static void s_cancel (crier_e2ee_verification_t *self, const peer_t *peer, const char *code,
+                      const char *reason)
+{
+    json_t *content = json_pack ("{s:s, s:s}", "code", code, "reason", reason);
     if (content)
-        s_send (self, user, device, "m.key.verification.cancel", content);
+        s_send (self, peer, "m.key.verification.cancel", content);
     json_decref (content);
-    crier_log (CRIER_LOG_INFO, "e2ee.verification_cancelled", "user", user, "device", device,
-               "reason", reason);
+    crier_log (CRIER_LOG_INFO, "e2ee.verification_cancelled", "user", peer->user, "device",
+               peer->device, "reason", reason);
 }
 
 static bool s_offers (const json_t *content, const char *field, const char *value)
@@ -163,26 +242,28 @@ static bool s_offers (const json_t *content, const char *field, const char *valu
     return false;
 }
 
-//  m.key.verification.start: accepted with our commitment to a fresh key.
-static void s_on_start (crier_e2ee_verification_t *self, const char *user, const json_t *content)
+//  m.key.verification.start (to-device, or in room, related to transaction): accepted with
+//  our commitment to a fresh key.
+static void s_on_start (crier_e2ee_verification_t *self, const char *user, const char *room,
+                        const char *transaction, const json_t *content)
 {
-    const char *transaction = json_string_value (json_object_get (content, "transaction_id"));
     const char *device = json_string_value (json_object_get (content, "from_device"));
     const char *method = json_string_value (json_object_get (content, "method"));
     if (!transaction || !device)
         return;
+    peer_t peer = {user, device, room, transaction};
     if (!method || strcmp (method, SAS_METHOD) != 0 ||
         !s_offers (content, "key_agreement_protocols", KEY_AGREEMENT) ||
         !s_offers (content, "hashes", HASH) ||
         !s_offers (content, "message_authentication_codes", MAC_METHOD) ||
         !s_offers (content, "short_authentication_string", "emoji")) {
-        s_cancel (self, user, device, transaction, "m.unknown_method",
+        s_cancel (self, &peer, "m.unknown_method",
                   "crier verifies with m.sas.v1, " KEY_AGREEMENT ", " HASH ", " MAC_METHOD
                   " and emoji");
         return;
     }
     if (zhashx_size (self->exchanges) >= EXCHANGES_MAX) {
-        s_cancel (self, user, device, transaction, "m.user", "too many verifications at once");
+        s_cancel (self, &peer, "m.user", "too many verifications at once");
         return;
     }
     exchange_t *exchange = calloc (1, sizeof *exchange);
@@ -192,6 +273,7 @@ static void s_on_start (crier_e2ee_verification_t *self, const char *user, const
     exchange->transaction = strdup (transaction);
     exchange->user = strdup (user);
     exchange->device = strdup (device);
+    exchange->room = room ? strdup (room) : NULL;
     exchange->sas = crier_e2ee_sas_new ();
     //  The commitment: our key and their start, so that neither side can choose its key after
     //  seeing the other's.
@@ -209,14 +291,13 @@ static void s_on_start (crier_e2ee_verification_t *self, const char *user, const
         return;
     }
     zhashx_update (self->exchanges, transaction, exchange);
-    json_t *accept =
-        json_pack ("{s:s, s:s, s:s, s:s, s:s, s:[s, s], s:s}", "transaction_id", transaction,
-                   "method", SAS_METHOD, "key_agreement_protocol", KEY_AGREEMENT, "hash", HASH,
-                   "message_authentication_code", MAC_METHOD, "short_authentication_string",
-                   "decimal", "emoji", "commitment", commitment);
+    json_t *accept = json_pack (
+        "{s:s, s:s, s:s, s:s, s:[s, s], s:s}", "method", SAS_METHOD, "key_agreement_protocol",
+        KEY_AGREEMENT, "hash", HASH, "message_authentication_code", MAC_METHOD,
+        "short_authentication_string", "decimal", "emoji", "commitment", commitment);
     free (commitment);
     if (accept)
-        s_send (self, user, device, "m.key.verification.accept", accept);
+        s_send (self, &peer, "m.key.verification.accept", accept);
     json_decref (accept);
     crier_log (CRIER_LOG_INFO, "e2ee.verification_started", "user", user, "device", device,
                "transaction", transaction);
@@ -280,10 +361,9 @@ static json_t *s_our_mac (crier_e2ee_verification_t *self, exchange_t *exchange)
         key_info ? crier_e2ee_sas_mac (exchange->sas, crier_e2ee_device_ed25519 (own), key_info)
                  : NULL;
     char *ids_mac = ids_info ? crier_e2ee_sas_mac (exchange->sas, key_id, ids_info) : NULL;
-    json_t *content = key_mac && ids_mac ? json_pack ("{s:s, s:{s:s}, s:s}", "transaction_id",
-                                                      exchange->transaction, "mac", key_id, key_mac,
-                                                      "keys", ids_mac)
-                                         : NULL;
+    json_t *content = key_mac && ids_mac
+                          ? json_pack ("{s:{s:s}, s:s}", "mac", key_id, key_mac, "keys", ids_mac)
+                          : NULL;
     zstr_free (&info);
     zstr_free (&key_info);
     zstr_free (&ids_info);
@@ -297,22 +377,22 @@ static void s_on_key (crier_e2ee_verification_t *self, exchange_t *exchange, con
 {
     const char *key = json_string_value (json_object_get (content, "key"));
     if (!key || exchange->their_key || crier_e2ee_sas_their_key (exchange->sas, key) != 0) {
-        s_cancel (self, exchange->user, exchange->device, exchange->transaction,
-                  "m.unexpected_message", "no key, or a key twice");
+        peer_t peer = s_peer (exchange);
+        s_cancel (self, &peer, "m.unexpected_message", "no key, or a key twice");
         zhashx_delete (self->exchanges, exchange->transaction);
         return;
     }
     exchange->their_key = strdup (key);
     s_say_sas (self, exchange);
-    json_t *ours = json_pack ("{s:s, s:s}", "transaction_id", exchange->transaction, "key",
-                              crier_e2ee_sas_public (exchange->sas));
+    peer_t peer = s_peer (exchange);
+    json_t *ours = json_pack ("{s:s}", "key", crier_e2ee_sas_public (exchange->sas));
     if (ours)
-        s_send (self, exchange->user, exchange->device, "m.key.verification.key", ours);
+        s_send (self, &peer, "m.key.verification.key", ours);
     json_decref (ours);
     //  The bot cannot look: it confirms at once (after its key); the person's side decides.
     json_t *mac = s_our_mac (self, exchange);
     if (mac)
-        s_send (self, exchange->user, exchange->device, "m.key.verification.mac", mac);
+        s_send (self, &peer, "m.key.verification.mac", mac);
     json_decref (mac);
 }
 
@@ -351,14 +431,14 @@ static void s_on_mac (crier_e2ee_verification_t *self, exchange_t *exchange, con
                same ? "the other side holds the same secret; its client now shows the bot's "
                       "device as verified if its person confirmed the emoji"
                     : "the other side's MAC does not match: not the same secret");
+    peer_t peer = s_peer (exchange);
     if (!same)
-        s_cancel (self, exchange->user, exchange->device, exchange->transaction, "m.key_mismatch",
-                  "the MAC does not match");
+        s_cancel (self, &peer, "m.key_mismatch", "the MAC does not match");
     else {
         //  The request flow ends with done; the older one ignores it.
-        json_t *done = json_pack ("{s:s}", "transaction_id", exchange->transaction);
+        json_t *done = json_object ();
         if (done)
-            s_send (self, exchange->user, exchange->device, "m.key.verification.done", done);
+            s_send (self, &peer, "m.key.verification.done", done);
         json_decref (done);
     }
     zhashx_delete (self->exchanges, exchange->transaction);
@@ -366,24 +446,70 @@ static void s_on_mac (crier_e2ee_verification_t *self, exchange_t *exchange, con
 
 //  m.key.verification.request (the flow Element starts with): ready for SAS; the other side
 //  then sends its start.
-static void s_on_request (crier_e2ee_verification_t *self, const char *user, const json_t *content)
+static void s_on_request (crier_e2ee_verification_t *self, const char *user, const char *room,
+                          const char *transaction, const json_t *content)
 {
-    const char *transaction = json_string_value (json_object_get (content, "transaction_id"));
     const char *device = json_string_value (json_object_get (content, "from_device"));
     if (!transaction || !device)
         return;
+    peer_t peer = {user, device, room, transaction};
     if (!s_offers (content, "methods", SAS_METHOD)) {
-        s_cancel (self, user, device, transaction, "m.unknown_method",
-                  "crier verifies with " SAS_METHOD " (emoji)");
+        s_cancel (self, &peer, "m.unknown_method", "crier verifies with " SAS_METHOD " (emoji)");
         return;
     }
-    json_t *ready = json_pack ("{s:s, s:s, s:[s]}", "transaction_id", transaction, "from_device",
+    json_t *ready = json_pack ("{s:s, s:[s]}", "from_device",
                                crier_e2ee_device_id (self->options.device), "methods", SAS_METHOD);
     if (ready)
-        s_send (self, user, device, "m.key.verification.ready", ready);
+        s_send (self, &peer, "m.key.verification.ready", ready);
     json_decref (ready);
     crier_log (CRIER_LOG_INFO, "e2ee.verification_requested", "user", user, "device", device,
                "transaction", transaction);
+}
+
+//  One verification message, to-device (room NULL) or in a room, of transaction.
+static void s_dispatch (crier_e2ee_verification_t *self, const char *type, const char *sender,
+                        const char *room, const char *transaction, const json_t *content)
+{
+    exchange_t *exchange = zhashx_lookup (self->exchanges, transaction);
+    if (strcmp (type, "m.key.verification.request") == 0)
+        s_on_request (self, sender, room, transaction, content);
+    else if (strcmp (type, "m.key.verification.start") == 0)
+        s_on_start (self, sender, room, transaction, content);
+    else if (!exchange || strcmp (exchange->user, sender) != 0)
+        return; //  not one of ours
+    else if (strcmp (type, "m.key.verification.key") == 0)
+        s_on_key (self, exchange, content);
+    else if (strcmp (type, "m.key.verification.mac") == 0)
+        s_on_mac (self, exchange, content);
+    else if (strcmp (type, "m.key.verification.cancel") == 0) {
+        crier_log (CRIER_LOG_INFO, "e2ee.verification_cancelled", "user", sender, "reason",
+                   json_string_value (json_object_get (content, "reason")));
+        zhashx_delete (self->exchanges, transaction);
+    }
+}
+
+void crier_e2ee_verification_on_room_event (crier_e2ee_verification_t *self, const char *room,
+                                            const char *sender, const char *event_id,
+                                            const json_t *event)
+{
+    const char *type = json_string_value (json_object_get (event, "type"));
+    const json_t *content = json_object_get (event, "content");
+    const char *bot = crier_e2ee_device_user (self->options.device);
+    if (!type || !sender || !bot || strcmp (sender, bot) == 0)
+        return; //  our own messages come back in the timeline
+    if (strcmp (type, "m.room.message") == 0) {
+        //  A request is a message addressed to the bot; its event id is the transaction.
+        const char *msgtype = json_string_value (json_object_get (content, "msgtype"));
+        const char *to = json_string_value (json_object_get (content, "to"));
+        if (msgtype && strcmp (msgtype, "m.key.verification.request") == 0 && to &&
+            strcmp (to, bot) == 0 && event_id)
+            s_dispatch (self, "m.key.verification.request", sender, room, event_id, content);
+        return;
+    }
+    const char *related =
+        json_string_value (json_object_get (json_object_get (content, "m.relates_to"), "event_id"));
+    if (strncmp (type, "m.key.verification.", 19) == 0 && related)
+        s_dispatch (self, type, sender, room, related, content);
 }
 
 void crier_e2ee_verification_on_sync (crier_e2ee_verification_t *self, const json_t *body)
@@ -397,23 +523,20 @@ void crier_e2ee_verification_on_sync (crier_e2ee_verification_t *self, const jso
         const char *sender = json_string_value (json_object_get (message, "sender"));
         const json_t *content = json_object_get (message, "content");
         const char *transaction = json_string_value (json_object_get (content, "transaction_id"));
-        if (!type || !sender || !transaction || strncmp (type, "m.key.verification.", 19) != 0)
-            continue;
-        exchange_t *exchange = zhashx_lookup (self->exchanges, transaction);
-        if (strcmp (type, "m.key.verification.request") == 0)
-            s_on_request (self, sender, content);
-        else if (strcmp (type, "m.key.verification.start") == 0)
-            s_on_start (self, sender, content);
-        else if (!exchange || strcmp (exchange->user, sender) != 0)
-            continue; //  not one of ours
-        else if (strcmp (type, "m.key.verification.key") == 0)
-            s_on_key (self, exchange, content);
-        else if (strcmp (type, "m.key.verification.mac") == 0)
-            s_on_mac (self, exchange, content);
-        else if (strcmp (type, "m.key.verification.cancel") == 0) {
-            crier_log (CRIER_LOG_INFO, "e2ee.verification_cancelled", "user", sender, "reason",
-                       json_string_value (json_object_get (content, "reason")));
-            zhashx_delete (self->exchanges, transaction);
+        if (type && sender && transaction && strncmp (type, "m.key.verification.", 19) == 0)
+            s_dispatch (self, type, sender, NULL, transaction, content);
+    }
+    //  Requests in rooms that are not encrypted (encrypted ones come through the inbox).
+    const char *room;
+    const json_t *joined;
+    json_object_foreach (json_object_get (json_object_get (body, "rooms"), "join"), room, joined)
+    {
+        json_array_foreach (json_object_get (json_object_get (joined, "timeline"), "events"), index,
+                            message)
+        {
+            crier_e2ee_verification_on_room_event (
+                self, room, json_string_value (json_object_get (message, "sender")),
+                json_string_value (json_object_get (message, "event_id")), message);
         }
     }
 }

@@ -69,6 +69,8 @@ static void s_sync (server_t *self);
 static void s_whoami (server_t *self);
 static void s_start_following (server_t *self);
 static void s_apply (server_t *self, const json_t *body);
+static void s_on_decrypted (const char *room, const char *sender, const char *event_id,
+                            const json_t *event, void *arg);
 static bool s_fill_gaps (server_t *self, const json_t *body);
 
 static void s_free_item (void **item)
@@ -232,7 +234,7 @@ static void s_apply (server_t *self, const json_t *body)
     if (self->verification && crier_e2ee_device_ready (self->device))
         crier_e2ee_verification_on_sync (self->verification, body);
     if (self->inbox)
-        crier_e2ee_inbox_on_sync (self->inbox, body, NULL, NULL);
+        crier_e2ee_inbox_on_sync (self->inbox, body, s_on_decrypted, self);
     if (!summary.next_batch) {
         s_retry (self, NULL, "the homeserver's /sync answer has no next_batch");
         return;
@@ -600,10 +602,35 @@ static void s_on_subscription (const char *topic, size_t size, void *arg)
                    "a subscriber of delivery.seen joined the event bus (crier-ingest restarted?)");
 }
 
+//  The routing id the watcher's own encryption requests go under (ZeroMQ's start with a zero
+//  byte and are five bytes long: this one cannot be a sender's).
+static const char s_self_peer[] = "crier-matrix-watch";
+
+//  The verification module asks to encrypt a room event of its own.
+static void s_encrypt_for_self (const json_t *request, void *arg)
+{
+    server_t *self = arg;
+    crier_e2ee_rooms_request (self->rooms, s_self_peer, sizeof s_self_peer - 1, request);
+}
+
+//  A room message the inbox decrypted: a verification request or step, maybe.
+static void s_on_decrypted (const char *room, const char *sender, const char *event_id,
+                            const json_t *event, void *arg)
+{
+    server_t *self = arg;
+    if (self->verification)
+        crier_e2ee_verification_on_room_event (self->verification, room, sender, event_id, event);
+}
+
 //  An answer to a sender's encryption request: [its routing id][the answer as msgpack].
 static void s_e2ee_reply (const void *peer, size_t peer_size, json_t *reply, void *arg)
 {
     server_t *self = arg;
+    if (peer_size == sizeof s_self_peer - 1 && memcmp (peer, s_self_peer, peer_size) == 0) {
+        if (self->verification)
+            crier_e2ee_verification_on_encrypted (self->verification, reply);
+        return;
+    }
     char *data = NULL;
     size_t size = 0;
     if (crier_json_frame (reply, &data, &size) == 0 &&
@@ -655,8 +682,11 @@ static int s_start_e2ee (server_t *self)
                                         .reply = s_e2ee_reply,
                                         .arg = self};
     self->rooms = crier_e2ee_rooms_new (&rooms);
-    crier_e2ee_verification_options_t verification = {
-        .client = self->client, .events = self->events, .device = self->device};
+    crier_e2ee_verification_options_t verification = {.client = self->client,
+                                                      .events = self->events,
+                                                      .device = self->device,
+                                                      .encrypt = s_encrypt_for_self,
+                                                      .arg = self};
     self->verification = crier_e2ee_verification_new (&verification);
     crier_e2ee_inbox_options_t inbox = {
         .dir = config->state_dir, .key = config->state_key, .device = self->device};

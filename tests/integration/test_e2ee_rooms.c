@@ -450,6 +450,48 @@ static void test_the_bot_reads_what_members_write (void **state)
     test_process_destroy (&dave);
 }
 
+//  A verification requested as a room message in the encrypted room, as Element's "Verify
+//  user" does: the watcher reads the request (decrypted), answers each step in the room
+//  (encrypted), and both sides show the same emoji.
+static void test_a_verification_requested_in_the_room (void **state)
+{
+    size_t cursor = 0;
+    test_process_t *erin =
+        s_start_member_verifying ("erin", "ERIN", &cursor, "--verify-in-room", TEST_MATRIX_USER);
+    char line[2048];
+    assert_true (
+        test_process_wait_log (erin, "\"sas_in_room\"", 30000, &cursor, line, sizeof line));
+    json_t *shown = json_loads (strchr (line, '{'), 0, NULL);
+    assert_non_null (shown);
+    char expected[512] = "";
+    size_t index;
+    json_t *name;
+    json_array_foreach (json_object_get (shown, "sas_in_room"), index, name)
+    {
+        snprintf (expected + strlen (expected), sizeof expected - strlen (expected), "%s%s",
+                  index ? ", " : "", json_string_value (name));
+    }
+    json_decref (shown);
+    char said[2048];
+    assert_true (test_process_wait_log (s_watch, "e2ee.verification_sas user=@erin:example.org",
+                                        15000, NULL, said, sizeof said));
+    if (!strstr (said, expected))
+        fail_msg ("the client shows %s, the watcher says: %s", expected, said);
+    assert_true (test_process_wait_log (erin, "\"verified_in_room\": \"CRIERTEST\"", 30000, &cursor,
+                                        NULL, 0));
+    //  The bot's steps went into the room encrypted, like everything it sends there.
+    json_t *events = s_room_events (ENCRYPTED);
+    json_t *event;
+    json_array_foreach (events, index, event)
+    {
+        assert_string_equal (json_string_value (json_object_get (event, "type")),
+                             "m.room.encrypted");
+    }
+    json_decref (events);
+    assert_int_equal (test_process_stop (erin, SIGTERM, 10000), 0);
+    test_process_destroy (&erin);
+}
+
 //  An encrypted room where nobody has a device to encrypt for: the delivery fails with that
 //  reason, and nothing goes there in plaintext.
 static void test_a_room_nobody_can_read_fails_clearly (void **state)
@@ -516,6 +558,7 @@ int main (void)
         cmocka_unit_test (test_a_person_verifies_the_bot_interactively),
         cmocka_unit_test (test_a_verification_request_is_answered_ready),
         cmocka_unit_test (test_the_bot_reads_what_members_write),
+        cmocka_unit_test (test_a_verification_requested_in_the_room),
         cmocka_unit_test (test_a_room_nobody_can_read_fails_clearly),
         cmocka_unit_test (test_rate_limits_hold_for_encrypted_rooms),
         cmocka_unit_test (test_the_room_key_rotates_after_its_message_count),

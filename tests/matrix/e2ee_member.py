@@ -24,8 +24,10 @@ import signal
 import sys
 import urllib.request
 
-from nio import (AsyncClient, AsyncClientConfig, KeysUploadError, MegolmEvent, RoomMessageText,
-                 SyncError)
+import olm
+from nio import (AsyncClient, AsyncClientConfig, Event, KeysUploadError, MegolmEvent,
+                 RoomMessageText, SyncError)
+from nio.crypto.sas import Sas as NioSas
 
 
 def emit(value):
@@ -37,6 +39,99 @@ def test_post(homeserver, what, body):
                                      data=json.dumps(body).encode())
     with urllib.request.urlopen(request) as answer:
         answer.read()
+
+
+def canonical(value):
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+class InRoomVerifier:
+    """Verifies the bot's device with a request made as a room message, as Element's "Verify
+    user" does in a direct chat (nio 0.20 cannot): request, then start, key and MAC as room
+    events related to it, the SAS computed with olm."""
+
+    def __init__(self, client, room, bot):
+        self.client, self.room, self.bot = client, room, bot
+        self.request = None
+        self.seen = {}  # event type -> content, from the bot, related to the request
+        self.start = None
+        self.sas = None
+        self.sent_key = self.sent_mac = self.finished = False
+
+    def on_event(self, room, event):
+        source = getattr(event, "source", {}) or {}
+        kind = source.get("type", "")
+        content = source.get("content", {})
+        related = content.get("m.relates_to", {}).get("event_id")
+        if event.sender == self.bot and kind.startswith("m.key.verification.") and \
+                self.request and related == self.request:
+            self.seen[kind] = content
+
+    async def send(self, kind, content):
+        content = dict(content, **{"m.relates_to": {"rel_type": "m.reference",
+                                                    "event_id": self.request}})
+        await self.client.room_send(self.room, kind, content, ignore_unverified_devices=True)
+        return content
+
+    async def step(self):
+        client, me, device = self.client, self.client.user_id, self.client.device_id
+        if self.request is None:
+            answer = await client.room_send(
+                self.room, "m.room.message",
+                {"msgtype": "m.key.verification.request", "body": "verification", "to": self.bot,
+                 "from_device": device, "methods": ["m.sas.v1"]}, ignore_unverified_devices=True)
+            self.request = answer.event_id
+            return
+        ready = self.seen.get("m.key.verification.ready")
+        if ready and self.start is None:
+            self.bot_device = ready["from_device"]
+            self.start = await self.send("m.key.verification.start", {
+                "from_device": device, "method": "m.sas.v1",
+                "key_agreement_protocols": ["curve25519-hkdf-sha256"], "hashes": ["sha256"],
+                "message_authentication_codes": ["hkdf-hmac-sha256"],
+                "short_authentication_string": ["decimal", "emoji"]})
+            return
+        accept = self.seen.get("m.key.verification.accept")
+        if accept and not self.sent_key:
+            self.sas = olm.Sas()
+            await self.send("m.key.verification.key", {"key": self.sas.pubkey})
+            self.sent_key = True
+            return
+        key = self.seen.get("m.key.verification.key")
+        if key and not self.sent_mac:
+            bot_key = key["key"]
+            if olm.sha256(bot_key + canonical(self.start)) != accept["commitment"]:
+                emit({"error": "the bot's key does not match its commitment"})
+                self.sent_mac = True
+                return
+            self.sas.set_their_pubkey(bot_key)
+            info = (f"MATRIX_KEY_VERIFICATION_SAS|{me}|{device}|{self.sas.pubkey}|{self.bot}|"
+                    f"{self.bot_device}|{bot_key}|{self.request}")
+            bits = "".join(format(byte, "08b") for byte in self.sas.generate_bytes(info, 6))
+            emoji = [NioSas.emoji[int(bits[i:i + 6], 2)][1] for i in range(0, 42, 6)]
+            emit({"sas_in_room": emoji})
+            mac_info = f"MATRIX_KEY_VERIFICATION_MAC{me}{device}{self.bot}{self.bot_device}" \
+                       f"{self.request}"
+            key_id = f"ed25519:{device}"
+            ed25519 = client.olm.account.identity_keys["ed25519"]
+            await self.send("m.key.verification.mac", {
+                "mac": {key_id: self.sas.calculate_mac(ed25519, mac_info + key_id)},
+                "keys": self.sas.calculate_mac(key_id, mac_info + "KEY_IDS")})
+            self.sent_mac = True
+            return
+        mac = self.seen.get("m.key.verification.mac")
+        if mac and self.sent_mac and not self.finished:
+            self.finished = True
+            info = f"MATRIX_KEY_VERIFICATION_MAC{self.bot}{self.bot_device}{me}{device}" \
+                   f"{self.request}"
+            bot_ed = client.device_store[self.bot][self.bot_device].ed25519
+            key_id = f"ed25519:{self.bot_device}"
+            ok = mac.get("keys") == self.sas.calculate_mac(",".join(sorted(mac["mac"])),
+                                                           info + "KEY_IDS") and \
+                mac["mac"].get(key_id) == self.sas.calculate_mac(bot_ed, info + key_id)
+            if ok:
+                await self.send("m.key.verification.done", {})
+            emit({"verified_in_room": self.bot_device} if ok else {"error": "the MAC is wrong"})
 
 
 async def main(options):
@@ -65,6 +160,10 @@ async def main(options):
 
     client.add_event_callback(on_text, RoomMessageText)
     client.add_event_callback(on_undecryptable, MegolmEvent)
+    verifier = InRoomVerifier(client, options.room, options.verify_in_room) \
+        if options.verify_in_room else None
+    if verifier:
+        client.add_event_callback(verifier.on_event, Event)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     first = True
@@ -95,6 +194,8 @@ async def main(options):
                 verified.add(transaction)
                 emit({"verified": sas.other_olm_device.id})
         await client.send_to_device_messages()
+        if verifier and not first:
+            await verifier.step()
         if first:
             first = False
             emit({"ready": True, "curve25519": client.olm.account.identity_keys["curve25519"],
@@ -116,4 +217,6 @@ if __name__ == "__main__":
         parser.add_argument("--" + name, required=True)
     parser.add_argument("--verify", help="verify this user's devices (SAS)")
     parser.add_argument("--say", help="send this text, encrypted, once ready")
+    parser.add_argument("--verify-in-room", help="verify this user's device with a request "
+                        "sent as a room message (SAS)")
     sys.exit(asyncio.run(main(parser.parse_args())))
