@@ -350,6 +350,20 @@ static void test_a_sender_killed_after_its_put_sends_once (void **state)
     s_expect_decrypted (s_member, &s_member_cursor, "Once");
 }
 
+//  The emoji names a client showed, as the watcher's log line writes them ("Dog, Cat, ...").
+static void s_emoji_line (const json_t *names, char *line, size_t size)
+{
+    line[0] = '\0';
+    size_t index;
+    const json_t *name;
+    json_array_foreach (names, index, name)
+    {
+        snprintf (line + strlen (line), size - strlen (line), "%s%s", index ? ", " : "",
+                  json_string_value (name));
+    }
+    assert_int_equal (index, 7);
+}
+
 //  A person verifies the bot's device with emoji (SAS, here matrix-nio's): the watcher says the
 //  same emoji in its log, and the client ends with the device verified.
 static void test_a_person_verifies_the_bot_interactively (void **state)
@@ -366,15 +380,8 @@ static void test_a_person_verifies_the_bot_interactively (void **state)
     char said[2048];
     assert_true (
         test_process_wait_log (s_watch, "e2ee.verification_sas", 15000, NULL, said, sizeof said));
-    char expected[512] = "";
-    size_t index;
-    json_t *name;
-    json_array_foreach (json_object_get (shown, "sas"), index, name)
-    {
-        snprintf (expected + strlen (expected), sizeof expected - strlen (expected), "%s%s",
-                  index ? ", " : "", json_string_value (name));
-    }
-    assert_true (strlen (expected) > 0);
+    char expected[512];
+    s_emoji_line (json_object_get (shown, "sas"), expected, sizeof expected);
     if (!strstr (said, expected))
         fail_msg ("the client shows %s, the watcher says: %s", expected, said);
     char decimals[64];
@@ -463,14 +470,8 @@ static void test_a_verification_requested_in_the_room (void **state)
         test_process_wait_log (erin, "\"sas_in_room\"", 30000, &cursor, line, sizeof line));
     json_t *shown = json_loads (strchr (line, '{'), 0, NULL);
     assert_non_null (shown);
-    char expected[512] = "";
-    size_t index;
-    json_t *name;
-    json_array_foreach (json_object_get (shown, "sas_in_room"), index, name)
-    {
-        snprintf (expected + strlen (expected), sizeof expected - strlen (expected), "%s%s",
-                  index ? ", " : "", json_string_value (name));
-    }
+    char expected[512];
+    s_emoji_line (json_object_get (shown, "sas_in_room"), expected, sizeof expected);
     json_decref (shown);
     char said[2048];
     assert_true (test_process_wait_log (s_watch, "e2ee.verification_sas user=@erin:example.org",
@@ -481,6 +482,7 @@ static void test_a_verification_requested_in_the_room (void **state)
                                         NULL, 0));
     //  The bot's steps went into the room encrypted, like everything it sends there.
     json_t *events = s_room_events (ENCRYPTED);
+    size_t index;
     json_t *event;
     json_array_foreach (events, index, event)
     {
