@@ -59,6 +59,8 @@ struct crier_e2ee_verification_t {
     //  (encrypted first when the room is).
     json_t *outbox;
     bool sending;
+    char *master_key;   //  the bot's master cross-signing key, once /keys/query told it
+    bool asking_master; //  that query is on its way
 };
 
 static void s_exchange_destroy (void **item)
@@ -99,6 +101,7 @@ void crier_e2ee_verification_destroy (crier_e2ee_verification_t **self_p)
         return;
     zhashx_destroy (&(*self_p)->exchanges);
     json_decref ((*self_p)->outbox);
+    free ((*self_p)->master_key);
     free (*self_p);
     *self_p = NULL;
 }
@@ -242,6 +245,40 @@ static bool s_offers (const json_t *content, const char *field, const char *valu
     return false;
 }
 
+static void s_on_master (const crier_matrix_answer_t *answer, void *arg)
+{
+    crier_e2ee_verification_t *self = arg;
+    const char *bot = crier_e2ee_device_user (self->options.device);
+    const json_t *keys = json_object_get (
+        json_object_get (json_object_get (answer->body, "master_keys"), bot), "keys");
+    void *first = json_object_iter ((json_t *)keys);
+    const char *master = first ? json_string_value (json_object_iter_value (first)) : NULL;
+    self->asking_master = false;
+    if (master) {
+        free (self->master_key);
+        self->master_key = strdup (master);
+    }
+}
+
+//  The bot's master cross-signing key (`crier matrix cross-sign`), looked up while a
+//  verification's keys are exchanged, until there is one.
+static void s_ask_master (crier_e2ee_verification_t *self)
+{
+    if (self->master_key || self->asking_master)
+        return;
+    self->asking_master = true;
+    json_t *query =
+        json_pack ("{s:{s:[]}}", "device_keys", crier_e2ee_device_user (self->options.device));
+    char *text = query ? json_dumps (query, JSON_COMPACT) : NULL;
+    char reason[256];
+    if (!text ||
+        crier_matrix_client_request (self->options.client, "POST", "/_matrix/client/v3/keys/query",
+                                     text, s_on_master, self, reason, sizeof reason) != 0)
+        self->asking_master = false;
+    free (text);
+    json_decref (query);
+}
+
 //  m.key.verification.start (to-device, or in room, related to transaction): accepted with
 //  our commitment to a fresh key.
 static void s_on_start (crier_e2ee_verification_t *self, const char *user, const char *room,
@@ -275,6 +312,7 @@ static void s_on_start (crier_e2ee_verification_t *self, const char *user, const
     exchange->device = strdup (device);
     exchange->room = room ? strdup (room) : NULL;
     exchange->sas = crier_e2ee_sas_new ();
+    s_ask_master (self);
     //  The commitment: our key and their start, so that neither side can choose its key after
     //  seeing the other's.
     char *canonical = crier_e2ee_canonical (content);
@@ -347,27 +385,51 @@ static void s_say_sas (crier_e2ee_verification_t *self, exchange_t *exchange)
 }
 
 //  Our MAC of our device key and of the key ids.
+//  The MAC of one of our keys (public value), added to content's "mac": 0 or -1.
+static int s_add_mac (exchange_t *exchange, json_t *macs, const char *info, const char *key_id,
+                      const char *value)
+{
+    char *key_info = zsys_sprintf ("%s%s", info, key_id);
+    char *mac = key_info ? crier_e2ee_sas_mac (exchange->sas, value, key_info) : NULL;
+    int rc = mac ? json_object_set_new (macs, key_id, json_string (mac)) : -1;
+    zstr_free (&key_info);
+    free (mac);
+    return rc;
+}
+
+//  Our MAC of our device key, and of the bot's master cross-signing key when it has one (so
+//  that the other side can mark the bot *user* verified), and of the key ids.
 static json_t *s_our_mac (crier_e2ee_verification_t *self, exchange_t *exchange)
 {
     crier_e2ee_device_t *own = self->options.device;
     char *info = zsys_sprintf ("MATRIX_KEY_VERIFICATION_MAC%s%s%s%s%s",
                                crier_e2ee_device_user (own), crier_e2ee_device_id (own),
                                exchange->user, exchange->device, exchange->transaction);
-    char key_id[300];
-    snprintf (key_id, sizeof key_id, "ed25519:%s", crier_e2ee_device_id (own));
-    char *key_info = info ? zsys_sprintf ("%s%s", info, key_id) : NULL;
+    json_t *macs = json_object ();
+    char device_id[300], master_id[300] = "";
+    snprintf (device_id, sizeof device_id, "ed25519:%s", crier_e2ee_device_id (own));
+    int rc = info && macs
+                 ? s_add_mac (exchange, macs, info, device_id, crier_e2ee_device_ed25519 (own))
+                 : -1;
+    if (rc == 0 && self->master_key) {
+        snprintf (master_id, sizeof master_id, "ed25519:%s", self->master_key);
+        rc = s_add_mac (exchange, macs, info, master_id, self->master_key);
+    }
+    //  The key ids, sorted and joined with commas (a device id sorts either way of the key).
+    char ids[700];
+    if (master_id[0] && strcmp (master_id, device_id) < 0)
+        snprintf (ids, sizeof ids, "%s,%s", master_id, device_id);
+    else if (master_id[0])
+        snprintf (ids, sizeof ids, "%s,%s", device_id, master_id);
+    else
+        snprintf (ids, sizeof ids, "%s", device_id);
     char *ids_info = info ? zsys_sprintf ("%sKEY_IDS", info) : NULL;
-    char *key_mac =
-        key_info ? crier_e2ee_sas_mac (exchange->sas, crier_e2ee_device_ed25519 (own), key_info)
-                 : NULL;
-    char *ids_mac = ids_info ? crier_e2ee_sas_mac (exchange->sas, key_id, ids_info) : NULL;
-    json_t *content = key_mac && ids_mac
-                          ? json_pack ("{s:{s:s}, s:s}", "mac", key_id, key_mac, "keys", ids_mac)
-                          : NULL;
+    char *ids_mac = ids_info ? crier_e2ee_sas_mac (exchange->sas, ids, ids_info) : NULL;
+    json_t *content =
+        rc == 0 && ids_mac ? json_pack ("{s:O, s:s}", "mac", macs, "keys", ids_mac) : NULL;
+    json_decref (macs);
     zstr_free (&info);
-    zstr_free (&key_info);
     zstr_free (&ids_info);
-    free (key_mac);
     free (ids_mac);
     return content;
 }
