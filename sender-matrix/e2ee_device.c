@@ -5,6 +5,8 @@
 #include "e2ee_account.h"
 #include "e2ee_signing.h"
 
+#include "e2ee_state.h"
+
 #include "crier/backoff.h"
 #include "crier/durable_file.h"
 #include "crier/event.h"
@@ -50,14 +52,9 @@ static int s_save (crier_e2ee_device_t *self)
     json_t *file = saved ? json_pack ("{s:s, s:s, s:s}", "user_id", self->user, "device_id",
                                       self->device, "account", saved)
                          : NULL;
-    char *text = file ? json_dumps (file, JSON_COMPACT) : NULL;
-    int rc = text ? crier_durable_write (self->path, text, strlen (text)) : -1;
-    if (rc != 0)
-        crier_log (CRIER_LOG_ERROR, "e2ee.state_unwritable", "file", self->path, "error",
-                   text ? strerror (errno) : "out of memory", "hint",
-                   "the device's keys cannot be kept: check CRIER_MATRIX_WATCH_DIR and the disk; "
-                   "nothing is published until they are");
-    free (text);
+    int rc = crier_e2ee_state_write (
+        self->path, file,
+        "the device's keys cannot be kept, and nothing is published until they are");
     json_decref (file);
     free (saved);
     return rc;

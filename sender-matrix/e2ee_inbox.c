@@ -6,6 +6,8 @@
 #include "e2ee_account.h"
 #include "e2ee_sessions.h"
 
+#include "e2ee_state.h"
+
 #include "crier/durable_file.h"
 #include "crier/log.h"
 
@@ -77,13 +79,8 @@ static int s_save (crier_e2ee_inbox_t *self)
         free (text);
     }
     json_t *file = json_pack ("{s:o, s:o}", "olm", olm, "megolm", megolm);
-    char *text = file ? json_dumps (file, JSON_COMPACT) : NULL;
-    rc = text ? crier_durable_write (self->path, text, strlen (text)) : -1;
-    if (rc != 0)
-        crier_log (CRIER_LOG_ERROR, "e2ee.state_unwritable", "file", self->path, "error",
-                   strerror (errno), "hint",
-                   "room keys received are not kept: check CRIER_MATRIX_WATCH_DIR and the disk");
-    free (text);
+    rc = crier_e2ee_state_write (self->path, rc == 0 ? file : NULL,
+                                 "room keys received are not kept");
     json_decref (file);
     return rc;
 }

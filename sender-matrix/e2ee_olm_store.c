@@ -1,6 +1,8 @@
 /*  e2ee_olm_store.c - see e2ee_olm_store.h. */
 #include "e2ee_olm_store.h"
 
+#include "e2ee_state.h"
+
 #include "crier/durable_file.h"
 #include "crier/log.h"
 
@@ -101,14 +103,8 @@ int crier_e2ee_olm_store_save (crier_e2ee_olm_store_t *self)
                    : -1;
         free (saved);
     }
-    char *text = rc == 0 ? json_dumps (file, JSON_COMPACT) : NULL;
-    rc = text ? crier_durable_write (self->path, text, strlen (text)) : -1;
-    if (rc != 0)
-        crier_log (CRIER_LOG_ERROR, "e2ee.state_unwritable", "file", self->path, "error",
-                   strerror (errno), "hint",
-                   "room keys are not shared until the Olm sessions can be kept: check "
-                   "CRIER_MATRIX_WATCH_DIR and the disk");
-    free (text);
+    rc = crier_e2ee_state_write (self->path, rc == 0 ? file : NULL,
+                                 "room keys are not shared until the Olm sessions can be kept");
     json_decref (file);
     return rc;
 }

@@ -9,6 +9,8 @@
 #include "e2ee_sessions.h"
 #include "e2ee_signing.h"
 
+#include "e2ee_state.h"
+
 #include "crier/backoff.h"
 #include "crier/durable_file.h"
 #include "crier/event.h"
@@ -111,14 +113,8 @@ static int s_room_save (room_t *room)
     json_t *file = json_pack ("{s:s, s:s?, s:I, s:I, s:O}", "room_id", room->id, "session", saved,
                               "created_at", (json_int_t)room->session_created_ms, "messages",
                               (json_int_t)room->session_messages, "shared", room->shared);
-    char *text = file ? json_dumps (file, JSON_COMPACT) : NULL;
-    int rc = text ? crier_durable_write (room->path, text, strlen (text)) : -1;
-    if (rc != 0)
-        crier_log (CRIER_LOG_ERROR, "e2ee.state_unwritable", "file", room->path, "error",
-                   strerror (errno), "hint",
-                   "messages to this room wait until its room key can be kept: check "
-                   "CRIER_MATRIX_WATCH_DIR and the disk");
-    free (text);
+    int rc = crier_e2ee_state_write (room->path, file,
+                                     "messages to this room wait until its room key can be kept");
     json_decref (file);
     free (saved);
     return rc;
