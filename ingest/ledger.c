@@ -28,6 +28,7 @@ typedef struct {
     delivery_state_t state;
     char *reason; //  why it is dead
     int64_t time_ms;
+    uint32_t part; //  in parts: the part that routed it (or the last routed when it came)
 } delivery_t;
 
 //  Waiting: every delivery done, a nag not decided yet (docs/nag.md).
@@ -56,6 +57,17 @@ typedef struct {
     void *handle;           //  in the list of its stage
     crier_nag_rooms_t *nag; //  its Matrix deliveries with a nag, or NULL
     int64_t nag_due_ms;     //  queued to decide the nags due then; 0: not
+    //  Sent in parts (docs/delivery.md, Large groups): how many, of what size, over which
+    //  groups; the last part routed; whether the next is asked for; whether the entry is queued
+    //  only to ask for it; and the deliveries done and forgotten (parts behind).
+    uint32_t parts; //  0: routed whole
+    uint32_t part_size;
+    char **part_groups;
+    size_t part_group_count;
+    uint32_t part_routed;
+    bool part_asked;
+    bool part_only;
+    uint64_t forgotten;
 } entry_t;
 
 struct crier_ledger_t {
@@ -96,6 +108,9 @@ static void s_entry_destroy (void **item)
     for (size_t index = 0; index < entry->group_count; index++)
         free (entry->groups[index]);
     free (entry->groups);
+    for (size_t index = 0; index < entry->part_group_count; index++)
+        free (entry->part_groups[index]);
+    free (entry->part_groups);
     free (entry->unroutable_reason);
     crier_nag_rooms_destroy (&entry->nag);
     free (entry->id);
@@ -254,6 +269,14 @@ size_t crier_ledger_queued_max (const crier_ledger_t *self)
     return self->options.queued_max;
 }
 
+//  In parts: whether the next part is to be asked for (again), which is when the last one's
+//  deliveries are half done.
+static bool s_part_due (const entry_t *entry)
+{
+    return entry->parts > 0 && entry->part_routed + 1 < entry->parts &&
+           (entry->part_asked || entry->pending <= entry->part_size / 2);
+}
+
 bool crier_ledger_next (crier_ledger_t *self, crier_ledger_work_t *work)
 {
     entry_t *entry = zlistx_first (self->queued);
@@ -267,7 +290,15 @@ bool crier_ledger_next (crier_ledger_t *self, crier_ledger_work_t *work)
         work->group_count = entry->group_count;
         work->redelivery.route = true;
     }
-    if (entry->routed) {
+    if (s_part_due (entry)) {
+        //  The next part: its groups routed again from the next position on.
+        work->redelivery.part = entry->part_routed + 1;
+        work->redelivery.part_size = entry->part_size;
+        work->groups = (const char *const *)entry->part_groups;
+        work->group_count = entry->part_group_count;
+        work->redelivery.route = true;
+    }
+    if (entry->routed && !entry->part_only) {
         //  Only what is still pending goes again; nag emails go as such (the resolver cannot
         //  route them).
         if (crier_array_reserve (&self->only, &self->only_capacity, 0, sizeof *self->only,
@@ -303,6 +334,8 @@ void crier_ledger_sent (crier_ledger_t *self, int64_t now_ms)
     if (!entry)
         return;
     entry->deadline_ms = now_ms + (int64_t)self->options.lease_ms;
+    entry->part_asked = s_part_due (entry);
+    entry->part_only = false;
     s_move (self, entry, STAGE_SENT);
 }
 
@@ -324,7 +357,7 @@ static delivery_t *s_add (entry_t *entry, const crier_receipt_delivery_t *from)
                              sizeof *entry->deliveries, 4) != 0)
         return NULL;
     delivery_t *delivery = &entry->deliveries[entry->count];
-    *delivery = (delivery_t){.state = DELIVERY_PENDING};
+    *delivery = (delivery_t){.state = DELIVERY_PENDING, .part = entry->part_routed};
     memcpy (delivery->delivery_id, from->delivery_id, CRIER_DIGEST_BYTES);
     delivery->channel = strdup (from->channel);
     delivery->target = strdup (from->target);
@@ -357,7 +390,7 @@ static size_t s_dead_in (const entry_t *entry)
 static bool s_settled (const entry_t *entry)
 {
     return entry->stage != STAGE_IDLE && entry->routed && !entry->groups_retry &&
-           entry->pending == 0;
+           entry->pending == 0 && entry->part_routed + 1 >= entry->parts;
 }
 
 static size_t s_undecided (const entry_t *entry)
@@ -368,6 +401,60 @@ static size_t s_undecided (const entry_t *entry)
 static bool s_finished (const entry_t *entry)
 {
     return s_settled (entry) && s_undecided (entry) == 0;
+}
+
+//  A part's routed receipt: the parts' plan taken from the first, the part routed noted. Returns 1
+//  when it is news, 0 when not, -1 for a part behind the last routed (already forgotten).
+static int s_apply_part (entry_t *entry, const crier_receipt_t *receipt)
+{
+    if (entry->parts == 0) {
+        entry->part_groups = calloc (receipt->group_count + 1, sizeof *entry->part_groups);
+        for (size_t index = 0; entry->part_groups && index < receipt->group_count; index++)
+            if ((entry->part_groups[entry->part_group_count] = strdup (receipt->groups[index])))
+                entry->part_group_count++;
+        entry->parts = receipt->parts;
+        entry->part_size = receipt->part_size;
+        entry->part_routed = receipt->part;
+        entry->part_asked = false;
+        return 1;
+    }
+    if (receipt->part < entry->part_routed)
+        return -1;
+    //  The mapping shrank since: the parts end sooner (never later than planned).
+    if (receipt->parts < entry->parts && receipt->parts > receipt->part)
+        entry->parts = receipt->parts;
+    if (receipt->part == entry->part_routed)
+        return 0;
+    entry->part_routed = receipt->part;
+    entry->part_asked = false;
+    return 1;
+}
+
+//  In parts: forgets the deliveries done in the parts behind the last routed, so that memory
+//  holds about two parts whatever the group's size. Kept: pending and dead ones, and those of the
+//  last part (an outcome may have overtaken its routed receipt).
+static void s_forget_behind (entry_t *entry)
+{
+    size_t kept = 0;
+    for (size_t index = 0; index < entry->count; index++) {
+        delivery_t *delivery = &entry->deliveries[index];
+        if (delivery->state == DELIVERY_DONE && delivery->part < entry->part_routed) {
+            free (delivery->channel);
+            free (delivery->target);
+            free (delivery->reason);
+            entry->forgotten++;
+        } else
+            entry->deliveries[kept++] = *delivery;
+    }
+    if (kept == entry->count)
+        return;
+    entry->count = kept;
+    if (entry->index) {
+        zhashx_purge (entry->index);
+        for (size_t index = 0; index < entry->count; index++)
+            zhashx_insert (entry->index, entry->deliveries[index].delivery_id,
+                           (void *)(uintptr_t)(index + 1));
+    }
 }
 
 static crier_ledger_change_t s_apply_routed (crier_ledger_t *self, entry_t *entry,
@@ -390,15 +477,27 @@ static crier_ledger_change_t s_apply_routed (crier_ledger_t *self, entry_t *entr
     }
     entry->routed = true;
     entry->groups_retry = false;
+    if (receipt->parts > 0) {
+        int parted = s_apply_part (entry, receipt);
+        if (parted < 0)
+            return CRIER_LEDGER_IGNORED;
+        changed |= parted > 0;
+    }
     //  Room for exactly these at first: a notification can stay long (its nag, its dead letters).
     if (entry->capacity == 0 && receipt->delivery_count > 0)
         crier_array_reserve (&entry->deliveries, &entry->capacity, 0, sizeof *entry->deliveries,
                              receipt->delivery_count);
-    for (size_t index = 0; index < receipt->delivery_count; index++)
-        if (!s_find (entry, receipt->deliveries[index].delivery_id)) {
-            s_add (entry, &receipt->deliveries[index]);
+    for (size_t index = 0; index < receipt->delivery_count; index++) {
+        delivery_t *delivery = s_find (entry, receipt->deliveries[index].delivery_id);
+        if (!delivery) {
+            delivery = s_add (entry, &receipt->deliveries[index]);
             changed = true;
         }
+        if (delivery)
+            delivery->part = receipt->part;
+    }
+    if (receipt->parts > 0)
+        s_forget_behind (entry);
     return changed ? CRIER_LEDGER_UPDATED : CRIER_LEDGER_IGNORED;
 }
 
@@ -528,6 +627,11 @@ crier_ledger_change_t crier_ledger_apply (crier_ledger_t *self, const crier_rece
         self->nags_scan_at = 0;
     if (s_finished (entry))
         return CRIER_LEDGER_FINISHED;
+    //  In parts: the next part is asked for while the last one's deliveries go out.
+    if (entry->stage == STAGE_SENT && !entry->part_asked && s_part_due (entry)) {
+        entry->part_only = true;
+        s_move (self, entry, STAGE_QUEUED);
+    }
     //  Done but for a nag: it waits for its deadline, out of the backlog and the lease's way.
     if (s_settled (entry) && !entry->nag_due_ms && entry->stage != STAGE_WAITING)
         s_move (self, entry, STAGE_WAITING);
@@ -544,7 +648,7 @@ bool crier_ledger_finish (crier_ledger_t *self, const char *id)
             s_move (self, entry, STAGE_IDLE);
         return false;
     }
-    crier_recent_add_value (self->finished, id, zclock_time (), entry->count);
+    crier_recent_add_value (self->finished, id, zclock_time (), entry->count + entry->forgotten);
     crier_ledger_forget (self, id);
     return true;
 }
@@ -593,6 +697,7 @@ size_t crier_ledger_expire (crier_ledger_t *self, int64_t now_ms)
     entry_t *entry = zlistx_first (self->sent);
     while (entry && entry->deadline_ms <= now_ms) {
         entry->attempt++;
+        entry->part_only = false;
         s_move (self, entry, STAGE_QUEUED);
         count++;
         entry = zlistx_first (self->sent);
@@ -607,12 +712,13 @@ static size_t s_expire_marked (crier_ledger_t *self, bool deferred)
     zlistx_t *marked = zlistx_new ();
     for (entry_t *entry = marked ? zlistx_first (self->sent) : NULL; entry;
          entry = zlistx_next (self->sent))
-        if (deferred ? entry->deferred : !entry->routed)
+        if (deferred ? entry->deferred : !entry->routed || entry->part_asked)
             zlistx_add_end (marked, entry);
     size_t count = 0;
     for (entry_t *entry = marked ? zlistx_first (marked) : NULL; entry;
          entry = zlistx_next (marked)) {
         entry->attempt++;
+        entry->part_only = false;
         s_move (self, entry, STAGE_QUEUED);
         count++;
     }
@@ -769,8 +875,8 @@ void crier_ledger_describe (crier_ledger_t *self, const char *id, int64_t now_ms
         return;
     }
     reply->routed = entry->routed;
-    reply->deliveries = entry->count;
-    reply->delivered = 0;
+    reply->deliveries = entry->count + entry->forgotten;
+    reply->delivered = entry->forgotten;
     for (size_t index = 0; index < entry->count; index++)
         reply->delivered += entry->deliveries[index].state == DELIVERY_DONE;
     //  Idle: only its dead letters keep it. Waiting: every delivery is done, only a nag is not.
@@ -891,7 +997,12 @@ static int s_describe (entry_t *entry, crier_ledger_live_fn *fn, void *arg)
                               .notification_id = entry->id,
                               .deliveries = rows,
                               .delivery_count = row_count,
-                              .nags = nags};
+                              .nags = nags,
+                              .parts = entry->parts,
+                              .part = entry->part_routed,
+                              .part_size = entry->part_size,
+                              .groups = entry->part_groups,
+                              .group_count = entry->part_group_count};
     for (size_t index = 0; entry->nag && index < entry->count; index++) {
         int64_t after_ms;
         if (crier_nag_rooms_has (entry->nag, entry->deliveries[index].delivery_id, &after_ms)) {

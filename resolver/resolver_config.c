@@ -38,6 +38,8 @@ int crier_resolver_config_load (crier_resolver_config_t *config)
                                     &config->stalled_after_ms);
     rc |= crier_links_load (&config->links);
     rc |= crier_config_stop_grace (&config->stop_grace_ms);
+    rc |=
+        crier_config_uint ("CRIER_FANOUT_PART_SIZE", 10000, 2, 1000000, &config->fanout_part_size);
     return rc ? -1 : 0;
 }
 

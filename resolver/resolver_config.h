@@ -23,6 +23,8 @@ typedef struct {
     uint64_t heartbeat_interval_ms; //  CRIER_HEARTBEAT_INTERVAL
     uint64_t stalled_after_ms;      //  CRIER_STALLED_AFTER
     uint64_t stop_grace_ms;         //  CRIER_STOP_GRACE: the bus kept for crier-ingest
+    uint64_t fanout_part_size;      //  CRIER_FANOUT_PART_SIZE: past it, a notification goes in
+                                    //  parts (docs/delivery.md, Large groups)
 } crier_resolver_config_t;
 
 //  Reads every setting, logging each bad one. Returns 0, or -1 when any was invalid.

@@ -4,6 +4,7 @@
 #include "resolver_server.h"
 #include "channel_flow.h"
 #include "event_bus.h"
+#include "fanout.h"
 #include "mapping_follower.h"
 #include "nag_content.h"
 #include "nag_emails.h"
@@ -47,6 +48,7 @@ typedef struct {
     crier_follower_t *follower;
     crier_mapping_t *mapping;      //  the last good mapping, or NULL
     crier_routing_t routing;       //  reused for every notification
+    crier_fanout_t *fanout;        //  and for every part of a large one
     crier_nag_emails_t nag_emails; //  reused for every nag request
     crier_intake_t *intake;        //  takes notifications while there is room
     crier_recent_t *recent;        //  deliveries the senders said were delivered lately
@@ -121,10 +123,12 @@ static bool s_delivered_lately (server_t *self, const char *notification_id,
     return true;
 }
 
-//  Queues one delivery frame and fills in its id. Returns 0, or -1 after logging.
+//  Queues one delivery frame and fills in its id. A redelivery, or a delivery of a part after the
+//  first (a mapping edit may have moved it from an earlier part), is first looked up among those
+//  delivered lately. Returns 0, or -1 after logging.
 static int s_queue_delivery (server_t *self, const crier_notification_t *notification,
                              crier_channel_t channel, const char *target, const char *const *groups,
-                             size_t group_count, uint32_t attempt,
+                             size_t group_count, uint32_t attempt, bool later_part,
                              char delivery_id[CRIER_DIGEST_BYTES])
 {
     const char *name = crier_channel_name (channel);
@@ -136,9 +140,10 @@ static int s_queue_delivery (server_t *self, const crier_notification_t *notific
                    "target", target, "reason", "out of memory");
         return -1;
     }
-    //  Only a redelivery can be one already delivered: a first attempt is new, even when a client
-    //  used its id again after crier-ingest's dedup window.
-    if (attempt > 1 && s_delivered_lately (self, notification->id, delivery_id, name, target)) {
+    //  Only these can be one already delivered: a first attempt is new, even when a client used
+    //  its id again after crier-ingest's dedup window.
+    if ((attempt > 1 || later_part) &&
+        s_delivered_lately (self, notification->id, delivery_id, name, target)) {
         free (frame);
         return 0;
     }
@@ -168,7 +173,7 @@ static void s_send_again (server_t *self, const crier_notification_t *notificati
             char delivery_id[CRIER_DIGEST_BYTES];
             s_queue_delivery (self, notification, channel, only->target,
                               (const char *const *)notification->to, notification->to_count,
-                              redelivery->attempt, delivery_id);
+                              redelivery->attempt, false, delivery_id);
         }
     }
     crier_channel_flow_flush (self->flow);
@@ -186,27 +191,77 @@ static void s_log_throttles (const crier_notification_t *notification,
                    CRIER_LOG_INT (decisions[index].start_ms));
 }
 
+//  The groups that a routing in parts covers: the notification's, less those held back.
+static size_t s_open_groups (const crier_notification_t *notification,
+                             const crier_receipt_throttle_t *decisions, size_t decided,
+                             const char *open[CRIER_MAX_GROUPS])
+{
+    size_t count = 0;
+    for (size_t index = 0; index < notification->to_count; index++) {
+        const char *group = notification->to[index];
+        if (!crier_throttle_gate_holds (decisions, decided, &group, 1))
+            open[count++] = group;
+    }
+    return count;
+}
+
+//  Which part of a notification this routing is (docs/delivery.md, Large groups): a part
+//  request's, or part 0 of a notification whose groups reach more than CRIER_FANOUT_PART_SIZE
+//  targets. parts 0: routed whole.
+typedef struct {
+    uint32_t parts;
+    uint32_t part;
+    uint32_t part_size;
+    const char *groups[CRIER_MAX_GROUPS];
+    size_t group_count;
+} s_parts_t;
+
+static void s_plan_parts (server_t *self, const crier_notification_t *notification,
+                          const crier_frame_redelivery_t *frame,
+                          const crier_receipt_throttle_t *decisions, size_t decided,
+                          s_parts_t *plan)
+{
+    plan->group_count = s_open_groups (notification, decisions, decided, plan->groups);
+    plan->part = frame->part;
+    plan->part_size =
+        frame->part_size ? frame->part_size : (uint32_t)self->config->fanout_part_size;
+    uint64_t positions = crier_fanout_positions (self->mapping, plan->groups, plan->group_count);
+    plan->parts = crier_fanout_parts (positions, plan->part_size);
+    if (frame->part_size == 0 && positions <= plan->part_size)
+        plan->parts = 0;
+    //  The mapping shrank since the part was asked for: this part is the last.
+    if (frame->part_size > 0 && plan->parts <= plan->part)
+        plan->parts = plan->part + 1;
+}
+
 static void s_route (server_t *self, const crier_notification_t *notification,
                      const crier_frame_redelivery_t *frame)
 {
     uint32_t attempt = frame->attempt;
     crier_routing_t *routing = &self->routing;
-    bool routed_before =
-        attempt > 1 && crier_recent_has (self->routed_ids, notification->id, zclock_mono ());
+    //  Each part is routed once: a part request counts as its own.
+    char key[CRIER_MAX_ID_BYTES + 16];
+    snprintf (key, sizeof key, frame->part_size ? "%s#%u" : "%s", notification->id, frame->part);
+    bool routed_before = attempt > 1 && crier_recent_has (self->routed_ids, key, zclock_mono ());
     if (routed_before)
         crier_log (CRIER_LOG_DEBUG, "notification.routed_before", "id", notification->id, "attempt",
                    CRIER_LOG_INT (attempt));
     else
-        crier_recent_add (self->routed_ids, notification->id, zclock_mono ());
-    //  A summary is never held back; the rest of a key's repeats may be (docs/throttle.md).
+        crier_recent_add (self->routed_ids, key, zclock_mono ());
+    //  A summary is never held back; the rest of a key's repeats may be (docs/throttle.md). A
+    //  part request was decided with its part 0: its groups are those left open.
     crier_receipt_throttle_t decisions[CRIER_MAX_GROUPS];
     size_t decided =
-        frame->summary.group
+        frame->summary.group || frame->part_size
             ? 0
             : crier_throttle_gate_decide (self->gate, self->mapping, notification, frame->windows,
                                           frame->window_count, zclock_time (), decisions);
     s_log_throttles (notification, decisions, decided);
-    if (crier_router_route (self->mapping, notification, routing) != 0) {
+    s_parts_t plan;
+    s_plan_parts (self, notification, frame, decisions, decided, &plan);
+    if ((plan.parts ? crier_fanout_part (self->fanout, self->mapping, plan.groups, plan.group_count,
+                                         plan.part, plan.part_size, routing)
+                    : crier_router_route (self->mapping, notification, routing)) != 0) {
         crier_log (CRIER_LOG_ERROR, "notification.dropped", "id", notification->id, "reason",
                    "out of memory while routing");
         return;
@@ -220,7 +275,7 @@ static void s_route (server_t *self, const crier_notification_t *notification,
         s_publish_unroutable (self, notification, routing->unknown, routing->unknown_count,
                               "not in the mapping document");
     }
-    if (routing->count == 0) {
+    if (routing->count == 0 && plan.parts == 0) {
         self->unroutable++;
         if (routing->unknown_count < notification->to_count) {
             char groups[CRIER_MAX_GROUPS * (CRIER_MAX_GROUP_BYTES + 1) + 1];
@@ -255,7 +310,7 @@ static void s_route (server_t *self, const crier_notification_t *notification,
             crier_delivery_id (ids[rows], notification->id, crier_channel_name (route->channel),
                                route->target);
         else if (s_queue_delivery (self, notification, route->channel, route->target, route->groups,
-                                   route->group_count, attempt, ids[rows]) != 0)
+                                   route->group_count, attempt, plan.part > 0, ids[rows]) != 0)
             continue;
         values[rows * 3] = ids[rows];
         values[rows * 3 + 1] = crier_channel_name (route->channel);
@@ -266,8 +321,12 @@ static void s_route (server_t *self, const crier_notification_t *notification,
         }
         rows++;
     }
-    if (routing->count > 0)
+    if (routing->count > 0 && plan.part == 0)
         self->routed++;
+    if (plan.parts > 0)
+        crier_log (CRIER_LOG_INFO, "notification.part_routed", "id", notification->id, "part",
+                   CRIER_LOG_INT (plan.part), "parts", CRIER_LOG_INT (plan.parts), "deliveries",
+                   CRIER_LOG_INT (rows));
     if (routing->count > 0 && rows == 0 && decided > 0)
         self->held++;
     //  Always said, with no deliveries too: crier-ingest waits for it to know the notification
@@ -281,6 +340,8 @@ static void s_route (server_t *self, const crier_notification_t *notification,
             crier_event_add_id_values (event, "nags", "delivery_id", "after_ms", nag_ids, nag_after,
                                        nags);
         crier_receipt_add_throttles (event, notification->key, decisions, decided);
+        crier_receipt_add_parts (event, plan.parts, plan.part, plan.part_size,
+                                 (char *const *)plan.groups, plan.group_count);
         crier_event_send (&event, self->events);
     }
     crier_event_destroy (&event);
@@ -549,7 +610,8 @@ static int s_start (server_t *self)
     self->recent = crier_recent_new (RECENT_MAX, RECENT_KEEP_MS);
     self->gate = crier_throttle_gate_new (THROTTLE_REMEMBER_MAX);
     self->routed_ids = crier_recent_new (RECENT_MAX, RECENT_KEEP_MS);
-    if (!self->recent || !self->gate || !self->routed_ids)
+    self->fanout = crier_fanout_new ();
+    if (!self->recent || !self->gate || !self->routed_ids || !self->fanout)
         return -1;
     crier_event_bus_watch (self->bus, "delivery.delivered", s_on_delivered, self);
     if (s_watch (self) != 0)
@@ -627,6 +689,7 @@ void crier_resolver_server (zsock_t *pipe, void *args)
     crier_recent_destroy (&self.recent);
     crier_throttle_gate_destroy (&self.gate);
     crier_recent_destroy (&self.routed_ids);
+    crier_fanout_destroy (&self.fanout);
     //  While the watched sockets all still exist.
     crier_handshake_watch_destroy (&self.watch);
     crier_heartbeat_destroy (&self.heartbeat);

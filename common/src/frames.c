@@ -144,9 +144,10 @@ int crier_frame_encode_redelivery (const crier_notification_t *notification,
     bool windows = redelivery->window_count > 0;
     bool summary = redelivery->summary.group != NULL;
     bool edits = redelivery->edit_count > 0;
+    bool part = redelivery->part_size > 0;
     s_begin (packer, "notification",
              1 + again + only + route + nags + escalate + resend + windows + summary + edits +
-                 crier_notification_field_count (notification));
+                 2 * part + crier_notification_field_count (notification));
     crier_msgpack_pack_text (packer, "received_at");
     msgpack_pack_uint64 (packer, (uint64_t)notification->received_at_ms);
     if (again) {
@@ -188,6 +189,12 @@ int crier_frame_encode_redelivery (const crier_notification_t *notification,
     }
     if (edits)
         crier_frame_pack_edits (packer, "edits", redelivery->edits, redelivery->edit_count);
+    if (part) {
+        crier_msgpack_pack_text (packer, "part");
+        msgpack_pack_uint32 (packer, redelivery->part);
+        crier_msgpack_pack_text (packer, "part_size");
+        msgpack_pack_uint32 (packer, redelivery->part_size);
+    }
     crier_notification_pack_fields (packer, notification);
     return crier_msgpack_writer_finish (&writer, data_p, size_p);
 }
@@ -397,6 +404,23 @@ int crier_frame_read_edits (const msgpack_object *map, const char *key, size_t m
     return 0;
 }
 
+//  Reads a part request's "part" and "part_size" (both or neither).
+static int s_read_part (const msgpack_object *map, crier_frame_redelivery_t *redelivery,
+                        crier_error_t *error)
+{
+    uint64_t part = UINT64_MAX, part_size = 0;
+    if (crier_msgpack_read_optional_uint (map, "part", &part, error) != 0 ||
+        crier_msgpack_read_optional_uint (map, "part_size", &part_size, error) != 0)
+        return -1;
+    if ((part == UINT64_MAX) != (part_size == 0))
+        return crier_error_set (error, "part", "part and part_size come together");
+    if (part_size > UINT32_MAX || (part_size > 0 && part >= UINT32_MAX))
+        return crier_error_set (error, "part", "must be under 2^32");
+    redelivery->part = part_size ? (uint32_t)part : 0;
+    redelivery->part_size = (uint32_t)part_size;
+    return 0;
+}
+
 //  Reads "attempt" and "only" of a notification frame. Returns 0, or -1 with *error set.
 static int s_read_redelivery (const msgpack_object *map, crier_frame_redelivery_t *redelivery,
                               crier_error_t *error)
@@ -413,7 +437,7 @@ static int s_read_redelivery (const msgpack_object *map, crier_frame_redelivery_
     if (crier_msgpack_read_optional_bool (map, "route", &redelivery->route, error) != 0)
         return -1;
     if (s_read_nag_request (map, redelivery, error) != 0 ||
-        s_read_throttle (map, redelivery, error) != 0)
+        s_read_throttle (map, redelivery, error) != 0 || s_read_part (map, redelivery, error) != 0)
         return -1;
     const msgpack_object *only = crier_msgpack_map_get (map, "only", &duplicate);
     if (!only)

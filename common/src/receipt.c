@@ -192,12 +192,33 @@ static int s_read_throttles (const msgpack_object *map, crier_receipt_t *receipt
     return 0;
 }
 
+//  Reads notification.routed's "parts", "part", "part_size" and "groups" (a notification sent in
+//  parts; all or none).
+static int s_read_parts (const msgpack_object *map, crier_receipt_t *receipt, crier_error_t *error)
+{
+    uint64_t parts = 0, part = 0, part_size = 0;
+    if (crier_msgpack_read_optional_uint (map, "parts", &parts, error) != 0)
+        return -1;
+    if (parts == 0)
+        return 0;
+    if (crier_msgpack_read_uint (map, "part", &part, error) != 0 ||
+        crier_msgpack_read_uint (map, "part_size", &part_size, error) != 0)
+        return -1;
+    if (parts > UINT32_MAX || part >= parts || part_size == 0 || part_size > UINT32_MAX)
+        return crier_error_set (error, "part", "must be under parts, with part_size 1 or more");
+    receipt->parts = (uint32_t)parts;
+    receipt->part = (uint32_t)part;
+    receipt->part_size = (uint32_t)part_size;
+    return s_read_texts (map, "groups", &receipt->groups, &receipt->group_count, error);
+}
+
 //  The fields of each kind beyond notification_id, time and reason.
 static int s_read_kind (const msgpack_object *map, crier_receipt_t *receipt, crier_error_t *error)
 {
     switch (receipt->kind) {
         case CRIER_RECEIPT_ROUTED:
-            if (s_read_throttles (map, receipt, error) != 0)
+            if (s_read_throttles (map, receipt, error) != 0 ||
+                s_read_parts (map, receipt, error) != 0)
                 return -1;
             //  fall through
         case CRIER_RECEIPT_NAG_ROUTED:
@@ -366,6 +387,17 @@ int crier_receipt_add_throttles (crier_event_t *event, const char *key,
     return rc;
 }
 
+void crier_receipt_add_parts (crier_event_t *event, uint32_t parts, uint32_t part,
+                              uint32_t part_size, char *const *groups, size_t group_count)
+{
+    if (parts == 0)
+        return;
+    crier_event_add_int (event, "parts", parts);
+    crier_event_add_int (event, "part", part);
+    crier_event_add_int (event, "part_size", part_size);
+    crier_event_add_texts (event, "groups", groups, group_count);
+}
+
 int crier_receipt_encode (const crier_receipt_t *receipt, char **data_p, size_t *size_p)
 {
     crier_event_t *event = crier_event_new (s_types[receipt->kind]);
@@ -383,6 +415,9 @@ int crier_receipt_encode (const crier_receipt_t *receipt, char **data_p, size_t 
             if (rc == 0)
                 rc = crier_receipt_add_throttles (event, receipt->key, receipt->throttles,
                                                   receipt->throttle_count);
+            if (receipt->kind == CRIER_RECEIPT_ROUTED)
+                crier_receipt_add_parts (event, receipt->parts, receipt->part, receipt->part_size,
+                                         receipt->groups, receipt->group_count);
             break;
         case CRIER_RECEIPT_UNROUTABLE:
             crier_event_add_texts (event, "groups", receipt->groups, receipt->group_count);

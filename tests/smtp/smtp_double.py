@@ -15,6 +15,7 @@ Prints "listening on SMTP_PORT HTTP_PORT" once ready.
 """
 
 import argparse
+import asyncio
 import base64
 import email
 import email.policy
@@ -81,15 +82,24 @@ class Recorder:
         self.password = None
         self.timeouts = 0  # idle connections closed (--idle-timeout)
 
-    def _fault(self, stage):
+    def _take(self, stage, kind):
+        """What the next fault of stage with kind ("reply" or "delay_ms") says, counted down."""
         with self.lock:
             for fault in self.faults:
-                if fault["stage"] == stage:
+                if fault["stage"] == stage and kind in fault:
                     fault["count"] = fault.get("count", 1) - 1
                     if fault["count"] <= 0:
                         self.faults.remove(fault)
-                    return fault["reply"]
+                    return fault[kind]
         return None
+
+    def _fault(self, stage):
+        return self._take(stage, "reply")
+
+    def _delay(self, stage):
+        """Seconds to wait before answering the next command of stage."""
+        delay_ms = self._take(stage, "delay_ms")
+        return delay_ms / 1000.0 if delay_ms else 0
 
     async def handle_MAIL(self, server, session, envelope, address, options):
         reply = self._fault("MAIL")
@@ -107,6 +117,9 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        delay = self._delay("DATA")
+        if delay:
+            await asyncio.sleep(delay)
         reply = self._fault("DATA")
         if reply:
             return reply

@@ -51,6 +51,15 @@ void test_smtp_fault (test_smtp_t *smtp, const char *stage, const char *reply, i
     assert_int_equal (test_http ("POST", url, body, NULL, NULL), 200);
 }
 
+void test_smtp_delay (test_smtp_t *smtp, const char *stage, int delay_ms, int count)
+{
+    char url[128], body[256];
+    snprintf (url, sizeof url, "%s/fault", smtp->control);
+    snprintf (body, sizeof body, "{\"stage\": \"%s\", \"delay_ms\": %d, \"count\": %d}", stage,
+              delay_ms, count);
+    assert_int_equal (test_http ("POST", url, body, NULL, NULL), 200);
+}
+
 void test_smtp_set_password (test_smtp_t *smtp, const char *password)
 {
     char url[128], body[256];

@@ -22,6 +22,9 @@ void test_smtp_destroy (test_smtp_t **smtp_p);
 //  Makes the next count commands of stage (MAIL, RCPT, DATA) answer reply.
 void test_smtp_fault (test_smtp_t *smtp, const char *stage, const char *reply, int count);
 
+//  Makes the next count commands of stage wait delay_ms before their answer.
+void test_smtp_delay (test_smtp_t *smtp, const char *stage, int delay_ms, int count);
+
 //  Makes the password of --user another (the operator fixed it on the server's side).
 void test_smtp_set_password (test_smtp_t *smtp, const char *password);
 

@@ -266,6 +266,72 @@ static void test_redelivery_frame_round_trip (void **state)
     crier_notification_destroy (&original);
 }
 
+//  Encodes a receipt and decodes it into *decoded (free with crier_receipt_free).
+static void s_receipt_round_trip (const crier_receipt_t *receipt, crier_receipt_t *decoded)
+{
+    char *data;
+    size_t size;
+    crier_error_t error;
+    assert_int_equal (crier_receipt_encode (receipt, &data, &size), 0);
+    assert_int_equal (crier_receipt_decode (data, size, decoded, &error), 1);
+    free (data);
+}
+
+//  A part request (docs/delivery.md, Large groups) and the routed receipt of a part.
+static void test_parts_round_trip (void **state)
+{
+    crier_notification_t *original = s_sample ();
+    crier_frame_redelivery_t again = {.attempt = 2, .part = 7, .part_size = 10000};
+    crier_frame_redelivery_t decoded;
+    crier_notification_t *notification = s_round_trip (original, &again, &decoded);
+    assert_int_equal (decoded.part, 7);
+    assert_int_equal (decoded.part_size, 10000);
+    assert_int_equal (decoded.only_count, 0);
+    crier_frame_redelivery_free (&decoded);
+    crier_notification_destroy (&notification);
+    //  Part 0 is a part too; no part_size: not a part request.
+    again = (crier_frame_redelivery_t){.attempt = 1, .part = 0, .part_size = 5};
+    notification = s_round_trip (original, &again, &decoded);
+    assert_int_equal (decoded.part_size, 5);
+    assert_int_equal (decoded.part, 0);
+    crier_notification_destroy (&notification);
+    again = (crier_frame_redelivery_t){.attempt = 1};
+    notification = s_round_trip (original, &again, &decoded);
+    assert_int_equal (decoded.part_size, 0);
+    crier_notification_destroy (&notification);
+    crier_notification_destroy (&original);
+
+    char *groups[] = {"#customers"};
+    crier_receipt_delivery_t rows[1] = {{.channel = "email", .target = "a@example.org"}};
+    memset (rows[0].delivery_id, 'c', CRIER_DIGEST_BYTES - 1);
+    crier_receipt_t routed = {.kind = CRIER_RECEIPT_ROUTED,
+                              .notification_id = "n-1",
+                              .deliveries = rows,
+                              .delivery_count = 1,
+                              .parts = 100,
+                              .part = 99,
+                              .part_size = 10000,
+                              .groups = groups,
+                              .group_count = 1};
+    crier_receipt_t receipt;
+    s_receipt_round_trip (&routed, &receipt);
+    assert_int_equal (receipt.parts, 100);
+    assert_int_equal (receipt.part, 99);
+    assert_int_equal (receipt.part_size, 10000);
+    assert_int_equal (receipt.group_count, 1);
+    assert_string_equal (receipt.groups[0], "#customers");
+    crier_receipt_free (&receipt);
+    //  A part past the last is refused.
+    routed.part = 100;
+    char *data;
+    size_t size;
+    crier_error_t error;
+    assert_int_equal (crier_receipt_encode (&routed, &data, &size), 0);
+    assert_int_equal (crier_receipt_decode (data, size, &receipt, &error), -1);
+    assert_string_equal (error.field, "part");
+    free (data);
+}
+
 static void test_bad_only_is_refused (void **state)
 {
     test_frame_t frame;
@@ -297,12 +363,8 @@ static void test_receipt_round_trip (void **state)
                               .time_ms = 1764000000000,
                               .deliveries = rows,
                               .delivery_count = 1};
-    char *data;
-    size_t size;
-    assert_int_equal (crier_receipt_encode (&routed, &data, &size), 0);
     crier_receipt_t decoded;
-    crier_error_t error;
-    assert_int_equal (crier_receipt_decode (data, size, &decoded, &error), 1);
+    s_receipt_round_trip (&routed, &decoded);
     assert_int_equal (decoded.kind, CRIER_RECEIPT_ROUTED);
     assert_string_equal (decoded.notification_id, "n-1");
     assert_int_equal (decoded.time_ms, 1764000000000);
@@ -310,19 +372,16 @@ static void test_receipt_round_trip (void **state)
     assert_string_equal (decoded.deliveries[0].delivery_id, rows[0].delivery_id);
     assert_string_equal (decoded.deliveries[0].target, "a@example.org");
     crier_receipt_free (&decoded);
-    free (data);
 
     crier_receipt_t failed = {.kind = CRIER_RECEIPT_FAILED,
                               .notification_id = "n-1",
                               .reason = "550 no such user",
                               .delivery = rows[0]};
-    assert_int_equal (crier_receipt_encode (&failed, &data, &size), 0);
-    assert_int_equal (crier_receipt_decode (data, size, &decoded, &error), 1);
+    s_receipt_round_trip (&failed, &decoded);
     assert_int_equal (decoded.kind, CRIER_RECEIPT_FAILED);
     assert_string_equal (decoded.reason, "550 no such user");
     assert_string_equal (decoded.delivery.channel, "email");
     crier_receipt_free (&decoded);
-    free (data);
 }
 
 static void test_a_delivered_event_is_peeked_at (void **state)
@@ -579,6 +638,7 @@ int main (void)
         cmocka_unit_test (test_delivery_with_forged_id_is_refused),
         cmocka_unit_test (test_event_frames),
         cmocka_unit_test (test_redelivery_frame_round_trip),
+        cmocka_unit_test (test_parts_round_trip),
         cmocka_unit_test (test_bad_only_is_refused),
         cmocka_unit_test (test_receipt_round_trip),
         cmocka_unit_test (test_a_delivered_event_is_peeked_at),

@@ -95,6 +95,10 @@ typedef struct {
     //  routed; the resolver sends one Matrix edit per message).
     crier_frame_edit_t *edits;
     size_t edit_count;
+    //  A part request (docs/delivery.md, Large groups): route only the part'th part_size
+    //  deliveries of the notification's groups. part_size 0: not one.
+    uint32_t part;
+    uint32_t part_size;
 } crier_frame_redelivery_t;
 
 //  Encodes a notification frame for a redelivery: "attempt" when not 1 and, when only_count > 0,

@@ -73,8 +73,14 @@ typedef struct {
     char *reason;                         //  failed, retrying, released, deferred, unroutable
     crier_receipt_delivery_t *deliveries; //  notification.routed
     size_t delivery_count;
-    char **groups; //  notification.unroutable
+    char **groups; //  notification.unroutable; notification.routed in parts: the groups routed
     size_t group_count;
+    //  notification.routed of a notification sent in parts (docs/delivery.md, Large groups):
+    //  how many parts of part_size deliveries, and which part these deliveries are. parts 0: not
+    //  in parts.
+    uint32_t parts;
+    uint32_t part;
+    uint32_t part_size;
     crier_receipt_nag_t *nags; //  notification.routed's nags; nag.routed's decided deliveries
     size_t nag_count;
     char *room_id;  //  delivery.seen
@@ -97,6 +103,11 @@ int crier_receipt_decode (const void *data, size_t size, crier_receipt_t *receip
 //  missing or malformed.
 int crier_receipt_peek (const void *data, size_t size, char delivery_id[CRIER_DIGEST_BYTES],
                         char *channel, size_t channel_size);
+
+//  Adds notification.routed's "parts", "part", "part_size" and "groups" of a notification sent in
+//  parts (nothing when parts is 0).
+void crier_receipt_add_parts (crier_event_t *event, uint32_t parts, uint32_t part,
+                              uint32_t part_size, char *const *groups, size_t group_count);
 
 //  Adds notification.routed's "key" and "throttle" (nothing when count is 0), as the resolver
 //  says them. Returns 0, or -1 when out of memory.
