@@ -221,6 +221,8 @@ class Bench:
             "CRIER_LOG_LEVEL": "warn",
             # Room for the whole backlog test (100,000 waiting with the sinks stopped).
             "CRIER_MAX_BACKLOG": "1000000",
+            # The large group's mapping (the "fanout" part).
+            "CRIER_MAPPING_MAX_BYTES": "256MiB",
         })
         env.update(extra or {})
         return env
@@ -340,6 +342,16 @@ class Bench:
                   "--times", times)
         wait_until("the latency run to reach the sink",
                    lambda: self.matrix_sends()[0] >= before + count, 300)
+        percentile, samples = self.matrix_latencies(times, before)
+        self.row(f"push-to-sink latency at {rate:,}/s (Matrix, {samples:,} samples)",
+                 f"p50 {percentile(50):.1f} ms, p99 {percentile(99):.1f} ms, "
+                 f"p99.9 {percentile(99.9):.1f} ms",
+                 "(nginx logs whole milliseconds: ±0.5 ms)")
+
+    def matrix_latencies(self, times, before):
+        """The push-to-sink latencies of the notifications to #one in a times file (crier-bench
+        push --times), from the sink's send lines after the first before: (percentile function
+        in ms, samples)."""
         sent = {}
         with open(times) as lines:
             for line in lines:
@@ -354,10 +366,7 @@ class Bench:
 
         def percentile(p):
             return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
-        self.row(f"push-to-sink latency at {rate:,}/s (Matrix, {len(latencies):,} samples)",
-                 f"p50 {percentile(50):.1f} ms, p99 {percentile(99):.1f} ms, "
-                 f"p99.9 {percentile(99.9):.1f} ms",
-                 "(nginx logs whole milliseconds: ±0.5 ms)")
+        return percentile, len(latencies)
 
     def ingest_alone(self, count):
         env = self.crier_env({
@@ -721,6 +730,73 @@ class Bench:
                  f"(resolver peak RSS {peak:.0f} MiB, {peak / mib:.2f}x the document, "
                  f"{(peak - base) / mib:.2f}x above its base; {idle:.0f} MiB after)")
 
+    # ---- one notification to a large group ------------------------------------------------------
+    def restart_crier(self):
+        """Every crier process anew (ingest with an empty journal): peak RSS from here on."""
+        for name in PROCESSES:
+            self.stop(name)
+        shutil.rmtree(os.path.join(self.work, "ingest"), ignore_errors=True)
+        self.start_crier()
+
+    def email_rate(self, group, count, deliveries):
+        """count notifications to group reaching the SMTP sink: (deliveries/s, elapsed s)."""
+        before = self.emails()
+        start = time.time()
+        self.push("--count", str(count), "--to", group)
+        wait_until(f"{group} in the SMTP sink", lambda: self.emails() >= before + deliveries,
+                   3600)
+        elapsed = time.time() - start
+        return deliveries / elapsed, elapsed
+
+    def fanout(self, addresses):
+        """One notification to a group of `addresses` mailboxes (in parts, docs/delivery.md,
+        Large groups), against a small-group run to the same sink just before; while it goes
+        out, small notifications to a room at 5/s, with their push-to-sink latency; every
+        process's peak RSS, counted from a fresh start."""
+        document = self.couch("GET", "/crier/mapping")
+        document["mapping"]["#customers"] = {"email": [f"c{number}@bench.example"
+                                                       for number in range(addresses)]}
+        document["mapping"]["#small"] = {"email": [f"s{number}@bench.example"
+                                                   for number in range(10)]}
+        self.couch("PUT", "/crier/mapping", document)
+        self.restart_crier()
+        start_rss = {name: self.rss(name) for name in PROCESSES}
+        small_count = max(100, addresses // 100)
+        small_rate, _ = self.email_rate("#small", small_count, small_count * 10)
+        self.row("one notification to 10 mailboxes, repeated (the small-group reference)",
+                 f"{small_rate:,.0f} deliveries/s", f"({small_count:,} notifications)")
+        # The small ones to a room while the big one goes out: as many as 5/s for the time the
+        # big one should take at the reference rate.
+        times = os.path.join(self.work, "times-fanout.txt")
+        matrix_before = self.matrix_sends()[0]
+        during = max(10, int(addresses / small_rate * 5))
+        small = subprocess.Popen([os.path.join(self.bin, "crier-bench"), "push", "--endpoint",
+                                  self.crier_env()["CRIER_INGEST_ENDPOINT"], "--count",
+                                  str(during), "--to", "#one", "--rate", "5", "--ids", "during",
+                                  "--times", times], stdout=subprocess.DEVNULL)
+        cpu_before = self.cpu_times()
+        big_rate, elapsed = self.email_rate("#customers", 1, addresses)
+        self.row(f"one notification to a group of {addresses:,} mailboxes",
+                 f"{big_rate:,.0f} deliveries/s",
+                 f"({elapsed:.0f} s; {100 * big_rate / small_rate:.0f} % of the small-group "
+                 f"rate; parts of {self.fanout_part_size:,})")
+        self.cpu_row(cpu_before, addresses)
+        small.wait(600)
+        wait_until("the small notifications", lambda: self.matrix_sends()[0] >= matrix_before +
+                   during, 300)
+        percentile, samples = self.matrix_latencies(times, matrix_before)
+        self.row(f"  ... small notifications to a room meanwhile (5/s, {samples:,})",
+                 f"p50 {percentile(50):.0f} ms, p99 {percentile(99):.0f} ms, "
+                 f"max {percentile(100):.0f} ms", "(push to sink)")
+        self.row("  ... peak RSS (MiB) of each process from its start", ", ".join(
+            f"{name.replace('crier-', '')} {self.rss(name, 'VmHWM'):.1f} "
+            f"(at start {start_rss[name]:.1f})" for name in PROCESSES))
+        # The parts after this one measure with the mapping they had.
+        document = self.couch("GET", "/crier/mapping")
+        del document["mapping"]["#customers"], document["mapping"]["#small"]
+        self.couch("PUT", "/crier/mapping", document)
+        self.restart_crier()
+
     # ---- all ---------------------------------------------------------------------------------
     def run(self, parts):
         n = 2000 if self.quick else self.count
@@ -776,11 +852,14 @@ class Bench:
             self.throttle(n, 100 if self.quick else 1000)
         if "e2ee" in parts:
             self.e2ee(200 if self.quick else 2000)
+        if "fanout" in parts:
+            self.fanout(20000 if self.quick else self.fanout_addresses)
         # Last of the pipeline's parts: it leaves a backlog that the stopped sinks never take.
         if "backlog" in parts:
             self.backlog(n)
         if "mapping" in parts:
             self.large_mapping(20000 if self.quick else self.mapping_groups)
+
         return self.rows
 
 
@@ -798,8 +877,10 @@ def main():
                         help="notifications per throughput run (default 100000)")
     parser.add_argument("--mapping-groups", type=int, default=1000000,
                         help="groups in the large mapping (default 1000000)")
+    parser.add_argument("--fanout-addresses", type=int, default=1000000,
+                        help="mailboxes in the large group (default 1000000)")
     parts = ["throughput", "http2", "latency", "apprise", "ingest", "gateway", "nags", "throttle",
-             "backlog", "e2ee", "mapping"]
+             "backlog", "e2ee", "mapping", "fanout"]
     parser.add_argument("--only", default=",".join(parts),
                         help="comma-separated parts to run (default: all of " +
                         ", ".join(parts) + ")")
@@ -807,6 +888,8 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     bench = Bench(root, options.bin, options.work, options.quick, options.count)
     bench.mapping_groups = options.mapping_groups
+    bench.fanout_addresses = options.fanout_addresses
+    bench.fanout_part_size = 10000
     try:
         rows = bench.run(options.only.split(","))
     except Failure as failure:

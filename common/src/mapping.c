@@ -191,10 +191,34 @@ crier_mapping_t *crier_mapping_empty (void)
     return calloc (1, sizeof (crier_mapping_t));
 }
 
-//  Copies a checked array of strings (may be NULL) after the text so far: 0 with the count.
-static int s_targets_add (crier_mapping_t *self, const json_t *targets, uint32_t *count_p)
+int crier_target_list_add (crier_target_list_t *list, const char *target, size_t length)
+{
+    if (list->count == UINT32_MAX ||
+        s_grow ((void **)&list->text, &list->capacity, list->used + length + 1, 1) != 0)
+        return -1;
+    memcpy (list->text + list->used, target, length);
+    list->text[list->used + length] = '\0';
+    list->used += length + 1;
+    list->count++;
+    return 0;
+}
+
+//  Copies a checked array of strings (may be NULL), or the list when it has any, after the text
+//  so far: 0 with the count.
+static int s_targets_add (crier_mapping_t *self, const json_t *targets,
+                          const crier_target_list_t *list, uint32_t *count_p)
 {
     *count_p = 0;
+    if (list && list->count > 0) {
+        if (self->text_used + list->used > UINT32_MAX ||
+            s_grow ((void **)&self->text, &self->text_capacity, self->text_used + list->used, 1) !=
+                0)
+            return -1;
+        memcpy (self->text + self->text_used, list->text, list->used);
+        self->text_used += list->used;
+        *count_p = list->count;
+        return 0;
+    }
     size_t index;
     const json_t *target;
     json_array_foreach (targets, index, target)
@@ -225,7 +249,8 @@ static int s_extra_add (crier_mapping_t *self, group_t *group, const json_t *cha
         crier_duration_parse (json_string_value (json_object_get (nag, "after")),
                               &extra->nag_after_ms);
         extra->nag_emails = (uint32_t)self->text_used;
-        if (s_targets_add (self, json_object_get (nag, "email"), &extra->nag_email_count) != 0)
+        if (s_targets_add (self, json_object_get (nag, "email"), NULL, &extra->nag_email_count) !=
+            0)
             return -1;
         self->nags++;
     }
@@ -238,7 +263,8 @@ static int s_extra_add (crier_mapping_t *self, group_t *group, const json_t *cha
     return 0;
 }
 
-int crier_mapping_add_group (crier_mapping_t *self, const char *name, const json_t *channels)
+int crier_mapping_add_group (crier_mapping_t *self, const char *name, const json_t *channels,
+                             const crier_target_list_t *lists)
 {
     if (self->group_count >= UINT32_MAX - 1 ||
         s_grow ((void **)&self->groups, &self->group_capacity, self->group_count + 1,
@@ -254,7 +280,7 @@ int crier_mapping_add_group (crier_mapping_t *self, const char *name, const json
     //  Right after the name, in channel order: crier_mapping_targets finds them from it.
     for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
         if (s_targets_add (self, json_object_get (channels, s_channel_names[channel]),
-                           &group->counts[channel]) != 0)
+                           lists ? &lists[channel] : NULL, &group->counts[channel]) != 0)
             return -1;
     return s_extra_add (self, group, channels);
 }

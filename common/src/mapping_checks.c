@@ -159,36 +159,43 @@ int crier_email_address_check (const char *address, char *message, size_t size)
     return 0;
 }
 
+int crier_mapping_check_target (const char *group_path, crier_channel_t channel, size_t index,
+                                const char *target, const char *type, crier_mapping_error_t *error)
+{
+    char message[sizeof error->message];
+    int rc = -1;
+    if (!target)
+        snprintf (message, sizeof message, "must be a string, got %s", type);
+    else //  without NUL: mapping_reader.c looked first
+        rc = channel == CRIER_CHANNEL_MATRIX
+                 ? crier_matrix_target_check (target, message, sizeof message)
+                 : crier_email_address_check (target, message, sizeof message);
+    if (rc == 0)
+        return 0;
+    char element_path[sizeof error->path];
+    snprintf (element_path, sizeof element_path, "%.256s.%s[%zu]", group_path,
+              crier_channel_name (channel), index);
+    return crier_mapping_fail (error, element_path, "%s", message);
+}
+
 static int s_check_targets (const char *group_path, crier_channel_t channel, const json_t *targets,
                             crier_mapping_error_t *error)
 {
-    char path[280];
-    snprintf (path, sizeof path, "%.256s.%s", group_path, crier_channel_name (channel));
-    if (!json_is_array (targets))
+    if (!json_is_array (targets)) {
+        char path[280];
+        snprintf (path, sizeof path, "%.256s.%s", group_path, crier_channel_name (channel));
         return crier_mapping_fail (error, path, "must be an array of %s, got %s",
                                    channel == CRIER_CHANNEL_MATRIX ? "room ids or aliases"
                                                                    : "addresses",
                                    crier_json_type (targets));
+    }
     size_t index;
     const json_t *target;
     json_array_foreach (targets, index, target)
     {
-        char message[sizeof error->message];
-        int rc = -1;
-        if (!json_is_string (target))
-            snprintf (message, sizeof message, "must be a string, got %s",
-                      crier_json_type (target));
-        else //  without NUL: mapping_reader.c looked first
-            rc = channel == CRIER_CHANNEL_MATRIX
-                     ? crier_matrix_target_check (json_string_value (target), message,
-                                                  sizeof message)
-                     : crier_email_address_check (json_string_value (target), message,
-                                                  sizeof message);
-        if (rc != 0) {
-            char element_path[sizeof error->path];
-            snprintf (element_path, sizeof element_path, "%.280s[%zu]", path, index);
-            return crier_mapping_fail (error, element_path, "%s", message);
-        }
+        if (crier_mapping_check_target (group_path, channel, index, json_string_value (target),
+                                        crier_json_type (target), error) != 0)
+            return -1;
     }
     return 0;
 }

@@ -24,6 +24,11 @@ const char *crier_json_type (const json_t *value);
 int crier_mapping_check_group (const char *group, const json_t *channels,
                                crier_mapping_error_t *error);
 
+//  One target of a group (group_path: mapping["#admins"]): a room id or alias, or an address;
+//  target NULL when the value is not a string (type says what it is). 0 when valid.
+int crier_mapping_check_target (const char *group_path, crier_channel_t channel, size_t index,
+                                const char *target, const char *type, crier_mapping_error_t *error);
+
 //  people["<user>"]: a Matrix user id and {"email": address}. 0 when valid.
 int crier_mapping_check_person (const char *user, const json_t *person,
                                 crier_mapping_error_t *error);

@@ -1,7 +1,9 @@
 /*  mapping_reader.c - see mapping.h. Follows the document's structure by depth: its members at
     depth 1, groups and people at depth 2. Each group (or person) is built whole as a small
     jansson value, checked by mapping_checks.c, copied into the compact mapping and freed, so the
-    document never exists as one tree. */
+    document never exists as one tree. A group's target arrays are the exception: their strings
+    are checked one by one and stream into lists (the value gets empty arrays), so that a group
+    of a million addresses costs its text, not a million jansson strings. */
 #include "crier/json_tree.h"
 #include "crier/mapping.h"
 #include "mapping_checks.h"
@@ -43,13 +45,35 @@ struct crier_mapping_reader_t {
     bool started;                   //  the document's first token came
     step_t steps[OTHER_PATH_DEPTH]; //  where in an "other" member (the first levels)
     size_t other_depth;             //  containers open in it
+    crier_target_list_t lists[CRIER_CHANNEL_COUNT]; //  the group's targets read so far
+    int channel_key;    //  the channel the group's last key names, or -1
+    int streaming;      //  the channel whose array of targets is being read, or -1
+    size_t next_target; //  the index of its next target
 };
+
+//  Past this, a list's buffer is freed after its group rather than kept for the next.
+#define LIST_KEEP_BYTES (1024 * 1024)
+
+static void s_lists_clear (crier_mapping_reader_t *self, bool release)
+{
+    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++) {
+        crier_target_list_t *list = &self->lists[channel];
+        if (release || list->capacity > LIST_KEEP_BYTES) {
+            free (list->text);
+            *list = (crier_target_list_t){0};
+        }
+        list->used = 0;
+        list->count = 0;
+    }
+    self->channel_key = self->streaming = -1;
+}
 
 crier_mapping_reader_t *crier_mapping_reader_new (void)
 {
     crier_mapping_reader_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
+    self->channel_key = self->streaming = -1;
     self->tree = crier_json_tree_new (MEMBER_MAX_DEPTH);
     if (!self->tree)
         crier_mapping_reader_destroy (&self);
@@ -66,9 +90,11 @@ static void s_reset (crier_mapping_reader_t *self)
     free (self->revision);
     for (size_t step = 0; step < OTHER_PATH_DEPTH; step++)
         free (self->steps[step].key);
+    s_lists_clear (self, true);
     crier_json_tree_t *tree = self->tree;
     memset (self, 0, sizeof *self);
     self->tree = tree;
+    self->channel_key = self->streaming = -1;
 }
 
 void crier_mapping_reader_destroy (crier_mapping_reader_t **self_p)
@@ -136,7 +162,7 @@ static void s_add_entry (crier_mapping_reader_t *self, json_t *value)
         return;
     }
     int rc = groups
-                 ? crier_mapping_add_group (self->mapping, self->entry, value)
+                 ? crier_mapping_add_group (self->mapping, self->entry, value, self->lists)
                  : crier_mapping_add_person (self->mapping, self->entry,
                                              json_string_value (json_object_get (value, "email")));
     if (rc == 1) {
@@ -148,9 +174,74 @@ static void s_add_entry (crier_mapping_reader_t *self, json_t *value)
         s_fail (self, "(document)", "out of memory, or over the 4 GiB a mapping can hold");
 }
 
+//  The channel a key names, or -1.
+static int s_channel_of (const crier_json_token_t *token)
+{
+    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++) {
+        const char *name = crier_channel_name ((crier_channel_t)channel);
+        if (token->length == strlen (name) && memcmp (token->text, name, token->length) == 0)
+            return channel;
+    }
+    return -1;
+}
+
+//  One value of the target array being streamed: checked, then added to its list.
+static void s_stream_target (crier_mapping_reader_t *self, const crier_json_token_t *token)
+{
+    crier_channel_t channel = (crier_channel_t)self->streaming;
+    size_t index = self->next_target++;
+    char group_path[sizeof self->error.path];
+    s_entry_path (self, group_path, sizeof group_path);
+    if (token->kind == CRIER_JSON_STRING && memchr (token->text, '\0', token->length)) {
+        char path[sizeof self->error.path];
+        snprintf (path, sizeof path, "%.256s.%s[%zu]", group_path, crier_channel_name (channel),
+                  index);
+        s_fail (self, path, "contains a NUL character (\\u0000): remove it");
+        return;
+    }
+    char *target = token->kind == CRIER_JSON_STRING ? crier_json_token_copy (token) : NULL;
+    if (token->kind == CRIER_JSON_STRING && !target) {
+        s_fail (self, "(document)", "out of memory");
+        return;
+    }
+    if (crier_mapping_check_target (group_path, channel, index, target,
+                                    crier_json_token_type (token), &self->error) != 0) {
+        self->failed = true; //  error holds what the check found
+        crier_mapping_destroy (&self->mapping);
+        crier_json_tree_reset (self->tree);
+    } else if (crier_target_list_add (&self->lists[channel], target, token->length) != 0)
+        s_fail (self, "(document)", "out of memory");
+    free (target);
+}
+
+//  A group's arrays of targets stream into lists: true when it took the token, which the tree
+//  then does not see (it gets the arrays' start and end only).
+static bool s_stream (crier_mapping_reader_t *self, const crier_json_token_t *token)
+{
+    if (self->depth == 3 && token->kind == CRIER_JSON_KEY) {
+        self->channel_key = s_channel_of (token);
+        return false;
+    }
+    if (self->depth == 3 && token->kind == CRIER_JSON_ARRAY_START && self->channel_key >= 0) {
+        self->streaming = self->channel_key;
+        self->next_target = 0;
+        return false;
+    }
+    if (self->streaming < 0)
+        return false;
+    if (self->depth == 3) { //  the array's end
+        self->streaming = -1;
+        return false;
+    }
+    s_stream_target (self, token);
+    return true;
+}
+
 //  A token inside "mapping" or "people" (depth 2 and below).
 static void s_take_entry (crier_mapping_reader_t *self, const crier_json_token_t *token)
 {
+    if (self->member == MEMBER_GROUPS && s_stream (self, token))
+        return;
     if (token->kind == CRIER_JSON_KEY && self->depth == 2) {
         free (self->entry);
         self->entry = s_key (self, token);
@@ -165,6 +256,7 @@ static void s_take_entry (crier_mapping_reader_t *self, const crier_json_token_t
         json_t *value = crier_json_tree_take (self->tree);
         s_add_entry (self, value);
         json_decref (value);
+        s_lists_clear (self, false);
     } else if (rc < 0) {
         char path[sizeof self->error.path];
         s_entry_path (self, path, sizeof path);

@@ -100,10 +100,61 @@ static void test_channels (void **state)
                     "must be an array of room ids or aliases, got object");
 }
 
+//  A group's targets stream in (mapping_reader.c): any channel order, a nag's addresses apart,
+//  and a group of 50,000 addresses whole and in order.
+static void test_targets_stream_in (void **state)
+{
+    const char *document = "{\"mapping\": {\"#g\": {\"email\": [\"a@b.org\", \"b@b.org\"], "
+                           "\"nag\": {\"after\": \"1h\", \"email\": [\"n@b.org\"]}, "
+                           "\"matrix\": [\"!r:s\"]}, \"#h\": {\"email\": [\"h@b.org\"]}}}";
+    crier_mapping_error_t error;
+    crier_mapping_t *mapping = crier_mapping_parse (document, strlen (document), &error);
+    assert_non_null (mapping);
+    crier_targets_t targets;
+    assert_int_equal (crier_mapping_targets (mapping, "#g", CRIER_CHANNEL_MATRIX, &targets), 0);
+    assert_int_equal (targets.count, 1);
+    assert_string_equal (targets.first, "!r:s");
+    assert_int_equal (crier_mapping_targets (mapping, "#g", CRIER_CHANNEL_EMAIL, &targets), 0);
+    assert_int_equal (targets.count, 2);
+    assert_string_equal (targets.first, "a@b.org");
+    assert_string_equal (crier_targets_next (targets.first), "b@b.org");
+    uint64_t after_ms;
+    assert_int_equal (crier_mapping_nag (mapping, "#g", &after_ms, &targets), 0);
+    assert_int_equal (targets.count, 1);
+    assert_string_equal (targets.first, "n@b.org");
+    assert_int_equal (crier_mapping_targets (mapping, "#h", CRIER_CHANNEL_EMAIL, &targets), 0);
+    assert_int_equal (targets.count, 1);
+    assert_string_equal (targets.first, "h@b.org");
+    crier_mapping_destroy (&mapping);
+
+    size_t size = 64 + 50000 * 24;
+    char *big = malloc (size);
+    assert_non_null (big);
+    size_t used = (size_t)snprintf (big, size, "{\"mapping\": {\"#big\": {\"email\": [");
+    for (int index = 0; index < 50000; index++)
+        used +=
+            (size_t)snprintf (big + used, size - used, "%s\"c%d@x.org\"", index ? "," : "", index);
+    used += (size_t)snprintf (big + used, size - used, "]}}}");
+    mapping = crier_mapping_parse (big, used, &error);
+    assert_non_null (mapping);
+    assert_int_equal (crier_mapping_targets (mapping, "#big", CRIER_CHANNEL_EMAIL, &targets), 0);
+    assert_int_equal (targets.count, 50000);
+    const char *target = targets.first;
+    for (size_t index = 1; index < targets.count; index++)
+        target = crier_targets_next (target);
+    assert_string_equal (target, "c49999@x.org");
+    crier_mapping_destroy (&mapping);
+    free (big);
+}
+
 static void test_targets (void **state)
 {
     s_expect_error ("{\"mapping\": {\"#admins\": {\"email\": [\"a@b.org\", 42]}}}",
                     "mapping[\"#admins\"].email[1]", "must be a string, got number");
+    s_expect_error ("{\"mapping\": {\"#admins\": {\"email\": [\"a@b.org\", [\"c@b.org\"]]}}}",
+                    "mapping[\"#admins\"].email[1]", "must be a string, got array");
+    s_expect_error ("{\"mapping\": {\"#admins\": {\"matrix\": [{\"room\": \"!r:s\"}]}}}",
+                    "mapping[\"#admins\"].matrix[0]", "must be a string, got object");
     s_expect_error ("{\"mapping\": {\"#admins\": {\"email\": [\"a@b.org\", \"nobody\"]}}}",
                     "mapping[\"#admins\"].email[1]", "not an email address");
     s_expect_error ("{\"mapping\": {\"#admins\": {\"matrix\": [\"room:server\"]}}}",
@@ -387,6 +438,7 @@ int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_valid_document),
+        cmocka_unit_test (test_targets_stream_in),
         cmocka_unit_test (test_a_large_mapping_read_in_pieces),
         cmocka_unit_test (test_a_reader_reads_one_document_after_another),
         cmocka_unit_test (test_document_shape),
