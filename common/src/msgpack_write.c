@@ -24,8 +24,17 @@ int crier_msgpack_writer_finish (crier_msgpack_writer_t *self, char **data_p, si
         crier_msgpack_writer_destroy (self);
         return -1;
     }
-    *size_p = self->buffer.size;
-    *data_p = msgpack_sbuffer_release (&self->buffer);
+    size_t size = self->buffer.size, allocated = self->buffer.alloc;
+    char *data = msgpack_sbuffer_release (&self->buffer);
+    //  msgpack-c starts every buffer at 8 KiB: a frame that waits in a queue (a large group's
+    //  deliveries) gives back what it does not use.
+    if (allocated - size > 1024) {
+        char *shrunk = realloc (data, size ? size : 1);
+        if (shrunk)
+            data = shrunk;
+    }
+    *size_p = size;
+    *data_p = data;
     return 0;
 }
 

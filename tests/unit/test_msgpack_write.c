@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,11 +82,26 @@ static void test_encoders_refuse_what_they_could_not_write_whole (void **state)
     crier_notification_destroy (&notification);
 }
 
+//  A small frame keeps no more memory than it needs (msgpack-c starts buffers at 8 KiB, and a
+//  large group's deliveries wait in a queue as frames).
+static void test_a_small_frame_keeps_little_memory (void **state)
+{
+    crier_notification_t *notification = s_notification (100);
+    char *data = NULL;
+    size_t size = 0;
+    assert_int_equal (crier_frame_encode_notification (notification, &data, &size), 0);
+    assert_true (size > 100);
+    assert_true (malloc_usable_size (data) < size + 64);
+    free (data);
+    crier_notification_destroy (&notification);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_a_writer_that_cannot_grow_gives_no_frame),
         cmocka_unit_test (test_encoders_refuse_what_they_could_not_write_whole),
+        cmocka_unit_test (test_a_small_frame_keeps_little_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
