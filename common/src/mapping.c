@@ -1,8 +1,9 @@
 /*  mapping.c - see mapping.h. The text of every name and target sits in one block, addressed by
-    32-bit offsets: a group's name, then its Matrix targets, then its email targets. Groups and
-    people are 16- and 8-byte records found through open-addressing hash indexes (at most three
-    quarters full). About 24 bytes per group beside its text, where a jansson tree took about ten
-    times the JSON. */
+    32-bit offsets: a group's name, then its targets channel after channel (Matrix first, unless
+    the document listed email first: they are stored as they stream in), each target once.
+    Groups and people are 16- and 8-byte records found through open-addressing hash indexes (at
+    most three quarters full). About 24 bytes per group beside its text, where a jansson tree
+    took about ten times the JSON. */
 #include "crier/mapping.h"
 #include "crier/config.h"
 #include "mapping_store.h"
@@ -17,8 +18,19 @@ typedef struct {
     uint32_t name;                        //  offset of the group's name in text; its targets
                                           //  follow, channel after channel
     uint32_t counts[CRIER_CHANNEL_COUNT]; //  how many targets on each channel
-    uint32_t extra;                       //  1 + its index in extras, 0 when it has none
+    uint32_t extra;                       //  1 + its index in extras, 0 when it has none; and
+                                          //  EMAIL_FIRST
 } group_t;
+
+//  Two channels: a group's targets of one are stored right after its name, the other's next.
+_Static_assert(CRIER_CHANNEL_COUNT == 2, "crier_mapping_targets skips one channel at most");
+
+//  In group_t.extra: the group's email targets are stored before its Matrix targets.
+#define EMAIL_FIRST 0x80000000u
+#define EXTRA_INDEX (~EMAIL_FIRST)
+
+//  A channel's targets past which a repeat is found through a hash, not a scan.
+#define LISTED_INDEX_FROM 16
 
 //  What few groups have: a nag, a throttle.
 typedef struct {
@@ -53,6 +65,11 @@ struct crier_mapping_t {
     size_t person_count, person_capacity;
     name_index_t group_index, person_index;
     size_t nags;
+    //  The group being streamed in: the channel whose targets come, where they start, and an
+    //  index of them (offsets) to keep each target once.
+    int array_channel;
+    uint32_t array_start;
+    name_index_t listed;
 };
 
 typedef const char *(name_fn)(const crier_mapping_t *self, uint32_t record);
@@ -191,34 +208,10 @@ crier_mapping_t *crier_mapping_empty (void)
     return calloc (1, sizeof (crier_mapping_t));
 }
 
-int crier_target_list_add (crier_target_list_t *list, const char *target, size_t length)
-{
-    if (list->count == UINT32_MAX ||
-        s_grow ((void **)&list->text, &list->capacity, list->used + length + 1, 1) != 0)
-        return -1;
-    memcpy (list->text + list->used, target, length);
-    list->text[list->used + length] = '\0';
-    list->used += length + 1;
-    list->count++;
-    return 0;
-}
-
-//  Copies a checked array of strings (may be NULL), or the list when it has any, after the text
-//  so far: 0 with the count.
-static int s_targets_add (crier_mapping_t *self, const json_t *targets,
-                          const crier_target_list_t *list, uint32_t *count_p)
+//  Copies a checked array of strings (may be NULL) after the text so far: 0 with the count.
+static int s_targets_add (crier_mapping_t *self, const json_t *targets, uint32_t *count_p)
 {
     *count_p = 0;
-    if (list && list->count > 0) {
-        if (self->text_used + list->used > UINT32_MAX ||
-            s_grow ((void **)&self->text, &self->text_capacity, self->text_used + list->used, 1) !=
-                0)
-            return -1;
-        memcpy (self->text + self->text_used, list->text, list->used);
-        self->text_used += list->used;
-        *count_p = list->count;
-        return 0;
-    }
     size_t index;
     const json_t *target;
     json_array_foreach (targets, index, target)
@@ -228,6 +221,100 @@ static int s_targets_add (crier_mapping_t *self, const json_t *targets,
             return -1;
         (*count_p)++;
     }
+    return 0;
+}
+
+static const char *s_text_at (const crier_mapping_t *self, uint32_t offset)
+{
+    return self->text + offset;
+}
+
+//  Indexes the targets of the array being streamed, in a table twice as large as needed.
+static int s_listed_rebuild (crier_mapping_t *self, uint32_t count)
+{
+    name_index_t grown = {.capacity = 64};
+    while ((size_t)(count + 1) * 4 > grown.capacity * 3)
+        grown.capacity *= 2;
+    grown.capacity *= 2;
+    grown.slots = calloc (grown.capacity, sizeof *grown.slots);
+    if (!grown.slots)
+        return -1;
+    const char *listed = self->text + self->array_start;
+    for (uint32_t index = 0; index < count; index++, listed = crier_targets_next (listed))
+        grown.slots[s_slot (self, &grown, s_text_at, listed)] = (uint32_t)(listed - self->text) + 1;
+    free (self->listed.slots);
+    self->listed = grown;
+    return 0;
+}
+
+//  Whether the array being streamed lists target already: 1, 0, or -1 when out of memory.
+static int s_listed (crier_mapping_t *self, uint32_t count, const char *target)
+{
+    if (count < LISTED_INDEX_FROM) {
+        const char *listed = self->text + self->array_start;
+        for (uint32_t index = 0; index < count; index++, listed = crier_targets_next (listed))
+            if (strcmp (listed, target) == 0)
+                return 1;
+        return 0;
+    }
+    if ((size_t)(count + 1) * 4 > self->listed.capacity * 3 && s_listed_rebuild (self, count) != 0)
+        return -1;
+    return self->listed.slots[s_slot (self, &self->listed, s_text_at, target)] != 0;
+}
+
+//  Forgets the index of the last array (a large one's table is freed, not kept for the next).
+static void s_listed_clear (crier_mapping_t *self)
+{
+    if (self->listed.capacity > 4096) {
+        free (self->listed.slots);
+        self->listed = (name_index_t){0};
+    } else if (self->listed.capacity)
+        memset (self->listed.slots, 0, self->listed.capacity * sizeof *self->listed.slots);
+}
+
+int crier_mapping_group_begin (crier_mapping_t *self, const char *name)
+{
+    if (self->group_count >= UINT32_MAX - 1 ||
+        s_grow ((void **)&self->groups, &self->group_capacity, self->group_count + 1,
+                sizeof *self->groups) != 0)
+        return -1;
+    uint32_t record = (uint32_t)self->group_count;
+    group_t *group = &self->groups[record];
+    memset (group, 0, sizeof *group);
+    int rc = s_name_add (self, &self->group_index, s_group_name, record, name, &group->name);
+    if (rc != 0)
+        return rc;
+    self->group_count++;
+    self->array_channel = -1;
+    return 0;
+}
+
+int crier_mapping_group_target (crier_mapping_t *self, crier_channel_t channel, const char *target)
+{
+    if (self->group_count == 0)
+        return -1;
+    group_t *group = &self->groups[self->group_count - 1];
+    if ((int)channel != self->array_channel) {
+        //  One array per channel, each whole (the reader refuses a key given twice).
+        if (group->counts[channel] > 0)
+            return -1;
+        if (channel == CRIER_CHANNEL_EMAIL && group->counts[CRIER_CHANNEL_MATRIX] == 0)
+            group->extra |= EMAIL_FIRST;
+        self->array_channel = (int)channel;
+        self->array_start = (uint32_t)self->text_used;
+        s_listed_clear (self);
+    }
+    uint32_t count = group->counts[channel];
+    int listed = s_listed (self, count, target);
+    if (listed != 0)
+        return listed < 0 ? -1 : 0;
+    uint32_t offset;
+    if (count == UINT32_MAX || s_text_add (self, target, &offset) != 0)
+        return -1;
+    group->counts[channel]++;
+    //  Once indexed, kept whole.
+    if (count >= LISTED_INDEX_FROM && self->listed.capacity)
+        self->listed.slots[s_slot (self, &self->listed, s_text_at, target)] = offset + 1;
     return 0;
 }
 
@@ -249,8 +336,7 @@ static int s_extra_add (crier_mapping_t *self, group_t *group, const json_t *cha
         crier_duration_parse (json_string_value (json_object_get (nag, "after")),
                               &extra->nag_after_ms);
         extra->nag_emails = (uint32_t)self->text_used;
-        if (s_targets_add (self, json_object_get (nag, "email"), NULL, &extra->nag_email_count) !=
-            0)
+        if (s_targets_add (self, json_object_get (nag, "email"), &extra->nag_email_count) != 0)
             return -1;
         self->nags++;
     }
@@ -259,30 +345,17 @@ static int s_extra_add (crier_mapping_t *self, group_t *group, const json_t *cha
         crier_duration_parse (json_string_value (json_object_get (throttle, "window")),
                               &extra->throttle_ms);
     }
-    group->extra = (uint32_t)++self->extra_count;
+    group->extra = (group->extra & EMAIL_FIRST) | (uint32_t)++self->extra_count;
     return 0;
 }
 
-int crier_mapping_add_group (crier_mapping_t *self, const char *name, const json_t *channels,
-                             const crier_target_list_t *lists)
+int crier_mapping_group_end (crier_mapping_t *self, const json_t *channels)
 {
-    if (self->group_count >= UINT32_MAX - 1 ||
-        s_grow ((void **)&self->groups, &self->group_capacity, self->group_count + 1,
-                sizeof *self->groups) != 0)
+    if (self->group_count == 0)
         return -1;
-    uint32_t record = (uint32_t)self->group_count;
-    group_t *group = &self->groups[record];
-    memset (group, 0, sizeof *group);
-    int rc = s_name_add (self, &self->group_index, s_group_name, record, name, &group->name);
-    if (rc != 0)
-        return rc;
-    self->group_count++;
-    //  Right after the name, in channel order: crier_mapping_targets finds them from it.
-    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++)
-        if (s_targets_add (self, json_object_get (channels, s_channel_names[channel]),
-                           lists ? &lists[channel] : NULL, &group->counts[channel]) != 0)
-            return -1;
-    return s_extra_add (self, group, channels);
+    s_listed_clear (self);
+    self->array_channel = -1;
+    return s_extra_add (self, &self->groups[self->group_count - 1], channels);
 }
 
 int crier_mapping_add_person (crier_mapping_t *self, const char *user, const char *email)
@@ -325,6 +398,7 @@ void crier_mapping_destroy (crier_mapping_t **self_p)
     free (self->people);
     free (self->group_index.slots);
     free (self->person_index.slots);
+    free (self->listed.slots);
     free (self);
     *self_p = NULL;
 }
@@ -374,7 +448,8 @@ static const group_t *s_group (const crier_mapping_t *self, const char *name)
 static const extra_t *s_extra (const crier_mapping_t *self, const char *name)
 {
     const group_t *group = s_group (self, name);
-    return group && group->extra ? &self->extras[group->extra - 1] : NULL;
+    return group && (group->extra & EXTRA_INDEX) ? &self->extras[(group->extra & EXTRA_INDEX) - 1]
+                                                 : NULL;
 }
 
 int crier_mapping_targets (const crier_mapping_t *self, const char *group_name,
@@ -388,10 +463,12 @@ int crier_mapping_targets (const crier_mapping_t *self, const char *group_name,
     targets->count = group->counts[channel];
     targets->first = NULL;
     if (targets->count) {
-        //  Past the name and the channels before this one (Matrix rooms, for email).
+        //  Past the name and the channel stored before this one, if any.
         const char *target = crier_targets_next (self->text + group->name);
-        for (int before = 0; before < (int)channel; before++)
-            for (uint32_t index = 0; index < group->counts[before]; index++)
+        crier_channel_t first =
+            group->extra & EMAIL_FIRST ? CRIER_CHANNEL_EMAIL : CRIER_CHANNEL_MATRIX;
+        if (channel != first)
+            for (uint32_t index = 0; index < group->counts[first]; index++)
                 target = crier_targets_next (target);
         targets->first = target;
     }

@@ -2,8 +2,8 @@
     depth 1, groups and people at depth 2. Each group (or person) is built whole as a small
     jansson value, checked by mapping_checks.c, copied into the compact mapping and freed, so the
     document never exists as one tree. A group's target arrays are the exception: their strings
-    are checked one by one and stream into lists (the value gets empty arrays), so that a group
-    of a million addresses costs its text, not a million jansson strings. */
+    are checked one by one and stream straight into the mapping (the value gets empty arrays), so
+    that a group of a million addresses costs its text, not a million jansson strings. */
 #include "crier/json_tree.h"
 #include "crier/mapping.h"
 #include "mapping_checks.h"
@@ -45,28 +45,10 @@ struct crier_mapping_reader_t {
     bool started;                   //  the document's first token came
     step_t steps[OTHER_PATH_DEPTH]; //  where in an "other" member (the first levels)
     size_t other_depth;             //  containers open in it
-    crier_target_list_t lists[CRIER_CHANNEL_COUNT]; //  the group's targets read so far
     int channel_key;    //  the channel the group's last key names, or -1
     int streaming;      //  the channel whose array of targets is being read, or -1
     size_t next_target; //  the index of its next target
 };
-
-//  Past this, a list's buffer is freed after its group rather than kept for the next.
-#define LIST_KEEP_BYTES (1024 * 1024)
-
-static void s_lists_clear (crier_mapping_reader_t *self, bool release)
-{
-    for (int channel = 0; channel < CRIER_CHANNEL_COUNT; channel++) {
-        crier_target_list_t *list = &self->lists[channel];
-        if (release || list->capacity > LIST_KEEP_BYTES) {
-            free (list->text);
-            *list = (crier_target_list_t){0};
-        }
-        list->used = 0;
-        list->count = 0;
-    }
-    self->channel_key = self->streaming = -1;
-}
 
 crier_mapping_reader_t *crier_mapping_reader_new (void)
 {
@@ -90,7 +72,6 @@ static void s_reset (crier_mapping_reader_t *self)
     free (self->revision);
     for (size_t step = 0; step < OTHER_PATH_DEPTH; step++)
         free (self->steps[step].key);
-    s_lists_clear (self, true);
     crier_json_tree_t *tree = self->tree;
     memset (self, 0, sizeof *self);
     self->tree = tree;
@@ -143,7 +124,21 @@ static char *s_key (crier_mapping_reader_t *self, const crier_json_token_t *toke
     return key;
 }
 
-//  A group or person read whole: checked, then copied into the mapping.
+//  What storing a group or person into the mapping gave: 1 when it is there already.
+static void s_stored (crier_mapping_reader_t *self, int rc)
+{
+    if (rc == 1) {
+        char path[sizeof self->error.path];
+        s_entry_path (self, path, sizeof path);
+        s_fail (self, path,
+                self->member == MEMBER_GROUPS ? "appears twice: each group once"
+                                              : "appears twice: each person once");
+    } else if (rc != 0)
+        s_fail (self, "(document)", "out of memory, or over the 4 GiB a mapping can hold");
+}
+
+//  A group or person read whole: checked, then copied into the mapping (a group's name and
+//  targets are there already).
 static void s_add_entry (crier_mapping_reader_t *self, json_t *value)
 {
     char path[sizeof self->error.path] = "";
@@ -162,16 +157,10 @@ static void s_add_entry (crier_mapping_reader_t *self, json_t *value)
         return;
     }
     int rc = groups
-                 ? crier_mapping_add_group (self->mapping, self->entry, value, self->lists)
+                 ? crier_mapping_group_end (self->mapping, value)
                  : crier_mapping_add_person (self->mapping, self->entry,
                                              json_string_value (json_object_get (value, "email")));
-    if (rc == 1) {
-        s_entry_path (self, path, sizeof path);
-        s_fail (self, path,
-                self->member == MEMBER_GROUPS ? "appears twice: each group once"
-                                              : "appears twice: each person once");
-    } else if (rc != 0)
-        s_fail (self, "(document)", "out of memory, or over the 4 GiB a mapping can hold");
+    s_stored (self, rc);
 }
 
 //  The channel a key names, or -1.
@@ -209,8 +198,8 @@ static void s_stream_target (crier_mapping_reader_t *self, const crier_json_toke
         self->failed = true; //  error holds what the check found
         crier_mapping_destroy (&self->mapping);
         crier_json_tree_reset (self->tree);
-    } else if (crier_target_list_add (&self->lists[channel], target, token->length) != 0)
-        s_fail (self, "(document)", "out of memory");
+    } else
+        s_stored (self, crier_mapping_group_target (self->mapping, channel, target));
     free (target);
 }
 
@@ -248,6 +237,9 @@ static void s_take_entry (crier_mapping_reader_t *self, const crier_json_token_t
         if (!self->entry && !self->failed)
             s_fail (self, self->member == MEMBER_GROUPS ? "mapping" : "people",
                     "a name contains a NUL character (\\u0000): remove it");
+        else if (self->entry && self->member == MEMBER_GROUPS && !self->failed)
+            s_stored (self, crier_mapping_group_begin (self->mapping, self->entry));
+        self->channel_key = self->streaming = -1;
         return;
     }
     char problem[160];
@@ -256,7 +248,6 @@ static void s_take_entry (crier_mapping_reader_t *self, const crier_json_token_t
         json_t *value = crier_json_tree_take (self->tree);
         s_add_entry (self, value);
         json_decref (value);
-        s_lists_clear (self, false);
     } else if (rc < 0) {
         char path[sizeof self->error.path];
         s_entry_path (self, path, sizeof path);
