@@ -1,8 +1,8 @@
 /*  test_large_group.c - end to end: a notification to a group of 300 mailboxes goes out in parts
     of 40 (CRIER_FANOUT_PART_SIZE; docs/delivery.md, Large groups): every mailbox gets it exactly
-    once, a small notification sent after it still arrives, and a crier-ingest killed with
-    SIGKILL in the middle resumes where it stopped: every mailbox gets it, duplicates within what
-    was in flight (a part and a half). */
+    once, a small notification sent after it still arrives, and a crier-ingest or a
+    crier-resolver killed with SIGKILL in the middle resumes where it stopped: every mailbox gets
+    it, duplicates within what was in flight (a part and a half). */
 #include "e2e_stack.h"
 
 #include <setjmp.h>
@@ -105,21 +105,37 @@ static void test_every_customer_gets_it_exactly_once (void **state)
     assert_int_equal (e2e_stack_await_all (s_stack, "small", 1, 30000).missing, 0);
 }
 
+//  Sends one notification to the customers with emails slowed down, kills a process with
+//  SIGKILL once two parts' worth arrived, starts it again: every customer gets it, duplicates
+//  within what was in flight.
+static void s_kill_in_the_middle (stack_kind_t kind, const char *text)
+{
+    int counts[CUSTOMERS];
+    test_smtp_delay (s_stack->smtp, "DATA", 20, CUSTOMERS);
+    e2e_stack_send_burst (s_stack, "#customers", NULL, text, 0, 1);
+    char body[64];
+    snprintf (body, sizeof body, "%s 0", text);
+    int reached = s_await (body, 2 * PART_SIZE, counts, 60000);
+    assert_true (reached >= 2 * PART_SIZE);
+    e2e_stack_restart (s_stack, kind, 0, SIGKILL, 137);
+    assert_int_equal (s_await (body, CUSTOMERS, counts, 120000), CUSTOMERS);
+    int duplicates = s_duplicates (counts);
+    printf ("# %s killed after %d of %d customers; email duplicates %d\n", e2e_stack_name (kind),
+            reached, CUSTOMERS, duplicates);
+    assert_true (duplicates <= PART_SIZE + PART_SIZE / 2);
+}
+
 static void test_a_killed_ingest_resumes_where_it_stopped (void **state)
 {
     (void)state;
-    int counts[CUSTOMERS];
-    //  Slow emails, so that the kill comes in the middle of the parts.
-    test_smtp_delay (s_stack->smtp, "DATA", 20, CUSTOMERS);
-    e2e_stack_send_burst (s_stack, "#customers", NULL, "resumed", 0, 1);
-    int reached = s_await ("resumed 0", 2 * PART_SIZE, counts, 60000);
-    assert_true (reached >= 2 * PART_SIZE);
-    e2e_stack_restart (s_stack, STACK_INGEST, 0, SIGKILL, 137);
-    assert_int_equal (s_await ("resumed 0", CUSTOMERS, counts, 120000), CUSTOMERS);
-    int duplicates = s_duplicates (counts);
-    printf ("# killed after %d of %d customers; email duplicates %d\n", reached, CUSTOMERS,
-            duplicates);
-    assert_true (duplicates <= PART_SIZE + PART_SIZE / 2);
+    s_kill_in_the_middle (STACK_INGEST, "ingest-killed");
+}
+
+//  The resolver: ingest asks its next instance for the part it did not route.
+static void test_a_killed_resolver_resumes_where_it_stopped (void **state)
+{
+    (void)state;
+    s_kill_in_the_middle (STACK_RESOLVER, "resolver-killed");
 }
 
 int main (void)
@@ -127,6 +143,7 @@ int main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_every_customer_gets_it_exactly_once),
         cmocka_unit_test (test_a_killed_ingest_resumes_where_it_stopped),
+        cmocka_unit_test (test_a_killed_resolver_resumes_where_it_stopped),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
