@@ -1,9 +1,10 @@
 /*  fanout.h - a notification that reaches too many targets to route at once, cut into parts
     (docs/delivery.md, Large groups). Its positions are the targets of its groups in the
     mapping's order: group by group (in the notification's order, a group named twice counted
-    once), channel by channel, target by target. Part k is the positions from k * part_size up to the next part's, less every target
-    that an earlier position of the same channel already reaches: each (channel, target) belongs
-    to the first part that reaches it, and is routed once, with the first group that reaches it.
+    once), channel by channel, target by target. Part k is the positions from k * part_size up
+    to the next part's, less every target that an earlier position of the same channel already
+    reaches: each (channel, target) belongs to the first part that reaches it, and is routed
+    once, with the first group that reaches it.
 
     A part costs memory for its own deliveries only. Finding what earlier positions reach costs a
     pass over the earlier groups' (the mapping keeps each target of a list once, so a group

@@ -45,9 +45,9 @@ struct crier_mapping_reader_t {
     bool started;                   //  the document's first token came
     step_t steps[OTHER_PATH_DEPTH]; //  where in an "other" member (the first levels)
     size_t other_depth;             //  containers open in it
-    int channel_key;    //  the channel the group's last key names, or -1
-    int streaming;      //  the channel whose array of targets is being read, or -1
-    size_t next_target; //  the index of its next target
+    int channel_key;                //  the channel the group's last key names, or -1
+    int streaming;                  //  the channel whose array of targets is being read, or -1
+    size_t next_target;             //  the index of its next target
 };
 
 crier_mapping_reader_t *crier_mapping_reader_new (void)
