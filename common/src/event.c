@@ -211,6 +211,11 @@ int crier_event_send_encoded (zsock_t *publisher, const char *type, const void *
     return zmq_send (handle, data, size, ZMQ_DONTWAIT) >= 0 ? 0 : -1;
 }
 
+const char *crier_event_type (const crier_event_t *self)
+{
+    return self->type;
+}
+
 int crier_event_send (crier_event_t **self_p, zsock_t *publisher)
 {
     crier_event_t *self = *self_p;

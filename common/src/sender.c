@@ -6,6 +6,11 @@
 
 #include <stdlib.h>
 
+//  Outcome events wait at most this long, and this many, before they are published together: a
+//  few milliseconds cost nothing to crier-ingest, which reads receipts in batches every 5 ms.
+#define OUTCOMES_DELAY_MS 2
+#define OUTCOMES_MAX      256
+
 //  Every sender's heartbeat: its counts, then what the sender adds.
 static void s_fill_heartbeat (crier_event_t *event, void *arg)
 {
@@ -77,7 +82,10 @@ int crier_sender_open (crier_sender_t *self, const crier_sender_rules_t *rules,
     if (self->deliveries)
         self->intake =
             crier_intake_new (self->loop, self->deliveries, s_on_frame, s_after_frames, self);
-    if (!self->intake || !self->events)
+    if (self->events)
+        self->outcomes =
+            crier_event_batch_new (self->loop, self->events, OUTCOMES_DELAY_MS, OUTCOMES_MAX);
+    if (!self->intake || !self->events || !self->outcomes)
         return -1;
     self->heartbeat = crier_heartbeat_new (self->loop, self->events, config->heartbeat_interval_ms,
                                            s_fill_heartbeat, self);
@@ -109,9 +117,10 @@ size_t crier_sender_held (const crier_sender_t *self)
     return self->holding ? zhashx_size (self->holding) : 0;
 }
 
-//  Says "delivery.released" for every job still held.
+//  Says "delivery.released" for every job still held, after the outcomes said before.
 static void s_release_all (crier_sender_t *self)
 {
+    crier_event_batch_flush (self->outcomes);
     for (const crier_job_t *job = zhashx_first (self->holding); job;
          job = zhashx_next (self->holding)) {
         crier_event_t *event = crier_event_new_outcome ("delivery.released", job->delivery, 0);
@@ -167,6 +176,7 @@ void crier_sender_destroy (crier_sender_t **self_p)
         zloop_timer_end (self->loop, self->probe_timer);
     crier_heartbeat_destroy (&self->heartbeat);
     crier_transfers_destroy (&self->transfers);
+    crier_event_batch_destroy (&self->outcomes); //  sends what waits
     crier_intake_destroy (&self->intake);
     crier_handshake_watch_destroy (&self->watch);
     zsock_destroy (&self->deliveries);

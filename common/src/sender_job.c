@@ -94,7 +94,7 @@ static void s_send_outcome (crier_sender_t *self, const char *type, const crier_
         crier_event_add_text (event, name, value);
     if (wait_ms >= 0)
         crier_event_add_int (event, "wait_ms", wait_ms);
-    crier_event_send (&event, self->events);
+    crier_event_batch_send (self->outcomes, &event);
 }
 
 void crier_sender_delivered (crier_sender_t *self, crier_job_t **job_p, const char *detail_name,

@@ -3,6 +3,7 @@
 #ifndef CRIER_SENDER_STATE_H_INCLUDED
 #define CRIER_SENDER_STATE_H_INCLUDED
 
+#include "crier/event_batch.h"
 #include "crier/handshake_watch.h"
 #include "crier/recent.h"
 #include "crier/sender.h"
@@ -13,9 +14,10 @@ struct crier_sender_t {
     const crier_sender_config_t *config;
     size_t capacity; //  jobs held at most
     const crier_sender_hooks_t *hooks;
-    void *arg;           //  for the hooks
-    zsock_t *deliveries; //  PULL, connected to the resolver
-    zsock_t *events;     //  PUB, connected to the event bus
+    void *arg;                     //  for the hooks
+    zsock_t *deliveries;           //  PULL, connected to the resolver
+    zsock_t *events;               //  PUB, connected to the event bus
+    crier_event_batch_t *outcomes; //  outcome events, published in batches (event_batch.h)
     crier_transfers_t *transfers;
     crier_intake_t *intake;
     crier_heartbeat_t *heartbeat;

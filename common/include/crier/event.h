@@ -73,6 +73,9 @@ int crier_event_encode (const crier_event_t *self, int64_t time_ms, char **data_
 //  is slow) and destroys it. Returns 0, or -1 when it could not be queued.
 int crier_event_send (crier_event_t **self_p, zsock_t *publisher);
 
+//  The event's type, e.g. "delivery.delivered" (the first frame).
+const char *crier_event_type (const crier_event_t *self);
+
 //  Publishes an event encoded earlier (crier_event_encode) the same way. Returns 0 or -1.
 int crier_event_send_encoded (zsock_t *publisher, const char *type, const void *data, size_t size);
 
