@@ -158,9 +158,11 @@ void crier_metrics_event (crier_metrics_t *self, const json_t *event)
         //  One event stands for the mistakes said since the last one too.
         self->rejected +=
             1 + (uint64_t)json_integer_value (json_object_get (event, "more_like_it"));
-    else if (strcmp (type, "notification.routed") == 0)
-        self->routed++;
-    else if (strcmp (type, "notification.unroutable") == 0)
+    else if (strcmp (type, "notification.routed") == 0) {
+        //  A notification in parts says routed once per part: counted with its first.
+        if (json_integer_value (json_object_get (event, "part")) == 0)
+            self->routed++;
+    } else if (strcmp (type, "notification.unroutable") == 0)
         self->unroutable++;
     else if (strcmp (type, "notification.throttled") == 0)
         self->throttled++;

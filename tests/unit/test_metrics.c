@@ -33,6 +33,11 @@ static void test_events_become_metrics (void **state)
              "{\"type\": \"notification.accepted\", \"time\": 1000, \"notification_id\": \"n1\"}");
     s_event (metrics,
              "{\"type\": \"notification.routed\", \"time\": 1001, \"notification_id\": \"n1\"}");
+    //  A notification in parts (docs/delivery.md, Large groups) counts once, with its part 0.
+    s_event (metrics, "{\"type\": \"notification.routed\", \"time\": 1001, \"notification_id\":"
+                      " \"n2\", \"parts\": 3, \"part\": 0}");
+    s_event (metrics, "{\"type\": \"notification.routed\", \"time\": 1002, \"notification_id\":"
+                      " \"n2\", \"parts\": 3, \"part\": 1}");
     s_event (metrics, "{\"type\": \"frame.rejected\", \"time\": 1001, \"more_like_it\": 4}");
     //  Delivered 300 ms after acceptance; retried once; the redelivery answered from memory.
     s_event (metrics,
@@ -60,7 +65,7 @@ static void test_events_become_metrics (void **state)
     crier_metrics_request (metrics, 503);
     char *text = crier_metrics_render (metrics, 10000);
     s_expect (text, "crier_notifications_accepted_total 1\n");
-    s_expect (text, "crier_notifications_routed_total 1\n");
+    s_expect (text, "crier_notifications_routed_total 2\n");
     s_expect (text, "crier_notifications_rejected_total 5\n");
     s_expect (text, "crier_deliveries_total{channel=\"email\",outcome=\"delivered\"} 1\n");
     s_expect (text, "crier_deliveries_total{channel=\"email\",outcome=\"retrying\"} 1\n");
