@@ -431,14 +431,18 @@ static int s_apply_part (entry_t *entry, const crier_receipt_t *receipt)
 }
 
 //  In parts: forgets the deliveries done in the parts behind the last routed, so that memory
-//  holds about two parts whatever the group's size. Kept: pending and dead ones, and those of the
-//  last part (an outcome may have overtaken its routed receipt).
+//  holds about two parts whatever the group's size. Kept: pending and dead ones, those of the
+//  last part (an outcome may have overtaken its routed receipt), and those a nag refers to.
 static void s_forget_behind (entry_t *entry)
 {
     size_t kept = 0;
     for (size_t index = 0; index < entry->count; index++) {
         delivery_t *delivery = &entry->deliveries[index];
-        if (delivery->state == DELIVERY_DONE && delivery->part < entry->part_routed) {
+        //  A delivery a nag refers to stays: the nag's receipts and compaction need it.
+        bool nagged = entry->nag &&
+                      (crier_nag_rooms_has (entry->nag, delivery->delivery_id, NULL) ||
+                       crier_nag_rooms_is_email (entry->nag, delivery->delivery_id, NULL, NULL));
+        if (delivery->state == DELIVERY_DONE && delivery->part < entry->part_routed && !nagged) {
             free (delivery->channel);
             free (delivery->target);
             free (delivery->reason);
@@ -474,7 +478,10 @@ static crier_ledger_change_t s_apply_routed (crier_ledger_t *self, entry_t *entr
         //  Out of memory: the notification goes without its nags, like one of a group without.
         entry->nag = crier_nag_rooms_new (receipt->nags, receipt->nag_count);
         changed = true;
-    }
+    } else if (receipt->nag_count > 0 && entry->nag && receipt->parts > 0 && room &&
+               crier_nag_rooms_add (entry->nag, receipt->nags, receipt->nag_count) > 0)
+        changed = true; //  a later part's rooms with a nag
+
     entry->routed = true;
     entry->groups_retry = false;
     if (receipt->parts > 0) {

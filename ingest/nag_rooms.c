@@ -114,6 +114,25 @@ static room_t *s_room (const crier_nag_rooms_t *self, const char *delivery_id)
     return NULL;
 }
 
+int crier_nag_rooms_add (crier_nag_rooms_t *self, const crier_receipt_nag_t *nags, size_t count)
+{
+    room_t *rooms = realloc (self->rooms, (self->room_count + count + 1) * sizeof *rooms);
+    if (!rooms)
+        return -1;
+    self->rooms = rooms;
+    int added = 0;
+    for (size_t index = 0; index < count; index++) {
+        if (s_room (self, nags[index].delivery_id))
+            continue;
+        added++;
+        room_t *room = &self->rooms[self->room_count++];
+        memset (room, 0, sizeof *room);
+        memcpy (room->delivery_id, nags[index].delivery_id, CRIER_DIGEST_BYTES);
+        room->after_ms = nags[index].after_ms;
+    }
+    return added;
+}
+
 static email_t *s_email (const crier_nag_rooms_t *self, const char *delivery_id)
 {
     for (size_t index = 0; index < self->email_count; index++)

@@ -25,6 +25,10 @@ typedef struct crier_nag_rooms_t crier_nag_rooms_t;
 crier_nag_rooms_t *crier_nag_rooms_new (const crier_receipt_nag_t *nags, size_t count);
 void crier_nag_rooms_destroy (crier_nag_rooms_t **self_p);
 
+//  Adds the nags of a later part's notification.routed (docs/delivery.md, Large groups), those
+//  it does not have. Returns how many it added, or -1 when out of memory.
+int crier_nag_rooms_add (crier_nag_rooms_t *self, const crier_receipt_nag_t *nags, size_t count);
+
 //  Whether delivery_id is one of the Matrix deliveries with a nag; *after_ms_p receives its
 //  after_ms.
 bool crier_nag_rooms_has (const crier_nag_rooms_t *self, const char *delivery_id,

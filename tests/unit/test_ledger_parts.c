@@ -34,9 +34,10 @@ static void s_delivery (crier_receipt_delivery_t *row, unsigned n, char *target,
     memset (row->delivery_id, 'a' + (int)n, CRIER_DIGEST_BYTES - 1);
 }
 
-//  The routed receipt of a part: deliveries from..to-1 of 3 parts.
-static crier_ledger_change_t s_part (crier_ledger_t *ledger, uint32_t part, unsigned from,
-                                     unsigned to, int64_t now)
+//  The routed receipt of a part: deliveries from..to-1 of 3 parts, delivery nagged with a nag
+//  (none when past to).
+static crier_ledger_change_t s_part_nagged (crier_ledger_t *ledger, uint32_t part, unsigned from,
+                                            unsigned to, unsigned nagged, int64_t now)
 {
     crier_receipt_delivery_t rows[PART_SIZE];
     char targets[PART_SIZE][32];
@@ -51,7 +52,19 @@ static crier_ledger_change_t s_part (crier_ledger_t *ledger, uint32_t part, unsi
                                .part_size = PART_SIZE,
                                .groups = s_group,
                                .group_count = 1};
+    crier_receipt_nag_t nag = {.after_ms = 60000};
+    if (nagged >= from && nagged < to) {
+        memcpy (nag.delivery_id, rows[nagged - from].delivery_id, CRIER_DIGEST_BYTES);
+        receipt.nags = &nag;
+        receipt.nag_count = 1;
+    }
     return crier_ledger_apply (ledger, &receipt, now);
+}
+
+static crier_ledger_change_t s_part (crier_ledger_t *ledger, uint32_t part, unsigned from,
+                                     unsigned to, int64_t now)
+{
+    return s_part_nagged (ledger, part, from, to, UINT32_MAX, now);
 }
 
 static crier_ledger_change_t s_delivered (crier_ledger_t *ledger, unsigned n, int64_t now)
@@ -191,11 +204,56 @@ static void test_a_replayed_notification_asks_for_its_next_part (void **state)
     crier_ledger_destroy (&ledger);
 }
 
+typedef struct {
+    size_t nags;
+    size_t deliveries;
+} nagged_t;
+
+static int s_nagged_live (const crier_ledger_live_t *live, crier_journal_position_t *new_position_p,
+                          void *arg)
+{
+    nagged_t *seen = arg;
+    *new_position_p = live->position;
+    seen->nags = live->routed->nag_count;
+    seen->deliveries = live->routed->delivery_count;
+    return 0;
+}
+
+//  Rooms with a nag in part 0 and in part 1 are both followed; a delivered one that a nag refers
+//  to is not forgotten with its part (compaction writes it with its nag).
+static void test_nags_of_every_part_are_kept (void **state)
+{
+    (void)state;
+    crier_ledger_t *ledger = s_ledger ();
+    assert_int_equal (
+        crier_ledger_accept (ledger, "big", (crier_journal_position_t){0, 10}, false, 0), 0);
+    crier_ledger_work_t work;
+    assert_true (crier_ledger_next (ledger, &work));
+    crier_ledger_sent (ledger, 0);
+    assert_int_equal (s_part_nagged (ledger, 0, 0, 4, 1, 1), CRIER_LEDGER_UPDATED);
+    assert_int_equal (crier_ledger_nags_pending (ledger), 1);
+    for (unsigned n = 0; n < 4; n++)
+        assert_int_equal (s_delivered (ledger, n, 2), CRIER_LEDGER_UPDATED);
+    assert_true (crier_ledger_next (ledger, &work));
+    assert_int_equal (work.redelivery.part, 1);
+    crier_ledger_sent (ledger, 3);
+    assert_int_equal (s_part_nagged (ledger, 1, 4, 8, 5, 4), CRIER_LEDGER_UPDATED);
+    assert_int_equal (s_part_nagged (ledger, 1, 4, 8, 5, 4), CRIER_LEDGER_IGNORED);
+    assert_int_equal (crier_ledger_nags_pending (ledger), 2);
+    //  c1 (nagged, delivered) stays; c0, c2, c3 are forgotten.
+    nagged_t live = {0};
+    assert_int_equal (crier_ledger_each_live (ledger, s_nagged_live, &live), 0);
+    assert_int_equal (live.nags, 2);
+    assert_int_equal (live.deliveries, 5); //  c1, c4..c7
+    crier_ledger_destroy (&ledger);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_parts_go_one_after_another),
         cmocka_unit_test (test_a_replayed_notification_asks_for_its_next_part),
+        cmocka_unit_test (test_nags_of_every_part_are_kept),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
