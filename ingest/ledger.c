@@ -634,6 +634,14 @@ crier_ledger_change_t crier_ledger_apply (crier_ledger_t *self, const crier_rece
         self->nags_scan_at = 0;
     if (s_finished (entry))
         return CRIER_LEDGER_FINISHED;
+    //  In parts, a notification goes out over minutes: each outcome is news that restarts its
+    //  lease (the lease then covers the time between outcomes, not the whole fan-out).
+    bool outcome =
+        receipt->kind == CRIER_RECEIPT_DELIVERED || receipt->kind == CRIER_RECEIPT_FAILED;
+    if (entry->parts > 0 && outcome && entry->stage == STAGE_SENT) {
+        entry->deadline_ms = now_ms + (int64_t)self->options.lease_ms;
+        s_move (self, entry, STAGE_SENT);
+    }
     //  In parts: the next part is asked for while the last one's deliveries go out.
     if (entry->stage == STAGE_SENT && !entry->part_asked && s_part_due (entry)) {
         entry->part_only = true;
