@@ -416,6 +416,7 @@ static int s_apply_part (entry_t *entry, const crier_receipt_t *receipt)
         entry->part_size = receipt->part_size;
         entry->part_routed = receipt->part;
         entry->part_asked = false;
+        entry->forgotten = receipt->forgotten; //  a compacted journal's count
         return 1;
     }
     if (receipt->part < entry->part_routed)
@@ -1017,7 +1018,8 @@ static int s_describe (entry_t *entry, crier_ledger_live_fn *fn, void *arg)
                               .part = entry->part_routed,
                               .part_size = entry->part_size,
                               .groups = entry->part_groups,
-                              .group_count = entry->part_group_count};
+                              .group_count = entry->part_group_count,
+                              .forgotten = entry->forgotten};
     for (size_t index = 0; entry->nag && index < entry->count; index++) {
         int64_t after_ms;
         if (crier_nag_rooms_has (entry->nag, entry->deliveries[index].delivery_id, &after_ms)) {

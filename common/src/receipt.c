@@ -209,6 +209,8 @@ static int s_read_parts (const msgpack_object *map, crier_receipt_t *receipt, cr
     receipt->parts = (uint32_t)parts;
     receipt->part = (uint32_t)part;
     receipt->part_size = (uint32_t)part_size;
+    if (crier_msgpack_read_optional_uint (map, "forgotten", &receipt->forgotten, error) != 0)
+        return -1;
     return s_read_texts (map, "groups", &receipt->groups, &receipt->group_count, error);
 }
 
@@ -418,6 +420,8 @@ int crier_receipt_encode (const crier_receipt_t *receipt, char **data_p, size_t 
             if (receipt->kind == CRIER_RECEIPT_ROUTED)
                 crier_receipt_add_parts (event, receipt->parts, receipt->part, receipt->part_size,
                                          receipt->groups, receipt->group_count);
+            if (receipt->kind == CRIER_RECEIPT_ROUTED && receipt->parts && receipt->forgotten)
+                crier_event_add_int (event, "forgotten", (int64_t)receipt->forgotten);
             break;
         case CRIER_RECEIPT_UNROUTABLE:
             crier_event_add_texts (event, "groups", receipt->groups, receipt->group_count);

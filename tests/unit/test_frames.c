@@ -312,9 +312,11 @@ static void test_parts_round_trip (void **state)
                               .part = 99,
                               .part_size = 10000,
                               .groups = groups,
-                              .group_count = 1};
+                              .group_count = 1,
+                              .forgotten = 990000};
     crier_receipt_t receipt;
     s_receipt_round_trip (&routed, &receipt);
+    assert_int_equal (receipt.forgotten, 990000);
     assert_int_equal (receipt.parts, 100);
     assert_int_equal (receipt.part, 99);
     assert_int_equal (receipt.part_size, 10000);

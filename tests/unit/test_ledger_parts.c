@@ -106,6 +106,7 @@ static void s_expect_work (crier_ledger_t *ledger, uint32_t part, size_t only_co
 typedef struct {
     uint32_t parts, part;
     size_t deliveries, outcomes;
+    uint64_t forgotten;
 } live_t;
 
 static int s_live (const crier_ledger_live_t *live, crier_journal_position_t *new_position_p,
@@ -118,6 +119,7 @@ static int s_live (const crier_ledger_live_t *live, crier_journal_position_t *ne
     seen->part = live->routed->part;
     seen->deliveries = live->routed->delivery_count;
     seen->outcomes = live->outcome_count;
+    seen->forgotten = live->routed->forgotten;
     assert_int_equal (live->routed->group_count, 1);
     return 0;
 }
@@ -166,6 +168,7 @@ static void test_parts_go_one_after_another (void **state)
     assert_int_equal (live.part, 1);
     assert_int_equal (live.deliveries, 5); //  c3 of part 0 (pending), c4..c7
     assert_int_equal (live.outcomes, 1);   //  c4
+    assert_int_equal (live.forgotten, 3);  //  c0..c2, still counted after a compaction
 
     assert_int_equal (s_delivered (ledger, 4, 2000), CRIER_LEDGER_IGNORED); //  done already
     for (unsigned n = 3; n < 7; n++)
@@ -187,7 +190,8 @@ static void test_parts_go_one_after_another (void **state)
     crier_ledger_destroy (&ledger);
 }
 
-//  Replayed from the journal: part 0 routed and all done, so part 1 is asked for at once.
+//  Replayed from the journal: part 0 routed and all done, so part 1 is asked for at once; and a
+//  compacted journal's count of what was done and forgotten is taken back.
 static void test_a_replayed_notification_asks_for_its_next_part (void **state)
 {
     (void)state;
@@ -204,6 +208,27 @@ static void test_a_replayed_notification_asks_for_its_next_part (void **state)
     assert_int_equal (work.redelivery.part, 1);
     assert_int_equal (work.redelivery.only_count, 1); //  c3
     assert_string_equal (work.redelivery.only[0].target, "c3@example.org");
+    crier_ledger_destroy (&ledger);
+
+    //  A compacted journal's routed receipt says how many were done and forgotten before.
+    ledger = s_ledger ();
+    assert_int_equal (
+        crier_ledger_load (ledger, "big", (crier_journal_position_t){0, 10}, false, 0), 0);
+    crier_receipt_delivery_t row;
+    char target[32];
+    s_delivery (&row, 9, target, sizeof target);
+    crier_receipt_t compacted = {.kind = CRIER_RECEIPT_ROUTED,
+                                 .notification_id = "big",
+                                 .deliveries = &row,
+                                 .delivery_count = 1,
+                                 .parts = 3,
+                                 .part = 2,
+                                 .part_size = PART_SIZE,
+                                 .groups = s_group,
+                                 .group_count = 1,
+                                 .forgotten = 7};
+    assert_int_equal (crier_ledger_apply (ledger, &compacted, 1), CRIER_LEDGER_UPDATED);
+    s_describe (ledger, 8, 7);
     crier_ledger_destroy (&ledger);
 }
 

@@ -81,6 +81,7 @@ typedef struct {
     uint32_t parts;
     uint32_t part;
     uint32_t part_size;
+    uint64_t forgotten; //  in crier-ingest's compacted journal: deliveries done and forgotten
     crier_receipt_nag_t *nags; //  notification.routed's nags; nag.routed's decided deliveries
     size_t nag_count;
     char *room_id;  //  delivery.seen
