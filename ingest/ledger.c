@@ -351,6 +351,15 @@ static delivery_t *s_find (entry_t *entry, const char *delivery_id)
     return NULL;
 }
 
+//  Indexes every delivery anew: its position + 1 by its id.
+static void s_reindex (entry_t *entry)
+{
+    zhashx_purge (entry->index);
+    for (size_t index = 0; index < entry->count; index++)
+        zhashx_insert (entry->index, entry->deliveries[index].delivery_id,
+                       (void *)(uintptr_t)(index + 1));
+}
+
 static delivery_t *s_add (entry_t *entry, const crier_receipt_delivery_t *from)
 {
     if (crier_array_reserve (&entry->deliveries, &entry->capacity, entry->count,
@@ -368,12 +377,10 @@ static delivery_t *s_add (entry_t *entry, const crier_receipt_delivery_t *from)
     }
     entry->count++;
     entry->pending++;
-    if (!entry->index && entry->count > INDEX_FROM && (entry->index = zhashx_new ()))
-        for (size_t index = 0; index + 1 < entry->count; index++)
-            zhashx_insert (entry->index, entry->deliveries[index].delivery_id,
-                           (void *)(uintptr_t)(index + 1));
     //  Without an index (too few, or out of memory) s_find scans.
-    if (entry->index)
+    if (!entry->index && entry->count > INDEX_FROM && (entry->index = zhashx_new ()))
+        s_reindex (entry);
+    else if (entry->index)
         zhashx_insert (entry->index, delivery->delivery_id, (void *)(uintptr_t)entry->count);
     return delivery;
 }
@@ -454,12 +461,8 @@ static void s_forget_behind (entry_t *entry)
     if (kept == entry->count)
         return;
     entry->count = kept;
-    if (entry->index) {
-        zhashx_purge (entry->index);
-        for (size_t index = 0; index < entry->count; index++)
-            zhashx_insert (entry->index, entry->deliveries[index].delivery_id,
-                           (void *)(uintptr_t)(index + 1));
-    }
+    if (entry->index)
+        s_reindex (entry);
 }
 
 static crier_ledger_change_t s_apply_routed (crier_ledger_t *self, entry_t *entry,

@@ -240,8 +240,12 @@ static void s_route (server_t *self, const crier_notification_t *notification,
     uint32_t attempt = frame->attempt;
     crier_routing_t *routing = &self->routing;
     //  Each part is routed once: a part request counts as its own.
-    char key[CRIER_MAX_ID_BYTES + 16];
-    snprintf (key, sizeof key, frame->part_size ? "%s#%u" : "%s", notification->id, frame->part);
+    const char *key = notification->id;
+    char part_key[CRIER_MAX_ID_BYTES + 16];
+    if (frame->part_size) {
+        snprintf (part_key, sizeof part_key, "%s#%u", notification->id, frame->part);
+        key = part_key;
+    }
     bool routed_before = attempt > 1 && crier_recent_has (self->routed_ids, key, zclock_mono ());
     if (routed_before)
         crier_log (CRIER_LOG_DEBUG, "notification.routed_before", "id", notification->id, "attempt",

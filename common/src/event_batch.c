@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+//  Event types are short ("delivery.delivered"): kept in place, not allocated per event.
+#define TYPE_BYTES 48
+
 typedef struct {
-    char *type;
+    char type[TYPE_BYTES];
     char *data;
     size_t size;
 } waiting_t;
@@ -43,7 +46,6 @@ void crier_event_batch_flush (crier_event_batch_t *self)
     for (size_t index = 0; index < self->count; index++) {
         waiting_t *event = &self->events[index];
         crier_event_send_encoded (self->publisher, event->type, event->data, event->size);
-        free (event->type);
         free (event->data);
     }
     self->count = 0;
@@ -65,12 +67,15 @@ static int s_on_timer (zloop_t *loop, int timer_id, void *arg)
 
 void crier_event_batch_send (crier_event_batch_t *self, crier_event_t **event_p)
 {
-    waiting_t event = {.type = strdup (crier_event_type (*event_p))};
-    if (!event.type || crier_event_encode (*event_p, 0, &event.data, &event.size) != 0) {
-        free (event.type);
+    waiting_t event;
+    const char *type = crier_event_type (*event_p);
+    //  A type too long to keep here, or no memory to encode: sent at once.
+    if (strlen (type) >= TYPE_BYTES ||
+        crier_event_encode (*event_p, 0, &event.data, &event.size) != 0) {
         crier_event_send (event_p, self->publisher);
         return;
     }
+    memcpy (event.type, type, strlen (type) + 1);
     crier_event_destroy (event_p);
     self->events[self->count++] = event;
     if (self->count == self->max)
