@@ -261,6 +261,7 @@ class Bench:
                           for name, (user, kernel) in spent.items() if user + kernel > 0)
         self.row("  ... CPU per delivery, all crier processes", f"{1e6 * total / deliveries:.1f} µs",
                  f"({parts})")
+        return {name: 1e6 * (user + kernel) / deliveries for name, (user, kernel) in spent.items()}
 
     def push(self, *args):
         argv = [os.path.join(self.bin, "crier-bench"), "push",
@@ -311,8 +312,23 @@ class Bench:
         self.row(label, f"{rate:,.0f} notifications/s",
                  f"({deliveries / (end - start):,.0f} deliveries/s; client pushed at "
                  f"{pushed['rate']:,.0f}/s)")
-        self.cpu_row(cpu_before, deliveries)
+        self.last_cpu = self.cpu_row(cpu_before, deliveries)
         return rate
+
+    def curl_alone(self, count, sender_us):
+        """The floor under the Matrix sender: libcurl alone sending the same requests, ten rooms
+        in flight, its easy handles reused; and the sender's figure of the ten-room row as a
+        multiple of it."""
+        out = subprocess.run([os.path.join(self.bin, "crier-bench"), "curl", "--endpoint",
+                              f"http://127.0.0.1:{MATRIX_PORT}", "--count", str(count),
+                              "--window", "10"], check=True, capture_output=True, text=True).stdout
+        floor = json.loads(out)
+        alone = floor["user_us"] + floor["kernel_us"]
+        self.row("libcurl alone, the same requests (ten rooms in flight, handles reused)",
+                 f"{alone:.1f} µs CPU per request",
+                 f"({floor['kernel_us']:.1f} kernel; crier-bench curl)")
+        self.row("  ... the Matrix sender's CPU per delivery (ten rooms) as a multiple of it",
+                 f"{sender_us / alone:.2f}")
 
     def restart_matrix_sender(self, extra):
         self.stop("crier-sender-matrix")
@@ -818,6 +834,7 @@ class Bench:
             self.row("  ... as a share of the Matrix sink's ceiling",
                      f"{100 * rates['one'] / matrix_ceiling:.0f} %")
             self.throughput("#ten", n // 10, 10, 0, "end to end, ten rooms")
+            self.curl_alone(n, self.last_cpu["crier-sender-matrix"])
             mail_n = n // 20
             self.throughput("#mail", mail_n, 0, 1, "end to end, one mailbox")
             rates["mixed"] = self.throughput("#mixed", mail_n, 1, 1,
@@ -826,14 +843,16 @@ class Bench:
                      f"{100 * rates['mixed'] / mail_ceiling:.0f} %")
             # Senders scale by starting more of them.
             env = self.crier_env({"CRIER_LOG_LEVEL": "info"})
-            self.spawn("crier-sender-matrix-2",
-                       [os.path.join(self.bin, "crier-sender-matrix")], env=env)
+            # Counted with the others in the CPU row.
+            self.crier["crier-sender-matrix-2"] = self.spawn(
+                "crier-sender-matrix-2", [os.path.join(self.bin, "crier-sender-matrix")], env=env)
             wait_until("the second Matrix sender",
                        lambda: self.log_has("crier-sender-matrix-2", "matrix.ready"), 60)
             self.throughput("#ten", n // 10, 10, 0, "end to end, ten rooms, two Matrix senders")
             # Back to one: the parts below restart "the" Matrix sender with other settings, and
             # a second one left running would take half of their deliveries with the old ones.
             self.stop("crier-sender-matrix-2")
+            del self.crier["crier-sender-matrix-2"]
         if "http2" in parts:
             self.http2(n)
         if "latency" in parts:

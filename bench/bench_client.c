@@ -3,12 +3,16 @@
         crier-bench push  --endpoint E --count N [--rate R] [--to G]... [--ids PREFIX]
                           [--ack] [--window W] [--times FILE]
         crier-bench drain --endpoint E --count N
+        crier-bench curl  --endpoint URL --count N [--window ROOMS]
 
     push sends N notifications "bench <n>" to crier-ingest, as fast as it can or at R per
     second, on the PULL endpoint or (--ack) the acknowledged one with up to W requests in flight
     on a DEALER. With --ids each carries the id PREFIX-<n>; --times writes "id send_time_ms" per
     notification (for latency). drain binds a PULL socket where crier-ingest sends to the
-    resolver and takes N frames (ingest measured alone). Each prints one line of JSON. */
+    resolver and takes N frames (ingest measured alone). curl sends N Matrix messages to the
+    homeserver at URL with libcurl alone, ROOMS (default 10) in flight (bench_curl.c). Each
+    prints one line of JSON. */
+#include "bench_curl.h"
 #include "crier/curve.h"
 #include "crier/notification.h"
 #include "crier/reply.h"
@@ -31,6 +35,7 @@ typedef struct {
     const char *ids;
     bool ack;
     long window;
+    bool window_given;
     const char *times;
     long keys; //  > 0: notification number n has the key "key-(n % keys)" (throttles)
 } options_t;
@@ -198,7 +203,8 @@ int main (int argc, char *argv[])
         {"window", required_argument, NULL, 'w'},   {"times", required_argument, NULL, 'T'},
         {"keys", required_argument, NULL, 'k'},     {NULL, 0, NULL, 0}};
     options_t options = {.count = 1000, .window = 1000};
-    if (argc < 2 || (strcmp (argv[1], "push") != 0 && strcmp (argv[1], "drain") != 0)) {
+    if (argc < 2 || (strcmp (argv[1], "push") != 0 && strcmp (argv[1], "drain") != 0 &&
+                     strcmp (argv[1], "curl") != 0)) {
         fprintf (stderr, "usage: crier-bench push|drain --endpoint E --count N [options]\n");
         return 2;
     }
@@ -227,6 +233,7 @@ int main (int argc, char *argv[])
                 break;
             case 'w':
                 options.window = atol (optarg);
+                options.window_given = true;
                 break;
             case 'T':
                 options.times = optarg;
@@ -244,5 +251,8 @@ int main (int argc, char *argv[])
     }
     if (options.group_count == 0)
         options.groups[options.group_count++] = "#bench";
+    if (strcmp (argv[1], "curl") == 0)
+        return crier_bench_curl (options.endpoint, options.count,
+                                 options.window_given ? options.window : 10);
     return strcmp (argv[1], "push") == 0 ? s_push (&options) : s_drain (&options);
 }

@@ -35,8 +35,8 @@ elif [[ "${1:-}" == "--fuzz" ]]; then
     packages+=(clang libclang-rt-14-dev)
 elif [[ "${1:-}" == "--bench" ]]; then
     # The sinks (nginx for Matrix; postfix for smtp-sink and smtp-source), the HTTP load tool,
-    # and Apprise to compare with.
-    packages+=(nginx-light wrk postfix apprise)
+    # Apprise to compare with, and valgrind (callgrind) for bench/instructions.py.
+    packages+=(nginx-light wrk postfix apprise valgrind)
 fi
 # Node.js runs pouchdb-server; any recent one will do, so keep one that is already there.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

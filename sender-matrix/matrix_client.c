@@ -11,6 +11,8 @@
 
 //  Answers are small JSON objects; what is beyond this is not needed.
 #define MAX_RESPONSE_BYTES 65536
+//  The characters a path segment keeps as they are (RFC 3986).
+#define UNRESERVED "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 //  A 429 without a delay of its own waits this long.
 #define DEFAULT_RATE_LIMIT_MS 1000
 
@@ -19,10 +21,12 @@ struct crier_matrix_client_t {
     char *homeserver;
     char *authorization; //  the header line
     uint64_t timeout_ms;
-    size_t max_response; //  bytes of an answer read at most
-    long http_version;   //  CURLOPT_HTTP_VERSION
-    char *ca_file;       //  CURLOPT_CAINFO, or NULL: the system's
-    zlistx_t *requests;  //  request_t still running
+    size_t max_response;        //  bytes of an answer read at most
+    long http_version;          //  CURLOPT_HTTP_VERSION
+    char *ca_file;              //  CURLOPT_CAINFO, or NULL: the system's
+    struct curl_slist *headers; //  the same for every request: its token and content type
+    zlistx_t *requests;         //  request_t still running
+    zlistx_t *idle;             //  easy handles a request ended with, set up for the next
 };
 
 typedef struct {
@@ -30,7 +34,6 @@ typedef struct {
     crier_matrix_answer_fn *fn;
     void *arg;
     CURL *easy;
-    struct curl_slist *headers;
     char *body;
     char *response;
     size_t response_length;
@@ -63,9 +66,6 @@ void crier_matrix_classify (CURLcode result, const char *curl_error, long status
     answer->body = body;
     answer->errcode = json_string_value (json_object_get (body, "errcode"));
     answer->error = json_string_value (json_object_get (body, "error"));
-    snprintf (answer->reason, sizeof answer->reason, "HTTP %ld%s%s%s%s", status,
-              answer->errcode ? " " : "", answer->errcode ? answer->errcode : "",
-              answer->error ? ": " : "", answer->error ? answer->error : "");
     if (status >= 200 && status < 300) {
         answer->outcome = body ? CRIER_MATRIX_OK : CRIER_MATRIX_RETRYABLE;
         if (!body)
@@ -73,7 +73,14 @@ void crier_matrix_classify (CURLcode result, const char *curl_error, long status
                       "HTTP %ld with a body that is not a JSON object (a proxy's page, or cut "
                       "short)",
                       status);
-    } else if (status == 429) {
+        else //  formatted only when it says something: this is every delivery's answer
+            snprintf (answer->reason, sizeof answer->reason, "HTTP %ld", status);
+        return;
+    }
+    snprintf (answer->reason, sizeof answer->reason, "HTTP %ld%s%s%s%s", status,
+              answer->errcode ? " " : "", answer->errcode ? answer->errcode : "",
+              answer->error ? ": " : "", answer->error ? answer->error : "");
+    if (status == 429) {
         answer->outcome = CRIER_MATRIX_RATE_LIMITED;
         json_t *wait = json_object_get (body, "retry_after_ms");
         //  Newer servers may send only the Retry-After header (seconds).
@@ -113,8 +120,10 @@ int crier_matrix_path (char *path, size_t size, ...)
     bool segment = false;
     for (const char *part = va_arg (parts, const char *); part && rc == 0;
          part = va_arg (parts, const char *), segment = !segment) {
-        char *escaped = segment ? curl_easy_escape (NULL, part, 0) : NULL;
-        const char *text = segment ? escaped : part;
+        //  Escaped only when it has to be: a delivery id (hex) is copied as it is.
+        bool escape = segment && part[strspn (part, UNRESERVED)] != '\0';
+        char *escaped = escape ? curl_easy_escape (NULL, part, 0) : NULL;
+        const char *text = escape ? escaped : part;
         size_t add = text ? strlen (text) : 0;
         if (!text || length + add >= size)
             rc = -1;
@@ -149,16 +158,38 @@ crier_matrix_client_t *crier_matrix_client_new (crier_transfers_t *http, const c
         return NULL;
     }
     snprintf (self->authorization, size, "Authorization: Bearer %s", access_token);
+    self->headers = curl_slist_append (NULL, self->authorization);
+    if (self->headers)
+        self->headers = curl_slist_append (self->headers, "Content-Type: application/json");
+    self->idle = zlistx_new ();
+    if (!self->headers || !self->idle) {
+        crier_matrix_client_destroy (&self);
+        return NULL;
+    }
     return self;
 }
 
-static void s_request_destroy (request_t **request_p)
+//  Forgets the easy handles kept for later requests (their options change).
+static void s_forget_idle (crier_matrix_client_t *self)
+{
+    for (CURL *easy = self->idle ? zlistx_first (self->idle) : NULL; easy;
+         easy = zlistx_next (self->idle))
+        curl_easy_cleanup (easy);
+    if (self->idle)
+        zlistx_purge (self->idle);
+}
+
+//  The request's easy handle is kept for the next request when it ended (a handle set up anew
+//  for every request cost each delivery more than its transfer).
+static void s_request_destroy (request_t **request_p, bool keep_easy)
 {
     request_t *request = *request_p;
     if (request->handle)
         zlistx_delete (request->client->requests, request->handle);
-    curl_easy_cleanup (request->easy);
-    curl_slist_free_all (request->headers);
+    if (request->easy && keep_easy && zlistx_add_end (request->client->idle, request->easy))
+        curl_easy_setopt (request->easy, CURLOPT_ERRORBUFFER, NULL);
+    else
+        curl_easy_cleanup (request->easy);
     free (request->body);
     free (request->response);
     free (request);
@@ -173,9 +204,12 @@ void crier_matrix_client_destroy (crier_matrix_client_t **self_p)
     for (request_t *request = self->requests ? zlistx_first (self->requests) : NULL; request;
          request = zlistx_first (self->requests)) {
         crier_transfers_cancel (self->http, request->easy);
-        s_request_destroy (&request);
+        s_request_destroy (&request, false);
     }
     zlistx_destroy (&self->requests);
+    s_forget_idle (self);
+    zlistx_destroy (&self->idle);
+    curl_slist_free_all (self->headers);
     free (self->homeserver);
     free (self->authorization);
     free (self->ca_file);
@@ -187,12 +221,14 @@ void crier_matrix_client_http (crier_matrix_client_t *self, crier_matrix_http_t 
 {
     self->http_version =
         http == CRIER_MATRIX_HTTP_1_1 ? CURL_HTTP_VERSION_1_1 : CURL_HTTP_VERSION_2TLS;
+    s_forget_idle (self);
 }
 
 int crier_matrix_client_ca_file (crier_matrix_client_t *self, const char *ca_file)
 {
     free (self->ca_file);
     self->ca_file = ca_file ? strdup (ca_file) : NULL;
+    s_forget_idle (self);
     return !ca_file || self->ca_file ? 0 : -1;
 }
 
@@ -249,9 +285,42 @@ static void s_on_done (CURL *easy, CURLcode result, void *arg)
     //  Detached first: the callback may start the next request, or destroy the client.
     crier_matrix_answer_fn *fn = request->fn;
     void *fn_arg = request->arg;
-    s_request_destroy (&request);
+    s_request_destroy (&request, true);
     fn (&answer, fn_arg);
     crier_matrix_answer_free (&answer);
+}
+
+//  An easy handle with the options every request of this client has: one kept from an ended
+//  request, or a new one. Returns NULL when out of memory or libcurl refused an option.
+static CURL *s_easy (crier_matrix_client_t *self)
+{
+    CURL *easy = zlistx_first (self->idle);
+    if (easy) {
+        zlistx_delete (self->idle, zlistx_cursor (self->idle));
+        return easy;
+    }
+    easy = curl_easy_init ();
+    CURLcode rc = easy ? CURLE_OK : CURLE_OUT_OF_MEMORY;
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt (easy, CURLOPT_HTTPHEADER, self->headers);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, s_on_response_data);
+    if (rc == CURLE_OK)
+        rc = crier_transfers_prepare (easy, "http,https", (long)self->timeout_ms, NULL);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt (easy, CURLOPT_USERAGENT, "crier/" CRIER_VERSION);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt (easy, CURLOPT_HTTP_VERSION, self->http_version);
+    //  On HTTP/2, a request waits for the connection being set up rather than opening another.
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt (easy, CURLOPT_PIPEWAIT, 1L);
+    if (rc == CURLE_OK && self->ca_file)
+        rc = curl_easy_setopt (easy, CURLOPT_CAINFO, self->ca_file);
+    if (rc != CURLE_OK) {
+        curl_easy_cleanup (easy);
+        return NULL;
+    }
+    return easy;
 }
 
 int crier_matrix_client_request (crier_matrix_client_t *self, const char *method, const char *path,
@@ -266,12 +335,8 @@ int crier_matrix_client_request (crier_matrix_client_t *self, const char *method
         *request = (request_t){.client = self, .fn = fn, .arg = arg};
         snprintf (url, url_size, "%s%s", self->homeserver, path);
         request->body = strdup (body ? body : "");
-        request->easy = curl_easy_init ();
-        request->headers = curl_slist_append (NULL, self->authorization);
-        if (request->headers)
-            request->headers =
-                curl_slist_append (request->headers, "Content-Type: application/json");
-        if (request->body && request->easy && request->headers)
+        request->easy = s_easy (self);
+        if (request->body && request->easy)
             rc = CURLE_OK;
     }
     CURL *easy = request ? request->easy : NULL;
@@ -280,32 +345,20 @@ int crier_matrix_client_request (crier_matrix_client_t *self, const char *method
     if (rc == CURLE_OK)
         rc = curl_easy_setopt (easy, CURLOPT_CUSTOMREQUEST, method);
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_HTTPHEADER, request->headers);
-    if (rc == CURLE_OK)
         rc = curl_easy_setopt (easy, CURLOPT_POSTFIELDS, request->body);
+    //  Every request says its method: a kept handle may have sent another one last.
     if (rc == CURLE_OK && strcmp (method, "GET") == 0)
         rc = curl_easy_setopt (easy, CURLOPT_HTTPGET, 1L);
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, s_on_response_data);
-    if (rc == CURLE_OK)
         rc = curl_easy_setopt (easy, CURLOPT_WRITEDATA, request);
     if (rc == CURLE_OK)
-        rc = crier_transfers_prepare (easy, "http,https", (long)self->timeout_ms, request->error);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_USERAGENT, "crier/" CRIER_VERSION);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_HTTP_VERSION, self->http_version);
-    //  On HTTP/2, a request waits for the connection being set up rather than opening another.
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt (easy, CURLOPT_PIPEWAIT, 1L);
-    if (rc == CURLE_OK && self->ca_file)
-        rc = curl_easy_setopt (easy, CURLOPT_CAINFO, self->ca_file);
+        rc = curl_easy_setopt (easy, CURLOPT_ERRORBUFFER, request->error);
     free (url);
     if (rc != CURLE_OK || crier_transfers_start (self->http, easy, s_on_done, request) != 0) {
         snprintf (reason, reason_size, "the request could not be started: %s",
                   rc != CURLE_OK ? curl_easy_strerror (rc) : "libcurl refused the transfer");
         if (request)
-            s_request_destroy (&request);
+            s_request_destroy (&request, false);
         return -1;
     }
     request->handle = zlistx_add_end (self->requests, request);

@@ -1,105 +1,83 @@
-/*  matrix_content.c - see matrix_content.h. JSON is built with jansson. */
+/*  matrix_content.c - see matrix_content.h. */
 #include "matrix_content.h"
 
 #include "crier/html.h"
+#include "crier/json_text.h"
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-//  A growing string; NULL text after a failed allocation makes every later append a no-op.
-typedef struct {
-    char *text;
-    size_t length;
-} text_t;
-
-static void s_append (text_t *out, const char *piece)
+//  The formatted message: formatted_body (HTML) and body (plain). Returns false when out of
+//  memory or the HTML could not be read.
+static bool s_formatted (const crier_notification_t *notification, crier_text_t *formatted,
+                         crier_text_t *plain)
 {
-    if (!out->text || !piece)
-        return;
-    size_t add = strlen (piece);
-    char *grown = realloc (out->text, out->length + add + 1);
-    if (!grown) {
-        free (out->text);
-        out->text = NULL;
-        return;
+    const char *subject = notification->subject;
+    const char *html = notification->html;
+    if (subject) {
+        crier_text_add (formatted, "<strong>");
+        crier_html_escape_text (formatted, subject, false);
+        crier_text_add (formatted, "</strong><br>");
+        crier_text_add (plain, subject);
+        crier_text_add (plain, "\n");
     }
-    memcpy (grown + out->length, piece, add + 1);
-    out->text = grown;
-    out->length += add;
+    if (!html) {
+        //  crier-ingest refuses a notification without a body and without HTML.
+        const char *body = notification->body ? notification->body : "";
+        crier_html_escape_text (formatted, body, true);
+        crier_text_add (plain, body);
+        return true;
+    }
+    char *clean = crier_html_sanitize (html, strlen (html), CRIER_HTML_MATRIX);
+    char *rendered = notification->body ? NULL : crier_html_to_text (html, strlen (html));
+    const char *text = notification->body ? notification->body : rendered;
+    bool read = clean && text;
+    if (read) {
+        crier_text_add (formatted, clean);
+        crier_text_add (plain, text);
+    }
+    free (clean);
+    free (rendered);
+    return read;
 }
 
-//  Appends text as HTML: &, <, > and " escaped, and (when breaks) line breaks as <br>.
-static void s_append_escaped (text_t *out, const char *text, bool breaks)
+//  Written as text, not as a jansson tree: this is every Matrix delivery's work (bench/).
+char *crier_matrix_content (const crier_notification_t *notification, const char *delivery_id)
 {
-    for (const char *c = text; *c && out->text; c++) {
-        char single[2] = {*c, '\0'};
-        s_append (out, *c == '&'              ? "&amp;"
-                       : *c == '<'            ? "&lt;"
-                       : *c == '>'            ? "&gt;"
-                       : *c == '"'            ? "&quot;"
-                       : *c == '\n' && breaks ? "<br>"
-                                              : single);
+    crier_text_t content = {0};
+    crier_text_add (&content, "{\"msgtype\":\"m.text\"");
+    if (delivery_id) {
+        crier_text_add (&content, ",\"" CRIER_MATRIX_TAG "\":{");
+        crier_text_add_member (&content, "id", delivery_id, true);
+        crier_text_add_member (&content, "notification", notification->id ? notification->id : "",
+                               false);
+        crier_text_add (&content, "}");
     }
+    if (!notification->subject && !notification->html) {
+        crier_text_add_member (&content, "body", notification->body ? notification->body : "",
+                               false);
+        crier_text_add (&content, "}");
+        return crier_text_take (&content);
+    }
+    crier_text_t formatted = {0}, plain = {0};
+    if (s_formatted (notification, &formatted, &plain) && !formatted.failed && !plain.failed) {
+        crier_text_add_member (&content, "body", plain.data, false);
+        crier_text_add_member (&content, "format", "org.matrix.custom.html", false);
+        crier_text_add_member (&content, "formatted_body", formatted.data, false);
+        crier_text_add (&content, "}");
+    } else
+        content.failed = true;
+    crier_text_free (&formatted);
+    crier_text_free (&plain);
+    return crier_text_take (&content);
 }
 
 static char *s_dump (json_t *content)
 {
     char *text = json_dumps (content, JSON_COMPACT);
     json_decref (content);
-    return text;
-}
-
-char *crier_matrix_content (const crier_notification_t *notification, const char *delivery_id)
-{
-    const char *subject = notification->subject;
-    const char *html = notification->html;
-    json_t *content = json_object ();
-    json_object_set_new (content, "msgtype", json_string ("m.text"));
-    json_t *tag = delivery_id ? json_object () : NULL;
-    if (tag) {
-        json_object_set_new (tag, "id", json_string (delivery_id));
-        json_object_set_new (tag, "notification",
-                             json_string (notification->id ? notification->id : ""));
-        json_object_set_new (content, CRIER_MATRIX_TAG, tag);
-    }
-    if (!subject && !html) {
-        json_object_set_new (content, "body", json_string (notification->body));
-        return s_dump (content);
-    }
-    text_t formatted = {calloc (1, 1), 0};
-    text_t plain = {calloc (1, 1), 0};
-    if (subject) {
-        s_append (&formatted, "<strong>");
-        s_append_escaped (&formatted, subject, false);
-        s_append (&formatted, "</strong><br>");
-        s_append (&plain, subject);
-        s_append (&plain, "\n");
-    }
-    if (html) {
-        char *clean = crier_html_sanitize (html, strlen (html), CRIER_HTML_MATRIX);
-        char *rendered = notification->body ? NULL : crier_html_to_text (html, strlen (html));
-        s_append (&formatted, clean);
-        s_append (&plain, notification->body ? notification->body : rendered);
-        if (!clean || (!notification->body && !rendered))
-            formatted.length = 0, free (formatted.text), formatted.text = NULL;
-        free (clean);
-        free (rendered);
-    } else {
-        s_append_escaped (&formatted, notification->body, true);
-        s_append (&plain, notification->body);
-    }
-    char *text = NULL;
-    if (formatted.text && plain.text) {
-        json_object_set_new (content, "body", json_string (plain.text));
-        json_object_set_new (content, "format", json_string ("org.matrix.custom.html"));
-        json_object_set_new (content, "formatted_body", json_string (formatted.text));
-        text = s_dump (content);
-    } else
-        json_decref (content);
-    free (formatted.text);
-    free (plain.text);
     return text;
 }
 

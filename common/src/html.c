@@ -2,6 +2,7 @@
     input can exhaust the C stack; gumbo records no parse errors, which keeps its memory linear
     on pathological nesting. */
 #include "crier/html.h"
+#include "crier/json_text.h"
 
 #include <gumbo.h>
 #include <stdbool.h>
@@ -11,49 +12,22 @@
 
 #define MAX_OUTPUT_DEPTH 100
 
-//  A growing output string.
-typedef struct {
-    char *text;
-    size_t length;
-    size_t capacity;
-    bool failed;
-} out_t;
+//  Output grows in a crier_text_t (json_text.h).
+typedef crier_text_t out_t;
 
 static void s_put (out_t *out, const char *text, size_t length)
 {
-    if (out->failed)
-        return;
-    if (out->length + length + 1 > out->capacity) {
-        size_t capacity = out->capacity ? out->capacity : 256;
-        while (capacity < out->length + length + 1)
-            capacity *= 2;
-        char *grown = realloc (out->text, capacity);
-        if (!grown) {
-            out->failed = true;
-            return;
-        }
-        out->text = grown;
-        out->capacity = capacity;
-    }
-    memcpy (out->text + out->length, text, length);
-    out->length += length;
-    out->text[out->length] = '\0';
+    crier_text_append (out, text, length);
 }
 
 static void s_puts (out_t *out, const char *text)
 {
-    s_put (out, text, strlen (text));
+    crier_text_add (out, text);
 }
 
 static char *s_finish (out_t *out)
 {
-    if (!out->failed && !out->text)
-        s_put (out, "", 0);
-    if (out->failed) {
-        free (out->text);
-        return NULL;
-    }
-    return out->text;
+    return crier_text_take (out);
 }
 
 static GumboOutput *s_parse (const char *html, size_t length, GumboOptions *options)
@@ -495,13 +469,17 @@ char *crier_html_to_text (const char *html, size_t length)
     if (parsed)
         gumbo_destroy_output (&options, parsed);
     //  No trailing line breaks.
-    while (!text.out.failed && text.out.length > 0 && text.out.text[text.out.length - 1] == '\n')
-        text.out.text[--text.out.length] = '\0';
+    while (!text.out.failed && text.out.length > 0 && text.out.data[text.out.length - 1] == '\n')
+        text.out.data[--text.out.length] = '\0';
     return s_finish (&text.out);
 }
 
-void crier_html_escape (zchunk_t *out, const char *text, bool line_breaks)
+//  Hands text to put in pieces: runs of plain characters, and the entity (or <br>) of each
+//  character that needs one.
+static void s_escape (const char *text, bool line_breaks,
+                      void (*put) (const char *piece, size_t length, void *arg), void *arg)
 {
+    const char *run = text; //  the characters since the last escaped one
     for (const char *at = text; *at; at++) {
         const char *entity = *at == '&'                   ? "&amp;"
                              : *at == '<'                 ? "&lt;"
@@ -509,9 +487,33 @@ void crier_html_escape (zchunk_t *out, const char *text, bool line_breaks)
                              : *at == '"'                 ? "&quot;"
                              : *at == '\n' && line_breaks ? "<br>"
                                                           : NULL;
-        if (entity)
-            zchunk_extend (out, entity, strlen (entity));
-        else
-            zchunk_extend (out, at, 1);
+        if (!entity)
+            continue;
+        if (at > run)
+            put (run, (size_t)(at - run), arg);
+        put (entity, strlen (entity), arg);
+        run = at + 1;
     }
+    if (*run)
+        put (run, strlen (run), arg);
+}
+
+static void s_put_chunk (const char *piece, size_t length, void *arg)
+{
+    zchunk_extend (arg, piece, length);
+}
+
+void crier_html_escape (zchunk_t *out, const char *text, bool line_breaks)
+{
+    s_escape (text, line_breaks, s_put_chunk, out);
+}
+
+static void s_put_text (const char *piece, size_t length, void *arg)
+{
+    crier_text_append (arg, piece, length);
+}
+
+void crier_html_escape_text (crier_text_t *out, const char *text, bool line_breaks)
+{
+    s_escape (text, line_breaks, s_put_text, out);
 }

@@ -34,11 +34,18 @@ static bool s_on_frame (const void *data, size_t size, void *arg)
     return crier_sender_held (self) < self->capacity;
 }
 
+static void s_pump (void *arg)
+{
+    crier_sender_t *self = arg;
+    self->hooks->pump (self->arg);
+}
+
+//  The requests the new jobs start go out in this turn of the loop.
 static void s_after_frames (void *arg)
 {
     crier_sender_t *self = arg;
     crier_sender_regulate (self);
-    self->hooks->pump (self->arg);
+    crier_transfers_run (self->transfers, s_pump, self);
 }
 
 crier_sender_t *crier_sender_new (zloop_t *loop)

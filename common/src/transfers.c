@@ -1,6 +1,7 @@
 /*  transfers.c - see transfers.h. */
 #include "crier/transfers.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 //  What a running transfer remembers, found through CURLOPT_PRIVATE.
@@ -18,8 +19,13 @@ struct crier_transfers_t {
     int timer_id;     //  the loop's timer for curl, or -1
     int64_t timer_at; //  when it fires at the earliest (monotonic ms)
     int64_t due;      //  when curl wants to be called (monotonic ms), or -1
+    bool dispatching; //  in a handler that runs what is due before it returns
     transfer_t *running;
 };
+
+//  How many times one handler lets curl act on what is due at once before leaving the rest to
+//  the loop's timer: transfers that end at once and start others cannot hold the loop.
+#define DUE_ROUNDS_MAX 64
 
 //  Takes a transfer off the multi handle and the running list, and frees it.
 static void s_forget (crier_transfers_t *self, transfer_t *transfer)
@@ -55,22 +61,6 @@ static void s_finish_done_transfers (crier_transfers_t *self)
     }
 }
 
-static int s_on_socket_ready (zloop_t *loop, zmq_pollitem_t *item, void *arg)
-{
-    crier_transfers_t *self = arg;
-    int flags = 0;
-    if (item->revents & ZMQ_POLLIN)
-        flags |= CURL_CSELECT_IN;
-    if (item->revents & ZMQ_POLLOUT)
-        flags |= CURL_CSELECT_OUT;
-    if (item->revents & ZMQ_POLLERR)
-        flags |= CURL_CSELECT_ERR;
-    int running;
-    curl_multi_socket_action (self->multi, item->fd, flags, &running);
-    s_finish_done_transfers (self);
-    return 0;
-}
-
 static int s_on_timeout (zloop_t *loop, int timer_id, void *arg);
 
 static int s_arm (crier_transfers_t *self, int64_t now, int64_t delay_ms)
@@ -80,20 +70,75 @@ static int s_arm (crier_transfers_t *self, int64_t now, int64_t delay_ms)
     return self->timer_id == -1 ? -1 : 0;
 }
 
+//  Arms the loop's timer for when curl wants to be called, unless one fires early enough (it
+//  then waits again for what is left): zloop keeps timers in a list and removes cancelled ones
+//  only at the end of a turn, a search each, so the timer is replaced only for an earlier time.
+static int s_rearm (crier_transfers_t *self)
+{
+    if (self->due == -1 || (self->timer_id != -1 && self->timer_at <= self->due))
+        return 0;
+    if (self->timer_id != -1)
+        zloop_timer_end (self->loop, self->timer_id);
+    int64_t now = zclock_mono ();
+    return s_arm (self, now, self->due > now ? self->due - now : 0);
+}
+
+//  Runs fn, then lets curl do at once what it wants done now (a request a done callback or fn
+//  started is sent in this turn of the loop, not after one more poll), and arms the loop's
+//  timer once for what is left.
+static int s_dispatch (crier_transfers_t *self, void (*fn) (crier_transfers_t *, void *), void *arg)
+{
+    bool outer = !self->dispatching;
+    self->dispatching = true;
+    fn (self, arg);
+    if (!outer)
+        return 0; //  the outer dispatch runs what is due
+    for (int round = 0; round < DUE_ROUNDS_MAX && self->due != -1 && self->due <= zclock_mono ();
+         round++) {
+        self->due = -1;
+        int running;
+        curl_multi_socket_action (self->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        s_finish_done_transfers (self);
+    }
+    self->dispatching = false;
+    return s_rearm (self);
+}
+
+typedef struct {
+    curl_socket_t socket;
+    int flags;
+} readiness_t;
+
+static void s_act_on_socket (crier_transfers_t *self, void *arg)
+{
+    const readiness_t *readiness = arg;
+    int running;
+    curl_multi_socket_action (self->multi, readiness->socket, readiness->flags, &running);
+    s_finish_done_transfers (self);
+}
+
+static int s_on_socket_ready (zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+    readiness_t readiness = {item->fd, 0};
+    if (item->revents & ZMQ_POLLIN)
+        readiness.flags |= CURL_CSELECT_IN;
+    if (item->revents & ZMQ_POLLOUT)
+        readiness.flags |= CURL_CSELECT_OUT;
+    if (item->revents & ZMQ_POLLERR)
+        readiness.flags |= CURL_CSELECT_ERR;
+    return s_dispatch (arg, s_act_on_socket, &readiness);
+}
+
+static void s_nothing (crier_transfers_t *self, void *arg)
+{
+}
+
 static int s_on_timeout (zloop_t *loop, int timer_id, void *arg)
 {
     crier_transfers_t *self = arg;
     self->timer_id = -1;
-    if (self->due == -1)
-        return 0; //  curl took its timeout back meanwhile
-    int64_t now = zclock_mono ();
-    if (now < self->due)
-        return s_arm (self, now, self->due - now) == 0 ? 0 : -1;
-    self->due = -1;
-    int running;
-    curl_multi_socket_action (self->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    s_finish_done_transfers (self);
-    return 0;
+    //  Nothing due yet (curl took its timeout back, or wants a later one): only re-armed.
+    return s_dispatch (self, s_nothing, NULL);
 }
 
 //  CURLMOPT_SOCKETFUNCTION: watch, re-watch or forget one of curl's sockets.
@@ -120,24 +165,13 @@ static int s_socket_callback (CURL *easy, curl_socket_t socket, int what, void *
 }
 
 //  CURLMOPT_TIMERFUNCTION: curl wants to be called back after timeout_ms (-1: never). curl
-//  calls this many times per transfer; zloop keeps timers in a list and removes cancelled ones
-//  only at the end of a turn (a search each), so the loop's timer is kept when it fires early
-//  enough (it then waits again for what is left) and replaced only when curl wants to be called
-//  earlier.
+//  calls this many times per transfer: during a dispatch only the time is noted (the dispatch
+//  arms the timer once at its end).
 static int s_timer_callback (CURLM *multi, long timeout_ms, void *user)
 {
     crier_transfers_t *self = user;
-    if (timeout_ms < 0) {
-        self->due = -1; //  a timer still armed finds nothing due
-        return 0;
-    }
-    int64_t now = zclock_mono ();
-    self->due = now + timeout_ms;
-    if (self->timer_id != -1 && self->timer_at <= self->due)
-        return 0;
-    if (self->timer_id != -1)
-        zloop_timer_end (self->loop, self->timer_id);
-    return s_arm (self, now, timeout_ms);
+    self->due = timeout_ms < 0 ? -1 : zclock_mono () + timeout_ms;
+    return self->dispatching ? 0 : s_rearm (self);
 }
 
 CURLcode crier_transfers_prepare (CURL *easy, const char *protocols, long timeout_ms, char *error)
@@ -220,4 +254,21 @@ void crier_transfers_limit_connections (crier_transfers_t *self, long per_host)
 {
     curl_multi_setopt (self->multi, CURLMOPT_MAX_HOST_CONNECTIONS, per_host);
     curl_multi_setopt (self->multi, CURLMOPT_MAXCONNECTS, per_host);
+}
+
+typedef struct {
+    crier_transfers_fn *fn;
+    void *arg;
+} work_t;
+
+static void s_run_work (crier_transfers_t *self, void *arg)
+{
+    const work_t *work = arg;
+    work->fn (work->arg);
+}
+
+int crier_transfers_run (crier_transfers_t *self, crier_transfers_fn *fn, void *arg)
+{
+    work_t work = {fn, arg};
+    return s_dispatch (self, s_run_work, &work);
 }

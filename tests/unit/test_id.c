@@ -33,6 +33,10 @@ static void test_digest_known_value (void **state)
     crier_id_digest (digest, parts, 1);
     //  sha1("abc\n")
     assert_string_equal (digest, "03cfd743661f07975fa2f1220c5194cbaff48451");
+    //  Several parts: each followed by a line feed, as a delivery id is made.
+    const char *delivery[] = {"n1", "matrix", "!r:x"};
+    crier_id_digest (digest, delivery, 3);
+    assert_string_equal (digest, "1d006f87ca011785d76bea21a45880bb19138314");
 }
 
 //  A client's tag is the start of its key's digest: the same key, the same tag; another, another.

@@ -113,7 +113,18 @@ static void test_paths_encode_their_segments_and_fit (void **state)
                                          "#ops:example.org", (char *)NULL),
                       0);
     assert_string_equal (path, "/_matrix/client/v3/directory/room/%23ops%3Aexample.org");
+    //  Segments of unreserved characters only (a delivery id) are copied as they are.
+    assert_int_equal (crier_matrix_path (path, sizeof path, "/_matrix/client/v3/rooms/",
+                                         "!r:example.org", "/send/m.room.message/", "0f-A.z_~9",
+                                         (char *)NULL),
+                      0);
+    assert_string_equal (
+        path, "/_matrix/client/v3/rooms/%21r%3Aexample.org/send/m.room.message/0f-A.z_~9");
     char room[200];
+    memset (room, 'a', sizeof room - 1);
+    room[sizeof room - 1] = '\0';
+    assert_int_equal (
+        crier_matrix_path (path, sizeof path, "/_matrix/client/v3/join/", room, (char *)NULL), -1);
     memset (room, '/', sizeof room - 1);
     room[sizeof room - 1] = '\0';
     assert_int_equal (

@@ -5,6 +5,8 @@
 #ifndef CRIER_HTML_H_INCLUDED
 #define CRIER_HTML_H_INCLUDED
 
+#include "crier/json_text.h"
+
 #include <czmq.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,5 +35,8 @@ char *crier_html_to_text (const char *html, size_t length);
 //  Appends text to out as HTML text: &, <, > and " as entities, and, when line_breaks, each
 //  newline as <br>.
 void crier_html_escape (zchunk_t *out, const char *text, bool line_breaks);
+
+//  The same, appended to a crier_text_t (crier/json_text.h).
+void crier_html_escape_text (crier_text_t *out, const char *text, bool line_breaks);
 
 #endif

@@ -32,6 +32,14 @@ void crier_transfers_destroy (crier_transfers_t **self_p);
 int crier_transfers_start (crier_transfers_t *self, CURL *easy, crier_transfer_done_fn *done,
                            void *arg);
 
+typedef void (crier_transfers_fn) (void *arg);
+
+//  Runs fn (a loop handler's work that may start transfers), then lets curl do at once what it
+//  wants done now: a request just started is sent in this turn of the loop, not after one more
+//  poll. Call it from a loop handler, never from a libcurl callback. Returns 0, or -1 when the
+//  loop's timer could not be armed.
+int crier_transfers_run (crier_transfers_t *self, crier_transfers_fn *fn, void *arg);
+
 //  Stops a running transfer without calling done. Does nothing when it is not running.
 void crier_transfers_cancel (crier_transfers_t *self, CURL *easy);
 
