@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static char *s_text;
 static size_t s_size;
@@ -41,6 +42,31 @@ static void test_line_shape (void **state)
     assert_int_equal (line[23], 'Z');
     assert_string_equal (line + 24, " warn crier-test frame.rejected field=to bytes=-12\n");
     free (line);
+}
+
+//  The time is now's, in UTC, to the millisecond: lines logged a second apart or more say so.
+static void test_time_is_now_in_utc (void **state)
+{
+    for (int round = 0; round < 3; round++) {
+        struct timespec before, after;
+        clock_gettime (CLOCK_REALTIME, &before);
+        s_capture ();
+        crier_log (CRIER_LOG_WARN, "tick");
+        char *line = s_captured ();
+        clock_gettime (CLOCK_REALTIME, &after);
+        char earliest[32], latest[32];
+        struct tm utc;
+        strftime (earliest, sizeof earliest, "%Y-%m-%dT%H:%M:%S", gmtime_r (&before.tv_sec, &utc));
+        strftime (latest, sizeof latest, "%Y-%m-%dT%H:%M:%S", gmtime_r (&after.tv_sec, &utc));
+        assert_true (strncmp (line, earliest, 19) == 0 || strncmp (line, latest, 19) == 0);
+        long millis = strtol (line + 20, NULL, 10);
+        if (before.tv_sec == after.tv_sec)
+            assert_in_range (millis, before.tv_nsec / 1000000, after.tv_nsec / 1000000);
+        free (line);
+        //  The next round in another second: the second is formatted again.
+        struct timespec pause = {0, 1000000000 - after.tv_nsec};
+        nanosleep (&pause, NULL); //  time itself is what the test waits for
+    }
 }
 
 static void test_values_are_quoted_and_escaped (void **state)
@@ -96,6 +122,7 @@ int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_line_shape),
+        cmocka_unit_test (test_time_is_now_in_utc),
         cmocka_unit_test (test_values_are_quoted_and_escaped),
         cmocka_unit_test (test_long_values_are_cut),
         cmocka_unit_test (test_levels_filter),
