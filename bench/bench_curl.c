@@ -51,7 +51,6 @@ int crier_bench_curl (const char *base, long count, long rooms)
         curl_easy_setopt (easy, CURLOPT_USERAGENT, "crier-bench");
         curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, s_ignore);
         curl_easy_setopt (easy, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt (easy, CURLOPT_PRIVATE, (char *)easies + room * (long)sizeof *easies);
         s_next (easy, base, room, started);
         curl_multi_add_handle (multi, easy);
     }
@@ -66,13 +65,13 @@ int crier_bench_curl (const char *base, long count, long rooms)
             long status = 0;
             curl_easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &status);
             failed += message->data.result != CURLE_OK || status != 200;
-            char *slot = NULL;
-            curl_easy_getinfo (easy, CURLINFO_PRIVATE, &slot);
+            long room = 0; //  the room whose handle this is
+            while (easies[room] != easy)
+                room++;
             curl_multi_remove_handle (multi, easy);
             done++;
             if (started < count) {
-                s_next (easy, base, (long)((slot - (char *)easies) / (long)sizeof *easies),
-                        started++);
+                s_next (easy, base, room, started++);
                 curl_multi_add_handle (multi, easy);
             }
         }

@@ -19,7 +19,6 @@
 struct crier_matrix_client_t {
     crier_transfers_t *http;
     char *homeserver;
-    char *authorization; //  the header line
     uint64_t timeout_ms;
     size_t max_response;        //  bytes of an answer read at most
     long http_version;          //  CURLOPT_HTTP_VERSION
@@ -150,19 +149,22 @@ crier_matrix_client_t *crier_matrix_client_new (crier_transfers_t *http, const c
     self->max_response = MAX_RESPONSE_BYTES;
     self->http_version = CURL_HTTP_VERSION_2TLS;
     self->homeserver = strdup (homeserver);
-    size_t size = strlen (access_token) + 32;
-    self->authorization = malloc (size);
     self->requests = zlistx_new ();
-    if (!self->homeserver || !self->authorization || !self->requests) {
-        crier_matrix_client_destroy (&self);
-        return NULL;
-    }
-    snprintf (self->authorization, size, "Authorization: Bearer %s", access_token);
-    self->headers = curl_slist_append (NULL, self->authorization);
-    if (self->headers)
-        self->headers = curl_slist_append (self->headers, "Content-Type: application/json");
     self->idle = zlistx_new ();
-    if (!self->headers || !self->idle) {
+    //  The same header list for every request (curl copies each line into it).
+    size_t size = strlen (access_token) + 32;
+    char *authorization = malloc (size);
+    if (authorization) {
+        snprintf (authorization, size, "Authorization: Bearer %s", access_token);
+        self->headers = curl_slist_append (NULL, authorization);
+        free (authorization);
+    }
+    struct curl_slist *both =
+        self->headers ? curl_slist_append (self->headers, "Content-Type: application/json") : NULL;
+    if (!both)
+        curl_slist_free_all (self->headers); //  a failed append leaves the list as it was
+    self->headers = both;
+    if (!self->homeserver || !self->requests || !self->idle || !self->headers) {
         crier_matrix_client_destroy (&self);
         return NULL;
     }
@@ -211,7 +213,6 @@ void crier_matrix_client_destroy (crier_matrix_client_t **self_p)
     zlistx_destroy (&self->idle);
     curl_slist_free_all (self->headers);
     free (self->homeserver);
-    free (self->authorization);
     free (self->ca_file);
     free (self);
     *self_p = NULL;

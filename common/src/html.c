@@ -12,24 +12,6 @@
 
 #define MAX_OUTPUT_DEPTH 100
 
-//  Output grows in a crier_text_t (json_text.h).
-typedef crier_text_t out_t;
-
-static void s_put (out_t *out, const char *text, size_t length)
-{
-    crier_text_append (out, text, length);
-}
-
-static void s_puts (out_t *out, const char *text)
-{
-    crier_text_add (out, text);
-}
-
-static char *s_finish (out_t *out)
-{
-    return crier_text_take (out);
-}
-
 static GumboOutput *s_parse (const char *html, size_t length, GumboOptions *options)
 {
     *options = kGumboDefaultOptions;
@@ -195,41 +177,41 @@ static bool s_control (char c)
 }
 
 //  Writes text with &, <, > (and " in attributes) escaped, control characters dropped.
-static void s_put_escaped (out_t *out, const char *text, bool attribute)
+static void s_put_escaped (crier_text_t *out, const char *text, bool attribute)
 {
     for (const char *c = text; *c; c++) {
         if (s_control (*c))
             continue;
         if (*c == '&')
-            s_puts (out, "&amp;");
+            crier_text_add (out, "&amp;");
         else if (*c == '<')
-            s_puts (out, "&lt;");
+            crier_text_add (out, "&lt;");
         else if (*c == '>')
-            s_puts (out, "&gt;");
+            crier_text_add (out, "&gt;");
         else if (attribute && *c == '"')
-            s_puts (out, "&quot;");
+            crier_text_add (out, "&quot;");
         else
-            s_put (out, c, 1);
+            crier_text_append (out, c, 1);
     }
 }
 
-static void s_open_tag (out_t *out, const GumboNode *node, crier_html_profile_t profile)
+static void s_open_tag (crier_text_t *out, const GumboNode *node, crier_html_profile_t profile)
 {
     GumboTag tag = node->v.element.tag;
-    s_puts (out, "<");
-    s_puts (out, gumbo_normalized_tagname (tag));
+    crier_text_add (out, "<");
+    crier_text_add (out, gumbo_normalized_tagname (tag));
     const GumboVector *attributes = &node->v.element.attributes;
     for (unsigned index = 0; index < attributes->length; index++) {
         const GumboAttribute *attribute = attributes->data[index];
         if (!s_attribute_allowed (tag, attribute->name, attribute->value, profile))
             continue;
-        s_puts (out, " ");
-        s_puts (out, attribute->name);
-        s_puts (out, "=\"");
+        crier_text_add (out, " ");
+        crier_text_add (out, attribute->name);
+        crier_text_add (out, "=\"");
         s_put_escaped (out, attribute->value, true);
-        s_puts (out, "\"");
+        crier_text_add (out, "\"");
     }
-    s_puts (out, ">");
+    crier_text_add (out, ">");
 }
 
 //  An image with no allowed source shows nothing: it is dropped with its attributes.
@@ -244,7 +226,7 @@ char *crier_html_sanitize (const char *html, size_t length, crier_html_profile_t
 {
     GumboOptions options;
     GumboOutput *parsed = s_parse (html, length, &options);
-    out_t out = {0};
+    crier_text_t out = {0};
     walk_t walk = {0};
     size_t depth = 0; //  allowed elements open around the current node
     if (!parsed)
@@ -266,9 +248,9 @@ char *crier_html_sanitize (const char *html, size_t length, crier_html_profile_t
             if (step.kept) {
                 depth--;
                 if (!s_void (tag)) {
-                    s_puts (&out, "</");
-                    s_puts (&out, gumbo_normalized_tagname (tag));
-                    s_puts (&out, ">");
+                    crier_text_add (&out, "</");
+                    crier_text_add (&out, gumbo_normalized_tagname (tag));
+                    crier_text_add (&out, ">");
                 }
             }
             continue;
@@ -287,14 +269,14 @@ char *crier_html_sanitize (const char *html, size_t length, crier_html_profile_t
     free (walk.steps);
     if (parsed)
         gumbo_destroy_output (&options, parsed);
-    return s_finish (&out);
+    return crier_text_take (&out);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Plain text
 
 typedef struct {
-    out_t out;
+    crier_text_t out;
     int newlines; //  line breaks at the end of the output (2 = a blank line)
     bool space;   //  a collapsed space is owed before the next text
     int pre;      //  inside <pre>: white space kept
@@ -306,7 +288,7 @@ static void s_break (text_t *text, int wanted)
     if (text->out.length == 0)
         return; //  no breaks before the first text
     while (text->newlines < wanted) {
-        s_puts (&text->out, "\n");
+        crier_text_add (&text->out, "\n");
         text->newlines++;
     }
 }
@@ -318,7 +300,7 @@ static void s_text (text_t *text, const char *value)
             continue;
         bool white = *c == ' ' || *c == '\t' || *c == '\n' || *c == '\r' || *c == '\f';
         if (text->pre) {
-            s_put (&text->out, c, 1);
+            crier_text_append (&text->out, c, 1);
             text->newlines = *c == '\n' ? text->newlines + 1 : 0;
             continue;
         }
@@ -327,9 +309,9 @@ static void s_text (text_t *text, const char *value)
             continue;
         }
         if (text->space)
-            s_puts (&text->out, " ");
+            crier_text_add (&text->out, " ");
         text->space = false;
-        s_put (&text->out, c, 1);
+        crier_text_append (&text->out, c, 1);
         text->newlines = 0;
     }
 }
@@ -430,7 +412,7 @@ char *crier_html_to_text (const char *html, size_t length)
                     s_attribute_allowed (GUMBO_TAG_A, "href", href->value, CRIER_HTML_MAIL) &&
                     !s_link_shows_url (node, href->value)) {
                     s_text (&text, " (");
-                    s_put (&text.out, href->value, strlen (href->value));
+                    crier_text_append (&text.out, href->value, strlen (href->value));
                     s_text (&text, ")");
                 }
             } else if (tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH)
@@ -442,7 +424,7 @@ char *crier_html_to_text (const char *html, size_t length)
         if (s_hidden (tag))
             continue;
         if (tag == GUMBO_TAG_BR) {
-            s_puts (&text.out, "\n");
+            crier_text_add (&text.out, "\n");
             text.newlines++;
             text.space = false;
             continue;
@@ -471,7 +453,7 @@ char *crier_html_to_text (const char *html, size_t length)
     //  No trailing line breaks.
     while (!text.out.failed && text.out.length > 0 && text.out.data[text.out.length - 1] == '\n')
         text.out.data[--text.out.length] = '\0';
-    return s_finish (&text.out);
+    return crier_text_take (&text.out);
 }
 
 //  Hands text to put in pieces: runs of plain characters, and the entity (or <br>) of each
